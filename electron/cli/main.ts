@@ -1,0 +1,4 @@
+/** Entry of `npx losslab`. */
+import { main } from './index';
+
+process.exitCode = main(process.argv.slice(2));

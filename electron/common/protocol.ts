@@ -1,0 +1,210 @@
+/**
+ * The engine protocol: every message between a client (the renderer, a test, the CLI) and the
+ * engine. Client messages are zod schemas because the engine validates each one at its
+ * boundary; engine messages are plain types because the engine is trusted by its clients.
+ *
+ * Bulk numbers travel as typed arrays, never as JSON arrays. Over a worker_thread they are
+ * transferred; over Electron's MessagePortMain they are structured-cloned; over the browser-mode
+ * WebSocket they are binary CBOR frames.
+ */
+import { z } from 'zod';
+import {
+  hyperPatchSchema,
+  optimizerSpecSchema,
+  pointSchema,
+  scheduleSchema,
+  surfaceSpecSchema,
+  type Domain,
+  type Hyper,
+  type OptimizerName,
+  type Point,
+  type Schedule,
+} from './schemas';
+
+/** Bumped whenever a message changes shape. The engine refuses a hello with another version. */
+export const PROTOCOL_VERSION = 1;
+
+export const backendNames = ['tensorflow', 'wasm', 'cpu'] as const;
+export type BackendName = (typeof backendNames)[number];
+
+const runId = z.string().min(1).max(64);
+const requestId = z.int().min(0).max(Number.MAX_SAFE_INTEGER);
+
+/** How a run is set up; everything needed to replay it from scratch. */
+export const runConfigSchema = z.strictObject({
+  runId,
+  surface: surfaceSpecSchema,
+  start: pointSchema,
+  optimizer: optimizerSpecSchema,
+  label: z.string().max(120).optional(),
+});
+export type RunConfig = z.infer<typeof runConfigSchema>;
+
+export const clientMessageSchema = z.discriminatedUnion('type', [
+  z.strictObject({ type: z.literal('hello'), id: requestId, protocol: z.int() }),
+  z.strictObject({ type: z.literal('run.create'), id: requestId, run: runConfigSchema }),
+  z.strictObject({
+    type: z.literal('run.update'),
+    id: requestId,
+    runId,
+    hyper: hyperPatchSchema,
+    schedule: scheduleSchema.optional(),
+  }),
+  z.strictObject({ type: z.literal('run.remove'), id: requestId, runId }),
+  z.strictObject({
+    type: z.literal('run.reset'),
+    id: requestId,
+    runId: runId.optional(),
+    start: pointSchema.optional(),
+  }),
+  z.strictObject({
+    type: z.literal('playback'),
+    id: requestId,
+    playing: z.boolean(),
+    stepsPerFrame: z.int().min(1).max(100_000).optional(),
+  }),
+  z.strictObject({
+    type: z.literal('step'),
+    id: requestId,
+    steps: z.int().min(1).max(1_000_000).default(1),
+    runId: runId.optional(),
+  }),
+  z.strictObject({
+    type: z.literal('surface.sample'),
+    id: requestId,
+    surface: surfaceSpecSchema,
+    resolution: z.int().min(2).max(1024),
+  }),
+  z.strictObject({ type: z.literal('frame.ack'), seq: z.int().min(0) }),
+]);
+export type ClientMessage = z.input<typeof clientMessageSchema>;
+export type ClientMessageType = ClientMessage['type'];
+/** A client message after validation (defaults filled in). */
+export type ValidClientMessage = z.output<typeof clientMessageSchema>;
+
+/**
+ * `ok`: can step. `diverged`: the loss, a coordinate or the gradient stopped being finite; the
+ * trajectory ends at its last finite point. `finished`: the run reached its step limit.
+ */
+export type RunStatus = 'ok' | 'diverged' | 'finished';
+
+/** What the engine says about a run whenever its configuration or status changes. */
+export interface RunState {
+  runId: string;
+  status: RunStatus;
+  /** Optimizer steps taken so far. */
+  step: number;
+  optimizer: OptimizerName;
+  hyper: Hyper;
+  schedule: Schedule;
+  /** Learning rate the next step will use (base η times the schedule). */
+  lr: number;
+  start: Point;
+  /** Every hyperparameter change, with the step before which it took effect. */
+  changes: HyperChange[];
+  /** Why the run stopped (diverged or finished), when it did. */
+  reason?: string;
+  label?: string;
+}
+
+export interface HyperChange {
+  step: number;
+  patch: Partial<Hyper>;
+  schedule?: Schedule;
+}
+
+/**
+ * New trajectory points of one run since its previous frame. `points` holds (x, y, loss)
+ * triplets for steps `fromStep`, `fromStep + 1`, …; `gradNorm` and `lr` are the gradient norm
+ * and learning rate used *at* each of those points (NaN for a point no step has left yet).
+ */
+export interface RunFrame {
+  runId: string;
+  fromStep: number;
+  points: Float64Array;
+  gradNorm: Float64Array;
+  lr: Float64Array;
+  status: RunStatus;
+}
+
+export interface SurfaceInfo {
+  name: string;
+  title: string;
+  description: string;
+  domain: Domain;
+  minima: Point[];
+  saddles: Point[];
+  /** Suggested start for a race. */
+  start: Point;
+  /** Display hint: loss spans orders of magnitude, so show log-scaled height. */
+  logScale: boolean;
+}
+
+export interface SelfCheck {
+  ok: boolean;
+  ms: number;
+  detail: string;
+}
+
+export type EngineMessage =
+  | {
+      type: 'hello';
+      id: number;
+      protocol: number;
+      backend: BackendName;
+      /** Why faster backends were passed over, e.g. "tfjs-node not installed". */
+      backendNotes: string[];
+      tfjsVersion: string;
+      selfCheck: SelfCheck;
+      surfaces: SurfaceInfo[];
+      /** Where the wasm binaries were loaded from (wasm backend only). */
+      wasmDir?: string;
+    }
+  | { type: 'ok'; id: number }
+  | {
+      type: 'error';
+      /** The request this answers, when the message carried a usable id. */
+      id?: number;
+      /** Dotted path of the offending field, e.g. `run.optimizer.lr`. */
+      field?: string;
+      message: string;
+    }
+  | { type: 'run.state'; run: RunState }
+  | { type: 'run.removed'; runId: string }
+  | { type: 'playback'; playing: boolean; stepsPerFrame: number }
+  | { type: 'frame'; seq: number; runs: RunFrame[] }
+  | {
+      type: 'surface.grid';
+      id: number;
+      /** Name of the preset, or the expression as given. */
+      surface: string;
+      resolution: number;
+      domain: Domain;
+      /** Loss at (x_i, y_j), row-major with y as the slow axis: values[j * resolution + i]. */
+      values: Float32Array;
+      min: number;
+      max: number;
+      info: SurfaceInfo;
+    };
+
+export type EngineMessageType = EngineMessage['type'];
+export type EngineMessageOf<T extends EngineMessageType> = Extract<EngineMessage, { type: T }>;
+
+/** Messages a host adds around the engine (not from the engine itself). */
+export type HostMessage = {
+  type: 'engine.gone';
+  /** Electron's child-process-gone reason, or the worker's exit description. */
+  reason: string;
+  exitCode?: number;
+};
+
+export type EngineOrHostMessage = EngineMessage | HostMessage;
+
+/** Requests a client makes of the host rather than the engine. */
+export type HostRequest = { type: 'engine.restart' };
+
+/** What a host gives the engine: a port it can post to and hear from. */
+export interface EnginePort {
+  post(message: EngineMessage, transfer?: ArrayBuffer[]): void;
+  onMessage(listener: (message: unknown) => void): void;
+}

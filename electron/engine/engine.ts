@@ -1,0 +1,298 @@
+/**
+ * The compute engine. It knows nothing of Electron, WebSockets or windows: it is given a port
+ * (post + onMessage) and answers the protocol over it, so the same engine runs in Electron's
+ * utility process, in a worker thread behind the browser-mode server, in-process in tests and
+ * behind the CLI.
+ */
+import type { z } from 'zod';
+import {
+  clientMessageSchema,
+  PROTOCOL_VERSION,
+  type EngineMessage,
+  type EnginePort,
+  type RunFrame,
+  type ValidClientMessage,
+} from '../common/protocol';
+import { loadBackend, type BackendOptions, type BackendReport } from './backend/select';
+import { AnalyticRun } from './experiments/analytic-run';
+import { sampleSurface } from './experiments/sample';
+import { HyperError } from './optim';
+import { ExpressionError, presets, resolveSurface } from './problems';
+
+export interface EngineOptions extends BackendOptions {
+  /**
+   * Milliseconds between two playback ticks: one display frame.
+   * @default 16
+   */
+  frameIntervalMs?: number;
+  /**
+   * Frames the client may have unacknowledged before playback waits for it. Stepping waits
+   * too, so "steps per frame" means per frame the user actually sees.
+   * @default 2
+   */
+  maxFramesInFlight?: number;
+}
+
+/** Most runs one engine holds at once. */
+export const MAX_RUNS = 16;
+
+/** A request failed; `field` is the dotted path of what was wrong. */
+class RequestError extends Error {
+  constructor(
+    readonly field: string | undefined,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+export class Engine {
+  private readonly runs = new Map<string, AnalyticRun>();
+  private playing = false;
+  private stepsPerFrame = 1;
+  private seq = 0;
+  private acked = 0;
+  private timer: ReturnType<typeof setInterval> | undefined;
+  private readonly backend: Promise<BackendReport>;
+  private readonly frameIntervalMs: number;
+  private readonly maxFramesInFlight: number;
+  private closed = false;
+
+  constructor(
+    private readonly port: EnginePort,
+    options: EngineOptions = {},
+  ) {
+    this.frameIntervalMs = options.frameIntervalMs ?? 16;
+    this.maxFramesInFlight = options.maxFramesInFlight ?? 2;
+    this.backend = loadBackend(options).then((loaded) => loaded.report);
+    // An unhandled rejection would kill the host; the hello reply reports the failure instead.
+    this.backend.catch(() => undefined);
+    port.onMessage((message) => {
+      void this.receive(message);
+    });
+  }
+
+  /** Stops the playback timer; the engine answers nothing more. */
+  close(): void {
+    this.closed = true;
+    this.stopTimer();
+  }
+
+  private post(message: EngineMessage, transfer?: ArrayBuffer[]): void {
+    if (!this.closed) this.port.post(message, transfer);
+  }
+
+  /** Validates a raw message, then handles it; every failure becomes an error reply. */
+  async receive(raw: unknown): Promise<void> {
+    const parsed = clientMessageSchema.safeParse(raw);
+    if (!parsed.success) {
+      this.post({ type: 'error', ...requestIdOf(raw), ...describeIssue(parsed.error, raw) });
+      return;
+    }
+    const message = parsed.data;
+    try {
+      await this.handle(message);
+    } catch (err) {
+      const id = 'id' in message ? { id: message.id } : {};
+      this.post({ type: 'error', ...id, ...describeFailure(err) });
+    }
+  }
+
+  private async handle(message: ValidClientMessage): Promise<void> {
+    switch (message.type) {
+      case 'hello':
+        return this.hello(message.id, message.protocol);
+      case 'run.create': {
+        if (this.runs.has(message.run.runId)) {
+          throw new RequestError('run.runId', `a run "${message.run.runId}" already exists`);
+        }
+        if (this.runs.size >= MAX_RUNS) {
+          throw new RequestError('run', `at most ${MAX_RUNS} runs at once`);
+        }
+        const run = new AnalyticRun(message.run);
+        this.runs.set(run.runId, run);
+        this.post({ type: 'run.state', run: run.state() });
+        this.flush();
+        return this.ok(message.id);
+      }
+      case 'run.update': {
+        const run = this.run(message.runId);
+        try {
+          run.update(message.hyper, message.schedule);
+        } catch (err) {
+          if (err instanceof HyperError) throw new RequestError(`hyper.${err.field}`, err.message);
+          throw err;
+        }
+        this.post({ type: 'run.state', run: run.state() });
+        this.flush();
+        return this.ok(message.id);
+      }
+      case 'run.remove':
+        this.run(message.runId);
+        this.runs.delete(message.runId);
+        this.post({ type: 'run.removed', runId: message.runId });
+        return this.ok(message.id);
+      case 'run.reset': {
+        const targets = message.runId ? [this.run(message.runId)] : [...this.runs.values()];
+        for (const run of targets) {
+          run.reset(message.start);
+          this.post({ type: 'run.state', run: run.state() });
+        }
+        this.flush();
+        return this.ok(message.id);
+      }
+      case 'playback':
+        this.playing = message.playing;
+        if (message.stepsPerFrame !== undefined) this.stepsPerFrame = message.stepsPerFrame;
+        if (this.playing) this.startTimer();
+        else this.stopTimer();
+        this.post({ type: 'playback', playing: this.playing, stepsPerFrame: this.stepsPerFrame });
+        return this.ok(message.id);
+      case 'step': {
+        const targets = message.runId ? [this.run(message.runId)] : [...this.runs.values()];
+        for (const run of targets) this.advance(run, message.steps);
+        this.flush();
+        return this.ok(message.id);
+      }
+      case 'surface.sample': {
+        const grid = sampleSurface(resolveSurface(message.surface), message.resolution);
+        this.post(
+          { type: 'surface.grid', id: message.id, surface: grid.info.name, ...grid },
+          [grid.values.buffer as ArrayBuffer],
+        );
+        return;
+      }
+      case 'frame.ack':
+        this.acked = Math.max(this.acked, Math.min(message.seq, this.seq));
+        return;
+    }
+  }
+
+  private async hello(id: number, protocol: number): Promise<void> {
+    if (protocol !== PROTOCOL_VERSION) {
+      throw new RequestError('protocol', `this engine speaks protocol ${PROTOCOL_VERSION}, not ${protocol}`);
+    }
+    let report: BackendReport;
+    try {
+      report = await this.backend;
+    } catch (err) {
+      throw new RequestError(undefined, `tfjs could not start: ${(err as Error).message}`);
+    }
+    this.post({
+      type: 'hello',
+      id,
+      protocol: PROTOCOL_VERSION,
+      backend: report.backend,
+      backendNotes: report.notes,
+      tfjsVersion: report.tfjsVersion,
+      selfCheck: report.selfCheck,
+      surfaces: presets.map((s) => s.info),
+      ...(report.wasmDir ? { wasmDir: report.wasmDir } : {}),
+    });
+    // A client that connects (or reconnects) gets the full picture.
+    this.post({ type: 'playback', playing: this.playing, stepsPerFrame: this.stepsPerFrame });
+    for (const run of this.runs.values()) {
+      this.post({ type: 'run.state', run: run.state() });
+      run.rewindFrames();
+    }
+    this.flush();
+  }
+
+  private ok(id: number): void {
+    this.post({ type: 'ok', id });
+  }
+
+  private run(runId: string): AnalyticRun {
+    const run = this.runs.get(runId);
+    if (!run) throw new RequestError('runId', `no run "${runId}"`);
+    return run;
+  }
+
+  /** Steps a run; announces its new status if it diverged or finished. */
+  private advance(run: AnalyticRun, steps: number): void {
+    const before = run.status;
+    run.advance(steps);
+    if (run.status !== before) this.post({ type: 'run.state', run: run.state() });
+  }
+
+  private startTimer(): void {
+    this.timer ??= setInterval(() => this.tick(), this.frameIntervalMs);
+  }
+
+  private stopTimer(): void {
+    if (this.timer) clearInterval(this.timer);
+    this.timer = undefined;
+  }
+
+  /** One display frame of playback: step every live run, then send what changed. */
+  private tick(): void {
+    if (this.seq - this.acked >= this.maxFramesInFlight) return;
+    let live = 0;
+    for (const run of this.runs.values()) {
+      if (run.status !== 'ok') continue;
+      this.advance(run, this.stepsPerFrame);
+      if (run.status === 'ok') live++;
+    }
+    this.flush();
+    if (live === 0 && this.runs.size > 0) {
+      this.playing = false;
+      this.stopTimer();
+      this.post({ type: 'playback', playing: false, stepsPerFrame: this.stepsPerFrame });
+    }
+  }
+
+  /** Sends one frame holding every run's points since its last frame, if any. */
+  private flush(): void {
+    const frames: RunFrame[] = [];
+    for (const run of this.runs.values()) {
+      const frame = run.takeFrame();
+      if (frame) frames.push(frame);
+    }
+    if (frames.length === 0) return;
+    const transfer: ArrayBuffer[] = [];
+    for (const f of frames) {
+      transfer.push(f.points.buffer as ArrayBuffer, f.gradNorm.buffer as ArrayBuffer, f.lr.buffer as ArrayBuffer);
+    }
+    this.post({ type: 'frame', seq: ++this.seq, runs: frames }, transfer);
+  }
+}
+
+/** Starts an engine on a port. */
+export function startEngine(port: EnginePort, options?: EngineOptions): Engine {
+  return new Engine(port, options);
+}
+
+function requestIdOf(raw: unknown): { id?: number } {
+  if (typeof raw === 'object' && raw !== null && 'id' in raw) {
+    const id = (raw as { id: unknown }).id;
+    if (Number.isSafeInteger(id) && (id as number) >= 0) return { id: id as number };
+  }
+  return {};
+}
+
+/** The first validation issue as "field: reason", e.g. `run.optimizer.lr`. */
+function describeIssue(error: z.ZodError, raw: unknown): { field?: string; message: string } {
+  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) {
+    return { message: `a message must be an object with a "type", got ${describe(raw)}` };
+  }
+  const issue = error.issues[0];
+  const field = issue.path.map(String).join('.');
+  if (issue.code === 'invalid_union' && field === 'type') {
+    return { field, message: `unknown message type ${describe((raw as { type?: unknown }).type)}` };
+  }
+  return { ...(field ? { field } : {}), message: `${field || 'message'}: ${issue.message}` };
+}
+
+function describeFailure(err: unknown): { field?: string; message: string } {
+  if (err instanceof RequestError) return { ...(err.field ? { field: err.field } : {}), message: err.message };
+  if (err instanceof HyperError) return { field: `run.optimizer.${err.field}`, message: err.message };
+  if (err instanceof ExpressionError) return { field: 'surface', message: err.message };
+  if (err instanceof RangeError) return { field: 'start', message: err.message };
+  return { message: `internal error: ${(err as Error)?.message ?? String(err)}` };
+}
+
+function describe(value: unknown): string {
+  if (value === undefined) return 'nothing';
+  const text = JSON.stringify(value);
+  return text === undefined ? typeof value : text.length > 60 ? `${text.slice(0, 57)}...` : text;
+}

@@ -1,0 +1,194 @@
+import type { HyperChange, RunConfig, RunFrame, RunState, RunStatus } from '../../common/protocol';
+import type { Hyper, HyperPatch, OptimizerName, Point, Schedule } from '../../common/schemas';
+import { Optimizer, patchHyper, resolveHyper, scheduledLr } from '../optim';
+import { constantSchedule } from '../optim/schedules';
+import { resolveSurface, type Surface } from '../problems';
+import { Series } from './series';
+
+/** A run stops by itself after this many steps, so a forgotten Play cannot eat the memory. */
+export const MAX_RUN_STEPS = 2_000_000;
+
+/**
+ * One optimizer on one analytic surface from one start: θ ∈ ℝ², stepped in plain float64 code.
+ * Keeps the whole trajectory (x, y, loss per step) with the gradient norm and learning rate at
+ * each point, and every hyperparameter change with the step it took effect before.
+ */
+export class AnalyticRun {
+  readonly runId: string;
+  readonly surface: Surface;
+  readonly optimizerName: OptimizerName;
+  readonly label: string | undefined;
+  private optimizer: Optimizer;
+  private schedule: Schedule;
+  private start: Point;
+  private readonly theta = new Float64Array(2);
+  private readonly grad = new Float64Array(2);
+  /** The hyperparameters the run was created with, so reset can return to them. */
+  private readonly initialHyper: Hyper;
+  private readonly initialSchedule: Schedule;
+
+  /** (x, y, loss) per point; point k is θ after k steps. */
+  readonly points = new Series(3 * 1024);
+  /** ‖∇L‖ at each point. */
+  readonly gradNorm = new Series(1024);
+  /** η_t used by the step leaving each point. */
+  readonly lr = new Series(1024);
+  changes: HyperChange[] = [];
+  status: RunStatus = 'ok';
+  reason: string | undefined;
+  /** Points already sent in frames. */
+  private sent = 0;
+
+  constructor(config: RunConfig) {
+    this.runId = config.runId;
+    this.label = config.label;
+    this.surface = resolveSurface(config.surface);
+    this.optimizerName = config.optimizer.optimizer;
+    this.initialHyper = resolveHyper(config.optimizer);
+    this.initialSchedule = config.optimizer.schedule ?? constantSchedule;
+    this.schedule = this.initialSchedule;
+    this.start = [config.start[0], config.start[1]];
+    this.optimizer = new Optimizer(this.optimizerName, this.initialHyper, 2);
+    this.restart();
+  }
+
+  /** Optimizer steps taken. */
+  get step(): number {
+    return this.gradNorm.length - 1;
+  }
+
+  get hyper(): Hyper {
+    return this.optimizer.hyper;
+  }
+
+  /** η for the next step. */
+  get currentLr(): number {
+    return scheduledLr(this.schedule, this.optimizer.hyper.lr, this.step);
+  }
+
+  get optimizerState(): Optimizer['state'] {
+    return this.optimizer.state;
+  }
+
+  /** Back to the start (or a new one) with the run's original hyperparameters and schedule. */
+  reset(start?: Point): void {
+    if (start) this.start = [start[0], start[1]];
+    this.optimizer = new Optimizer(this.optimizerName, this.initialHyper, 2);
+    this.schedule = this.initialSchedule;
+    this.changes = [];
+    this.restart();
+  }
+
+  private restart(): void {
+    this.points.clear();
+    this.gradNorm.clear();
+    this.lr.clear();
+    this.sent = 0;
+    this.status = 'ok';
+    this.reason = undefined;
+    this.theta[0] = this.start[0];
+    this.theta[1] = this.start[1];
+    const loss = this.surface.valueAndGrad(this.theta[0], this.theta[1], this.grad, 0);
+    const problem = this.nonFinite(loss);
+    if (problem) {
+      throw new RangeError(`the loss at the start (${this.start[0]}, ${this.start[1]}) is ${problem}`);
+    }
+    this.record(loss);
+  }
+
+  /**
+   * Changes hyperparameters (and/or the schedule) before the next step. The optimizer's state
+   * (momentum buffer, σ, m, v, t) carries over; the change is recorded with its step.
+   */
+  update(patch: HyperPatch, schedule?: Schedule): void {
+    this.optimizer.hyper = patchHyper(this.optimizerName, this.optimizer.hyper, patch);
+    if (schedule) this.schedule = schedule;
+    this.changes.push({ step: this.step, patch, ...(schedule ? { schedule } : {}) });
+    // The next step's η may have changed: restate it on the current point.
+    this.lr.truncate(this.lr.length - 1);
+    this.lr.push(this.currentLr);
+    if (this.sent > this.step) this.sent = this.step;
+  }
+
+  /** Takes up to n steps; stops early on divergence or the step limit. Returns steps taken. */
+  advance(n: number): number {
+    if (this.status !== 'ok') return 0;
+    const { theta, grad, surface, optimizer } = this;
+    const sched = this.schedule;
+    const baseLr = optimizer.hyper.lr;
+    let taken = 0;
+    for (; taken < n; taken++) {
+      if (this.step >= MAX_RUN_STEPS) {
+        this.status = 'finished';
+        this.reason = `reached the limit of ${MAX_RUN_STEPS.toLocaleString('en')} steps`;
+        break;
+      }
+      const lr = sched.kind === 'constant' ? baseLr : scheduledLr(sched, baseLr, this.step);
+      optimizer.step(theta, grad, lr);
+      const loss = surface.valueAndGrad(theta[0], theta[1], grad, 0);
+      const problem = this.nonFinite(loss);
+      if (problem) {
+        this.status = 'diverged';
+        this.reason = `${problem} after step ${this.step + 1} (learning rate ${lr})`;
+        break;
+      }
+      this.record(loss);
+    }
+    return taken;
+  }
+
+  private record(loss: number): void {
+    const { theta, grad } = this;
+    this.points.push3(theta[0], theta[1], loss);
+    this.gradNorm.push(Math.hypot(grad[0], grad[1]));
+    this.lr.push(scheduledLr(this.schedule, this.optimizer.hyper.lr, this.step + 1));
+  }
+
+  /** Describes the first non-finite quantity at θ, or returns undefined if all are finite. */
+  private nonFinite(loss: number): string | undefined {
+    const { theta, grad } = this;
+    if (!Number.isFinite(theta[0]) || !Number.isFinite(theta[1])) return `θ became ${theta[0]}, ${theta[1]}`;
+    if (!Number.isFinite(loss)) return `the loss became ${loss}`;
+    if (!Number.isFinite(grad[0]) || !Number.isFinite(grad[1])) {
+      return `the gradient became (${grad[0]}, ${grad[1]})`;
+    }
+    return undefined;
+  }
+
+  /** The points since the last frame, or undefined if there are none and nothing changed. */
+  takeFrame(): RunFrame | undefined {
+    const count = this.gradNorm.length;
+    if (this.sent >= count) return undefined;
+    const from = Math.min(this.sent, count);
+    this.sent = count;
+    return {
+      runId: this.runId,
+      fromStep: from,
+      points: this.points.slice(3 * from, 3 * count),
+      gradNorm: this.gradNorm.slice(from, count),
+      lr: this.lr.slice(from, count),
+      status: this.status,
+    };
+  }
+
+  /** Everything from the start again (a client that lost track, or a reset). */
+  rewindFrames(): void {
+    this.sent = 0;
+  }
+
+  state(): RunState {
+    return {
+      runId: this.runId,
+      status: this.status,
+      step: this.step,
+      optimizer: this.optimizerName,
+      hyper: this.optimizer.hyper,
+      schedule: this.schedule,
+      lr: this.currentLr,
+      start: this.start,
+      changes: this.changes,
+      ...(this.reason ? { reason: this.reason } : {}),
+      ...(this.label ? { label: this.label } : {}),
+    };
+  }
+}

@@ -1,0 +1,34 @@
+/**
+ * Host: Electron's utility process. Main hands over a MessagePortMain per window; typed arrays
+ * are structured-cloned across it (its transfer list takes only ports). This file reaches
+ * Electron only through `process.parentPort`, described here rather than imported.
+ */
+import type { EngineMessage } from '../../common/protocol';
+import { startEngine, type Engine } from '../engine';
+
+interface PortLike {
+  postMessage(message: unknown): void;
+  on(event: 'message', listener: (event: { data: unknown }) => void): void;
+  on(event: 'close', listener: () => void): void;
+  start(): void;
+}
+interface ParentPortLike {
+  on(event: 'message', listener: (event: { data: unknown; ports: PortLike[] }) => void): void;
+}
+
+const parentPort = (process as unknown as { parentPort?: ParentPortLike }).parentPort;
+if (!parentPort) throw new Error('the engine utility host must run in an Electron utility process');
+
+let engine: Engine | undefined;
+parentPort.on('message', ({ data, ports }) => {
+  if ((data as { type?: unknown })?.type !== 'connect' || ports.length !== 1) return;
+  const port = ports[0];
+  // One window, one engine session: a reconnect replaces the previous port's engine.
+  engine?.close();
+  engine = startEngine({
+    post: (message: EngineMessage) => port.postMessage(message),
+    onMessage: (listener) => port.on('message', (event) => listener(event.data)),
+  });
+  port.on('close', () => engine?.close());
+  port.start();
+});

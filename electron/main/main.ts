@@ -1,0 +1,68 @@
+/**
+ * Electron main: thin. One window, one engine utility process per window, native dialogs.
+ * Everything that computes lives in the engine; everything that draws, in the renderer.
+ */
+import { app, BrowserWindow, ipcMain, Menu, type IpcMainEvent, type IpcMainInvokeEvent } from 'electron';
+import path from 'node:path';
+import { IpcChannel } from '../common/bridge';
+import { registerAppScheme, serveRenderer } from './app-protocol';
+import { EngineHost } from './engine-host';
+import { buildMenu } from './menu';
+import { createMainWindow, isAppUrl } from './window';
+
+const distDir = path.join(__dirname, '..');
+const hosts = new Map<number, EngineHost>();
+
+/** IPC is accepted only from the app's own windows, from their top frame. */
+function trustedHost(event: IpcMainEvent | IpcMainInvokeEvent): EngineHost | undefined {
+  const frame = event.senderFrame;
+  if (!frame || frame.parent !== null || !isAppUrl(frame.url)) return undefined;
+  return hosts.get(event.sender.id);
+}
+
+function openWindow(): void {
+  const window = createMainWindow(path.join(distDir, 'preload', 'preload.js'));
+  const contents = window.webContents;
+  const id = contents.id;
+  const host = new EngineHost(path.join(distDir, 'engine', 'utility.js'), contents);
+  hosts.set(id, host);
+  host.start();
+  window.on('closed', () => {
+    host.stop();
+    hosts.delete(id);
+  });
+}
+
+registerAppScheme();
+if (!app.requestSingleInstanceLock()) app.quit();
+
+app.on('second-instance', () => {
+  const [window] = BrowserWindow.getAllWindows();
+  if (window) {
+    if (window.isMinimized()) window.restore();
+    window.focus();
+  }
+});
+
+app.on('child-process-gone', (_event, details) => {
+  for (const host of hosts.values()) host.onProcessGone(details);
+});
+
+void app.whenReady().then(() => {
+  serveRenderer(path.join(distDir, 'renderer'));
+  Menu.setApplicationMenu(buildMenu());
+  ipcMain.on(IpcChannel.connectEngine, (event) => trustedHost(event)?.connect());
+  ipcMain.handle(IpcChannel.restartEngine, (event) => {
+    const host = trustedHost(event);
+    if (!host) throw new Error('not an app window');
+    host.restart();
+  });
+  openWindow();
+  app.on('activate', () => {
+    if (BrowserWindow.getAllWindows().length === 0) openWindow();
+  });
+});
+
+app.on('window-all-closed', () => {
+  if (process.platform !== 'darwin') app.quit();
+});

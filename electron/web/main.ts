@@ -1,0 +1,28 @@
+/** `npm run web`: starts browser mode and prints the URL with its token. */
+import { startServer } from './server';
+
+function parsePort(args: string[]): number | undefined {
+  const i = args.indexOf('--port');
+  const raw = i >= 0 ? args[i + 1] : process.env.LOSSLAB_PORT;
+  if (raw === undefined) return undefined;
+  const port = Number(raw);
+  if (!Number.isInteger(port) || port < 0 || port > 65535) {
+    console.error(`losslab web: --port must be an integer from 0 to 65535, got "${raw}"`);
+    process.exit(2);
+  }
+  return port;
+}
+
+startServer({ port: parsePort(process.argv.slice(2)) }).then(
+  (running) => {
+    console.log(`LossLab browser mode: ${running.url}`);
+    console.log('Open that URL in a browser on this machine. Ctrl+C stops the server.');
+    const stop = () => void running.close().then(() => process.exit(0));
+    process.on('SIGINT', stop);
+    process.on('SIGTERM', stop);
+  },
+  (err: Error) => {
+    console.error(`losslab web: ${err.message}`);
+    process.exit(1);
+  },
+);

@@ -1,0 +1,99 @@
+/**
+ * The one typed client of the engine. Requests get promises (resolved by the engine's reply,
+ * rejected with the field it names); everything else arrives as typed events.
+ */
+import type {
+  ClientMessage,
+  EngineMessage,
+  EngineMessageOf,
+  EngineOrHostMessage,
+  PROTOCOL_VERSION,
+} from '../../../../electron/common/protocol';
+import type { Transport } from './transport';
+
+/** Must equal the engine's; the type makes a mismatch a compile error. */
+export const CLIENT_PROTOCOL: typeof PROTOCOL_VERSION = 1;
+
+type RequestMessage = Extract<ClientMessage, { id: number }>;
+type RequestType = RequestMessage['type'];
+type Request<T extends RequestType> = Omit<Extract<RequestMessage, { type: T }>, 'id'>;
+type Reply<T extends RequestType> = T extends 'hello'
+  ? EngineMessageOf<'hello'>
+  : T extends 'surface.sample'
+    ? EngineMessageOf<'surface.grid'>
+    : EngineMessageOf<'ok'>;
+
+/** The engine refused a request; `field` is the dotted path it named. */
+export class EngineRequestError extends Error {
+  constructor(
+    message: string,
+    readonly field?: string,
+  ) {
+    super(message);
+  }
+}
+
+type EventMap = { [K in EngineOrHostMessage['type']]: Extract<EngineOrHostMessage, { type: K }> };
+
+export class EngineClient {
+  private nextId = 1;
+  private readonly pending = new Map<number, { resolve: (m: EngineMessage) => void; reject: (e: Error) => void }>();
+  private readonly listeners = new Map<string, Set<(message: never) => void>>();
+
+  constructor(private readonly transport: Transport) {
+    transport.onMessage((message) => this.receive(message));
+  }
+
+  get transportKind(): Transport['kind'] {
+    return this.transport.kind;
+  }
+
+  async connect(): Promise<EngineMessageOf<'hello'>> {
+    await this.transport.connect();
+    return this.request({ type: 'hello', protocol: CLIENT_PROTOCOL });
+  }
+
+  async restart(): Promise<EngineMessageOf<'hello'>> {
+    this.failPending('the engine restarted');
+    await this.transport.restart();
+    return this.request({ type: 'hello', protocol: CLIENT_PROTOCOL });
+  }
+
+  request<T extends RequestType>(message: Request<T> & { type: T }): Promise<Reply<T>> {
+    const id = this.nextId++;
+    return new Promise((resolve, reject) => {
+      this.pending.set(id, { resolve: resolve as (m: EngineMessage) => void, reject });
+      this.transport.send({ ...message, id } as ClientMessage);
+    });
+  }
+
+  /** A message that has no reply (frame acknowledgements). */
+  post(message: Extract<ClientMessage, { type: 'frame.ack' }>): void {
+    this.transport.send(message);
+  }
+
+  on<K extends keyof EventMap>(type: K, listener: (message: EventMap[K]) => void): () => void {
+    let set = this.listeners.get(type);
+    if (!set) this.listeners.set(type, (set = new Set()));
+    set.add(listener as (message: never) => void);
+    return () => set.delete(listener as (message: never) => void);
+  }
+
+  private receive(message: EngineOrHostMessage): void {
+    const waiting = 'id' in message && message.id !== undefined ? this.pending.get(message.id) : undefined;
+    if (waiting && 'id' in message && message.id !== undefined) {
+      this.pending.delete(message.id);
+      if (message.type === 'error') waiting.reject(new EngineRequestError(message.message, message.field));
+      else waiting.resolve(message);
+      if (message.type === 'error') return;
+    }
+    if (message.type === 'engine.gone') this.failPending(message.reason);
+    const set = this.listeners.get(message.type);
+    if (set) for (const listener of set) (listener as (m: EngineOrHostMessage) => void)(message);
+  }
+
+  private failPending(reason: string): void {
+    for (const { reject } of this.pending.values()) reject(new Error(reason));
+    this.pending.clear();
+  }
+}
