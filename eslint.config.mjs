@@ -5,8 +5,23 @@ import globals from 'globals';
 import tseslint from 'typescript-eslint';
 
 const nodeBuiltins = [
-  'assert', 'buffer', 'child_process', 'crypto', 'events', 'fs', 'fs/promises', 'http', 'https',
-  'net', 'os', 'path', 'stream', 'url', 'util', 'worker_threads', 'zlib',
+  'assert',
+  'buffer',
+  'child_process',
+  'crypto',
+  'events',
+  'fs',
+  'fs/promises',
+  'http',
+  'https',
+  'net',
+  'os',
+  'path',
+  'stream',
+  'url',
+  'util',
+  'worker_threads',
+  'zlib',
 ];
 
 export default tseslint.config(
@@ -17,12 +32,19 @@ export default tseslint.config(
   {
     languageOptions: { globals: { ...globals.node } },
     rules: {
-      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
+      '@typescript-eslint/no-unused-vars': [
+        'error',
+        { argsIgnorePattern: '^_', varsIgnorePattern: '^_' },
+      ],
       '@typescript-eslint/consistent-type-imports': 'error',
       'no-eval': 'error',
       'no-implied-eval': 'error',
       'no-new-func': 'error',
     },
+  },
+  {
+    files: ['**/*.cjs'],
+    rules: { '@typescript-eslint/no-require-imports': 'off' },
   },
   {
     files: ['**/*.svelte', '**/*.svelte.ts'],
@@ -60,7 +82,10 @@ export default tseslint.config(
         {
           paths: [{ name: 'electron', message: 'electron/engine never imports electron.' }],
           patterns: [
-            { group: ['**/main/**', '**/preload/**', '**/web/**', '**/cli/**', '**/renderer/**'], message: 'The engine depends only on electron/common.' },
+            {
+              group: ['**/main/**', '**/preload/**', '**/web/**', '**/cli/**', '**/renderer/**'],
+              message: 'The engine depends only on electron/common.',
+            },
           ],
         },
       ],
@@ -76,7 +101,10 @@ export default tseslint.config(
           paths: [{ name: 'electron', message: 'electron/common never imports electron.' }],
           patterns: [
             { group: ['node:*', ...nodeBuiltins], message: 'electron/common is pure TypeScript.' },
-            { group: ['../*', '!../common'], message: 'electron/common imports nothing outside itself.' },
+            {
+              group: ['../*', '!../common'],
+              message: 'electron/common imports nothing outside itself.',
+            },
           ],
         },
       ],

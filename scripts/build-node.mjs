@@ -1,6 +1,6 @@
 // Builds everything that runs in Node or Electron into dist/: one CommonJS bundle per entry,
-// with npm packages left external (they ship in node_modules, and tfjs must stay one copy so
-// tfjs-node registers its backend on the same tfjs the engine uses). Also copies tfjs's wasm
+// with runtime dependencies left external (they ship in node_modules, and tfjs must stay one
+// copy so tfjs-node registers its backend on the same tfjs the engine uses). Also copies tfjs's wasm
 // binaries next to the engine, where the built engine looks for them first.
 import { build } from 'esbuild';
 import fs from 'node:fs';
@@ -9,6 +9,14 @@ import { fileURLToPath } from 'node:url';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const dist = path.join(root, 'dist');
+const pkg = JSON.parse(fs.readFileSync(path.join(root, 'package.json'), 'utf8'));
+
+// Runtime packages ship in node_modules; dev-only ones (cborg, an ESM-only package) are bundled.
+const external = [
+  'electron',
+  ...Object.keys(pkg.dependencies ?? {}),
+  ...Object.keys(pkg.optionalDependencies ?? {}),
+];
 
 const entries = {
   'main/main': 'electron/main/main.ts',
@@ -39,7 +47,7 @@ await Promise.all(
       entryPoints: [path.join(root, source)],
       outfile: path.join(dist, `${out}.js`),
       // The sandboxed preload may require only 'electron': bundle everything else into it.
-      ...(isPreload ? { external: ['electron'] } : { packages: 'external' }),
+      external: isPreload ? ['electron'] : external,
     });
   }),
 );
@@ -48,5 +56,6 @@ const wasmSource = path.join(root, 'node_modules/@tensorflow/tfjs-backend-wasm/d
 const wasmTarget = path.join(dist, 'engine/wasm');
 fs.mkdirSync(wasmTarget, { recursive: true });
 for (const file of fs.readdirSync(wasmSource)) {
-  if (file.endsWith('.wasm')) fs.copyFileSync(path.join(wasmSource, file), path.join(wasmTarget, file));
+  if (file.endsWith('.wasm'))
+    fs.copyFileSync(path.join(wasmSource, file), path.join(wasmTarget, file));
 }

@@ -18,7 +18,9 @@ function installedBinary() {
 }
 
 function fail(why) {
-  console.error(`LossLab: no Electron binary is installed (${why}) — run \`npm run web\` to use LossLab in a browser instead.`);
+  console.error(
+    `LossLab: no Electron binary is installed (${why}) — run \`npm run web\` to use LossLab in a browser instead.`,
+  );
   process.exit(1);
 }
 
@@ -26,10 +28,13 @@ let binary = installedBinary();
 if (!binary) {
   if (process.env.ELECTRON_SKIP_BINARY_DOWNLOAD) fail('ELECTRON_SKIP_BINARY_DOWNLOAD is set');
   console.log('LossLab: downloading the Electron binary (once)…');
-  const result = spawnSync(process.execPath, [path.join(electronDir, 'install.js')], { encoding: 'utf8' });
+  const result = spawnSync(process.execPath, [path.join(electronDir, 'install.js')], {
+    encoding: 'utf8',
+  });
   binary = installedBinary();
   if (result.status !== 0 || !binary) {
-    const first = `${result.stderr ?? ''}`.split('\n').find((line) => line.trim()) ?? 'download failed';
+    const first =
+      `${result.stderr ?? ''}`.split('\n').find((line) => line.trim()) ?? 'download failed';
     fail(`the download failed: ${first.trim()}`);
   }
 }

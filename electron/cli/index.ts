@@ -83,7 +83,9 @@ function readSpec(source: string): unknown {
   try {
     text = fs.readFileSync(source === '-' ? 0 : source, 'utf8');
   } catch (err) {
-    throw new SpecError(`cannot read ${source === '-' ? 'stdin' : source}: ${(err as Error).message}`);
+    throw new SpecError(
+      `cannot read ${source === '-' ? 'stdin' : source}: ${(err as Error).message}`,
+    );
   }
   try {
     return JSON.parse(text);
@@ -101,7 +103,9 @@ export function main(argv: string[], out = process.stdout, err = process.stderr)
   }
   const command = commands[name];
   if (!command) {
-    err.write(`losslab: unknown command "${name}" (commands: ${Object.keys(commands).join(', ')})\n`);
+    err.write(
+      `losslab: unknown command "${name}" (commands: ${Object.keys(commands).join(', ')})\n`,
+    );
     return 2;
   }
   if (rest.includes('--help') || rest.includes('-h')) {
@@ -109,7 +113,9 @@ export function main(argv: string[], out = process.stdout, err = process.stderr)
     return 0;
   }
   if (rest.length !== 1) {
-    err.write(`losslab ${name}: expected one SPEC file (or - for stdin); see losslab ${name} --help\n`);
+    err.write(
+      `losslab ${name}: expected one SPEC file (or - for stdin); see losslab ${name} --help\n`,
+    );
     return 2;
   }
   try {

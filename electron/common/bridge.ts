@@ -36,4 +36,5 @@ export const IpcChannel = {
 
 /** The scheme and host the renderer is served from in Electron. */
 export const APP_SCHEME = 'losslab';
-export const APP_ORIGIN = `${APP_SCHEME}://app`;
+export const APP_HOST = 'app';
+export const APP_ORIGIN = `${APP_SCHEME}://${APP_HOST}`;

@@ -55,7 +55,10 @@ export const cosineScheduleSchema = z.strictObject({
 });
 export const linearScheduleSchema = z.strictObject({
   kind: z.literal('linear'),
-  startFactor: finite().gt(0).max(1).default(1 / 3),
+  startFactor: finite()
+    .gt(0)
+    .max(1)
+    .default(1 / 3),
   endFactor: finite().min(0).max(1).default(1),
   totalIters: z.int().min(1).max(1e9).default(5),
 });

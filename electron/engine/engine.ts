@@ -156,10 +156,9 @@ export class Engine {
       }
       case 'surface.sample': {
         const grid = sampleSurface(resolveSurface(message.surface), message.resolution);
-        this.post(
-          { type: 'surface.grid', id: message.id, surface: grid.info.name, ...grid },
-          [grid.values.buffer as ArrayBuffer],
-        );
+        this.post({ type: 'surface.grid', id: message.id, surface: grid.info.name, ...grid }, [
+          grid.values.buffer as ArrayBuffer,
+        ]);
         return;
       }
       case 'frame.ack':
@@ -170,7 +169,10 @@ export class Engine {
 
   private async hello(id: number, protocol: number): Promise<void> {
     if (protocol !== PROTOCOL_VERSION) {
-      throw new RequestError('protocol', `this engine speaks protocol ${PROTOCOL_VERSION}, not ${protocol}`);
+      throw new RequestError(
+        'protocol',
+        `this engine speaks protocol ${PROTOCOL_VERSION}, not ${protocol}`,
+      );
     }
     let report: BackendReport;
     try {
@@ -251,7 +253,11 @@ export class Engine {
     if (frames.length === 0) return;
     const transfer: ArrayBuffer[] = [];
     for (const f of frames) {
-      transfer.push(f.points.buffer as ArrayBuffer, f.gradNorm.buffer as ArrayBuffer, f.lr.buffer as ArrayBuffer);
+      transfer.push(
+        f.points.buffer as ArrayBuffer,
+        f.gradNorm.buffer as ArrayBuffer,
+        f.lr.buffer as ArrayBuffer,
+      );
     }
     this.post({ type: 'frame', seq: ++this.seq, runs: frames }, transfer);
   }
@@ -284,8 +290,10 @@ function describeIssue(error: z.ZodError, raw: unknown): { field?: string; messa
 }
 
 function describeFailure(err: unknown): { field?: string; message: string } {
-  if (err instanceof RequestError) return { ...(err.field ? { field: err.field } : {}), message: err.message };
-  if (err instanceof HyperError) return { field: `run.optimizer.${err.field}`, message: err.message };
+  if (err instanceof RequestError)
+    return { ...(err.field ? { field: err.field } : {}), message: err.message };
+  if (err instanceof HyperError)
+    return { field: `run.optimizer.${err.field}`, message: err.message };
   if (err instanceof ExpressionError) return { field: 'surface', message: err.message };
   if (err instanceof RangeError) return { field: 'start', message: err.message };
   return { message: `internal error: ${(err as Error)?.message ?? String(err)}` };

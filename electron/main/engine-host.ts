@@ -1,4 +1,9 @@
-import { MessageChannelMain, utilityProcess, type UtilityProcess, type WebContents } from 'electron';
+import {
+  MessageChannelMain,
+  utilityProcess,
+  type UtilityProcess,
+  type WebContents,
+} from 'electron';
 import { IpcChannel, type EngineGone } from '../common/bridge';
 
 export const ENGINE_SERVICE_NAME = 'LossLab engine';
@@ -19,7 +24,10 @@ export interface ProcessGoneDetails {
  */
 export class EngineHost {
   private child: UtilityProcess | undefined;
-  private stopping = false;
+  /** Engines this host stopped itself: their exits are not deaths to report. */
+  private readonly dismissed = new WeakSet<UtilityProcess>();
+  /** Kills issued and not yet seen as `child-process-gone` "killed". */
+  private pendingKills = 0;
   /** The reason `child-process-gone` gave for the current engine's death, if it came first. */
   private goneDetails: EngineGone | undefined;
 
@@ -31,7 +39,6 @@ export class EngineHost {
   /** Forks the engine if it is not running. */
   start(): UtilityProcess {
     if (this.child) return this.child;
-    this.stopping = false;
     this.goneDetails = undefined;
     const child = utilityProcess.fork(this.enginePath, [], {
       serviceName: ENGINE_SERVICE_NAME,
@@ -40,10 +47,12 @@ export class EngineHost {
     this.child = child;
     child.once('exit', (code) => {
       if (this.child === child) this.child = undefined;
-      if (this.stopping) return;
+      if (this.dismissed.has(child)) return;
       // `child-process-gone` (with the reason: crashed, oom, killed, …) may arrive just after.
       setTimeout(() => {
-        this.tellWindow(this.goneDetails ?? { reason: `the engine exited with code ${code}`, exitCode: code });
+        this.tellWindow(
+          this.goneDetails ?? { reason: `the engine exited with code ${code}`, exitCode: code },
+        );
       }, 100);
     });
     return child;
@@ -59,8 +68,13 @@ export class EngineHost {
 
   /** Feed app's `child-process-gone` here; only the engine's own death is taken. */
   onProcessGone(details: ProcessGoneDetails): void {
-    if (details.type !== 'Utility' || (details.serviceName ?? details.name) !== ENGINE_SERVICE_NAME) return;
-    if (this.stopping) return;
+    if (details.type !== 'Utility' || (details.serviceName ?? details.name) !== ENGINE_SERVICE_NAME) {
+      return;
+    }
+    if (details.reason === 'killed' && this.pendingKills > 0) {
+      this.pendingKills--;
+      return;
+    }
     this.goneDetails = {
       reason: `the engine process ${details.reason} (exit code ${details.exitCode})`,
       exitCode: details.exitCode,
@@ -73,8 +87,10 @@ export class EngineHost {
   }
 
   stop(): void {
-    this.stopping = true;
-    this.child?.kill();
+    if (!this.child) return;
+    this.dismissed.add(this.child);
+    this.pendingKills++;
+    this.child.kill();
     this.child = undefined;
   }
 

@@ -2,7 +2,14 @@
  * Electron main: thin. One window, one engine utility process per window, native dialogs.
  * Everything that computes lives in the engine; everything that draws, in the renderer.
  */
-import { app, BrowserWindow, ipcMain, Menu, type IpcMainEvent, type IpcMainInvokeEvent } from 'electron';
+import {
+  app,
+  BrowserWindow,
+  ipcMain,
+  Menu,
+  type IpcMainEvent,
+  type IpcMainInvokeEvent,
+} from 'electron';
 import path from 'node:path';
 import { IpcChannel } from '../common/bridge';
 import { registerAppScheme, serveRenderer } from './app-protocol';
@@ -10,7 +17,6 @@ import { EngineHost } from './engine-host';
 import { buildMenu } from './menu';
 import { createMainWindow, isAppUrl } from './window';
 
-const distDir = path.join(__dirname, '..');
 const hosts = new Map<number, EngineHost>();
 
 /** IPC is accepted only from the app's own windows, from their top frame. */
@@ -20,11 +26,14 @@ function trustedHost(event: IpcMainEvent | IpcMainInvokeEvent): EngineHost | und
   return hosts.get(event.sender.id);
 }
 
+/** dist/ inside the app (the repo in development, app.asar when packaged). */
+const distDir = () => path.join(app.getAppPath(), 'dist');
+
 function openWindow(): void {
-  const window = createMainWindow(path.join(distDir, 'preload', 'preload.js'));
+  const window = createMainWindow(path.join(distDir(), 'preload', 'preload.js'));
   const contents = window.webContents;
   const id = contents.id;
-  const host = new EngineHost(path.join(distDir, 'engine', 'utility.js'), contents);
+  const host = new EngineHost(path.join(distDir(), 'engine', 'utility.js'), contents);
   hosts.set(id, host);
   host.start();
   window.on('closed', () => {
@@ -49,7 +58,7 @@ app.on('child-process-gone', (_event, details) => {
 });
 
 void app.whenReady().then(() => {
-  serveRenderer(path.join(distDir, 'renderer'));
+  serveRenderer(path.join(distDir(), 'renderer'));
   Menu.setApplicationMenu(buildMenu());
   ipcMain.on(IpcChannel.connectEngine, (event) => trustedHost(event)?.connect());
   ipcMain.handle(IpcChannel.restartEngine, (event) => {

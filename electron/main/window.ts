@@ -1,5 +1,10 @@
-import { BrowserWindow, shell, type BrowserWindowConstructorOptions, type WebContents } from 'electron';
-import { APP_ORIGIN } from '../common/bridge';
+import {
+  BrowserWindow,
+  shell,
+  type BrowserWindowConstructorOptions,
+  type WebContents,
+} from 'electron';
+import { APP_HOST, APP_ORIGIN, APP_SCHEME } from '../common/bridge';
 
 /** The main window's options: sandboxed, isolated, no Node in the page. */
 export function windowOptions(preloadPath: string): BrowserWindowConstructorOptions {
@@ -28,10 +33,14 @@ export function windowOptions(preloadPath: string): BrowserWindowConstructorOpti
   };
 }
 
-/** Whether a URL belongs to the app itself. */
+/**
+ * Whether a URL belongs to the app itself. (Node's URL gives custom schemes the origin "null",
+ * so compare scheme and host.)
+ */
 export function isAppUrl(url: string): boolean {
   try {
-    return new URL(url).origin === APP_ORIGIN;
+    const parsed = new URL(url);
+    return parsed.protocol === `${APP_SCHEME}:` && parsed.host === APP_HOST;
   } catch {
     return false;
   }
@@ -53,7 +62,9 @@ export function hardenWebContents(contents: WebContents): void {
     if (/^https?:\/\//.test(url)) void shell.openExternal(url);
     return { action: 'deny' };
   });
-  contents.session.setPermissionRequestHandler((_contents, _permission, callback) => callback(false));
+  contents.session.setPermissionRequestHandler((_contents, _permission, callback) =>
+    callback(false),
+  );
   contents.session.setPermissionCheckHandler(() => false);
 }
 

@@ -4,7 +4,18 @@
  * window.postMessage (ports cannot cross contextBridge).
  */
 import { contextBridge, ipcRenderer, type IpcRendererEvent } from 'electron';
-import { ENGINE_PORT_MESSAGE, IpcChannel, type EngineGone, type LossLabBridge } from '../common/bridge';
+import {
+  ENGINE_PORT_MESSAGE,
+  IpcChannel,
+  type EngineGone,
+  type LossLabBridge,
+} from '../common/bridge';
+
+/** The page's window, as far as the preload touches it (electron/ is typed without the DOM). */
+declare const window: {
+  postMessage(message: unknown, targetOrigin: string, transfer: unknown[]): void;
+  location: { origin: string };
+};
 
 ipcRenderer.on(IpcChannel.enginePort, (event: IpcRendererEvent) => {
   window.postMessage(ENGINE_PORT_MESSAGE, window.location.origin, event.ports);

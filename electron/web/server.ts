@@ -4,7 +4,7 @@
  * socket also needs the page's own Origin, and every request a Host naming this server (so a
  * rebinding DNS name cannot reach it).
  */
-import { decode, encode } from 'cbor-x';
+import { decode, encode } from 'cborg/extended';
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import http from 'node:http';
@@ -35,6 +35,8 @@ export interface RunningServer {
   token: string;
   /** Live engine workers, one per connected page. */
   readonly engines: number;
+  /** Stops every engine worker as if it had crashed (pages are told, and can restart). */
+  crashEngines(): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -79,7 +81,8 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
   if (!fs.existsSync(path.join(rendererDir, 'index.html'))) {
     throw new Error(`no built renderer in ${rendererDir}: run \`npm run build\` first`);
   }
-  if (!fs.existsSync(workerPath)) throw new Error(`no engine worker at ${workerPath}: run \`npm run build\``);
+  if (!fs.existsSync(workerPath))
+    throw new Error(`no engine worker at ${workerPath}: run \`npm run build\``);
 
   let port = 0;
   const allowedHosts = () => [`127.0.0.1:${port}`, `localhost:${port}`];
@@ -87,16 +90,21 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
 
   const server = http.createServer((req, res) => {
     const refuse = (status: number, why: string) => {
-      res.writeHead(status, { 'Content-Type': 'text/plain; charset=utf-8' }).end(`${status}: ${why}\n`);
+      res
+        .writeHead(status, { 'Content-Type': 'text/plain; charset=utf-8' })
+        .end(`${status}: ${why}\n`);
     };
     if (!allowedHosts().includes(req.headers.host ?? '')) return refuse(403, 'unknown host');
     if (req.method !== 'GET' && req.method !== 'HEAD') return refuse(405, 'method not allowed');
     const url = new URL(req.url ?? '/', `http://${req.headers.host}`);
     const authorized =
-      sameToken(url.searchParams.get('token'), token) || sameToken(cookieToken(req.headers.cookie), token);
-    if (!authorized) return refuse(403, 'open the URL printed by `npm run web` (it carries the token)');
+      sameToken(url.searchParams.get('token'), token) ||
+      sameToken(cookieToken(req.headers.cookie), token);
+    if (!authorized)
+      return refuse(403, 'open the URL printed by `npm run web` (it carries the token)');
 
-    const relative = url.pathname === '/' ? 'index.html' : decodeURIComponent(url.pathname.slice(1));
+    const relative =
+      url.pathname === '/' ? 'index.html' : decodeURIComponent(url.pathname.slice(1));
     const file = path.resolve(rendererDir, relative);
     if (!file.startsWith(rendererDir + path.sep)) return refuse(404, 'not found');
     fs.stat(file, (err, stat) => {
@@ -126,7 +134,9 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
   const wss = new WebSocketServer({ noServer: true, maxPayload: MAX_FRAME_BYTES });
   server.on('upgrade', (req, socket, head) => {
     const deny = (why: string) => {
-      socket.end(`HTTP/1.1 403 Forbidden\r\nContent-Type: text/plain\r\nConnection: close\r\n\r\n${why}\n`);
+      socket.end(
+        `HTTP/1.1 403 Forbidden\r\nContent-Type: text/plain\r\nConnection: close\r\n\r\n${why}\n`,
+      );
     };
     const url = new URL(req.url ?? '/', `http://${req.headers.host}`);
     if (!allowedHosts().includes(req.headers.host ?? '')) return deny('unknown host');
@@ -138,7 +148,9 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
 
   function spawnEngine(): Worker {
     const allowNative = nativeHolder === undefined;
-    const worker = new Worker(workerPath, { workerData: { ...options.engineOptions, allowNative } });
+    const worker = new Worker(workerPath, {
+      workerData: { ...options.engineOptions, allowNative },
+    });
     if (allowNative) nativeHolder = worker;
     workers.add(worker);
     worker.once('exit', () => {
@@ -172,6 +184,8 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
       });
     };
     attach();
+    /** Messages that arrive while the engine restarts wait here for the new one. */
+    let backlog: unknown[] | undefined;
     ws.on('message', (data, isBinary) => {
       let message: unknown;
       try {
@@ -182,14 +196,19 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
         return;
       }
       if ((message as { type?: unknown })?.type === 'engine.restart') {
+        if (backlog) return;
+        backlog = [];
         closing = true;
         void worker.terminate().then(() => {
           closing = false;
           attach();
+          for (const queued of backlog ?? []) worker.postMessage(queued);
+          backlog = undefined;
         });
         return;
       }
-      worker.postMessage(message);
+      if (backlog) backlog.push(message);
+      else worker.postMessage(message);
     });
     ws.on('close', () => {
       closing = true;
@@ -209,6 +228,9 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
     token,
     get engines() {
       return workers.size;
+    },
+    async crashEngines() {
+      await Promise.all([...workers].map((w) => w.terminate()));
     },
     async close() {
       for (const client of wss.clients) client.terminate();

@@ -62,7 +62,9 @@ describe('torch.optim reference through `losslab trajectory`', () => {
         want.points.forEach((p, k) => {
           for (let j = 0; j < 3; j++) {
             if (!close(run.points[k][j], p[j])) {
-              throw new Error(`${label}: point ${k}[${j}] = ${run.points[k][j]}, torch says ${p[j]}`);
+              throw new Error(
+                `${label}: point ${k}[${j}] = ${run.points[k][j]}, torch says ${p[j]}`,
+              );
             }
           }
         });

@@ -3,8 +3,10 @@ import path from 'node:path';
 import type { BackendName, SelfCheck } from '../../common/protocol';
 import { hereDir, nodeRequire } from './node-require';
 import { installUtilShim } from './util-shim';
+import type * as TfModule from '@tensorflow/tfjs';
+import type * as WasmModule from '@tensorflow/tfjs-backend-wasm';
 
-type Tf = typeof import('@tensorflow/tfjs');
+type Tf = typeof TfModule;
 
 export interface BackendReport {
   backend: BackendName;
@@ -49,7 +51,9 @@ export function locateWasmDir(): string {
 let loaded: Promise<{ tf: Tf; report: BackendReport }> | undefined;
 
 /** tfjs on the best backend this process can run: tensorflow, else wasm, else cpu. Once. */
-export function loadBackend(options: BackendOptions = {}): Promise<{ tf: Tf; report: BackendReport }> {
+export function loadBackend(
+  options: BackendOptions = {},
+): Promise<{ tf: Tf; report: BackendReport }> {
   loaded ??= pickBackend(options);
   return loaded;
 }
@@ -74,7 +78,7 @@ async function pickBackend(options: BackendOptions): Promise<{ tf: Tf; report: B
       } else {
         tf = nodeRequire('@tensorflow/tfjs') as Tf;
         if (name === 'wasm') {
-          const wasm = nodeRequire('@tensorflow/tfjs-backend-wasm') as typeof import('@tensorflow/tfjs-backend-wasm');
+          const wasm = nodeRequire('@tensorflow/tfjs-backend-wasm') as typeof WasmModule;
           wasmDir = options.wasmDir ?? locateWasmDir();
           wasm.setWasmPaths(wasmDir.endsWith(path.sep) ? wasmDir : wasmDir + path.sep);
         }
@@ -87,7 +91,13 @@ async function pickBackend(options: BackendOptions): Promise<{ tf: Tf; report: B
       if (!selfCheck.ok) throw new Error(`self-check failed: ${selfCheck.detail}`);
       return {
         tf,
-        report: { backend: name, notes, tfjsVersion: tf.version.tfjs, selfCheck, ...(name === 'wasm' ? { wasmDir } : {}) },
+        report: {
+          backend: name,
+          notes,
+          tfjsVersion: tf.version.tfjs,
+          selfCheck,
+          ...(name === 'wasm' ? { wasmDir } : {}),
+        },
       };
     } catch (err) {
       notes.push(`${name}: ${describeLoadError(err)}`);
@@ -113,7 +123,9 @@ export function runSelfCheck(tf: Tf): SelfCheck {
     const a = tf.tensor2d([1, 2, 3, 4], [2, 2]);
     const b = tf.tensor2d([5, 6], [2, 1]);
     const p = tf.matMul(a, b).dataSync();
-    const g = tf.grad((x: import('@tensorflow/tfjs').Tensor) => tf.sum(tf.square(x)))(tf.tensor1d([1, 2, 3])).dataSync();
+    const g = tf
+      .grad((x: TfModule.Tensor) => tf.sum(tf.square(x)))(tf.tensor1d([1, 2, 3]))
+      .dataSync();
     return [Array.from(p), Array.from(g)];
   });
   const ms = performance.now() - t0;

@@ -23,9 +23,6 @@ export class AnalyticRun {
   private start: Point;
   private readonly theta = new Float64Array(2);
   private readonly grad = new Float64Array(2);
-  /** The hyperparameters the run was created with, so reset can return to them. */
-  private readonly initialHyper: Hyper;
-  private readonly initialSchedule: Schedule;
 
   /** (x, y, loss) per point; point k is θ after k steps. */
   readonly points = new Series(3 * 1024);
@@ -44,11 +41,9 @@ export class AnalyticRun {
     this.label = config.label;
     this.surface = resolveSurface(config.surface);
     this.optimizerName = config.optimizer.optimizer;
-    this.initialHyper = resolveHyper(config.optimizer);
-    this.initialSchedule = config.optimizer.schedule ?? constantSchedule;
-    this.schedule = this.initialSchedule;
+    this.schedule = config.optimizer.schedule ?? constantSchedule;
     this.start = [config.start[0], config.start[1]];
-    this.optimizer = new Optimizer(this.optimizerName, this.initialHyper, 2);
+    this.optimizer = new Optimizer(this.optimizerName, resolveHyper(config.optimizer), 2);
     this.restart();
   }
 
@@ -70,11 +65,14 @@ export class AnalyticRun {
     return this.optimizer.state;
   }
 
-  /** Back to the start (or a new one) with the run's original hyperparameters and schedule. */
+  /**
+   * Back to the start (or a new one) with fresh optimizer state and the hyperparameters as they
+   * are now: the sliders a user sees are the settings the new trajectory starts with. The
+   * change log starts empty again.
+   */
   reset(start?: Point): void {
     if (start) this.start = [start[0], start[1]];
-    this.optimizer = new Optimizer(this.optimizerName, this.initialHyper, 2);
-    this.schedule = this.initialSchedule;
+    this.optimizer = new Optimizer(this.optimizerName, this.optimizer.hyper, 2);
     this.changes = [];
     this.restart();
   }
@@ -91,7 +89,9 @@ export class AnalyticRun {
     const loss = this.surface.valueAndGrad(this.theta[0], this.theta[1], this.grad, 0);
     const problem = this.nonFinite(loss);
     if (problem) {
-      throw new RangeError(`the loss at the start (${this.start[0]}, ${this.start[1]}) is ${problem}`);
+      throw new RangeError(
+        `the loss at the start (${this.start[0]}, ${this.start[1]}) is ${problem}`,
+      );
     }
     this.record(loss);
   }
@@ -147,7 +147,8 @@ export class AnalyticRun {
   /** Describes the first non-finite quantity at θ, or returns undefined if all are finite. */
   private nonFinite(loss: number): string | undefined {
     const { theta, grad } = this;
-    if (!Number.isFinite(theta[0]) || !Number.isFinite(theta[1])) return `θ became ${theta[0]}, ${theta[1]}`;
+    if (!Number.isFinite(theta[0]) || !Number.isFinite(theta[1]))
+      return `θ became ${theta[0]}, ${theta[1]}`;
     if (!Number.isFinite(loss)) return `the loss became ${loss}`;
     if (!Number.isFinite(grad[0]) || !Number.isFinite(grad[1])) {
       return `the gradient became (${grad[0]}, ${grad[1]})`;

@@ -10,7 +10,8 @@ const parent = parentPort;
 
 startEngine(
   {
-    post: (message: EngineMessage, transfer?: ArrayBuffer[]) => parent.postMessage(message, transfer ?? []),
+    post: (message: EngineMessage, transfer?: ArrayBuffer[]) =>
+      parent.postMessage(message, transfer ?? []),
     onMessage: (listener) => parent.on('message', listener),
   },
   (workerData ?? {}) as EngineOptions,

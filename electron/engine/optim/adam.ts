@@ -8,7 +8,7 @@ export interface AdamState extends RuleState {
   v: Float64Array;
   /** max v seen (only read with `amsgrad`). */
   vMax: Float64Array;
-  buffers: { m: Float64Array; v: Float64Array; 'v̂max': Float64Array };
+  buffers: { m: Float64Array; v: Float64Array; v̂max: Float64Array };
 }
 
 /**
@@ -27,7 +27,7 @@ function makeAdam(decoupled: boolean): UpdateRule<AdamState> {
       const m = new Float64Array(n);
       const v = new Float64Array(n);
       const vMax = new Float64Array(n);
-      return { t: 0, m, v, vMax, buffers: { m, v, 'v̂max': vMax } };
+      return { t: 0, m, v, vMax, buffers: { m, v, v̂max: vMax } };
     },
     step(theta, grad, s, h: Hyper, lr) {
       const [b1, b2] = h.betas;

@@ -79,7 +79,10 @@ export function patchHyper(optimizer: OptimizerName, hyper: Hyper, patch: HyperP
 
 function checkHyper(optimizer: OptimizerName, h: Hyper): void {
   if (h.variant === 'lecture' && optimizer !== 'adagrad' && optimizer !== 'rmsprop') {
-    throw new HyperError('variant', `"lecture" exists only for adagrad and rmsprop, not ${optimizer}`);
+    throw new HyperError(
+      'variant',
+      `"lecture" exists only for adagrad and rmsprop, not ${optimizer}`,
+    );
   }
   if (optimizer === 'sgd' && h.nesterov && (h.momentum <= 0 || h.dampening !== 0)) {
     throw new HyperError('nesterov', 'Nesterov momentum requires momentum > 0 and dampening = 0');

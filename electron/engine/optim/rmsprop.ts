@@ -8,7 +8,7 @@ export interface RmspropState extends RuleState {
   gradAvg: Float64Array;
   /** Momentum buffer b (only read when momentum > 0). */
   buf: Float64Array;
-  buffers: { v: Float64Array; 'ḡ': Float64Array; b: Float64Array };
+  buffers: { v: Float64Array; ḡ: Float64Array; b: Float64Array };
 }
 
 /**
@@ -27,7 +27,7 @@ export const rmsprop: UpdateRule<RmspropState> = {
     const sqAvg = new Float64Array(n);
     const gradAvg = new Float64Array(n);
     const buf = new Float64Array(n);
-    return { t: 0, sqAvg, gradAvg, buf, buffers: { v: sqAvg, 'ḡ': gradAvg, b: buf } };
+    return { t: 0, sqAvg, gradAvg, buf, buffers: { v: sqAvg, ḡ: gradAvg, b: buf } };
   },
   step(theta, grad, s, h: Hyper, lr) {
     const { alpha, eps, weightDecay: wd, momentum: mu, centered } = h;

@@ -67,7 +67,8 @@ function compileNode(node: MathNode): Fn {
   switch (node.type) {
     case 'ConstantNode': {
       const value = Number((node as unknown as { value: unknown }).value);
-      if (!Number.isFinite(value)) throw new ExpressionError(`unsupported constant ${node.toString()}`);
+      if (!Number.isFinite(value))
+        throw new ExpressionError(`unsupported constant ${node.toString()}`);
       return () => value;
     }
     case 'SymbolNode': {
@@ -136,19 +137,22 @@ function compileNode(node: MathNode): Fn {
 function compilePower(a: Fn, exponent: MathNode): Fn {
   if (exponent.type === 'ConstantNode') {
     const n = Number((exponent as unknown as { value: unknown }).value);
-    if (n === 2) return (x, y) => {
-      const v = a(x, y);
-      return v * v;
-    };
-    if (n === 3) return (x, y) => {
-      const v = a(x, y);
-      return v * v * v;
-    };
-    if (n === 4) return (x, y) => {
-      const v = a(x, y);
-      const s = v * v;
-      return s * s;
-    };
+    if (n === 2)
+      return (x, y) => {
+        const v = a(x, y);
+        return v * v;
+      };
+    if (n === 3)
+      return (x, y) => {
+        const v = a(x, y);
+        return v * v * v;
+      };
+    if (n === 4)
+      return (x, y) => {
+        const v = a(x, y);
+        const s = v * v;
+        return s * s;
+      };
     return (x, y) => a(x, y) ** n;
   }
   const b = compileNode(exponent);
@@ -186,7 +190,10 @@ function parseExpression(source: string): MathNode {
     const e = err as Error & { char?: number };
     const position = typeof e.char === 'number' ? e.char : undefined;
     const where = position === undefined ? '' : ` at character ${position}`;
-    throw new ExpressionError(`syntax error${where}: ${e.message.replace(/ \(char \d+\)$/, '')}`, position);
+    throw new ExpressionError(
+      `syntax error${where}: ${e.message.replace(/ \(char \d+\)$/, '')}`,
+      position,
+    );
   }
   return node;
 }
@@ -198,7 +205,10 @@ export const DEFAULT_EXPRESSION_DOMAIN: Domain = [
 ];
 
 /** Compiles an expression surface with exact gradient and Hessian. Throws ExpressionError. */
-export function compileExpression(source: string, domain: Domain = DEFAULT_EXPRESSION_DOMAIN): Surface {
+export function compileExpression(
+  source: string,
+  domain: Domain = DEFAULT_EXPRESSION_DOMAIN,
+): Surface {
   const node = parseExpression(source);
   const f = compileNode(node);
   const dxNode = differentiate(node, 'x');
@@ -207,7 +217,10 @@ export function compileExpression(source: string, domain: Domain = DEFAULT_EXPRE
   const fy = compileNode(dyNode);
   // Second derivatives are compiled on first use: most runs never ask for a Hessian.
   let second: [Fn, Fn, Fn] | undefined;
-  const center: [number, number] = [(domain[0][0] + domain[0][1]) / 2, (domain[1][0] + domain[1][1]) / 2];
+  const center: [number, number] = [
+    (domain[0][0] + domain[0][1]) / 2,
+    (domain[1][0] + domain[1][1]) / 2,
+  ];
   return {
     info: {
       name: source,

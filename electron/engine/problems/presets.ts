@@ -12,7 +12,8 @@ const rosenbrock = preset(
   'rosenbrock',
   {
     title: 'Rosenbrock',
-    description: 'A curved, nearly flat valley: easy to find, slow to follow to the minimum at (1, 1).',
+    description:
+      'A curved, nearly flat valley: easy to find, slow to follow to the minimum at (1, 1).',
     domain: [
       [-2, 2],
       [-1, 3],
@@ -74,7 +75,8 @@ const saddle = preset(
   'saddle',
   {
     title: 'Saddle',
-    description: 'Gradient zero at the origin, yet not a minimum: the Hessian has a negative eigenvalue.',
+    description:
+      'Gradient zero at the origin, yet not a minimum: the Hessian has a negative eigenvalue.',
     domain: [
       [-2, 2],
       [-2, 2],
@@ -102,4 +104,6 @@ const saddle = preset(
 /** Every preset surface, in gallery order. */
 export const presets: readonly Surface[] = [rosenbrock, bowl, saddle];
 
-export const presetByName: ReadonlyMap<string, Surface> = new Map(presets.map((s) => [s.info.name, s]));
+export const presetByName: ReadonlyMap<string, Surface> = new Map(
+  presets.map((s) => [s.info.name, s]),
+);

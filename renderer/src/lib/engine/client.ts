@@ -37,7 +37,10 @@ type EventMap = { [K in EngineOrHostMessage['type']]: Extract<EngineOrHostMessag
 
 export class EngineClient {
   private nextId = 1;
-  private readonly pending = new Map<number, { resolve: (m: EngineMessage) => void; reject: (e: Error) => void }>();
+  private readonly pending = new Map<
+    number,
+    { resolve: (m: EngineMessage) => void; reject: (e: Error) => void }
+  >();
   private readonly listeners = new Map<string, Set<(message: never) => void>>();
 
   constructor(private readonly transport: Transport) {
@@ -80,10 +83,12 @@ export class EngineClient {
   }
 
   private receive(message: EngineOrHostMessage): void {
-    const waiting = 'id' in message && message.id !== undefined ? this.pending.get(message.id) : undefined;
+    const waiting =
+      'id' in message && message.id !== undefined ? this.pending.get(message.id) : undefined;
     if (waiting && 'id' in message && message.id !== undefined) {
       this.pending.delete(message.id);
-      if (message.type === 'error') waiting.reject(new EngineRequestError(message.message, message.field));
+      if (message.type === 'error')
+        waiting.reject(new EngineRequestError(message.message, message.field));
       else waiting.resolve(message);
       if (message.type === 'error') return;
     }

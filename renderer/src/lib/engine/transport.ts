@@ -2,9 +2,13 @@
  * How the renderer reaches the engine: a MessagePort from the preload in Electron, or a
  * WebSocket to the browser-mode server. Views never know which.
  */
-import { decode, encode } from 'cbor-x';
+import { decode, encode } from 'cborg/extended';
 import type { ENGINE_PORT_MESSAGE, LossLabBridge } from '../../../../electron/common/bridge';
-import type { ClientMessage, EngineOrHostMessage, HostRequest } from '../../../../electron/common/protocol';
+import type {
+  ClientMessage,
+  EngineOrHostMessage,
+  HostRequest,
+} from '../../../../electron/common/protocol';
 
 /** Must equal the preload's constant; the type makes a mismatch a compile error. */
 const enginePortMessage: typeof ENGINE_PORT_MESSAGE = 'losslab:engine-port';
@@ -125,5 +129,7 @@ export function pickTransport(): Transport {
   if (window.losslab) return new ElectronTransport(window.losslab);
   const token = new URLSearchParams(window.location.search).get('token') ?? '';
   const scheme = window.location.protocol === 'https:' ? 'wss' : 'ws';
-  return new WebSocketTransport(`${scheme}://${window.location.host}/engine?token=${encodeURIComponent(token)}`);
+  return new WebSocketTransport(
+    `${scheme}://${window.location.host}/engine?token=${encodeURIComponent(token)}`,
+  );
 }

@@ -47,6 +47,8 @@ export class Lab {
   private nextRun = 1;
   private ackPending = false;
   private lastSeq = 0;
+  /** Changes to the set of runs happen one at a time, in the order asked. */
+  private queue: Promise<unknown> = Promise.resolve();
 
   constructor(transport: Transport = pickTransport()) {
     this.client = new EngineClient(transport);
@@ -73,8 +75,23 @@ export class Lab {
     }
   }
 
+  /**
+   * Runs an operation after every operation asked before it. A user who picks a surface and
+   * then, at once, an optimizer gets the optimizer on the new surface, not on a run that is
+   * being removed.
+   */
+  private serial<T>(operation: () => Promise<T>): Promise<T> {
+    const result = this.queue.then(operation);
+    this.queue = result.catch(() => undefined);
+    return result;
+  }
+
   /** After the engine died: a fresh engine, then the same surface and runs again. */
-  async restart(): Promise<void> {
+  restart(): Promise<void> {
+    return this.serial(() => this.restartNow());
+  }
+
+  private async restartNow(): Promise<void> {
     const specs = this.runs.flatMap((run) => (run.state ? [optimizerSpecOf(run.state)] : []));
     this.connection = 'connecting';
     try {
@@ -89,7 +106,7 @@ export class Lab {
     this.playing = false;
     this.runs = [];
     await this.loadSurface(this.surface);
-    for (const spec of specs) await this.addRun(spec);
+    for (const spec of specs) await this.createRun(spec);
   }
 
   private listen(): void {
@@ -137,22 +154,32 @@ export class Lab {
 
   /** Samples a surface for the views and makes it current. Runs are not touched. */
   async loadSurface(surface: SurfaceSpec): Promise<void> {
-    const grid = await this.client.request({ type: 'surface.sample', surface, resolution: GRID_RESOLUTION });
+    const grid = await this.client.request({
+      type: 'surface.sample',
+      surface,
+      resolution: GRID_RESOLUTION,
+    });
     this.surface = surface;
     this.grid = grid;
   }
 
   /** Switches to another surface: every run is recreated there from its suggested start. */
-  async switchSurface(surface: SurfaceSpec): Promise<void> {
-    await this.pause();
-    const specs = this.runs.flatMap((run) => (run.state ? [optimizerSpecOf(run.state)] : []));
-    await this.loadSurface(surface);
-    this.start = this.grid?.info.start ?? this.start;
-    for (const run of [...this.runs]) await this.removeRun(run.runId);
-    for (const spec of specs) await this.addRun(spec);
+  switchSurface(surface: SurfaceSpec): Promise<void> {
+    return this.serial(async () => {
+      await this.pause();
+      const specs = this.runs.flatMap((run) => (run.state ? [optimizerSpecOf(run.state)] : []));
+      await this.loadSurface(surface);
+      this.start = this.grid?.info.start ?? this.start;
+      for (const run of [...this.runs]) await this.removeRunNow(run.runId);
+      for (const spec of specs) await this.createRun(spec);
+    });
   }
 
-  async addRun(optimizer: OptimizerSpec): Promise<Run> {
+  addRun(optimizer: OptimizerSpec): Promise<Run> {
+    return this.serial(() => this.createRun(optimizer));
+  }
+
+  private async createRun(optimizer: OptimizerSpec): Promise<Run> {
     const runId = `run-${this.nextRun++}`;
     const color = runColors[(this.nextRun - 2) % runColors.length];
     const placeholder: Run = { runId, color, trajectory: new Trajectory(), state: undefined };
@@ -169,33 +196,52 @@ export class Lab {
     return this.runs.find((r) => r.runId === runId) ?? placeholder;
   }
 
-  async removeRun(runId: string): Promise<void> {
+  removeRun(runId: string): Promise<void> {
+    return this.serial(() => this.removeRunNow(runId));
+  }
+
+  private async removeRunNow(runId: string): Promise<void> {
     await this.client.request({ type: 'run.remove', runId });
   }
 
-  /** Replaces a run's optimizer: a new run in the same slot and colour. */
-  async replaceRun(runId: string, optimizer: OptimizerSpec): Promise<void> {
-    const index = this.runs.findIndex((r) => r.runId === runId);
-    if (index < 0) return;
-    await this.removeRun(runId);
-    const run = await this.addRun(optimizer);
-    // Keep the slot's position.
-    const rest = this.runs.filter((r) => r.runId !== run.runId);
-    rest.splice(index, 0, run);
-    this.runs = rest;
+  /**
+   * Gives the run in slot `index` another optimizer: a new run in the same place, keeping the
+   * current learning rate unless the spec sets one. Slot, not id: the run there may itself be
+   * the result of an earlier replacement still in the queue.
+   */
+  replaceRunAt(index: number, optimizer: Omit<OptimizerSpec, 'lr'> & { lr?: number }): Promise<void> {
+    return this.serial(async () => {
+      const old = this.runs[index];
+      if (!old) return;
+      const lr = optimizer.lr ?? old.state?.hyper.lr;
+      await this.removeRunNow(old.runId);
+      const run = await this.createRun({ ...optimizer, ...(lr === undefined ? {} : { lr }) });
+      const rest = this.runs.filter((r) => r.runId !== run.runId);
+      rest.splice(index, 0, run);
+      this.runs = rest;
+    });
   }
 
-  async setHyper(runId: string, hyper: Partial<RunState['hyper']>): Promise<void> {
-    try {
-      await this.client.request({ type: 'run.update', runId, hyper });
-      this.lastError = undefined;
-    } catch (err) {
-      this.lastError = err instanceof EngineRequestError ? err.message : String(err);
-    }
+  /** Changes hyperparameters of the run in slot `index` before its next step. */
+  setHyperAt(index: number, hyper: Partial<RunState['hyper']>): Promise<void> {
+    return this.serial(async () => {
+      const run = this.runs[index];
+      if (!run) return;
+      try {
+        await this.client.request({ type: 'run.update', runId: run.runId, hyper });
+        this.lastError = undefined;
+      } catch (err) {
+        this.lastError = err instanceof EngineRequestError ? err.message : String(err);
+      }
+    });
   }
 
   async play(): Promise<void> {
-    await this.client.request({ type: 'playback', playing: true, stepsPerFrame: this.stepsPerFrame });
+    await this.client.request({
+      type: 'playback',
+      playing: true,
+      stepsPerFrame: this.stepsPerFrame,
+    });
   }
 
   async pause(): Promise<void> {

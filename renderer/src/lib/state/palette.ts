@@ -1,5 +1,14 @@
 /** Run colours: distinct, colour-blind-aware (Okabe–Ito order), readable on dark and light. */
-export const runColors = ['#f59e0b', '#38bdf8', '#f472b6', '#4ade80', '#a78bfa', '#f87171', '#facc15', '#e2e8f0'];
+export const runColors = [
+  '#f59e0b',
+  '#38bdf8',
+  '#f472b6',
+  '#4ade80',
+  '#a78bfa',
+  '#f87171',
+  '#facc15',
+  '#e2e8f0',
+];
 
 /** Viridis at t ∈ [0, 1], as r, g, b in [0, 1]. Perceptually uniform, prints in grey. */
 const viridisStops: [number, number, number][] = [

@@ -16,7 +16,16 @@ import {
 } from 'chart.js';
 import type { Trajectory } from '../state/trajectory';
 
-Chart.register(LineController, LineElement, PointElement, LinearScale, LogarithmicScale, Decimation, Legend, Tooltip);
+Chart.register(
+  LineController,
+  LineElement,
+  PointElement,
+  LinearScale,
+  LogarithmicScale,
+  Decimation,
+  Legend,
+  Tooltip,
+);
 
 export interface ChartRun {
   runId: string;
@@ -49,8 +58,18 @@ export class LossChart {
         interaction: { mode: 'nearest', axis: 'x', intersect: false },
         elements: { point: { radius: 0 }, line: { borderWidth: 2 } },
         scales: {
-          x: { type: 'linear', title: { display: true, text: 'step' }, ticks: { color: '#a8b3cf' }, grid: { color: '#2a3147' } },
-          y: { type: 'linear', title: { display: true, text: title }, ticks: { color: '#a8b3cf' }, grid: { color: '#2a3147' } },
+          x: {
+            type: 'linear',
+            title: { display: true, text: 'step' },
+            ticks: { color: '#a8b3cf' },
+            grid: { color: '#2a3147' },
+          },
+          y: {
+            type: 'linear',
+            title: { display: true, text: title },
+            ticks: { color: '#a8b3cf' },
+            grid: { color: '#2a3147' },
+          },
         },
         plugins: {
           legend: { labels: { color: '#d8deeb', boxWidth: 12 } },

@@ -46,7 +46,11 @@ export class SurfaceScene {
   lastRenderMs = 0;
 
   constructor(private readonly container: HTMLElement) {
-    this.renderer = new THREE.WebGLRenderer({ antialias: true, preserveDrawingBuffer: true, alpha: true });
+    this.renderer = new THREE.WebGLRenderer({
+      antialias: true,
+      preserveDrawingBuffer: true,
+      alpha: true,
+    });
     this.renderer.setPixelRatio(Math.min(window.devicePixelRatio, 2));
     this.renderer.domElement.setAttribute('aria-label', '3-D view of the loss surface');
     this.renderer.domElement.setAttribute('role', 'img');
@@ -129,7 +133,10 @@ export class SurfaceScene {
       const delta = (max - min) * 1e-4 + 1e-12;
       const lo = Math.log(delta);
       const hi = Math.log(max - min + delta);
-      return Math.min(1.15, Math.max(0, (Math.log(Math.max(value - min, 0) + delta) - lo) / (hi - lo)));
+      return Math.min(
+        1.15,
+        Math.max(0, (Math.log(Math.max(value - min, 0) + delta) - lo) / (hi - lo)),
+      );
     }
     return Math.min(1.15, Math.max(0, (value - min) / (max - min)));
   }
@@ -168,7 +175,11 @@ export class SurfaceScene {
       line.setResolution(this.width, this.height);
       const ball = new THREE.Mesh(
         this.ballGeometry,
-        new THREE.MeshStandardMaterial({ color: run.color, emissive: run.color, emissiveIntensity: 0.35 }),
+        new THREE.MeshStandardMaterial({
+          color: run.color,
+          emissive: run.color,
+          emissiveIntensity: 0.35,
+        }),
       );
       ball.renderOrder = 3;
       objects = { line, ball, positions: new Float32Array(3 * 1024), written: 0 };
@@ -179,7 +190,8 @@ export class SurfaceScene {
     const count = t.count;
     // A shorter trajectory than drawn means it was reset: start over. The last point may have
     // been restated, so it is always rewritten.
-    const from = objects.written < 0 || count < objects.written ? 0 : Math.max(0, objects.written - 1);
+    const from =
+      objects.written < 0 || count < objects.written ? 0 : Math.max(0, objects.written - 1);
     if (objects.positions.length < 3 * count) {
       const grown = new Float32Array(Math.max(3 * count, 2 * objects.positions.length));
       grown.set(objects.positions.subarray(0, 3 * from));
@@ -190,7 +202,12 @@ export class SurfaceScene {
     objects.line.setPoints(positions, count, from);
     objects.written = count;
     objects.ball.visible = count > 0;
-    if (count > 0) objects.ball.position.set(positions[3 * count - 3], positions[3 * count - 2], positions[3 * count - 1]);
+    if (count > 0)
+      objects.ball.position.set(
+        positions[3 * count - 3],
+        positions[3 * count - 2],
+        positions[3 * count - 1],
+      );
   }
 
   requestRender(): void {
@@ -201,6 +218,7 @@ export class SurfaceScene {
       const t0 = performance.now();
       this.renderer.render(this.scene, this.camera);
       this.lastRenderMs = performance.now() - t0;
+      performance.measure('losslab:render-3d', { start: t0, end: t0 + this.lastRenderMs });
     });
   }
 

@@ -17,7 +17,13 @@ export class TrajectoryLine {
   private count = 0;
 
   constructor(color: string, widthPx: number) {
-    this.material = new LineMaterial({ color, linewidth: widthPx, worldUnits: false, depthTest: false, transparent: true });
+    this.material = new LineMaterial({
+      color,
+      linewidth: widthPx,
+      worldUnits: false,
+      depthTest: false,
+      transparent: true,
+    });
     this.object = new LineSegments2(this.geometry, this.material);
     this.object.frustumCulled = false;
     this.object.renderOrder = 2;
@@ -31,8 +37,14 @@ export class TrajectoryLine {
       this.buffer = new Float32Array(capacity * 6);
       this.interleaved = new THREE.InstancedInterleavedBuffer(this.buffer, 6, 1);
       this.interleaved.setUsage(THREE.DynamicDrawUsage);
-      this.geometry.setAttribute('instanceStart', new THREE.InterleavedBufferAttribute(this.interleaved, 3, 0));
-      this.geometry.setAttribute('instanceEnd', new THREE.InterleavedBufferAttribute(this.interleaved, 3, 3));
+      this.geometry.setAttribute(
+        'instanceStart',
+        new THREE.InterleavedBufferAttribute(this.interleaved, 3, 0),
+      );
+      this.geometry.setAttribute(
+        'instanceEnd',
+        new THREE.InterleavedBufferAttribute(this.interleaved, 3, 3),
+      );
       from = 0;
     }
     const b = this.buffer;

@@ -1,0 +1,123 @@
+/** Issue 2's slice, end to end in headless Chromium against browser mode. */
+import http from 'node:http';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { canvasStats, loadApp, openApp, type Harness } from './harness';
+
+let h: Harness;
+beforeAll(async () => {
+  h = await openApp();
+  await loadApp(h);
+});
+afterAll(() => h?.close());
+
+const stepOf = async () => Number(await h.page.getByTestId('run-step').textContent());
+
+describe('LossLab in the browser', () => {
+  it('shows the backend badge: wasm', async () => {
+    await expect.poll(() => h.page.getByTestId('backend-badge').textContent()).toBe('wasm');
+  });
+
+  it('draws the surface: the 3-D canvas is not blank', async () => {
+    await h.page.waitForTimeout(500);
+    const stats = await canvasStats(h.page, '[data-testid="surface-view"] canvas');
+    expect(stats.colors).toBeGreaterThan(50);
+    expect(stats.covered).toBeGreaterThan(0.15);
+    await h.shot('foundation-loaded');
+  });
+
+  it('Play advances the loss curve; Pause stops it', async () => {
+    const before = await stepOf();
+    const chartBefore = await canvasStats(h.page, '.chart canvas');
+    await h.page.getByRole('button', { name: 'Play' }).click();
+    await expect.poll(stepOf, { timeout: 20_000 }).toBeGreaterThan(before + 20);
+    await h.page.getByRole('button', { name: 'Pause' }).click();
+    // Once the engine confirms the pause (the button says Play again), no step follows.
+    await h.page.getByRole('button', { name: 'Play' }).waitFor();
+    const paused = await stepOf();
+    await h.page.waitForTimeout(300);
+    expect(await stepOf()).toBe(paused);
+    const chartAfter = await canvasStats(h.page, '.chart canvas');
+    expect(chartAfter.covered).toBeGreaterThan(chartBefore.covered);
+    await h.shot('foundation-played');
+  });
+
+  it('Space toggles play and pause', async () => {
+    await h.page.locator('body').press('Space');
+    await expect.poll(() => h.page.getByRole('button', { name: 'Pause' }).count()).toBe(1);
+    await h.page.locator('body').press('Space');
+    await expect.poll(() => h.page.getByRole('button', { name: 'Play' }).count()).toBe(1);
+  });
+
+  it('moving the Learning rate slider changes the rate the engine reports', async () => {
+    const slider = h.page.getByRole('slider', { name: 'Learning rate' });
+    await slider.fill('-3'); // 10^-3
+    await expect.poll(() => h.page.getByTestId('engine-lr').textContent()).toBe('0.001000');
+    await slider.fill('-1.5');
+    await expect.poll(() => h.page.getByTestId('engine-lr').textContent()).toBe('0.03162');
+    const field = h.page.getByRole('spinbutton', { name: 'Learning rate' });
+    await field.fill('0.005');
+    await field.press('Enter');
+    await expect.poll(() => h.page.getByTestId('engine-lr').textContent()).toBe('0.005000');
+    // Nonsense is refused in place, with a message; the engine keeps its rate.
+    await field.fill('fast');
+    await field.press('Enter');
+    await expect(h.page.getByRole('alert').first().textContent()).resolves.toMatch(/must be a number/);
+    expect(await h.page.getByTestId('engine-lr').textContent()).toBe('0.005000');
+    await field.press('Escape');
+  });
+
+  it('a bowl run at a huge learning rate shows diverged, and the app stays usable', async () => {
+    await h.page.getByRole('combobox', { name: 'Surface' }).selectOption('bowl');
+    await expect.poll(() => h.page.getByRole('combobox', { name: 'Surface' }).inputValue()).toBe('bowl');
+    await h.page.getByRole('combobox', { name: 'Optimizer' }).selectOption('sgd');
+    await expect.poll(() => h.page.getByTestId('run-optimizer').textContent()).toBe('SGD');
+    await expect.poll(() => h.page.getByTestId('run-status').textContent()).toBe('ok');
+    const field = h.page.getByRole('spinbutton', { name: 'Learning rate' });
+    await field.fill('5');
+    await field.press('Enter');
+    await expect.poll(() => h.page.getByTestId('engine-lr').textContent()).toBe('5.000');
+    await h.page.getByRole('combobox', { name: 'Speed (steps per frame)' }).selectOption('20');
+    await h.page.getByRole('button', { name: 'Play' }).click();
+    await expect.poll(() => h.page.getByTestId('run-status').textContent(), { timeout: 30_000 }).toBe('diverged');
+    await expect(h.page.getByRole('status').first().textContent()).resolves.toMatch(/after step \d+/);
+    await h.shot('foundation-diverged');
+    // Still usable: a sane rate, reset, and it runs again.
+    await field.fill('0.02');
+    await field.press('Enter');
+    await h.page.getByRole('button', { name: 'Reset', exact: true }).click();
+    await expect.poll(() => h.page.getByTestId('run-status').textContent()).toBe('ok');
+    await h.page.getByRole('button', { name: 'Step' }).click();
+    await expect.poll(stepOf).toBe(1);
+  });
+
+  it('when the engine dies, says why and restarts it', async () => {
+    await h.server.crashEngines();
+    const dialog = h.page.getByRole('alertdialog', { name: 'The engine stopped' });
+    await dialog.waitFor({ timeout: 15_000 });
+    expect(await dialog.textContent()).toMatch(/exit code/);
+    await h.shot('foundation-engine-gone');
+    await h.page.getByRole('button', { name: 'Restart engine' }).click();
+    await dialog.waitFor({ state: 'detached', timeout: 30_000 });
+    await expect.poll(() => h.page.getByTestId('backend-badge').textContent()).toBe('wasm');
+    await expect.poll(() => h.page.getByTestId('run-status').textContent()).toBe('ok');
+    await h.page.getByRole('button', { name: 'Step' }).click();
+    await expect.poll(stepOf).toBe(1);
+  });
+
+  it('refuses the page without the token', async () => {
+    const status = await new Promise<number>((resolve) => {
+      http.get(`http://127.0.0.1:${h.server.port}/`, (res) => resolve(res.statusCode ?? 0));
+    });
+    expect(status).toBe(403);
+    // A browser without the page's cookie, asking with a wrong token.
+    await h.context.clearCookies();
+    const other = await h.context.newPage();
+    const response = await other.goto(`http://127.0.0.1:${h.server.port}/?token=wrong`);
+    expect(response?.status()).toBe(403);
+    await other.close();
+  });
+
+  it('logged no errors and no CSP violations', () => {
+    expect(h.problems).toEqual([]);
+  });
+});

@@ -1,0 +1,106 @@
+/**
+ * E2E harness: the real app in browser mode (built renderer + engine worker) in Debian's
+ * headless Chromium, driven by playwright-core. Screenshots go to test-results/e2e/ and are
+ * looked at by a person.
+ */
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import { startServer, type RunningServer } from '../../electron/web/server';
+
+export const root = path.resolve(__dirname, '../..');
+export const shotsDir = path.join(root, 'test-results/e2e');
+
+const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+
+export interface Harness {
+  server: RunningServer;
+  context: BrowserContext;
+  page: Page;
+  /** Console errors and page errors seen so far (CSP violations included). */
+  problems: string[];
+  shot(name: string): Promise<string>;
+  close(): Promise<void>;
+}
+
+export async function openApp(options: { viewport?: { width: number; height: number } } = {}): Promise<Harness> {
+  const server = await startServer({
+    rendererDir: path.join(root, 'dist/renderer'),
+    workerPath: path.join(root, 'dist/engine/worker.js'),
+  });
+  const userDataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'losslab-chromium-'));
+  const context = await chromium.launchPersistentContext(userDataDir, {
+    executablePath: CHROMIUM,
+    headless: true,
+    viewport: options.viewport ?? { width: 1440, height: 900 },
+    deviceScaleFactor: 1,
+    args: [
+      '--no-sandbox',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+      '--no-first-run',
+      '--use-angle=swiftshader',
+      '--enable-unsafe-swiftshader',
+      '--disable-renderer-backgrounding',
+      '--disable-background-timer-throttling',
+    ],
+  });
+  const page = context.pages()[0] ?? (await context.newPage());
+  const problems: string[] = [];
+  page.on('console', (m) => {
+    if (m.type() === 'error') problems.push(`console: ${m.text()}`);
+  });
+  page.on('pageerror', (e) => problems.push(`page: ${e.message}`));
+  fs.mkdirSync(shotsDir, { recursive: true });
+  return {
+    server,
+    context,
+    page,
+    problems,
+    async shot(name) {
+      const file = path.join(shotsDir, `${name}.png`);
+      await page.screenshot({ path: file });
+      return file;
+    },
+    async close() {
+      await context.close();
+      await server.close();
+      fs.rmSync(userDataDir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** Opens the app with its token and waits until the engine has said hello and a run exists. */
+export async function loadApp(h: Harness): Promise<void> {
+  await h.page.goto(h.server.url);
+  await h.page.getByTestId('backend-badge').waitFor({ timeout: 60_000 });
+  await h.page.getByRole('button', { name: 'Play' }).waitFor();
+  await h.page.waitForFunction(() => document.querySelector('[data-testid="run-status"]')?.textContent === 'ok');
+}
+
+/**
+ * Pixel statistics of a canvas (WebGL included, the app keeps its drawing buffer): how many
+ * distinct colours, and the share of pixels unlike the top-left one.
+ */
+export async function canvasStats(page: Page, selector: string): Promise<{ colors: number; covered: number; width: number }> {
+  return page.evaluate((sel) => {
+    const source = document.querySelector(sel) as HTMLCanvasElement | null;
+    if (!source) throw new Error(`no canvas at ${sel}`);
+    const copy = document.createElement('canvas');
+    copy.width = source.width;
+    copy.height = source.height;
+    const ctx = copy.getContext('2d')!;
+    ctx.drawImage(source, 0, 0);
+    const { data } = ctx.getImageData(0, 0, copy.width, copy.height);
+    const colors = new Set<number>();
+    let covered = 0;
+    const [r0, g0, b0, a0] = [data[0], data[1], data[2], data[3]];
+    for (let i = 0; i < data.length; i += 4 * 7) {
+      colors.add((data[i] << 16) | (data[i + 1] << 8) | data[i + 2]);
+      if (Math.abs(data[i] - r0) + Math.abs(data[i + 1] - g0) + Math.abs(data[i + 2] - b0) + Math.abs(data[i + 3] - a0) > 24) covered++;
+    }
+    return { colors: colors.size, covered: covered / (data.length / 28), width: copy.width };
+  }, selector);
+}

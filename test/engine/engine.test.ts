@@ -1,0 +1,249 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import type { EngineMessage, RunConfig } from '../../electron/common/protocol';
+import { startInProcessEngine, type InProcessEngine } from '../../electron/engine/hosts/in-process';
+import { TestClient } from '../helpers/engine-client';
+
+let host: InProcessEngine | undefined;
+afterEach(() => host?.close());
+
+function connect(): TestClient {
+  host = startInProcessEngine({ frameIntervalMs: 5 });
+  return new TestClient(host);
+}
+
+const isError = (m: EngineMessage) => m.type === 'error';
+
+describe('engine protocol', () => {
+  it('says hello with the backend it chose, a passing self-check and the presets', async () => {
+    const client = connect();
+    const hello = await client.hello();
+    expect(['tensorflow', 'wasm', 'cpu']).toContain(hello.backend);
+    expect(hello.selfCheck.ok).toBe(true);
+    expect(hello.surfaces.map((s) => s.name)).toEqual(
+      expect.arrayContaining(['rosenbrock', 'bowl', 'saddle']),
+    );
+  });
+
+  it('refuses a hello from another protocol version', async () => {
+    const client = connect();
+    const reply = await client.request({ type: 'hello', protocol: 99 });
+    expect(reply).toMatchObject({ type: 'error', field: 'protocol' });
+  });
+
+  const badMessages: [string, unknown, string | undefined, RegExp][] = [
+    ['a string', 'hello', undefined, /must be an object/],
+    ['null', null, undefined, /must be an object/],
+    ['an array', [1, 2], undefined, /must be an object/],
+    ['no type', { id: 1 }, 'type', /./],
+    ['an unknown type', { type: 'explode', id: 1 }, 'type', /unknown message type "explode"/],
+    ['a string learning rate', runCreate({ lr: '0.1' }), 'run.optimizer.lr', /number/],
+    ['a negative learning rate', runCreate({ lr: -1 }), 'run.optimizer.lr', />=0/],
+    [
+      'an infinite start',
+      { ...runCreate({}), run: { ...runCreate({}).run, start: [Infinity, 0] } },
+      'run.start.0',
+      /./,
+    ],
+    ['an absurd momentum', runCreate({ momentum: 7 }), 'run.optimizer.momentum', /<=/],
+    ['an unknown optimizer', runCreate({ optimizer: 'lion' }), 'run.optimizer.optimizer', /./],
+    ['an unknown field', { type: 'playback', id: 3, playing: true, turbo: 1 }, undefined, /turbo/],
+    [
+      'an unknown run',
+      { type: 'run.update', id: 4, runId: 'ghost', hyper: { lr: 0.1 } },
+      'runId',
+      /no run "ghost"/,
+    ],
+    [
+      'Nesterov without momentum',
+      runCreate({ nesterov: true }),
+      'run.optimizer.nesterov',
+      /momentum/,
+    ],
+    [
+      'an unknown surface',
+      { ...runCreate({}), run: { ...runCreate({}).run, surface: 'moon' } },
+      'surface',
+      /unknown surface "moon"/,
+    ],
+  ];
+
+  for (const [what, message, field, pattern] of badMessages) {
+    it(`answers ${what} with an error naming the field, and keeps running`, async () => {
+      const client = connect();
+      const reply = await client.sendAndWait(message, isError);
+      expect(reply.type).toBe('error');
+      if (reply.type !== 'error') return;
+      if (field) expect(reply.field).toBe(field);
+      expect(reply.message).toMatch(pattern);
+      // Still alive and answering.
+      expect((await client.hello()).type).toBe('hello');
+    });
+  }
+});
+
+function runCreate(optimizer: Record<string, unknown>) {
+  return {
+    type: 'run.create',
+    id: 77,
+    run: {
+      runId: 'r',
+      surface: 'bowl',
+      start: [-3, 1],
+      optimizer: { optimizer: 'sgd', lr: 0.01, ...optimizer },
+    },
+  };
+}
+
+describe('runs', () => {
+  it('steps SGD on the bowl exactly: θ ← θ − η∇L, with ∇L = (x, 25y)', async () => {
+    const client = connect();
+    await client.request({
+      type: 'run.create',
+      run: {
+        runId: 'a',
+        surface: 'bowl',
+        start: [-3, 1],
+        optimizer: { optimizer: 'sgd', lr: 0.01 },
+      },
+    });
+    await client.request({ type: 'step', steps: 10 });
+    const { points, gradNorm, lr } = client.trajectory('a');
+    expect(points).toHaveLength(11);
+    for (let k = 0; k < 10; k++) {
+      const [x, y] = points[k];
+      expect(points[k + 1][0]).toBeCloseTo(x - 0.01 * x, 12);
+      expect(points[k + 1][1]).toBeCloseTo(y - 0.01 * 25 * y, 12);
+      expect(points[k][2]).toBeCloseTo(0.5 * (x * x + 25 * y * y), 12);
+      expect(gradNorm[k]).toBeCloseTo(Math.hypot(x, 25 * y), 12);
+      expect(lr[k]).toBe(0.01);
+    }
+  });
+
+  it('applies a new learning rate at the next step, keeping the momentum buffer', async () => {
+    const client = connect();
+    const run: RunConfig = {
+      runId: 'm',
+      surface: 'bowl',
+      start: [-3, 1],
+      optimizer: { optimizer: 'sgd', lr: 0.01, momentum: 0.9 },
+    };
+    await client.request({ type: 'run.create', run });
+    await client.request({ type: 'step', steps: 3 });
+    const update = await client.request({ type: 'run.update', runId: 'm', hyper: { lr: 0.002 } });
+    expect(update.type).toBe('ok');
+    await client.request({ type: 'step', steps: 1 });
+    const { points, lr } = client.trajectory('m');
+    expect(points).toHaveLength(5);
+    // Replay by hand: b ← μb + g; θ ← θ − ηb with η = 0.01 for 3 steps, then 0.002.
+    let [x, y] = [-3, 1];
+    let [bx, by] = [0, 0];
+    for (let k = 0; k < 4; k++) {
+      const eta = k < 3 ? 0.01 : 0.002;
+      const [gx, gy] = [x, 25 * y];
+      [bx, by] = k === 0 ? [gx, gy] : [0.9 * bx + gx, 0.9 * by + gy];
+      [x, y] = [x - eta * bx, y - eta * by];
+      expect(points[k + 1][0]).toBeCloseTo(x, 12);
+      expect(points[k + 1][1]).toBeCloseTo(y, 12);
+    }
+    expect(lr[3]).toBe(0.002);
+    const state = client.log.filter((m) => m.type === 'run.state').at(-1);
+    expect(state?.type === 'run.state' && state.run.changes).toEqual([
+      { step: 3, patch: { lr: 0.002 } },
+    ]);
+  });
+
+  it('marks a run that blows up as diverged, ends it at its last finite point, and lets the others go on', async () => {
+    const client = connect();
+    await client.request({
+      type: 'run.create',
+      run: {
+        runId: 'wild',
+        surface: 'bowl',
+        start: [-3, 1],
+        optimizer: { optimizer: 'sgd', lr: 10 },
+      },
+    });
+    await client.request({
+      type: 'run.create',
+      run: {
+        runId: 'calm',
+        surface: 'bowl',
+        start: [-3, 1],
+        optimizer: { optimizer: 'adam', lr: 0.05 },
+      },
+    });
+    await client.request({ type: 'step', steps: 500 });
+    const states = client.log.flatMap((m) => (m.type === 'run.state' ? [m.run] : []));
+    const wild = states.filter((s) => s.runId === 'wild').at(-1);
+    expect(wild?.status).toBe('diverged');
+    expect(wild?.reason).toMatch(/not finite|became/);
+    const { points } = client.trajectory('wild');
+    expect(points.length).toBeLessThan(501);
+    expect(points.flat().every(Number.isFinite)).toBe(true);
+    expect(client.trajectory('calm').points).toHaveLength(501);
+    // The engine still steps the calm run.
+    await client.request({ type: 'step', steps: 1, runId: 'calm' });
+    expect(client.trajectory('calm').points).toHaveLength(502);
+  });
+
+  it('plays at the frame rate the client acknowledges, then pauses', async () => {
+    const client = connect();
+    await client.request({
+      type: 'run.create',
+      run: {
+        runId: 'p',
+        surface: 'rosenbrock',
+        start: [-1.5, 2],
+        optimizer: { optimizer: 'adam', lr: 0.01 },
+      },
+    });
+    const framesBefore = client.log.filter((m) => m.type === 'frame').length;
+    await client.request({ type: 'playback', playing: true, stepsPerFrame: 7 });
+    // Without acks, at most two frames are in flight.
+    await new Promise((r) => setTimeout(r, 150));
+    const unacked = client.log.filter((m) => m.type === 'frame').length - framesBefore;
+    expect(unacked).toBeLessThanOrEqual(2);
+    expect(unacked).toBeGreaterThanOrEqual(1);
+    // Acknowledge frames as they come: playback continues.
+    for (let i = 0; i < 5; i++) {
+      const last = client.log.filter((m) => m.type === 'frame').at(-1);
+      if (last?.type === 'frame') host?.send({ type: 'frame.ack', seq: last.seq });
+      await client.waitFor(
+        (m) => m.type === 'frame' && m.seq > (last?.type === 'frame' ? last.seq : 0),
+      );
+    }
+    await client.request({ type: 'playback', playing: false });
+    const steps = client.trajectory('p').points.length - 1;
+    expect(steps % 7).toBe(0);
+    expect(steps).toBeGreaterThanOrEqual(7 * 6);
+  });
+
+  it('refuses a start where the loss is not finite', async () => {
+    const client = connect();
+    const reply = await client.request({
+      type: 'run.create',
+      run: {
+        runId: 'log',
+        surface: { expr: 'log(x)' },
+        start: [-1, 0],
+        optimizer: { optimizer: 'sgd', lr: 0.1 },
+      },
+    });
+    expect(reply).toMatchObject({ type: 'error', field: 'start' });
+    expect(reply.type === 'error' && reply.message).toMatch(/NaN/);
+  });
+
+  it('samples a surface grid as a Float32Array with its range', async () => {
+    const client = connect();
+    const grid = await client.request({ type: 'surface.sample', surface: 'saddle', resolution: 5 });
+    expect(grid.type).toBe('surface.grid');
+    if (grid.type !== 'surface.grid') return;
+    expect(grid.values).toBeInstanceOf(Float32Array);
+    expect(grid.values).toHaveLength(25);
+    // Corners of [-2, 2]²: x² − y² = 0; edge midpoints ±4.
+    expect(grid.values[0]).toBe(0);
+    expect(grid.values[2]).toBe(-4); // x = 0, y = -2
+    expect(grid.values[10]).toBe(4); // x = -2, y = 0
+    expect([grid.min, grid.max]).toEqual([-4, 4]);
+  });
+});

@@ -1,0 +1,50 @@
+import { describe, expect, it, vi } from 'vitest';
+import { exposed, fakeElectron, ipcRendererFake } from '../helpers/fake-electron';
+
+vi.mock('electron', () => fakeElectron());
+
+const posted: unknown[][] = [];
+vi.stubGlobal('window', {
+  location: { origin: 'losslab://app' },
+  postMessage: (...args: unknown[]) => posted.push(args),
+});
+vi.stubGlobal('process', { ...process, versions: { ...process.versions, electron: '45.5.0', chrome: '140' } });
+
+await import('../../electron/preload/preload');
+const { IpcChannel, ENGINE_PORT_MESSAGE } = await import('../../electron/common/bridge');
+
+describe('preload', () => {
+  it('exposes exactly one object, window.losslab, with purpose-built methods only', () => {
+    expect(Object.keys(exposed)).toEqual(['losslab']);
+    const bridge = exposed.losslab as Record<string, unknown>;
+    expect(Object.keys(bridge).sort()).toEqual(['connectEngine', 'onEngineGone', 'restartEngine', 'versions']);
+    for (const generic of ['send', 'invoke', 'sendSync', 'on', 'ipcRenderer', 'env']) {
+      expect(bridge[generic]).toBeUndefined();
+    }
+    expect(bridge.versions).toEqual({ electron: '45.5.0', chrome: '140', node: process.versions.node });
+  });
+
+  it('connectEngine sends only its own channel; restartEngine invokes only its own', async () => {
+    const bridge = exposed.losslab as { connectEngine(): void; restartEngine(): Promise<void> };
+    bridge.connectEngine();
+    await bridge.restartEngine();
+    expect(ipcRendererFake.sent).toEqual([{ channel: IpcChannel.connectEngine, args: [] }]);
+    expect(ipcRendererFake.invoked).toEqual([{ channel: IpcChannel.restartEngine, args: [] }]);
+  });
+
+  it('forwards the engine port to the page, to its own origin only', () => {
+    const port = { fake: 'port' };
+    ipcRendererFake.emit(IpcChannel.enginePort, { ports: [port] });
+    expect(posted).toEqual([[ENGINE_PORT_MESSAGE, 'losslab://app', [port]]]);
+  });
+
+  it('passes engine deaths to the page and can unsubscribe', () => {
+    const bridge = exposed.losslab as { onEngineGone(l: (g: unknown) => void): () => void };
+    const seen: unknown[] = [];
+    const off = bridge.onEngineGone((g) => seen.push(g));
+    ipcRendererFake.emit(IpcChannel.engineGone, {}, { reason: 'crashed', exitCode: 11 });
+    off();
+    ipcRendererFake.emit(IpcChannel.engineGone, {}, { reason: 'again' });
+    expect(seen).toEqual([{ reason: 'crashed', exitCode: 11 }]);
+  });
+});
