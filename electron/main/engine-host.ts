@@ -68,7 +68,10 @@ export class EngineHost {
 
   /** Feed app's `child-process-gone` here; only the engine's own death is taken. */
   onProcessGone(details: ProcessGoneDetails): void {
-    if (details.type !== 'Utility' || (details.serviceName ?? details.name) !== ENGINE_SERVICE_NAME) {
+    if (
+      details.type !== 'Utility' ||
+      (details.serviceName ?? details.name) !== ENGINE_SERVICE_NAME
+    ) {
       return;
     }
     if (details.reason === 'killed' && this.pendingKills > 0) {

@@ -61,14 +61,18 @@ describe('LossLab in the browser', () => {
     // Nonsense is refused in place, with a message; the engine keeps its rate.
     await field.fill('fast');
     await field.press('Enter');
-    await expect(h.page.getByRole('alert').first().textContent()).resolves.toMatch(/must be a number/);
+    await expect(h.page.getByRole('alert').first().textContent()).resolves.toMatch(
+      /must be a number/,
+    );
     expect(await h.page.getByTestId('engine-lr').textContent()).toBe('0.005000');
     await field.press('Escape');
   });
 
   it('a bowl run at a huge learning rate shows diverged, and the app stays usable', async () => {
     await h.page.getByRole('combobox', { name: 'Surface' }).selectOption('bowl');
-    await expect.poll(() => h.page.getByRole('combobox', { name: 'Surface' }).inputValue()).toBe('bowl');
+    await expect
+      .poll(() => h.page.getByRole('combobox', { name: 'Surface' }).inputValue())
+      .toBe('bowl');
     await h.page.getByRole('combobox', { name: 'Optimizer' }).selectOption('sgd');
     await expect.poll(() => h.page.getByTestId('run-optimizer').textContent()).toBe('SGD');
     await expect.poll(() => h.page.getByTestId('run-status').textContent()).toBe('ok');
@@ -78,8 +82,12 @@ describe('LossLab in the browser', () => {
     await expect.poll(() => h.page.getByTestId('engine-lr').textContent()).toBe('5.000');
     await h.page.getByRole('combobox', { name: 'Speed (steps per frame)' }).selectOption('20');
     await h.page.getByRole('button', { name: 'Play' }).click();
-    await expect.poll(() => h.page.getByTestId('run-status').textContent(), { timeout: 30_000 }).toBe('diverged');
-    await expect(h.page.getByRole('status').first().textContent()).resolves.toMatch(/after step \d+/);
+    await expect
+      .poll(() => h.page.getByTestId('run-status').textContent(), { timeout: 30_000 })
+      .toBe('diverged');
+    await expect(h.page.getByRole('status').first().textContent()).resolves.toMatch(
+      /after step \d+/,
+    );
     await h.shot('foundation-diverged');
     // Still usable: a sane rate, reset, and it runs again.
     await field.fill('0.02');

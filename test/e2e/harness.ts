@@ -24,7 +24,9 @@ export interface Harness {
   close(): Promise<void>;
 }
 
-export async function openApp(options: { viewport?: { width: number; height: number } } = {}): Promise<Harness> {
+export async function openApp(
+  options: { viewport?: { width: number; height: number } } = {},
+): Promise<Harness> {
   const server = await startServer({
     rendererDir: path.join(root, 'dist/renderer'),
     workerPath: path.join(root, 'dist/engine/worker.js'),
@@ -77,14 +79,19 @@ export async function loadApp(h: Harness): Promise<void> {
   await h.page.goto(h.server.url);
   await h.page.getByTestId('backend-badge').waitFor({ timeout: 60_000 });
   await h.page.getByRole('button', { name: 'Play' }).waitFor();
-  await h.page.waitForFunction(() => document.querySelector('[data-testid="run-status"]')?.textContent === 'ok');
+  await h.page.waitForFunction(
+    () => document.querySelector('[data-testid="run-status"]')?.textContent === 'ok',
+  );
 }
 
 /**
  * Pixel statistics of a canvas (WebGL included, the app keeps its drawing buffer): how many
  * distinct colours, and the share of pixels unlike the top-left one.
  */
-export async function canvasStats(page: Page, selector: string): Promise<{ colors: number; covered: number; width: number }> {
+export async function canvasStats(
+  page: Page,
+  selector: string,
+): Promise<{ colors: number; covered: number; width: number }> {
   return page.evaluate((sel) => {
     const source = document.querySelector(sel) as HTMLCanvasElement | null;
     if (!source) throw new Error(`no canvas at ${sel}`);
@@ -99,7 +106,14 @@ export async function canvasStats(page: Page, selector: string): Promise<{ color
     const [r0, g0, b0, a0] = [data[0], data[1], data[2], data[3]];
     for (let i = 0; i < data.length; i += 4 * 7) {
       colors.add((data[i] << 16) | (data[i + 1] << 8) | data[i + 2]);
-      if (Math.abs(data[i] - r0) + Math.abs(data[i + 1] - g0) + Math.abs(data[i + 2] - b0) + Math.abs(data[i + 3] - a0) > 24) covered++;
+      if (
+        Math.abs(data[i] - r0) +
+          Math.abs(data[i + 1] - g0) +
+          Math.abs(data[i + 2] - b0) +
+          Math.abs(data[i + 3] - a0) >
+        24
+      )
+        covered++;
     }
     return { colors: colors.size, covered: covered / (data.length / 28), width: copy.width };
   }, selector);

@@ -96,7 +96,10 @@ export const ipcRendererFake = {
     return this;
   },
   removeListener(channel: string, listener: (...args: unknown[]) => void) {
-    this.listeners.set(channel, (this.listeners.get(channel) ?? []).filter((l) => l !== listener));
+    this.listeners.set(
+      channel,
+      (this.listeners.get(channel) ?? []).filter((l) => l !== listener),
+    );
     return this;
   },
   emit(channel: string, ...args: unknown[]) {

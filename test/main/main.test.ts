@@ -18,7 +18,10 @@ const { IpcChannel } = await import('../../electron/common/bridge');
 const { CONTENT_SECURITY_POLICY } = await import('../../electron/common/security');
 
 const [window] = FakeBrowserWindow.created;
-const frame = (url: string, parent: unknown = null) => ({ sender: window.webContents, senderFrame: { url, parent } });
+const frame = (url: string, parent: unknown = null) => ({
+  sender: window.webContents,
+  senderFrame: { url, parent },
+});
 
 describe('main process', () => {
   it('registers losslab:// as a secure standard scheme and opens one window with its engine', () => {

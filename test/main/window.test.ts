@@ -46,8 +46,12 @@ describe('main window', () => {
     contents.emit('will-attach-webview', webview);
     expect(webview.preventDefault).toHaveBeenCalled();
 
-    expect(contents.windowOpenHandler?.({ url: 'losslab://app/other.html' })).toEqual({ action: 'deny' });
-    expect(contents.windowOpenHandler?.({ url: 'https://example.org' })).toEqual({ action: 'deny' });
+    expect(contents.windowOpenHandler?.({ url: 'losslab://app/other.html' })).toEqual({
+      action: 'deny',
+    });
+    expect(contents.windowOpenHandler?.({ url: 'https://example.org' })).toEqual({
+      action: 'deny',
+    });
     const { shell } = await import('electron');
     expect(shell.openExternal).toHaveBeenCalledWith('https://example.org');
 
@@ -89,13 +93,21 @@ describe('engine host', () => {
     host.start();
     const [child] = FakeUtilityProcess.forked;
     host.onProcessGone({ type: 'GPU', reason: 'crashed', exitCode: 1 });
-    host.onProcessGone({ type: 'Utility', serviceName: ENGINE_SERVICE_NAME, reason: 'oom', exitCode: 137 });
+    host.onProcessGone({
+      type: 'Utility',
+      serviceName: ENGINE_SERVICE_NAME,
+      reason: 'oom',
+      exitCode: 137,
+    });
     child.emit('exit', 137);
     vi.advanceTimersByTime(200);
     vi.useRealTimers();
     const gone = window.webContents.sent.filter((s) => s.channel === IpcChannel.engineGone);
     expect(gone).toHaveLength(1);
-    expect(gone[0].args[0]).toEqual({ reason: 'the engine process oom (exit code 137)', exitCode: 137 });
+    expect(gone[0].args[0]).toEqual({
+      reason: 'the engine process oom (exit code 137)',
+      exitCode: 137,
+    });
   });
 
   it('does not report a death it caused, and restarts with a fresh process', () => {

@@ -8,7 +8,10 @@ vi.stubGlobal('window', {
   location: { origin: 'losslab://app' },
   postMessage: (...args: unknown[]) => posted.push(args),
 });
-vi.stubGlobal('process', { ...process, versions: { ...process.versions, electron: '45.5.0', chrome: '140' } });
+vi.stubGlobal('process', {
+  ...process,
+  versions: { ...process.versions, electron: '45.5.0', chrome: '140' },
+});
 
 await import('../../electron/preload/preload');
 const { IpcChannel, ENGINE_PORT_MESSAGE } = await import('../../electron/common/bridge');
@@ -17,11 +20,20 @@ describe('preload', () => {
   it('exposes exactly one object, window.losslab, with purpose-built methods only', () => {
     expect(Object.keys(exposed)).toEqual(['losslab']);
     const bridge = exposed.losslab as Record<string, unknown>;
-    expect(Object.keys(bridge).sort()).toEqual(['connectEngine', 'onEngineGone', 'restartEngine', 'versions']);
+    expect(Object.keys(bridge).sort()).toEqual([
+      'connectEngine',
+      'onEngineGone',
+      'restartEngine',
+      'versions',
+    ]);
     for (const generic of ['send', 'invoke', 'sendSync', 'on', 'ipcRenderer', 'env']) {
       expect(bridge[generic]).toBeUndefined();
     }
-    expect(bridge.versions).toEqual({ electron: '45.5.0', chrome: '140', node: process.versions.node });
+    expect(bridge.versions).toEqual({
+      electron: '45.5.0',
+      chrome: '140',
+      node: process.versions.node,
+    });
   });
 
   it('connectEngine sends only its own channel; restartEngine invokes only its own', async () => {

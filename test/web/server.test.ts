@@ -13,7 +13,10 @@ const root = path.resolve(__dirname, '../..');
 let server: RunningServer;
 
 beforeAll(async () => {
-  expect(fs.existsSync(path.join(root, 'dist/renderer/index.html')), 'run `npm run build` first').toBe(true);
+  expect(
+    fs.existsSync(path.join(root, 'dist/renderer/index.html')),
+    'run `npm run build` first',
+  ).toBe(true);
   server = await startServer({
     rendererDir: path.join(root, 'dist/renderer'),
     workerPath: path.join(root, 'dist/engine/worker.js'),
@@ -21,10 +24,18 @@ beforeAll(async () => {
 });
 afterAll(() => server.close());
 
-function get(pathname: string, headers: Record<string, string> = {}): Promise<http.IncomingMessage & { body: string }> {
+function get(
+  pathname: string,
+  headers: Record<string, string> = {},
+): Promise<http.IncomingMessage & { body: string }> {
   return new Promise((resolve, reject) => {
     const req = http.request(
-      { host: '127.0.0.1', port: server.port, path: pathname, headers: { host: `127.0.0.1:${server.port}`, ...headers } },
+      {
+        host: '127.0.0.1',
+        port: server.port,
+        path: pathname,
+        headers: { host: `127.0.0.1:${server.port}`, ...headers },
+      },
       (res) => {
         let body = '';
         res.on('data', (c) => (body += c));
@@ -55,7 +66,8 @@ function refusal(ws: WebSocket): Promise<number> {
 function clientOver(ws: WebSocket): TestClient {
   return new TestClient({
     send: (m) => ws.send(encode(m)),
-    onMessage: (listener) => ws.on('message', (data: Buffer) => listener(decode(new Uint8Array(data)) as EngineMessage)),
+    onMessage: (listener) =>
+      ws.on('message', (data: Buffer) => listener(decode(new Uint8Array(data)) as EngineMessage)),
   });
 }
 
@@ -84,8 +96,9 @@ describe('browser-mode server: the page', () => {
     expect((await get(`/?token=${server.token}`, { host: 'evil.example' })).statusCode).toBe(403);
     expect((await get(`/..%2f..%2fpackage.json?token=${server.token}`)).statusCode).toBe(404);
     const post = await new Promise<number>((resolve) => {
-      const req = http.request({ host: '127.0.0.1', port: server.port, path: `/?token=${server.token}`, method: 'POST' }, (res) =>
-        resolve(res.statusCode ?? 0),
+      const req = http.request(
+        { host: '127.0.0.1', port: server.port, path: `/?token=${server.token}`, method: 'POST' },
+        (res) => resolve(res.statusCode ?? 0),
       );
       req.end();
     });
@@ -111,7 +124,15 @@ describe('browser-mode server: the engine socket', () => {
     expect(hello.backend).toBe('wasm');
     expect(hello.selfCheck.ok).toBe(true);
 
-    await client.request({ type: 'run.create', run: { runId: 'a', surface: 'bowl', start: [-3, 1], optimizer: { optimizer: 'adam', lr: 0.1 } } });
+    await client.request({
+      type: 'run.create',
+      run: {
+        runId: 'a',
+        surface: 'bowl',
+        start: [-3, 1],
+        optimizer: { optimizer: 'adam', lr: 0.1 },
+      },
+    });
     await client.request({ type: 'step', steps: 5 });
     const frame = client.log.find((m) => m.type === 'frame');
     expect(frame?.type === 'frame' && frame.runs[0].points).toBeInstanceOf(Float64Array);
@@ -133,7 +154,15 @@ describe('browser-mode server: the engine socket', () => {
     await new Promise((resolve) => ws.once('open', resolve));
     const client = clientOver(ws);
     await client.hello();
-    await client.request({ type: 'run.create', run: { runId: 'old', surface: 'saddle', start: [1, 0.1], optimizer: { optimizer: 'sgd', lr: 0.1 } } });
+    await client.request({
+      type: 'run.create',
+      run: {
+        runId: 'old',
+        surface: 'saddle',
+        start: [1, 0.1],
+        optimizer: { optimizer: 'sgd', lr: 0.1 },
+      },
+    });
     ws.send(encode({ type: 'engine.restart' }));
     await new Promise((r) => setTimeout(r, 300));
     await client.hello();

@@ -209,7 +209,10 @@ export class Lab {
    * current learning rate unless the spec sets one. Slot, not id: the run there may itself be
    * the result of an earlier replacement still in the queue.
    */
-  replaceRunAt(index: number, optimizer: Omit<OptimizerSpec, 'lr'> & { lr?: number }): Promise<void> {
+  replaceRunAt(
+    index: number,
+    optimizer: Omit<OptimizerSpec, 'lr'> & { lr?: number },
+  ): Promise<void> {
     return this.serial(async () => {
       const old = this.runs[index];
       if (!old) return;
