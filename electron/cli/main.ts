@@ -1,4 +1,6 @@
 /** Entry of `npx losslab`. */
 import { main } from './index';
 
-process.exitCode = main(process.argv.slice(2));
+void main(process.argv.slice(2)).then((code) => {
+  process.exitCode = code;
+});

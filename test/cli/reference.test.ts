@@ -32,13 +32,13 @@ function capture(): { stream: Writable; text: () => string } {
 }
 
 /** Runs `losslab trajectory FILE` in-process and parses its stdout. */
-export function cliTrajectory(spec: unknown): TrajectoryOutput {
+export async function cliTrajectory(spec: unknown): Promise<TrajectoryOutput> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'losslab-spec-'));
   const file = path.join(dir, 'spec.json');
   fs.writeFileSync(file, JSON.stringify(spec));
   const out = capture();
   const err = capture();
-  const code = main(['trajectory', file], out.stream as never, err.stream as never);
+  const code = await main(['trajectory', file], out.stream, err.stream);
   fs.rmSync(dir, { recursive: true });
   if (code !== 0) throw new Error(`exit ${code}: ${err.text()}`);
   return JSON.parse(out.text()) as TrajectoryOutput;
@@ -50,8 +50,8 @@ function close(actual: number, expected: number): boolean {
 
 describe('torch.optim reference through `losslab trajectory`', () => {
   for (const c of reference.cases) {
-    it(c.name, () => {
-      const got = cliTrajectory(c.spec);
+    it(c.name, async () => {
+      const got = await cliTrajectory(c.spec);
       expect(got.runs).toHaveLength(c.expected.runs.length);
       c.expected.runs.forEach((want, r) => {
         const run = got.runs[r];
