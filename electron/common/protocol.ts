@@ -10,6 +10,7 @@
 import { z } from 'zod';
 import {
   hyperPatchSchema,
+  hyperSchema,
   optimizerSpecSchema,
   pointSchema,
   scheduleSchema,
@@ -76,6 +77,14 @@ export const clientMessageSchema = z.discriminatedUnion('type', [
     resolution: z.int().min(2).max(1024),
   }),
   z.strictObject({ type: z.literal('frame.ack'), seq: z.int().min(0) }),
+  z.strictObject({ type: z.literal('run.inspect'), id: requestId, runId }),
+  z.strictObject({
+    type: z.literal('schedule.preview'),
+    id: requestId,
+    schedule: scheduleSchema,
+    lr: hyperSchema.shape.lr,
+    steps: z.int().min(1).max(100_000),
+  }),
 ]);
 export type ClientMessage = z.input<typeof clientMessageSchema>;
 export type ClientMessageType = ClientMessage['type'];
@@ -124,7 +133,29 @@ export interface RunFrame {
   points: Float64Array;
   gradNorm: Float64Array;
   lr: Float64Array;
+  /** ∇L at each point, (∂L/∂x, ∂L/∂y) pairs. */
+  grad: Float64Array;
+  /** The step size per unit gradient each coordinate takes from each point (η, or η/σ). */
+  effStep: Float64Array;
   status: RunStatus;
+}
+
+/** A run's optimizer looked at between two steps (step mode). */
+export interface RunInspection {
+  runId: string;
+  step: number;
+  /** θ now. */
+  theta: Float64Array;
+  /** ∇L(θ) now. */
+  grad: Float64Array;
+  /** The step just taken, θ_t − θ_{t−1} (zeros before the first step). */
+  lastStep: Float64Array;
+  /** Per-coordinate step size per unit gradient for the next step (η, or η/σ). */
+  effectiveStep: Float64Array;
+  /** The optimizer's buffers by their symbol (b for momentum, m, v, Σg², …). */
+  buffers: Record<string, Float64Array>;
+  /** t as the optimizer counts it. */
+  t: number;
 }
 
 export interface SurfaceInfo {
@@ -170,6 +201,8 @@ export type EngineMessage =
       message: string;
     }
   | { type: 'run.state'; run: RunState }
+  | { type: 'run.inspection'; id: number; inspection: RunInspection }
+  | { type: 'schedule.values'; id: number; values: Float64Array }
   | { type: 'run.removed'; runId: string }
   | { type: 'playback'; playing: boolean; stepsPerFrame: number }
   | { type: 'frame'; seq: number; runs: RunFrame[] }

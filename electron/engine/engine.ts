@@ -16,7 +16,7 @@ import {
 import { loadBackend, type BackendOptions, type BackendReport } from './backend/select';
 import { AnalyticRun } from './experiments/analytic-run';
 import { sampleSurface } from './experiments/sample';
-import { HyperError } from './optim';
+import { HyperError, scheduledLr } from './optim';
 import { ExpressionError, presets, resolveSurface } from './problems';
 
 export interface EngineOptions extends BackendOptions {
@@ -164,6 +164,17 @@ export class Engine {
       case 'frame.ack':
         this.acked = Math.max(this.acked, Math.min(message.seq, this.seq));
         return;
+      case 'run.inspect': {
+        const inspection = this.run(message.runId).inspect();
+        this.post({ type: 'run.inspection', id: message.id, inspection });
+        return;
+      }
+      case 'schedule.preview': {
+        const values = new Float64Array(message.steps);
+        for (let t = 0; t < message.steps; t++) values[t] = scheduledLr(message.schedule, message.lr, t);
+        this.post({ type: 'schedule.values', id: message.id, values }, [values.buffer]);
+        return;
+      }
     }
   }
 
@@ -253,11 +264,9 @@ export class Engine {
     if (frames.length === 0) return;
     const transfer: ArrayBuffer[] = [];
     for (const f of frames) {
-      transfer.push(
-        f.points.buffer as ArrayBuffer,
-        f.gradNorm.buffer as ArrayBuffer,
-        f.lr.buffer as ArrayBuffer,
-      );
+      for (const array of [f.points, f.gradNorm, f.lr, f.grad, f.effStep]) {
+        transfer.push(array.buffer as ArrayBuffer);
+      }
     }
     this.post({ type: 'frame', seq: ++this.seq, runs: frames }, transfer);
   }

@@ -246,4 +246,82 @@ describe('runs', () => {
     expect(grid.values[10]).toBe(4); // x = -2, y = 0
     expect([grid.min, grid.max]).toEqual([-4, 4]);
   });
+
+  it('inspects a run between steps: θ, ∇L, the step taken and the momentum buffer', async () => {
+    const client = connect();
+    await client.request({
+      type: 'run.create',
+      run: {
+        runId: 'i',
+        surface: 'bowl',
+        start: [-3, 1],
+        optimizer: { optimizer: 'sgd', lr: 0.01, momentum: 0.9 },
+      },
+    });
+    await client.request({ type: 'step', steps: 2 });
+    const reply = await client.request({ type: 'run.inspect', runId: 'i' });
+    expect(reply.type).toBe('run.inspection');
+    if (reply.type !== 'run.inspection') return;
+    const { inspection } = reply;
+    // By hand: b₁ = g₀, θ₁ = θ₀ − η b₁; b₂ = μ b₁ + g₁, θ₂ = θ₁ − η b₂.
+    const g0 = [-3, 25];
+    const t1 = [-3 - 0.01 * g0[0], 1 - 0.01 * g0[1]];
+    const g1 = [t1[0], 25 * t1[1]];
+    const b2 = [0.9 * g0[0] + g1[0], 0.9 * g0[1] + g1[1]];
+    const t2 = [t1[0] - 0.01 * b2[0], t1[1] - 0.01 * b2[1]];
+    expect(inspection.step).toBe(2);
+    expect(inspection.t).toBe(2);
+    expect([...inspection.theta]).toEqual(t2.map((v) => expect.closeTo(v, 12)));
+    expect([...inspection.grad]).toEqual([
+      expect.closeTo(t2[0], 12),
+      expect.closeTo(25 * t2[1], 12),
+    ]);
+    expect([...inspection.buffers.b]).toEqual(b2.map((v) => expect.closeTo(v, 12)));
+    expect([...inspection.lastStep]).toEqual([
+      expect.closeTo(t2[0] - t1[0], 12),
+      expect.closeTo(t2[1] - t1[1], 12),
+    ]);
+    expect([...inspection.effectiveStep]).toEqual([0.01, 0.01]);
+    // Frames carry ∇L and η/σ per point, two entries each.
+    const frames = client.log.flatMap((m) => (m.type === 'frame' ? m.runs : []));
+    const last = frames.at(-1)!;
+    expect(last.grad.length).toBe(2 * last.gradNorm.length);
+    expect(last.effStep.length).toBe(2 * last.gradNorm.length);
+  });
+
+  it('reports η/σ per coordinate for adaptive rules in its frames', async () => {
+    const client = connect();
+    await client.request({
+      type: 'run.create',
+      run: {
+        runId: 'ada',
+        surface: 'bowl',
+        start: [-3, 1],
+        optimizer: { optimizer: 'adagrad', lr: 0.5 },
+      },
+    });
+    await client.request({ type: 'step', steps: 1 });
+    const frames = client.log.flatMap((m) => (m.type === 'frame' ? m.runs : []));
+    const effStep = new Float64Array(4);
+    for (const f of frames) effStep.set(f.effStep, 2 * f.fromStep);
+    // After one Adagrad step Σ = g₀², so the next step size is η/(|g₀| + ε) per coordinate.
+    expect(effStep[2]).toBeCloseTo(0.5 / 3, 9);
+    expect(effStep[3]).toBeCloseTo(0.5 / 25, 9);
+  });
+
+  it('previews a schedule as the engine will apply it', async () => {
+    const client = connect();
+    const reply = await client.request({
+      type: 'schedule.preview',
+      schedule: { kind: 'cosine', tMax: 10, etaMin: 0.001 },
+      lr: 0.1,
+      steps: 11,
+    });
+    expect(reply.type).toBe('schedule.values');
+    if (reply.type !== 'schedule.values') return;
+    expect(reply.values).toHaveLength(11);
+    expect(reply.values[0]).toBeCloseTo(0.1, 12);
+    expect(reply.values[5]).toBeCloseTo(0.001 + (0.1 - 0.001) / 2, 12);
+    expect(reply.values[10]).toBeCloseTo(0.001, 12);
+  });
 });

@@ -1,4 +1,11 @@
-import type { HyperChange, RunConfig, RunFrame, RunState, RunStatus } from '../../common/protocol';
+import type {
+  HyperChange,
+  RunConfig,
+  RunFrame,
+  RunInspection,
+  RunState,
+  RunStatus,
+} from '../../common/protocol';
 import type { Hyper, HyperPatch, OptimizerName, Point, Schedule } from '../../common/schemas';
 import { Optimizer, patchHyper, resolveHyper, scheduledLr } from '../optim';
 import { constantSchedule } from '../optim/schedules';
@@ -30,6 +37,13 @@ export class AnalyticRun {
   readonly gradNorm = new Series(1024);
   /** η_t used by the step leaving each point. */
   readonly lr = new Series(1024);
+  /** ∇L at each point, two entries per point. */
+  readonly grads = new Series(2 * 1024);
+  /** The optimizer's step size per unit gradient leaving each point, two entries per point. */
+  readonly effSteps = new Series(2 * 1024);
+  private readonly eff = new Float64Array(2);
+  /** θ before the last step, for the step-mode arrow. */
+  private readonly previous = new Float64Array(2);
   changes: HyperChange[] = [];
   status: RunStatus = 'ok';
   reason: string | undefined;
@@ -81,11 +95,13 @@ export class AnalyticRun {
     this.points.clear();
     this.gradNorm.clear();
     this.lr.clear();
+    this.grads.clear();
+    this.effSteps.clear();
     this.sent = 0;
     this.status = 'ok';
     this.reason = undefined;
-    this.theta[0] = this.start[0];
-    this.theta[1] = this.start[1];
+    this.theta[0] = this.previous[0] = this.start[0];
+    this.theta[1] = this.previous[1] = this.start[1];
     const loss = this.surface.valueAndGrad(this.theta[0], this.theta[1], this.grad, 0);
     const problem = this.nonFinite(loss);
     if (problem) {
@@ -104,9 +120,11 @@ export class AnalyticRun {
     this.optimizer.hyper = patchHyper(this.optimizerName, this.optimizer.hyper, patch);
     if (schedule) this.schedule = schedule;
     this.changes.push({ step: this.step, patch, ...(schedule ? { schedule } : {}) });
-    // The next step's η may have changed: restate it on the current point.
+    // The next step's η (and so η/σ) may have changed: restate them on the current point.
     this.lr.truncate(this.lr.length - 1);
     this.lr.push(this.currentLr);
+    this.effSteps.truncate(this.effSteps.length - 2);
+    this.pushEffectiveStep();
     if (this.sent > this.step) this.sent = this.step;
   }
 
@@ -124,6 +142,8 @@ export class AnalyticRun {
         break;
       }
       const lr = sched.kind === 'constant' ? baseLr : scheduledLr(sched, baseLr, this.step);
+      this.previous[0] = theta[0];
+      this.previous[1] = theta[1];
       optimizer.step(theta, grad, lr);
       const loss = surface.valueAndGrad(theta[0], theta[1], grad, 0);
       const problem = this.nonFinite(loss);
@@ -141,7 +161,36 @@ export class AnalyticRun {
     const { theta, grad } = this;
     this.points.push3(theta[0], theta[1], loss);
     this.gradNorm.push(Math.hypot(grad[0], grad[1]));
+    this.grads.push(grad[0]);
+    this.grads.push(grad[1]);
     this.lr.push(scheduledLr(this.schedule, this.optimizer.hyper.lr, this.step + 1));
+    this.pushEffectiveStep();
+  }
+
+  /** η/σ per coordinate for the step leaving the newest point. */
+  private pushEffectiveStep(): void {
+    const { optimizer, eff } = this;
+    optimizer.rule.effectiveStep(optimizer.state, optimizer.hyper, this.lr.at(this.lr.length - 1), eff);
+    this.effSteps.push(eff[0]);
+    this.effSteps.push(eff[1]);
+  }
+
+  /** The optimizer between two steps: θ, ∇L, the step just taken and every buffer. */
+  inspect(): RunInspection {
+    const { optimizer } = this;
+    const buffers: Record<string, Float64Array> = {};
+    for (const [name, buffer] of Object.entries(optimizer.state.buffers)) buffers[name] = buffer.slice();
+    const n = this.step;
+    return {
+      runId: this.runId,
+      step: n,
+      theta: this.theta.slice(),
+      grad: this.grad.slice(),
+      lastStep: Float64Array.of(this.theta[0] - this.previous[0], this.theta[1] - this.previous[1]),
+      effectiveStep: this.effSteps.slice(2 * n, 2 * n + 2),
+      buffers,
+      t: optimizer.state.t,
+    };
   }
 
   /** Describes the first non-finite quantity at θ, or returns undefined if all are finite. */
@@ -168,6 +217,8 @@ export class AnalyticRun {
       points: this.points.slice(3 * from, 3 * count),
       gradNorm: this.gradNorm.slice(from, count),
       lr: this.lr.slice(from, count),
+      grad: this.grads.slice(2 * from, 2 * count),
+      effStep: this.effSteps.slice(2 * from, 2 * count),
       status: this.status,
     };
   }
