@@ -20,6 +20,7 @@ import {
   type OptimizerName,
   type Point,
   type Schedule,
+  type SurfaceSpec,
 } from './schemas';
 
 /** Bumped whenever a message changes shape. The engine refuses a hello with another version. */
@@ -100,6 +101,8 @@ export type RunStatus = 'ok' | 'diverged' | 'finished';
 /** What the engine says about a run whenever its configuration or status changes. */
 export interface RunState {
   runId: string;
+  /** The surface this run descends (races usually share one). */
+  surface: SurfaceSpec;
   status: RunStatus;
   /** Optimizer steps taken so far. */
   step: number;
@@ -169,6 +172,8 @@ export interface SurfaceInfo {
   start: Point;
   /** Display hint: loss spans orders of magnitude, so show log-scaled height. */
   logScale: boolean;
+  /** Axis names when they are not x and y (e.g. the logits z₁, z₂). */
+  axes?: [string, string];
 }
 
 export interface SelfCheck {

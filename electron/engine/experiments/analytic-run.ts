@@ -6,7 +6,7 @@ import type {
   RunState,
   RunStatus,
 } from '../../common/protocol';
-import type { Hyper, HyperPatch, OptimizerName, Point, Schedule } from '../../common/schemas';
+import type { Hyper, HyperPatch, OptimizerName, Point, Schedule, SurfaceSpec } from '../../common/schemas';
 import { Optimizer, patchHyper, resolveHyper, scheduledLr } from '../optim';
 import { constantSchedule } from '../optim/schedules';
 import { resolveSurface, type Surface } from '../problems';
@@ -23,6 +23,8 @@ export const MAX_RUN_STEPS = 2_000_000;
 export class AnalyticRun {
   readonly runId: string;
   readonly surface: Surface;
+  /** The spec the surface came from, as given. */
+  readonly surfaceSpec: SurfaceSpec;
   readonly optimizerName: OptimizerName;
   readonly label: string | undefined;
   private optimizer: Optimizer;
@@ -53,6 +55,7 @@ export class AnalyticRun {
   constructor(config: RunConfig) {
     this.runId = config.runId;
     this.label = config.label;
+    this.surfaceSpec = config.surface;
     this.surface = resolveSurface(config.surface);
     this.optimizerName = config.optimizer.optimizer;
     this.schedule = config.optimizer.schedule ?? constantSchedule;
@@ -231,6 +234,7 @@ export class AnalyticRun {
   state(): RunState {
     return {
       runId: this.runId,
+      surface: this.surfaceSpec,
       status: this.status,
       step: this.step,
       optimizer: this.optimizerName,
