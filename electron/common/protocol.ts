@@ -22,6 +22,7 @@ import {
   type Schedule,
   type SurfaceSpec,
 } from './schemas';
+import { basinsSpecSchema, type BasinCounts } from './spec';
 
 /** Bumped whenever a message changes shape. The engine refuses a hello with another version. */
 export const PROTOCOL_VERSION = 1;
@@ -86,6 +87,10 @@ export const clientMessageSchema = z.discriminatedUnion('type', [
     lr: hyperSchema.shape.lr,
     steps: z.int().min(1).max(100_000),
   }),
+  // A basin map: replied to by basins.progress messages, then one basins.result or an error.
+  z.strictObject({ type: z.literal('basins.compute'), id: requestId, ...basinsSpecSchema.shape }),
+  // Cancels the basins.compute with this id; it then replies with an error saying "cancelled".
+  z.strictObject({ type: z.literal('basins.cancel'), id: requestId }),
 ]);
 export type ClientMessage = z.input<typeof clientMessageSchema>;
 export type ClientMessageType = ClientMessage['type'];
@@ -138,7 +143,10 @@ export interface RunFrame {
   lr: Float64Array;
   /** ∇L at each point, (∂L/∂x, ∂L/∂y) pairs. */
   grad: Float64Array;
-  /** The step size per unit gradient each coordinate takes from each point (η, or η/σ). */
+  /**
+   * The step size per unit gradient each coordinate took leaving each point (η, or η/σ with σ
+   * including that point's gradient); NaN for a point whose step is still to come.
+   */
   effStep: Float64Array;
   status: RunStatus;
 }
@@ -153,7 +161,7 @@ export interface RunInspection {
   grad: Float64Array;
   /** The step just taken, θ_t − θ_{t−1} (zeros before the first step). */
   lastStep: Float64Array;
-  /** Per-coordinate step size per unit gradient for the next step (η, or η/σ). */
+  /** Per-coordinate step size per unit gradient the last step used (η, or η/σ). */
   effectiveStep: Float64Array;
   /** The optimizer's buffers by their symbol (b for momentum, m, v, Σg², …). */
   buffers: Record<string, Float64Array>;
@@ -223,7 +231,46 @@ export type EngineMessage =
       min: number;
       max: number;
       info: SurfaceInfo;
-    };
+    }
+  | BasinsProgressMessage
+  | BasinsResultMessage;
+
+/** How far a basins.compute has come, in point-steps (starts × steps); at most one a frame. */
+export interface BasinsProgressMessage {
+  type: 'basins.progress';
+  /** The basins.compute request. */
+  id: number;
+  done: number;
+  total: number;
+}
+
+/**
+ * A finished basin map, the reply to basins.compute. Per-start arrays are row-major with y the
+ * slow axis, [j * resolution + i], on the grid of surface.sample at the same resolution.
+ */
+export interface BasinsResultMessage {
+  type: 'basins.result';
+  id: number;
+  /** Name of the preset, or the expression as given. */
+  surface: string;
+  resolution: number;
+  domain: Domain;
+  /** The surface's known minima; labels index into this list. */
+  minima: Point[];
+  /** Distance from a minimum within which a start counts as having reached it. */
+  radius: number;
+  /** Per start: k ≥ 0 reached minima[k], −1 ended elsewhere, −2 diverged. */
+  labels: Int16Array;
+  /** Per start: steps until it stayed within `radius` of its minimum; for −1 the steps taken;
+   * for −2 the step whose result was not finite. */
+  steps: Uint32Array;
+  /** Per start (x, y) after the last step; a diverged start's last finite point. */
+  finals: Float64Array;
+  counts: BasinCounts;
+  elapsedMs: number;
+  /** Bands of rows computed on worker threads (0: in the engine's own thread). */
+  workers: number;
+}
 
 export type EngineMessageType = EngineMessage['type'];
 export type EngineMessageOf<T extends EngineMessageType> = Extract<EngineMessage, { type: T }>;

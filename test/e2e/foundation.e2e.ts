@@ -1,7 +1,7 @@
-/** Issue 2's slice, end to end in headless Chromium against browser mode. */
+/** The foundation, end to end in headless Chromium against browser mode. */
 import http from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { canvasStats, loadApp, openApp, type Harness } from './harness';
+import { canvasStats, loadApp, openApp, stepCount, type Harness } from './harness';
 
 let h: Harness;
 beforeAll(async () => {
@@ -10,33 +10,36 @@ beforeAll(async () => {
 });
 afterAll(() => h?.close());
 
-const stepOf = async () => Number(await h.page.getByTestId('run-step').textContent());
+const run1 = () => h.page.getByRole('region', { name: /^Run 1:/ });
 
 describe('LossLab in the browser', () => {
   it('shows the backend badge: wasm', async () => {
     await expect.poll(() => h.page.getByTestId('backend-badge').textContent()).toBe('wasm');
   });
 
-  it('draws the surface: the 3-D canvas is not blank', async () => {
+  it('draws the surface: the 3-D and contour canvases are not blank', async () => {
     await h.page.waitForTimeout(500);
-    const stats = await canvasStats(h.page, '[data-testid="surface-view"] canvas');
-    expect(stats.colors).toBeGreaterThan(50);
-    expect(stats.covered).toBeGreaterThan(0.15);
+    const surface = await canvasStats(h.page, '[data-testid="surface-view"] canvas');
+    expect(surface.colors).toBeGreaterThan(50);
+    expect(surface.covered).toBeGreaterThan(0.15);
+    const contour = await canvasStats(h.page, '[data-testid="contour-view"] canvas');
+    expect(contour.colors).toBeGreaterThan(50);
+    expect(contour.covered).toBeGreaterThan(0.3);
     await h.shot('foundation-loaded');
   });
 
   it('Play advances the loss curve; Pause stops it', async () => {
-    const before = await stepOf();
-    const chartBefore = await canvasStats(h.page, '.chart canvas');
+    const before = await stepCount(h.page);
+    const chartBefore = await canvasStats(h.page, '[data-testid="chart-loss"] canvas');
     await h.page.getByRole('button', { name: 'Play' }).click();
-    await expect.poll(stepOf, { timeout: 20_000 }).toBeGreaterThan(before + 20);
+    await expect.poll(() => stepCount(h.page), { timeout: 20_000 }).toBeGreaterThan(before + 20);
     await h.page.getByRole('button', { name: 'Pause' }).click();
     // Once the engine confirms the pause (the button says Play again), no step follows.
     await h.page.getByRole('button', { name: 'Play' }).waitFor();
-    const paused = await stepOf();
+    const paused = await stepCount(h.page);
     await h.page.waitForTimeout(300);
-    expect(await stepOf()).toBe(paused);
-    const chartAfter = await canvasStats(h.page, '.chart canvas');
+    expect(await stepCount(h.page)).toBe(paused);
+    const chartAfter = await canvasStats(h.page, '[data-testid="chart-loss"] canvas');
     expect(chartAfter.covered).toBeGreaterThan(chartBefore.covered);
     await h.shot('foundation-played');
   });
@@ -49,56 +52,53 @@ describe('LossLab in the browser', () => {
   });
 
   it('moving the Learning rate slider changes the rate the engine reports', async () => {
-    const slider = h.page.getByRole('slider', { name: 'Learning rate' });
+    const slider = run1().getByRole('slider', { name: 'Learning rate' });
     await slider.fill('-3'); // 10^-3
-    await expect.poll(() => h.page.getByTestId('engine-lr').textContent()).toBe('0.001000');
+    await expect.poll(() => run1().getAttribute('aria-label')).toMatch(/η=0\.001$/);
     await slider.fill('-1.5');
-    await expect.poll(() => h.page.getByTestId('engine-lr').textContent()).toBe('0.03162');
-    const field = h.page.getByRole('spinbutton', { name: 'Learning rate' });
+    await expect.poll(() => run1().getAttribute('aria-label')).toMatch(/η=0\.0316$/);
+    const field = run1().getByRole('spinbutton', { name: 'Learning rate' });
     await field.fill('0.005');
     await field.press('Enter');
-    await expect.poll(() => h.page.getByTestId('engine-lr').textContent()).toBe('0.005000');
+    await expect.poll(() => run1().getAttribute('aria-label')).toMatch(/η=0\.005$/);
     // Nonsense is refused in place, with a message; the engine keeps its rate.
     await field.fill('fast');
     await field.press('Enter');
-    await expect(h.page.getByRole('alert').first().textContent()).resolves.toMatch(
-      /must be a number/,
-    );
-    expect(await h.page.getByTestId('engine-lr').textContent()).toBe('0.005000');
+    await expect(run1().getByRole('alert').textContent()).resolves.toMatch(/must be a number/);
+    expect(await run1().getAttribute('aria-label')).toMatch(/η=0\.005$/);
     await field.press('Escape');
   });
 
-  it('a bowl run at a huge learning rate shows diverged, and the app stays usable', async () => {
+  it('a bowl run at a huge learning rate shows diverged, the others go on, and the app stays usable', async () => {
     await h.page.getByRole('combobox', { name: 'Surface' }).selectOption('bowl');
-    await expect
-      .poll(() => h.page.getByRole('combobox', { name: 'Surface' }).inputValue())
-      .toBe('bowl');
-    await h.page.getByRole('combobox', { name: 'Optimizer' }).selectOption('sgd');
-    await expect.poll(() => h.page.getByTestId('run-optimizer').textContent()).toBe('SGD');
-    await expect.poll(() => h.page.getByTestId('run-status').textContent()).toBe('ok');
-    const field = h.page.getByRole('spinbutton', { name: 'Learning rate' });
+    await run1().getByRole('combobox', { name: 'Optimizer' }).selectOption('sgd');
+    await expect.poll(() => run1().getAttribute('aria-label')).toMatch(/^Run 1: SGD/);
+    const field = run1().getByRole('spinbutton', { name: 'Learning rate' });
     await field.fill('5');
     await field.press('Enter');
-    await expect.poll(() => h.page.getByTestId('engine-lr').textContent()).toBe('5.000');
+    await expect.poll(() => run1().getAttribute('aria-label')).toMatch(/η=5$/);
     await h.page.getByRole('combobox', { name: 'Speed (steps per frame)' }).selectOption('20');
     await h.page.getByRole('button', { name: 'Play' }).click();
     await expect
-      .poll(() => h.page.getByTestId('run-status').textContent(), { timeout: 30_000 })
-      .toBe('diverged');
-    await expect(h.page.getByRole('status').first().textContent()).resolves.toMatch(
-      /after step \d+/,
-    );
+      .poll(() => run1().getByRole('status').textContent(), { timeout: 30_000 })
+      .toMatch(/^diverged: .*after step \d+/);
+    const atDivergence = await stepCount(h.page);
+    await expect
+      .poll(() => stepCount(h.page), { timeout: 20_000 })
+      .toBeGreaterThan(atDivergence + 40);
+    await h.page.getByRole('button', { name: 'Pause' }).click();
     await h.shot('foundation-diverged');
     // Still usable: a sane rate, reset, and it runs again.
     await field.fill('0.02');
     await field.press('Enter');
     await h.page.getByRole('button', { name: 'Reset', exact: true }).click();
-    await expect.poll(() => h.page.getByTestId('run-status').textContent()).toBe('ok');
-    await h.page.getByRole('button', { name: 'Step' }).click();
-    await expect.poll(stepOf).toBe(1);
+    await expect.poll(() => run1().getByRole('status').count()).toBe(0);
+    await h.page.getByRole('button', { name: 'Step', exact: true }).click();
+    await expect.poll(() => stepCount(h.page)).toBe(1);
   });
 
-  it('when the engine dies, says why and restarts it', async () => {
+  it('when the engine dies, says why and restarts it with the same runs', async () => {
+    const runsBefore = await h.page.getByRole('region', { name: /^Run \d+:/ }).count();
     await h.server.crashEngines();
     const dialog = h.page.getByRole('alertdialog', { name: 'The engine stopped' });
     await dialog.waitFor({ timeout: 15_000 });
@@ -107,9 +107,11 @@ describe('LossLab in the browser', () => {
     await h.page.getByRole('button', { name: 'Restart engine' }).click();
     await dialog.waitFor({ state: 'detached', timeout: 30_000 });
     await expect.poll(() => h.page.getByTestId('backend-badge').textContent()).toBe('wasm');
-    await expect.poll(() => h.page.getByTestId('run-status').textContent()).toBe('ok');
-    await h.page.getByRole('button', { name: 'Step' }).click();
-    await expect.poll(stepOf).toBe(1);
+    await expect
+      .poll(() => h.page.getByRole('region', { name: /^Run \d+:/ }).count())
+      .toBe(runsBefore);
+    await h.page.getByRole('button', { name: 'Step', exact: true }).click();
+    await expect.poll(() => stepCount(h.page)).toBe(1);
   });
 
   it('refuses the page without the token', async () => {

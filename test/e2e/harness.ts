@@ -74,14 +74,18 @@ export async function openApp(
   };
 }
 
-/** Opens the app with its token and waits until the engine has said hello and a run exists. */
+/** Opens the app with its token and waits until the engine has said hello and runs exist. */
 export async function loadApp(h: Harness): Promise<void> {
   await h.page.goto(h.server.url);
   await h.page.getByTestId('backend-badge').waitFor({ timeout: 60_000 });
+  await h.page.getByRole('region', { name: /^Run 1:/ }).waitFor({ timeout: 60_000 });
   await h.page.getByRole('button', { name: 'Play' }).waitFor();
-  await h.page.waitForFunction(
-    () => document.querySelector('[data-testid="run-status"]')?.textContent === 'ok',
-  );
+}
+
+/** The furthest step any run has reached, as the playback bar shows it. */
+export async function stepCount(page: Page): Promise<number> {
+  const text = (await page.getByTestId('step-count').textContent()) ?? '';
+  return Number(/step (\d+)/.exec(text)?.[1] ?? NaN);
 }
 
 /**

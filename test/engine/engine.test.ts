@@ -282,6 +282,7 @@ describe('runs', () => {
       expect.closeTo(t2[1] - t1[1], 12),
     ]);
     expect([...inspection.effectiveStep]).toEqual([0.01, 0.01]);
+    expect(inspection.step).toBe(2);
     // Frames carry ∇L and η/σ per point, two entries each.
     const frames = client.log.flatMap((m) => (m.type === 'frame' ? m.runs : []));
     const last = frames.at(-1)!;
@@ -304,9 +305,12 @@ describe('runs', () => {
     const frames = client.log.flatMap((m) => (m.type === 'frame' ? m.runs : []));
     const effStep = new Float64Array(4);
     for (const f of frames) effStep.set(f.effStep, 2 * f.fromStep);
-    // After one Adagrad step Σ = g₀², so the next step size is η/(|g₀| + ε) per coordinate.
-    expect(effStep[2]).toBeCloseTo(0.5 / 3, 9);
-    expect(effStep[3]).toBeCloseTo(0.5 / 25, 9);
+    // The first Adagrad step used Σ = g₀², so its step size was η/(|g₀| + ε) per coordinate;
+    // the newest point's step is still to come.
+    expect(effStep[0]).toBeCloseTo(0.5 / 3, 9);
+    expect(effStep[1]).toBeCloseTo(0.5 / 25, 9);
+    expect(effStep[2]).toBeNaN();
+    expect(effStep[3]).toBeNaN();
   });
 
   it('previews a schedule as the engine will apply it', async () => {

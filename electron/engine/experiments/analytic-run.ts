@@ -6,7 +6,14 @@ import type {
   RunState,
   RunStatus,
 } from '../../common/protocol';
-import type { Hyper, HyperPatch, OptimizerName, Point, Schedule, SurfaceSpec } from '../../common/schemas';
+import type {
+  Hyper,
+  HyperPatch,
+  OptimizerName,
+  Point,
+  Schedule,
+  SurfaceSpec,
+} from '../../common/schemas';
 import { Optimizer, patchHyper, resolveHyper, scheduledLr } from '../optim';
 import { constantSchedule } from '../optim/schedules';
 import { resolveSurface, type Surface } from '../problems';
@@ -41,7 +48,11 @@ export class AnalyticRun {
   readonly lr = new Series(1024);
   /** ∇L at each point, two entries per point. */
   readonly grads = new Series(2 * 1024);
-  /** The optimizer's step size per unit gradient leaving each point, two entries per point. */
+  /**
+   * η/σ per coordinate: the step size per unit gradient the optimizer used for the step leaving
+   * each point (its σ includes that point's gradient). NaN for the newest point, whose step is
+   * still to come. Two entries per point.
+   */
   readonly effSteps = new Series(2 * 1024);
   private readonly eff = new Float64Array(2);
   /** θ before the last step, for the step-mode arrow. */
@@ -123,11 +134,9 @@ export class AnalyticRun {
     this.optimizer.hyper = patchHyper(this.optimizerName, this.optimizer.hyper, patch);
     if (schedule) this.schedule = schedule;
     this.changes.push({ step: this.step, patch, ...(schedule ? { schedule } : {}) });
-    // The next step's η (and so η/σ) may have changed: restate them on the current point.
+    // The next step's η may have changed: restate it on the current point.
     this.lr.truncate(this.lr.length - 1);
     this.lr.push(this.currentLr);
-    this.effSteps.truncate(this.effSteps.length - 2);
-    this.pushEffectiveStep();
     if (this.sent > this.step) this.sent = this.step;
   }
 
@@ -148,6 +157,9 @@ export class AnalyticRun {
       this.previous[0] = theta[0];
       this.previous[1] = theta[1];
       optimizer.step(theta, grad, lr);
+      optimizer.rule.effectiveStep(optimizer.state, optimizer.hyper, lr, this.eff);
+      this.effSteps.set(2 * this.step, this.eff[0]);
+      this.effSteps.set(2 * this.step + 1, this.eff[1]);
       const loss = surface.valueAndGrad(theta[0], theta[1], grad, 0);
       const problem = this.nonFinite(loss);
       if (problem) {
@@ -167,22 +179,16 @@ export class AnalyticRun {
     this.grads.push(grad[0]);
     this.grads.push(grad[1]);
     this.lr.push(scheduledLr(this.schedule, this.optimizer.hyper.lr, this.step + 1));
-    this.pushEffectiveStep();
-  }
-
-  /** η/σ per coordinate for the step leaving the newest point. */
-  private pushEffectiveStep(): void {
-    const { optimizer, eff } = this;
-    optimizer.rule.effectiveStep(optimizer.state, optimizer.hyper, this.lr.at(this.lr.length - 1), eff);
-    this.effSteps.push(eff[0]);
-    this.effSteps.push(eff[1]);
+    this.effSteps.push(NaN);
+    this.effSteps.push(NaN);
   }
 
   /** The optimizer between two steps: θ, ∇L, the step just taken and every buffer. */
   inspect(): RunInspection {
     const { optimizer } = this;
     const buffers: Record<string, Float64Array> = {};
-    for (const [name, buffer] of Object.entries(optimizer.state.buffers)) buffers[name] = buffer.slice();
+    for (const [name, buffer] of Object.entries(optimizer.state.buffers))
+      buffers[name] = buffer.slice();
     const n = this.step;
     return {
       runId: this.runId,
@@ -190,7 +196,7 @@ export class AnalyticRun {
       theta: this.theta.slice(),
       grad: this.grad.slice(),
       lastStep: Float64Array.of(this.theta[0] - this.previous[0], this.theta[1] - this.previous[1]),
-      effectiveStep: this.effSteps.slice(2 * n, 2 * n + 2),
+      effectiveStep: n > 0 ? this.effSteps.slice(2 * n - 2, 2 * n) : Float64Array.of(NaN, NaN),
       buffers,
       t: optimizer.state.t,
     };
@@ -212,7 +218,8 @@ export class AnalyticRun {
   takeFrame(): RunFrame | undefined {
     const count = this.gradNorm.length;
     if (this.sent >= count) return undefined;
-    const from = Math.min(this.sent, count);
+    // Restate the previously newest point: its η/σ is known now that its step is taken.
+    const from = Math.max(0, Math.min(this.sent, count) - 1);
     this.sent = count;
     return {
       runId: this.runId,

@@ -29,6 +29,10 @@ export class Series {
     return this.data[i];
   }
 
+  set(i: number, value: number): void {
+    this.data[i] = value;
+  }
+
   /** A copy of [begin, end): safe to transfer or post. */
   slice(begin = 0, end = this.size): Float64Array {
     return this.data.slice(begin, end);

@@ -17,11 +17,14 @@ export const CLIENT_PROTOCOL: typeof PROTOCOL_VERSION = 1;
 type RequestMessage = Extract<ClientMessage, { id: number }>;
 type RequestType = RequestMessage['type'];
 type Request<T extends RequestType> = Omit<Extract<RequestMessage, { type: T }>, 'id'>;
-type Reply<T extends RequestType> = T extends 'hello'
-  ? EngineMessageOf<'hello'>
-  : T extends 'surface.sample'
-    ? EngineMessageOf<'surface.grid'>
-    : EngineMessageOf<'ok'>;
+/** The message that answers each request (errors reject the promise instead). */
+interface Replies {
+  hello: EngineMessageOf<'hello'>;
+  'surface.sample': EngineMessageOf<'surface.grid'>;
+  'run.inspect': EngineMessageOf<'run.inspection'>;
+  'schedule.preview': EngineMessageOf<'schedule.values'>;
+}
+type Reply<T extends RequestType> = T extends keyof Replies ? Replies[T] : EngineMessageOf<'ok'>;
 
 /** The engine refused a request; `field` is the dotted path it named. */
 export class EngineRequestError extends Error {

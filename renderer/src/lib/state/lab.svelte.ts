@@ -1,11 +1,25 @@
 /**
- * The lab's state: the engine connection, the surface, the runs and playback. Trajectories are
- * plain typed arrays outside Svelte's deep reactivity; views watch `dataVersion` instead.
+ * The lab's state: the engine connection, the surface, the runs, playback and view settings.
+ * Trajectories are plain typed arrays outside Svelte's deep reactivity; views watch
+ * `dataVersion` instead. Operations that change the set of runs go through one queue, in
+ * order, so quick successive clicks never act on a run that is being replaced.
  */
 import { getContext, setContext } from 'svelte';
-import type { EngineMessageOf, RunState, SurfaceInfo } from '../../../../electron/common/protocol';
-import type { OptimizerSpec, Point, SurfaceSpec } from '../../../../electron/common/schemas';
+import type {
+  EngineMessageOf,
+  RunInspection,
+  RunState,
+  SurfaceInfo,
+} from '../../../../electron/common/protocol';
+import type {
+  HyperPatch,
+  OptimizerSpec,
+  Point,
+  Schedule,
+  SurfaceSpec,
+} from '../../../../electron/common/schemas';
 import { EngineClient, EngineRequestError } from '../engine/client';
+import type { Language, Lesson } from '../lessons/lessons';
 import { pickTransport, type Transport } from '../engine/transport';
 import { runColors } from './palette';
 import { Trajectory } from './trajectory';
@@ -24,7 +38,34 @@ export interface Run {
 export type Connection = 'connecting' | 'ready' | 'gone' | 'failed';
 
 /** Surface grid resolution for the views. */
-export const GRID_RESOLUTION = 128;
+export const GRID_RESOLUTION = 256;
+/** Most runs in one race. */
+export const MAX_RACE_RUNS = 8;
+
+export interface ViewSettings {
+  /** Log-scaled height and colours (for surfaces spanning orders of magnitude). */
+  logHeight: boolean;
+  wireframe: boolean;
+  contours: boolean;
+  /** Loss curve on a log axis. */
+  lossLog: boolean;
+  /** Arrows for ∇L, momentum and the step taken, at each run's current point. */
+  stepMode: boolean;
+  /** Colour the contour view by the basin each start reaches. */
+  basins: boolean;
+}
+
+export interface NewRun {
+  optimizer: OptimizerSpec;
+  label?: string;
+  /** The run's own surface, when it differs from the race's (a lesson comparing two losses). */
+  surface?: SurfaceSpec;
+}
+
+/** Whether two surface specs name the same surface. */
+export function sameSurface(a: SurfaceSpec, b: SurfaceSpec): boolean {
+  return JSON.stringify(a) === JSON.stringify(b);
+}
 
 export class Lab {
   readonly client: EngineClient;
@@ -39,16 +80,38 @@ export class Lab {
   grid = $state.raw<SurfaceGrid | undefined>();
   start = $state.raw<Point>([-1.5, 2]);
   runs = $state.raw<Run[]>([]);
+  selectedRunId = $state<string | undefined>();
   playing = $state(false);
   stepsPerFrame = $state(1);
   /** Bumped whenever any trajectory changes; views redraw on it. */
   dataVersion = $state(0);
+  /** The step a curve is hovered at: views mark every run's point there. */
+  hoverStep = $state<number | undefined>();
+  view = $state<ViewSettings>({
+    logHeight: true,
+    wireframe: false,
+    contours: true,
+    lossLog: false,
+    stepMode: false,
+    basins: false,
+  });
+  /** The optimizer's insides per run after the last step (step mode). */
+  inspections = $state.raw<Record<string, RunInspection>>({});
+  /** Bumped to ask the 3-D view to return to its default camera. */
+  cameraVersion = $state(0);
+  /** Camera direction a lesson asks for (azimuth, elevation in degrees). */
+  cameraPose = $state.raw<{ azimuth: number; elevation: number } | undefined>();
+  /** The lesson on screen, if any, and the language its text is shown in. */
+  lesson = $state.raw<Lesson | undefined>();
+  language = $state<Language>('en');
 
   private nextRun = 1;
   private ackPending = false;
   private lastSeq = 0;
   /** Changes to the set of runs happen one at a time, in the order asked. */
   private queue: Promise<unknown> = Promise.resolve();
+  /** Surface or run-set changes queued or running: run panels wait until they are done. */
+  restructuring = $state(0);
 
   constructor(transport: Transport = pickTransport()) {
     this.client = new EngineClient(transport);
@@ -61,6 +124,10 @@ export class Lab {
 
   get surfaceInfo(): SurfaceInfo | undefined {
     return this.grid?.info;
+  }
+
+  get selectedRun(): Run | undefined {
+    return this.runs.find((r) => r.runId === this.selectedRunId) ?? this.runs[0];
   }
 
   async connect(): Promise<void> {
@@ -80,33 +147,48 @@ export class Lab {
    * then, at once, an optimizer gets the optimizer on the new surface, not on a run that is
    * being removed.
    */
-  private serial<T>(operation: () => Promise<T>): Promise<T> {
-    const result = this.queue.then(operation);
+  private serial<T>(operation: () => Promise<T>, restructures = false): Promise<T> {
+    if (restructures) this.restructuring++;
+    const result = this.queue.then(operation).finally(() => {
+      if (restructures) this.restructuring--;
+    });
     this.queue = result.catch(() => undefined);
     return result;
   }
 
   /** After the engine died: a fresh engine, then the same surface and runs again. */
   restart(): Promise<void> {
-    return this.serial(() => this.restartNow());
+    return this.serial(async () => {
+      const specs = this.runSpecs();
+      this.connection = 'connecting';
+      try {
+        this.hello = await this.client.restart();
+      } catch (err) {
+        this.connection = 'gone';
+        this.goneReason = (err as Error).message;
+        return;
+      }
+      this.connection = 'ready';
+      this.goneReason = undefined;
+      this.playing = false;
+      this.runs = [];
+      await this.loadSurface(this.surface);
+      for (const spec of specs) await this.createRun(spec);
+    }, true);
   }
 
-  private async restartNow(): Promise<void> {
-    const specs = this.runs.flatMap((run) => (run.state ? [optimizerSpecOf(run.state)] : []));
-    this.connection = 'connecting';
-    try {
-      this.hello = await this.client.restart();
-    } catch (err) {
-      this.connection = 'gone';
-      this.goneReason = (err as Error).message;
-      return;
-    }
-    this.connection = 'ready';
-    this.goneReason = undefined;
-    this.playing = false;
-    this.runs = [];
-    await this.loadSurface(this.surface);
-    for (const spec of specs) await this.createRun(spec);
+  private runSpecs(): NewRun[] {
+    return this.runs.flatMap((run) =>
+      run.state
+        ? [
+            {
+              optimizer: optimizerSpecOf(run.state),
+              surface: run.state.surface,
+              ...(run.state.label ? { label: run.state.label } : {}),
+            },
+          ]
+        : [],
+    );
   }
 
   private listen(): void {
@@ -152,8 +234,21 @@ export class Lab {
     });
   }
 
+  /** Reports a refused request in the status line instead of throwing at the caller. */
+  private async attempt<T>(operation: () => Promise<T>): Promise<T | undefined> {
+    try {
+      const result = await operation();
+      this.lastError = undefined;
+      return result;
+    } catch (err) {
+      this.lastError =
+        err instanceof EngineRequestError ? err.message : String((err as Error).message ?? err);
+      return undefined;
+    }
+  }
+
   /** Samples a surface for the views and makes it current. Runs are not touched. */
-  async loadSurface(surface: SurfaceSpec): Promise<void> {
+  private async loadSurface(surface: SurfaceSpec): Promise<void> {
     const grid = await this.client.request({
       type: 'surface.sample',
       surface,
@@ -161,93 +256,177 @@ export class Lab {
     });
     this.surface = surface;
     this.grid = grid;
+    this.view.logHeight = grid.info.logScale;
+    this.view.basins = false;
   }
 
-  /** Switches to another surface: every run is recreated there from its suggested start. */
-  switchSurface(surface: SurfaceSpec): Promise<void> {
+  /**
+   * Switches to another surface (a preset or an expression): every run is recreated there,
+   * from `start` or the surface's suggested start. Resolves false (with the reason in
+   * `lastError`) when the engine refuses the surface; nothing changes then.
+   */
+  switchSurface(surface: SurfaceSpec, start?: Point): Promise<boolean> {
     return this.serial(async () => {
-      await this.pause();
-      const specs = this.runs.flatMap((run) => (run.state ? [optimizerSpecOf(run.state)] : []));
-      await this.loadSurface(surface);
-      this.start = this.grid?.info.start ?? this.start;
-      for (const run of [...this.runs]) await this.removeRunNow(run.runId);
-      for (const spec of specs) await this.createRun(spec);
+      const ok = await this.attempt(async () => {
+        await this.pauseNow();
+        // Every run moves to the new surface.
+        const specs = this.runSpecs().map(({ surface: _old, ...spec }) => spec);
+        await this.loadSurface(surface);
+        this.start = start ?? this.grid?.info.start ?? this.start;
+        for (const run of [...this.runs]) await this.removeRunNow(run.runId);
+        for (const spec of specs) await this.createRun(spec);
+        return true;
+      });
+      return ok ?? false;
+    }, true);
+  }
+
+  /** Moves the common start point: every run starts over from there. */
+  setStart(start: Point): Promise<void> {
+    return this.serial(async () => {
+      await this.attempt(async () => {
+        await this.client.request({ type: 'run.reset', start });
+        this.start = start;
+        this.inspections = {};
+      });
     });
   }
 
-  addRun(optimizer: OptimizerSpec): Promise<Run> {
-    return this.serial(() => this.createRun(optimizer));
+  addRun(run: NewRun): Promise<Run | undefined> {
+    return this.serial(() => this.attempt(() => this.createRun(run)), true);
   }
 
-  private async createRun(optimizer: OptimizerSpec): Promise<Run> {
+  /** A copy of a run's optimizer and settings, started fresh beside it. */
+  duplicateRun(runId: string): Promise<void> {
+    return this.serial(async () => {
+      const run = this.runs.find((r) => r.runId === runId);
+      if (!run?.state) return;
+      await this.attempt(() =>
+        this.createRun({ optimizer: optimizerSpecOf(run.state!), surface: run.state!.surface }),
+      );
+    });
+  }
+
+  /** Shows another surface in the views without touching the runs (a lesson's alternative). */
+  showSurface(surface: SurfaceSpec): Promise<void> {
+    return this.serial(async () => {
+      await this.attempt(async () => {
+        const keep = this.view.lossLog;
+        await this.loadSurface(surface);
+        this.view.lossLog = keep;
+      });
+    });
+  }
+
+  private async createRun({ optimizer, label, surface }: NewRun): Promise<Run> {
+    if (this.runs.length >= MAX_RACE_RUNS)
+      throw new Error(`a race holds at most ${MAX_RACE_RUNS} runs`);
     const runId = `run-${this.nextRun++}`;
-    const color = runColors[(this.nextRun - 2) % runColors.length];
+    const used = this.runs.map((r) => r.color);
+    const color =
+      runColors.find((c) => !used.includes(c)) ?? runColors[this.runs.length % runColors.length];
     const placeholder: Run = { runId, color, trajectory: new Trajectory(), state: undefined };
     this.runs = [...this.runs, placeholder];
     try {
       await this.client.request({
         type: 'run.create',
-        run: { runId, surface: this.surface, start: this.start, optimizer },
+        run: {
+          runId,
+          surface: surface ?? this.surface,
+          start: this.start,
+          optimizer,
+          ...(label ? { label } : {}),
+        },
       });
     } catch (err) {
       this.runs = this.runs.filter((r) => r.runId !== runId);
       throw err;
     }
+    this.selectedRunId ??= runId;
     return this.runs.find((r) => r.runId === runId) ?? placeholder;
   }
 
   removeRun(runId: string): Promise<void> {
-    return this.serial(() => this.removeRunNow(runId));
+    return this.serial(
+      () => this.attempt(() => this.removeRunNow(runId)).then(() => undefined),
+      true,
+    );
   }
 
   private async removeRunNow(runId: string): Promise<void> {
     await this.client.request({ type: 'run.remove', runId });
+    this.runs = this.runs.filter((r) => r.runId !== runId);
+    if (this.selectedRunId === runId) this.selectedRunId = this.runs[0]?.runId;
+    const { [runId]: _gone, ...rest } = this.inspections;
+    this.inspections = rest;
   }
 
   /**
-   * Gives the run in slot `index` another optimizer: a new run in the same place, keeping the
-   * current learning rate unless the spec sets one. Slot, not id: the run there may itself be
-   * the result of an earlier replacement still in the queue.
+   * Gives a run another optimizer: a new run in the same place and colour, keeping the current
+   * learning rate unless the spec sets one.
    */
-  replaceRunAt(
-    index: number,
-    optimizer: Omit<OptimizerSpec, 'lr'> & { lr?: number },
-  ): Promise<void> {
+  replaceRun(runId: string, optimizer: OptimizerSpec): Promise<void> {
     return this.serial(async () => {
+      const index = this.runs.findIndex((r) => r.runId === runId);
       const old = this.runs[index];
       if (!old) return;
       const lr = optimizer.lr ?? old.state?.hyper.lr;
-      await this.removeRunNow(old.runId);
-      const run = await this.createRun({ ...optimizer, ...(lr === undefined ? {} : { lr }) });
-      const rest = this.runs.filter((r) => r.runId !== run.runId);
-      rest.splice(index, 0, run);
-      this.runs = rest;
+      await this.attempt(async () => {
+        await this.removeRunNow(old.runId);
+        const run = await this.createRun({
+          optimizer: { ...optimizer, ...(lr === undefined ? {} : { lr }) },
+          ...(old.state ? { surface: old.state.surface } : {}),
+        });
+        const placed = this.runs.find((r) => r.runId === run.runId) ?? run;
+        const others = this.runs.filter((r) => r.runId !== run.runId);
+        others.splice(index, 0, placed);
+        this.runs = others;
+        if (this.selectedRunId === undefined || this.selectedRunId === old.runId)
+          this.selectedRunId = run.runId;
+      });
+    }, true);
+  }
+
+  /** Changes hyperparameters before the run's next step (a marker on the curves). */
+  setHyper(runId: string, hyper: HyperPatch): Promise<void> {
+    return this.serial(async () => {
+      await this.attempt(() => this.client.request({ type: 'run.update', runId, hyper }));
     });
   }
 
-  /** Changes hyperparameters of the run in slot `index` before its next step. */
-  setHyperAt(index: number, hyper: Partial<RunState['hyper']>): Promise<void> {
+  setSchedule(runId: string, schedule: Schedule): Promise<void> {
     return this.serial(async () => {
-      const run = this.runs[index];
-      if (!run) return;
-      try {
-        await this.client.request({ type: 'run.update', runId: run.runId, hyper });
-        this.lastError = undefined;
-      } catch (err) {
-        this.lastError = err instanceof EngineRequestError ? err.message : String(err);
-      }
+      await this.attempt(() =>
+        this.client.request({ type: 'run.update', runId, hyper: {}, schedule }),
+      );
     });
+  }
+
+  /** The learning rate a schedule gives at each of `steps` steps, as the engine applies it. */
+  async schedulePreview(
+    schedule: Schedule,
+    lr: number,
+    steps: number,
+  ): Promise<Float64Array | undefined> {
+    try {
+      const reply = await this.client.request({ type: 'schedule.preview', schedule, lr, steps });
+      return reply.values;
+    } catch {
+      return undefined;
+    }
   }
 
   async play(): Promise<void> {
-    await this.client.request({
-      type: 'playback',
-      playing: true,
-      stepsPerFrame: this.stepsPerFrame,
-    });
+    await this.attempt(() =>
+      this.client.request({ type: 'playback', playing: true, stepsPerFrame: this.stepsPerFrame }),
+    );
   }
 
-  async pause(): Promise<void> {
+  pause(): Promise<void> {
+    return this.pauseNow();
+  }
+
+  private async pauseNow(): Promise<void> {
     await this.client.request({ type: 'playback', playing: false });
   }
 
@@ -256,18 +435,94 @@ export class Lab {
     else await this.play();
   }
 
-  async step(steps = 1): Promise<void> {
-    await this.client.request({ type: 'step', steps });
+  /** One step of every run (or `steps`); in step mode, then looks inside each optimizer. */
+  step(steps = 1): Promise<void> {
+    return this.serial(async () => {
+      if (this.playing) await this.pauseNow();
+      await this.attempt(() => this.client.request({ type: 'step', steps }));
+      if (this.view.stepMode) await this.inspectAll();
+    });
   }
 
-  async reset(start?: Point): Promise<void> {
-    if (start) this.start = start;
-    await this.client.request({ type: 'run.reset', ...(start ? { start } : {}) });
+  private async inspectAll(): Promise<void> {
+    const next: Record<string, RunInspection> = {};
+    for (const run of this.runs) {
+      try {
+        const reply = await this.client.request({ type: 'run.inspect', runId: run.runId });
+        next[run.runId] = reply.inspection;
+      } catch {
+        // A run removed meanwhile: nothing to show for it.
+      }
+    }
+    this.inspections = next;
+  }
+
+  setStepMode(on: boolean): Promise<void> {
+    this.view.stepMode = on;
+    if (!on) {
+      this.inspections = {};
+      return Promise.resolve();
+    }
+    return this.serial(() => this.inspectAll());
+  }
+
+  reset(): Promise<void> {
+    return this.serial(async () => {
+      await this.attempt(() => this.client.request({ type: 'run.reset' }));
+      this.inspections = {};
+    });
   }
 
   async setStepsPerFrame(stepsPerFrame: number): Promise<void> {
     this.stepsPerFrame = stepsPerFrame;
-    await this.client.request({ type: 'playback', playing: this.playing, stepsPerFrame });
+    await this.attempt(() =>
+      this.client.request({ type: 'playback', playing: this.playing, stepsPerFrame }),
+    );
+  }
+
+  /** Sets up a lesson: its surface, start, runs, speed, view and camera. */
+  async applyLesson(lesson: Lesson): Promise<boolean> {
+    this.lesson = lesson;
+    const ok = await this.setUp({
+      surface: lesson.surface,
+      start: lesson.start,
+      runs: lesson.runs,
+      stepsPerFrame: lesson.stepsPerFrame,
+    });
+    Object.assign(this.view, { stepMode: false, basins: false }, lesson.view ?? {});
+    this.cameraPose = lesson.camera;
+    this.cameraVersion++;
+    return ok;
+  }
+
+  /** Replaces the race: a surface, a start and runs, as a lesson or a saved setup asks. */
+  setUp(setup: {
+    surface: SurfaceSpec;
+    start?: Point;
+    runs: NewRun[];
+    stepsPerFrame?: number;
+  }): Promise<boolean> {
+    return this.serial(async () => {
+      const ok = await this.attempt(async () => {
+        await this.pauseNow();
+        for (const run of [...this.runs]) await this.removeRunNow(run.runId);
+        await this.loadSurface(setup.surface);
+        this.start = setup.start ?? this.grid?.info.start ?? this.start;
+        this.inspections = {};
+        this.selectedRunId = undefined;
+        for (const run of setup.runs) await this.createRun(run);
+        if (setup.stepsPerFrame) {
+          this.stepsPerFrame = setup.stepsPerFrame;
+          await this.client.request({
+            type: 'playback',
+            playing: false,
+            stepsPerFrame: setup.stepsPerFrame,
+          });
+        }
+        return true;
+      });
+      return ok ?? false;
+    }, true);
   }
 }
 

@@ -1,12 +1,16 @@
 /**
- * The 3-D view: the loss surface as a coloured mesh, each run's trajectory as a line on it and
- * its current point as a ball. Renders on demand (data or camera changed), never in a loop.
+ * The 3-D view: the loss surface as a coloured mesh (linear or log-scaled height) with its
+ * level lines, each run's trajectory as a line on it, its current point as a ball, minima and
+ * saddles as markers. Renders on demand (data or camera changed), never in a loop.
  */
 import * as THREE from 'three';
 import { OrbitControls } from 'three/examples/jsm/controls/OrbitControls.js';
-import type { SurfaceGrid } from '../state/lab.svelte';
+import type { Point } from '../../../../electron/common/schemas';
 import { viridis } from '../state/palette';
 import type { Trajectory } from '../state/trajectory';
+import { CONTOUR_LEVELS, type GridData } from './contour-canvas';
+import { marchingSquares } from './contours';
+import { contourLevels, type ValueScale } from './scale';
 import { TrajectoryLine } from './trajectory-line';
 
 export interface SceneRun {
@@ -18,143 +22,253 @@ export interface SceneRun {
 /** World size of the surface's footprint, and of its tallest point. */
 const SIZE = 2;
 const HEIGHT = 0.9;
+const LIFT = 0.012;
 
 interface RunObjects {
   line: TrajectoryLine;
   ball: THREE.Mesh;
   /** World positions of the trajectory's points. */
   positions: Float32Array;
-  /** Points already converted to world positions; -1 forces a full rewrite. */
+  /** Points already converted; -1 forces a full rewrite. */
   written: number;
+  generation: number;
 }
 
 export class SurfaceScene {
   readonly renderer: THREE.WebGLRenderer;
   private readonly scene = new THREE.Scene();
-  private readonly camera = new THREE.PerspectiveCamera(40, 1, 0.01, 100);
+  readonly camera = new THREE.PerspectiveCamera(40, 1, 0.01, 100);
   private readonly controls: OrbitControls;
   private mesh: THREE.Mesh | undefined;
+  private contourLines: THREE.LineSegments | undefined;
+  private readonly markers = new THREE.Group();
+  private readonly hoverMarkers = new THREE.Group();
   private readonly runObjects = new Map<string, RunObjects>();
-  private grid: SurfaceGrid | undefined;
-  private logScale = false;
+  private grid: GridData | undefined;
+  private scale: ValueScale | undefined;
   private frameRequested = false;
   private readonly resizeObserver: ResizeObserver;
-  private readonly ballGeometry = new THREE.SphereGeometry(0.045, 24, 16);
+  private readonly ballGeometry = new THREE.SphereGeometry(0.04, 24, 16);
+  private readonly raycaster = new THREE.Raycaster();
   private width = 1;
   private height = 1;
+  private lineScale = 1;
   /** Milliseconds the last render took on the main thread. */
   lastRenderMs = 0;
 
-  constructor(private readonly container: HTMLElement) {
+  constructor(
+    private readonly container: HTMLElement,
+    private readonly onPick: (point: Point) => void,
+  ) {
     this.renderer = new THREE.WebGLRenderer({
       antialias: true,
       preserveDrawingBuffer: true,
       alpha: true,
     });
     this.renderer.setPixelRatio(Math.min(window.devicePixelRatio, 2));
-    this.renderer.domElement.setAttribute('aria-label', '3-D view of the loss surface');
-    this.renderer.domElement.setAttribute('role', 'img');
     container.appendChild(this.renderer.domElement);
 
     this.scene.add(new THREE.HemisphereLight(0xffffff, 0x30364a, 1.6));
     const sun = new THREE.DirectionalLight(0xffffff, 1.4);
     sun.position.set(1.5, 3, 2);
-    this.scene.add(sun);
+    this.scene.add(sun, this.markers, this.hoverMarkers);
 
     this.controls = new OrbitControls(this.camera, this.renderer.domElement);
     this.controls.enableDamping = false;
     this.controls.addEventListener('change', () => this.requestRender());
     this.resetCamera();
 
+    // A click (not a drag, which orbits) sets the start where it hits the surface.
+    let down: { x: number; y: number } | undefined;
+    this.renderer.domElement.addEventListener('pointerdown', (e) => {
+      down = { x: e.clientX, y: e.clientY };
+    });
+    this.renderer.domElement.addEventListener('pointerup', (e) => {
+      if (down && Math.hypot(e.clientX - down.x, e.clientY - down.y) < 4) this.pick(e);
+      down = undefined;
+    });
+
     this.resizeObserver = new ResizeObserver(() => this.resize());
     this.resizeObserver.observe(container);
     this.resize();
   }
 
-  resetCamera(): void {
-    this.camera.position.set(1.75, 1.55, 2.05);
+  /** Camera on the default orbit, or at an azimuth/elevation (degrees) a lesson asks for. */
+  resetCamera(pose?: { azimuth: number; elevation: number }): void {
+    const azimuth = ((pose?.azimuth ?? 40) * Math.PI) / 180;
+    const elevation = ((pose?.elevation ?? 35) * Math.PI) / 180;
+    const r = 3.1;
+    this.camera.position.set(
+      r * Math.cos(elevation) * Math.sin(azimuth),
+      r * Math.sin(elevation),
+      r * Math.cos(elevation) * Math.cos(azimuth),
+    );
     this.controls.target.set(0, HEIGHT * 0.3, 0);
     this.controls.update();
     this.requestRender();
   }
 
-  /** Replaces the surface mesh. */
-  setGrid(grid: SurfaceGrid, logScale: boolean): void {
+  /** Orbits the camera to an azimuth (degrees) at its current elevation and distance. */
+  orbitTo(azimuthDeg: number): void {
+    const target = this.controls.target;
+    const offset = this.camera.position.clone().sub(target);
+    const radius = Math.hypot(offset.x, offset.z);
+    const a = (azimuthDeg * Math.PI) / 180;
+    this.camera.position.set(
+      target.x + radius * Math.sin(a),
+      this.camera.position.y,
+      target.z + radius * Math.cos(a),
+    );
+    this.camera.lookAt(target);
+    this.controls.update();
+  }
+
+  setLineScale(scale: number): void {
+    this.lineScale = scale;
+    for (const objects of this.runObjects.values()) objects.line.material.linewidth = 3 * scale;
+    this.requestRender();
+  }
+
+  /** Replaces the surface mesh and its level lines. */
+  setGrid(
+    grid: GridData,
+    scale: ValueScale,
+    options: { wireframe: boolean; contours: boolean },
+  ): void {
     this.grid = grid;
-    this.logScale = logScale;
-    if (this.mesh) {
-      this.scene.remove(this.mesh);
-      this.mesh.geometry.dispose();
-      (this.mesh.material as THREE.Material).dispose();
-    }
+    this.scale = scale;
+    this.disposeSurface();
     const n = grid.resolution;
     const positions = new Float32Array(n * n * 3);
     const colors = new Float32Array(n * n * 3);
     for (let j = 0; j < n; j++) {
       for (let i = 0; i < n; i++) {
         const k = j * n + i;
-        const h = this.normalizedHeight(grid.values[k]);
+        const h = scale(grid.values[k]);
         positions[3 * k] = (i / (n - 1) - 0.5) * SIZE;
         positions[3 * k + 1] = h * HEIGHT;
-        // Screen-up on the contour view is +y; in the 3-D view +y runs away from the camera.
+        // Screen-up on the contour view is +y; here +y runs away from the default camera.
         positions[3 * k + 2] = (0.5 - j / (n - 1)) * SIZE;
         viridis(h, colors, 3 * k);
       }
     }
-    const index: number[] = [];
+    const index = new Uint32Array(6 * (n - 1) * (n - 1));
+    let q = 0;
     for (let j = 0; j < n - 1; j++) {
       for (let i = 0; i < n - 1; i++) {
         const a = j * n + i;
-        const b = a + 1;
-        const c = a + n;
-        const d = c + 1;
-        index.push(a, c, b, b, c, d);
+        index.set([a, a + n, a + 1, a + 1, a + n, a + n + 1], q);
+        q += 6;
       }
     }
     const geometry = new THREE.BufferGeometry();
     geometry.setAttribute('position', new THREE.BufferAttribute(positions, 3));
     geometry.setAttribute('color', new THREE.BufferAttribute(colors, 3));
-    geometry.setIndex(index);
+    geometry.setIndex(new THREE.BufferAttribute(index, 1));
     geometry.computeVertexNormals();
-    const material = new THREE.MeshLambertMaterial({ vertexColors: true, side: THREE.DoubleSide });
+    const material = new THREE.MeshLambertMaterial({
+      vertexColors: true,
+      side: THREE.DoubleSide,
+      wireframe: options.wireframe,
+      polygonOffset: true,
+      polygonOffsetFactor: 1,
+      polygonOffsetUnits: 1,
+    });
     this.mesh = new THREE.Mesh(geometry, material);
     this.scene.add(this.mesh);
+
+    if (options.contours) {
+      const levels = contourLevels(scale, CONTOUR_LEVELS);
+      const lines = marchingSquares(grid.values, n, levels);
+      const seg = lines.segments;
+      const linePositions = new Float32Array((seg.length / 2) * 3);
+      for (let k = 0, p = 0; k < seg.length; k += 2, p += 3) {
+        linePositions[p] = (seg[k] / (n - 1) - 0.5) * SIZE;
+        linePositions[p + 1] = scale(levels[lines.level[k >> 2]]) * HEIGHT + 0.002;
+        linePositions[p + 2] = (0.5 - seg[k + 1] / (n - 1)) * SIZE;
+      }
+      const lineGeometry = new THREE.BufferGeometry();
+      lineGeometry.setAttribute('position', new THREE.BufferAttribute(linePositions, 3));
+      this.contourLines = new THREE.LineSegments(
+        lineGeometry,
+        new THREE.LineBasicMaterial({ color: 0xffffff, transparent: true, opacity: 0.45 }),
+      );
+      this.scene.add(this.contourLines);
+    }
+
+    this.placeMarkers();
     for (const objects of this.runObjects.values()) objects.written = -1; // heights changed
     this.requestRender();
   }
 
-  /** Height in [0, 1] of a loss value, linear or log-scaled between the grid's min and max. */
-  normalizedHeight(value: number): number {
-    const grid = this.grid;
-    if (!grid || !Number.isFinite(value)) return 1;
-    const { min, max } = grid;
-    if (max <= min) return 0;
-    if (this.logScale) {
-      const delta = (max - min) * 1e-4 + 1e-12;
-      const lo = Math.log(delta);
-      const hi = Math.log(max - min + delta);
-      return Math.min(
-        1.15,
-        Math.max(0, (Math.log(Math.max(value - min, 0) + delta) - lo) / (hi - lo)),
-      );
+  private placeMarkers(): void {
+    for (const child of [...this.markers.children]) {
+      this.markers.remove(child);
+      disposeObject(child);
     }
-    return Math.min(1.15, Math.max(0, (value - min) / (max - min)));
+    const info = this.grid?.info;
+    if (!info) return;
+    const at = (p: Point) => {
+      const v = new Float32Array(3);
+      this.toWorld(p[0], p[1], this.valueAt(p[0], p[1]), v, 0);
+      return new THREE.Vector3(v[0], v[1] + 0.03, v[2]);
+    };
+    for (const m of info.minima) {
+      const star = new THREE.Mesh(
+        new THREE.OctahedronGeometry(0.035),
+        new THREE.MeshBasicMaterial({ color: 0xffffff, depthTest: false }),
+      );
+      star.renderOrder = 4;
+      star.position.copy(at(m));
+      this.markers.add(star);
+    }
+    for (const s of info.saddles) {
+      const cross = new THREE.Mesh(
+        new THREE.TorusGeometry(0.03, 0.008, 8, 24),
+        new THREE.MeshBasicMaterial({ color: 0xfb923c, depthTest: false }),
+      );
+      cross.renderOrder = 4;
+      cross.rotation.x = Math.PI / 2;
+      cross.position.copy(at(s));
+      this.markers.add(cross);
+    }
+  }
+
+  /** L at (x, y) by bilinear interpolation of the grid (for markers placed on the surface). */
+  private valueAt(x: number, y: number): number {
+    const grid = this.grid!;
+    const n = grid.resolution;
+    const [[x0, x1], [y0, y1]] = grid.domain;
+    const u = Math.min(n - 1.001, Math.max(0, ((x - x0) / (x1 - x0)) * (n - 1)));
+    const v = Math.min(n - 1.001, Math.max(0, ((y - y0) / (y1 - y0)) * (n - 1)));
+    const i = Math.floor(u);
+    const j = Math.floor(v);
+    const fu = u - i;
+    const fv = v - j;
+    const g = grid.values;
+    return (
+      g[j * n + i] * (1 - fu) * (1 - fv) +
+      g[j * n + i + 1] * fu * (1 - fv) +
+      g[(j + 1) * n + i] * (1 - fu) * fv +
+      g[(j + 1) * n + i + 1] * fu * fv
+    );
   }
 
   /** World position of (x, y, loss); off-domain points are clamped to a margin around it. */
   private toWorld(x: number, y: number, loss: number, out: Float32Array, o: number): void {
     const grid = this.grid;
-    if (!grid) return;
+    const scale = this.scale;
+    if (!grid || !scale) return;
     const [[x0, x1], [y0, y1]] = grid.domain;
     const u = Math.min(1.5, Math.max(-0.5, (x - x0) / (x1 - x0)));
     const v = Math.min(1.5, Math.max(-0.5, (y - y0) / (y1 - y0)));
     out[o] = (u - 0.5) * SIZE;
-    out[o + 1] = this.normalizedHeight(loss) * HEIGHT + 0.012;
+    out[o + 1] = scale(loss) * HEIGHT + LIFT;
     out[o + 2] = (0.5 - v) * SIZE;
   }
 
   /** Brings every run's line and ball up to date with its trajectory. */
-  setRuns(runs: SceneRun[]): void {
+  setRuns(runs: SceneRun[], hoverStep?: number): void {
     const live = new Set(runs.map((r) => r.runId));
     for (const [runId, objects] of this.runObjects) {
       if (!live.has(runId)) {
@@ -165,33 +279,58 @@ export class SurfaceScene {
       }
     }
     for (const run of runs) this.updateRun(run);
+    this.placeHover(runs, hoverStep);
     this.requestRender();
+  }
+
+  private placeHover(runs: SceneRun[], hoverStep: number | undefined): void {
+    for (const child of [...this.hoverMarkers.children]) {
+      this.hoverMarkers.remove(child);
+      disposeObject(child);
+    }
+    if (hoverStep === undefined) return;
+    for (const run of runs) {
+      const objects = this.runObjects.get(run.runId);
+      if (!objects || hoverStep >= run.trajectory.count) continue;
+      const ring = new THREE.Mesh(
+        new THREE.TorusGeometry(0.055, 0.01, 8, 32),
+        new THREE.MeshBasicMaterial({ color: 0xffffff, depthTest: false }),
+      );
+      ring.renderOrder = 5;
+      ring.rotation.x = Math.PI / 2;
+      const p = objects.positions;
+      ring.position.set(p[3 * hoverStep], p[3 * hoverStep + 1], p[3 * hoverStep + 2]);
+      this.hoverMarkers.add(ring);
+    }
   }
 
   private updateRun(run: SceneRun): void {
     let objects = this.runObjects.get(run.runId);
     if (!objects) {
-      const line = new TrajectoryLine(run.color, 3);
+      const line = new TrajectoryLine(run.color, 3 * this.lineScale);
       line.setResolution(this.width, this.height);
       const ball = new THREE.Mesh(
         this.ballGeometry,
         new THREE.MeshStandardMaterial({
           color: run.color,
           emissive: run.color,
-          emissiveIntensity: 0.35,
+          emissiveIntensity: 0.4,
+          depthTest: false,
         }),
       );
       ball.renderOrder = 3;
-      objects = { line, ball, positions: new Float32Array(3 * 1024), written: 0 };
+      objects = { line, ball, positions: new Float32Array(3 * 1024), written: 0, generation: -1 };
       this.runObjects.set(run.runId, objects);
       this.scene.add(line.object, ball);
     }
     const t = run.trajectory;
     const count = t.count;
-    // A shorter trajectory than drawn means it was reset: start over. The last point may have
-    // been restated, so it is always rewritten.
-    const from =
-      objects.written < 0 || count < objects.written ? 0 : Math.max(0, objects.written - 1);
+    // A rewritten trajectory (reset, rewind) is redrawn from its first point; otherwise only
+    // the new points (and the last one, which may have been restated) are converted.
+    const rewrite =
+      objects.written < 0 || objects.generation !== t.generation || count < objects.written;
+    const from = rewrite ? 0 : Math.max(0, objects.written - 1);
+    objects.generation = t.generation;
     if (objects.positions.length < 3 * count) {
       const grown = new Float32Array(Math.max(3 * count, 2 * objects.positions.length));
       grown.set(objects.positions.subarray(0, 3 * from));
@@ -202,12 +341,29 @@ export class SurfaceScene {
     objects.line.setPoints(positions, count, from);
     objects.written = count;
     objects.ball.visible = count > 0;
-    if (count > 0)
+    if (count > 0) {
       objects.ball.position.set(
         positions[3 * count - 3],
         positions[3 * count - 2],
         positions[3 * count - 1],
       );
+    }
+  }
+
+  private pick(event: PointerEvent): void {
+    if (!this.mesh || !this.grid) return;
+    const rect = this.renderer.domElement.getBoundingClientRect();
+    const ndc = new THREE.Vector2(
+      ((event.clientX - rect.left) / rect.width) * 2 - 1,
+      -((event.clientY - rect.top) / rect.height) * 2 + 1,
+    );
+    this.raycaster.setFromCamera(ndc, this.camera);
+    const hit = this.raycaster.intersectObject(this.mesh, false)[0];
+    if (!hit) return;
+    const [[x0, x1], [y0, y1]] = this.grid.domain;
+    const u = hit.point.x / SIZE + 0.5;
+    const v = 0.5 - hit.point.z / SIZE;
+    this.onPick([x0 + u * (x1 - x0), y0 + v * (y1 - y0)]);
   }
 
   requestRender(): void {
@@ -215,11 +371,16 @@ export class SurfaceScene {
     this.frameRequested = true;
     requestAnimationFrame(() => {
       this.frameRequested = false;
-      const t0 = performance.now();
-      this.renderer.render(this.scene, this.camera);
-      this.lastRenderMs = performance.now() - t0;
-      performance.measure('losslab:render-3d', { start: t0, end: t0 + this.lastRenderMs });
+      this.renderNow();
     });
+  }
+
+  /** Renders immediately (exports call this before reading the canvas). */
+  renderNow(): void {
+    const t0 = performance.now();
+    this.renderer.render(this.scene, this.camera);
+    this.lastRenderMs = performance.now() - t0;
+    performance.measure('losslab:render-3d', { start: t0, end: t0 + this.lastRenderMs });
   }
 
   private resize(): void {
@@ -228,24 +389,41 @@ export class SurfaceScene {
     this.width = w;
     this.height = h;
     this.renderer.setSize(w, h, false);
-    for (const objects of this.runObjects.values()) objects.line.setResolution(w, h);
     this.renderer.domElement.style.width = '100%';
     this.renderer.domElement.style.height = '100%';
+    for (const objects of this.runObjects.values()) objects.line.setResolution(w, h);
     this.camera.aspect = w / h;
     this.camera.updateProjectionMatrix();
     this.requestRender();
+  }
+
+  private disposeSurface(): void {
+    for (const object of [this.mesh, this.contourLines]) {
+      if (!object) continue;
+      this.scene.remove(object);
+      disposeObject(object);
+    }
+    this.mesh = undefined;
+    this.contourLines = undefined;
   }
 
   dispose(): void {
     this.resizeObserver.disconnect();
     this.controls.dispose();
     this.setRuns([]);
+    this.placeHover([], undefined);
+    this.disposeSurface();
+    for (const child of [...this.markers.children]) disposeObject(child);
     this.ballGeometry.dispose();
-    if (this.mesh) {
-      this.mesh.geometry.dispose();
-      (this.mesh.material as THREE.Material).dispose();
-    }
     this.renderer.dispose();
     this.renderer.domElement.remove();
   }
+}
+
+function disposeObject(object: THREE.Object3D): void {
+  const mesh = object as THREE.Mesh;
+  mesh.geometry?.dispose();
+  const material = mesh.material as THREE.Material | THREE.Material[] | undefined;
+  if (Array.isArray(material)) material.forEach((m) => m.dispose());
+  else material?.dispose();
 }

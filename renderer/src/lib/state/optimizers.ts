@@ -1,0 +1,228 @@
+/**
+ * The optimizers a run panel offers, in the lecture's names, and which hyperparameters each
+ * shows. Specs are torch.optim's; the engine fills in torch's defaults for anything omitted.
+ */
+import type { RunState } from '../../../../electron/common/protocol';
+import type { HyperKey, OptimizerSpec } from '../../../../electron/common/schemas';
+
+export interface OptimizerChoice {
+  id: string;
+  label: string;
+  spec: OptimizerSpec;
+  /** Rules whose step size per coordinate changes with the gradient history (η/σ). */
+  adaptive: boolean;
+}
+
+export const optimizerChoices: OptimizerChoice[] = [
+  { id: 'sgd', label: 'SGD', spec: { optimizer: 'sgd' }, adaptive: false },
+  { id: 'momentum', label: 'Momentum', spec: { optimizer: 'sgd', momentum: 0.9 }, adaptive: false },
+  {
+    id: 'nesterov',
+    label: 'Nesterov',
+    spec: { optimizer: 'sgd', momentum: 0.9, nesterov: true },
+    adaptive: false,
+  },
+  { id: 'adagrad', label: 'Adagrad', spec: { optimizer: 'adagrad' }, adaptive: true },
+  { id: 'rmsprop', label: 'RMSProp', spec: { optimizer: 'rmsprop' }, adaptive: true },
+  { id: 'adam', label: 'Adam', spec: { optimizer: 'adam' }, adaptive: true },
+  { id: 'adamw', label: 'AdamW', spec: { optimizer: 'adamw' }, adaptive: true },
+  {
+    id: 'adagrad-lecture',
+    label: 'Adagrad (lecture: RMS σ)',
+    spec: { optimizer: 'adagrad', variant: 'lecture' },
+    adaptive: true,
+  },
+  {
+    id: 'rmsprop-lecture',
+    label: 'RMSProp (lecture: σ₀ = |g₀|)',
+    spec: { optimizer: 'rmsprop', variant: 'lecture' },
+    adaptive: true,
+  },
+];
+
+/** Which choice a run's state corresponds to. */
+export function choiceOf(state: RunState): OptimizerChoice {
+  const h = state.hyper;
+  let id: string = state.optimizer;
+  if (state.optimizer === 'sgd') id = h.nesterov ? 'nesterov' : h.momentum > 0 ? 'momentum' : 'sgd';
+  if (h.variant === 'lecture') id = `${state.optimizer}-lecture`;
+  return optimizerChoices.find((c) => c.id === id) ?? optimizerChoices[0];
+}
+
+/** A short label for legends: "Adam η=0.01". */
+export function runLabel(state: RunState): string {
+  if (state.label) return state.label;
+  const name = choiceOf(state).label.replace(
+    / \(.*\)$/,
+    state.hyper.variant === 'lecture' ? ' (lecture)' : '',
+  );
+  return `${name} η=${formatNumber(state.hyper.lr)}`;
+}
+
+export function formatNumber(v: number): string {
+  if (v === 0) return '0';
+  if (!Number.isFinite(v)) return String(v);
+  const abs = Math.abs(v);
+  return abs >= 1e-3 && abs < 1e4 ? String(Number(v.toPrecision(3))) : v.toExponential(1);
+}
+
+export interface HyperControl {
+  key: HyperKey | 'beta1' | 'beta2';
+  label: string;
+  kind: 'log' | 'linear' | 'toggle';
+  min?: number;
+  max?: number;
+  step?: number;
+  help: string;
+}
+
+const lr: HyperControl = {
+  key: 'lr',
+  label: 'Learning rate',
+  kind: 'log',
+  min: 1e-5,
+  max: 10,
+  help: 'η: the step size',
+};
+const eps: HyperControl = {
+  key: 'eps',
+  label: 'Epsilon',
+  kind: 'log',
+  min: 1e-12,
+  max: 1e-1,
+  help: 'ε: keeps η/σ finite',
+};
+const weightDecay: HyperControl = {
+  key: 'weightDecay',
+  label: 'Weight decay',
+  kind: 'linear',
+  min: 0,
+  max: 1,
+  step: 0.001,
+  help: 'λ: pulls θ towards 0',
+};
+const momentum: HyperControl = {
+  key: 'momentum',
+  label: 'Momentum',
+  kind: 'linear',
+  min: 0,
+  max: 0.99,
+  step: 0.01,
+  help: 'μ: how much of the last step carries over',
+};
+
+/** The hyperparameters a run panel shows for a run, in order. */
+export function hyperControls(state: RunState): HyperControl[] {
+  const lecture = state.hyper.variant === 'lecture';
+  switch (state.optimizer) {
+    case 'sgd':
+      return [
+        lr,
+        momentum,
+        {
+          key: 'dampening',
+          label: 'Dampening',
+          kind: 'linear',
+          min: 0,
+          max: 1,
+          step: 0.01,
+          help: 'τ: shrinks the new gradient in the buffer',
+        },
+        {
+          key: 'nesterov',
+          label: 'Nesterov',
+          kind: 'toggle',
+          help: 'look ahead along the momentum',
+        },
+        weightDecay,
+      ];
+    case 'adagrad':
+      return lecture
+        ? [lr, eps]
+        : [
+            lr,
+            {
+              key: 'lrDecay',
+              label: 'Learning-rate decay',
+              kind: 'linear',
+              min: 0,
+              max: 0.1,
+              step: 0.001,
+              help: 'η_t = η / (1 + (t−1)·decay)',
+            },
+            {
+              key: 'initialAccumulatorValue',
+              label: 'Initial accumulator',
+              kind: 'linear',
+              min: 0,
+              max: 1,
+              step: 0.01,
+              help: 'Σg² at the start',
+            },
+            eps,
+            weightDecay,
+          ];
+    case 'rmsprop':
+      return lecture
+        ? [
+            lr,
+            {
+              key: 'alpha',
+              label: 'Alpha',
+              kind: 'linear',
+              min: 0.5,
+              max: 0.999,
+              step: 0.001,
+              help: 'α: decay of the average of g²',
+            },
+            eps,
+          ]
+        : [
+            lr,
+            {
+              key: 'alpha',
+              label: 'Alpha',
+              kind: 'linear',
+              min: 0.5,
+              max: 0.999,
+              step: 0.001,
+              help: 'α: decay of the average of g²',
+            },
+            eps,
+            momentum,
+            {
+              key: 'centered',
+              label: 'Centered',
+              kind: 'toggle',
+              help: 'divide by the variance of g, not its mean square',
+            },
+            weightDecay,
+          ];
+    case 'adam':
+    case 'adamw':
+      return [
+        lr,
+        {
+          key: 'beta1',
+          label: 'Beta 1',
+          kind: 'linear',
+          min: 0,
+          max: 0.999,
+          step: 0.001,
+          help: 'β₁: decay of m, the average of g',
+        },
+        {
+          key: 'beta2',
+          label: 'Beta 2',
+          kind: 'linear',
+          min: 0.9,
+          max: 0.99999,
+          step: 0.00001,
+          help: 'β₂: decay of v, the average of g²',
+        },
+        eps,
+        weightDecay,
+        { key: 'amsgrad', label: 'AMSGrad', kind: 'toggle', help: 'use the largest v seen' },
+      ];
+  }
+}

@@ -1,0 +1,537 @@
+/**
+ * The 2-D contour view: a top-down heatmap of the loss with level lines and labelled axes
+ * (drawn once per surface on a base canvas), and the runs on an overlay canvas redrawn per
+ * frame: trajectories, current points, minima and saddles, the hovered step, step-mode arrows
+ * and the basin map.
+ */
+import type { RunInspection, SurfaceInfo } from '../../../../electron/common/protocol';
+import type { Domain, Point } from '../../../../electron/common/schemas';
+import type { Trajectory } from '../state/trajectory';
+import { marchingSquares } from './contours';
+import { heatmapTile } from './heatmap';
+import { contourLevels, formatTick, niceTicks, type ValueScale } from './scale';
+
+export interface ContourRun {
+  runId: string;
+  color: string;
+  trajectory: Trajectory;
+}
+
+export interface BasinOverlay {
+  resolution: number;
+  /** Per start: index of the minimum reached, −1 none, −2 diverged; row-major, y slow. */
+  labels: Int16Array;
+  colors: string[];
+}
+
+export interface OverlayState {
+  runs: ContourRun[];
+  hoverStep: number | undefined;
+  inspections: Record<string, RunInspection>;
+  stepMode: boolean;
+  start: Point;
+  /** Line width multiplier (presentation mode draws thicker). */
+  lineScale: number;
+}
+
+export interface GridData {
+  values: Float32Array;
+  resolution: number;
+  domain: Domain;
+  info: SurfaceInfo;
+}
+
+const MARGIN = { left: 52, right: 12, top: 12, bottom: 40 };
+export const CONTOUR_LEVELS = 14;
+
+export class ContourCanvas {
+  readonly base: HTMLCanvasElement;
+  readonly overlay: HTMLCanvasElement;
+  private grid: GridData | undefined;
+  private scale: ValueScale | undefined;
+  private showContours = true;
+  private basins: BasinOverlay | undefined;
+  private state: OverlayState | undefined;
+  private width = 0;
+  private height = 0;
+  private dpr = 1;
+  /** Plot rectangle in CSS pixels, the domain letterboxed at equal scale on both axes. */
+  private plot = { x: 0, y: 0, w: 1, h: 1 };
+  private frameRequested = false;
+  private readonly resizeObserver: ResizeObserver;
+  /** Milliseconds the last overlay draw took. */
+  lastDrawMs = 0;
+
+  constructor(
+    private readonly container: HTMLElement,
+    private readonly onPick: (point: Point, phase: 'start' | 'move' | 'end') => void,
+  ) {
+    this.base = document.createElement('canvas');
+    this.overlay = document.createElement('canvas');
+    for (const c of [this.base, this.overlay]) {
+      c.style.position = 'absolute';
+      c.style.inset = '0';
+      c.style.width = '100%';
+      c.style.height = '100%';
+      container.appendChild(c);
+    }
+    this.overlay.style.cursor = 'crosshair';
+    this.overlay.addEventListener('pointerdown', this.pointerDown);
+    this.resizeObserver = new ResizeObserver(() => this.resize());
+    this.resizeObserver.observe(container);
+    this.resize();
+  }
+
+  private readonly pointerDown = (event: PointerEvent) => {
+    if (event.button !== 0) return;
+    const point = this.toDomain(event.offsetX, event.offsetY);
+    if (!point) return;
+    this.overlay.setPointerCapture(event.pointerId);
+    this.onPick(point, 'start');
+    const move = (e: PointerEvent) => {
+      const p = this.toDomain(e.offsetX, e.offsetY, true);
+      if (p) this.onPick(p, 'move');
+    };
+    const up = (e: PointerEvent) => {
+      this.overlay.removeEventListener('pointermove', move);
+      this.overlay.removeEventListener('pointerup', up);
+      const p = this.toDomain(e.offsetX, e.offsetY, true);
+      if (p) this.onPick(p, 'end');
+    };
+    this.overlay.addEventListener('pointermove', move);
+    this.overlay.addEventListener('pointerup', up);
+  };
+
+  setGrid(grid: GridData, scale: ValueScale, showContours: boolean): void {
+    this.grid = grid;
+    this.scale = scale;
+    this.showContours = showContours;
+    this.layout();
+    this.drawBase();
+    this.requestDraw();
+  }
+
+  setBasins(basins: BasinOverlay | undefined): void {
+    this.basins = basins;
+    this.drawBase();
+  }
+
+  setOverlay(state: OverlayState): void {
+    this.state = state;
+    this.requestDraw();
+  }
+
+  /** Domain coordinates of a CSS-pixel position in the plot, or undefined outside it. */
+  toDomain(px: number, py: number, clamp = false): Point | undefined {
+    const grid = this.grid;
+    if (!grid) return undefined;
+    const { x, y, w, h } = this.plot;
+    let u = (px - x) / w;
+    let v = 1 - (py - y) / h;
+    if (!clamp && (u < 0 || u > 1 || v < 0 || v > 1)) return undefined;
+    u = Math.min(1, Math.max(0, u));
+    v = Math.min(1, Math.max(0, v));
+    const [[x0, x1], [y0, y1]] = grid.domain;
+    return [x0 + u * (x1 - x0), y0 + v * (y1 - y0)];
+  }
+
+  /** CSS-pixel position of domain coordinates (may lie outside the plot). */
+  toScreen(px: number, py: number): [number, number] {
+    const grid = this.grid!;
+    const [[x0, x1], [y0, y1]] = grid.domain;
+    const { x, y, w, h } = this.plot;
+    return [x + ((px - x0) / (x1 - x0)) * w, y + (1 - (py - y0) / (y1 - y0)) * h];
+  }
+
+  private resize(): void {
+    const { clientWidth: w, clientHeight: h } = this.container;
+    if (w === 0 || h === 0) return;
+    this.width = w;
+    this.height = h;
+    this.dpr = Math.min(window.devicePixelRatio || 1, 2);
+    for (const c of [this.base, this.overlay]) {
+      c.width = Math.round(w * this.dpr);
+      c.height = Math.round(h * this.dpr);
+    }
+    this.layout();
+    this.drawBase();
+    this.requestDraw();
+  }
+
+  private layout(): void {
+    const grid = this.grid;
+    const availW = Math.max(1, this.width - MARGIN.left - MARGIN.right);
+    const availH = Math.max(1, this.height - MARGIN.top - MARGIN.bottom);
+    if (!grid) {
+      this.plot = { x: MARGIN.left, y: MARGIN.top, w: availW, h: availH };
+      return;
+    }
+    const [[x0, x1], [y0, y1]] = grid.domain;
+    const aspect = (x1 - x0) / (y1 - y0);
+    let w = availW;
+    let h = w / aspect;
+    if (h > availH) {
+      h = availH;
+      w = h * aspect;
+    }
+    this.plot = { x: MARGIN.left + (availW - w) / 2, y: MARGIN.top + (availH - h) / 2, w, h };
+  }
+
+  /** Heatmap, level lines with labels, basins, axes: everything that changes with the surface. */
+  private drawBase(): void {
+    const ctx = this.base.getContext('2d');
+    const grid = this.grid;
+    const scale = this.scale;
+    if (!ctx) return;
+    ctx.setTransform(this.dpr, 0, 0, this.dpr, 0, 0);
+    ctx.clearRect(0, 0, this.width, this.height);
+    if (!grid || !scale) return;
+    const n = grid.resolution;
+    const { x, y, w, h } = this.plot;
+
+    // Heatmap: one pixel per grid value, j = 0 (y min) at the bottom.
+    const tile = heatmapTile(grid.values, n, scale);
+    ctx.imageSmoothingEnabled = true;
+    ctx.drawImage(tile, x, y, w, h);
+
+    if (this.basins) this.drawBasins(ctx);
+
+    if (this.showContours) {
+      const levels = contourLevels(scale, CONTOUR_LEVELS);
+      const lines = marchingSquares(grid.values, n, levels);
+      const sx = w / (n - 1);
+      const sy = h / (n - 1);
+      ctx.lineWidth = 1;
+      ctx.strokeStyle = 'rgba(255, 255, 255, 0.38)';
+      ctx.beginPath();
+      const seg = lines.segments;
+      for (let k = 0; k < seg.length; k += 4) {
+        ctx.moveTo(x + seg[k] * sx, y + h - seg[k + 1] * sy);
+        ctx.lineTo(x + seg[k + 2] * sx, y + h - seg[k + 3] * sy);
+      }
+      ctx.stroke();
+      // Label every other level once, at its segment nearest the plot's centre line.
+      ctx.font = '10px system-ui, sans-serif';
+      ctx.textAlign = 'center';
+      ctx.textBaseline = 'middle';
+      for (let li = 1; li < levels.length; li += 2) {
+        let best = -1;
+        let bestScore = Infinity;
+        for (let k = 0, s = 0; k < seg.length; k += 4, s++) {
+          if (lines.level[s] !== li) continue;
+          const px = (seg[k] / (n - 1)) * 2 - 1;
+          const score = Math.abs(px - 0.35 + li * 0.05);
+          if (score < bestScore) {
+            bestScore = score;
+            best = k;
+          }
+        }
+        if (best < 0) continue;
+        const lx = x + seg[best] * sx;
+        const ly = y + h - seg[best + 1] * sy;
+        const text = formatTick(levels[li]);
+        const tw = ctx.measureText(text).width + 4;
+        ctx.fillStyle = 'rgba(15, 19, 32, 0.75)';
+        ctx.fillRect(lx - tw / 2, ly - 6, tw, 12);
+        ctx.fillStyle = '#e6eaf3';
+        ctx.fillText(text, lx, ly);
+      }
+    }
+
+    this.drawAxes(ctx);
+  }
+
+  private drawBasins(ctx: CanvasRenderingContext2D): void {
+    const basins = this.basins!;
+    const n = basins.resolution;
+    const image = new ImageData(n, n);
+    for (let j = 0; j < n; j++) {
+      for (let i = 0; i < n; i++) {
+        const label = basins.labels[j * n + i];
+        const k = 4 * ((n - 1 - j) * n + i);
+        const color =
+          label >= 0
+            ? basins.colors[label % basins.colors.length]
+            : label === -2
+              ? '#ff3b3b'
+              : '#000000';
+        const r = parseInt(color.slice(1, 3), 16);
+        const g = parseInt(color.slice(3, 5), 16);
+        const b = parseInt(color.slice(5, 7), 16);
+        image.data[k] = r;
+        image.data[k + 1] = g;
+        image.data[k + 2] = b;
+        image.data[k + 3] = label === -1 ? 150 : 190;
+      }
+    }
+    const tile = document.createElement('canvas');
+    tile.width = n;
+    tile.height = n;
+    tile.getContext('2d')!.putImageData(image, 0, 0);
+    const { x, y, w, h } = this.plot;
+    ctx.imageSmoothingEnabled = false;
+    ctx.drawImage(tile, x, y, w, h);
+    ctx.imageSmoothingEnabled = true;
+  }
+
+  private drawAxes(ctx: CanvasRenderingContext2D): void {
+    const grid = this.grid!;
+    const { x, y, w, h } = this.plot;
+    const [[x0, x1], [y0, y1]] = grid.domain;
+    ctx.strokeStyle = '#6b7696';
+    ctx.lineWidth = 1;
+    ctx.strokeRect(x, y, w, h);
+    ctx.fillStyle = '#a8b3cf';
+    ctx.font = '11px system-ui, sans-serif';
+    ctx.textAlign = 'center';
+    ctx.textBaseline = 'top';
+    for (const t of niceTicks(x0, x1, Math.max(2, Math.floor(w / 70)))) {
+      const [px] = this.toScreen(t, y0);
+      ctx.beginPath();
+      ctx.moveTo(px, y + h);
+      ctx.lineTo(px, y + h + 4);
+      ctx.stroke();
+      ctx.fillText(formatTick(t), px, y + h + 6);
+    }
+    ctx.textAlign = 'right';
+    ctx.textBaseline = 'middle';
+    for (const t of niceTicks(y0, y1, Math.max(2, Math.floor(h / 50)))) {
+      const [, py] = this.toScreen(x0, t);
+      ctx.beginPath();
+      ctx.moveTo(x - 4, py);
+      ctx.lineTo(x, py);
+      ctx.stroke();
+      ctx.fillText(formatTick(t), x - 6, py);
+    }
+    ctx.font = 'italic 12px system-ui, sans-serif';
+    ctx.textAlign = 'center';
+    ctx.textBaseline = 'alphabetic';
+    ctx.fillText(grid.info.axes?.[0] ?? 'x', x + w / 2, y + h + 34);
+    ctx.save();
+    ctx.translate(14, y + h / 2);
+    ctx.rotate(-Math.PI / 2);
+    ctx.fillText(grid.info.axes?.[1] ?? 'y', 0, 0);
+    ctx.restore();
+  }
+
+  requestDraw(): void {
+    if (this.frameRequested) return;
+    this.frameRequested = true;
+    requestAnimationFrame(() => {
+      this.frameRequested = false;
+      const t0 = performance.now();
+      this.drawOverlay();
+      this.lastDrawMs = performance.now() - t0;
+      performance.measure('losslab:draw-contour', { start: t0, end: t0 + this.lastDrawMs });
+    });
+  }
+
+  /** Draws the overlay now (exports call this before reading the canvas). */
+  drawOverlay(): void {
+    const ctx = this.overlay.getContext('2d');
+    const state = this.state;
+    const grid = this.grid;
+    if (!ctx) return;
+    ctx.setTransform(this.dpr, 0, 0, this.dpr, 0, 0);
+    ctx.clearRect(0, 0, this.width, this.height);
+    if (!state || !grid) return;
+    const { x, y, w, h } = this.plot;
+    ctx.save();
+    ctx.beginPath();
+    ctx.rect(x - 8, y - 8, w + 16, h + 16);
+    ctx.clip();
+
+    this.drawCriticalPoints(ctx, grid.info);
+    const [[x0, x1], [y0, y1]] = grid.domain;
+    const ax = w / (x1 - x0);
+    const ay = h / (y1 - y0);
+    const lw = state.lineScale;
+
+    for (const run of state.runs) {
+      const t = run.trajectory;
+      const count = t.count;
+      if (count === 0) continue;
+      ctx.strokeStyle = run.color;
+      ctx.lineWidth = 2 * lw;
+      ctx.lineJoin = 'round';
+      ctx.beginPath();
+      // One vertex per pixel at most: a 10,000-step run costs what its visible path costs.
+      let lastX = NaN;
+      let lastY = NaN;
+      const pts = t.points;
+      for (let i = 0; i < count; i++) {
+        const px = x + (pts[3 * i] - x0) * ax;
+        const py = y + h - (pts[3 * i + 1] - y0) * ay;
+        if (i > 0 && i < count - 1 && Math.abs(px - lastX) < 0.75 && Math.abs(py - lastY) < 0.75)
+          continue;
+        if (i === 0) ctx.moveTo(px, py);
+        else ctx.lineTo(px, py);
+        lastX = px;
+        lastY = py;
+      }
+      ctx.stroke();
+      // Start (hollow) and current point (filled).
+      const [sx, sy] = this.toScreen(t.x(0), t.y(0));
+      ctx.lineWidth = 1.5 * lw;
+      ctx.beginPath();
+      ctx.arc(sx, sy, 4 * lw, 0, 2 * Math.PI);
+      ctx.stroke();
+      const [cx, cy] = this.toScreen(t.x(count - 1), t.y(count - 1));
+      ctx.fillStyle = run.color;
+      ctx.beginPath();
+      ctx.arc(cx, cy, 5 * lw, 0, 2 * Math.PI);
+      ctx.fill();
+      ctx.strokeStyle = '#0f1320';
+      ctx.lineWidth = 1.5;
+      ctx.stroke();
+
+      const hover = state.hoverStep;
+      if (hover !== undefined && hover < count) {
+        const [hx, hy] = this.toScreen(t.x(hover), t.y(hover));
+        ctx.strokeStyle = '#ffffff';
+        ctx.lineWidth = 2;
+        ctx.beginPath();
+        ctx.arc(hx, hy, 8, 0, 2 * Math.PI);
+        ctx.stroke();
+      }
+
+      const inspection = state.stepMode ? state.inspections[run.runId] : undefined;
+      if (inspection && inspection.step === count - 1) this.drawArrows(ctx, run, inspection, t);
+    }
+    ctx.restore();
+  }
+
+  private drawCriticalPoints(ctx: CanvasRenderingContext2D, info: SurfaceInfo): void {
+    for (const [mx, my] of info.minima) {
+      const [px, py] = this.toScreen(mx, my);
+      ctx.fillStyle = '#ffffff';
+      ctx.strokeStyle = '#0f1320';
+      ctx.lineWidth = 1.5;
+      ctx.beginPath();
+      // A star: the minimum.
+      for (let k = 0; k < 10; k++) {
+        const r = k % 2 === 0 ? 7 : 3;
+        const a = -Math.PI / 2 + (k * Math.PI) / 5;
+        ctx.lineTo(px + r * Math.cos(a), py + r * Math.sin(a));
+      }
+      ctx.closePath();
+      ctx.fill();
+      ctx.stroke();
+    }
+    for (const [sx, sy] of info.saddles) {
+      const [px, py] = this.toScreen(sx, sy);
+      ctx.strokeStyle = '#0f1320';
+      ctx.lineWidth = 4;
+      const cross = () => {
+        ctx.beginPath();
+        ctx.moveTo(px - 6, py - 6);
+        ctx.lineTo(px + 6, py + 6);
+        ctx.moveTo(px + 6, py - 6);
+        ctx.lineTo(px - 6, py + 6);
+        ctx.stroke();
+      };
+      cross();
+      ctx.strokeStyle = '#fb923c';
+      ctx.lineWidth = 2;
+      cross();
+    }
+  }
+
+  /**
+   * Step mode: at the current point, the step just taken (solid, from the previous point),
+   * −η∇L (where plain gradient descent would go next, dashed white) and the momentum or first
+   * moment −η·b (dashed, run colour), each with its numbers.
+   */
+  private drawArrows(
+    ctx: CanvasRenderingContext2D,
+    run: ContourRun,
+    inspection: RunInspection,
+    t: Trajectory,
+  ): void {
+    const i = t.count - 1;
+    const [cx, cy] = [t.x(i), t.y(i)];
+    const eta = t.lr[i];
+    const labels: [string, string][] = [];
+    const arrow = (
+      dx: number,
+      dy: number,
+      color: string,
+      dashed: boolean,
+      from?: [number, number],
+    ) => {
+      const [ox, oy] = from ?? [cx, cy];
+      const [px, py] = this.toScreen(ox, oy);
+      let [qx, qy] = this.toScreen(ox + dx, oy + dy);
+      // Keep arrows visible: at least 10 px, at most 40% of the plot.
+      const len = Math.hypot(qx - px, qy - py);
+      if (!(len > 0)) return;
+      const maxLen = 0.4 * Math.min(this.plot.w, this.plot.h);
+      const scaled = Math.min(maxLen, Math.max(10, len));
+      qx = px + ((qx - px) / len) * scaled;
+      qy = py + ((qy - py) / len) * scaled;
+      ctx.strokeStyle = color;
+      ctx.fillStyle = color;
+      ctx.lineWidth = 2.5;
+      ctx.setLineDash(dashed ? [5, 4] : []);
+      ctx.beginPath();
+      ctx.moveTo(px, py);
+      ctx.lineTo(qx, qy);
+      ctx.stroke();
+      ctx.setLineDash([]);
+      const a = Math.atan2(qy - py, qx - px);
+      ctx.beginPath();
+      ctx.moveTo(qx, qy);
+      ctx.lineTo(qx - 9 * Math.cos(a - 0.4), qy - 9 * Math.sin(a - 0.4));
+      ctx.lineTo(qx - 9 * Math.cos(a + 0.4), qy - 9 * Math.sin(a + 0.4));
+      ctx.closePath();
+      ctx.fill();
+    };
+    const [sx, sy] = inspection.lastStep;
+    if (sx !== 0 || sy !== 0) {
+      arrow(sx, sy, run.color, false, [cx - sx, cy - sy]);
+      labels.push([run.color, `Δθ = (${fmt(sx)}, ${fmt(sy)})`]);
+    }
+    const [gx, gy] = inspection.grad;
+    arrow(-eta * gx, -eta * gy, '#ffffff', true);
+    labels.push(['#ffffff', `∇L = (${fmt(gx)}, ${fmt(gy)})`]);
+    const moment = inspection.buffers.b ?? inspection.buffers.m;
+    if (moment && (moment[0] !== 0 || moment[1] !== 0)) {
+      arrow(-eta * moment[0], -eta * moment[1], run.color, true);
+      labels.push([
+        run.color,
+        `${inspection.buffers.b ? 'b' : 'm'} = (${fmt(moment[0])}, ${fmt(moment[1])})`,
+      ]);
+    }
+    const [ex, ey] = inspection.effectiveStep;
+    labels.push(['#a8b3cf', `η/σ = (${fmt(ex)}, ${fmt(ey)})`]);
+    const [px, py] = this.toScreen(cx, cy);
+    ctx.font = '12px ui-monospace, monospace';
+    ctx.textAlign = 'left';
+    ctx.textBaseline = 'top';
+    const boxW = Math.max(...labels.map(([, s]) => ctx.measureText(s).width)) + 12;
+    const boxH = labels.length * 16 + 8;
+    let bx = px + 14;
+    let by = py + 14;
+    if (bx + boxW > this.plot.x + this.plot.w) bx = px - 14 - boxW;
+    if (by + boxH > this.plot.y + this.plot.h) by = py - 14 - boxH;
+    ctx.fillStyle = 'rgba(15, 19, 32, 0.85)';
+    ctx.fillRect(bx, by, boxW, boxH);
+    labels.forEach(([color, text], k) => {
+      ctx.fillStyle = color;
+      ctx.fillText(text, bx + 6, by + 5 + 16 * k);
+    });
+  }
+
+  dispose(): void {
+    this.resizeObserver.disconnect();
+    this.overlay.removeEventListener('pointerdown', this.pointerDown);
+    this.base.remove();
+    this.overlay.remove();
+  }
+}
+
+function fmt(v: number): string {
+  if (v === 0) return '0';
+  const abs = Math.abs(v);
+  return abs >= 1e-3 && abs < 1e4 ? v.toPrecision(3) : v.toExponential(2);
+}

@@ -1,0 +1,196 @@
+/**
+ * A live curve chart (chart.js): no animation, no parsing, decimation on; new points are
+ * appended to each series, never rebuilt. Hyperparameter changes show as dashed markers;
+ * hovering reports the step under the pointer.
+ */
+import {
+  Chart,
+  Decimation,
+  Legend,
+  LinearScale,
+  LineController,
+  LineElement,
+  LogarithmicScale,
+  PointElement,
+  Tooltip,
+  type ChartDataset,
+  type Plugin,
+} from 'chart.js';
+import type { Trajectory } from '../state/trajectory';
+import { formatTick } from './scale';
+
+Chart.register(
+  LineController,
+  LineElement,
+  PointElement,
+  LinearScale,
+  LogarithmicScale,
+  Decimation,
+  Legend,
+  Tooltip,
+);
+
+/** One line of a chart: a run's trajectory read through `value`. */
+export interface Series {
+  id: string;
+  label: string;
+  color: string;
+  dashed?: boolean;
+  trajectory: Trajectory;
+  value: (t: Trajectory, i: number) => number;
+}
+
+export interface Marker {
+  step: number;
+  color: string;
+}
+
+type Point = { x: number; y: number };
+/**
+ * `source` is our own array: with decimation on, chart.js swaps `data` for a decimated copy,
+ * so appending must go to the original and be handed back before each update.
+ */
+type Dataset = ChartDataset<'line', Point[]> & {
+  seriesId: string;
+  written: number;
+  generation: number;
+  source: Point[];
+};
+
+const markerPlugin: Plugin<'line'> = {
+  id: 'losslabMarkers',
+  afterDatasetsDraw(chart) {
+    const markers = (chart.options.plugins as { losslabMarkers?: { markers: Marker[] } })
+      .losslabMarkers?.markers;
+    if (!markers?.length) return;
+    const { ctx, chartArea, scales } = chart;
+    ctx.save();
+    ctx.setLineDash([4, 3]);
+    ctx.lineWidth = 1.5;
+    for (const m of markers) {
+      const x = scales.x.getPixelForValue(m.step);
+      if (x < chartArea.left || x > chartArea.right) continue;
+      ctx.strokeStyle = m.color;
+      ctx.beginPath();
+      ctx.moveTo(x, chartArea.top);
+      ctx.lineTo(x, chartArea.bottom);
+      ctx.stroke();
+    }
+    ctx.restore();
+  },
+};
+
+export class CurveChart {
+  readonly chart: Chart<'line', Point[]>;
+
+  constructor(
+    canvas: HTMLCanvasElement,
+    yTitle: string,
+    onHover: (step: number | undefined) => void,
+  ) {
+    this.chart = new Chart(canvas, {
+      type: 'line',
+      data: { datasets: [] },
+      plugins: [markerPlugin],
+      options: {
+        animation: false,
+        parsing: false,
+        normalized: true,
+        responsive: true,
+        maintainAspectRatio: false,
+        spanGaps: true,
+        interaction: { mode: 'nearest', axis: 'x', intersect: false },
+        elements: { point: { radius: 0, hoverRadius: 3 }, line: { borderWidth: 2 } },
+        scales: {
+          x: {
+            type: 'linear',
+            title: { display: true, text: 'step', color: '#a8b3cf' },
+            ticks: { color: '#a8b3cf', maxTicksLimit: 6 },
+            grid: { color: '#2a3147' },
+          },
+          y: {
+            type: 'linear',
+            title: { display: true, text: yTitle, color: '#a8b3cf' },
+            ticks: {
+              color: '#a8b3cf',
+              maxTicksLimit: 5,
+              callback: (value) => formatTick(Number(value)),
+            },
+            grid: { color: '#2a3147' },
+          },
+        },
+        plugins: {
+          legend: { display: false },
+          decimation: { enabled: true, algorithm: 'min-max' },
+          tooltip: { enabled: true },
+          ...({ losslabMarkers: { markers: [] } } as object),
+        },
+        onHover: (event, _elements, chart) => {
+          const x = event.x;
+          if (x === null || x < chart.chartArea.left || x > chart.chartArea.right) {
+            onHover(undefined);
+            return;
+          }
+          onHover(Math.max(0, Math.round(chart.scales.x.getValueForPixel(x) ?? 0)));
+        },
+      },
+    });
+    canvas.addEventListener('pointerleave', () => onHover(undefined));
+  }
+
+  setLogScale(log: boolean): void {
+    const y = this.chart.options.scales?.y;
+    if (!y || (y.type === 'logarithmic') === log) return;
+    y.type = log ? 'logarithmic' : 'linear';
+    this.chart.update('none');
+  }
+
+  /** Appends each series' new points; a rewritten trajectory is redrawn from scratch. */
+  update(series: Series[], markers: Marker[]): void {
+    const datasets = this.chart.data.datasets as Dataset[];
+    const byId = new Map(datasets.map((d) => [d.seriesId, d]));
+    const log = this.chart.options.scales?.y?.type === 'logarithmic';
+    const next: Dataset[] = [];
+    for (const s of series) {
+      let dataset = byId.get(s.id);
+      if (!dataset) {
+        dataset = {
+          seriesId: s.id,
+          written: 0,
+          generation: -1,
+          source: [],
+          label: s.label,
+          data: [],
+          borderColor: s.color,
+          backgroundColor: s.color,
+          borderDash: s.dashed ? [6, 4] : [],
+          indexAxis: 'x',
+        } as Dataset;
+      }
+      dataset.label = s.label;
+      const t = s.trajectory;
+      if (t.count < dataset.written || dataset.generation !== t.generation) dataset.written = 0;
+      dataset.generation = t.generation;
+      const source = dataset.source;
+      // The last point may have been restated (a new learning rate for the next step).
+      const from = Math.max(0, dataset.written - 1);
+      source.length = from;
+      for (let i = from; i < t.count; i++) {
+        const y = s.value(t, i);
+        source.push({ x: i, y: Number.isFinite(y) && !(log && y <= 0) ? y : NaN });
+      }
+      dataset.written = t.count;
+      dataset.data = source;
+      next.push(dataset);
+    }
+    this.chart.data.datasets = next;
+    (
+      this.chart.options.plugins as { losslabMarkers: { markers: Marker[] } }
+    ).losslabMarkers.markers = markers;
+    this.chart.update('none');
+  }
+
+  dispose(): void {
+    this.chart.destroy();
+  }
+}

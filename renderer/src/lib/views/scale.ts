@@ -1,0 +1,62 @@
+/**
+ * How loss values map to [0, 1] for colour and height: linearly between the grid's min and
+ * max, or logarithmically in (L − min) for surfaces spanning orders of magnitude.
+ */
+export interface ValueScale {
+  log: boolean;
+  min: number;
+  max: number;
+  /** t ∈ [0, 1] for a loss (clamped; non-finite → 1). */
+  (value: number): number;
+  /** The loss at t (inverse), for legends. */
+  invert(t: number): number;
+}
+
+export function valueScale(min: number, max: number, log: boolean): ValueScale {
+  const span = max - min;
+  const delta = span * 1e-4 + 1e-12;
+  const lo = Math.log(delta);
+  const hi = Math.log(span + delta);
+  const f = ((value: number) => {
+    if (!Number.isFinite(value)) return 1;
+    if (span <= 0) return 0;
+    const t = log
+      ? (Math.log(Math.max(value - min, 0) + delta) - lo) / (hi - lo)
+      : (value - min) / span;
+    return t < 0 ? 0 : t > 1 ? 1 : t;
+  }) as ValueScale;
+  f.log = log;
+  f.min = min;
+  f.max = max;
+  f.invert = (t: number) => (log ? min + Math.exp(lo + t * (hi - lo)) - delta : min + t * span);
+  return f;
+}
+
+/** Contour levels: evenly spaced in the scale's t, so log surfaces get geometric levels. */
+export function contourLevels(scale: ValueScale, count: number): number[] {
+  const levels: number[] = [];
+  for (let k = 1; k <= count; k++) levels.push(scale.invert(k / (count + 1)));
+  return levels;
+}
+
+/** About `count` round tick values covering [lo, hi] (1, 2, 5 × 10ⁿ steps). */
+export function niceTicks(lo: number, hi: number, count: number): number[] {
+  const span = hi - lo;
+  if (!(span > 0) || !Number.isFinite(span)) return [lo];
+  const raw = span / Math.max(1, count);
+  const power = 10 ** Math.floor(Math.log10(raw));
+  const step = [1, 2, 5, 10].map((m) => m * power).find((s) => s >= raw) ?? 10 * power;
+  const ticks: number[] = [];
+  for (let v = Math.ceil(lo / step) * step; v <= hi + step * 1e-9; v += step) {
+    ticks.push(Math.abs(v) < step * 1e-9 ? 0 : Number(v.toPrecision(12)));
+  }
+  return ticks;
+}
+
+/** A compact label for a loss value or coordinate. */
+export function formatTick(v: number): string {
+  if (v === 0) return '0';
+  const abs = Math.abs(v);
+  if (abs >= 1e4 || abs < 1e-3) return v.toExponential(0).replace('e+', 'e');
+  return String(Number(v.toPrecision(3)));
+}
