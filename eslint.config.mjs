@@ -42,6 +42,11 @@ export default tseslint.config(
       'no-new-func': 'error',
     },
   },
+  // Code passed to page.evaluate() runs in the browser.
+  {
+    files: ['test/e2e/**', 'scripts/bench-frame.mjs'],
+    languageOptions: { globals: { ...globals.node, ...globals.browser } },
+  },
   {
     files: ['**/*.cjs'],
     rules: { '@typescript-eslint/no-require-imports': 'off' },
