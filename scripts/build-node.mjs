@@ -23,6 +23,8 @@ const entries = {
   'preload/preload': 'electron/preload/preload.ts',
   'engine/utility': 'electron/engine/hosts/utility.ts',
   'engine/worker': 'electron/engine/hosts/worker.ts',
+  'engine/basins-worker': 'electron/engine/hosts/basins-worker.ts',
+  'engine/landscape-worker': 'electron/engine/landscape/worker.ts',
   'web/server': 'electron/web/main.ts',
   'cli/index': 'electron/cli/main.ts',
 };

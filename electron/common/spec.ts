@@ -24,3 +24,49 @@ export interface TrajectoryOutput {
     points: [number, number, number][];
   }[];
 }
+
+/** Largest basin map: 512 × 512 starts (262,144), each with its own optimizer state. */
+export const MAX_BASINS_RESOLUTION = 512;
+/** Most optimizer steps per start of a basin map. */
+export const MAX_BASINS_STEPS = 100_000;
+/** Default radius around a known minimum, as a fraction of the domain's longer side. */
+export const DEFAULT_BASINS_TOLERANCE = 0.01;
+
+/**
+ * A basin map (`losslab basins`, and the engine's `basins.compute`): one optimizer run from
+ * every point of a resolution × resolution grid over the surface's domain.
+ */
+export const basinsSpecSchema = z.strictObject({
+  surface: surfaceSpecSchema,
+  optimizer: optimizerSpecSchema,
+  resolution: z.int().min(2).max(MAX_BASINS_RESOLUTION),
+  steps: z.int().min(1).max(MAX_BASINS_STEPS),
+  /**
+   * A start has reached a known minimum when it ends within tolerance × (the domain's longer
+   * side) of it. @default 0.01 (DEFAULT_BASINS_TOLERANCE)
+   */
+  tolerance: z.number().gt(0).max(0.5).optional(),
+});
+export type BasinsSpec = z.infer<typeof basinsSpecSchema>;
+
+/** What `losslab basins` prints. Per-start arrays are row-major, y the slow axis. */
+export interface BasinsOutput {
+  surface: string;
+  resolution: number;
+  domain: [[number, number], [number, number]];
+  minima: [number, number][];
+  /** Distance from a minimum within which a start counts as having reached it. */
+  radius: number;
+  /** Per start: index into `minima`, −1 ended elsewhere, −2 diverged. */
+  labels: number[];
+  /** Per start: steps to reach its minimum; for −1 the steps taken; for −2 the failing step. */
+  steps: number[];
+  counts: BasinCounts;
+}
+
+/** How many starts ended where: per known minimum (same order as `minima`), none, diverged. */
+export interface BasinCounts {
+  minima: number[];
+  none: number;
+  diverged: number;
+}

@@ -15,6 +15,7 @@ import {
 } from '../common/protocol';
 import { loadBackend, type BackendOptions, type BackendReport } from './backend/select';
 import { AnalyticRun } from './experiments/analytic-run';
+import { BasinsJobs } from './experiments/basins-jobs';
 import { sampleSurface } from './experiments/sample';
 import { HyperError, scheduledLr } from './optim';
 import { ExpressionError, presets, resolveSurface } from './problems';
@@ -57,6 +58,8 @@ export class Engine {
   private readonly frameIntervalMs: number;
   private readonly maxFramesInFlight: number;
   private closed = false;
+  /** Basin maps being computed (basins.compute / basins.cancel). */
+  private readonly basins: BasinsJobs;
 
   constructor(
     private readonly port: EnginePort,
@@ -64,6 +67,9 @@ export class Engine {
   ) {
     this.frameIntervalMs = options.frameIntervalMs ?? 16;
     this.maxFramesInFlight = options.maxFramesInFlight ?? 2;
+    this.basins = new BasinsJobs((m, transfer) => this.post(m, transfer), {
+      progressIntervalMs: this.frameIntervalMs,
+    });
     this.backend = loadBackend(options).then((loaded) => loaded.report);
     // An unhandled rejection would kill the host; the hello reply reports the failure instead.
     this.backend.catch(() => undefined);
@@ -76,6 +82,7 @@ export class Engine {
   close(): void {
     this.closed = true;
     this.stopTimer();
+    this.basins.close();
   }
 
   private post(message: EngineMessage, transfer?: ArrayBuffer[]): void {
@@ -161,6 +168,11 @@ export class Engine {
         ]);
         return;
       }
+      case 'basins.compute':
+        // Replies later (basins.progress, then basins.result or an error), never blocking.
+        return this.basins.start(message);
+      case 'basins.cancel':
+        return this.basins.cancel(message.id);
       case 'frame.ack':
         this.acked = Math.max(this.acked, Math.min(message.seq, this.seq));
         return;
@@ -171,7 +183,8 @@ export class Engine {
       }
       case 'schedule.preview': {
         const values = new Float64Array(message.steps);
-        for (let t = 0; t < message.steps; t++) values[t] = scheduledLr(message.schedule, message.lr, t);
+        for (let t = 0; t < message.steps; t++)
+          values[t] = scheduledLr(message.schedule, message.lr, t);
         this.post({ type: 'schedule.values', id: message.id, values }, [values.buffer]);
         return;
       }
