@@ -43,6 +43,8 @@ export function readSpec(source: string): unknown {
   try {
     return JSON.parse(text);
   } catch (err) {
-    throw new SpecError(`spec: not valid JSON (${(err as Error).message})`);
+    // JSON.parse quotes the text around the fault, which may hold newlines or control bytes.
+    const reason = (err as Error).message.replace(/[\s\p{Cc}]+/gu, ' ');
+    throw new SpecError(`spec: not valid JSON (${reason})`);
   }
 }

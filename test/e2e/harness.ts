@@ -8,6 +8,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
 import { startServer, type RunningServer } from '../../electron/web/server';
+import type { TrajectoryExport } from '../../renderer/src/lib/export/data';
 
 export const root = path.resolve(__dirname, '../..');
 export const shotsDir = path.join(root, 'test-results/e2e');
@@ -121,4 +122,42 @@ export async function canvasStats(
     }
     return { colors: colors.size, covered: covered / (data.length / 28), width: copy.width };
   }, selector);
+}
+
+/** Exports the trajectories as JSON through the app's Export menu and parses the download. */
+export async function exportTrajectories(page: Page): Promise<TrajectoryExport> {
+  await page.getByRole('button', { name: 'Export ▾' }).click();
+  const [download] = await Promise.all([
+    page.waitForEvent('download'),
+    page.getByRole('menuitem', { name: 'Trajectories and curves (JSON)' }).click(),
+  ]);
+  const file = await download.path();
+  return JSON.parse(fs.readFileSync(file, 'utf8')) as TrajectoryExport;
+}
+
+/** Plays until every run has taken at least `steps` steps (or all stopped), then pauses. */
+export async function playUntil(page: Page, steps: number, stepsPerFrame = 50): Promise<void> {
+  await page
+    .getByRole('combobox', { name: 'Speed (steps per frame)' })
+    .selectOption(String(stepsPerFrame));
+  await page.getByRole('button', { name: 'Play' }).click();
+  // Playing once the engine confirms it (the button turns into Pause) …
+  await page.getByRole('button', { name: 'Pause' }).waitFor();
+  const deadline = Date.now() + 90_000;
+  while ((await stepCount(page)) < steps) {
+    if (Date.now() > deadline) throw new Error(`playback did not reach ${steps} steps`);
+    // … until every run has stopped by itself (the button says Play again).
+    if (await page.getByRole('button', { name: 'Play' }).count()) break;
+    await page.waitForTimeout(100);
+  }
+  if (await page.getByRole('button', { name: 'Pause' }).count()) {
+    await page.getByRole('button', { name: 'Pause' }).click();
+  }
+  await page.getByRole('button', { name: 'Play' }).waitFor();
+}
+
+/** Presses a shortcut with nothing focused (shortcuts are ignored while typing in a field). */
+export async function pressShortcut(page: Page, key: string): Promise<void> {
+  await page.evaluate(() => (document.activeElement as HTMLElement | null)?.blur());
+  await page.keyboard.press(key);
 }

@@ -328,4 +328,28 @@ describe('runs', () => {
     expect(reply.values[5]).toBeCloseTo(0.001 + (0.1 - 0.001) / 2, 12);
     expect(reply.values[10]).toBeCloseTo(0.001, 12);
   });
+
+  it('reports, at each point, the η of the step leaving it (schedule index t = step)', async () => {
+    const client = connect();
+    await client.request({
+      type: 'run.create',
+      run: {
+        runId: 'cos',
+        surface: 'bowl',
+        start: [-3, 1],
+        optimizer: {
+          optimizer: 'sgd',
+          lr: 0.02,
+          schedule: { kind: 'cosine', tMax: 10, etaMin: 0 },
+        },
+      },
+    });
+    await client.request({ type: 'step', steps: 10 });
+    const { points, lr } = client.trajectory('cos');
+    for (let t = 0; t <= 10; t++)
+      expect(lr[t]).toBeCloseTo((0.02 * (1 + Math.cos((Math.PI * t) / 10))) / 2, 15);
+    // …and that η is the one the step used: x_{t+1} = x_t − η_t x_t on the bowl.
+    for (let t = 0; t < 10; t++)
+      expect(points[t + 1][0]).toBeCloseTo(points[t][0] * (1 - lr[t]), 14);
+  });
 });

@@ -59,7 +59,11 @@ export class TestClient {
     message: DistributiveOmit<Extract<ClientMessage, { id: number }>, 'id'>,
   ): Promise<EngineMessage> {
     const id = this.nextId++;
-    return this.sendAndWait({ ...message, id }, (m) => 'id' in m && m.id === id);
+    // Progress reports carry the request's id but do not answer it.
+    return this.sendAndWait(
+      { ...message, id },
+      (m) => 'id' in m && m.id === id && m.type !== 'basins.progress',
+    );
   }
 
   async hello(): Promise<EngineMessageOf<'hello'>> {

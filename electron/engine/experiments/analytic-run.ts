@@ -178,7 +178,8 @@ export class AnalyticRun {
     this.gradNorm.push(Math.hypot(grad[0], grad[1]));
     this.grads.push(grad[0]);
     this.grads.push(grad[1]);
-    this.lr.push(scheduledLr(this.schedule, this.optimizer.hyper.lr, this.step + 1));
+    // gradNorm already holds this point, so `step` is its index: the η of the step leaving it.
+    this.lr.push(scheduledLr(this.schedule, this.optimizer.hyper.lr, this.step));
     this.effSteps.push(NaN);
     this.effSteps.push(NaN);
   }

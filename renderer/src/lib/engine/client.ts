@@ -23,7 +23,11 @@ interface Replies {
   'surface.sample': EngineMessageOf<'surface.grid'>;
   'run.inspect': EngineMessageOf<'run.inspection'>;
   'schedule.preview': EngineMessageOf<'schedule.values'>;
+  'basins.compute': EngineMessageOf<'basins.result'>;
 }
+
+/** Messages that carry a request's id without answering it (progress reports). */
+const notReplies = new Set<string>(['basins.progress']);
 type Reply<T extends RequestType> = T extends keyof Replies ? Replies[T] : EngineMessageOf<'ok'>;
 
 /** The engine refused a request; `field` is the dotted path it named. */
@@ -65,16 +69,20 @@ export class EngineClient {
     return this.request({ type: 'hello', protocol: CLIENT_PROTOCOL });
   }
 
-  request<T extends RequestType>(message: Request<T> & { type: T }): Promise<Reply<T>> {
+  request<T extends RequestType>(
+    message: Request<T> & { type: T },
+    onId?: (id: number) => void,
+  ): Promise<Reply<T>> {
     const id = this.nextId++;
+    onId?.(id);
     return new Promise((resolve, reject) => {
       this.pending.set(id, { resolve: resolve as (m: EngineMessage) => void, reject });
       this.transport.send({ ...message, id } as ClientMessage);
     });
   }
 
-  /** A message that has no reply (frame acknowledgements). */
-  post(message: Extract<ClientMessage, { type: 'frame.ack' }>): void {
+  /** A message that has no reply of its own (frame acknowledgements, cancellations). */
+  post(message: Extract<ClientMessage, { type: 'frame.ack' | 'basins.cancel' }>): void {
     this.transport.send(message);
   }
 
@@ -87,7 +95,9 @@ export class EngineClient {
 
   private receive(message: EngineOrHostMessage): void {
     const waiting =
-      'id' in message && message.id !== undefined ? this.pending.get(message.id) : undefined;
+      'id' in message && message.id !== undefined && !notReplies.has(message.type)
+        ? this.pending.get(message.id)
+        : undefined;
     if (waiting && 'id' in message && message.id !== undefined) {
       this.pending.delete(message.id);
       if (message.type === 'error')

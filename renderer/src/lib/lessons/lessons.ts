@@ -19,6 +19,8 @@ export interface Lesson {
   /** What to look at once it plays. */
   watch: Text;
   surface: SurfaceSpec;
+  /** What to call `surface` beside its alternatives. */
+  surfaceLabel?: Text;
   /** Other surfaces the lesson lets the user show (same parameters, another loss). */
   alternatives?: { label: Text; surface: SurfaceSpec }[];
   start: Point;
@@ -32,6 +34,57 @@ export interface Lesson {
 const saddleValley = '0.5 * x^2 + 0.25 * (y^2 - 1)^2';
 
 export const lessons: Lesson[] = [
+  {
+    id: 'momentum',
+    letter: 'a',
+    title: {
+      en: 'Momentum rolls over the pass into the deeper valley',
+      zh: '动量越过山口，滚进更深的谷底',
+    },
+    body: {
+      en: 'Gradient descent stops wherever the gradient is zero, here in the shallow minimum on the left. Momentum keeps part of every earlier step (b ← μb + g, θ ← θ − ηb): the ball arrives in the shallow minimum with speed, crosses the low pass (the saddle ✕) and settles in the deep minimum on the right.',
+      zh: '梯度下降在梯度为零的地方停下，这里就是左边较浅的极小值。动量保留之前每一步的一部分（b ← μb + g，θ ← θ − ηb）：小球带着速度进入浅谷，越过低矮的山口（鞍点 ✕），最终停在右边更深的极小值。',
+    },
+    watch: {
+      en: 'Gradient descent (orange) ends at loss 5.33; momentum (blue) ends at 0. Turn on step mode and step to see b carry the ball.',
+      zh: '梯度下降（橙色）停在损失 5.33；动量（蓝色）到达 0。打开单步模式，一步一步看 b 如何推动小球。',
+    },
+    surface: 'two-minima',
+    start: [-3.5, 1],
+    runs: [
+      { optimizer: { optimizer: 'sgd', lr: 0.05 }, label: 'GD η = 0.05' },
+      { optimizer: { optimizer: 'sgd', lr: 0.01, momentum: 0.9 }, label: 'Momentum 0.9, η = 0.01' },
+    ],
+    stepsPerFrame: 2,
+    camera: { azimuth: 0, elevation: 35 },
+    view: { lossLog: false },
+  },
+  {
+    id: 'ravine',
+    letter: 'b',
+    title: {
+      en: 'Stuck in a ravine: the loss is flat, the gradient is not',
+      zh: '困在峡谷里：损失不降，梯度却不小',
+    },
+    body: {
+      en: 'Training looks stuck when the loss stops falling, but that does not mean the gradient is small. In this ravine a fixed learning rate makes each step jump from one steep wall to the other: the gradient norm stays large, the loss stays flat, and the run barely moves along the floor. Adam and RMSProp scale each coordinate by its own gradient size, settle across the ravine and walk down it.',
+      zh: '损失不再下降时，训练看起来卡住了，但这不代表梯度很小。在这个峡谷里，固定学习率让每一步都从一侧陡壁跳到另一侧：梯度范数一直很大，损失却平平不动，沿谷底几乎没有前进。Adam 和 RMSProp 按每个坐标自己的梯度大小缩放步长，在横向稳定下来，沿着峡谷走下去。',
+    },
+    watch: {
+      en: 'Compare the loss and gradient-norm curves of gradient descent: loss flat near 0.7, ‖∇L‖ near 4. The adaptive runs reach 0.',
+      zh: '对比梯度下降的损失和梯度范数曲线：损失停在 0.7 左右，‖∇L‖ 约为 4。自适应方法到达 0。',
+    },
+    surface: 'ravine',
+    start: [-5, 0.4],
+    runs: [
+      { optimizer: { optimizer: 'sgd', lr: 0.1 }, label: 'GD η = 0.1' },
+      { optimizer: { optimizer: 'rmsprop', lr: 0.01 }, label: 'RMSProp η = 0.01' },
+      { optimizer: { optimizer: 'adam', lr: 0.05 }, label: 'Adam η = 0.05' },
+    ],
+    stepsPerFrame: 2,
+    camera: { azimuth: 15, elevation: 45 },
+    view: { lossLog: false },
+  },
   {
     id: 'bowl',
     letter: 'c',
@@ -50,7 +103,7 @@ export const lessons: Lesson[] = [
     surface: 'bowl',
     start: [-3.5, 1.5],
     runs: [
-      { optimizer: { optimizer: 'sgd', lr: 0.075 }, label: 'GD, large η = 0.075' },
+      { optimizer: { optimizer: 'sgd', lr: 0.0795 }, label: 'GD, large η = 0.0795' },
       { optimizer: { optimizer: 'sgd', lr: 0.002 }, label: 'GD, small η = 0.002' },
       { optimizer: { optimizer: 'adagrad', lr: 0.5 }, label: 'Adagrad η = 0.5' },
       { optimizer: { optimizer: 'rmsprop', lr: 0.05 }, label: 'RMSProp η = 0.05' },
@@ -97,6 +150,38 @@ export const lessons: Lesson[] = [
     view: { lossLog: true },
   },
   {
+    id: 'warmup',
+    letter: 'e',
+    title: {
+      en: 'Warm-up: small steps while Adam learns the scale',
+      zh: '预热：在 Adam 摸清尺度之前先走小步',
+    },
+    body: {
+      en: "Adam's first steps have length about η in every coordinate, whatever the gradient: m and v have seen only one gradient, so m̂/√v̂ ≈ ±1. From a steep start with a large η, those first steps throw the run over the ridge into the shallow minimum. Linear warm-up raises η from 1% to 100% over the first 200 steps, so m and v settle while the steps are small — and the same η then finishes in the deep minimum.",
+      zh: 'Adam 最初几步在每个坐标上的长度都约为 η，与梯度大小无关：m 和 v 只见过一个梯度，所以 m̂/√v̂ ≈ ±1。从陡峭的起点出发、学习率又大时，这几步会把轨迹甩过山脊，落进较浅的极小值。线性预热让 η 在前 200 步从 1% 升到 100%，m 和 v 在步子还小时就稳定下来——同样的 η 最终到达更深的极小值。',
+    },
+    watch: {
+      en: 'Watch the first few steps in the contour view and the learning-rate curve: the run without warm-up jumps far and ends at loss 5.33; the warmed-up run ends at 0.',
+      zh: '在等高线图和学习率曲线上观察最初几步：没有预热的轨迹一下跳得很远，最后停在损失 5.33；预热后的轨迹到达 0。',
+    },
+    surface: 'two-minima',
+    start: [3.4, 1.5],
+    runs: [
+      { optimizer: { optimizer: 'adam', lr: 2 }, label: 'Adam η = 2, no warm-up' },
+      {
+        optimizer: {
+          optimizer: 'adam',
+          lr: 2,
+          schedule: { kind: 'linear', startFactor: 0.01, endFactor: 1, totalIters: 200 },
+        },
+        label: 'Adam η = 2, linear warm-up 200 steps',
+      },
+    ],
+    stepsPerFrame: 2,
+    camera: { azimuth: 0, elevation: 40 },
+    view: { lossLog: false },
+  },
+  {
     id: 'saddle',
     letter: 'f',
     title: { en: 'Crawling past a saddle point', zh: '在鞍点附近缓慢爬行' },
@@ -115,13 +200,41 @@ export const lessons: Lesson[] = [
         [-1.6, 1.6],
       ],
     },
-    start: [1.8, 0.001],
+    start: [1.8, 0.0001],
     runs: [
       { optimizer: { optimizer: 'sgd', lr: 0.05 }, label: 'GD η = 0.05' },
       { optimizer: { optimizer: 'sgd', lr: 0.05, momentum: 0.9 }, label: 'Momentum 0.9, η = 0.05' },
     ],
     stepsPerFrame: 1,
     camera: { azimuth: 60, elevation: 40 },
+    view: { lossLog: false },
+  },
+  {
+    id: 'softmax',
+    letter: 'g',
+    title: { en: 'Cross-entropy or MSE on a softmax', zh: 'softmax 之后用交叉熵还是均方误差' },
+    body: {
+      en: 'Two logits z₁, z₂ (the third fixed at 0) go through a softmax; the target is class 1. Both runs start where class 2 wins by far, with the same optimizer. With mean squared error the loss there is a high, flat plateau: the gradient is almost zero and gradient descent hardly moves. With cross-entropy the surface keeps a slope of about √2 all the way, and the run heads straight for the right answer.',
+      zh: '两个 logit z₁、z₂（第三个固定为 0）经过 softmax，目标是第 1 类。两条轨迹从第 2 类遥遥领先的地方出发，使用相同的优化器。用均方误差时，那里是一片又高又平的高原：梯度几乎为零，梯度下降几乎不动。用交叉熵时，曲面一路保持约 √2 的坡度，轨迹直奔正确答案。',
+    },
+    watch: {
+      en: 'Switch the surface shown between MSE and cross-entropy; compare the gradient-norm curves (log scale).',
+      zh: '在均方误差和交叉熵之间切换显示的曲面；对比梯度范数曲线（对数坐标）。',
+    },
+    surface: 'softmax-mse',
+    surfaceLabel: { en: 'MSE', zh: '均方误差' },
+    alternatives: [{ label: { en: 'Cross-entropy', zh: '交叉熵' }, surface: 'softmax-ce' }],
+    start: [-6, 6],
+    runs: [
+      {
+        optimizer: { optimizer: 'sgd', lr: 1 },
+        label: 'GD on cross-entropy, η = 1',
+        surface: 'softmax-ce',
+      },
+      { optimizer: { optimizer: 'sgd', lr: 1 }, label: 'GD on MSE, η = 1', surface: 'softmax-mse' },
+    ],
+    stepsPerFrame: 2,
+    camera: { azimuth: 30, elevation: 40 },
     view: { lossLog: false },
   },
 ];

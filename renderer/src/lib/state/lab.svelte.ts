@@ -21,10 +21,19 @@ import type {
 import { EngineClient, EngineRequestError } from '../engine/client';
 import type { Language, Lesson } from '../lessons/lessons';
 import { pickTransport, type Transport } from '../engine/transport';
+import { runLabel } from './optimizers';
 import { runColors } from './palette';
 import { Trajectory } from './trajectory';
 
 export type Hello = EngineMessageOf<'hello'>;
+export type BasinsResult = EngineMessageOf<'basins.result'>;
+
+/** The basin map of the contour view: which minimum each start reaches with one run's optimizer. */
+export type BasinsState =
+  | { status: 'idle' }
+  | { status: 'computing'; done: number; total: number; label: string }
+  | { status: 'done'; result: BasinsResult; label: string }
+  | { status: 'failed'; message: string };
 export type SurfaceGrid = EngineMessageOf<'surface.grid'>;
 
 export interface Run {
@@ -51,8 +60,6 @@ export interface ViewSettings {
   lossLog: boolean;
   /** Arrows for ∇L, momentum and the step taken, at each run's current point. */
   stepMode: boolean;
-  /** Colour the contour view by the basin each start reaches. */
-  basins: boolean;
 }
 
 export interface NewRun {
@@ -93,7 +100,6 @@ export class Lab {
     contours: true,
     lossLog: false,
     stepMode: false,
-    basins: false,
   });
   /** The optimizer's insides per run after the last step (step mode). */
   inspections = $state.raw<Record<string, RunInspection>>({});
@@ -101,6 +107,8 @@ export class Lab {
   cameraVersion = $state(0);
   /** Camera direction a lesson asks for (azimuth, elevation in degrees). */
   cameraPose = $state.raw<{ azimuth: number; elevation: number } | undefined>();
+  basins = $state.raw<BasinsState>({ status: 'idle' });
+  private basinsId: number | undefined;
   /** The lesson on screen, if any, and the language its text is shown in. */
   lesson = $state.raw<Lesson | undefined>();
   language = $state<Language>('en');
@@ -257,7 +265,8 @@ export class Lab {
     this.surface = surface;
     this.grid = grid;
     this.view.logHeight = grid.info.logScale;
-    this.view.basins = false;
+    // A basin map belongs to the surface it was computed on.
+    if (this.basins.status !== 'idle') this.cancelBasins();
   }
 
   /**
@@ -480,6 +489,55 @@ export class Lab {
     );
   }
 
+  /**
+   * Computes the basin map for the selected run's optimizer on the surface shown: every start of
+   * a grid over the domain, stepped `steps` times, labelled by the minimum it reaches.
+   */
+  async computeBasins(steps = 500, resolution = 128): Promise<void> {
+    const run = this.selectedRun;
+    if (!run?.state) return;
+    this.cancelBasins();
+    const label = `${run.runId.replace('run-', 'Run ')}: ${runLabel(run.state)}`;
+    this.basins = { status: 'computing', done: 0, total: resolution * resolution * steps, label };
+    let id: number | undefined;
+    const off = this.client.on('basins.progress', (m) => {
+      if (m.id === id && this.basins.status === 'computing')
+        this.basins = { ...this.basins, done: m.done, total: m.total };
+    });
+    try {
+      const result = await this.client.request(
+        {
+          type: 'basins.compute',
+          surface: this.surface,
+          optimizer: optimizerSpecOf(run.state),
+          resolution,
+          steps,
+        },
+        (assigned) => {
+          id = assigned;
+          this.basinsId = assigned;
+        },
+      );
+      if (this.basinsId === id) this.basins = { status: 'done', result, label };
+    } catch (err) {
+      if (this.basinsId !== id) return;
+      const message = (err as Error).message;
+      this.basins = message.startsWith('cancelled')
+        ? { status: 'idle' }
+        : { status: 'failed', message };
+    } finally {
+      off();
+      if (this.basinsId === id) this.basinsId = undefined;
+    }
+  }
+
+  /** Stops a basin map being computed (the engine replies "cancelled"). */
+  cancelBasins(): void {
+    if (this.basinsId !== undefined) this.client.post({ type: 'basins.cancel', id: this.basinsId });
+    this.basinsId = undefined;
+    this.basins = { status: 'idle' };
+  }
+
   /** Sets up a lesson: its surface, start, runs, speed, view and camera. */
   async applyLesson(lesson: Lesson): Promise<boolean> {
     this.lesson = lesson;
@@ -489,7 +547,7 @@ export class Lab {
       runs: lesson.runs,
       stepsPerFrame: lesson.stepsPerFrame,
     });
-    Object.assign(this.view, { stepMode: false, basins: false }, lesson.view ?? {});
+    Object.assign(this.view, { stepMode: false }, lesson.view ?? {});
     this.cameraPose = lesson.camera;
     this.cameraVersion++;
     return ok;

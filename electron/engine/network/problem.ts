@@ -1,0 +1,219 @@
+/**
+ * A network problem: one dataset and one model architecture with its initial θ₀, shared by
+ * every run that trains on it (so their curves and trajectories compare), with the data
+ * uploaded to the tfjs backend once.
+ */
+import {
+  datasetSpecSchema,
+  modelSpecSchema,
+  type DatasetSpecInput,
+  type ModelSpec,
+  type ModelSpecInput,
+} from '../../common/network';
+import {
+  buildDataset,
+  standardize,
+  type DataSplit,
+  type Dataset,
+  type SplitName,
+} from '../datasets';
+import { buildLayout, initialTheta, type ParamLayout } from './layout';
+import type { LossKind } from './losses';
+import { Mlp, type DeviceBatch, type Tf } from './mlp';
+
+/** A model SPEC that does not fit its dataset; `field` names the offending field. */
+export class ModelError extends Error {
+  constructor(
+    readonly field: string,
+    message: string,
+  ) {
+    super(`${field}: ${message}`);
+  }
+}
+
+export interface Evaluation {
+  /** Mean loss, with the L2 penalty. NaN for an empty split or a non-finite θ. */
+  loss: number;
+  /** Share of examples classified correctly; NaN for regression or an empty split. */
+  accuracy: number;
+  n: number;
+}
+
+export class NetworkProblem {
+  readonly dataset: Dataset;
+  readonly model: ModelSpec;
+  readonly layout: ParamLayout;
+  readonly mlp: Mlp;
+  readonly lossKind: LossKind;
+  /** θ₀: depends only on the model SPEC (its seed included). Do not modify. */
+  readonly initialTheta: Float64Array;
+  private readonly device = new Map<SplitName, DeviceBatch>();
+  private disposed = false;
+
+  /**
+   * @param dataset a dataset SPEC, or a dataset already built (see customDataset).
+   * @param modelSpec the architecture; omitted fields take their defaults.
+   */
+  constructor(
+    readonly tf: Tf,
+    dataset: DatasetSpecInput | Dataset,
+    modelSpec: ModelSpecInput = {},
+  ) {
+    this.dataset =
+      'train' in dataset && 'inputDim' in dataset
+        ? dataset
+        : buildDataset(datasetSpecSchema.parse(dataset));
+    this.model = modelSpecSchema.parse(modelSpec);
+    const { task, inputDim, outputDim } = this.dataset;
+    if (task === 'regression' && this.model.loss !== undefined && this.model.loss !== 'mse') {
+      throw new ModelError('loss', 'a regression set is fitted with the mean squared error');
+    }
+    this.lossKind = task === 'regression' ? 'regression' : (this.model.loss ?? 'crossEntropy');
+    this.layout = buildLayout(inputDim, outputDim, this.model);
+    this.mlp = new Mlp(tf, this.layout, {
+      activation: this.model.activation,
+      loss: this.lossKind,
+      l2: this.model.l2,
+      dropout: this.model.dropout,
+    });
+    this.initialTheta = initialTheta(this.layout, this.model);
+  }
+
+  get task(): Dataset['task'] {
+    return this.dataset.task;
+  }
+
+  split(name: SplitName): DataSplit {
+    return this.dataset[name];
+  }
+
+  /** A whole split on the device (uploaded on first use, kept until dispose). */
+  deviceSplit(name: SplitName): DeviceBatch {
+    this.checkAlive();
+    let batch = this.device.get(name);
+    if (!batch) {
+      const split = this.dataset[name];
+      const all = new Int32Array(split.n).map((_, i) => i);
+      batch = this.gather(name, all, 0, split.n, name === 'train');
+      this.device.set(name, batch);
+    }
+    return batch;
+  }
+
+  /**
+   * Examples order[from … from + count) of a split as a device batch the caller disposes
+   * (see disposeBatch). `training` adds the first layer's gradient operand ([X | 1] or its
+   * transpose, whichever the layer's gradient form packs).
+   */
+  gather(
+    name: SplitName,
+    order: Int32Array,
+    from: number,
+    count: number,
+    training = true,
+  ): DeviceBatch {
+    const { x, y } = this.dataset[name];
+    const d = this.dataset.inputDim;
+    const rows = new Float32Array(count * d);
+    const targets = new Float32Array(count);
+    for (let i = 0; i < count; i++) {
+      const src = order[from + i];
+      targets[i] = y[src];
+      rows.set(x.subarray(src * d, (src + 1) * d), i * d);
+    }
+    const tf = this.tf;
+    const batch: DeviceBatch = { n: count, x: tf.tensor2d(rows, [count, d]), y: targets };
+    if (!training) return batch;
+    if (this.mlp.gradientForms[0] === 'rows') {
+      const ones = new Float32Array(count * (d + 1));
+      for (let i = 0; i < count; i++) {
+        ones.set(rows.subarray(i * d, (i + 1) * d), i * (d + 1));
+        ones[i * (d + 1) + d] = 1;
+      }
+      batch.xOnes = tf.tensor2d(ones, [count, d + 1]);
+    } else {
+      const ones = new Float32Array((d + 1) * count).fill(1, d * count);
+      for (let i = 0; i < count; i++)
+        for (let f = 0; f < d; f++) ones[f * count + i] = rows[i * d + f];
+      batch.xOnesT = tf.tensor2d(ones, [d + 1, count]);
+    }
+    return batch;
+  }
+
+  /** Loss and accuracy of θ on a whole split, in evaluation mode (no dropout). */
+  evaluate(theta: Float64Array, name: SplitName): Evaluation {
+    const n = this.dataset[name].n;
+    if (n === 0) return { loss: NaN, accuracy: NaN, n };
+    const value = this.mlp.evaluate(theta, this.deviceSplit(name));
+    return {
+      loss: value.loss,
+      accuracy: this.task === 'classification' ? value.correct / n : NaN,
+      n,
+    };
+  }
+
+  /**
+   * The model's output at raw (unstandardized) inputs, n × inputDim row-major: class
+   * probabilities (n × classes, row-major) for classification, ŷ (n) for regression. For the
+   * decision surface and the fitted curve.
+   */
+  predict(theta: Float64Array, raw: ArrayLike<number>): Float32Array {
+    this.checkAlive();
+    const d = this.dataset.inputDim;
+    const n = raw.length / d;
+    const tensor = this.tf.tensor2d(standardize(this.dataset, raw), [n, d]);
+    const z = this.mlp.logits(theta, tensor);
+    tensor.dispose();
+    const k = this.dataset.outputDim;
+    if (this.task === 'regression') return z;
+    const out = new Float32Array(n * k);
+    for (let i = 0; i < n; i++) {
+      let m = -Infinity;
+      for (let c = 0; c < k; c++) m = Math.max(m, z[i * k + c]);
+      let s = 0;
+      for (let c = 0; c < k; c++) s += Math.exp(z[i * k + c] - m);
+      for (let c = 0; c < k; c++) out[i * k + c] = Math.exp(z[i * k + c] - m) / s;
+    }
+    return out;
+  }
+
+  /**
+   * Examples of a split that θ classifies wrongly, in split order (for the digits' grid of
+   * mistakes: their pixels are `split(name).raw`, 64 per image), at most `limit` of them.
+   */
+  misclassified(
+    theta: Float64Array,
+    name: SplitName,
+    limit = 64,
+  ): { index: number; label: number; predicted: number }[] {
+    if (this.task !== 'classification') return [];
+    const split = this.dataset[name];
+    if (split.n === 0) return [];
+    const z = this.mlp.logits(theta, this.deviceSplit(name).x);
+    const k = this.dataset.outputDim;
+    const out: { index: number; label: number; predicted: number }[] = [];
+    for (let i = 0; i < split.n && out.length < limit; i++) {
+      let predicted = 0;
+      for (let c = 1; c < k; c++) if (z[i * k + c] > z[i * k + predicted]) predicted = c;
+      if (predicted !== split.y[i]) out.push({ index: i, label: split.y[i], predicted });
+    }
+    return out;
+  }
+
+  /** Frees the device copies of the data. The problem cannot be used afterwards. */
+  dispose(): void {
+    for (const batch of this.device.values()) disposeBatch(batch);
+    this.device.clear();
+    this.disposed = true;
+  }
+
+  private checkAlive(): void {
+    if (this.disposed) throw new Error('this network problem was disposed');
+  }
+}
+
+export function disposeBatch(batch: DeviceBatch): void {
+  batch.x.dispose();
+  batch.xOnes?.dispose();
+  batch.xOnesT?.dispose();
+}

@@ -1,0 +1,419 @@
+/**
+ * One optimizer training one network: the network lab's counterpart of AnalyticRun. It steps
+ * the engine's own update rules (the same `rules` that move a point on a surface) on the flat
+ * θ, with mini-batches reshuffled every epoch, and records per step and per epoch what the
+ * lecture's curves need.
+ */
+import type { RunStatus } from '../../common/protocol';
+import type { Hyper, HyperPatch, OptimizerName, Schedule } from '../../common/schemas';
+import {
+  networkRunConfigSchema,
+  type BatchSize,
+  type NetworkRunConfigInput,
+  type NetworkRunUpdate,
+} from '../../common/network';
+import { Optimizer, patchHyper, resolveHyper, scheduledLr } from '../optim';
+import { constantSchedule } from '../optim/schedules';
+import { Series } from '../experiments/series';
+import { Rng, streams } from '../datasets/random';
+import type { SplitName } from '../datasets';
+import { disposeBatch, type Evaluation, type NetworkProblem } from './problem';
+import { SnapshotStore } from './snapshots';
+
+/** A run stops by itself after this many updates, so a forgotten Play cannot eat the memory. */
+export const MAX_NETWORK_STEPS = 2_000_000;
+
+/** A live change, with the step before which it took effect. */
+export interface NetworkChange {
+  step: number;
+  patch?: HyperPatch;
+  schedule?: Schedule;
+  batchSize?: BatchSize;
+}
+
+/** Per-step curves from step `fromStep` on; entry t belongs to update t (0-based). */
+export interface StepCurves {
+  fromStep: number;
+  /** Loss of the update's batch at θ_t, before the update (L2 penalty included). */
+  loss: Float64Array;
+  /** Accuracy on that batch; NaN for regression. */
+  accuracy: Float64Array;
+  /** ‖∇L(θ_t)‖ on the batch. */
+  gradNorm: Float64Array;
+  /** η_t (after the schedule). */
+  lr: Float64Array;
+  /** Wall time of the update (batch, forward, backward, optimizer), ms. */
+  updateMs: Float64Array;
+}
+
+/** Per-epoch curves from epoch `fromEpoch` on (epoch e is the (e+1)-th pass). */
+export interface EpochCurves {
+  fromEpoch: number;
+  /** Steps taken when the epoch ended. */
+  step: Float64Array;
+  /** Mean of the epoch's batch losses, weighted by batch size (as Keras reports it). */
+  trainLoss: Float64Array;
+  trainAccuracy: Float64Array;
+  /** At θ after the epoch; NaN where not validated (or no validation split). */
+  validationLoss: Float64Array;
+  validationAccuracy: Float64Array;
+  /** Wall time of the epoch's updates, ms. */
+  epochMs: Float64Array;
+}
+
+export interface NetworkRunFrame {
+  runId: string;
+  status: RunStatus;
+  steps: StepCurves;
+  epochs: EpochCurves;
+}
+
+export interface NetworkRunState {
+  runId: string;
+  status: RunStatus;
+  step: number;
+  /** Completed epochs. */
+  epoch: number;
+  optimizer: OptimizerName;
+  hyper: Hyper;
+  schedule: Schedule;
+  /** η for the next step. */
+  lr: number;
+  batchSize: BatchSize;
+  seed: number;
+  changes: NetworkChange[];
+  /** Length of θ. */
+  parameters: number;
+  reason?: string;
+  label?: string;
+}
+
+export class NetworkRun {
+  readonly runId: string;
+  readonly label: string | undefined;
+  readonly optimizerName: OptimizerName;
+  readonly seed: number;
+  readonly validateEvery: number;
+  private optimizer: Optimizer;
+  private schedule: Schedule;
+  private batchSizeSetting: BatchSize;
+  /** θ, updated in place by the optimizer. */
+  readonly theta: Float64Array;
+  private readonly grad: Float64Array;
+  /** θ before the latest update, restored if that update made θ non-finite. */
+  private readonly previous: Float64Array;
+  private batchRng!: Rng;
+  private dropoutRng!: Rng;
+  private order: Int32Array | undefined;
+  private cursor = 0;
+
+  readonly loss = new Series(1024);
+  readonly accuracy = new Series(1024);
+  readonly gradNorm = new Series(1024);
+  readonly lr = new Series(1024);
+  readonly updateMs = new Series(1024);
+  readonly epochs = {
+    step: new Series(64),
+    trainLoss: new Series(64),
+    trainAccuracy: new Series(64),
+    validationLoss: new Series(64),
+    validationAccuracy: new Series(64),
+    epochMs: new Series(64),
+  };
+  private epochSum = { loss: 0, correct: 0, seen: 0, ms: 0 };
+  readonly snapshots: SnapshotStore;
+  changes: NetworkChange[] = [];
+  status: RunStatus = 'ok';
+  reason: string | undefined;
+  private sentSteps = 0;
+  private sentEpochs = 0;
+
+  constructor(
+    readonly problem: NetworkProblem,
+    configInput: NetworkRunConfigInput,
+  ) {
+    const config = networkRunConfigSchema.parse(configInput);
+    this.runId = config.runId;
+    this.label = config.label;
+    this.seed = config.seed;
+    this.validateEvery = config.validateEvery;
+    this.optimizerName = config.optimizer.optimizer;
+    this.schedule = config.optimizer.schedule ?? constantSchedule;
+    this.batchSizeSetting = config.batchSize;
+    const size = problem.layout.size;
+    this.optimizer = new Optimizer(this.optimizerName, resolveHyper(config.optimizer), size);
+    this.theta = new Float64Array(size);
+    this.grad = new Float64Array(size);
+    this.previous = new Float64Array(size);
+    this.snapshots = new SnapshotStore(config.snapshotEvery, size);
+    this.restart();
+  }
+
+  /** Updates taken so far. */
+  get step(): number {
+    return this.loss.length;
+  }
+
+  /** Completed epochs. */
+  get epoch(): number {
+    return this.epochs.step.length;
+  }
+
+  get hyper(): Hyper {
+    return this.optimizer.hyper;
+  }
+
+  get batchSize(): BatchSize {
+    return this.batchSizeSetting;
+  }
+
+  /** η for the next step. */
+  get currentLr(): number {
+    return scheduledLr(this.schedule, this.optimizer.hyper.lr, this.step);
+  }
+
+  get optimizerState(): Optimizer['state'] {
+    return this.optimizer.state;
+  }
+
+  /** The gradient of the latest update (shared; do not modify). */
+  get lastGradient(): Float64Array {
+    return this.grad;
+  }
+
+  /**
+   * Back to θ₀ with fresh optimizer state, a fresh batch order and the settings as they are
+   * now (what the sliders show is what the new run starts with); the change log empties.
+   */
+  reset(): void {
+    this.optimizer = new Optimizer(this.optimizerName, this.optimizer.hyper, this.theta.length);
+    this.changes = [];
+    this.restart();
+  }
+
+  private restart(): void {
+    this.theta.set(this.problem.initialTheta);
+    this.grad.fill(0);
+    this.batchRng = new Rng(this.seed, streams.batches);
+    this.dropoutRng = new Rng(this.seed, streams.dropout);
+    this.order = undefined;
+    this.cursor = 0;
+    for (const s of [this.loss, this.accuracy, this.gradNorm, this.lr, this.updateMs]) s.clear();
+    for (const s of Object.values(this.epochs)) s.clear();
+    this.epochSum = { loss: 0, correct: 0, seen: 0, ms: 0 };
+    this.snapshots.clear();
+    this.snapshots.offer(0, this.theta);
+    this.sentSteps = 0;
+    this.sentEpochs = 0;
+    this.status = 'ok';
+    this.reason = undefined;
+  }
+
+  /**
+   * Changes hyperparameters, schedule and/or batch size before the next step; the optimizer's
+   * state carries over and the change is recorded with its step. A new batch size applies
+   * from the next batch of the current epoch.
+   */
+  update(change: NetworkRunUpdate): void {
+    if (change.hyper) {
+      this.optimizer.hyper = patchHyper(this.optimizerName, this.optimizer.hyper, change.hyper);
+    }
+    if (change.schedule) this.schedule = change.schedule;
+    if (change.batchSize !== undefined) this.batchSizeSetting = change.batchSize;
+    this.changes.push({
+      step: this.step,
+      ...(change.hyper ? { patch: change.hyper } : {}),
+      ...(change.schedule ? { schedule: change.schedule } : {}),
+      ...(change.batchSize !== undefined ? { batchSize: change.batchSize } : {}),
+    });
+  }
+
+  private get trainSize(): number {
+    return this.problem.dataset.train.n;
+  }
+
+  private isFullBatch(): boolean {
+    const b = this.batchSizeSetting;
+    return b === 'full' || b >= this.trainSize;
+  }
+
+  /** Takes up to n updates; stops early on divergence or the step limit. Returns updates taken. */
+  advance(n: number): number {
+    if (this.status !== 'ok') return 0;
+    const { problem, theta, grad } = this;
+    const dropout = problem.model.dropout > 0 ? this.dropoutRng : undefined;
+    let taken = 0;
+    for (; taken < n; taken++) {
+      if (this.step >= MAX_NETWORK_STEPS) {
+        this.status = 'finished';
+        this.reason = `reached the limit of ${MAX_NETWORK_STEPS.toLocaleString('en')} steps`;
+        break;
+      }
+      const t0 = performance.now();
+      const lr = this.currentLr;
+      const full = this.isFullBatch();
+      const batch = full ? problem.deviceSplit('train') : this.nextBatch();
+      let value;
+      try {
+        value = problem.mlp.lossAndGrad(theta, batch, grad, dropout);
+      } finally {
+        if (!full) disposeBatch(batch);
+      }
+      const norm = value.gradNorm;
+      if (!value.finite) {
+        this.diverge(
+          Number.isFinite(value.loss)
+            ? `the gradient became non-finite at step ${this.step} (learning rate ${lr})`
+            : `the loss became ${value.loss} at step ${this.step} (learning rate ${lr})`,
+        );
+        break;
+      }
+      this.previous.set(theta);
+      this.optimizer.step(theta, grad, lr);
+      // Σθ is finite exactly when every θ_i is (an ∞ or NaN anywhere makes it ∞ or NaN).
+      let sum = 0;
+      for (let i = 0; i < theta.length; i++) sum += theta[i];
+      if (!Number.isFinite(sum)) {
+        theta.set(this.previous);
+        this.diverge(`θ became non-finite in step ${this.step} (learning rate ${lr})`);
+        break;
+      }
+      const ms = performance.now() - t0;
+      this.record(value.loss, value.correct, batch.n, norm, lr, ms);
+      if (full) this.endEpoch();
+      else if (this.cursor >= this.trainSize) this.endEpoch();
+    }
+    return taken;
+  }
+
+  private diverge(reason: string): void {
+    this.status = 'diverged';
+    this.reason = reason;
+  }
+
+  /** The next mini-batch of the epoch's shuffled order (a new order each epoch). */
+  private nextBatch() {
+    const n = this.trainSize;
+    if (!this.order || this.cursor >= n) {
+      this.order = this.batchRng.permutation(n);
+      this.cursor = 0;
+    }
+    const size = Math.min(this.batchSizeSetting as number, n - this.cursor);
+    const batch = this.problem.gather('train', this.order, this.cursor, size);
+    this.cursor += size;
+    return batch;
+  }
+
+  private record(
+    loss: number,
+    correct: number,
+    n: number,
+    norm: number,
+    lr: number,
+    ms: number,
+  ): void {
+    const classification = this.problem.task === 'classification';
+    this.loss.push(loss);
+    this.accuracy.push(classification ? correct / n : NaN);
+    this.gradNorm.push(norm);
+    this.lr.push(lr);
+    this.updateMs.push(ms);
+    const e = this.epochSum;
+    e.loss += loss * n;
+    e.correct += correct;
+    e.seen += n;
+    e.ms += ms;
+    this.snapshots.offer(this.step, this.theta);
+  }
+
+  private endEpoch(): void {
+    const e = this.epochSum;
+    const classification = this.problem.task === 'classification';
+    const ep = this.epochs;
+    ep.step.push(this.step);
+    ep.trainLoss.push(e.loss / e.seen);
+    ep.trainAccuracy.push(classification ? e.correct / e.seen : NaN);
+    ep.epochMs.push(e.ms);
+    const validate =
+      this.problem.dataset.validation.n > 0 && ep.step.length % this.validateEvery === 0;
+    const v = validate ? this.evaluate('validation') : undefined;
+    ep.validationLoss.push(v ? v.loss : NaN);
+    ep.validationAccuracy.push(v ? v.accuracy : NaN);
+    this.epochSum = { loss: 0, correct: 0, seen: 0, ms: 0 };
+    this.cursor = this.trainSize;
+  }
+
+  /** Loss and accuracy of the current θ on a split (the test set on demand). */
+  evaluate(split: SplitName): Evaluation {
+    return this.problem.evaluate(this.theta, split);
+  }
+
+  /** Per-step curves from step `from` on, as copies. */
+  curvesSince(from = 0): StepCurves {
+    const to = this.step;
+    const a = Math.min(Math.max(0, from), to);
+    return {
+      fromStep: a,
+      loss: this.loss.slice(a, to),
+      accuracy: this.accuracy.slice(a, to),
+      gradNorm: this.gradNorm.slice(a, to),
+      lr: this.lr.slice(a, to),
+      updateMs: this.updateMs.slice(a, to),
+    };
+  }
+
+  /** Per-epoch curves from epoch `from` on, as copies. */
+  epochsSince(from = 0): EpochCurves {
+    const to = this.epoch;
+    const a = Math.min(Math.max(0, from), to);
+    const ep = this.epochs;
+    return {
+      fromEpoch: a,
+      step: ep.step.slice(a, to),
+      trainLoss: ep.trainLoss.slice(a, to),
+      trainAccuracy: ep.trainAccuracy.slice(a, to),
+      validationLoss: ep.validationLoss.slice(a, to),
+      validationAccuracy: ep.validationAccuracy.slice(a, to),
+      epochMs: ep.epochMs.slice(a, to),
+    };
+  }
+
+  /** What is new since the last frame, or undefined if nothing is. */
+  takeFrame(): NetworkRunFrame | undefined {
+    if (this.sentSteps >= this.step && this.sentEpochs >= this.epoch) return undefined;
+    const frame = {
+      runId: this.runId,
+      status: this.status,
+      steps: this.curvesSince(this.sentSteps),
+      epochs: this.epochsSince(this.sentEpochs),
+    };
+    this.sentSteps = this.step;
+    this.sentEpochs = this.epoch;
+    return frame;
+  }
+
+  /** Everything from the start again (a client that lost track). */
+  rewindFrames(): void {
+    this.sentSteps = 0;
+    this.sentEpochs = 0;
+  }
+
+  state(): NetworkRunState {
+    return {
+      runId: this.runId,
+      status: this.status,
+      step: this.step,
+      epoch: this.epoch,
+      optimizer: this.optimizerName,
+      hyper: this.optimizer.hyper,
+      schedule: this.schedule,
+      lr: this.currentLr,
+      batchSize: this.batchSizeSetting,
+      seed: this.seed,
+      changes: this.changes,
+      parameters: this.theta.length,
+      ...(this.reason ? { reason: this.reason } : {}),
+      ...(this.label ? { label: this.label } : {}),
+    };
+  }
+}

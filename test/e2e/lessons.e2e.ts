@@ -1,0 +1,133 @@
+/**
+ * Every lesson loads from the Lesson picker and shows its phenomenon, asserted from the
+ * trajectories and curves the engine reported (exported as JSON through the app), with a
+ * screenshot of each in English and one in Chinese.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { TrajectoryExport } from '../../renderer/src/lib/export/data';
+import { exportTrajectories, loadApp, openApp, playUntil, type Harness } from './harness';
+
+let h: Harness;
+beforeAll(async () => {
+  h = await openApp({ viewport: { width: 1440, height: 900 } });
+  await loadApp(h);
+});
+afterAll(() => h?.close());
+
+type Run = TrajectoryExport['runs'][number];
+
+async function lesson(
+  letter: string,
+  runs: number,
+  steps: number,
+  stepsPerFrame = 50,
+): Promise<Run[]> {
+  const picker = h.page.getByRole('combobox', { name: 'Lesson' });
+  const value = await picker
+    .locator('option', { hasText: new RegExp(`^\\(${letter}\\)`) })
+    .getAttribute('value');
+  await picker.selectOption(value!);
+  await h.page.getByRole('heading', { name: new RegExp(`^\\(${letter}\\)`) }).waitFor();
+  await expect.poll(() => h.page.getByRole('region', { name: /^Run \d+:/ }).count()).toBe(runs);
+  await playUntil(h.page, steps, stepsPerFrame);
+  await h.shot(`lesson-${letter}`);
+  const data = await exportTrajectories(h.page);
+  expect(data.runs).toHaveLength(runs);
+  return data.runs;
+}
+
+const last = (r: Run) => r.points[r.points.length - 1];
+const stepLengths = (r: Run) =>
+  r.points.slice(1).map((p, k) => Math.hypot(p[0] - r.points[k][0], p[1] - r.points[k][1]));
+
+describe('lessons', () => {
+  it('(a) momentum leaves the shallow minimum where gradient descent stops', async () => {
+    const [gd, momentum] = await lesson('a', 2, 500);
+    expect(last(gd)[0]).toBeCloseTo(-2, 2);
+    expect(last(gd)[2]).toBeCloseTo(16 / 3, 3);
+    expect(last(momentum)[0]).toBeCloseTo(2, 2);
+    expect(last(momentum)[2]).toBeLessThan(1e-4);
+  });
+
+  it('(b) in the ravine, fixed η keeps a large gradient while its loss stalls; Adam and RMSProp descend', async () => {
+    const [gd, rmsprop, adam] = await lesson('b', 3, 600);
+    const late = gd.gradNorm.slice(200) as number[];
+    expect(Math.min(...late)).toBeGreaterThan(3);
+    const lossAt200 = gd.points[200][2];
+    expect(Math.abs(last(gd)[2] - lossAt200)).toBeLessThan(0.15);
+    expect(last(gd)[2]).toBeGreaterThan(0.5);
+    expect(last(adam)[2]).toBeLessThan(0.01);
+    expect(last(rmsprop)[2]).toBeLessThan(0.05);
+  });
+
+  it('(c) the elongated bowl: large η oscillates, small η stalls, adaptive methods arrive', async () => {
+    const [large, small, adagrad, rmsprop, adam] = await lesson('c', 5, 400, 20);
+    const flips = large.points.slice(1, 100).filter((p, k) => p[1] * large.points[k][1] < 0).length;
+    expect(flips).toBeGreaterThan(95);
+    expect(large.points[100][2]).toBeGreaterThan(1);
+    expect(small.points[400][2]).toBeGreaterThan(1);
+    for (const run of [adagrad, rmsprop, adam]) expect(run.points[400][2]).toBeLessThan(1e-3);
+  });
+
+  it("(d) the lecture's Adagrad step spikes; with η/√(t+1) it does not", async () => {
+    const [constant, decayed] = await lesson('d', 2, 400, 20);
+    const spikes = stepLengths(constant).slice(30);
+    const calm = stepLengths(decayed).slice(30);
+    expect(Math.max(...spikes)).toBeGreaterThan(1);
+    expect(Math.max(...calm)).toBeLessThan(0.05);
+    // The explosion shows in η/σ too: it grows along the valley floor before the spike.
+    const eff = constant.effStep.slice(20, 60).map(([, ey]) => ey ?? 0);
+    expect(Math.max(...eff)).toBeGreaterThan(3 * eff[0]);
+    expect(Math.max(...constant.points.slice(30).map((p) => p[2]))).toBeGreaterThan(5);
+  });
+
+  it('(e) without warm-up Adam is thrown into the shallow minimum; with warm-up it reaches the deep one', async () => {
+    const [plain, warm] = await lesson('e', 2, 600);
+    expect(stepLengths(plain)[0]).toBeCloseTo(2 * Math.SQRT2, 2);
+    expect(stepLengths(warm)[0]).toBeCloseTo(0.02 * Math.SQRT2, 3);
+    expect(warm.lr[0]).toBeCloseTo(0.02, 10);
+    expect(warm.lr[300]).toBeCloseTo(2, 10);
+    expect(last(plain)[0]).toBeCloseTo(-2, 1);
+    expect(last(plain)[2]).toBeCloseTo(16 / 3, 2);
+    expect(last(warm)[2]).toBeLessThan(0.01);
+  });
+
+  it('(f) gradient descent crawls past the saddle; momentum escapes far sooner', async () => {
+    const [gd, momentum] = await lesson('f', 2, 300, 20);
+    const escaped = (r: Run) => r.points.findIndex((p) => Math.abs(p[1]) > 0.95);
+    expect(escaped(momentum)).toBeGreaterThan(0);
+    expect(escaped(gd)).toBeGreaterThan(3 * escaped(momentum));
+    // Near the saddle the gradient nearly vanishes for gradient descent.
+    expect(Math.min(...(gd.gradNorm.slice(0, escaped(gd)) as number[]))).toBeLessThan(0.03);
+  });
+
+  it('(g) far from the target, MSE has almost no gradient and cross-entropy a large one', async () => {
+    const [ce, mse] = await lesson('g', 2, 200, 20);
+    expect(mse.gradNorm[0]).toBeLessThan(0.01);
+    expect(ce.gradNorm[0]).toBeGreaterThan(1);
+    expect(ce.points[100][2]).toBeLessThan(0.05);
+    expect(mse.points[100][2]).toBeGreaterThan(1.9);
+    // The lesson shows either surface; both runs stay on screen in the contour view.
+    await h.page
+      .getByRole('group', { name: 'Surface shown' })
+      .getByRole('button', { name: 'Cross-entropy' })
+      .click();
+    await expect
+      .poll(() => h.page.getByRole('combobox', { name: 'Surface' }).inputValue())
+      .toBe('softmax-ce');
+    await h.shot('lesson-g-cross-entropy');
+  });
+
+  it('shows a lesson in Simplified Chinese', async () => {
+    await h.page.getByRole('button', { name: '中文' }).click();
+    await expect(h.page.getByRole('heading', { name: /^\(g\)/ }).textContent()).resolves.toMatch(
+      /交叉熵/,
+    );
+    await h.shot('lesson-g-zh');
+    await h.page.getByRole('button', { name: 'English' }).click();
+  });
+
+  it('logged no errors', () => {
+    expect(h.problems).toEqual([]);
+  });
+});
