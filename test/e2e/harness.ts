@@ -7,6 +7,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import { expect } from 'vitest';
 import { startServer, type RunningServer } from '../../electron/web/server';
 import type { TrajectoryExport } from '../../renderer/src/lib/export/data';
 
@@ -135,25 +136,28 @@ export async function exportTrajectories(page: Page): Promise<TrajectoryExport> 
   return JSON.parse(fs.readFileSync(file, 'utf8')) as TrajectoryExport;
 }
 
-/** Plays until every run has taken at least `steps` steps (or all stopped), then pauses. */
+/**
+ * Plays until every run has taken at least `steps` steps (or all stopped), then pauses. Polls
+ * with CSS selectors: role queries walk the whole accessibility tree in the page's main thread
+ * and, in a tight loop, starve the app they are watching.
+ */
 export async function playUntil(page: Page, steps: number, stepsPerFrame = 50): Promise<void> {
   await page
     .getByRole('combobox', { name: 'Speed (steps per frame)' })
     .selectOption(String(stepsPerFrame));
-  await page.getByRole('button', { name: 'Play' }).click();
+  const button = page.getByTestId('play-pause');
+  await button.click();
   // Playing once the engine confirms it (the button turns into Pause) …
-  await page.getByRole('button', { name: 'Pause' }).waitFor();
-  const deadline = Date.now() + 90_000;
+  await expect.poll(() => button.textContent()).toBe('Pause');
+  const deadline = Date.now() + 120_000;
   while ((await stepCount(page)) < steps) {
     if (Date.now() > deadline) throw new Error(`playback did not reach ${steps} steps`);
     // … until every run has stopped by itself (the button says Play again).
-    if (await page.getByRole('button', { name: 'Play' }).count()) break;
-    await page.waitForTimeout(100);
+    if ((await button.textContent()) === 'Play') break;
+    await page.waitForTimeout(250);
   }
-  if (await page.getByRole('button', { name: 'Pause' }).count()) {
-    await page.getByRole('button', { name: 'Pause' }).click();
-  }
-  await page.getByRole('button', { name: 'Play' }).waitFor();
+  if ((await button.textContent()) === 'Pause') await button.click();
+  await expect.poll(() => button.textContent()).toBe('Play');
 }
 
 /** Presses a shortcut with nothing focused (shortcuts are ignored while typing in a field). */

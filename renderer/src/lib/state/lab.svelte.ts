@@ -213,7 +213,9 @@ export class Lab {
       this.dataVersion++;
     });
     client.on('frame', (frame) => {
+      const t0 = performance.now();
       for (const f of frame.runs) this.runs.find((r) => r.runId === f.runId)?.trajectory.apply(f);
+      performance.measure('losslab:frame-apply', { start: t0, end: performance.now() });
       this.dataVersion++;
       this.lastSeq = frame.seq;
       this.scheduleAck();
@@ -563,12 +565,7 @@ export class Lab {
     return this.serial(async () => {
       const ok = await this.attempt(async () => {
         await this.pauseNow();
-        for (const run of [...this.runs]) await this.removeRunNow(run.runId);
-        await this.loadSurface(setup.surface);
-        this.start = setup.start ?? this.grid?.info.start ?? this.start;
-        this.inspections = {};
-        this.selectedRunId = undefined;
-        for (const run of setup.runs) await this.createRun(run);
+        // The speed first, so a speed chosen while the runs are being created is not overridden.
         if (setup.stepsPerFrame) {
           this.stepsPerFrame = setup.stepsPerFrame;
           await this.client.request({
@@ -577,6 +574,12 @@ export class Lab {
             stepsPerFrame: setup.stepsPerFrame,
           });
         }
+        for (const run of [...this.runs]) await this.removeRunNow(run.runId);
+        await this.loadSurface(setup.surface);
+        this.start = setup.start ?? this.grid?.info.start ?? this.start;
+        this.inspections = {};
+        this.selectedRunId = undefined;
+        for (const run of setup.runs) await this.createRun(run);
         return true;
       });
       return ok ?? false;

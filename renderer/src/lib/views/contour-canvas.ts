@@ -210,27 +210,39 @@ export class ContourCanvas {
         ctx.lineTo(x + seg[k + 2] * sx, y + h - seg[k + 3] * sy);
       }
       ctx.stroke();
-      // Label every other level once, at its segment nearest the plot's centre line.
+      // Label every other level once: at a segment well inside the plot, away from the labels
+      // already placed, preferring a diagonal sweep so labels spread across the view.
       ctx.font = '10px system-ui, sans-serif';
       ctx.textAlign = 'center';
       ctx.textBaseline = 'middle';
+      const placed: { x0: number; y0: number; x1: number; y1: number }[] = [];
       for (let li = 1; li < levels.length; li += 2) {
+        const text = formatTick(levels[li]);
+        const tw = ctx.measureText(text).width + 4;
+        const target = 0.2 + (0.6 * li) / levels.length;
         let best = -1;
         let bestScore = Infinity;
         for (let k = 0, s = 0; k < seg.length; k += 4, s++) {
           if (lines.level[s] !== li) continue;
-          const px = (seg[k] / (n - 1)) * 2 - 1;
-          const score = Math.abs(px - 0.35 + li * 0.05);
+          const u = seg[k] / (n - 1);
+          const v = seg[k + 1] / (n - 1);
+          if (u < 0.06 || u > 0.94 || v < 0.06 || v > 0.94) continue;
+          const lx = x + u * w;
+          const ly = y + h - v * h;
+          const overlaps = placed.some(
+            (r) => lx + tw / 2 > r.x0 && lx - tw / 2 < r.x1 && ly + 8 > r.y0 && ly - 8 < r.y1,
+          );
+          if (overlaps) continue;
+          const score = Math.abs(u - target) + Math.abs(v - target);
           if (score < bestScore) {
             bestScore = score;
             best = k;
           }
         }
         if (best < 0) continue;
-        const lx = x + seg[best] * sx;
-        const ly = y + h - seg[best + 1] * sy;
-        const text = formatTick(levels[li]);
-        const tw = ctx.measureText(text).width + 4;
+        const lx = x + (seg[best] / (n - 1)) * w;
+        const ly = y + h - (seg[best + 1] / (n - 1)) * h;
+        placed.push({ x0: lx - tw / 2, y0: ly - 6, x1: lx + tw / 2, y1: ly + 6 });
         ctx.fillStyle = 'rgba(15, 19, 32, 0.75)';
         ctx.fillRect(lx - tw / 2, ly - 6, tw, 12);
         ctx.fillStyle = '#e6eaf3';

@@ -60,12 +60,15 @@ export class SurfaceScene {
     private readonly container: HTMLElement,
     private readonly onPick: (point: Point) => void,
   ) {
+    // On a software rasterizer (SwiftShader, llvmpipe: VMs, remote desktops, CI) multisampling
+    // costs more than the whole scene; draw without it there.
+    const software = isSoftwareRenderer();
     this.renderer = new THREE.WebGLRenderer({
-      antialias: true,
+      antialias: !software,
       preserveDrawingBuffer: true,
       alpha: true,
     });
-    this.renderer.setPixelRatio(Math.min(window.devicePixelRatio, 2));
+    this.renderer.setPixelRatio(software ? 1 : Math.min(window.devicePixelRatio, 2));
     container.appendChild(this.renderer.domElement);
 
     this.scene.add(new THREE.HemisphereLight(0xffffff, 0x30364a, 1.6));
@@ -418,6 +421,22 @@ export class SurfaceScene {
     this.renderer.dispose();
     this.renderer.domElement.remove();
   }
+}
+
+/** Whether WebGL runs on a CPU rasterizer. Decided once per page. */
+let softwareRenderer: boolean | undefined;
+export function isSoftwareRenderer(): boolean {
+  if (softwareRenderer !== undefined) return softwareRenderer;
+  try {
+    const gl = document.createElement('canvas').getContext('webgl2');
+    const info = gl?.getExtension('WEBGL_debug_renderer_info');
+    const name = info && gl ? String(gl.getParameter(info.UNMASKED_RENDERER_WEBGL)) : '';
+    softwareRenderer = /swiftshader|llvmpipe|software|basic render/i.test(name);
+    gl?.getExtension('WEBGL_lose_context')?.loseContext();
+  } catch {
+    softwareRenderer = false;
+  }
+  return softwareRenderer;
 }
 
 function disposeObject(object: THREE.Object3D): void {
