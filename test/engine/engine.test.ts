@@ -176,7 +176,7 @@ describe('runs', () => {
     const states = client.log.flatMap((m) => (m.type === 'run.state' ? [m.run] : []));
     const wild = states.filter((s) => s.runId === 'wild').at(-1);
     expect(wild?.status).toBe('diverged');
-    expect(wild?.reason).toMatch(/not finite|became/);
+    expect(wild?.reason).toMatch(/the loss is Infinity|θ is|the gradient is/);
     const { points } = client.trajectory('wild');
     expect(points.length).toBeLessThan(501);
     expect(points.flat().every(Number.isFinite)).toBe(true);

@@ -119,11 +119,9 @@ export class AnalyticRun {
     const loss = this.surface.valueAndGrad(this.theta[0], this.theta[1], this.grad, 0);
     const problem = this.nonFinite(loss);
     if (problem) {
-      throw new RangeError(
-        `the loss at the start (${this.start[0]}, ${this.start[1]}) is ${problem}`,
-      );
+      throw new RangeError(`at the start (${this.start[0]}, ${this.start[1]}) ${problem}`);
     }
-    this.record(loss);
+    this.record(loss, scheduledLr(this.schedule, this.optimizer.hyper.lr, 0));
   }
 
   /**
@@ -143,45 +141,55 @@ export class AnalyticRun {
   /** Takes up to n steps; stops early on divergence or the step limit. Returns steps taken. */
   advance(n: number): number {
     if (this.status !== 'ok') return 0;
-    const { theta, grad, surface, optimizer } = this;
+    const { theta, grad, surface, optimizer, eff, previous } = this;
+    const { rule, hyper } = optimizer;
     const sched = this.schedule;
-    const baseLr = optimizer.hyper.lr;
+    const constant = sched.kind === 'constant';
+    const baseLr = hyper.lr;
+    // Room for every point this call may add, so recording never reallocates mid-loop.
+    const room = Math.min(n, MAX_RUN_STEPS - this.step);
+    this.points.reserve(3 * room);
+    this.gradNorm.reserve(room);
+    this.grads.reserve(2 * room);
+    this.lr.reserve(room);
+    this.effSteps.reserve(2 * room);
+    let t = this.step;
     let taken = 0;
     for (; taken < n; taken++) {
-      if (this.step >= MAX_RUN_STEPS) {
+      if (t >= MAX_RUN_STEPS) {
         this.status = 'finished';
         this.reason = `reached the limit of ${MAX_RUN_STEPS.toLocaleString('en')} steps`;
         break;
       }
-      const lr = sched.kind === 'constant' ? baseLr : scheduledLr(sched, baseLr, this.step);
-      this.previous[0] = theta[0];
-      this.previous[1] = theta[1];
+      const lr = constant ? baseLr : scheduledLr(sched, baseLr, t);
+      previous[0] = theta[0];
+      previous[1] = theta[1];
       optimizer.step(theta, grad, lr);
-      optimizer.rule.effectiveStep(optimizer.state, optimizer.hyper, lr, this.eff);
-      this.effSteps.set(2 * this.step, this.eff[0]);
-      this.effSteps.set(2 * this.step + 1, this.eff[1]);
+      rule.effectiveStep(optimizer.state, hyper, lr, eff);
+      this.effSteps.set(2 * t, eff[0]);
+      this.effSteps.set(2 * t + 1, eff[1]);
       const loss = surface.valueAndGrad(theta[0], theta[1], grad, 0);
-      const problem = this.nonFinite(loss);
-      if (problem) {
+      if (!(Number.isFinite(loss) && Number.isFinite(grad[0] + grad[1] + theta[0] + theta[1]))) {
         this.status = 'diverged';
-        this.reason = `${problem} after step ${this.step + 1} (learning rate ${lr})`;
+        this.reason = `${this.nonFinite(loss)} after step ${t + 1} (learning rate ${lr})`;
         break;
       }
-      this.record(loss);
+      t++;
+      this.record(loss, constant ? baseLr : scheduledLr(sched, baseLr, t));
     }
     return taken;
   }
 
-  private record(loss: number): void {
+  /** Appends θ's point; `nextLr` is the η of the step that will leave it. */
+  private record(loss: number, nextLr: number): void {
     const { theta, grad } = this;
+    const gx = grad[0];
+    const gy = grad[1];
     this.points.push3(theta[0], theta[1], loss);
-    this.gradNorm.push(Math.hypot(grad[0], grad[1]));
-    this.grads.push(grad[0]);
-    this.grads.push(grad[1]);
-    // gradNorm already holds this point, so `step` is its index: the η of the step leaving it.
-    this.lr.push(scheduledLr(this.schedule, this.optimizer.hyper.lr, this.step));
-    this.effSteps.push(NaN);
-    this.effSteps.push(NaN);
+    this.gradNorm.push(Math.sqrt(gx * gx + gy * gy));
+    this.grads.push2(gx, gy);
+    this.lr.push(nextLr);
+    this.effSteps.push2(NaN, NaN);
   }
 
   /** The optimizer between two steps: θ, ∇L, the step just taken and every buffer. */
@@ -206,11 +214,12 @@ export class AnalyticRun {
   /** Describes the first non-finite quantity at θ, or returns undefined if all are finite. */
   private nonFinite(loss: number): string | undefined {
     const { theta, grad } = this;
-    if (!Number.isFinite(theta[0]) || !Number.isFinite(theta[1]))
-      return `θ became ${theta[0]}, ${theta[1]}`;
-    if (!Number.isFinite(loss)) return `the loss became ${loss}`;
+    if (!Number.isFinite(theta[0]) || !Number.isFinite(theta[1])) {
+      return `θ is (${theta[0]}, ${theta[1]})`;
+    }
+    if (!Number.isFinite(loss)) return `the loss is ${loss}`;
     if (!Number.isFinite(grad[0]) || !Number.isFinite(grad[1])) {
-      return `the gradient became (${grad[0]}, ${grad[1]})`;
+      return `the gradient is (${grad[0]}, ${grad[1]})`;
     }
     return undefined;
   }

@@ -16,6 +16,14 @@ export class Series {
     this.data[this.size++] = value;
   }
 
+  push2(a: number, b: number): void {
+    if (this.size + 2 > this.data.length) this.grow(this.size + 2);
+    const d = this.data;
+    d[this.size] = a;
+    d[this.size + 1] = b;
+    this.size += 2;
+  }
+
   push3(a: number, b: number, c: number): void {
     if (this.size + 3 > this.data.length) this.grow(this.size + 3);
     const d = this.data;
@@ -45,6 +53,11 @@ export class Series {
 
   truncate(length: number): void {
     this.size = Math.min(this.size, length);
+  }
+
+  /** Makes room for `extra` more values at once (one allocation instead of repeated doubling). */
+  reserve(extra: number): void {
+    if (this.size + extra > this.data.length) this.grow(this.size + extra);
   }
 
   clear(): void {
