@@ -1,11 +1,11 @@
 /**
- * A live curve chart (chart.js): no animation, no parsing, decimation on; new points are
- * appended to each series, never rebuilt. Hyperparameter changes show as dashed markers;
+ * A live curve chart (chart.js): no animation, no parsing; each series is min–max downsampled
+ * incrementally (only new steps are read), so a chart draws a few hundred points per run
+ * however long it has run. Hyperparameter changes show as dashed markers;
  * hovering reports the step under the pointer.
  */
 import {
   Chart,
-  Decimation,
   Legend,
   LinearScale,
   LineController,
@@ -17,6 +17,7 @@ import {
   type Plugin,
 } from 'chart.js';
 import type { Trajectory } from '../state/trajectory';
+import { MinMaxSeries } from './downsample';
 import { formatTick } from './scale';
 
 Chart.register(
@@ -25,7 +26,6 @@ Chart.register(
   PointElement,
   LinearScale,
   LogarithmicScale,
-  Decimation,
   Legend,
   Tooltip,
 );
@@ -46,15 +46,13 @@ export interface Marker {
 }
 
 type Point = { x: number; y: number };
-/**
- * `source` is our own array: with decimation on, chart.js swaps `data` for a decimated copy,
- * so appending must go to the original and be handed back before each update.
- */
+/** A series' chart.js dataset, with the downsampled copy of its values it is drawn from. */
 type Dataset = ChartDataset<'line', Point[]> & {
   seriesId: string;
   written: number;
   generation: number;
-  source: Point[];
+  log: boolean;
+  samples: MinMaxSeries;
 };
 
 const markerPlugin: Plugin<'line'> = {
@@ -121,7 +119,8 @@ export class CurveChart {
         },
         plugins: {
           legend: { display: false },
-          decimation: { enabled: true, algorithm: 'min-max' },
+          // Series arrive already min–max downsampled (downsample.ts), a few hundred points each.
+          decimation: { enabled: false },
           tooltip: { enabled: true },
           ...({ losslabMarkers: { markers: [] } } as object),
         },
@@ -158,7 +157,8 @@ export class CurveChart {
           seriesId: s.id,
           written: 0,
           generation: -1,
-          source: [],
+          log,
+          samples: new MinMaxSeries(64),
           label: s.label,
           data: [],
           borderColor: s.color,
@@ -169,18 +169,19 @@ export class CurveChart {
       }
       dataset.label = s.label;
       const t = s.trajectory;
-      if (t.count < dataset.written || dataset.generation !== t.generation) dataset.written = 0;
-      dataset.generation = t.generation;
-      const source = dataset.source;
-      // The last point may have been restated (a new learning rate for the next step).
-      const from = Math.max(0, dataset.written - 1);
-      source.length = from;
-      for (let i = from; i < t.count; i++) {
-        const y = s.value(t, i);
-        source.push({ x: i, y: Number.isFinite(y) && !(log && y <= 0) ? y : NaN });
+      // A rewritten trajectory (reset, rewind) or a switch of scale: resample from the start.
+      if (t.count < dataset.written || dataset.generation !== t.generation || dataset.log !== log) {
+        dataset.samples.reset();
       }
+      dataset.generation = t.generation;
+      dataset.log = log;
+      const value = s.value;
+      dataset.samples.extend(t.count, (i) => {
+        const y = value(t, i);
+        return Number.isFinite(y) && !(log && y <= 0) ? y : NaN;
+      });
       dataset.written = t.count;
-      dataset.data = source;
+      dataset.data = dataset.samples.points();
       next.push(dataset);
     }
     this.chart.data.datasets = next;
