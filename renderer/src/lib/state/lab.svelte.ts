@@ -499,7 +499,7 @@ export class Lab {
     const run = this.selectedRun;
     if (!run?.state) return;
     this.cancelBasins();
-    const label = `${run.runId.replace('run-', 'Run ')}: ${runLabel(run.state)}`;
+    const label = `Run ${this.runs.indexOf(run) + 1}: ${runLabel(run.state)}`;
     this.basins = { status: 'computing', done: 0, total: resolution * resolution * steps, label };
     let id: number | undefined;
     const off = this.client.on('basins.progress', (m) => {
