@@ -27,7 +27,9 @@ export function parseSpec<T extends z.ZodType>(schema: T, raw: unknown): z.outpu
 export function asSpecError(err: unknown): Error {
   if (err instanceof HyperError) return new SpecError(`spec.runs: ${err.message}`);
   if (err instanceof ExpressionError) return new SpecError(`spec.surface: ${err.message}`);
-  if (err instanceof RangeError) return new SpecError(`spec.start: ${err.message}`);
+  // Engine errors that name their field (the start, the surface, a dataset or model field).
+  const field = (err as { field?: unknown } | undefined)?.field;
+  if (typeof field === 'string') return new SpecError(`spec.${field}: ${(err as Error).message}`);
   return err as Error;
 }
 

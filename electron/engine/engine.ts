@@ -16,6 +16,7 @@ import {
 import { loadBackend, type BackendOptions, type BackendReport } from './backend/select';
 import { AnalyticRun } from './experiments/analytic-run';
 import { BasinsJobs } from './experiments/basins-jobs';
+import { NetworkLab, NetworkLabError } from './experiments/network-lab';
 import { sampleSurface } from './experiments/sample';
 import { HyperError, scheduledLr } from './optim';
 import { ExpressionError, presets, resolveSurface } from './problems';
@@ -33,6 +34,9 @@ export interface EngineOptions extends BackendOptions {
    */
   maxFramesInFlight?: number;
 }
+
+/** Longest a playback tick spends on network updates, ms. */
+const NETWORK_TICK_MS = 40;
 
 /** Most runs one engine holds at once. */
 export const MAX_RUNS = 16;
@@ -60,6 +64,8 @@ export class Engine {
   private closed = false;
   /** Basin maps being computed (basins.compute / basins.cancel). */
   private readonly basins: BasinsJobs;
+  /** The network lab: its problem, training runs and landscapes (net.* messages). */
+  private readonly net: NetworkLab;
 
   constructor(
     private readonly port: EnginePort,
@@ -70,9 +76,14 @@ export class Engine {
     this.basins = new BasinsJobs((m, transfer) => this.post(m, transfer), {
       progressIntervalMs: this.frameIntervalMs,
     });
-    this.backend = loadBackend(options).then((loaded) => loaded.report);
+    const loaded = loadBackend(options);
+    this.backend = loaded.then((l) => l.report);
     // An unhandled rejection would kill the host; the hello reply reports the failure instead.
     this.backend.catch(() => undefined);
+    this.net = new NetworkLab(
+      () => loaded.then((l) => l.tf),
+      (m, transfer) => this.post(m, transfer),
+    );
     port.onMessage((message) => {
       void this.receive(message);
     });
@@ -83,6 +94,7 @@ export class Engine {
     this.closed = true;
     this.stopTimer();
     this.basins.close();
+    this.net.close();
   }
 
   private post(message: EngineMessage, transfer?: ArrayBuffer[]): void {
@@ -140,10 +152,15 @@ export class Engine {
         this.post({ type: 'run.removed', runId: message.runId });
         return this.ok(message.id);
       case 'run.reset': {
-        const targets = message.runId ? [this.run(message.runId)] : [...this.runs.values()];
-        for (const run of targets) {
-          run.reset(message.start);
-          this.post({ type: 'run.state', run: run.state() });
+        if (message.runId && this.net.runs.has(message.runId)) {
+          this.net.reset(message.runId);
+        } else {
+          const targets = message.runId ? [this.run(message.runId)] : [...this.runs.values()];
+          for (const run of targets) {
+            run.reset(message.start);
+            this.post({ type: 'run.state', run: run.state() });
+          }
+          if (!message.runId) this.net.reset();
         }
         this.flush();
         return this.ok(message.id);
@@ -156,11 +173,43 @@ export class Engine {
         this.post({ type: 'playback', playing: this.playing, stepsPerFrame: this.stepsPerFrame });
         return this.ok(message.id);
       case 'step': {
-        const targets = message.runId ? [this.run(message.runId)] : [...this.runs.values()];
-        for (const run of targets) this.advance(run, message.steps);
+        if (message.runId && this.net.runs.has(message.runId)) {
+          this.net.advance(this.net.runs.get(message.runId)!, message.steps);
+        } else {
+          const targets = message.runId ? [this.run(message.runId)] : [...this.runs.values()];
+          for (const run of targets) this.advance(run, message.steps);
+          if (!message.runId)
+            for (const run of this.net.runs.values()) this.net.advance(run, message.steps);
+        }
         this.flush();
         return this.ok(message.id);
       }
+      case 'net.setup':
+        return this.net.setup(message);
+      case 'net.run.create':
+        this.net.create(message.run);
+        this.flush();
+        return this.ok(message.id);
+      case 'net.run.update':
+        this.net.update(message.runId, message.change);
+        this.flush();
+        return this.ok(message.id);
+      case 'net.run.remove':
+        this.net.remove(message.runId);
+        return this.ok(message.id);
+      case 'net.evaluate':
+        return this.net.evaluate(message);
+      case 'net.view':
+        return this.net.view(message);
+      case 'net.landscape':
+        return this.net.landscape(message);
+      case 'net.landscape.cancel':
+        return this.net.cancelLandscape(message.id);
+      case 'net.directions.save':
+        this.net.saveDirections(message);
+        return this.ok(message.id);
+      case 'net.line':
+        return this.net.line(message);
       case 'surface.sample': {
         const grid = sampleSurface(resolveSurface(message.surface), message.resolution);
         this.post({ type: 'surface.grid', id: message.id, surface: grid.info.name, ...grid }, [
@@ -221,6 +270,9 @@ export class Engine {
       this.post({ type: 'run.state', run: run.state() });
       run.rewindFrames();
     }
+    for (const run of this.net.runs.values())
+      this.post({ type: 'net.run.state', run: run.state() });
+    this.net.rewindFrames();
     this.flush();
   }
 
@@ -259,8 +311,16 @@ export class Engine {
       this.advance(run, this.stepsPerFrame);
       if (run.status === 'ok') live++;
     }
+    // Network updates cost milliseconds: each tick spends at most NETWORK_TICK_MS on them, so
+    // the engine keeps answering (and "steps per frame" is a ceiling for networks).
+    const deadline = performance.now() + NETWORK_TICK_MS;
+    for (const run of this.net.runs.values()) {
+      if (run.status !== 'ok') continue;
+      this.net.advance(run, this.stepsPerFrame, deadline);
+      if (run.status === 'ok') live++;
+    }
     this.flush();
-    if (live === 0 && this.runs.size > 0) {
+    if (live === 0 && this.runs.size + this.net.runs.size > 0) {
       this.playing = false;
       this.stopTimer();
       this.post({ type: 'playback', playing: false, stepsPerFrame: this.stepsPerFrame });
@@ -274,14 +334,23 @@ export class Engine {
       const frame = run.takeFrame();
       if (frame) frames.push(frame);
     }
-    if (frames.length === 0) return;
+    const net = this.net.takeFrames();
+    if (frames.length === 0 && net.length === 0) return;
     const transfer: ArrayBuffer[] = [];
     for (const f of frames) {
       for (const array of [f.points, f.gradNorm, f.lr, f.grad, f.effStep]) {
         transfer.push(array.buffer as ArrayBuffer);
       }
     }
-    this.post({ type: 'frame', seq: ++this.seq, runs: frames }, transfer);
+    for (const f of net) {
+      for (const array of [...Object.values(f.steps), ...Object.values(f.epochs)]) {
+        if (array instanceof Float64Array) transfer.push(array.buffer as ArrayBuffer);
+      }
+    }
+    this.post(
+      { type: 'frame', seq: ++this.seq, runs: frames, ...(net.length > 0 ? { net } : {}) },
+      transfer,
+    );
   }
 }
 
@@ -317,7 +386,10 @@ function describeFailure(err: unknown): { field?: string; message: string } {
   if (err instanceof HyperError)
     return { field: `run.optimizer.${err.field}`, message: err.message };
   if (err instanceof ExpressionError) return { field: 'surface', message: err.message };
-  if (err instanceof RangeError) return { field: 'start', message: err.message };
+  // The network lab's errors name their field (dataset.*, model.*, directions, split, …).
+  const field = (err as { field?: unknown })?.field;
+  if (typeof field === 'string') return { field, message: (err as Error).message };
+  if (err instanceof NetworkLabError) return { message: err.message };
   return { message: `internal error: ${(err as Error)?.message ?? String(err)}` };
 }
 

@@ -62,7 +62,7 @@ export class TestClient {
     // Progress reports carry the request's id but do not answer it.
     return this.sendAndWait(
       { ...message, id },
-      (m) => 'id' in m && m.id === id && m.type !== 'basins.progress',
+      (m) => 'id' in m && m.id === id && !m.type.endsWith('.progress'),
     );
   }
 

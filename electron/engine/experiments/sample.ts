@@ -2,6 +2,11 @@ import type { Domain } from '../../common/schemas';
 import type { SurfaceInfo } from '../../common/protocol';
 import type { Surface } from '../problems';
 
+/** A surface with no finite value on its whole domain. */
+export class SurfaceSampleError extends RangeError {
+  readonly field = 'surface';
+}
+
 export interface SurfaceGrid {
   info: SurfaceInfo;
   resolution: number;
@@ -34,6 +39,8 @@ export function sampleSurface(surface: Surface, resolution: number): SurfaceGrid
       }
     }
   }
-  if (min > max) throw new RangeError(`${surface.info.title} is not finite anywhere on its domain`);
+  if (min > max) {
+    throw new SurfaceSampleError(`${surface.info.title} is not finite anywhere on its domain`);
+  }
   return { info: surface.info, resolution, domain, values, min, max };
 }

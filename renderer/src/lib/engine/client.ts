@@ -24,10 +24,15 @@ interface Replies {
   'run.inspect': EngineMessageOf<'run.inspection'>;
   'schedule.preview': EngineMessageOf<'schedule.values'>;
   'basins.compute': EngineMessageOf<'basins.result'>;
+  'net.setup': EngineMessageOf<'net.problem'>;
+  'net.evaluate': EngineMessageOf<'net.evaluation'>;
+  'net.view': EngineMessageOf<'net.view.data'>;
+  'net.landscape': EngineMessageOf<'net.landscape.result'>;
+  'net.line': EngineMessageOf<'net.line.result'>;
 }
 
 /** Messages that carry a request's id without answering it (progress reports). */
-const notReplies = new Set<string>(['basins.progress']);
+const notReplies = new Set<string>(['basins.progress', 'net.landscape.progress']);
 type Reply<T extends RequestType> = T extends keyof Replies ? Replies[T] : EngineMessageOf<'ok'>;
 
 /** The engine refused a request; `field` is the dotted path it named. */

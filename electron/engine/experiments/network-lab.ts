@@ -1,0 +1,425 @@
+/**
+ * The engine side of the network lab: one dataset and model (a NetworkProblem), several
+ * training runs from the same θ₀, their data views, landscapes and lines. The engine routes
+ * the `net.*` messages here and steps the runs in its playback loop beside the analytic ones.
+ */
+import type {
+  EngineMessage,
+  NetworkLandscape,
+  NetworkProblemInfo,
+  NetworkRunFrame,
+  NetworkSplitData,
+  NetworkView,
+  ValidClientMessage,
+} from '../../common/protocol';
+import type {
+  DatasetSpec,
+  ModelSpec,
+  NetworkRunConfigInput,
+  NetworkRunUpdate,
+} from '../../common/network';
+import type { Domain } from '../../common/schemas';
+import type { SplitName } from '../datasets';
+import {
+  computeLandscape,
+  computeLine,
+  LandscapeCancelledError,
+  landscapePool,
+  pcaDirections,
+  projectTrajectory,
+  randomDirections,
+  type Directions,
+} from '../landscape';
+import { NetworkProblem, NetworkRun, type Tf } from '../network';
+
+type Post = (message: EngineMessage, transfer?: ArrayBuffer[]) => void;
+type Msg<T extends ValidClientMessage['type']> = Extract<ValidClientMessage, { type: T }>;
+
+/** A request the lab cannot honour; `field` names what is wrong. */
+export class NetworkLabError extends Error {
+  constructor(
+    readonly field: string | undefined,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+/** Most network runs at once. */
+export const MAX_NETWORK_RUNS = 8;
+
+export class NetworkLab {
+  private problem: NetworkProblem | undefined;
+  readonly runs = new Map<string, NetworkRun>();
+  /** Directions of finished landscapes by request id (to save), and saved ones by name. */
+  private readonly landscapeDirections = new Map<number, Directions>();
+  private readonly saved = new Map<string, Directions>();
+  private readonly jobs = new Map<number, AbortController>();
+
+  constructor(
+    private readonly tf: () => Promise<Tf>,
+    private readonly post: Post,
+  ) {}
+
+  get hasProblem(): boolean {
+    return this.problem !== undefined;
+  }
+
+  private requireProblem(): NetworkProblem {
+    if (!this.problem)
+      throw new NetworkLabError(undefined, 'set up a dataset and model first (net.setup)');
+    return this.problem;
+  }
+
+  private run(runId: string): NetworkRun {
+    const run = this.runs.get(runId);
+    if (!run) throw new NetworkLabError('runId', `no network run "${runId}"`);
+    return run;
+  }
+
+  /** A new dataset and model: every run, landscape and saved direction of the old one goes. */
+  async setup(message: Msg<'net.setup'>): Promise<void> {
+    const tf = await this.tf();
+    const problem = new NetworkProblem(tf, message.dataset, message.model);
+    for (const job of this.jobs.values()) job.abort();
+    for (const runId of [...this.runs.keys()]) this.remove(runId);
+    this.problem?.dispose();
+    this.problem = problem;
+    this.saved.clear();
+    this.landscapeDirections.clear();
+    // Start the landscape workers now, so the first landscape does not pay for them.
+    if (tf.getBackend() !== 'tensorflow') landscapePool()?.warm(tf.getBackend() as 'wasm' | 'cpu');
+    const info = describeProblem(problem, message.dataset, message.model);
+    this.post({ type: 'net.problem', id: message.id, problem: info });
+  }
+
+  create(config: NetworkRunConfigInput): void {
+    const problem = this.requireProblem();
+    if (this.runs.has(config.runId))
+      throw new NetworkLabError('run.runId', `a run "${config.runId}" already exists`);
+    if (this.runs.size >= MAX_NETWORK_RUNS)
+      throw new NetworkLabError('run', `at most ${MAX_NETWORK_RUNS} network runs at once`);
+    const run = new NetworkRun(problem, config);
+    this.runs.set(run.runId, run);
+    this.post({ type: 'net.run.state', run: run.state() });
+  }
+
+  update(runId: string, change: NetworkRunUpdate): void {
+    const run = this.run(runId);
+    run.update(change);
+    this.post({ type: 'net.run.state', run: run.state() });
+  }
+
+  remove(runId: string): void {
+    this.run(runId);
+    this.runs.delete(runId);
+    this.post({ type: 'net.run.removed', runId });
+  }
+
+  /** Back to θ₀ with fresh optimizer state; `runId` undefined: every run. */
+  reset(runId?: string): void {
+    const targets = runId ? [this.run(runId)] : [...this.runs.values()];
+    for (const run of targets) {
+      run.reset();
+      this.post({ type: 'net.run.state', run: run.state() });
+    }
+  }
+
+  /**
+   * Steps one run, at most `steps` updates and at most until `deadline` (performance.now()):
+   * a network update costs milliseconds, and the engine must keep answering. Returns the
+   * updates taken.
+   */
+  advance(run: NetworkRun, steps: number, deadline = Infinity): number {
+    const before = run.status;
+    let taken = 0;
+    while (taken < steps && run.status === 'ok') {
+      taken += run.advance(1);
+      if (performance.now() > deadline) break;
+    }
+    if (run.status !== before) this.post({ type: 'net.run.state', run: run.state() });
+    return taken;
+  }
+
+  takeFrames(): NetworkRunFrame[] {
+    const frames: NetworkRunFrame[] = [];
+    for (const run of this.runs.values()) {
+      const frame = run.takeFrame();
+      if (frame) frames.push(frame);
+    }
+    return frames;
+  }
+
+  rewindFrames(): void {
+    for (const run of this.runs.values()) run.rewindFrames();
+  }
+
+  evaluate(message: Msg<'net.evaluate'>): void {
+    const result = this.run(message.runId).evaluate(message.split);
+    this.post({
+      type: 'net.evaluation',
+      id: message.id,
+      runId: message.runId,
+      split: message.split,
+      ...result,
+    });
+  }
+
+  /** What the data view shows for a run: its decision surface, fitted curve or mistakes. */
+  view(message: Msg<'net.view'>): void {
+    const problem = this.requireProblem();
+    const run = this.run(message.runId);
+    const { dataset } = problem;
+    let view: NetworkView;
+    const transfer: ArrayBuffer[] = [];
+    if (dataset.inputDim === 2) {
+      const r = message.resolution;
+      const bounds = inputBounds(problem);
+      const [[x0, x1], [y0, y1]] = bounds;
+      const grid = new Float32Array(2 * r * r);
+      for (let j = 0; j < r; j++) {
+        for (let i = 0; i < r; i++) {
+          grid[2 * (j * r + i)] = x0 + ((x1 - x0) * i) / (r - 1);
+          grid[2 * (j * r + i) + 1] = y0 + ((y1 - y0) * j) / (r - 1);
+        }
+      }
+      const probabilities = problem.predict(run.theta, grid);
+      view = { kind: 'decision', resolution: r, bounds, classes: dataset.classes, probabilities };
+      transfer.push(probabilities.buffer as ArrayBuffer);
+    } else if (dataset.task === 'regression') {
+      const [[x0, x1]] = inputBounds(problem);
+      const count = 200;
+      const x = Float32Array.from({ length: count }, (_, i) => x0 + ((x1 - x0) * i) / (count - 1));
+      const y = problem.predict(run.theta, x);
+      view = { kind: 'curve', x, y };
+      transfer.push(x.buffer as ArrayBuffer, y.buffer as ArrayBuffer);
+    } else {
+      const split = problem.split(message.split);
+      const wrong = problem.misclassified(run.theta, message.split, 10_000);
+      const shown = wrong.slice(0, 48);
+      const d = dataset.inputDim;
+      const pixels = new Float32Array(shown.length * d);
+      shown.forEach((w, k) =>
+        pixels.set(split.raw.subarray(w.index * d, (w.index + 1) * d), k * d),
+      );
+      view = {
+        kind: 'mistakes',
+        split: message.split,
+        pixels,
+        labels: Int32Array.from(shown, (w) => w.label),
+        predicted: Int32Array.from(shown, (w) => w.predicted),
+        wrong: wrong.length,
+        total: split.n,
+      };
+      transfer.push(pixels.buffer as ArrayBuffer);
+    }
+    this.post({ type: 'net.view.data', id: message.id, runId: run.runId, view }, transfer);
+  }
+
+  /** The landscape around a run's θ, with progress; cancellable with its request id. */
+  async landscape(message: Msg<'net.landscape'>): Promise<void> {
+    const problem = this.requireProblem();
+    const centerRun = this.run(message.center.runId);
+    const center = Float64Array.from(
+      message.center.at === 'initial' ? problem.initialTheta : centerRun.theta,
+    );
+    const spec = message.directions;
+    let directions: Directions;
+    if (spec.kind === 'random') {
+      directions = randomDirections(problem.layout, center, spec.seed);
+    } else if (spec.kind === 'pca') {
+      const run = this.run(spec.runId);
+      directions = pcaDirections(
+        run.snapshots.list().map((s) => s.theta),
+        run.theta,
+      );
+    } else {
+      const saved = this.saved.get(spec.name);
+      if (!saved)
+        throw new NetworkLabError('directions.name', `no saved directions "${spec.name}"`);
+      directions = saved;
+    }
+    const projected = message.project.map((runId) => this.run(runId));
+    if (this.jobs.has(message.id))
+      throw new NetworkLabError('id', `landscape ${message.id} is already running`);
+    const controller = new AbortController();
+    this.jobs.set(message.id, controller);
+    let lastPost = 0;
+    try {
+      const grid = await computeLandscape(problem, center, directions, {
+        ...message.grid,
+        signal: controller.signal,
+        onProgress: (p) => {
+          const now = performance.now();
+          const show = p.coarse !== undefined || now - lastPost > 250 || p.done === p.total;
+          if (!show) {
+            this.post({
+              type: 'net.landscape.progress',
+              id: message.id,
+              phase: p.phase,
+              done: p.done,
+              total: p.total,
+            });
+            return;
+          }
+          lastPost = now;
+          const values = p.values.slice();
+          this.post(
+            {
+              type: 'net.landscape.progress',
+              id: message.id,
+              phase: p.phase,
+              done: p.done,
+              total: p.total,
+              values,
+            },
+            [values.buffer as ArrayBuffer],
+          );
+        },
+      });
+      const projections = projected.map((run) => {
+        const path = projectTrajectory(run, center, directions, { lossOn: grid.split });
+        return {
+          runId: run.runId,
+          steps: path.steps,
+          alpha: path.alpha,
+          beta: path.beta,
+          distance: path.distance,
+          loss: path.loss ?? new Float64Array(path.steps.length).fill(NaN),
+        };
+      });
+      this.landscapeDirections.set(message.id, directions);
+      const landscape: NetworkLandscape = {
+        resolution: grid.resolution,
+        range: message.grid.range,
+        split: grid.split === 'validation' ? 'validation' : 'train',
+        values: grid.values,
+        min: grid.min,
+        max: grid.max,
+        centerLoss: grid.centerLoss,
+        ms: grid.ms,
+        threads: grid.threads,
+        center: {
+          runId: centerRun.runId,
+          at: message.center.at,
+          step: message.center.at === 'initial' ? 0 : centerRun.step,
+        },
+        directions: {
+          kind: spec.kind,
+          ...(spec.kind === 'random' ? { seed: spec.seed } : {}),
+          ...(spec.kind === 'saved' ? { name: spec.name } : {}),
+          ...(directions.explainedVariance ? { explained: directions.explainedVariance } : {}),
+        },
+        projections,
+      };
+      const transfer: ArrayBuffer[] = [grid.values.buffer as ArrayBuffer];
+      for (const p of projections) {
+        for (const a of [p.steps, p.alpha, p.beta, p.distance, p.loss])
+          transfer.push(a.buffer as ArrayBuffer);
+      }
+      this.post({ type: 'net.landscape.result', id: message.id, landscape }, transfer);
+    } catch (err) {
+      if (err instanceof LandscapeCancelledError) {
+        throw new NetworkLabError(undefined, `cancelled: landscape ${message.id} was cancelled`);
+      }
+      throw err;
+    } finally {
+      this.jobs.delete(message.id);
+    }
+  }
+
+  cancelLandscape(id: number): void {
+    this.jobs.get(id)?.abort();
+  }
+
+  saveDirections(message: Msg<'net.directions.save'>): void {
+    const directions = this.landscapeDirections.get(message.landscapeId);
+    if (!directions)
+      throw new NetworkLabError('landscapeId', `no finished landscape ${message.landscapeId}`);
+    this.saved.set(message.name, directions);
+  }
+
+  /** L along the segment between two θs. */
+  line(message: Msg<'net.line'>): void {
+    const problem = this.requireProblem();
+    const at = (end: { runId: string; at: 'initial' | 'current' }) =>
+      end.at === 'initial' ? problem.initialTheta : this.run(end.runId).theta;
+    const line = computeLine(problem, at(message.from), at(message.to), {
+      points: message.points,
+      range: message.range,
+      split: message.split,
+    });
+    const t = Float64Array.from(line.t);
+    const values = Float64Array.from(line.values);
+    this.post({ type: 'net.line.result', id: message.id, t, values, loss: message.split }, [
+      t.buffer as ArrayBuffer,
+      values.buffer as ArrayBuffer,
+    ]);
+  }
+
+  close(): void {
+    for (const job of this.jobs.values()) job.abort();
+    this.problem?.dispose();
+    this.problem = undefined;
+    this.runs.clear();
+  }
+}
+
+/** Bounding box of every split's inputs (2-D), or of x and y (1-D regression), with a margin. */
+function inputBounds(problem: NetworkProblem): Domain {
+  const { dataset } = problem;
+  const pad = (lo: number, hi: number): [number, number] => {
+    const m = (hi - lo) * 0.08 || 1;
+    return [lo - m, hi + m];
+  };
+  const range = (stride: number, offset: number): [number, number] => {
+    let lo = Infinity;
+    let hi = -Infinity;
+    for (const split of [dataset.train, dataset.validation, dataset.test]) {
+      for (let i = offset; i < split.raw.length; i += stride) {
+        const v = split.raw[i];
+        if (v < lo) lo = v;
+        if (v > hi) hi = v;
+      }
+    }
+    return lo <= hi ? pad(lo, hi) : [-1, 1];
+  };
+  if (dataset.inputDim === 2) return [range(2, 0), range(2, 1)];
+  let lo = Infinity;
+  let hi = -Infinity;
+  for (const split of [dataset.train, dataset.validation, dataset.test]) {
+    for (const v of split.y) {
+      if (v < lo) lo = v;
+      if (v > hi) hi = v;
+    }
+  }
+  return [range(1, 0), lo <= hi ? pad(lo, hi) : [-1, 1]];
+}
+
+function describeProblem(
+  problem: NetworkProblem,
+  dataset: DatasetSpec,
+  model: ModelSpec,
+): NetworkProblemInfo {
+  const d = problem.dataset;
+  const split = (name: SplitName): NetworkSplitData => {
+    const s = d[name];
+    return d.inputDim <= 2
+      ? { n: s.n, x: s.raw.slice(), y: s.y.slice() }
+      : { n: s.n, y: s.y.slice() };
+  };
+  return {
+    dataset,
+    model,
+    task: d.task,
+    inputDim: d.inputDim,
+    classes: d.classes,
+    parameters: problem.layout.size,
+    layers: problem.layout.tensors.map((t) => ({ name: t.name, shape: [...t.shape] })),
+    ...(d.mismatch ? { mismatch: d.mismatch } : {}),
+    train: split('train'),
+    validation: split('validation'),
+    test: split('test'),
+    bounds: inputBounds(problem),
+  };
+}
