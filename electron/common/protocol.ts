@@ -68,18 +68,22 @@ export const clientMessageSchema = z.discriminatedUnion('type', [
     id: requestId,
     runId: runId.optional(),
     start: pointSchema.optional(),
+    scope: z.enum(['analytic', 'network']).optional(),
   }),
   z.strictObject({
     type: z.literal('playback'),
     id: requestId,
     playing: z.boolean(),
     stepsPerFrame: z.int().min(1).max(100_000).optional(),
+    /** Which runs play: the surfaces' (analytic), the networks', or both (omitted). */
+    scope: z.enum(['analytic', 'network']).optional(),
   }),
   z.strictObject({
     type: z.literal('step'),
     id: requestId,
     steps: z.int().min(1).max(1_000_000).default(1),
     runId: runId.optional(),
+    scope: z.enum(['analytic', 'network']).optional(),
   }),
   z.strictObject({
     type: z.literal('surface.sample'),
@@ -149,6 +153,8 @@ export const clientMessageSchema = z.discriminatedUnion('type', [
     /** Runs whose recorded trajectories are projected onto the plane. */
     project: z.array(runId).max(16).default([]),
     grid: landscapeGridSchema,
+    /** Widen the grid's range to hold every projected trajectory (with a margin). */
+    fit: z.boolean().default(false),
   }),
   z.strictObject({ type: z.literal('net.landscape.cancel'), id: requestId }),
   // Keeps the directions of a landscape under a name, to share them across runs and later.

@@ -54,6 +54,8 @@ class RequestError extends Error {
 export class Engine {
   private readonly runs = new Map<string, AnalyticRun>();
   private playing = false;
+  /** Which runs playback steps: one kind, or both (undefined). */
+  private scope: 'analytic' | 'network' | undefined;
   private stepsPerFrame = 1;
   private seq = 0;
   private acked = 0;
@@ -155,18 +157,18 @@ export class Engine {
         if (message.runId && this.net.runs.has(message.runId)) {
           this.net.reset(message.runId);
         } else {
-          const targets = message.runId ? [this.run(message.runId)] : [...this.runs.values()];
-          for (const run of targets) {
+          for (const run of this.analyticTargets(message.runId, message.scope)) {
             run.reset(message.start);
             this.post({ type: 'run.state', run: run.state() });
           }
-          if (!message.runId) this.net.reset();
+          if (!message.runId && message.scope !== 'analytic') this.net.reset();
         }
         this.flush();
         return this.ok(message.id);
       }
       case 'playback':
         this.playing = message.playing;
+        this.scope = message.scope;
         if (message.stepsPerFrame !== undefined) this.stepsPerFrame = message.stepsPerFrame;
         if (this.playing) this.startTimer();
         else this.stopTimer();
@@ -176,10 +178,12 @@ export class Engine {
         if (message.runId && this.net.runs.has(message.runId)) {
           this.net.advance(this.net.runs.get(message.runId)!, message.steps);
         } else {
-          const targets = message.runId ? [this.run(message.runId)] : [...this.runs.values()];
-          for (const run of targets) this.advance(run, message.steps);
-          if (!message.runId)
+          for (const run of this.analyticTargets(message.runId, message.scope)) {
+            this.advance(run, message.steps);
+          }
+          if (!message.runId && message.scope !== 'analytic') {
             for (const run of this.net.runs.values()) this.net.advance(run, message.steps);
+          }
         }
         this.flush();
         return this.ok(message.id);
@@ -286,6 +290,15 @@ export class Engine {
     return run;
   }
 
+  /** The analytic runs a request addresses: one by id, none for the network scope, or all. */
+  private analyticTargets(
+    runId: string | undefined,
+    scope: 'analytic' | 'network' | undefined,
+  ): AnalyticRun[] {
+    if (runId) return [this.run(runId)];
+    return scope === 'network' ? [] : [...this.runs.values()];
+  }
+
   /** Steps a run; announces its new status if it diverged or finished. */
   private advance(run: AnalyticRun, steps: number): void {
     const before = run.status;
@@ -306,7 +319,7 @@ export class Engine {
   private tick(): void {
     if (this.seq - this.acked >= this.maxFramesInFlight) return;
     let live = 0;
-    for (const run of this.runs.values()) {
+    for (const run of this.analyticTargets(undefined, this.scope)) {
       if (run.status !== 'ok') continue;
       this.advance(run, this.stepsPerFrame);
       if (run.status === 'ok') live++;
@@ -314,13 +327,16 @@ export class Engine {
     // Network updates cost milliseconds: each tick spends at most NETWORK_TICK_MS on them, so
     // the engine keeps answering (and "steps per frame" is a ceiling for networks).
     const deadline = performance.now() + NETWORK_TICK_MS;
-    for (const run of this.net.runs.values()) {
+    for (const run of this.scope === 'analytic' ? [] : this.net.runs.values()) {
       if (run.status !== 'ok') continue;
       this.net.advance(run, this.stepsPerFrame, deadline);
       if (run.status === 'ok') live++;
     }
     this.flush();
-    if (live === 0 && this.runs.size + this.net.runs.size > 0) {
+    const inScope =
+      (this.scope === 'network' ? 0 : this.runs.size) +
+      (this.scope === 'analytic' ? 0 : this.net.runs.size);
+    if (live === 0 && inScope > 0) {
       this.playing = false;
       this.stopTimer();
       this.post({ type: 'playback', playing: false, stepsPerFrame: this.stepsPerFrame });

@@ -67,6 +67,8 @@ export class AnalyticRun {
   reason: string | undefined;
   /** Points already sent in frames. */
   private sent = 0;
+  /** The settings the current trajectory started from (sessions replay from them). */
+  private origin!: { start: Point; hyper: Hyper; schedule: Schedule };
 
   constructor(config: RunConfig) {
     this.runId = config.runId;
@@ -119,6 +121,11 @@ export class AnalyticRun {
     this.sent = 0;
     this.status = 'ok';
     this.reason = undefined;
+    this.origin = {
+      start: [this.start[0], this.start[1]],
+      hyper: this.hyper,
+      schedule: this.schedule,
+    };
     this.theta[0] = this.previous[0] = this.start[0];
     this.theta[1] = this.previous[1] = this.start[1];
     const loss = this.surface.valueAndGrad(this.theta[0], this.theta[1], this.grad, 0);
@@ -268,5 +275,71 @@ export class AnalyticRun {
       ...(this.reason ? { reason: this.reason } : {}),
       ...(this.label ? { label: this.label } : {}),
     };
+  }
+
+  /**
+   * The configuration the current trajectory started from (at creation, or at the latest
+   * reset): replaying `changes` on it, each at its step, reproduces the run bit for bit.
+   */
+  initialConfig(): RunConfig {
+    const { start, hyper, schedule } = this.origin;
+    return {
+      runId: this.runId,
+      surface: this.surfaceSpec,
+      start: [start[0], start[1]],
+      optimizer: { optimizer: this.optimizerName, ...hyper, betas: [...hyper.betas], schedule },
+      ...(this.label !== undefined ? { label: this.label } : {}),
+    };
+  }
+
+  /**
+   * Shows a recorded trajectory in place of this run's own, for a recording that replaying
+   * does not reproduce (made by another LossLab, say). Its optimizer state is unknown, so a
+   * run recorded as still running becomes `finished`, with `reason` saying why it cannot go on.
+   * `settings` are the hyperparameters and schedule in effect after the recorded changes.
+   */
+  adoptRecording(recording: {
+    points: Float64Array;
+    gradNorm: Float64Array;
+    lr: Float64Array;
+    grad: Float64Array;
+    effStep: Float64Array;
+    changes: HyperChange[];
+    status: RunStatus;
+    reason?: string;
+    settings: { hyper: Hyper; schedule: Schedule };
+    notResumable: string;
+  }): void {
+    const fill = (series: Series, values: Float64Array) => {
+      series.clear();
+      series.reserve(values.length);
+      for (let i = 0; i < values.length; i++) series.push(values[i]);
+    };
+    fill(this.points, recording.points);
+    fill(this.gradNorm, recording.gradNorm);
+    fill(this.lr, recording.lr);
+    fill(this.grads, recording.grad);
+    fill(this.effSteps, recording.effStep);
+    this.changes = recording.changes.map((c) => ({ ...c }));
+    this.optimizer.hyper = recording.settings.hyper;
+    this.schedule = recording.settings.schedule;
+    const n = this.points.length;
+    this.theta[0] = this.previous[0] = this.points.at(n - 3);
+    this.theta[1] = this.previous[1] = this.points.at(n - 2);
+    const g = this.grads.length;
+    this.grad[0] = this.grads.at(g - 2);
+    this.grad[1] = this.grads.at(g - 1);
+    if (n >= 6) {
+      this.previous[0] = this.points.at(n - 6);
+      this.previous[1] = this.points.at(n - 5);
+    }
+    if (recording.status === 'ok') {
+      this.status = 'finished';
+      this.reason = recording.notResumable;
+    } else {
+      this.status = recording.status;
+      this.reason = recording.reason;
+    }
+    this.sent = 0;
   }
 }

@@ -242,12 +242,16 @@ export class NetworkLab {
     const projected = message.project.map((runId) => this.run(runId));
     if (this.jobs.has(message.id))
       throw new NetworkLabError('id', `landscape ${message.id} is already running`);
+    // Project first: with `fit`, the grid's range grows to hold every projected path.
+    const paths = projected.map((run) => projectTrajectory(run, center, directions));
+    const range = message.fit ? fitRange(message.grid.range, paths) : message.grid.range;
     const controller = new AbortController();
     this.jobs.set(message.id, controller);
     let lastPost = 0;
     try {
       const grid = await computeLandscape(problem, center, directions, {
         ...message.grid,
+        range,
         signal: controller.signal,
         onProgress: (p) => {
           const now = performance.now();
@@ -291,7 +295,7 @@ export class NetworkLab {
       this.landscapeDirections.set(message.id, directions);
       const landscape: NetworkLandscape = {
         resolution: grid.resolution,
-        range: message.grid.range,
+        range,
         split: grid.split === 'validation' ? 'validation' : 'train',
         values: grid.values,
         min: grid.min,
@@ -363,6 +367,24 @@ export class NetworkLab {
     this.problem = undefined;
     this.runs.clear();
   }
+}
+
+/** The smallest symmetric square range holding `base` and every projected point, plus 15%. */
+function fitRange(
+  base: [[number, number], [number, number]],
+  paths: { alpha: Float64Array; beta: Float64Array }[],
+): [[number, number], [number, number]] {
+  let reach = Math.max(...base.flat().map(Math.abs));
+  for (const p of paths) {
+    for (let k = 0; k < p.alpha.length; k++) {
+      const r = Math.max(Math.abs(p.alpha[k]), Math.abs(p.beta[k]));
+      if (Number.isFinite(r)) reach = Math.max(reach, 1.15 * r);
+    }
+  }
+  return [
+    [-reach, reach],
+    [-reach, reach],
+  ];
 }
 
 /** Bounding box of every split's inputs (2-D), or of x and y (1-D regression), with a margin. */

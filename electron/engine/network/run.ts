@@ -9,6 +9,7 @@ import type { Hyper, HyperPatch, OptimizerName, Schedule } from '../../common/sc
 import {
   networkRunConfigSchema,
   type BatchSize,
+  type NetworkRunConfig,
   type NetworkRunConfigInput,
   type NetworkRunUpdate,
 } from '../../common/network';
@@ -127,6 +128,8 @@ export class NetworkRun {
   reason: string | undefined;
   private sentSteps = 0;
   private sentEpochs = 0;
+  /** The settings the current run started from (sessions replay from them). */
+  private origin!: { hyper: Hyper; schedule: Schedule; batchSize: BatchSize };
 
   constructor(
     readonly problem: NetworkProblem,
@@ -192,6 +195,7 @@ export class NetworkRun {
   }
 
   private restart(): void {
+    this.origin = { hyper: this.hyper, schedule: this.schedule, batchSize: this.batchSize };
     this.theta.set(this.problem.initialTheta);
     this.grad.fill(0);
     this.batchRng = new Rng(this.seed, streams.batches);
@@ -415,5 +419,77 @@ export class NetworkRun {
       ...(this.reason ? { reason: this.reason } : {}),
       ...(this.label ? { label: this.label } : {}),
     };
+  }
+
+  /**
+   * The configuration the current run started from (at creation, or at the latest reset):
+   * replaying `changes` on it, each at its step, retrains the run bit for bit (on the same
+   * tfjs backend).
+   */
+  initialConfig(): NetworkRunConfig {
+    const { hyper, schedule, batchSize } = this.origin;
+    return {
+      runId: this.runId,
+      optimizer: { optimizer: this.optimizerName, ...hyper, betas: [...hyper.betas], schedule },
+      batchSize,
+      seed: this.seed,
+      snapshotEvery: this.snapshots.every,
+      validateEvery: this.validateEvery,
+      ...(this.label !== undefined ? { label: this.label } : {}),
+    };
+  }
+
+  /**
+   * Shows recorded curves, snapshots and final θ in place of this run's own, without
+   * retraining. The batch order, dropout stream and optimizer state behind them are unknown,
+   * so a run recorded as still running becomes `finished`, with `reason` saying why (and how
+   * it can go on). `settings` are those in effect after the recorded changes.
+   */
+  adoptRecording(recording: {
+    steps: Record<'loss' | 'accuracy' | 'gradNorm' | 'lr' | 'updateMs', Float64Array>;
+    epochs: Record<keyof NetworkRun['epochs'], Float64Array>;
+    snapshots: { step: number; theta: Float32Array }[];
+    finalTheta: Float64Array;
+    changes: NetworkChange[];
+    status: RunStatus;
+    reason?: string;
+    settings: { hyper: Hyper; schedule: Schedule; batchSize: BatchSize };
+    notResumable: string;
+  }): void {
+    const fill = (series: Series, values: Float64Array) => {
+      series.clear();
+      series.reserve(values.length);
+      for (let i = 0; i < values.length; i++) series.push(values[i]);
+    };
+    fill(this.loss, recording.steps.loss);
+    fill(this.accuracy, recording.steps.accuracy);
+    fill(this.gradNorm, recording.steps.gradNorm);
+    fill(this.lr, recording.steps.lr);
+    fill(this.updateMs, recording.steps.updateMs);
+    for (const key of Object.keys(this.epochs) as (keyof NetworkRun['epochs'])[]) {
+      fill(this.epochs[key], recording.epochs[key]);
+    }
+    this.snapshots.clear();
+    const theta = new Float64Array(this.theta.length);
+    for (const s of recording.snapshots) {
+      theta.set(s.theta);
+      this.snapshots.offer(s.step, theta);
+    }
+    this.theta.set(recording.finalTheta);
+    this.previous.set(recording.finalTheta);
+    this.grad.fill(0);
+    this.changes = recording.changes.map((c) => ({ ...c }));
+    this.optimizer.hyper = recording.settings.hyper;
+    this.schedule = recording.settings.schedule;
+    this.batchSizeSetting = recording.settings.batchSize;
+    if (recording.status === 'ok') {
+      this.status = 'finished';
+      this.reason = recording.notResumable;
+    } else {
+      this.status = recording.status;
+      this.reason = recording.reason;
+    }
+    this.sentSteps = 0;
+    this.sentEpochs = 0;
   }
 }

@@ -193,4 +193,46 @@ describe('network lab over the protocol', () => {
     expect(result).toMatchObject({ type: 'error', message: /cancelled/ });
     expect((await client.hello()).type).toBe('hello');
   });
+
+  it('widens the grid to fit every projected trajectory when asked', async () => {
+    const client = await lab();
+    for (const runId of ['a', 'b']) {
+      await client.request({
+        type: 'net.run.create',
+        run: {
+          runId,
+          optimizer: { optimizer: runId === 'a' ? 'adam' : 'sgd', lr: 0.5 },
+          batchSize: 'full',
+          snapshotEvery: 1,
+        },
+      } as never);
+    }
+    await client.request({ type: 'step', steps: 30 });
+    const reply = await client.request({
+      type: 'net.landscape',
+      center: { runId: 'a', at: 'current' },
+      directions: { kind: 'random', seed: 3 },
+      project: ['a', 'b'],
+      grid: {
+        resolution: 5,
+        range: [
+          [-0.1, 0.1],
+          [-0.1, 0.1],
+        ],
+        coarse: 0,
+      },
+      fit: true,
+    } as never);
+    if (reply.type !== 'net.landscape.result') throw new Error(JSON.stringify(reply));
+    const [[a0, a1], [b0, b1]] = reply.landscape.range;
+    for (const p of reply.landscape.projections) {
+      for (let k = 0; k < p.alpha.length; k++) {
+        expect(p.alpha[k]).toBeGreaterThanOrEqual(a0);
+        expect(p.alpha[k]).toBeLessThanOrEqual(a1);
+        expect(p.beta[k]).toBeGreaterThanOrEqual(b0);
+        expect(p.beta[k]).toBeLessThanOrEqual(b1);
+      }
+    }
+    expect(a1).toBeGreaterThan(0.1);
+  });
 });

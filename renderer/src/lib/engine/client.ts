@@ -87,7 +87,12 @@ export class EngineClient {
   }
 
   /** A message that has no reply of its own (frame acknowledgements, cancellations). */
-  post(message: Extract<ClientMessage, { type: 'frame.ack' | 'basins.cancel' }>): void {
+  post(
+    message: Extract<
+      ClientMessage,
+      { type: 'frame.ack' | 'basins.cancel' | 'net.landscape.cancel' }
+    >,
+  ): void {
     this.transport.send(message);
   }
 

@@ -21,6 +21,7 @@ import type {
 import { EngineClient, EngineRequestError } from '../engine/client';
 import type { Language, Lesson } from '../lessons/lessons';
 import { pickTransport, type Transport } from '../engine/transport';
+import type { ViewRun, ViewSource } from '../views/view-source';
 import { runLabel } from './optimizers';
 import { runColors } from './palette';
 import { Trajectory } from './trajectory';
@@ -74,7 +75,7 @@ export function sameSurface(a: SurfaceSpec, b: SurfaceSpec): boolean {
   return JSON.stringify(a) === JSON.stringify(b);
 }
 
-export class Lab {
+export class Lab implements ViewSource {
   readonly client: EngineClient;
   connection = $state<Connection>('connecting');
   hello = $state.raw<Hello | undefined>();
@@ -132,6 +133,25 @@ export class Lab {
 
   get surfaceInfo(): SurfaceInfo | undefined {
     return this.grid?.info;
+  }
+
+  get viewGrid(): SurfaceGrid | undefined {
+    return this.grid;
+  }
+
+  get viewRuns(): ViewRun[] {
+    return this.runs.map((r) => ({
+      runId: r.runId,
+      color: r.color,
+      trajectory: r.trajectory,
+      label: r.state ? runLabel(r.state) : r.runId,
+      diverged: r.state?.status === 'diverged',
+      onSurface: !r.state || sameSurface(r.state.surface, this.surface),
+    }));
+  }
+
+  pick(point: Point): void {
+    void this.setStart(point);
   }
 
   get selectedRun(): Run | undefined {
@@ -296,7 +316,7 @@ export class Lab {
   setStart(start: Point): Promise<void> {
     return this.serial(async () => {
       await this.attempt(async () => {
-        await this.client.request({ type: 'run.reset', start });
+        await this.client.request({ type: 'run.reset', start, scope: 'analytic' });
         this.start = start;
         this.inspections = {};
       });
@@ -429,7 +449,12 @@ export class Lab {
 
   async play(): Promise<void> {
     await this.attempt(() =>
-      this.client.request({ type: 'playback', playing: true, stepsPerFrame: this.stepsPerFrame }),
+      this.client.request({
+        type: 'playback',
+        playing: true,
+        stepsPerFrame: this.stepsPerFrame,
+        scope: 'analytic',
+      }),
     );
   }
 
@@ -450,7 +475,7 @@ export class Lab {
   step(steps = 1): Promise<void> {
     return this.serial(async () => {
       if (this.playing) await this.pauseNow();
-      await this.attempt(() => this.client.request({ type: 'step', steps }));
+      await this.attempt(() => this.client.request({ type: 'step', steps, scope: 'analytic' }));
       if (this.view.stepMode) await this.inspectAll();
     });
   }
@@ -479,7 +504,7 @@ export class Lab {
 
   reset(): Promise<void> {
     return this.serial(async () => {
-      await this.attempt(() => this.client.request({ type: 'run.reset' }));
+      await this.attempt(() => this.client.request({ type: 'run.reset', scope: 'analytic' }));
       this.inspections = {};
     });
   }
@@ -487,7 +512,12 @@ export class Lab {
   async setStepsPerFrame(stepsPerFrame: number): Promise<void> {
     this.stepsPerFrame = stepsPerFrame;
     await this.attempt(() =>
-      this.client.request({ type: 'playback', playing: this.playing, stepsPerFrame }),
+      this.client.request({
+        type: 'playback',
+        playing: this.playing,
+        stepsPerFrame,
+        scope: 'analytic',
+      }),
     );
   }
 

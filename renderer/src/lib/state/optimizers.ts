@@ -5,6 +5,9 @@
 import type { RunState } from '../../../../electron/common/protocol';
 import type { HyperKey, OptimizerSpec } from '../../../../electron/common/schemas';
 
+/** What the optimizer helpers read of a run's state (surface runs and network runs alike). */
+export type OptimizerLike = Pick<RunState, 'optimizer' | 'hyper'> & { label?: string };
+
 export interface OptimizerChoice {
   id: string;
   label: string;
@@ -41,7 +44,7 @@ export const optimizerChoices: OptimizerChoice[] = [
 ];
 
 /** Which choice a run's state corresponds to. */
-export function choiceOf(state: RunState): OptimizerChoice {
+export function choiceOf(state: OptimizerLike): OptimizerChoice {
   const h = state.hyper;
   let id: string = state.optimizer;
   if (state.optimizer === 'sgd') id = h.nesterov ? 'nesterov' : h.momentum > 0 ? 'momentum' : 'sgd';
@@ -50,7 +53,7 @@ export function choiceOf(state: RunState): OptimizerChoice {
 }
 
 /** A short label for legends: "Adam η=0.01". */
-export function runLabel(state: RunState): string {
+export function runLabel(state: OptimizerLike): string {
   if (state.label) return state.label;
   const name = choiceOf(state).label.replace(
     / \(.*\)$/,
@@ -112,7 +115,7 @@ const momentum: HyperControl = {
 };
 
 /** The hyperparameters a run panel shows for a run, in order. */
-export function hyperControls(state: RunState): HyperControl[] {
+export function hyperControls(state: OptimizerLike): HyperControl[] {
   const lecture = state.hyper.variant === 'lecture';
   switch (state.optimizer) {
     case 'sgd':

@@ -29,7 +29,6 @@ export interface OverlayState {
   hoverStep: number | undefined;
   inspections: Record<string, RunInspection>;
   stepMode: boolean;
-  start: Point;
   /** Line width multiplier (presentation mode draws thicker). */
   lineScale: number;
 }

@@ -16,7 +16,6 @@ import {
   type ChartDataset,
   type Plugin,
 } from 'chart.js';
-import type { Trajectory } from '../state/trajectory';
 import { MinMaxSeries } from './downsample';
 import { formatTick } from './scale';
 
@@ -30,14 +29,23 @@ Chart.register(
   Tooltip,
 );
 
-/** One line of a chart: a run's trajectory read through `value`. */
+/** Something that grows point by point; a new generation means it was rewritten. */
+export interface SeriesSource {
+  readonly count: number;
+  readonly generation: number;
+}
+
+/** One line of a chart: `count` values of a source, read through `value`. */
 export interface Series {
   id: string;
   label: string;
   color: string;
   dashed?: boolean;
-  trajectory: Trajectory;
-  value: (t: Trajectory, i: number) => number;
+  source: SeriesSource;
+  /** The value at index i (NaN: none). */
+  value: (i: number) => number;
+  /** x of index i. @default i (the step) */
+  x?: (i: number) => number;
 }
 
 export interface Marker {
@@ -85,6 +93,7 @@ export class CurveChart {
     canvas: HTMLCanvasElement,
     yTitle: string,
     onHover: (step: number | undefined) => void,
+    xTitle = 'step',
   ) {
     this.chart = new Chart(canvas, {
       type: 'line',
@@ -102,7 +111,7 @@ export class CurveChart {
         scales: {
           x: {
             type: 'linear',
-            title: { display: true, text: 'step', color: '#a8b3cf' },
+            title: { display: true, text: xTitle, color: '#a8b3cf' },
             ticks: { color: '#a8b3cf', maxTicksLimit: 6 },
             grid: { color: '#2a3147' },
           },
@@ -168,8 +177,8 @@ export class CurveChart {
         } as Dataset;
       }
       dataset.label = s.label;
-      const t = s.trajectory;
-      // A rewritten trajectory (reset, rewind) or a switch of scale: resample from the start.
+      const t = s.source;
+      // A rewritten series (reset, rewind) or a switch of scale: resample from the start.
       if (t.count < dataset.written || dataset.generation !== t.generation || dataset.log !== log) {
         dataset.samples.reset();
       }
@@ -177,11 +186,14 @@ export class CurveChart {
       dataset.log = log;
       const value = s.value;
       dataset.samples.extend(t.count, (i) => {
-        const y = value(t, i);
+        const y = value(i);
         return Number.isFinite(y) && !(log && y <= 0) ? y : NaN;
       });
       dataset.written = t.count;
-      dataset.data = dataset.samples.points();
+      const xOf = s.x;
+      dataset.data = xOf
+        ? dataset.samples.points().map((p) => ({ x: xOf(p.x), y: p.y }))
+        : dataset.samples.points();
       next.push(dataset);
     }
     this.chart.data.datasets = next;

@@ -1,0 +1,543 @@
+/**
+ * The session file (`.losslab`): a zip holding `manifest.json` and binary typed arrays
+ * (`arrays/<name>.bin`, raw little-endian bytes). The manifest says what was recorded —
+ * problems, configurations, every hyperparameter change with its step, statuses — and lists
+ * every array with its dtype, length and SHA-256; the arrays hold the trajectories, curves,
+ * snapshots and landscape grids bit for bit.
+ *
+ * This module is the format's single definition: the manifest's zod schema (from which its
+ * types are inferred), the limits a reader enforces, and the in-memory shape of a session
+ * (`SessionData`, the manifest's references resolved to typed arrays). Pure TypeScript, so the
+ * renderer may `import type` from it.
+ */
+import { z } from 'zod';
+import {
+  batchSizeSchema,
+  datasetSpecSchema,
+  modelSpecSchema,
+  networkRunConfigSchema,
+  type DatasetSpec,
+  type ModelSpec,
+  type NetworkRunConfig,
+} from './network';
+import { runConfigSchema, type HyperChange, type RunConfig, type RunStatus } from './protocol';
+import {
+  domainSchema,
+  hyperPatchSchema,
+  pointSchema,
+  scheduleSchema,
+  surfaceSpecSchema,
+  type Domain,
+  type Point,
+  type SurfaceSpec,
+} from './schemas';
+import { basinsSpecSchema, type BasinsSpec } from './spec';
+
+/** The manifest's `format`: what tells a LossLab session from any other zip. */
+export const SESSION_FORMAT = 'losslab-session';
+/** The format version this LossLab writes and reads. A reader refuses any other. */
+export const SESSION_VERSION = 1;
+/** File name extension, without the dot. */
+export const SESSION_EXTENSION = 'losslab';
+/** Name of the manifest entry in the zip. */
+export const MANIFEST_ENTRY = 'manifest.json';
+
+/** Most bytes a session may hold once unzipped (manifest and arrays together): 2 GiB. */
+export const MAX_SESSION_BYTES = 2 * 2 ** 30;
+/** Most entries a session's zip may have. */
+export const MAX_SESSION_ENTRIES = 4096;
+/** Most bytes of `manifest.json`. */
+export const MAX_MANIFEST_BYTES = 64 * 2 ** 20;
+/** Most characters of the client's `view` object, as JSON. */
+export const MAX_VIEW_CHARS = 4 * 2 ** 20;
+/** Most hyperparameter changes one run may record (a dragged slider makes many). */
+export const MAX_RECORDED_CHANGES = 1_000_000;
+/** Most steps a recorded run may claim (above the engine's own limits). */
+export const MAX_RECORDED_STEPS = 10_000_000;
+
+/** A session file that cannot be read or written; `field` is the manifest path at fault. */
+export class SessionError extends Error {
+  constructor(
+    message: string,
+    readonly field?: string,
+  ) {
+    super(message);
+    this.name = 'SessionError';
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Arrays
+
+/** Element types of the binary arrays, all little-endian. */
+export const arrayDtypes = ['f64', 'f32', 'i16', 'u32', 'i32', 'u8'] as const;
+export type ArrayDtype = (typeof arrayDtypes)[number];
+
+/** Bytes per element of each dtype. */
+export const DTYPE_BYTES: Record<ArrayDtype, number> = {
+  f64: 8,
+  f32: 4,
+  i16: 2,
+  u32: 4,
+  i32: 4,
+  u8: 1,
+};
+
+/** The typed array each dtype reads into. */
+export interface TypedArrayOf {
+  f64: Float64Array;
+  f32: Float32Array;
+  i16: Int16Array;
+  u32: Uint32Array;
+  i32: Int32Array;
+  u8: Uint8Array;
+}
+export type SessionTypedArray = TypedArrayOf[ArrayDtype];
+
+/**
+ * An array's name: slash-separated words of letters, digits, `_` and `-` (no `.`, so no
+ * `..`), stored as the zip entry `arrays/<name>.bin`.
+ */
+export const ARRAY_NAME = /^[A-Za-z0-9_-]+(?:\/[A-Za-z0-9_-]+)*$/;
+const arrayName = z.string().max(200).regex(ARRAY_NAME, 'must be slash-separated words');
+
+/** The zip entry holding an array. */
+export function arrayEntryName(name: string): string {
+  return `arrays/${name}.bin`;
+}
+
+export const arrayInfoSchema = z.strictObject({
+  dtype: z.enum(arrayDtypes),
+  /** Elements (not bytes). */
+  length: z.int().min(0).max(MAX_SESSION_BYTES),
+  /** SHA-256 of the entry's bytes, lowercase hex. */
+  sha256: z.string().regex(/^[0-9a-f]{64}$/, 'must be 64 lowercase hex digits'),
+});
+export type ArrayInfo = z.infer<typeof arrayInfoSchema>;
+
+// ---------------------------------------------------------------------------------------------
+// Small shapes
+
+/** JSON has no NaN or ±Infinity: such numbers are written as these strings. */
+const real = z.union([z.number(), z.enum(['NaN', 'Infinity', '-Infinity'])]);
+export type RealJson = z.infer<typeof real>;
+
+/** A number as the manifest stores it (non-finite ones as strings). */
+export function encodeReal(value: number): RealJson {
+  if (Number.isFinite(value)) return value;
+  return Number.isNaN(value) ? 'NaN' : value > 0 ? 'Infinity' : '-Infinity';
+}
+
+/** The number a manifest value stands for. */
+export function decodeReal(value: RealJson): number {
+  if (typeof value === 'number') return value;
+  return value === 'NaN' ? NaN : value === 'Infinity' ? Infinity : -Infinity;
+}
+
+const finite = () => z.number().refine(Number.isFinite, { message: 'must be a finite number' });
+const stepCount = z.int().min(0).max(MAX_RECORDED_STEPS);
+const runIdSchema = z.string().min(1).max(64);
+const runStatusSchema = z.enum(['ok', 'diverged', 'finished']);
+/** A CSS colour as the client gave it. */
+const colorSchema = z.string().min(1).max(64);
+const reasonSchema = z.string().max(2000);
+const isoDate = z.iso.datetime();
+
+/** A JSON value. */
+export type JsonValue =
+  string | number | boolean | null | JsonValue[] | { [key: string]: JsonValue };
+export type JsonObject = { [key: string]: JsonValue };
+
+/** Where a run branched off another ("re-run from here"). */
+export const forkOriginSchema = z.strictObject({ runId: runIdSchema, step: stepCount });
+export type ForkOrigin = z.infer<typeof forkOriginSchema>;
+
+export const hyperChangeSchema = z.strictObject({
+  step: stepCount,
+  patch: hyperPatchSchema,
+  schedule: scheduleSchema.optional(),
+});
+
+export const networkChangeSchema = z.strictObject({
+  step: stepCount,
+  patch: hyperPatchSchema.optional(),
+  schedule: scheduleSchema.optional(),
+  batchSize: batchSizeSchema.optional(),
+});
+export type NetworkChangeJson = z.infer<typeof networkChangeSchema>;
+
+/** Changes must be in step order and none after the run's last step. */
+function checkChanges(
+  run: { changes: { step: number }[]; steps: number },
+  ctx: z.RefinementCtx,
+): void {
+  let last = 0;
+  run.changes.forEach((change, i) => {
+    if (change.step < last) {
+      ctx.addIssue({
+        code: 'custom',
+        message: `is before the previous change's step ${last}: changes must be in step order`,
+        path: ['changes', i, 'step'],
+      });
+    } else if (change.step > run.steps) {
+      ctx.addIssue({
+        code: 'custom',
+        message: `is after the run's last step ${run.steps}`,
+        path: ['changes', i, 'step'],
+      });
+    }
+    last = change.step;
+  });
+}
+
+// ---------------------------------------------------------------------------------------------
+// The explorer: analytic runs and a basin map
+
+export const analyticRunManifestSchema = z
+  .strictObject({
+    /** The settings the trajectory started from; replaying `changes` on it reproduces it. */
+    config: runConfigSchema,
+    color: colorSchema.optional(),
+    changes: z.array(hyperChangeSchema).max(MAX_RECORDED_CHANGES),
+    status: runStatusSchema,
+    reason: reasonSchema.optional(),
+    /** Optimizer steps taken: the trajectory has steps + 1 points. */
+    steps: stepCount,
+    forkedFrom: forkOriginSchema.optional(),
+    arrays: z.strictObject({
+      /** f64 (x, y, loss) per point: 3 (steps + 1). */
+      points: arrayName,
+      /** f64 ‖∇L‖ per point. */
+      gradNorm: arrayName,
+      /** f64 η of the step leaving each point. */
+      lr: arrayName,
+      /** f64 (∂L/∂x, ∂L/∂y) per point. */
+      grad: arrayName,
+      /** f64 η/σ per coordinate of the step leaving each point (NaN: not taken yet). */
+      effStep: arrayName,
+    }),
+  })
+  .superRefine(checkChanges);
+export type AnalyticRunManifest = z.infer<typeof analyticRunManifestSchema>;
+
+export const basinMapManifestSchema = z.strictObject({
+  /** What was computed: surface, optimizer (with its schedule), resolution, steps. */
+  spec: basinsSpecSchema,
+  domain: domainSchema,
+  minima: z.array(pointSchema).max(10_000),
+  radius: finite().min(0),
+  arrays: z.strictObject({
+    /** i16 per start, row-major with y the slow axis: k ≥ 0 minimum k, −1 none, −2 diverged. */
+    labels: arrayName,
+    /** u32 per start: steps to its minimum, steps taken, or the failing step. */
+    steps: arrayName,
+    /** f64 (x, y) per start after the last step. */
+    finals: arrayName,
+  }),
+});
+export type BasinMapManifest = z.infer<typeof basinMapManifestSchema>;
+
+/** Run ids must be unique within the explorer, and within the network lab. */
+function checkUniqueRunIds(
+  value: { runs: { config: { runId: string } }[] },
+  ctx: z.RefinementCtx,
+): void {
+  const seen = new Set<string>();
+  value.runs.forEach((run, i) => {
+    if (seen.has(run.config.runId)) {
+      ctx.addIssue({
+        code: 'custom',
+        message: `"${run.config.runId}" is the id of an earlier run too`,
+        path: ['runs', i, 'config', 'runId'],
+      });
+    }
+    seen.add(run.config.runId);
+  });
+}
+
+export const explorerManifestSchema = z
+  .strictObject({
+    surface: surfaceSpecSchema,
+    /** The start the race shares (each run's config has its own, usually this one). */
+    start: pointSchema,
+    runs: z.array(analyticRunManifestSchema).max(64),
+    basins: basinMapManifestSchema.optional(),
+  })
+  .superRefine(checkUniqueRunIds);
+export type ExplorerManifest = z.infer<typeof explorerManifestSchema>;
+
+// ---------------------------------------------------------------------------------------------
+// The network lab: runs and landscapes
+
+export const networkRunManifestSchema = z
+  .strictObject({
+    /** The settings the run started from; replaying `changes` on it reproduces it. */
+    config: networkRunConfigSchema,
+    color: colorSchema.optional(),
+    changes: z.array(networkChangeSchema).max(MAX_RECORDED_CHANGES),
+    status: runStatusSchema,
+    reason: reasonSchema.optional(),
+    /** Updates taken. */
+    steps: stepCount,
+    /** Completed epochs. */
+    epochs: stepCount,
+    /** Length of θ. */
+    parameters: z.int().min(1).max(100_000_000),
+    /** Steps between the kept snapshots when saved (the requested spacing, doubled as needed). */
+    snapshotSpacing: z.int().min(1).max(MAX_RECORDED_STEPS),
+    forkedFrom: forkOriginSchema.optional(),
+    arrays: z.strictObject({
+      /** f64 per step: the batch's loss, accuracy (NaN for regression), ‖∇L‖, η, wall ms. */
+      loss: arrayName,
+      accuracy: arrayName,
+      gradNorm: arrayName,
+      lr: arrayName,
+      updateMs: arrayName,
+      /** f64 per epoch: step at its end, train loss/accuracy, validation loss/accuracy, ms. */
+      epochStep: arrayName,
+      trainLoss: arrayName,
+      trainAccuracy: arrayName,
+      validationLoss: arrayName,
+      validationAccuracy: arrayName,
+      epochMs: arrayName,
+      /** u32 step of each kept θ snapshot. */
+      snapshotSteps: arrayName,
+      /** f32 the snapshots, one θ after another: snapshots × parameters. */
+      snapshots: arrayName,
+      /** f64 θ when saved. */
+      finalTheta: arrayName,
+    }),
+  })
+  .superRefine(checkChanges);
+export type NetworkRunManifest = z.infer<typeof networkRunManifestSchema>;
+
+const axisRange = z
+  .tuple([finite(), finite()])
+  .refine(([a, b]) => a < b, { message: 'must be [min, max] with min < max' });
+
+/** Where a landscape's centre θ* came from, when it was a run's θ. */
+export const landscapeCenterSchema = z.strictObject({
+  runId: runIdSchema,
+  /** The run's initial θ, its θ when the landscape was computed, or its final θ. */
+  at: z.enum(['initial', 'current', 'final']),
+  /** The run's step at that θ. */
+  step: stepCount.optional(),
+});
+export type LandscapeCenter = z.infer<typeof landscapeCenterSchema>;
+
+export const landscapeManifestSchema = z.strictObject({
+  id: z.string().min(1).max(64),
+  label: z.string().max(200).optional(),
+  resolution: z.int().min(2).max(4096),
+  /** α and β ranges; the axes are lo + (hi − lo) i / (resolution − 1). */
+  range: z.tuple([axisRange, axisRange]),
+  split: z.enum(['train', 'validation']),
+  min: real,
+  max: real,
+  centerLoss: real,
+  centerOf: landscapeCenterSchema.optional(),
+  directions: z.strictObject({
+    /** `saved`: directions the user kept under `name` from an earlier landscape. */
+    kind: z.enum(['random', 'pca', 'given', 'saved']),
+    seed: z.int().min(0).optional(),
+    name: z.string().min(1).max(120).optional(),
+    explainedVariance: z.tuple([finite(), finite()]).optional(),
+    points: z.int().min(0).optional(),
+  }),
+  arrays: z.strictObject({
+    /** f32 L(α_i, β_j) at [j · resolution + i]; NaN where not finite. */
+    values: arrayName,
+    /** f64 θ*, d₁, d₂. */
+    center: arrayName,
+    d1: arrayName,
+    d2: arrayName,
+  }),
+  /** Runs' recorded θ_t projected onto the plane. */
+  projections: z
+    .array(
+      z.strictObject({
+        runId: runIdSchema,
+        /** f64 per projected point: its step, α, β, distance from the plane, and L if known. */
+        arrays: z.strictObject({
+          steps: arrayName,
+          alpha: arrayName,
+          beta: arrayName,
+          distance: arrayName,
+          loss: arrayName.optional(),
+        }),
+      }),
+    )
+    .max(64),
+});
+export type LandscapeManifest = z.infer<typeof landscapeManifestSchema>;
+
+export const networkManifestSchema = z
+  .strictObject({
+    dataset: datasetSpecSchema,
+    model: modelSpecSchema,
+    runs: z.array(networkRunManifestSchema).max(64),
+    landscapes: z.array(landscapeManifestSchema).max(64),
+  })
+  .superRefine(checkUniqueRunIds);
+export type NetworkManifest = z.infer<typeof networkManifestSchema>;
+
+// ---------------------------------------------------------------------------------------------
+// The manifest
+
+/** The client's own state (camera, toggles, theme, titles, annotations): opaque here. */
+export const viewSchema = z
+  .record(z.string(), z.json())
+  .refine((view) => JSON.stringify(view).length <= MAX_VIEW_CHARS, {
+    message: `must be at most ${MAX_VIEW_CHARS} characters as JSON`,
+  });
+
+export const sessionManifestSchema = z.strictObject({
+  format: z.literal(SESSION_FORMAT),
+  version: z.literal(SESSION_VERSION),
+  /** When the session (or the recording) began, ISO 8601. */
+  createdAt: isoDate,
+  /** When this file was written. */
+  savedAt: isoDate,
+  app: z.strictObject({ name: z.string().max(64), version: z.string().max(64) }),
+  title: z.string().max(500).optional(),
+  /** Written by the autosaver while recording (not by the user's Save). */
+  autosave: z.boolean().optional(),
+  explorer: explorerManifestSchema.optional(),
+  network: networkManifestSchema.optional(),
+  view: viewSchema,
+  /** Every array in the zip: its dtype, length and checksum. */
+  arrays: z.record(arrayName, arrayInfoSchema),
+});
+export type SessionManifest = z.infer<typeof sessionManifestSchema>;
+
+// ---------------------------------------------------------------------------------------------
+// A session in memory: the manifest with its array references resolved
+
+/** One analytic run as recorded. Arrays hold one entry (or pair, or triplet) per point. */
+export interface AnalyticRunRecording {
+  /** The settings the trajectory started from. */
+  config: RunConfig;
+  color?: string;
+  /** Every hyperparameter change, with the step before which it took effect. */
+  changes: HyperChange[];
+  status: RunStatus;
+  reason?: string;
+  /** Steps taken: steps + 1 points. */
+  steps: number;
+  forkedFrom?: ForkOrigin;
+  /** (x, y, loss) per point. */
+  points: Float64Array;
+  gradNorm: Float64Array;
+  lr: Float64Array;
+  /** (∂L/∂x, ∂L/∂y) per point. */
+  grad: Float64Array;
+  /** η/σ per coordinate of the step leaving each point; NaN for a step not taken yet. */
+  effStep: Float64Array;
+}
+
+/** A basin map as recorded; arrays are per start, row-major with y the slow axis. */
+export interface BasinMapRecording {
+  spec: BasinsSpec;
+  domain: Domain;
+  minima: Point[];
+  radius: number;
+  labels: Int16Array;
+  steps: Uint32Array;
+  finals: Float64Array;
+}
+
+export interface ExplorerRecording {
+  surface: SurfaceSpec;
+  start: Point;
+  runs: AnalyticRunRecording[];
+  basins?: BasinMapRecording;
+}
+
+/** A network run's live change (hyperparameters, schedule, batch size) with its step. */
+export type NetworkChangeRecording = NetworkChangeJson;
+
+/** One network run as recorded. Step curves have `steps` entries, epoch curves `epochs`. */
+export interface NetworkRunRecording {
+  config: NetworkRunConfig;
+  color?: string;
+  changes: NetworkChangeRecording[];
+  status: RunStatus;
+  reason?: string;
+  steps: number;
+  epochs: number;
+  parameters: number;
+  snapshotSpacing: number;
+  forkedFrom?: ForkOrigin;
+  loss: Float64Array;
+  accuracy: Float64Array;
+  gradNorm: Float64Array;
+  lr: Float64Array;
+  updateMs: Float64Array;
+  epochStep: Float64Array;
+  trainLoss: Float64Array;
+  trainAccuracy: Float64Array;
+  validationLoss: Float64Array;
+  validationAccuracy: Float64Array;
+  epochMs: Float64Array;
+  snapshotSteps: Uint32Array;
+  /** snapshotSteps.length × parameters, one θ after another. */
+  snapshots: Float32Array;
+  finalTheta: Float64Array;
+}
+
+export interface LandscapeProjectionRecording {
+  runId: string;
+  steps: Float64Array;
+  alpha: Float64Array;
+  beta: Float64Array;
+  distance: Float64Array;
+  loss?: Float64Array;
+}
+
+/** A network's loss landscape L(θ* + α d₁ + β d₂) as recorded. */
+export interface LandscapeRecording {
+  id: string;
+  label?: string;
+  resolution: number;
+  range: [[number, number], [number, number]];
+  split: 'train' | 'validation';
+  min: number;
+  max: number;
+  centerLoss: number;
+  centerOf?: LandscapeCenter;
+  directions: {
+    kind: 'random' | 'pca' | 'given' | 'saved';
+    seed?: number;
+    name?: string;
+    explainedVariance?: [number, number];
+    points?: number;
+    d1: Float64Array;
+    d2: Float64Array;
+  };
+  /** L at (α_i, β_j) in values[j · resolution + i]. */
+  values: Float32Array;
+  center: Float64Array;
+  projections: LandscapeProjectionRecording[];
+}
+
+export interface NetworkRecording {
+  dataset: DatasetSpec;
+  model: ModelSpec;
+  runs: NetworkRunRecording[];
+  landscapes: LandscapeRecording[];
+}
+
+/** A whole session in memory: what writeSession saves and readSession gives back. */
+export interface SessionData {
+  /** When the session (or the recording) began, ISO 8601. */
+  createdAt: string;
+  /** When the file was written: set by readSession; writeSession stamps its own (WriteOptions). */
+  savedAt?: string;
+  app: { name: string; version: string };
+  title?: string;
+  autosave?: boolean;
+  explorer?: ExplorerRecording;
+  network?: NetworkRecording;
+  /** The client's own state, saved and restored as it is. */
+  view: JsonObject;
+}

@@ -1,0 +1,498 @@
+/**
+ * Network runs and landscapes in and out of sessions. A run is saved as the settings it
+ * started from, its changes with their steps, its curves, θ snapshots and final θ. Restoring
+ * shows the curves exactly as recorded at once; continuing needs the batch order, dropout
+ * stream and optimizer state behind them, which only retraining recovers — training being
+ * deterministic for a seed on one tfjs backend. So:
+ *
+ * - restoreNetworkRun retrains just the first few steps to check the recording is
+ *   reproducible here (cheap), and returns a run that shows the recording but cannot step;
+ * - resumeNetworkRun retrains the whole run (in chunks, with progress and cancel), checks it
+ *   against the recording bit for bit, and returns a run that can go on.
+ *
+ * Retraining is checked rather than trusted because a session from another backend (tfjs-node
+ * vs wasm reduce in a different order) gives other float32 gradients from the first step.
+ */
+import {
+  SessionError,
+  type ForkOrigin,
+  type LandscapeCenter,
+  type LandscapeRecording,
+  type NetworkChangeRecording,
+  type NetworkRecording,
+  type NetworkRunRecording,
+} from '../../common/session';
+import type { BatchSize, NetworkRunConfig } from '../../common/network';
+import type { RunStatus } from '../../common/protocol';
+import type { Hyper, Schedule } from '../../common/schemas';
+import type { Directions, LandscapeGrid, ProjectedTrajectory } from '../landscape';
+import { NetworkProblem, NetworkRun, type NetworkChange, type Tf } from '../network';
+import { patchHyper, resolveHyper } from '../optim';
+import { constantSchedule } from '../optim/schedules';
+import { firstDifference } from './analytic';
+
+/** A live network run as the session records it (copies of everything). */
+export function recordNetworkRun(
+  run: NetworkRun,
+  extra: { color?: string; forkedFrom?: ForkOrigin } = {},
+): NetworkRunRecording {
+  const steps = run.curvesSince(0);
+  const epochs = run.epochsSince(0);
+  const snapshots = run.snapshots.list();
+  const size = run.theta.length;
+  const thetas = new Float32Array(snapshots.length * size);
+  snapshots.forEach((s, i) => thetas.set(s.theta, i * size));
+  return {
+    config: run.initialConfig(),
+    ...(extra.color !== undefined ? { color: extra.color } : {}),
+    changes: run.changes.map(toRecordedChange),
+    status: run.status,
+    ...(run.reason !== undefined ? { reason: run.reason } : {}),
+    steps: run.step,
+    epochs: run.epoch,
+    parameters: size,
+    snapshotSpacing: run.snapshots.spacing,
+    ...(extra.forkedFrom ? { forkedFrom: { ...extra.forkedFrom } } : {}),
+    loss: steps.loss,
+    accuracy: steps.accuracy,
+    gradNorm: steps.gradNorm,
+    lr: steps.lr,
+    updateMs: steps.updateMs,
+    epochStep: epochs.step,
+    trainLoss: epochs.trainLoss,
+    trainAccuracy: epochs.trainAccuracy,
+    validationLoss: epochs.validationLoss,
+    validationAccuracy: epochs.validationAccuracy,
+    epochMs: epochs.epochMs,
+    snapshotSteps: Uint32Array.from(snapshots, (s) => s.step),
+    snapshots: thetas,
+    finalTheta: run.theta.slice(),
+  };
+}
+
+function toRecordedChange(c: NetworkChange): NetworkChangeRecording {
+  return {
+    step: c.step,
+    ...(c.patch ? { patch: { ...c.patch } } : {}),
+    ...(c.schedule ? { schedule: c.schedule } : {}),
+    ...(c.batchSize !== undefined ? { batchSize: c.batchSize } : {}),
+  };
+}
+
+/** The problem a session's network runs trained on, rebuilt from its dataset and model specs. */
+export function problemFromRecording(
+  tf: Tf,
+  network: Pick<NetworkRecording, 'dataset' | 'model'>,
+): NetworkProblem {
+  return new NetworkProblem(tf, network.dataset, network.model);
+}
+
+/**
+ * Retrains a recorded run on `problem` from its configuration, applying each change at its
+ * step, for `steps` updates (or until it diverges). `ended` is how the recorded run ended: one
+ * that diverged was stopped by an attempt at the step after its last, which the replay makes
+ * too (changes recorded at that last step are applied after it). Synchronous; see
+ * resumeNetworkRun for the chunked, cancellable form.
+ */
+export function replayNetworkRun(
+  problem: NetworkProblem,
+  config: NetworkRunConfig,
+  changes: readonly NetworkChangeRecording[],
+  steps: number,
+  ended: RunStatus = 'ok',
+): NetworkRun {
+  const run = new NetworkRun(problem, config);
+  const plan = replayPlan(run, changes, steps, ended);
+  while (plan.next(Infinity)) {
+    /* all in one go */
+  }
+  return run;
+}
+
+/** Steps a run towards `steps`, applying each change at its step, `chunk` updates per call. */
+function replayPlan(
+  run: NetworkRun,
+  changes: readonly NetworkChangeRecording[],
+  steps: number,
+  ended: RunStatus,
+): { next(chunk: number): boolean } {
+  let c = 0;
+  let attempted = ended === 'ok';
+  // Changes at the step the run is at, including after it diverged (as the original had them).
+  const applyDue = () => {
+    while (c < changes.length && changes[c].step === run.step) {
+      const { patch, schedule, batchSize } = changes[c++];
+      run.update({
+        ...(patch ? { hyper: patch } : {}),
+        ...(schedule ? { schedule } : {}),
+        ...(batchSize !== undefined ? { batchSize } : {}),
+      });
+    }
+  };
+  return {
+    /** Takes up to `chunk` updates; false once the run is done (or stopped). */
+    next(chunk: number): boolean {
+      let budget = chunk;
+      for (;;) {
+        const atEnd = run.step >= steps;
+        if (!atEnd || attempted) applyDue();
+        if (run.status !== 'ok') return false;
+        if (atEnd) {
+          if (!attempted) {
+            attempted = true;
+            run.advance(1);
+            applyDue();
+          }
+          return false;
+        }
+        if (budget <= 0) return true;
+        const stop = c < changes.length ? Math.min(changes[c].step, steps) : steps;
+        const want = Math.min(budget, stop - run.step);
+        run.advance(want);
+        budget -= want;
+      }
+    },
+  };
+}
+
+/**
+ * How a retrained run differs from a recording, or undefined when it reproduces it bit for
+ * bit: the per-step loss, accuracy, ‖∇L‖ and η, and (for a whole run) the status, epochs,
+ * final θ and snapshots. Wall times are measurements, not state, and are not compared. With
+ * `upTo`, only the first `upTo` steps are compared.
+ */
+export function compareNetworkRun(
+  run: NetworkRun,
+  recording: NetworkRunRecording,
+  upTo?: number,
+): string | undefined {
+  const steps = upTo ?? recording.steps;
+  if (run.step < steps) return `it stops after ${run.step} steps, the recording after ${steps}`;
+  const curves: [string, Float64Array, Float64Array][] = [
+    ['loss', run.loss.view(), recording.loss],
+    ['accuracy', run.accuracy.view(), recording.accuracy],
+    ['gradient norm', run.gradNorm.view(), recording.gradNorm],
+    ['learning rate', run.lr.view(), recording.lr],
+  ];
+  for (const [name, live, recorded] of curves) {
+    const i = firstDifference(live, recorded, steps);
+    if (i >= 0) return `its ${name} differs from step ${i}`;
+  }
+  if (upTo !== undefined) return undefined;
+  if (run.step !== recording.steps) {
+    return `it stops after ${run.step} steps, the recording after ${recording.steps}`;
+  }
+  if (run.status !== recording.status)
+    return `it ends ${run.status}, the recording ${recording.status}`;
+  if ((run.reason ?? '') !== (recording.reason ?? '')) {
+    return `it stops because ${run.reason ?? '(no reason)'}; the recording because ${recording.reason ?? '(no reason)'}`;
+  }
+  const ep = run.epochs;
+  const epochs: [string, Float64Array, Float64Array][] = [
+    ['epoch ends', ep.step.view(), recording.epochStep],
+    ['epoch training loss', ep.trainLoss.view(), recording.trainLoss],
+    ['epoch training accuracy', ep.trainAccuracy.view(), recording.trainAccuracy],
+    ['validation loss', ep.validationLoss.view(), recording.validationLoss],
+    ['validation accuracy', ep.validationAccuracy.view(), recording.validationAccuracy],
+  ];
+  for (const [name, live, recorded] of epochs) {
+    const i = firstDifference(live, recorded);
+    if (i >= 0) return `its ${name} differ from epoch ${i}`;
+  }
+  if (firstDifference(run.theta, recording.finalTheta) >= 0) return 'its final θ differs';
+  const snapshots = run.snapshots.list();
+  const size = recording.parameters;
+  if (snapshots.length !== recording.snapshotSteps.length) return 'its θ snapshots differ';
+  for (let k = 0; k < snapshots.length; k++) {
+    const recorded = recording.snapshots.subarray(k * size, (k + 1) * size);
+    if (
+      snapshots[k].step !== recording.snapshotSteps[k] ||
+      firstDifference(snapshots[k].theta, recorded) >= 0
+    ) {
+      return `its θ snapshot at step ${recording.snapshotSteps[k]} differs`;
+    }
+  }
+  return undefined;
+}
+
+/** The settings in effect after a recording's changes. */
+function settingsAfter(recording: NetworkRunRecording): {
+  hyper: Hyper;
+  schedule: Schedule;
+  batchSize: BatchSize;
+} {
+  const { optimizer } = recording.config;
+  let hyper = resolveHyper(optimizer);
+  let schedule = optimizer.schedule ?? constantSchedule;
+  let batchSize = recording.config.batchSize;
+  for (const c of recording.changes) {
+    if (c.patch) hyper = patchHyper(optimizer.optimizer, hyper, c.patch);
+    if (c.schedule) schedule = c.schedule;
+    if (c.batchSize !== undefined) batchSize = c.batchSize;
+  }
+  return { hyper, schedule, batchSize };
+}
+
+/** A network run restored from a session. */
+export interface RestoredNetworkRun {
+  /** Holds the recorded curves, snapshots, final θ, changes and status. */
+  run: NetworkRun;
+  /**
+   * restoreNetworkRun: retraining the first steps here reproduced them bit for bit, so
+   * resumeNetworkRun is expected to succeed. resumeNetworkRun: the whole run was reproduced
+   * and `run` can go on stepping.
+   */
+  resumable: boolean;
+  /** Steps retrained and found identical to the recording. */
+  verifiedSteps: number;
+  /** Why it is not resumable. */
+  note?: string;
+  color?: string;
+  forkedFrom?: ForkOrigin;
+}
+
+/** Options of restoreNetworkRun. */
+export interface RestoreNetworkOptions {
+  /** Steps to retrain to check the recording is reproducible here. @default 20 */
+  verifySteps?: number;
+}
+
+/**
+ * A NetworkRun showing a recording as it is, without retraining it: a run recorded as still
+ * running is `finished` with a reason saying it continues after a resume. The first
+ * `verifySteps` steps are retrained on `problem` (which must be the session's, see
+ * problemFromRecording) to tell whether resumeNetworkRun will reproduce the rest.
+ */
+export function restoreNetworkRun(
+  problem: NetworkProblem,
+  recording: NetworkRunRecording,
+  options: RestoreNetworkOptions = {},
+): RestoredNetworkRun {
+  checkFits(problem, recording);
+  const verify = Math.min(options.verifySteps ?? 20, recording.steps);
+  let note: string | undefined;
+  try {
+    const first = recording.snapshotSteps[0] === 0 ? recording.snapshots : undefined;
+    if (
+      first &&
+      firstDifference(Float32Array.from(problem.initialTheta), first, recording.parameters) >= 0
+    ) {
+      note = 'the initial θ rebuilt from the model spec differs from the recorded one';
+    } else {
+      const probe = replayNetworkRun(problem, recording.config, recording.changes, verify);
+      const difference = compareNetworkRun(probe, recording, verify);
+      if (difference) note = `retraining does not reproduce the recording: ${difference}`;
+    }
+  } catch (err) {
+    note = `retraining failed: ${(err as Error).message}`;
+  }
+  const run = adopt(problem, recording, note);
+  return {
+    run,
+    resumable: note === undefined,
+    verifiedSteps: note === undefined ? verify : 0,
+    ...(note ? { note } : {}),
+    ...extraOf(recording),
+  };
+}
+
+/** Options of resumeNetworkRun. */
+export interface ResumeNetworkOptions {
+  /** Updates between two yields to the event loop. @default 50 */
+  chunk?: number;
+  /** Aborting rejects with an Error named AbortError between two chunks. */
+  signal?: AbortSignal;
+  onProgress?(done: number, total: number): void;
+}
+
+/**
+ * Retrains a recorded run in full, checking it reproduces the recording bit for bit; then it
+ * holds the recording (its wall times too) and the true state behind it, and can go on
+ * stepping. When it does not reproduce it, the result is restoreNetworkRun's view-only run.
+ */
+export async function resumeNetworkRun(
+  problem: NetworkProblem,
+  recording: NetworkRunRecording,
+  options: ResumeNetworkOptions = {},
+): Promise<RestoredNetworkRun> {
+  checkFits(problem, recording);
+  const chunk = Math.max(1, options.chunk ?? 50);
+  let note: string;
+  try {
+    const run = new NetworkRun(problem, recording.config);
+    const plan = replayPlan(run, recording.changes, recording.steps, recording.status);
+    for (;;) {
+      if (options.signal?.aborted) {
+        const error = new Error('resuming the run was cancelled');
+        error.name = 'AbortError';
+        throw error;
+      }
+      const more = plan.next(chunk);
+      options.onProgress?.(run.step, recording.steps);
+      if (!more) break;
+      await new Promise((resolve) => setImmediate(resolve));
+    }
+    const difference = compareNetworkRun(run, recording);
+    if (difference === undefined) {
+      // Wall times are the recording's: the curves are exactly what was saved.
+      recording.updateMs.forEach((v, i) => run.updateMs.set(i, v));
+      recording.epochMs.forEach((v, i) => run.epochs.epochMs.set(i, v));
+      return {
+        run,
+        resumable: true,
+        verifiedSteps: recording.steps,
+        ...extraOf(recording),
+      };
+    }
+    note = `retraining does not reproduce the recording: ${difference}`;
+  } catch (err) {
+    if ((err as Error).name === 'AbortError') throw err;
+    note = `retraining failed: ${(err as Error).message}`;
+  }
+  return {
+    run: adopt(problem, recording, note),
+    resumable: false,
+    verifiedSteps: 0,
+    note,
+    ...extraOf(recording),
+  };
+}
+
+function extraOf(recording: NetworkRunRecording): { color?: string; forkedFrom?: ForkOrigin } {
+  return {
+    ...(recording.color !== undefined ? { color: recording.color } : {}),
+    ...(recording.forkedFrom ? { forkedFrom: recording.forkedFrom } : {}),
+  };
+}
+
+function checkFits(problem: NetworkProblem, recording: NetworkRunRecording): void {
+  if (problem.layout.size !== recording.parameters) {
+    throw new SessionError(
+      `run "${recording.config.runId}" has ${recording.parameters} parameters; this model has ${problem.layout.size}`,
+      'parameters',
+    );
+  }
+}
+
+/** A run showing the recording, unable to step until resumed. */
+function adopt(
+  problem: NetworkProblem,
+  recording: NetworkRunRecording,
+  note: string | undefined,
+): NetworkRun {
+  const run = new NetworkRun(problem, recording.config);
+  let settings;
+  try {
+    settings = settingsAfter(recording);
+  } catch {
+    settings = { hyper: run.hyper, schedule: run.state().schedule, batchSize: run.batchSize };
+  }
+  const size = recording.parameters;
+  run.adoptRecording({
+    steps: {
+      loss: recording.loss,
+      accuracy: recording.accuracy,
+      gradNorm: recording.gradNorm,
+      lr: recording.lr,
+      updateMs: recording.updateMs,
+    },
+    epochs: {
+      step: recording.epochStep,
+      trainLoss: recording.trainLoss,
+      trainAccuracy: recording.trainAccuracy,
+      validationLoss: recording.validationLoss,
+      validationAccuracy: recording.validationAccuracy,
+      epochMs: recording.epochMs,
+    },
+    snapshots: Array.from(recording.snapshotSteps, (step, k) => ({
+      step,
+      theta: recording.snapshots.subarray(k * size, (k + 1) * size),
+    })),
+    finalTheta: recording.finalTheta,
+    changes: recording.changes,
+    status: recording.status,
+    ...(recording.reason !== undefined ? { reason: recording.reason } : {}),
+    settings,
+    notResumable: note
+      ? `recorded; it cannot continue here (${note})`
+      : 'recorded; resume it (retraining its steps) to continue',
+  });
+  return run;
+}
+
+/**
+ * What sessionFromRuns needs of a computed landscape: its grid (computeLandscape's
+ * LandscapeGrid, or the protocol's NetworkLandscape), the directions behind it and θ*.
+ */
+export interface LiveLandscape {
+  /** @default `landscape-<index>` */
+  id?: string;
+  label?: string;
+  grid: Pick<LandscapeGrid, 'resolution' | 'values' | 'min' | 'max' | 'centerLoss'> & {
+    split: string;
+  } & ({ range: [[number, number], [number, number]] } | Pick<LandscapeGrid, 'alphas' | 'betas'>);
+  directions: Pick<Directions, 'd1' | 'd2' | 'seed' | 'explainedVariance' | 'points'> & {
+    kind: LandscapeRecording['directions']['kind'];
+    name?: string;
+  };
+  /** θ* the plane is centred on. */
+  center: Float64Array;
+  centerOf?: LandscapeCenter;
+  /** Runs' θ_t on the plane (projectTrajectory's, or the protocol's projections). */
+  projections?: readonly Pick<
+    ProjectedTrajectory,
+    'runId' | 'steps' | 'alpha' | 'beta' | 'distance' | 'loss'
+  >[];
+}
+
+/** A landscape as the session records it (copies). */
+export function recordLandscape(landscape: LiveLandscape, index: number): LandscapeRecording {
+  const { grid, directions: d } = landscape;
+  const r = grid.resolution;
+  if (grid.split !== 'train' && grid.split !== 'validation') {
+    throw new SessionError(
+      `a landscape measured on the ${grid.split} split cannot be saved`,
+      `network.landscapes.${index}.split`,
+    );
+  }
+  const range: LandscapeRecording['range'] =
+    'range' in grid
+      ? [
+          [grid.range[0][0], grid.range[0][1]],
+          [grid.range[1][0], grid.range[1][1]],
+        ]
+      : [
+          [grid.alphas[0], grid.alphas[r - 1]],
+          [grid.betas[0], grid.betas[r - 1]],
+        ];
+  return {
+    id: landscape.id ?? `landscape-${index}`,
+    ...(landscape.label !== undefined ? { label: landscape.label } : {}),
+    resolution: r,
+    range,
+    split: grid.split,
+    min: grid.min,
+    max: grid.max,
+    centerLoss: grid.centerLoss,
+    ...(landscape.centerOf ? { centerOf: { ...landscape.centerOf } } : {}),
+    directions: {
+      kind: d.kind,
+      ...(d.seed !== undefined ? { seed: d.seed } : {}),
+      ...(d.name !== undefined ? { name: d.name } : {}),
+      ...(d.explainedVariance ? { explainedVariance: [...d.explainedVariance] } : {}),
+      ...(d.points !== undefined ? { points: d.points } : {}),
+      d1: d.d1.slice(),
+      d2: d.d2.slice(),
+    },
+    values: grid.values.slice(),
+    center: landscape.center.slice(),
+    projections: (landscape.projections ?? []).map((p) => ({
+      runId: p.runId,
+      steps: p.steps.slice(),
+      alpha: p.alpha.slice(),
+      beta: p.beta.slice(),
+      distance: p.distance.slice(),
+      ...(p.loss ? { loss: p.loss.slice() } : {}),
+    })),
+  };
+}

@@ -1,0 +1,582 @@
+/**
+ * The network lab's state: the dataset and model, the training runs (all from the same θ₀),
+ * their live curves, the data view and the loss landscape. It shares the explorer's engine
+ * client; playback is scoped to the network runs.
+ */
+import { getContext, setContext } from 'svelte';
+import type {
+  DatasetSpecInput,
+  ModelSpecInput,
+  NetworkRunUpdate,
+} from '../../../../electron/common/network';
+import type {
+  EngineMessageOf,
+  NetworkLandscape,
+  NetworkProblemInfo,
+  NetworkRunFrame,
+  NetworkRunState,
+  NetworkView,
+} from '../../../../electron/common/protocol';
+import type { HyperPatch, OptimizerSpec, Schedule } from '../../../../electron/common/schemas';
+import { EngineRequestError, type EngineClient } from '../engine/client';
+import { runLabel } from '../state/optimizers';
+import { runColors } from '../state/palette';
+import { Trajectory } from '../state/trajectory';
+import type { ViewGrid, ViewRun, ViewSettingsLike, ViewSource } from '../views/view-source';
+
+/** A growable set of equally long float64 columns (a run's per-step or per-epoch curves). */
+export class Columns<K extends string> {
+  count = 0;
+  /** Bumped when the columns were rewritten from the start (reset). */
+  generation = 0;
+  private data: Record<K, Float64Array>;
+
+  constructor(readonly names: readonly K[]) {
+    this.data = Object.fromEntries(names.map((n) => [n, new Float64Array(256)])) as Record<
+      K,
+      Float64Array
+    >;
+  }
+
+  get(name: K): Float64Array {
+    return this.data[name];
+  }
+
+  /** Writes rows from index `from` on (earlier rows are kept). */
+  write(from: number, rows: Record<K, Float64Array>): void {
+    const n = rows[this.names[0]].length;
+    // Rows from `from` on are replaced; starting over from 0 is a new generation.
+    if (from === 0 && this.count > 0) this.generation++;
+    const end = from + n;
+    for (const name of this.names) {
+      let column = this.data[name];
+      if (column.length < end) {
+        const grown = new Float64Array(Math.max(end, 2 * column.length));
+        grown.set(column);
+        this.data[name] = column = grown;
+      }
+      column.set(rows[name], from);
+    }
+    this.count = end;
+  }
+
+  clear(): void {
+    this.count = 0;
+    this.generation++;
+  }
+}
+
+const stepColumns = ['loss', 'accuracy', 'gradNorm', 'lr', 'updateMs'] as const;
+const epochColumns = [
+  'step',
+  'trainLoss',
+  'trainAccuracy',
+  'validationLoss',
+  'validationAccuracy',
+  'epochMs',
+] as const;
+export type StepColumn = (typeof stepColumns)[number];
+export type EpochColumn = (typeof epochColumns)[number];
+
+export interface NetRun {
+  readonly runId: string;
+  readonly color: string;
+  readonly steps: Columns<StepColumn>;
+  readonly epochs: Columns<EpochColumn>;
+  readonly state: NetworkRunState | undefined;
+  /** The latest test evaluation asked for. */
+  readonly test: { loss: number; accuracy: number; step: number } | undefined;
+}
+
+export type LandscapeState =
+  | { status: 'idle' }
+  | { status: 'computing'; done: number; total: number; phase: 'coarse' | 'full'; id: number }
+  | { status: 'done'; landscape: NetworkLandscape; id: number }
+  | { status: 'failed'; message: string };
+
+/** What the landscape views draw: the grid over (α, β) and each run projected onto the plane. */
+export class LandscapeSource implements ViewSource {
+  viewGrid = $state.raw<ViewGrid | undefined>();
+  viewRuns = $state.raw<ViewRun[]>([]);
+  dataVersion = $state(0);
+  hoverStep = undefined;
+  view = $state<ViewSettingsLike>({
+    logHeight: false,
+    wireframe: false,
+    contours: true,
+    stepMode: false,
+  });
+  inspections = {};
+  cameraVersion = $state(0);
+  cameraPose = { azimuth: 35, elevation: 40 };
+
+  /** Shows a landscape (or its partial grid while it is being computed). */
+  show(
+    landscape: Pick<NetworkLandscape, 'values' | 'resolution' | 'range' | 'min' | 'max'>,
+    runs: ViewRun[],
+  ): void {
+    const [[a0, a1], [b0, b1]] = landscape.range;
+    this.viewGrid = {
+      values: landscape.values,
+      resolution: landscape.resolution,
+      domain: landscape.range,
+      min: landscape.min,
+      max: landscape.max,
+      info: {
+        name: 'landscape',
+        title: 'Loss landscape',
+        description: 'L(θ* + α d₁ + β d₂)',
+        domain: [
+          [a0, a1],
+          [b0, b1],
+        ],
+        minima: [],
+        saddles: [],
+        start: [0, 0],
+        logScale: false,
+        axes: ['α (d₁)', 'β (d₂)'],
+      },
+    };
+    this.viewRuns = runs;
+    this.dataVersion++;
+  }
+}
+
+export class NetLab {
+  problem = $state.raw<NetworkProblemInfo | undefined>();
+  dataset = $state<DatasetSpecInput>({ kind: 'spirals', n: 400, seed: 0 });
+  model = $state<ModelSpecInput>({ depth: 2, width: 32, activation: 'tanh', seed: 0 });
+  runs = $state.raw<NetRun[]>([]);
+  selectedRunId = $state<string | undefined>();
+  playing = $state(false);
+  stepsPerFrame = $state(1);
+  /** Bumped when any run's curves grew. */
+  dataVersion = $state(0);
+  lastError = $state<string | undefined>();
+  busy = $state(false);
+  view = $state.raw<{ runId: string; view: NetworkView } | undefined>();
+  landscape = $state.raw<LandscapeState>({ status: 'idle' });
+  line = $state.raw<{ t: Float64Array; values: Float64Array; label: string } | undefined>();
+  savedDirections = $state.raw<string[]>([]);
+  readonly landscapeSource = new LandscapeSource();
+  private nextRun = 1;
+  private viewTimer: ReturnType<typeof setTimeout> | undefined;
+  private lastView = 0;
+
+  constructor(readonly client: EngineClient) {
+    client.on('frame', (frame) => {
+      if (!frame.net?.length) return;
+      for (const f of frame.net) this.apply(f);
+      this.dataVersion++;
+      this.scheduleView();
+    });
+    client.on('net.run.state', ({ run: state }) => {
+      const run = this.runs.find((r) => r.runId === state.runId);
+      if (!run) return;
+      if (state.step === 0) {
+        run.steps.clear();
+        run.epochs.clear();
+      }
+      this.runs = this.runs.map((r) => (r === run ? { ...r, state } : r));
+    });
+    client.on('net.run.removed', ({ runId }) => {
+      this.runs = this.runs.filter((r) => r.runId !== runId);
+      if (this.selectedRunId === runId) this.selectedRunId = this.runs[0]?.runId;
+    });
+    client.on('playback', ({ playing, stepsPerFrame }) => {
+      this.playing = playing;
+      this.stepsPerFrame = stepsPerFrame;
+    });
+  }
+
+  get selectedRun(): NetRun | undefined {
+    return this.runs.find((r) => r.runId === this.selectedRunId) ?? this.runs[0];
+  }
+
+  private apply(frame: NetworkRunFrame): void {
+    const run = this.runs.find((r) => r.runId === frame.runId);
+    if (!run) return;
+    if (frame.steps.loss.length > 0) run.steps.write(frame.steps.fromStep, frame.steps);
+    if (frame.epochs.step.length > 0) run.epochs.write(frame.epochs.fromEpoch, frame.epochs);
+  }
+
+  private async attempt<T>(operation: () => Promise<T>): Promise<T | undefined> {
+    try {
+      const result = await operation();
+      this.lastError = undefined;
+      return result;
+    } catch (err) {
+      this.lastError =
+        err instanceof EngineRequestError ? err.message : String((err as Error).message ?? err);
+      return undefined;
+    }
+  }
+
+  /** Builds the dataset and model in the engine; the runs start over from the new θ₀. */
+  async setup(
+    runs?: { optimizer: OptimizerSpec; batchSize: number | 'full'; label?: string }[],
+  ): Promise<boolean> {
+    this.busy = true;
+    try {
+      await this.pause();
+      const keep =
+        runs ??
+        this.runs.flatMap((r) =>
+          r.state
+            ? [
+                {
+                  optimizer: {
+                    optimizer: r.state.optimizer,
+                    ...r.state.hyper,
+                    schedule: r.state.schedule,
+                  },
+                  batchSize: r.state.batchSize,
+                  ...(r.state.label ? { label: r.state.label } : {}),
+                },
+              ]
+            : [],
+        );
+      const reply = await this.attempt(() =>
+        this.client.request({
+          type: 'net.setup',
+          dataset: $state.snapshot(this.dataset),
+          model: $state.snapshot(this.model),
+        }),
+      );
+      if (!reply) return false;
+      this.problem = reply.problem;
+      this.runs = [];
+      this.view = undefined;
+      this.landscape = { status: 'idle' };
+      this.line = undefined;
+      this.savedDirections = [];
+      this.landscapeSource.viewGrid = undefined;
+      this.landscapeSource.viewRuns = [];
+      for (const run of keep) await this.addRun(run.optimizer, run.batchSize, run.label);
+      return true;
+    } finally {
+      this.busy = false;
+    }
+  }
+
+  async addRun(
+    optimizer: OptimizerSpec,
+    batchSize: number | 'full' = 32,
+    label?: string,
+  ): Promise<void> {
+    if (!this.problem) return;
+    const runId = `net-${this.nextRun++}`;
+    const used = this.runs.map((r) => r.color);
+    const color =
+      runColors.find((c) => !used.includes(c)) ?? runColors[this.runs.length % runColors.length];
+    const run: NetRun = {
+      runId,
+      color,
+      steps: new Columns(stepColumns),
+      epochs: new Columns(epochColumns),
+      state: undefined,
+      test: undefined,
+    };
+    this.runs = [...this.runs, run];
+    const ok = await this.attempt(() =>
+      this.client.request({
+        type: 'net.run.create',
+        run: { runId, optimizer, batchSize, snapshotEvery: 5, ...(label ? { label } : {}) },
+      }),
+    );
+    if (!ok) this.runs = this.runs.filter((r) => r.runId !== runId);
+    else this.selectedRunId ??= runId;
+  }
+
+  async removeRun(runId: string): Promise<void> {
+    await this.attempt(() => this.client.request({ type: 'net.run.remove', runId }));
+  }
+
+  async replaceRun(runId: string, optimizer: OptimizerSpec): Promise<void> {
+    const index = this.runs.findIndex((r) => r.runId === runId);
+    const old = this.runs[index];
+    if (!old?.state) return;
+    const batchSize = old.state.batchSize;
+    const lr = optimizer.lr ?? old.state.hyper.lr;
+    await this.removeRun(runId);
+    await this.addRun({ ...optimizer, lr }, batchSize);
+    const added = this.runs.at(-1);
+    if (added) {
+      const rest = this.runs.filter((r) => r !== added);
+      rest.splice(index, 0, added);
+      this.runs = rest;
+    }
+  }
+
+  async duplicateRun(runId: string): Promise<void> {
+    const run = this.runs.find((r) => r.runId === runId);
+    if (!run?.state) return;
+    await this.addRun(
+      { optimizer: run.state.optimizer, ...run.state.hyper, schedule: run.state.schedule },
+      run.state.batchSize,
+    );
+  }
+
+  async update(runId: string, change: NetworkRunUpdate): Promise<void> {
+    await this.attempt(() => this.client.request({ type: 'net.run.update', runId, change }));
+  }
+
+  setHyper(runId: string, hyper: HyperPatch): Promise<void> {
+    return this.update(runId, { hyper });
+  }
+
+  setSchedule(runId: string, schedule: Schedule): Promise<void> {
+    return this.update(runId, { schedule });
+  }
+
+  async play(): Promise<void> {
+    await this.attempt(() =>
+      this.client.request({
+        type: 'playback',
+        playing: true,
+        stepsPerFrame: this.stepsPerFrame,
+        scope: 'network',
+      }),
+    );
+  }
+
+  async pause(): Promise<void> {
+    await this.attempt(() => this.client.request({ type: 'playback', playing: false }));
+  }
+
+  async togglePlay(): Promise<void> {
+    if (this.playing) await this.pause();
+    else await this.play();
+  }
+
+  async step(steps = 1): Promise<void> {
+    if (this.playing) await this.pause();
+    await this.attempt(() => this.client.request({ type: 'step', steps, scope: 'network' }));
+    await this.refreshView();
+  }
+
+  async reset(): Promise<void> {
+    await this.attempt(() => this.client.request({ type: 'run.reset', scope: 'network' }));
+    this.runs = this.runs.map((r) => ({ ...r, test: undefined }));
+    await this.refreshView();
+  }
+
+  async setStepsPerFrame(stepsPerFrame: number): Promise<void> {
+    this.stepsPerFrame = stepsPerFrame;
+    await this.attempt(() =>
+      this.client.request({
+        type: 'playback',
+        playing: this.playing,
+        stepsPerFrame,
+        scope: 'network',
+      }),
+    );
+  }
+
+  /** The test set, evaluated now (on demand: looking at it while training would be cheating). */
+  async evaluateTest(runId: string): Promise<void> {
+    const reply = await this.attempt(() =>
+      this.client.request({ type: 'net.evaluate', runId, split: 'test' }),
+    );
+    if (!reply) return;
+    const step = this.runs.find((r) => r.runId === runId)?.state?.step ?? 0;
+    this.runs = this.runs.map((r) =>
+      r.runId === runId ? { ...r, test: { loss: reply.loss, accuracy: reply.accuracy, step } } : r,
+    );
+  }
+
+  /** Re-draws the data view at most twice a second while training. */
+  private scheduleView(): void {
+    if (this.viewTimer) return;
+    const wait = Math.max(0, 500 - (performance.now() - this.lastView));
+    this.viewTimer = setTimeout(() => {
+      this.viewTimer = undefined;
+      void this.refreshView();
+    }, wait);
+  }
+
+  async refreshView(): Promise<void> {
+    const run = this.selectedRun;
+    if (!run?.state || !this.problem) return;
+    this.lastView = performance.now();
+    try {
+      const reply = await this.client.request({
+        type: 'net.view',
+        runId: run.runId,
+        resolution: 64,
+        split: 'test',
+      });
+      this.view = { runId: reply.runId, view: reply.view };
+    } catch {
+      // The run went away meanwhile.
+    }
+  }
+
+  /**
+   * The loss landscape around a run's θ (initial or current) along the chosen directions, with
+   * every run projected onto its plane; partial grids show while it is computed.
+   */
+  async computeLandscape(options: {
+    centerRunId: string;
+    at: 'initial' | 'current';
+    directions:
+      | { kind: 'random'; seed: number }
+      | { kind: 'pca'; runId: string }
+      | { kind: 'saved'; name: string };
+    resolution: number;
+    range: number;
+    split: 'train' | 'validation';
+    /** Grow the range to hold every projected trajectory. */
+    fit: boolean;
+  }): Promise<void> {
+    this.cancelLandscape();
+    await this.pause();
+    const range: [[number, number], [number, number]] = [
+      [-options.range, options.range],
+      [-options.range, options.range],
+    ];
+    let id = -1;
+    const off = this.client.on('net.landscape.progress', (p) => {
+      if (p.id !== id) return;
+      this.landscape = { status: 'computing', done: p.done, total: p.total, phase: p.phase, id };
+      if (p.values) {
+        let min = Infinity;
+        let max = -Infinity;
+        for (const v of p.values) {
+          if (v < min) min = v;
+          if (v > max) max = v;
+        }
+        if (min <= max)
+          this.landscapeSource.show(
+            { values: p.values, resolution: options.resolution, range, min, max },
+            [],
+          );
+      }
+    });
+    try {
+      const reply = await this.client.request(
+        {
+          type: 'net.landscape',
+          center: { runId: options.centerRunId, at: options.at },
+          directions: options.directions,
+          project: this.runs.filter((r) => r.state).map((r) => r.runId),
+          grid: {
+            resolution: options.resolution,
+            range,
+            coarse: Math.min(11, options.resolution),
+            split: options.split,
+          },
+          fit: options.fit,
+        },
+        (assigned) => {
+          id = assigned;
+          this.landscape = {
+            status: 'computing',
+            done: 0,
+            total: options.resolution ** 2,
+            phase: 'coarse',
+            id,
+          };
+        },
+      );
+      this.landscape = { status: 'done', landscape: reply.landscape, id: reply.id };
+      this.landscapeSource.show(reply.landscape, this.projectedRuns(reply.landscape));
+      this.landscapeSource.cameraVersion++;
+    } catch (err) {
+      const message = (err as Error).message;
+      this.landscape = message.startsWith('cancelled')
+        ? { status: 'idle' }
+        : { status: 'failed', message };
+    } finally {
+      off();
+    }
+  }
+
+  private projectedRuns(landscape: NetworkLandscape): ViewRun[] {
+    return landscape.projections.flatMap((p) => {
+      const run = this.runs.find((r) => r.runId === p.runId);
+      if (!run) return [];
+      const t = new Trajectory();
+      const n = p.steps.length;
+      const points = new Float64Array(3 * n);
+      for (let k = 0; k < n; k++) {
+        points[3 * k] = p.alpha[k];
+        points[3 * k + 1] = p.beta[k];
+        points[3 * k + 2] = p.loss[k];
+      }
+      const nan = new Float64Array(n).fill(NaN);
+      t.apply({
+        runId: p.runId,
+        fromStep: 0,
+        points,
+        gradNorm: nan,
+        lr: nan,
+        grad: new Float64Array(2 * n).fill(NaN),
+        effStep: new Float64Array(2 * n).fill(NaN),
+        status: 'ok',
+      });
+      return [
+        {
+          runId: p.runId,
+          color: run.color,
+          label: run.state ? runLabel(run.state) : run.runId,
+          trajectory: t,
+          diverged: run.state?.status === 'diverged',
+          onSurface: true,
+        },
+      ];
+    });
+  }
+
+  cancelLandscape(): void {
+    if (this.landscape.status === 'computing') {
+      this.client.post({ type: 'net.landscape.cancel', id: this.landscape.id });
+      this.landscape = { status: 'idle' };
+    }
+  }
+
+  /** Keeps the directions of the landscape shown, to compare later runs on the same plane. */
+  async saveDirections(name: string): Promise<void> {
+    if (this.landscape.status !== 'done') return;
+    const landscapeId = this.landscape.id;
+    const ok = await this.attempt(() =>
+      this.client.request({ type: 'net.directions.save', landscapeId, name }),
+    );
+    if (ok && !this.savedDirections.includes(name))
+      this.savedDirections = [...this.savedDirections, name];
+  }
+
+  /** L along the straight line from one θ to another. */
+  async computeLine(
+    from: { runId: string; at: 'initial' | 'current' },
+    to: { runId: string; at: 'initial' | 'current' },
+    label: string,
+  ): Promise<void> {
+    const reply = await this.attempt(() =>
+      this.client.request({
+        type: 'net.line',
+        from,
+        to,
+        points: 101,
+        range: [-0.25, 1.25],
+        split: 'train',
+      }),
+    );
+    if (reply) this.line = { t: reply.t, values: reply.values, label };
+  }
+}
+
+export type NetProblemMessage = EngineMessageOf<'net.problem'>;
+
+const key = Symbol('netlab');
+
+export function createNetLabContext(lab: NetLab): NetLab {
+  setContext(key, lab);
+  return lab;
+}
+
+export function useNetLab(): NetLab {
+  const lab = getContext<NetLab | undefined>(key);
+  if (!lab) throw new Error('useNetLab() needs createNetLabContext() in an ancestor component');
+  return lab;
+}

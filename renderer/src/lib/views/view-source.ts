@@ -1,0 +1,59 @@
+/**
+ * What the 3-D and contour views draw, whoever provides it: the explorer (an analytic surface
+ * and its runs) or the network lab (a loss landscape and the runs projected onto its plane).
+ * Views read the source from context, so the same components serve both.
+ */
+import { getContext, setContext } from 'svelte';
+import type { RunInspection } from '../../../../electron/common/protocol';
+import type { Point } from '../../../../electron/common/schemas';
+import type { Trajectory } from '../state/trajectory';
+import type { GridData } from './contour-canvas';
+
+export interface ViewRun {
+  runId: string;
+  color: string;
+  label: string;
+  trajectory: Trajectory;
+  diverged: boolean;
+  /** False for a run on another surface than the one shown: its heights mean nothing here. */
+  onSurface: boolean;
+}
+
+export interface ViewGrid extends GridData {
+  min: number;
+  max: number;
+}
+
+export interface ViewSettingsLike {
+  logHeight: boolean;
+  wireframe: boolean;
+  contours: boolean;
+  stepMode: boolean;
+}
+
+export interface ViewSource {
+  readonly viewGrid: ViewGrid | undefined;
+  readonly viewRuns: ViewRun[];
+  /** Bumped whenever a trajectory changes. */
+  readonly dataVersion: number;
+  readonly hoverStep: number | undefined;
+  readonly view: ViewSettingsLike;
+  readonly inspections: Record<string, RunInspection>;
+  readonly cameraVersion: number;
+  readonly cameraPose: { azimuth: number; elevation: number } | undefined;
+  /** Moves the start point, where the source has one. */
+  pick?(point: Point): void;
+}
+
+const key = Symbol('view-source');
+
+export function setViewSource(source: ViewSource): ViewSource {
+  setContext(key, source);
+  return source;
+}
+
+export function useViewSource(): ViewSource {
+  const source = getContext<ViewSource | undefined>(key);
+  if (!source) throw new Error('useViewSource() needs setViewSource() in an ancestor component');
+  return source;
+}

@@ -1,0 +1,126 @@
+/** The network lab end to end: training two optimizers, a shared-direction landscape, cancel, views. */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { canvasStats, loadApp, openApp, type Harness } from './harness';
+
+let h: Harness;
+beforeAll(async () => {
+  h = await openApp({ viewport: { width: 1600, height: 1000 } });
+  await loadApp(h);
+  await h.page.getByRole('tab', { name: 'Network lab' }).click();
+  await h.page.getByTestId('net-summary').waitFor({ timeout: 60_000 });
+});
+afterAll(() => h?.close());
+
+/** Text as a reader hears it: whitespace from the markup collapsed. */
+const text = async (locator: { textContent(): Promise<string | null> }) =>
+  ((await locator.textContent()) ?? '').replace(/\s+/g, ' ').trim();
+
+const netStep = async () =>
+  Number(/step (\d+)/.exec((await h.page.getByTestId('net-step-count').textContent()) ?? '')?.[1]);
+const runs = () => h.page.getByRole('region', { name: /^Run \d+:/ });
+
+async function train(until: number, perFrame = '10'): Promise<void> {
+  await h.page.getByRole('combobox', { name: 'Updates per frame' }).selectOption(perFrame);
+  const button = h.page.getByTestId('net-play-pause');
+  await button.click();
+  await expect.poll(() => button.textContent()).toBe('Pause');
+  const deadline = Date.now() + 120_000;
+  while ((await netStep()) < until && Date.now() < deadline) await h.page.waitForTimeout(250);
+  await button.click();
+  await expect.poll(() => button.textContent()).toBe('Train');
+}
+
+describe('network lab', () => {
+  it('trains two optimizers on the two spirals from the same θ₀', async () => {
+    expect(await text(h.page.getByTestId('net-summary'))).toMatch(/2 classes · 280\/60\/60/);
+    await expect.poll(() => runs().count()).toBe(2);
+    expect(await runs().nth(0).getAttribute('aria-label')).toMatch(/Adam/);
+    expect(await runs().nth(1).getAttribute('aria-label')).toMatch(/Momentum/);
+    await train(80);
+    expect(await netStep()).toBeGreaterThanOrEqual(80);
+    // The decision surface is drawn under the points.
+    const stats = await canvasStats(h.page, '[data-testid="data-view"] canvas');
+    expect(stats.colors).toBeGreaterThan(30);
+    await h.page.getByRole('button', { name: 'Evaluate on test set' }).first().click();
+    await expect.poll(() => text(h.page.getByTestId('test-net-1'))).toMatch(/accuracy \d+(\.\d)?%/);
+  });
+
+  it('computes a landscape on one shared plane with both trajectories projected onto it', async () => {
+    const settings = h.page.getByRole('form', { name: 'Landscape settings' });
+    await settings.getByRole('combobox', { name: 'Directions' }).selectOption('pca');
+    await settings.getByRole('combobox', { name: 'Landscape resolution' }).selectOption('21');
+    await settings.getByRole('button', { name: 'Compute landscape' }).click();
+    const result = h.page.getByTestId('landscape-result');
+    await result.waitFor({ timeout: 90_000 });
+    const rows = result
+      .getByRole('table', { name: 'Distance of each trajectory from the plane' })
+      .locator('tbody tr');
+    await expect.poll(() => rows.count()).toBe(2);
+    for (const row of await rows.all()) {
+      const points = Number(await row.locator('td').nth(1).textContent());
+      expect(points).toBeGreaterThan(10);
+    }
+    expect(await result.textContent()).toMatch(/PCA explains \d/);
+    await h.page.waitForTimeout(800);
+    const contour = await canvasStats(h.page, '[data-testid="landscape-contour"] canvas');
+    expect(contour.colors).toBeGreaterThan(30);
+    await h.shot('network-landscape');
+  });
+
+  it('Cancel stops a landscape midway and the lab keeps answering', async () => {
+    const settings = h.page.getByRole('form', { name: 'Landscape settings' });
+    await settings.getByRole('combobox', { name: 'Directions' }).selectOption('random');
+    await settings.getByRole('combobox', { name: 'Landscape resolution' }).selectOption('81');
+    await settings.getByRole('button', { name: 'Compute landscape' }).click();
+    const bar = settings.getByRole('progressbar', { name: 'Landscape progress' });
+    await bar.waitFor();
+    await settings.getByRole('button', { name: 'Cancel' }).click();
+    await bar.waitFor({ state: 'detached', timeout: 15_000 });
+    const before = await netStep();
+    await h.page.getByRole('button', { name: 'Step', exact: true }).click();
+    await expect.poll(netStep).toBe(before + 1);
+    await expect(
+      settings.getByRole('button', { name: 'Compute landscape' }).isEnabled(),
+    ).resolves.toBe(true);
+  });
+
+  it('the 1-D slice from θ₀ to a run is drawn', async () => {
+    await h.page.getByRole('button', { name: 'θ₀ → θ (selected run)' }).click();
+    await h.page.waitForTimeout(800);
+    const line = await canvasStats(h.page, '.line-plot canvas');
+    expect(line.covered).toBeGreaterThan(0.01);
+  });
+
+  it('the digits show a grid of misclassified test images', async () => {
+    const form = h.page.getByRole('form', { name: 'Dataset and model' });
+    await form.getByRole('combobox', { name: 'Dataset' }).selectOption('digits');
+    await form.getByRole('spinbutton', { name: 'Width' }).fill('64');
+    await form.getByRole('button', { name: /Rebuild data and network/ }).click();
+    await expect
+      .poll(() => text(h.page.getByTestId('net-summary')), { timeout: 60_000 })
+      .toMatch(/10 classes/);
+    await train(30, '5');
+    await expect
+      .poll(() => text(h.page.getByTestId('mistakes-count')), { timeout: 20_000 })
+      .toMatch(/\d+ of \d+ test images misclassified/);
+    await h.shot('network-digits');
+  });
+
+  it('a regression set shows the fitted curve over the data', async () => {
+    const form = h.page.getByRole('form', { name: 'Dataset and model' });
+    await form.getByRole('combobox', { name: 'Dataset' }).selectOption('sine');
+    await form.getByRole('button', { name: /Rebuild data and network/ }).click();
+    await expect
+      .poll(() => text(h.page.getByTestId('net-summary')), { timeout: 60_000 })
+      .toMatch(/regression/);
+    await train(60);
+    await h.page.waitForTimeout(800);
+    await h.shot('network-sine');
+    const stats = await canvasStats(h.page, '[data-testid="data-view"] canvas');
+    expect(stats.covered).toBeGreaterThan(0.01);
+  });
+
+  it('logged no errors', () => {
+    expect(h.problems).toEqual([]);
+  });
+});
