@@ -41,6 +41,11 @@ export interface ViewSource {
   readonly inspections: Record<string, RunInspection>;
   readonly cameraVersion: number;
   readonly cameraPose: { azimuth: number; elevation: number } | undefined;
+  /**
+   * Replay: draw every trajectory only up to this step (its point there is the "current" one);
+   * undefined draws them whole.
+   */
+  readonly scrubStep?: number;
   /** Moves the start point, where the source has one. */
   pick?(point: Point): void;
 }
