@@ -10,7 +10,7 @@
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import type { SessionData } from '../../common/session';
-import { readSession, writeSession } from './codec';
+import { readSession, writeSessionAsync } from './codec';
 
 /** The autosave's file name in the data folder. */
 export const AUTOSAVE_FILE = 'recording-autosave.losslab';
@@ -105,7 +105,7 @@ export class Autosaver {
     const job = (async () => {
       try {
         const savedAt = new Date();
-        const bytes = writeSession({ ...this.produce(), autosave: true }, { savedAt });
+        const bytes = await writeSessionAsync({ ...this.produce(), autosave: true }, { savedAt });
         await fs.mkdir(this.dir, { recursive: true });
         await writeAtomically(this.path, bytes);
         this.options.onSaved?.({

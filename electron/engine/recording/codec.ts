@@ -27,6 +27,7 @@ import {
 import {
   dtypeOf,
   packArchive,
+  packArchiveAsync,
   unpackArchive,
   validateManifest,
   type ArchiveLimits,
@@ -46,6 +47,22 @@ export interface WriteOptions {
 export function writeSession(data: SessionData, options: WriteOptions = {}): Uint8Array {
   const { manifest, arrays } = encodeSession(data, options);
   return packArchive(manifest, arrays);
+}
+
+/**
+ * writeSession in slices, yielding to the event loop between them (for the autosaver: a large
+ * session must not stall the engine's playback while it is written). The session's arrays
+ * must not change meanwhile: sessionFromRuns gives copies.
+ */
+export async function writeSessionAsync(
+  data: SessionData,
+  options: WriteOptions & {
+    /** Bytes hashed or zipped between two yields. @default 4 MiB */
+    sliceBytes?: number;
+  } = {},
+): Promise<Uint8Array> {
+  const { manifest, arrays } = encodeSession(data, options);
+  return packArchiveAsync(manifest, arrays, options.sliceBytes);
 }
 
 /**

@@ -5,9 +5,15 @@
  */
 export { SessionError } from '../../common/session';
 export type { SessionData } from '../../common/session';
-export { readSession, writeSession, decodeSession, encodeSession } from './codec';
+export {
+  decodeSession,
+  encodeSession,
+  readSession,
+  writeSession,
+  writeSessionAsync,
+} from './codec';
 export type { WriteOptions } from './codec';
-export { packArchive, unpackArchive } from './container';
+export { packArchive, packArchiveAsync, unpackArchive } from './container';
 export type { ArchiveLimits, SessionArchive } from './container';
 export {
   compareWithRecording,

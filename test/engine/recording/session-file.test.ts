@@ -12,7 +12,7 @@ import {
   sessionManifestSchema,
   type SessionData,
 } from '../../../electron/common/session';
-import { readSession, writeSession } from '../../../electron/engine/recording';
+import { readSession, writeSession, writeSessionAsync } from '../../../electron/engine/recording';
 import { raceSession, sameArrays, view } from './fixtures';
 
 let data: SessionData;
@@ -111,6 +111,22 @@ describe('save → open', () => {
       dtype: 'f64',
       length: points.length,
     });
+  });
+
+  it('writes in slices without holding the event loop, to the same session', async () => {
+    let ticks = 0;
+    const ticker = setInterval(() => ticks++, 0);
+    const sliced = await writeSessionAsync(data, {
+      savedAt: new Date('2025-03-04T06:00:00.000Z'),
+      sliceBytes: 256,
+    });
+    clearInterval(ticker);
+    expect(ticks).toBeGreaterThan(3);
+    const back = readSession(sliced);
+    expect(sameArrays(data, back)).toEqual([]);
+    expect(back).toEqual(readSession(bytes));
+    // Standard zip layout either way: the manifest entry first.
+    expect(Object.keys(unzipSync(sliced))[0]).toBe(MANIFEST_ENTRY);
   });
 
   it('refuses to save what it could not read back', () => {
