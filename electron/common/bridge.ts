@@ -19,8 +19,38 @@ export interface LossLabBridge {
   restartEngine(): Promise<void>;
   /** Called when the engine process dies. Returns a function that unsubscribes. */
   onEngineGone(listener: (gone: EngineGone) => void): () => void;
+  /**
+   * Shows the native Save dialog (starting at `name` in the Documents folder) and writes the
+   * bytes there. Resolves the path written, or undefined when the user cancelled.
+   */
+  saveFile(name: string, bytes: Uint8Array): Promise<string | undefined>;
+  /**
+   * Opens a session: `path` must be one of recentSessions(); without it, the native Open
+   * dialog asks. Resolves undefined when the user cancelled.
+   */
+  openSession(path?: string): Promise<OpenedFile | undefined>;
+  /** Sessions opened or saved lately, newest first (ones since deleted are left out). */
+  recentSessions(): Promise<RecentSession[]>;
+  /** A session file dropped on the window: remembered among the recent ones. */
+  rememberDropped(file: File): void;
+  /** Full screen on or off (presentation mode). */
+  setFullScreen(on: boolean): Promise<void>;
   /** Versions of the shell, for the About box. */
   readonly versions: { electron: string; chrome: string; node: string };
+}
+
+/** A file read from disk for the renderer. */
+export interface OpenedFile {
+  name: string;
+  path: string;
+  bytes: Uint8Array;
+}
+
+export interface RecentSession {
+  name: string;
+  path: string;
+  /** ISO 8601: when it was last opened or saved. */
+  at: string;
 }
 
 /** The data of the window message carrying the engine port. */
@@ -32,6 +62,11 @@ export const IpcChannel = {
   restartEngine: 'losslab:restart-engine',
   enginePort: 'losslab:engine-port',
   engineGone: 'losslab:engine-gone',
+  saveFile: 'losslab:save-file',
+  openSession: 'losslab:open-session',
+  recentSessions: 'losslab:recent-sessions',
+  rememberDropped: 'losslab:remember-dropped',
+  setFullScreen: 'losslab:set-full-screen',
 } as const;
 
 /** The scheme and host the renderer is served from in Electron. */

@@ -32,6 +32,7 @@ import {
   type ModelSpec,
 } from './network';
 import { basinsSpecSchema, type BasinCounts } from './spec';
+import type { ForkOrigin, JsonObject } from './session';
 
 /** Bumped whenever a message changes shape. The engine refuses a hello with another version. */
 export const PROTOCOL_VERSION = 1;
@@ -51,6 +52,22 @@ export const runConfigSchema = z.strictObject({
   label: z.string().max(120).optional(),
 });
 export type RunConfig = z.infer<typeof runConfigSchema>;
+
+/**
+ * What the client adds to a session: its own view state (opaque to the engine, saved as it
+ * is), the title, the explorer's common surface and start, and the colour of each run.
+ */
+export const sessionContextSchema = z.strictObject({
+  title: z.string().max(500).optional(),
+  view: z.record(z.string(), z.json()).default({}),
+  explorer: z.strictObject({ surface: surfaceSpecSchema, start: pointSchema }).optional(),
+  colors: z.record(runId, z.string().min(1).max(64)).default({}),
+  /** Include the last finished basin map (when it is on screen). */
+  basins: z.boolean().default(false),
+  /** Include the network lab's last finished landscape (when it is on screen). */
+  landscape: z.boolean().default(false),
+});
+export type SessionContext = z.input<typeof sessionContextSchema>;
 
 export const clientMessageSchema = z.discriminatedUnion('type', [
   z.strictObject({ type: z.literal('hello'), id: requestId, protocol: z.int() }),
@@ -157,6 +174,8 @@ export const clientMessageSchema = z.discriminatedUnion('type', [
     fit: z.boolean().default(false),
   }),
   z.strictObject({ type: z.literal('net.landscape.cancel'), id: requestId }),
+  // Retrains a run restored from a session (its recording checked bit for bit) so it can go on.
+  z.strictObject({ type: z.literal('net.run.resume'), id: requestId, runId }),
   // Keeps the directions of a landscape under a name, to share them across runs and later.
   z.strictObject({
     type: z.literal('net.directions.save'),
@@ -175,6 +194,47 @@ export const clientMessageSchema = z.discriminatedUnion('type', [
       .tuple([z.number().min(-10).max(10), z.number().min(-10).max(10)])
       .default([-0.25, 1.25]),
     split: z.enum(['train', 'validation']).default('train'),
+  }),
+  // ---- Sessions: save, open, record (with autosave), recover after a crash, fork.
+  // The whole session as a .losslab file's bytes: replied to by session.file.
+  z.strictObject({ type: z.literal('session.save'), id: requestId, context: sessionContextSchema }),
+  // Replaces every run with a session's (all or nothing): replied to by session.opened; the
+  // runs' states and trajectories follow the client's `sync`.
+  z.strictObject({
+    type: z.literal('session.open'),
+    id: requestId,
+    bytes: z.custom<Uint8Array>((v) => v instanceof Uint8Array, {
+      message: "must be the file's bytes (a Uint8Array)",
+    }),
+    /** The file's name, for messages. */
+    name: z.string().max(1000).optional(),
+  }),
+  // An autosave left by a crash: look (session.recoverable), open it, or throw it away.
+  z.strictObject({
+    type: z.literal('session.recover'),
+    id: requestId,
+    action: z.enum(['check', 'open', 'discard']),
+  }),
+  // Starts (or stops) recording: the session is autosaved every few seconds while it changes.
+  z.strictObject({ type: z.literal('record.start'), id: requestId, context: sessionContextSchema }),
+  z.strictObject({ type: z.literal('record.stop'), id: requestId }),
+  // The client's latest context, for the autosave.
+  z.strictObject({
+    type: z.literal('session.context'),
+    id: requestId,
+    context: sessionContextSchema,
+  }),
+  // Every run's state and its whole trajectory again (after session.open, or to resync).
+  z.strictObject({ type: z.literal('sync'), id: requestId }),
+  // "Re-run from here": a new run continuing `runId` from after `step` steps with new settings.
+  z.strictObject({
+    type: z.literal('run.fork'),
+    id: requestId,
+    runId,
+    step: z.int().min(0),
+    newRunId: runId,
+    optimizer: optimizerSpecSchema,
+    label: z.string().max(120).optional(),
   }),
 ]);
 export type ClientMessage = z.input<typeof clientMessageSchema>;
@@ -354,7 +414,82 @@ export type EngineMessage =
       info: SurfaceInfo;
     }
   | BasinsProgressMessage
-  | BasinsResultMessage;
+  | BasinsResultMessage
+  | { type: 'net.resume.progress'; id: number; runId: string; done: number; total: number }
+  | { type: 'session.file'; id: number; bytes: Uint8Array; runs: number }
+  | { type: 'session.opened'; id: number; session: SessionSummary }
+  | { type: 'session.recoverable'; id: number; found?: RecoverableInfo }
+  | { type: 'record.state'; recording: RecordingState }
+  | {
+      type: 'run.forked';
+      id: number;
+      runId: string;
+      forkedFrom: ForkOrigin;
+      /** The optimizer's state carried on (same update rule, exact replay); false: fresh state at θ_k. */
+      continued: boolean;
+      note?: string;
+    };
+
+/** Whether a recording is in progress, and how its autosave is doing. */
+export interface RecordingState {
+  recording: boolean;
+  /** ISO 8601: when the recording began. */
+  startedAt?: string;
+  /** The autosave file. */
+  path?: string;
+  /** ISO 8601: the last autosave written. */
+  savedAt?: string;
+  /** The last autosave failure, if the latest write failed. */
+  error?: string;
+}
+
+/** An autosave a crash left behind. */
+export interface RecoverableInfo {
+  savedAt: string;
+  createdAt: string;
+  ageMs: number;
+  title?: string;
+  bytes: number;
+  runs: {
+    kind: 'analytic' | 'network';
+    runId: string;
+    label?: string;
+    steps: number;
+    status: RunStatus;
+  }[];
+}
+
+/** A restored run: whether it can go on, and what the client keeps about it. */
+export interface RestoredRunInfo {
+  runId: string;
+  color?: string;
+  forkedFrom?: ForkOrigin;
+  /** Replay reproduced the recording bit for bit (network: its first steps) */
+  resumable: boolean;
+  note?: string;
+}
+
+/** What session.open restored, for the client to rebuild its own state around. */
+export interface SessionSummary {
+  title?: string;
+  createdAt: string;
+  savedAt?: string;
+  app: { name: string; version: string };
+  /** It came from an autosave (a recovered recording). */
+  autosave?: boolean;
+  view: JsonObject;
+  explorer?: {
+    surface: SurfaceSpec;
+    start: Point;
+    runs: RestoredRunInfo[];
+    basins?: Omit<BasinsResultMessage, 'type' | 'id'>;
+  };
+  network?: {
+    problem: NetworkProblemInfo;
+    runs: RestoredRunInfo[];
+    landscapes: NetworkLandscape[];
+  };
+}
 
 /** How far a basins.compute has come, in point-steps (starts × steps); at most one a frame. */
 export interface BasinsProgressMessage {

@@ -20,8 +20,10 @@ import { NetworkLab, NetworkLabError } from './experiments/network-lab';
 import { sampleSurface } from './experiments/sample';
 import { HyperError, scheduledLr } from './optim';
 import { ExpressionError, presets, resolveSurface } from './problems';
+import { SessionError } from './recording';
+import { SessionDesk, type SessionOptions } from './sessions';
 
-export interface EngineOptions extends BackendOptions {
+export interface EngineOptions extends BackendOptions, SessionOptions {
   /**
    * Milliseconds between two playback ticks: one display frame.
    * @default 16
@@ -68,6 +70,8 @@ export class Engine {
   private readonly basins: BasinsJobs;
   /** The network lab: its problem, training runs and landscapes (net.* messages). */
   private readonly net: NetworkLab;
+  /** Sessions: save, open, record with autosave, recover, fork. */
+  private readonly sessions: SessionDesk;
 
   constructor(
     private readonly port: EnginePort,
@@ -86,6 +90,18 @@ export class Engine {
       () => loaded.then((l) => l.tf),
       (m, transfer) => this.post(m, transfer),
     );
+    this.sessions = new SessionDesk(
+      {
+        runs: this.runs,
+        net: this.net,
+        basins: this.basins,
+        maxRuns: MAX_RUNS,
+        tf: () => loaded.then((l) => l.tf),
+        pause: () => this.pauseAll(),
+        post: (m, transfer) => this.post(m, transfer),
+      },
+      options,
+    );
     port.onMessage((message) => {
       void this.receive(message);
     });
@@ -95,8 +111,16 @@ export class Engine {
   close(): void {
     this.closed = true;
     this.stopTimer();
+    this.sessions.close();
     this.basins.close();
     this.net.close();
+  }
+
+  /** Stops playback (a session is being opened) and tells the client. */
+  private pauseAll(): void {
+    this.playing = false;
+    this.stopTimer();
+    this.post({ type: 'playback', playing: false, stepsPerFrame: this.stepsPerFrame });
   }
 
   private post(message: EngineMessage, transfer?: ArrayBuffer[]): void {
@@ -151,6 +175,8 @@ export class Engine {
       case 'run.remove':
         this.run(message.runId);
         this.runs.delete(message.runId);
+        this.sessions.forget(message.runId);
+        this.sessions.touch();
         this.post({ type: 'run.removed', runId: message.runId });
         return this.ok(message.id);
       case 'run.reset': {
@@ -208,7 +234,35 @@ export class Engine {
       case 'net.landscape':
         return this.net.landscape(message);
       case 'net.landscape.cancel':
+        // Also cancels a net.run.resume with this id.
         return this.net.cancelLandscape(message.id);
+      case 'net.run.resume':
+        await this.net.resume(message.id, message.runId);
+        this.flush();
+        return this.ok(message.id);
+      case 'session.save':
+        return this.sessions.save(message);
+      case 'session.open':
+        return this.sessions.open(message);
+      case 'session.recover':
+        return this.sessions.recover(message);
+      case 'session.context':
+        this.sessions.setContext(message.context);
+        return this.ok(message.id);
+      case 'record.start':
+        this.sessions.startRecording(message.context);
+        return this.ok(message.id);
+      case 'record.stop':
+        await this.sessions.stopRecording();
+        return this.ok(message.id);
+      case 'sync':
+        this.sessions.sync();
+        this.flush();
+        return this.ok(message.id);
+      case 'run.fork':
+        this.sessions.fork(message);
+        this.flush();
+        return this.ok(message.id);
       case 'net.directions.save':
         this.net.saveDirections(message);
         return this.ok(message.id);
@@ -277,6 +331,7 @@ export class Engine {
     for (const run of this.net.runs.values())
       this.post({ type: 'net.run.state', run: run.state() });
     this.net.rewindFrames();
+    this.post({ type: 'record.state', recording: this.sessions.recordingState() });
     this.flush();
   }
 
@@ -345,6 +400,8 @@ export class Engine {
 
   /** Sends one frame holding every run's points since its last frame, if any. */
   private flush(): void {
+    // Whatever called flush may have changed the session: the autosave looks at it.
+    this.sessions.touch();
     const frames: RunFrame[] = [];
     for (const run of this.runs.values()) {
       const frame = run.takeFrame();
@@ -402,6 +459,9 @@ function describeFailure(err: unknown): { field?: string; message: string } {
   if (err instanceof HyperError)
     return { field: `run.optimizer.${err.field}`, message: err.message };
   if (err instanceof ExpressionError) return { field: 'surface', message: err.message };
+  if (err instanceof SessionError) {
+    return { ...(err.field ? { field: err.field } : {}), message: err.message };
+  }
   // The network lab's errors name their field (dataset.*, model.*, directions, split, …).
   const field = (err as { field?: unknown })?.field;
   if (typeof field === 'string') return { field, message: (err as Error).message };

@@ -34,6 +34,8 @@ export class EngineHost {
   constructor(
     private readonly enginePath: string,
     private readonly window: WebContents,
+    /** Handed to the engine with its port (JSON: data folder, app version). */
+    private readonly engineOptions: { dataDir?: string; appVersion?: string } = {},
   ) {}
 
   /** Forks the engine if it is not running. */
@@ -62,7 +64,7 @@ export class EngineHost {
   connect(): void {
     const child = this.start();
     const { port1, port2 } = new MessageChannelMain();
-    child.postMessage({ type: 'connect' }, [port1]);
+    child.postMessage({ type: 'connect', options: this.engineOptions }, [port1]);
     this.window.postMessage(IpcChannel.enginePort, null, [port2]);
   }
 

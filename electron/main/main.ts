@@ -14,10 +14,12 @@ import path from 'node:path';
 import { IpcChannel } from '../common/bridge';
 import { registerAppScheme, serveRenderer } from './app-protocol';
 import { EngineHost } from './engine-host';
+import { SessionFiles } from './files';
 import { buildMenu } from './menu';
 import { createMainWindow, isAppUrl } from './window';
 
 const hosts = new Map<number, EngineHost>();
+let files: SessionFiles | undefined;
 
 /** IPC is accepted only from the app's own windows, from their top frame. */
 function trustedHost(event: IpcMainEvent | IpcMainInvokeEvent): EngineHost | undefined {
@@ -33,7 +35,11 @@ function openWindow(): void {
   const window = createMainWindow(path.join(distDir(), 'preload', 'preload.js'));
   const contents = window.webContents;
   const id = contents.id;
-  const host = new EngineHost(path.join(distDir(), 'engine', 'utility.js'), contents);
+  const host = new EngineHost(path.join(distDir(), 'engine', 'utility.js'), contents, {
+    // The recording's autosave lives in the app's data folder.
+    dataDir: app.getPath('userData'),
+    appVersion: app.getVersion(),
+  });
   hosts.set(id, host);
   host.start();
   window.on('closed', () => {
@@ -65,6 +71,35 @@ void app.whenReady().then(() => {
     const host = trustedHost(event);
     if (!host) throw new Error('not an app window');
     host.restart();
+  });
+  files = new SessionFiles(path.join(app.getPath('userData'), 'recent-sessions.json'));
+  const fileService = files;
+  const windowOf = (event: IpcMainInvokeEvent) => BrowserWindow.fromWebContents(event.sender);
+  const trusted = (event: IpcMainInvokeEvent) => {
+    if (!trustedHost(event)) throw new Error('not an app window');
+  };
+  ipcMain.handle(IpcChannel.saveFile, (event, name: unknown, bytes: unknown) => {
+    trusted(event);
+    if (typeof name !== 'string' || !(bytes instanceof Uint8Array)) {
+      throw new Error('saveFile takes a file name and a Uint8Array');
+    }
+    return fileService.save(windowOf(event), name, bytes);
+  });
+  ipcMain.handle(IpcChannel.openSession, (event, file: unknown) => {
+    trusted(event);
+    if (file !== undefined && typeof file !== 'string') throw new Error('openSession takes a path');
+    return fileService.open(windowOf(event), file);
+  });
+  ipcMain.handle(IpcChannel.recentSessions, (event) => {
+    trusted(event);
+    return fileService.recent();
+  });
+  ipcMain.on(IpcChannel.rememberDropped, (event, file: unknown) => {
+    if (trustedHost(event) && typeof file === 'string') void fileService.remember(file);
+  });
+  ipcMain.handle(IpcChannel.setFullScreen, (event, on: unknown) => {
+    trusted(event);
+    windowOf(event)?.setFullScreen(on === true);
   });
   openWindow();
   app.on('activate', () => {

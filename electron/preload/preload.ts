@@ -3,12 +3,14 @@
  * purpose-built methods; the engine's MessagePort is forwarded to the page with
  * window.postMessage (ports cannot cross contextBridge).
  */
-import { contextBridge, ipcRenderer, type IpcRendererEvent } from 'electron';
+import { contextBridge, ipcRenderer, webUtils, type IpcRendererEvent } from 'electron';
 import {
   ENGINE_PORT_MESSAGE,
   IpcChannel,
   type EngineGone,
   type LossLabBridge,
+  type OpenedFile,
+  type RecentSession,
 } from '../common/bridge';
 
 /** The page's window, as far as the preload touches it (electron/ is typed without the DOM). */
@@ -34,6 +36,23 @@ const bridge: LossLabBridge = {
     return () => {
       ipcRenderer.removeListener(IpcChannel.engineGone, handler);
     };
+  },
+  saveFile(name, bytes) {
+    return ipcRenderer.invoke(IpcChannel.saveFile, name, bytes) as Promise<string | undefined>;
+  },
+  openSession(path) {
+    return ipcRenderer.invoke(IpcChannel.openSession, path) as Promise<OpenedFile | undefined>;
+  },
+  recentSessions() {
+    return ipcRenderer.invoke(IpcChannel.recentSessions) as Promise<RecentSession[]>;
+  },
+  rememberDropped(file) {
+    // Sandboxed pages cannot see a dropped file's path; the preload can.
+    const path = webUtils.getPathForFile(file);
+    if (path) ipcRenderer.send(IpcChannel.rememberDropped, path);
+  },
+  setFullScreen(on) {
+    return ipcRenderer.invoke(IpcChannel.setFullScreen, on === true) as Promise<void>;
   },
   versions: {
     electron: process.versions.electron ?? '',

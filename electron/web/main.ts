@@ -1,5 +1,23 @@
 /** `npm run web`: starts browser mode and prints the URL with its token. */
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { startServer } from './server';
+
+/** The app's version, from the package.json beside dist/. */
+function appVersion(): string {
+  try {
+    const here = path.dirname(fileURLToPath(import.meta.url));
+    const pkg = JSON.parse(fs.readFileSync(path.join(here, '..', '..', 'package.json'), 'utf8'));
+    return typeof pkg.version === 'string' ? pkg.version : 'unknown';
+  } catch {
+    return 'unknown';
+  }
+}
+
+/** Where the recording's autosave goes: $LOSSLAB_DATA_DIR, else ~/.losslab. */
+const dataDir = process.env.LOSSLAB_DATA_DIR || path.join(os.homedir(), '.losslab');
 
 function parsePort(args: string[]): number | undefined {
   const i = args.indexOf('--port');
@@ -13,7 +31,10 @@ function parsePort(args: string[]): number | undefined {
   return port;
 }
 
-startServer({ port: parsePort(process.argv.slice(2)) }).then(
+startServer({
+  port: parsePort(process.argv.slice(2)),
+  engineOptions: { dataDir, appVersion: appVersion() },
+}).then(
   (running) => {
     console.log(`LossLab browser mode: ${running.url}`);
     console.log('Open that URL in a browser on this machine. Ctrl+C stops the server.');

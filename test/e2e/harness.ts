@@ -22,16 +22,24 @@ export interface Harness {
   page: Page;
   /** Console errors and page errors seen so far (CSP violations included). */
   problems: string[];
+  /** The engine's data folder (the recording's autosave). */
+  dataDir: string;
   shot(name: string): Promise<string>;
   close(): Promise<void>;
 }
 
 export async function openApp(
-  options: { viewport?: { width: number; height: number } } = {},
+  options: {
+    viewport?: { width: number; height: number };
+    /** The engine's data folder: pass another harness's to find what it left. */
+    dataDir?: string;
+  } = {},
 ): Promise<Harness> {
+  const dataDir = options.dataDir ?? fs.mkdtempSync(path.join(os.tmpdir(), 'losslab-data-'));
   const server = await startServer({
     rendererDir: path.join(root, 'dist/renderer'),
     workerPath: path.join(root, 'dist/engine/worker.js'),
+    engineOptions: { dataDir, autosaveIntervalMs: 1000 },
   });
   const userDataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'losslab-chromium-'));
   const context = await chromium.launchPersistentContext(userDataDir, {
@@ -63,6 +71,7 @@ export async function openApp(
     context,
     page,
     problems,
+    dataDir,
     async shot(name) {
       const file = path.join(shotsDir, `${name}.png`);
       await page.screenshot({ path: file });

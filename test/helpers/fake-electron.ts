@@ -4,6 +4,7 @@
  */
 import { EventEmitter } from 'node:events';
 import { readFile } from 'node:fs/promises';
+import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { vi } from 'vitest';
@@ -107,12 +108,21 @@ export const ipcRendererFake = {
   },
 };
 
+/** Where the fake app's folders (userData, documents) point; tests may change it. */
+export let fakePathsRoot = path.join(os.tmpdir(), 'losslab-fake-electron');
+export function setFakePathsRoot(dir: string): void {
+  fakePathsRoot = dir;
+}
+
 export const appFake = Object.assign(new EventEmitter(), {
   isPackaged: false,
   getAppPath: () => path.resolve(__dirname, '../..'),
   whenReady: () => Promise.resolve(),
   requestSingleInstanceLock: () => true,
   quit: vi.fn(),
+  getPath: (name: string) => path.join(fakePathsRoot, name),
+  getVersion: () => '0.0.0-fake',
+  addRecentDocument: vi.fn(),
 });
 export const ipcMainFake = {
   listeners: new Map<string, (event: unknown, ...args: unknown[]) => void>(),
@@ -132,6 +142,20 @@ export const protocolFake = {
   },
   handle(scheme: string, handler: (request: Request) => Promise<Response>) {
     this.handlers.set(scheme, handler);
+  },
+};
+
+/** Native dialogs: each call is recorded and answered with the next queued answer. */
+export const dialogFake = {
+  calls: [] as { kind: 'open' | 'save'; options: Record<string, unknown> }[],
+  answers: [] as { canceled: boolean; filePaths?: string[]; filePath?: string }[],
+  showOpenDialog(...args: unknown[]) {
+    this.calls.push({ kind: 'open', options: args.at(-1) as Record<string, unknown> });
+    return Promise.resolve(this.answers.shift() ?? { canceled: true, filePaths: [] });
+  },
+  showSaveDialog(...args: unknown[]) {
+    this.calls.push({ kind: 'save', options: args.at(-1) as Record<string, unknown> });
+    return Promise.resolve(this.answers.shift() ?? { canceled: true });
   },
 };
 
@@ -167,5 +191,7 @@ export function fakeElectron() {
       },
     },
     ipcRenderer: ipcRendererFake,
+    webUtils: { getPathForFile: (file: { path?: string }) => file.path ?? '' },
+    dialog: dialogFake,
   };
 }

@@ -71,13 +71,20 @@ describe('main window', () => {
 describe('engine host', () => {
   it('forks the engine as a utility process and links it to the window with a MessageChannelMain', () => {
     const window = new FakeBrowserWindow({});
-    const host = new EngineHost('/app/dist/engine/utility.js', window.webContents as never);
+    const host = new EngineHost('/app/dist/engine/utility.js', window.webContents as never, {
+      dataDir: '/home/u/.config/LossLab',
+      appVersion: '1.2.3',
+    });
     host.connect();
     const [child] = FakeUtilityProcess.forked;
     expect(child.modulePath).toBe('/app/dist/engine/utility.js');
     expect(child.options.serviceName).toBe(ENGINE_SERVICE_NAME);
     expect(child.posted).toHaveLength(1);
-    expect(child.posted[0].message).toEqual({ type: 'connect' });
+    // The engine learns its data folder (the recording's autosave) with its port.
+    expect(child.posted[0].message).toEqual({
+      type: 'connect',
+      options: { dataDir: '/home/u/.config/LossLab', appVersion: '1.2.3' },
+    });
     expect(child.posted[0].ports).toHaveLength(1);
     const [toWindow] = window.webContents.posted;
     expect(toWindow.channel).toBe(IpcChannel.enginePort);

@@ -23,7 +23,12 @@ describe('preload', () => {
     expect(Object.keys(bridge).sort()).toEqual([
       'connectEngine',
       'onEngineGone',
+      'openSession',
+      'recentSessions',
+      'rememberDropped',
       'restartEngine',
+      'saveFile',
+      'setFullScreen',
       'versions',
     ]);
     for (const generic of ['send', 'invoke', 'sendSync', 'on', 'ipcRenderer', 'env']) {
@@ -42,6 +47,34 @@ describe('preload', () => {
     await bridge.restartEngine();
     expect(ipcRendererFake.sent).toEqual([{ channel: IpcChannel.connectEngine, args: [] }]);
     expect(ipcRendererFake.invoked).toEqual([{ channel: IpcChannel.restartEngine, args: [] }]);
+  });
+
+  it('file methods invoke only their own channels; a dropped file is remembered by its path', async () => {
+    const bridge = exposed.losslab as {
+      saveFile(name: string, bytes: Uint8Array): Promise<unknown>;
+      openSession(path?: string): Promise<unknown>;
+      recentSessions(): Promise<unknown>;
+      setFullScreen(on: boolean): Promise<void>;
+      rememberDropped(file: unknown): void;
+    };
+    ipcRendererFake.invoked.length = 0;
+    ipcRendererFake.sent.length = 0;
+    const bytes = new Uint8Array([1, 2]);
+    await bridge.saveFile('a.png', bytes);
+    await bridge.openSession();
+    await bridge.recentSessions();
+    await bridge.setFullScreen(true);
+    bridge.rememberDropped({ path: '/home/u/race.losslab' });
+    bridge.rememberDropped({});
+    expect(ipcRendererFake.invoked).toEqual([
+      { channel: IpcChannel.saveFile, args: ['a.png', bytes] },
+      { channel: IpcChannel.openSession, args: [undefined] },
+      { channel: IpcChannel.recentSessions, args: [] },
+      { channel: IpcChannel.setFullScreen, args: [true] },
+    ]);
+    expect(ipcRendererFake.sent).toEqual([
+      { channel: IpcChannel.rememberDropped, args: ['/home/u/race.losslab'] },
+    ]);
   });
 
   it('forwards the engine port to the page, to its own origin only', () => {

@@ -10,6 +10,7 @@ import { HyperError } from '../optim';
 import { ExpressionError } from '../problems';
 import { BasinsCancelledError, computeBasins, planBasins, type BasinsPlan } from './basins';
 import type { BasinsPool } from './basins-pool';
+import type { LiveBasinMap } from '../recording';
 
 /** Most basin maps one engine computes at once (each holds its whole grid's optimizer state). */
 export const MAX_BASINS_JOBS = 4;
@@ -31,6 +32,8 @@ export interface BasinsJobsOptions {
 export class BasinsJobs {
   private readonly running = new Map<number, AbortController>();
   private readonly progressIntervalMs: number;
+  /** The last finished map (copies), for a session to save. */
+  latest: LiveBasinMap | undefined;
 
   constructor(
     private readonly post: Post,
@@ -60,7 +63,8 @@ export class BasinsJobs {
     }
     const controller = new AbortController();
     this.running.set(id, controller);
-    void this.run(id, plan, controller.signal).finally(() => this.running.delete(id));
+    const { id: _id, ...spec } = request;
+    void this.run(id, spec, plan, controller.signal).finally(() => this.running.delete(id));
   }
 
   /** Cancels a running computation; one that already ended (or never was) is left alone. */
@@ -74,7 +78,12 @@ export class BasinsJobs {
     this.running.clear();
   }
 
-  private async run(id: number, plan: BasinsPlan, signal: AbortSignal): Promise<void> {
+  private async run(
+    id: number,
+    spec: BasinsSpec,
+    plan: BasinsPlan,
+    signal: AbortSignal,
+  ): Promise<void> {
     let lastProgress = -Infinity;
     try {
       const result = await computeBasins(plan, {
@@ -102,6 +111,17 @@ export class BasinsJobs {
         counts: result.counts,
         elapsedMs: result.elapsedMs,
         workers: result.workers,
+      };
+      this.latest = {
+        spec,
+        result: {
+          domain: result.domain,
+          minima: result.minima,
+          radius: result.radius,
+          labels: result.labels.slice(),
+          steps: result.steps.slice(),
+          finals: result.finals.slice(),
+        },
       };
       this.post(message, [
         result.labels.buffer as ArrayBuffer,

@@ -31,6 +31,13 @@ import {
   type Directions,
 } from '../landscape';
 import { NetworkProblem, NetworkRun, type Tf } from '../network';
+import type { ForkOrigin, LandscapeRecording, NetworkRunRecording } from '../../common/session';
+import {
+  recordNetworkRun,
+  resumeNetworkRun,
+  type LiveLandscape,
+  type RestoredNetwork,
+} from '../recording';
 
 type Post = (message: EngineMessage, transfer?: ArrayBuffer[]) => void;
 type Msg<T extends ValidClientMessage['type']> = Extract<ValidClientMessage, { type: T }>;
@@ -55,6 +62,13 @@ export class NetworkLab {
   private readonly landscapeDirections = new Map<number, Directions>();
   private readonly saved = new Map<string, Directions>();
   private readonly jobs = new Map<number, AbortController>();
+  /** The last finished landscape, whole, for a session to save. */
+  private lastLandscape: LiveLandscape | undefined;
+  /** Runs restored from a session, with what the session said of them. */
+  private readonly restored = new Map<
+    string,
+    { color?: string; forkedFrom?: ForkOrigin; recording?: NetworkRunRecording }
+  >();
 
   constructor(
     private readonly tf: () => Promise<Tf>,
@@ -87,6 +101,8 @@ export class NetworkLab {
     this.problem = problem;
     this.saved.clear();
     this.landscapeDirections.clear();
+    this.lastLandscape = undefined;
+    this.restored.clear();
     // Start the landscape workers now, so the first landscape does not pay for them.
     if (tf.getBackend() !== 'tensorflow') landscapePool()?.warm(tf.getBackend() as 'wasm' | 'cpu');
     const info = describeProblem(problem, message.dataset, message.model);
@@ -113,7 +129,110 @@ export class NetworkLab {
   remove(runId: string): void {
     this.run(runId);
     this.runs.delete(runId);
+    this.restored.delete(runId);
     this.post({ type: 'net.run.removed', runId });
+  }
+
+  /** The problem and runs as they are now, for a session. */
+  live(): { problem: NetworkProblem; runs: NetworkRun[] } | undefined {
+    if (!this.problem) return undefined;
+    return { problem: this.problem, runs: [...this.runs.values()] };
+  }
+
+  /** The last finished landscape, whole (center and directions included). */
+  get landscapeToSave(): LiveLandscape | undefined {
+    return this.lastLandscape;
+  }
+
+  /** What the session said about a restored run (its colour, its fork origin). */
+  restoredInfo(runId: string): { color?: string; forkedFrom?: ForkOrigin } | undefined {
+    return this.restored.get(runId);
+  }
+
+  /**
+   * Replaces the problem and every run with a session's (already rebuilt and checked). The
+   * runs' states and curves go out on the client's next `sync`; nothing is posted now but the
+   * old runs' removal.
+   */
+  adopt(network: RestoredNetwork, recordings: readonly NetworkRunRecording[]): NetworkProblemInfo {
+    for (const job of this.jobs.values()) job.abort();
+    for (const runId of [...this.runs.keys()]) this.remove(runId);
+    this.problem?.dispose();
+    this.problem = network.problem;
+    this.saved.clear();
+    this.landscapeDirections.clear();
+    this.restored.clear();
+    network.runs.forEach((r, i) => {
+      this.runs.set(r.run.runId, r.run);
+      this.restored.set(r.run.runId, {
+        // What resume must reproduce: the recording as saved (a run still going was "ok").
+        ...(recordings[i] ? { recording: recordings[i] } : {}),
+        ...(r.color !== undefined ? { color: r.color } : {}),
+        ...(r.forkedFrom ? { forkedFrom: r.forkedFrom } : {}),
+      });
+    });
+    const last = network.landscapes.at(-1);
+    this.lastLandscape = last ? liveLandscape(last) : undefined;
+    return describeProblem(
+      network.problem,
+      network.problem.dataset.spec as DatasetSpec,
+      network.problem.model,
+    );
+  }
+
+  /** Every run's state, and its curves again from the start. */
+  sync(): void {
+    for (const run of this.runs.values()) this.post({ type: 'net.run.state', run: run.state() });
+    this.rewindFrames();
+  }
+
+  /**
+   * Retrains a run restored from a session, checking every step against the recording; then it
+   * can go on training. Progress is reported as net.resume.progress.
+   */
+  async resume(id: number, runId: string): Promise<void> {
+    const problem = this.requireProblem();
+    const run = this.run(runId);
+    if (this.jobs.has(id)) throw new NetworkLabError('id', `request ${id} is already running`);
+    const controller = new AbortController();
+    this.jobs.set(id, controller);
+    let lastPost = 0;
+    try {
+      const info = this.restored.get(runId);
+      const recording = info?.recording ?? recordNetworkRun(run);
+      const resumed = await resumeNetworkRun(problem, recording, {
+        signal: controller.signal,
+        onProgress: (done, total) => {
+          const now = performance.now();
+          if (now - lastPost < 100 && done < total) return;
+          lastPost = now;
+          this.post({ type: 'net.resume.progress', id, runId, done, total });
+        },
+      });
+      if (this.runs.get(runId) !== run) {
+        throw new NetworkLabError('runId', `run "${runId}" was removed while it was retrained`);
+      }
+      this.runs.set(runId, resumed.run);
+      if (info && resumed.resumable) {
+        const { recording: _done, ...rest } = info;
+        this.restored.set(runId, rest);
+      }
+      this.post({ type: 'net.run.state', run: resumed.run.state() });
+      resumed.run.rewindFrames();
+      if (!resumed.resumable) {
+        throw new NetworkLabError(
+          'runId',
+          `run "${runId}" cannot be resumed: ${resumed.note ?? 'retraining did not reproduce it'}`,
+        );
+      }
+    } catch (err) {
+      if ((err as Error)?.name === 'AbortError') {
+        throw new NetworkLabError(undefined, `cancelled: resuming "${runId}" was cancelled`);
+      }
+      throw err;
+    } finally {
+      this.jobs.delete(id);
+    }
   }
 
   /** Back to θ₀ with fresh optimizer state; `runId` undefined: every run. */
@@ -293,6 +412,36 @@ export class NetworkLab {
         };
       });
       this.landscapeDirections.set(message.id, directions);
+      this.lastLandscape = {
+        grid: {
+          resolution: grid.resolution,
+          range,
+          split: grid.split,
+          values: grid.values.slice(),
+          min: grid.min,
+          max: grid.max,
+          centerLoss: grid.centerLoss,
+        },
+        directions: {
+          ...directions,
+          kind: spec.kind === 'saved' ? 'saved' : directions.kind,
+          ...(spec.kind === 'saved' ? { name: spec.name } : {}),
+        },
+        center,
+        centerOf: {
+          runId: centerRun.runId,
+          at: message.center.at,
+          step: message.center.at === 'initial' ? 0 : centerRun.step,
+        },
+        projections: projections.map((p) => ({
+          runId: p.runId,
+          steps: p.steps.slice(),
+          alpha: p.alpha.slice(),
+          beta: p.beta.slice(),
+          distance: p.distance.slice(),
+          loss: p.loss.slice(),
+        })),
+      };
       const landscape: NetworkLandscape = {
         resolution: grid.resolution,
         range,
@@ -367,6 +516,63 @@ export class NetworkLab {
     this.problem = undefined;
     this.runs.clear();
   }
+}
+
+/** A recorded landscape as the lab keeps its last one (to save it again). */
+function liveLandscape(l: LandscapeRecording): LiveLandscape {
+  const { d1, d2, ...rest } = l.directions;
+  return {
+    id: l.id,
+    ...(l.label !== undefined ? { label: l.label } : {}),
+    grid: {
+      resolution: l.resolution,
+      range: l.range,
+      split: l.split,
+      values: l.values,
+      min: l.min,
+      max: l.max,
+      centerLoss: l.centerLoss,
+    },
+    directions: { ...rest, d1, d2 },
+    center: l.center,
+    ...(l.centerOf ? { centerOf: l.centerOf } : {}),
+    projections: l.projections,
+  };
+}
+
+/** A recorded landscape as the protocol shows it. */
+export function landscapeMessage(l: LandscapeRecording): NetworkLandscape {
+  const n = (p: { steps: Float64Array }) => new Float64Array(p.steps.length).fill(NaN);
+  return {
+    resolution: l.resolution,
+    range: l.range,
+    split: l.split,
+    values: l.values.slice(),
+    min: l.min,
+    max: l.max,
+    centerLoss: l.centerLoss,
+    ms: 0,
+    threads: 0,
+    center: {
+      runId: l.centerOf?.runId ?? '',
+      at: l.centerOf?.at === 'initial' ? 'initial' : 'current',
+      step: l.centerOf?.step ?? 0,
+    },
+    directions: {
+      kind: l.directions.kind === 'given' ? 'saved' : l.directions.kind,
+      ...(l.directions.seed !== undefined ? { seed: l.directions.seed } : {}),
+      ...(l.directions.name !== undefined ? { name: l.directions.name } : {}),
+      ...(l.directions.explainedVariance ? { explained: l.directions.explainedVariance } : {}),
+    },
+    projections: l.projections.map((p) => ({
+      runId: p.runId,
+      steps: p.steps.slice(),
+      alpha: p.alpha.slice(),
+      beta: p.beta.slice(),
+      distance: p.distance.slice(),
+      loss: p.loss ? p.loss.slice() : n(p),
+    })),
+  };
 }
 
 /** The smallest symmetric square range holding `base` and every projected point, plus 15%. */

@@ -4,7 +4,7 @@
  * Electron only through `process.parentPort`, described here rather than imported.
  */
 import type { EngineMessage } from '../../common/protocol';
-import { startEngine, type Engine } from '../engine';
+import { startEngine, type Engine, type EngineOptions } from '../engine';
 
 interface PortLike {
   postMessage(message: unknown): void;
@@ -25,10 +25,18 @@ parentPort.on('message', ({ data, ports }) => {
   const port = ports[0];
   // One window, one engine session: a reconnect replaces the previous port's engine.
   engine?.close();
-  engine = startEngine({
-    post: (message: EngineMessage) => port.postMessage(message),
-    onMessage: (listener) => port.on('message', (event) => listener(event.data)),
-  });
+  const given = (data as { options?: { dataDir?: unknown; appVersion?: unknown } }).options ?? {};
+  const options: EngineOptions = {
+    ...(typeof given.dataDir === 'string' ? { dataDir: given.dataDir } : {}),
+    ...(typeof given.appVersion === 'string' ? { appVersion: given.appVersion } : {}),
+  };
+  engine = startEngine(
+    {
+      post: (message: EngineMessage) => port.postMessage(message),
+      onMessage: (listener) => port.on('message', (event) => listener(event.data)),
+    },
+    options,
+  );
   port.on('close', () => engine?.close());
   port.start();
 });

@@ -1,0 +1,130 @@
+/**
+ * Files for the renderer: native Save and Open dialogs, and the recent sessions. The page never
+ * names a path it was not given: it can open only what the user picked in a dialog or a
+ * session in the recent list (which only main writes).
+ */
+import { app, dialog, type BrowserWindow, type FileFilter } from 'electron';
+import fs from 'node:fs/promises';
+import path from 'node:path';
+import type { OpenedFile, RecentSession } from '../common/bridge';
+
+/** Most sessions in the recent list. */
+export const MAX_RECENT = 10;
+/** Largest session main reads for the page (the format's own limit is checked by the engine). */
+export const MAX_OPEN_BYTES = 1024 * 1024 * 1024;
+
+export const SESSION_FILTER: FileFilter = { name: 'LossLab session', extensions: ['losslab'] };
+
+/** Dialog filters for a file name, by its extension. */
+export function filtersFor(name: string): FileFilter[] {
+  const ext = path.extname(name).slice(1).toLowerCase();
+  const named: Record<string, string> = {
+    losslab: 'LossLab session',
+    png: 'PNG image',
+    svg: 'SVG image',
+    mp4: 'MP4 video',
+    webm: 'WebM video',
+    gif: 'GIF animation',
+    csv: 'CSV table',
+    json: 'JSON',
+    gltf: 'glTF scene',
+    glb: 'glTF scene (binary)',
+  };
+  return ext ? [{ name: named[ext] ?? ext.toUpperCase(), extensions: [ext] }] : [];
+}
+
+export class SessionFiles {
+  constructor(
+    /** The JSON file holding the recent list. */
+    private readonly store: string,
+  ) {}
+
+  /** The recent list, newest first, without files that are gone. */
+  async recent(): Promise<RecentSession[]> {
+    let list: RecentSession[];
+    try {
+      list = JSON.parse(await fs.readFile(this.store, 'utf8')) as RecentSession[];
+      if (!Array.isArray(list)) return [];
+    } catch {
+      return [];
+    }
+    const alive: RecentSession[] = [];
+    for (const entry of list) {
+      if (typeof entry?.path !== 'string' || typeof entry.name !== 'string') continue;
+      try {
+        if ((await fs.stat(entry.path)).isFile()) alive.push(entry);
+      } catch {
+        // Moved or deleted since.
+      }
+    }
+    return alive.slice(0, MAX_RECENT);
+  }
+
+  /** Puts a session at the top of the recent list (and the OS's recent documents). */
+  async remember(file: string): Promise<void> {
+    if (path.extname(file).toLowerCase() !== '.losslab') return;
+    const entry: RecentSession = {
+      name: path.basename(file),
+      path: file,
+      at: new Date().toISOString(),
+    };
+    const list = [entry, ...(await this.recent()).filter((e) => e.path !== file)].slice(
+      0,
+      MAX_RECENT,
+    );
+    await fs.mkdir(path.dirname(this.store), { recursive: true });
+    await fs.writeFile(this.store, JSON.stringify(list, null, 2));
+    app.addRecentDocument(file);
+  }
+
+  /**
+   * Reads a session: a recent one by its path, or one the user picks. Refuses a path that is
+   * not in the recent list: the page may not read arbitrary files.
+   */
+  async open(window: BrowserWindow | null, file?: string): Promise<OpenedFile | undefined> {
+    if (file !== undefined) {
+      if (!(await this.recent()).some((e) => e.path === file)) {
+        throw new Error(`"${file}" is not among the recent sessions`);
+      }
+    } else {
+      const options = {
+        title: 'Open a LossLab session',
+        filters: [SESSION_FILTER],
+        properties: ['openFile' as const],
+      };
+      const picked = window
+        ? await dialog.showOpenDialog(window, options)
+        : await dialog.showOpenDialog(options);
+      if (picked.canceled || picked.filePaths.length === 0) return undefined;
+      file = picked.filePaths[0];
+    }
+    const { size } = await fs.stat(file);
+    if (size > MAX_OPEN_BYTES) {
+      throw new Error(`"${path.basename(file)}" is ${size} bytes; sessions over 1 GiB are refused`);
+    }
+    const bytes = new Uint8Array(await fs.readFile(file));
+    await this.remember(file);
+    return { name: path.basename(file), path: file, bytes };
+  }
+
+  /** Asks where to save (starting at `name` in Documents) and writes the bytes there. */
+  async save(
+    window: BrowserWindow | null,
+    name: string,
+    bytes: Uint8Array,
+  ): Promise<string | undefined> {
+    const safe = path.basename(name) || 'losslab-export';
+    const options = {
+      title: 'Save',
+      defaultPath: path.join(app.getPath('documents'), safe),
+      filters: filtersFor(safe),
+    };
+    const picked = window
+      ? await dialog.showSaveDialog(window, options)
+      : await dialog.showSaveDialog(options);
+    if (picked.canceled || !picked.filePath) return undefined;
+    await fs.writeFile(picked.filePath, bytes);
+    await this.remember(picked.filePath);
+    return picked.filePath;
+  }
+}
