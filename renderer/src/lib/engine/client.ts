@@ -29,10 +29,22 @@ interface Replies {
   'net.view': EngineMessageOf<'net.view.data'>;
   'net.landscape': EngineMessageOf<'net.landscape.result'>;
   'net.line': EngineMessageOf<'net.line.result'>;
+  'run.fork': EngineMessageOf<'run.forked'>;
+  'session.save': EngineMessageOf<'session.file'>;
+  'session.open': EngineMessageOf<'session.opened'>;
+  /** check: session.recoverable; open: session.opened; discard: ok. */
+  'session.recover':
+    | EngineMessageOf<'session.recoverable'>
+    | EngineMessageOf<'session.opened'>
+    | EngineMessageOf<'ok'>;
 }
 
 /** Messages that carry a request's id without answering it (progress reports). */
-const notReplies = new Set<string>(['basins.progress', 'net.landscape.progress']);
+const notReplies = new Set<string>([
+  'basins.progress',
+  'net.landscape.progress',
+  'net.resume.progress',
+]);
 type Reply<T extends RequestType> = T extends keyof Replies ? Replies[T] : EngineMessageOf<'ok'>;
 
 /** The engine refused a request; `field` is the dotted path it named. */

@@ -16,6 +16,7 @@ import type {
   NetworkRunFrame,
   NetworkRunState,
   NetworkView,
+  SessionSummary,
 } from '../../../../electron/common/protocol';
 import type { HyperPatch, OptimizerSpec, Schedule } from '../../../../electron/common/schemas';
 import { EngineRequestError, type EngineClient } from '../engine/client';
@@ -158,6 +159,12 @@ export class NetLab {
   landscape = $state.raw<LandscapeState>({ status: 'idle' });
   line = $state.raw<{ t: Float64Array; values: Float64Array; label: string } | undefined>();
   savedDirections = $state.raw<string[]>([]);
+  /** Labels the user gave runs (presentation), by run id. */
+  labels = $state<Record<string, string>>({});
+  /** Runs restored from a session that cannot train until resumed (retrained and checked). */
+  restored = $state.raw<Record<string, { resumable: boolean; note?: string }>>({});
+  /** A restored run being retrained. */
+  resuming = $state.raw<{ runId: string; done: number; total: number; id: number } | undefined>();
   readonly landscapeSource = new LandscapeSource();
   private nextRun = 1;
   private viewTimer: ReturnType<typeof setTimeout> | undefined;
@@ -187,6 +194,113 @@ export class NetLab {
       this.playing = playing;
       this.stepsPerFrame = stepsPerFrame;
     });
+  }
+
+  /** A run's name: the user's label, else its optimizer and learning rate. */
+  labelOf(run: NetRun): string {
+    return this.labels[run.runId] || (run.state ? runLabel(run.state) : run.runId);
+  }
+
+  /**
+   * Takes over the network lab of a session the engine just opened: the problem, placeholders
+   * for the runs (their states and curves follow the engine's sync) and the saved landscape.
+   */
+  adoptSession(network: SessionSummary['network'], view: NetworkViewState | undefined): void {
+    this.cancelLandscape();
+    this.view = undefined;
+    this.line = undefined;
+    this.savedDirections = [];
+    this.labels = { ...(view?.labels ?? {}) };
+    this.landscapeSource.viewGrid = undefined;
+    this.landscapeSource.viewRuns = [];
+    this.landscape = { status: 'idle' };
+    this.restored = {};
+    if (!network) {
+      this.problem = undefined;
+      this.runs = [];
+      return;
+    }
+    this.problem = network.problem;
+    this.dataset = structuredClone(network.problem.dataset) as DatasetSpecInput;
+    this.model = structuredClone(network.problem.model) as ModelSpecInput;
+    const runs: NetRun[] = [];
+    for (const r of network.runs) {
+      const used = runs.map((x) => x.color);
+      runs.push({
+        runId: r.runId,
+        color: r.color ?? runColors.find((c) => !used.includes(c)) ?? runColors[0],
+        steps: new Columns(stepColumns),
+        epochs: new Columns(epochColumns),
+        state: undefined,
+        test: undefined,
+      });
+      const n = /^net-(\d+)$/.exec(r.runId);
+      if (n) this.nextRun = Math.max(this.nextRun, Number(n[1]) + 1);
+    }
+    this.runs = runs;
+    this.restored = Object.fromEntries(
+      network.runs.map((r) => [
+        r.runId,
+        { resumable: r.resumable, ...(r.note !== undefined ? { note: r.note } : {}) },
+      ]),
+    );
+    this.selectedRunId =
+      view?.selectedRunId && runs.some((r) => r.runId === view.selectedRunId)
+        ? view.selectedRunId
+        : runs[0]?.runId;
+    const landscape = network.landscapes.at(-1);
+    if (landscape) this.landscape = { status: 'done', landscape, id: -1 };
+  }
+
+  /** After the engine's sync: the saved landscape drawn with the runs' colours and names. */
+  afterSync(): void {
+    if (this.landscape.status === 'done') {
+      this.landscapeSource.show(
+        this.landscape.landscape,
+        this.projectedRuns(this.landscape.landscape),
+      );
+      this.landscapeSource.cameraVersion++;
+    }
+    void this.refreshView();
+  }
+
+  /** What a session keeps of the network lab's view. */
+  viewState(): NetworkViewState {
+    return {
+      labels: { ...this.labels },
+      ...(this.selectedRunId ? { selectedRunId: this.selectedRunId } : {}),
+    };
+  }
+
+  /**
+   * Retrains a run restored from a session, checking each step against the recording, so it
+   * can go on training (it takes about as long as the original training did).
+   */
+  async resume(runId: string): Promise<void> {
+    let id = -1;
+    const off = this.client.on('net.resume.progress', (p) => {
+      if (p.id === id) this.resuming = { runId, done: p.done, total: p.total, id };
+    });
+    try {
+      await this.pause();
+      const ok = await this.attempt(() =>
+        this.client.request({ type: 'net.run.resume', runId }, (assigned) => {
+          id = assigned;
+          this.resuming = { runId, done: 0, total: 1, id };
+        }),
+      );
+      if (ok) {
+        const { [runId]: _done, ...rest } = this.restored;
+        this.restored = rest;
+      }
+    } finally {
+      off();
+      this.resuming = undefined;
+    }
+  }
+
+  cancelResume(): void {
+    if (this.resuming) this.client.post({ type: 'net.landscape.cancel', id: this.resuming.id });
   }
 
   get selectedRun(): NetRun | undefined {
@@ -519,7 +633,7 @@ export class NetLab {
         {
           runId: p.runId,
           color: run.color,
-          label: run.state ? runLabel(run.state) : run.runId,
+          label: this.labelOf(run),
           trajectory: t,
           diverged: run.state?.status === 'diverged',
           onSurface: true,
@@ -567,6 +681,12 @@ export class NetLab {
 }
 
 export type NetProblemMessage = EngineMessageOf<'net.problem'>;
+
+/** The network lab's part of a session's view state. */
+export interface NetworkViewState {
+  labels?: Record<string, string>;
+  selectedRunId?: string;
+}
 
 const key = Symbol('netlab');
 

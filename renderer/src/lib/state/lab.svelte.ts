@@ -9,6 +9,7 @@ import type {
   EngineMessageOf,
   RunInspection,
   RunState,
+  SessionSummary,
   SurfaceInfo,
 } from '../../../../electron/common/protocol';
 import type {
@@ -110,6 +111,12 @@ export class Lab implements ViewSource {
   cameraPose = $state.raw<{ azimuth: number; elevation: number } | undefined>();
   basins = $state.raw<BasinsState>({ status: 'idle' });
   private basinsId: number | undefined;
+  /** Labels the user gave runs (presentation), by run id; otherwise the optimizer names them. */
+  labels = $state<Record<string, string>>({});
+  /** Replay: the step every view shows (undefined: the live end of each run). */
+  scrubStep = $state<number | undefined>();
+  /** Where forked runs branched off ("re-run from here"), by run id. */
+  forks = $state.raw<Record<string, { runId: string; step: number }>>({});
   /** The lesson on screen, if any, and the language its text is shown in. */
   lesson = $state.raw<Lesson | undefined>();
   language = $state<Language>('en');
@@ -139,12 +146,23 @@ export class Lab implements ViewSource {
     return this.grid;
   }
 
+  /** A run's name: the user's label, else its optimizer and learning rate. */
+  labelOf(run: Run): string {
+    return this.labels[run.runId] || (run.state ? runLabel(run.state) : run.runId);
+  }
+
+  /** The furthest step any run has reached. */
+  get lastStep(): number {
+    void this.dataVersion;
+    return Math.max(0, ...this.runs.map((r) => r.trajectory.count - 1));
+  }
+
   get viewRuns(): ViewRun[] {
     return this.runs.map((r) => ({
       runId: r.runId,
       color: r.color,
       trajectory: r.trajectory,
-      label: r.state ? runLabel(r.state) : r.runId,
+      label: this.labelOf(r),
       diverged: r.state?.status === 'diverged',
       onSurface: !r.state || sameSurface(r.state.surface, this.surface),
     }));
@@ -349,13 +367,19 @@ export class Lab implements ViewSource {
     });
   }
 
+  /** A colour no run uses yet (cycling when all are taken). */
+  private freeColor(): string {
+    const used = this.runs.map((r) => r.color);
+    return (
+      runColors.find((c) => !used.includes(c)) ?? runColors[this.runs.length % runColors.length]
+    );
+  }
+
   private async createRun({ optimizer, label, surface }: NewRun): Promise<Run> {
     if (this.runs.length >= MAX_RACE_RUNS)
       throw new Error(`a race holds at most ${MAX_RACE_RUNS} runs`);
     const runId = `run-${this.nextRun++}`;
-    const used = this.runs.map((r) => r.color);
-    const color =
-      runColors.find((c) => !used.includes(c)) ?? runColors[this.runs.length % runColors.length];
+    const color = this.freeColor();
     const placeholder: Run = { runId, color, trajectory: new Trajectory(), state: undefined };
     this.runs = [...this.runs, placeholder];
     try {
@@ -570,6 +594,114 @@ export class Lab implements ViewSource {
     this.basins = { status: 'idle' };
   }
 
+  /**
+   * "Re-run from here": a new run continuing `runId` from its state after `step` steps, with
+   * other settings. Resolves a note when the optimizer's state could not be carried over.
+   */
+  forkRun(runId: string, step: number, optimizer: OptimizerSpec): Promise<string | undefined> {
+    return this.serial(async () => {
+      const result = await this.attempt(async () => {
+        if (this.runs.length >= MAX_RACE_RUNS)
+          throw new Error(`a race holds at most ${MAX_RACE_RUNS} runs`);
+        await this.pauseNow();
+        const newRunId = `run-${this.nextRun++}`;
+        const placeholder: Run = {
+          runId: newRunId,
+          color: this.freeColor(),
+          trajectory: new Trajectory(),
+          state: undefined,
+        };
+        const index = this.runs.findIndex((r) => r.runId === runId);
+        const runs = [...this.runs];
+        runs.splice(index + 1, 0, placeholder);
+        this.runs = runs;
+        try {
+          const reply = await this.client.request({
+            type: 'run.fork',
+            runId,
+            step,
+            newRunId,
+            optimizer,
+          });
+          this.forks = { ...this.forks, [newRunId]: reply.forkedFrom };
+          this.selectedRunId = newRunId;
+          return reply.note ?? '';
+        } catch (err) {
+          this.runs = this.runs.filter((r) => r.runId !== newRunId);
+          throw err;
+        }
+      });
+      return result || undefined;
+    }, true);
+  }
+
+  /**
+   * Takes over the runs of a session the engine just opened: placeholders in the saved colours
+   * (their states and trajectories follow the engine's sync), the surface, start and basin map.
+   */
+  adoptSession(
+    explorer: SessionSummary['explorer'],
+    view: ExplorerViewState | undefined,
+  ): Promise<void> {
+    return this.serial(async () => {
+      this.lesson = undefined;
+      this.inspections = {};
+      this.scrubStep = undefined;
+      this.basinsId = undefined;
+      this.runs = [];
+      const runs = explorer?.runs ?? [];
+      for (const r of runs) {
+        const run: Run = {
+          runId: r.runId,
+          color: r.color ?? this.freeColor(),
+          trajectory: new Trajectory(),
+          state: undefined,
+        };
+        this.runs = [...this.runs, run];
+        const n = /^run-(\d+)$/.exec(r.runId);
+        if (n) this.nextRun = Math.max(this.nextRun, Number(n[1]) + 1);
+      }
+      this.forks = Object.fromEntries(
+        runs.flatMap((r) => (r.forkedFrom ? [[r.runId, r.forkedFrom]] : [])),
+      );
+      this.labels = { ...(view?.labels ?? {}) };
+      this.selectedRunId =
+        view?.selectedRunId && runs.some((r) => r.runId === view.selectedRunId)
+          ? view.selectedRunId
+          : runs[0]?.runId;
+      if (explorer) {
+        await this.attempt(() => this.loadSurface(explorer.surface));
+        this.start = explorer.start;
+        if (explorer.basins) {
+          this.basins = {
+            status: 'done',
+            result: { type: 'basins.result', id: -1, ...explorer.basins },
+            label: view?.basinsLabel ?? 'saved basin map',
+          };
+        }
+      }
+      if (view?.settings) Object.assign(this.view, view.settings);
+      if (view?.stepsPerFrame) this.stepsPerFrame = view.stepsPerFrame;
+      if (view?.camera) {
+        this.cameraPose = view.camera;
+        this.cameraVersion++;
+      }
+    }, true);
+  }
+
+  /** What a session keeps of the explorer's view. */
+  viewState(camera?: { azimuth: number; elevation: number }): ExplorerViewState {
+    return {
+      settings: { ...this.view },
+      stepsPerFrame: this.stepsPerFrame,
+      labels: { ...this.labels },
+      ...(this.selectedRunId ? { selectedRunId: this.selectedRunId } : {}),
+      ...(this.basins.status === 'done' ? { basinsLabel: this.basins.label } : {}),
+      ...(camera ? { camera } : {}),
+      ...(this.scrubStep !== undefined ? { scrubStep: this.scrubStep } : {}),
+    };
+  }
+
   /** Sets up a lesson: its surface, start, runs, speed, view and camera. */
   async applyLesson(lesson: Lesson): Promise<boolean> {
     this.lesson = lesson;
@@ -615,6 +747,17 @@ export class Lab implements ViewSource {
       return ok ?? false;
     }, true);
   }
+}
+
+/** The explorer's part of a session's view state. */
+export interface ExplorerViewState {
+  settings?: Partial<ViewSettings>;
+  stepsPerFrame?: number;
+  labels?: Record<string, string>;
+  selectedRunId?: string;
+  basinsLabel?: string;
+  camera?: { azimuth: number; elevation: number };
+  scrubStep?: number;
 }
 
 /** The optimizer spec that recreates a run as it is now. */

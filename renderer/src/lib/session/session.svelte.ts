@@ -1,0 +1,296 @@
+/**
+ * Sessions in the renderer: Save and Open (native dialogs or download and upload), recent
+ * files, dropping a file on the window, the Record button with its autosave, and the offer to
+ * recover a recording a crash interrupted. The engine reads and writes the `.losslab` bytes;
+ * this gathers the view state around them and rebuilds the labs from what it opened.
+ */
+import type {
+  RecordingState,
+  RecoverableInfo,
+  SessionContext,
+  SessionSummary,
+} from '../../../../electron/common/protocol';
+import type { JsonObject } from '../../../../electron/common/session';
+import { EngineRequestError } from '../engine/client';
+import type { NetLab, NetworkViewState } from '../netlab/netlab.svelte';
+import type { ExplorerViewState, Lab } from '../state/lab.svelte';
+import {
+  openRecent,
+  pickSession,
+  recentSessions,
+  rememberSession,
+  saveBytes,
+  type PickedFile,
+  type RecentEntry,
+} from './files';
+import type { Presentation, PresentationState } from './presentation.svelte';
+
+export type LabMode = 'surfaces' | 'network';
+
+/** The renderer's own part of a session (the manifest's `view`). */
+export interface SessionView {
+  /** Which lab was on show. */
+  mode?: LabMode;
+  explorer?: ExplorerViewState;
+  network?: NetworkViewState;
+  presentation?: PresentationState;
+}
+
+export interface SessionHooks {
+  mode(): LabMode;
+  setMode(mode: LabMode): void;
+  /** The 3-D view's camera direction now, if a 3-D view is on show. */
+  camera(): { azimuth: number; elevation: number } | undefined;
+}
+
+export interface Notice {
+  kind: 'info' | 'error';
+  text: string;
+}
+
+export class SessionDesk {
+  recording = $state.raw<RecordingState>({ recording: false });
+  /** An autosave a crash left behind, offered for recovery. */
+  recoverable = $state.raw<RecoverableInfo | undefined>();
+  /** What is being done, for a progress line ("Saving…"). */
+  busy = $state<string | undefined>();
+  notice = $state.raw<Notice | undefined>();
+  /** The session's file name, once saved or opened. */
+  fileName = $state<string | undefined>();
+  recent = $state.raw<RecentEntry[]>([]);
+  private contextTimer: ReturnType<typeof setTimeout> | undefined;
+
+  constructor(
+    private readonly lab: Lab,
+    private readonly net: NetLab,
+    readonly presentation: Presentation,
+    private readonly hooks: SessionHooks,
+  ) {
+    lab.client.on('record.state', ({ recording }) => {
+      this.recording = recording;
+    });
+  }
+
+  /** Everything the engine needs besides its runs: title, view state, colours. */
+  context(): SessionContext {
+    const { lab, net, presentation } = this;
+    const view: SessionView = {
+      mode: this.hooks.mode(),
+      explorer: lab.viewState(this.hooks.camera()),
+      network: net.viewState(),
+      presentation: presentation.state(),
+    };
+    const colors: Record<string, string> = {};
+    for (const r of lab.runs) colors[r.runId] = r.color;
+    for (const r of net.runs) colors[r.runId] = r.color;
+    return {
+      ...(presentation.title ? { title: presentation.title } : {}),
+      view: JSON.parse(JSON.stringify(view)) as JsonObject,
+      ...(lab.runs.length > 0 ? { explorer: { surface: lab.surface, start: lab.start } } : {}),
+      colors,
+      basins: lab.basins.status === 'done',
+      landscape: net.landscape.status === 'done',
+    };
+  }
+
+  /** A file name for the session: its title, else the date. */
+  suggestedName(): string {
+    if (this.fileName) return this.fileName;
+    const title = this.presentation.title.trim();
+    const stem = title
+      ? title
+          .replace(/[^\p{L}\p{N}]+/gu, '-')
+          .replace(/^-|-$/g, '')
+          .slice(0, 60)
+      : `losslab-${new Date().toISOString().slice(0, 16).replace(/[:T]/g, '-')}`;
+    return `${stem || 'losslab-session'}.losslab`;
+  }
+
+  private fail(what: string, err: unknown): void {
+    const message =
+      err instanceof EngineRequestError ? err.message : String((err as Error)?.message ?? err);
+    this.notice = { kind: 'error', text: `${what}: ${message}` };
+  }
+
+  /** Saves the whole session: the Save dialog in Electron, a download in the browser. */
+  async save(): Promise<boolean> {
+    this.busy = 'Saving the session…';
+    try {
+      const reply = await this.lab.client.request({
+        type: 'session.save',
+        context: this.context(),
+      });
+      const name = this.suggestedName();
+      const saved = await saveBytes(name, reply.bytes);
+      if (!saved) return false;
+      const savedName = saved.split(/[\\/]/).pop() ?? name;
+      this.fileName = savedName;
+      await rememberSession(savedName, reply.bytes);
+      this.notice = {
+        kind: 'info',
+        text: `Saved ${savedName} (${reply.runs} runs, ${formatBytes(reply.bytes.length)})`,
+      };
+      return true;
+    } catch (err) {
+      this.fail('Could not save the session', err);
+      return false;
+    } finally {
+      this.busy = undefined;
+      void this.refreshRecent();
+    }
+  }
+
+  /** Opens a session's bytes: nothing changes unless the whole file is good. */
+  async open(file: PickedFile): Promise<boolean> {
+    if (this.recording.recording) {
+      this.notice = { kind: 'error', text: 'Stop the recording before opening a session' };
+      return false;
+    }
+    this.busy = `Opening ${file.name}…`;
+    try {
+      const reply = await this.lab.client.request({
+        type: 'session.open',
+        bytes: file.bytes,
+        name: file.name,
+      });
+      await this.adopt(reply.session);
+      this.fileName = file.name;
+      await rememberSession(file.name, file.bytes);
+      this.notice = { kind: 'info', text: `Opened ${file.name}${describe(reply.session)}` };
+      return true;
+    } catch (err) {
+      this.fail(`Could not open ${file.name}`, err);
+      return false;
+    } finally {
+      this.busy = undefined;
+      void this.refreshRecent();
+    }
+  }
+
+  /** Rebuilds both labs around what the engine opened, then asks for every run's data. */
+  private async adopt(session: SessionSummary): Promise<void> {
+    const view = session.view as SessionView;
+    this.presentation.restore(view.presentation);
+    if (session.title) this.presentation.title = session.title;
+    await this.lab.adoptSession(session.explorer, view.explorer);
+    this.net.adoptSession(session.network, view.network);
+    await this.lab.client.request({ type: 'sync' });
+    this.net.afterSync();
+    if (view.explorer?.scrubStep !== undefined) this.lab.scrubStep = view.explorer.scrubStep;
+    const mode =
+      view.mode ?? (session.explorer || !session.network ? 'surfaces' : ('network' as const));
+    this.hooks.setMode(mode);
+  }
+
+  async openPicked(): Promise<void> {
+    try {
+      const file = await pickSession();
+      if (file) await this.open(file);
+    } catch (err) {
+      this.fail('Could not open the session', err);
+    }
+  }
+
+  async openRecent(entry: RecentEntry): Promise<void> {
+    try {
+      const file = await openRecent(entry);
+      if (file) await this.open(file);
+    } catch (err) {
+      this.fail(`Could not open ${entry.name}`, err);
+    }
+  }
+
+  async refreshRecent(): Promise<void> {
+    this.recent = await recentSessions();
+  }
+
+  // ---- Recording
+
+  async startRecording(): Promise<void> {
+    try {
+      await this.lab.client.request({ type: 'record.start', context: this.context() });
+      this.notice = undefined;
+    } catch (err) {
+      this.fail('Could not start recording', err);
+    }
+  }
+
+  /** Stops recording, then offers to save what was recorded. */
+  async stopRecording(): Promise<void> {
+    try {
+      await this.lab.client.request({ type: 'record.stop' });
+    } catch (err) {
+      this.fail('Could not stop recording', err);
+      return;
+    }
+    await this.save();
+  }
+
+  /** While recording, the view state (camera, labels, notes) follows into the autosave. */
+  contextChanged(): void {
+    if (!this.recording.recording || this.contextTimer) return;
+    this.contextTimer = setTimeout(() => {
+      this.contextTimer = undefined;
+      if (!this.recording.recording) return;
+      void this.lab.client
+        .request({ type: 'session.context', context: this.context() })
+        .catch(() => undefined);
+    }, 1000);
+  }
+
+  // ---- Recovery
+
+  /** Looks for an autosave a crash left behind. */
+  async checkRecoverable(): Promise<void> {
+    try {
+      const reply = await this.lab.client.request({ type: 'session.recover', action: 'check' });
+      this.recoverable = reply.type === 'session.recoverable' ? reply.found : undefined;
+    } catch {
+      this.recoverable = undefined;
+    }
+  }
+
+  /** Opens the interrupted recording; recording goes on from there. */
+  async recover(): Promise<boolean> {
+    this.busy = 'Recovering the recording…';
+    try {
+      const reply = await this.lab.client.request({ type: 'session.recover', action: 'open' });
+      if (reply.type !== 'session.opened') return false;
+      await this.adopt(reply.session);
+      this.recoverable = undefined;
+      this.notice = {
+        kind: 'info',
+        text: `Recovered the recording${describe(reply.session)}; recording goes on`,
+      };
+      return true;
+    } catch (err) {
+      this.fail('Could not recover the recording', err);
+      return false;
+    } finally {
+      this.busy = undefined;
+    }
+  }
+
+  async discardRecoverable(): Promise<void> {
+    try {
+      await this.lab.client.request({ type: 'session.recover', action: 'discard' });
+      this.recoverable = undefined;
+    } catch (err) {
+      this.fail('Could not discard the recording', err);
+    }
+  }
+}
+
+function describe(session: SessionSummary): string {
+  const n = (session.explorer?.runs.length ?? 0) + (session.network?.runs.length ?? 0);
+  const stuck = [...(session.explorer?.runs ?? []), ...(session.network?.runs ?? [])].filter(
+    (r) => !r.resumable,
+  ).length;
+  return `: ${n} run${n === 1 ? '' : 's'}${stuck ? `, ${stuck} shown as recorded (they do not replay here)` : ''}`;
+}
+
+export function formatBytes(n: number): string {
+  if (n < 1024) return `${n} B`;
+  if (n < 1024 * 1024) return `${(n / 1024).toFixed(1)} KiB`;
+  return `${(n / 1024 / 1024).toFixed(1)} MiB`;
+}
