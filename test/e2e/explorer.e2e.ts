@@ -84,7 +84,7 @@ describe('explorer', () => {
     await h.page.getByRole('button', { name: 'Reset', exact: true }).click();
     await playUntil(h.page, 60, 5);
     // Mid-run, the slider: η 0.002 → 0.03.
-    await h.page.getByRole('button', { name: 'Play' }).click();
+    await h.page.getByRole('button', { name: 'Play', exact: true }).click();
     await run1.getByRole('slider', { name: 'Learning rate' }).fill('-1.5'); // 10^-1.5 ≈ 0.0316
     await playUntil(h.page, (await stepCount(h.page)) + 60, 5);
     await h.shot('explorer-slider-kink');

@@ -31,11 +31,11 @@ describe('LossLab in the browser', () => {
   it('Play advances the loss curve; Pause stops it', async () => {
     const before = await stepCount(h.page);
     const chartBefore = await canvasStats(h.page, '[data-testid="chart-loss"] canvas');
-    await h.page.getByRole('button', { name: 'Play' }).click();
+    await h.page.getByRole('button', { name: 'Play', exact: true }).click();
     await expect.poll(() => stepCount(h.page), { timeout: 20_000 }).toBeGreaterThan(before + 20);
-    await h.page.getByRole('button', { name: 'Pause' }).click();
+    await h.page.getByRole('button', { name: 'Pause', exact: true }).click();
     // Once the engine confirms the pause (the button says Play again), no step follows.
-    await h.page.getByRole('button', { name: 'Play' }).waitFor();
+    await h.page.getByRole('button', { name: 'Play', exact: true }).waitFor();
     const paused = await stepCount(h.page);
     await h.page.waitForTimeout(300);
     expect(await stepCount(h.page)).toBe(paused);
@@ -46,9 +46,9 @@ describe('LossLab in the browser', () => {
 
   it('Space toggles play and pause', async () => {
     await h.page.locator('body').press('Space');
-    await expect.poll(() => h.page.getByRole('button', { name: 'Pause' }).count()).toBe(1);
+    await expect.poll(() => h.page.getByRole('button', { name: 'Pause', exact: true }).count()).toBe(1);
     await h.page.locator('body').press('Space');
-    await expect.poll(() => h.page.getByRole('button', { name: 'Play' }).count()).toBe(1);
+    await expect.poll(() => h.page.getByRole('button', { name: 'Play', exact: true }).count()).toBe(1);
   });
 
   it('moving the Learning rate slider changes the rate the engine reports', async () => {
@@ -78,7 +78,7 @@ describe('LossLab in the browser', () => {
     await field.press('Enter');
     await expect.poll(() => run1().getAttribute('aria-label')).toMatch(/η=5$/);
     await h.page.getByRole('combobox', { name: 'Speed (steps per frame)' }).selectOption('20');
-    await h.page.getByRole('button', { name: 'Play' }).click();
+    await h.page.getByRole('button', { name: 'Play', exact: true }).click();
     await expect
       .poll(() => run1().getByRole('status').textContent(), { timeout: 30_000 })
       .toMatch(/^diverged: .*after step \d+/);
@@ -86,7 +86,7 @@ describe('LossLab in the browser', () => {
     await expect
       .poll(() => stepCount(h.page), { timeout: 20_000 })
       .toBeGreaterThan(atDivergence + 40);
-    await h.page.getByRole('button', { name: 'Pause' }).click();
+    await h.page.getByRole('button', { name: 'Pause', exact: true }).click();
     await h.shot('foundation-diverged');
     // Still usable: a sane rate, reset, and it runs again.
     await field.fill('0.02');

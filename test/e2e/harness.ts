@@ -90,7 +90,7 @@ export async function loadApp(h: Harness): Promise<void> {
   await h.page.goto(h.server.url);
   await h.page.getByTestId('backend-badge').waitFor({ timeout: 60_000 });
   await h.page.getByRole('region', { name: /^Run 1:/ }).waitFor({ timeout: 60_000 });
-  await h.page.getByRole('button', { name: 'Play' }).waitFor();
+  await h.page.getByRole('button', { name: 'Play', exact: true }).waitFor();
 }
 
 /** The furthest step any run has reached, as the playback bar shows it. */

@@ -59,6 +59,7 @@ export class SessionDesk {
   fileName = $state<string | undefined>();
   recent = $state.raw<RecentEntry[]>([]);
   private contextTimer: ReturnType<typeof setTimeout> | undefined;
+  private noticeTimer: ReturnType<typeof setTimeout> | undefined;
 
   constructor(
     private readonly lab: Lab,
@@ -69,6 +70,20 @@ export class SessionDesk {
     lab.client.on('record.state', ({ recording }) => {
       this.recording = recording;
     });
+  }
+
+  /** Shows a notice; it fades by itself (an error stays longer). */
+  say(notice: Notice | undefined): void {
+    this.notice = notice;
+    clearTimeout(this.noticeTimer);
+    if (notice) {
+      this.noticeTimer = setTimeout(
+        () => {
+          if (this.notice === notice) this.say(undefined);
+        },
+        notice.kind === 'error' ? 20_000 : 6_000,
+      );
+    }
   }
 
   /** Everything the engine needs besides its runs: title, view state, colours. */
@@ -109,7 +124,7 @@ export class SessionDesk {
   private fail(what: string, err: unknown): void {
     const message =
       err instanceof EngineRequestError ? err.message : String((err as Error)?.message ?? err);
-    this.notice = { kind: 'error', text: `${what}: ${message}` };
+    this.say({ kind: 'error', text: `${what}: ${message}` });
   }
 
   /** Saves the whole session: the Save dialog in Electron, a download in the browser. */
@@ -126,10 +141,10 @@ export class SessionDesk {
       const savedName = saved.split(/[\\/]/).pop() ?? name;
       this.fileName = savedName;
       await rememberSession(savedName, reply.bytes);
-      this.notice = {
+      this.say({
         kind: 'info',
         text: `Saved ${savedName} (${reply.runs} runs, ${formatBytes(reply.bytes.length)})`,
-      };
+      });
       return true;
     } catch (err) {
       this.fail('Could not save the session', err);
@@ -143,7 +158,7 @@ export class SessionDesk {
   /** Opens a session's bytes: nothing changes unless the whole file is good. */
   async open(file: PickedFile): Promise<boolean> {
     if (this.recording.recording) {
-      this.notice = { kind: 'error', text: 'Stop the recording before opening a session' };
+      this.say({ kind: 'error', text: 'Stop the recording before opening a session' });
       return false;
     }
     this.busy = `Opening ${file.name}…`;
@@ -156,7 +171,7 @@ export class SessionDesk {
       await this.adopt(reply.session);
       this.fileName = file.name;
       await rememberSession(file.name, file.bytes);
-      this.notice = { kind: 'info', text: `Opened ${file.name}${describe(reply.session)}` };
+      this.say({ kind: 'info', text: `Opened ${file.name}${describe(reply.session)}` });
       return true;
     } catch (err) {
       this.fail(`Could not open ${file.name}`, err);
@@ -209,7 +224,7 @@ export class SessionDesk {
   async startRecording(): Promise<void> {
     try {
       await this.lab.client.request({ type: 'record.start', context: this.context() });
-      this.notice = undefined;
+      this.say(undefined);
     } catch (err) {
       this.fail('Could not start recording', err);
     }
@@ -258,10 +273,10 @@ export class SessionDesk {
       if (reply.type !== 'session.opened') return false;
       await this.adopt(reply.session);
       this.recoverable = undefined;
-      this.notice = {
+      this.say({
         kind: 'info',
         text: `Recovered the recording${describe(reply.session)}; recording goes on`,
-      };
+      });
       return true;
     } catch (err) {
       this.fail('Could not recover the recording', err);

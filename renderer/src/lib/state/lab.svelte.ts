@@ -598,7 +598,12 @@ export class Lab implements ViewSource {
    * "Re-run from here": a new run continuing `runId` from its state after `step` steps, with
    * other settings. Resolves a note when the optimizer's state could not be carried over.
    */
-  forkRun(runId: string, step: number, optimizer: OptimizerSpec): Promise<string | undefined> {
+  forkRun(
+    runId: string,
+    step: number,
+    optimizer: OptimizerSpec,
+    label?: string,
+  ): Promise<string | undefined> {
     return this.serial(async () => {
       const result = await this.attempt(async () => {
         if (this.runs.length >= MAX_RACE_RUNS)
@@ -622,6 +627,7 @@ export class Lab implements ViewSource {
             step,
             newRunId,
             optimizer,
+            ...(label ? { label } : {}),
           });
           this.forks = { ...this.forks, [newRunId]: reply.forkedFrom };
           this.selectedRunId = newRunId;
@@ -649,7 +655,13 @@ export class Lab implements ViewSource {
       this.scrubStep = undefined;
       this.basinsId = undefined;
       this.runs = [];
-      const runs = explorer?.runs ?? [];
+      // The runs in the order they were shown (a fork sits beside its source).
+      const order = view?.order ?? [];
+      const rank = (runId: string) => {
+        const i = order.indexOf(runId);
+        return i < 0 ? order.length : i;
+      };
+      const runs = [...(explorer?.runs ?? [])].sort((a, b) => rank(a.runId) - rank(b.runId));
       for (const r of runs) {
         const run: Run = {
           runId: r.runId,
@@ -694,6 +706,7 @@ export class Lab implements ViewSource {
     return {
       settings: { ...this.view },
       stepsPerFrame: this.stepsPerFrame,
+      order: this.runs.map((r) => r.runId),
       labels: { ...this.labels },
       ...(this.selectedRunId ? { selectedRunId: this.selectedRunId } : {}),
       ...(this.basins.status === 'done' ? { basinsLabel: this.basins.label } : {}),
@@ -753,6 +766,8 @@ export class Lab implements ViewSource {
 export interface ExplorerViewState {
   settings?: Partial<ViewSettings>;
   stepsPerFrame?: number;
+  /** Run ids in the order shown. */
+  order?: string[];
   labels?: Record<string, string>;
   selectedRunId?: string;
   basinsLabel?: string;

@@ -1,0 +1,212 @@
+/**
+ * Sessions end to end in headless Chromium: record a two-optimizer race (autosaved while it
+ * runs), save it, open it back bit for bit, refuse a bad file, scrub the replay to the middle,
+ * jump to a change, re-run from there, recover a recording after the engine crashed, and
+ * presentation mode, looked at in screenshots.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { AUTOSAVE_FILE } from '../../electron/engine/recording';
+import {
+  exportTrajectories,
+  loadApp,
+  openApp,
+  playUntil,
+  pressShortcut,
+  shotsDir,
+  type Harness,
+} from './harness';
+
+let h: Harness;
+beforeAll(async () => {
+  h = await openApp();
+  await loadApp(h);
+});
+afterAll(() => h?.close());
+
+const runPanels = () => h.page.getByRole('region', { name: /^Run \d+:/ });
+const notice = () => h.page.getByTestId('session-notice');
+
+/** Sets up the race: Momentum against Adam on Rosenbrock. */
+async function twoOptimizerRace(): Promise<void> {
+  await expect.poll(() => runPanels().count()).toBe(3);
+  await h.page
+    .getByRole('region', { name: /^Run 2:/ })
+    .getByRole('button', { name: 'Remove' })
+    .click();
+  await expect.poll(() => runPanels().count()).toBe(2);
+}
+
+async function saveSession(): Promise<string> {
+  await h.page.getByRole('button', { name: 'Session ▾' }).click();
+  const [download] = await Promise.all([
+    h.page.waitForEvent('download'),
+    h.page.getByRole('menuitem', { name: 'Save session…' }).click(),
+  ]);
+  const file = path.join(shotsDir, download.suggestedFilename());
+  await download.saveAs(file);
+  return file;
+}
+
+async function openSession(file: string): Promise<void> {
+  await h.page.getByRole('button', { name: 'Session ▾' }).click();
+  const [chooser] = await Promise.all([
+    h.page.waitForEvent('filechooser'),
+    h.page.getByRole('menuitem', { name: 'Open session…' }).click(),
+  ]);
+  await chooser.setFiles(file);
+}
+
+let saved: string;
+let recorded: Awaited<ReturnType<typeof exportTrajectories>>;
+
+describe('sessions', () => {
+  it('records a two-optimizer race with a visible indicator and autosaves it', async () => {
+    await twoOptimizerRace();
+    await h.page.getByTestId('record').click();
+    const indicator = h.page.getByTestId('recording-indicator');
+    await indicator.waitFor();
+    expect(await indicator.textContent()).toMatch(/REC \d+:\d\d/);
+    await playUntil(h.page, 150, 5);
+    // A learning-rate change midway: a marker on the timeline.
+    const lr = h.page.getByRole('region', { name: /^Run 1:/ }).getByRole('spinbutton', {
+      name: 'Learning rate',
+    });
+    await lr.fill('0.0005');
+    await lr.press('Enter');
+    await playUntil(h.page, 300, 5);
+    await expect.poll(() => indicator.textContent(), { timeout: 10_000 }).toMatch(/autosaved/);
+    await h.shot('session-recording');
+    expect(fs.existsSync(path.join(h.dataDir, AUTOSAVE_FILE))).toBe(true);
+    recorded = await exportTrajectories(h.page);
+    expect(recorded.runs).toHaveLength(2);
+
+    // Stopping offers the file (a download in the browser) and deletes the autosave.
+    const [download] = await Promise.all([
+      h.page.waitForEvent('download'),
+      h.page.getByTestId('record').click(),
+    ]);
+    saved = path.join(shotsDir, 'race.losslab');
+    await download.saveAs(saved);
+    expect(fs.readFileSync(saved).subarray(0, 2).toString()).toBe('PK');
+    await expect.poll(() => fs.existsSync(path.join(h.dataDir, AUTOSAVE_FILE))).toBe(false);
+    await expect
+      .poll(() => notice().textContent(), { timeout: 30_000 })
+      .toMatch(/Saved .*\.losslab \(2 runs/);
+  });
+
+  it('opens the saved session in a fresh engine: every trajectory bit for bit', async () => {
+    await h.page.reload();
+    await loadApp(h);
+    await expect.poll(() => runPanels().count()).toBe(3);
+    await openSession(saved);
+    await expect
+      .poll(() => notice().textContent(), { timeout: 30_000 })
+      .toMatch(/Opened race\.losslab: 2 runs/);
+    await expect.poll(() => runPanels().count()).toBe(2);
+    const reopened = await exportTrajectories(h.page);
+    expect(reopened.runs.map((r) => r.label)).toEqual(recorded.runs.map((r) => r.label));
+    // JSON carries every float64 exactly (shortest round-trip form).
+    expect(JSON.stringify(reopened.runs)).toBe(JSON.stringify(recorded.runs));
+    // And the runs go on.
+    await playUntil(h.page, 320, 5);
+  });
+
+  it('refuses a file that is not a session, and changes nothing', async () => {
+    const before = await exportTrajectories(h.page);
+    const junk = path.join(shotsDir, 'junk.losslab');
+    fs.writeFileSync(junk, Buffer.from('this is not a zip archive at all'));
+    await openSession(junk);
+    await expect
+      .poll(() => notice().textContent(), { timeout: 30_000 })
+      .toMatch(/Could not open junk\.losslab: this is not a LossLab session/);
+    await h.shot('session-refused');
+    const after = await exportTrajectories(h.page);
+    expect(JSON.stringify(after.runs)).toBe(JSON.stringify(before.runs));
+  });
+
+  it('scrubs to the middle, jumps to the change marker and re-runs from there', async () => {
+    const scrubber = h.page.getByTestId('scrubber');
+    const last = Number(await scrubber.getAttribute('max'));
+    await scrubber.fill(String(Math.round(last / 2)));
+    await expect
+      .poll(() => h.page.getByTestId('scrub-step').textContent())
+      .toBe(`step ${Math.round(last / 2)} / ${last}`);
+    await h.page.waitForTimeout(400);
+    await h.shot('session-scrub-middle');
+
+    await h.page
+      .getByRole('button', { name: /^Jump to change: .*lr → 0\.0005 at step \d+/ })
+      .click();
+    const text = (await h.page.getByTestId('scrub-step').textContent()) ?? '';
+    const changeStep = Number(/step (\d+)/.exec(text)?.[1]);
+    expect(changeStep).toBeGreaterThan(100);
+
+    await h.page.getByRole('button', { name: 'Re-run from here…' }).click();
+    const dialog = h.page.getByRole('dialog', { name: 'Re-run from here' });
+    await dialog.getByRole('spinbutton', { name: 'Fork learning rate' }).fill('0.003');
+    await dialog.getByRole('button', { name: 'Re-run' }).click();
+    await expect.poll(() => runPanels().count()).toBe(3);
+    await playUntil(h.page, 400, 5);
+    const data = await exportTrajectories(h.page);
+    const fork = data.runs[1];
+    const source = data.runs[0];
+    // The fork shares the source's path up to the change step, then takes its own.
+    expect(fork.points.slice(0, changeStep + 1)).toEqual(source.points.slice(0, changeStep + 1));
+    expect(fork.points[changeStep + 5]).not.toEqual(source.points[changeStep + 5]);
+    await h.shot('session-forked');
+  });
+
+  it('presentation mode: large type, controls hidden, title, labels, light and dark', async () => {
+    await pressShortcut(h.page, 'p');
+    const title = h.page.getByTestId('presentation-title');
+    await title.waitFor();
+    expect(await h.page.getByRole('region', { name: /^Run 1:/ }).isVisible()).toBe(false);
+    await title.fill('Momentum vs Adam on Rosenbrock');
+    const label = h.page.getByRole('textbox', { name: /^Label of / }).first();
+    await label.fill('heavy ball');
+    await label.press('Enter');
+    await h.page.evaluate(() => (document.activeElement as HTMLElement | null)?.blur());
+    await h.page.waitForTimeout(500);
+    await h.shot('session-presentation-dark');
+    await h.page.getByRole('button', { name: 'Theme' }).click();
+    await h.page.waitForTimeout(500);
+    await h.shot('session-presentation-light');
+    expect(await h.page.evaluate(() => document.documentElement.dataset.theme)).toBe('light');
+    await h.page.getByRole('button', { name: 'Theme' }).click();
+    await pressShortcut(h.page, 'Escape');
+    await expect.poll(() => title.count()).toBe(0);
+    await expect
+      .poll(() => h.page.getByRole('region', { name: /^Run 1:/ }).getAttribute('aria-label'))
+      .toBe('Run 1: heavy ball');
+  });
+
+  it('recovers a recording after the engine crashed', async () => {
+    await h.page.getByTestId('record').click();
+    await h.page.getByTestId('recording-indicator').waitFor();
+    await playUntil(h.page, 450, 5);
+    // The autosave writes at most every second here (every 3 s in the app): give it time to
+    // catch up with the paused race, so the recovery below must give back everything.
+    await h.page.waitForTimeout(2500);
+    const before = await exportTrajectories(h.page);
+    await h.server.crashEngines();
+    const gone = h.page.getByRole('alertdialog', { name: 'The engine stopped' });
+    await gone.waitFor();
+    await gone.getByRole('button', { name: 'Restart engine' }).click();
+    const offer = h.page.getByRole('alertdialog', { name: 'Recover the interrupted recording?' });
+    await offer.waitFor({ timeout: 30_000 });
+    await h.shot('session-recover-offer');
+    await offer.getByRole('button', { name: 'Recover' }).click();
+    await expect
+      .poll(() => notice().textContent(), { timeout: 30_000 })
+      .toMatch(/Recovered the recording: 3 runs/);
+    const after = await exportTrajectories(h.page);
+    // Everything on screen before the crash comes back, bit for bit, in the same order.
+    expect(after.runs.map((r) => r.points.length)).toEqual(before.runs.map((r) => r.points.length));
+    expect(after.runs[0].points.length).toBeGreaterThan(450);
+    expect(JSON.stringify(after.runs)).toBe(JSON.stringify(before.runs));
+    // Recording goes on.
+    await h.page.getByTestId('recording-indicator').waitFor();
+  });
+});
