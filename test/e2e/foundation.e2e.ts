@@ -46,9 +46,13 @@ describe('LossLab in the browser', () => {
 
   it('Space toggles play and pause', async () => {
     await h.page.locator('body').press('Space');
-    await expect.poll(() => h.page.getByRole('button', { name: 'Pause', exact: true }).count()).toBe(1);
+    await expect
+      .poll(() => h.page.getByRole('button', { name: 'Pause', exact: true }).count())
+      .toBe(1);
     await h.page.locator('body').press('Space');
-    await expect.poll(() => h.page.getByRole('button', { name: 'Play', exact: true }).count()).toBe(1);
+    await expect
+      .poll(() => h.page.getByRole('button', { name: 'Play', exact: true }).count())
+      .toBe(1);
   });
 
   it('moving the Learning rate slider changes the rate the engine reports', async () => {

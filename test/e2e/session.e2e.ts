@@ -182,6 +182,27 @@ describe('sessions', () => {
       .toBe('Run 1: heavy ball');
   });
 
+  it('a saved session keeps the title, the run labels and the run order', async () => {
+    const file = await saveSession();
+    // Saving again keeps the name of the file the session was opened from.
+    expect(path.basename(file)).toBe('race.losslab');
+    await h.page.reload();
+    await loadApp(h);
+    await openSession(file);
+    await expect
+      .poll(() => notice().textContent(), { timeout: 30_000 })
+      .toMatch(/^Opened race\.losslab: 3 runs/);
+    expect(await runPanels().first().getAttribute('aria-label')).toBe('Run 1: heavy ball');
+    await expect
+      .poll(() => runPanels().nth(1).getAttribute('aria-label'))
+      .toMatch(/^Run 2: Momentum η=0\.003 from step \d+ of Momentum η=5\.0e-4$/);
+    await pressShortcut(h.page, 'p');
+    expect(await h.page.getByTestId('presentation-title').inputValue()).toBe(
+      'Momentum vs Adam on Rosenbrock',
+    );
+    await pressShortcut(h.page, 'Escape');
+  });
+
   it('recovers a recording after the engine crashed', async () => {
     await h.page.getByTestId('record').click();
     await h.page.getByTestId('recording-indicator').waitFor();

@@ -117,7 +117,8 @@ export class SessionDesk {
           .replace(/[^\p{L}\p{N}]+/gu, '-')
           .replace(/^-|-$/g, '')
           .slice(0, 60)
-      : `losslab-${new Date().toISOString().slice(0, 16).replace(/[:T]/g, '-')}`;
+      : // eslint-disable-next-line svelte/prefer-svelte-reactivity -- a timestamp, not state
+        `losslab-${new Date().toISOString().slice(0, 16).replace(/[:T]/g, '-')}`;
     return `${stem || 'losslab-session'}.losslab`;
   }
 

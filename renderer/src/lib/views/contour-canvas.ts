@@ -2,12 +2,13 @@
  * The 2-D contour view: a top-down heatmap of the loss with level lines and labelled axes
  * (drawn once per surface on a base canvas), and the runs on an overlay canvas redrawn per
  * frame: trajectories, current points, minima and saddles, the hovered step, step-mode arrows
- * and the basin map.
+ * and the basin map. Replay draws each trajectory up to a step. Exports draw with the same
+ * code into a canvas of any size ({@link ContourCanvas.paintSnapshot}).
  */
 import type { RunInspection, SurfaceInfo } from '../../../../electron/common/protocol';
 import type { Domain, Point } from '../../../../electron/common/schemas';
 import type { Trajectory } from '../state/trajectory';
-import { marchingSquares } from './contours';
+import { marchingSquares, type ContourLines } from './contours';
 import { heatmapTile } from './heatmap';
 import { contourLevels, formatTick, niceTicks, type ValueScale } from './scale';
 
@@ -31,6 +32,30 @@ export interface OverlayState {
   stepMode: boolean;
   /** Line width multiplier (presentation mode draws thicker). */
   lineScale: number;
+  /** Replay: draw each trajectory up to this step (its current point there). */
+  scrubStep?: number;
+}
+
+/** The plot rectangle in CSS pixels. */
+export interface PlotRect {
+  x: number;
+  y: number;
+  w: number;
+  h: number;
+}
+
+/**
+ * Where and how large to draw the view (exports): as if it were `width` × `height` CSS pixels,
+ * each `pixelScale` device pixels wide, starting at (`originX`, `originY`) device pixels.
+ */
+export interface ContourFrame {
+  width: number;
+  height: number;
+  pixelScale: number;
+  /** @default 0 */
+  originX?: number;
+  /** @default 0 */
+  originY?: number;
 }
 
 export interface GridData {
@@ -55,7 +80,7 @@ export class ContourCanvas {
   private height = 0;
   private dpr = 1;
   /** Plot rectangle in CSS pixels, the domain letterboxed at equal scale on both axes. */
-  private plot = { x: 0, y: 0, w: 1, h: 1 };
+  private plot: PlotRect = { x: 0, y: 0, w: 1, h: 1 };
   private frameRequested = false;
   private readonly resizeObserver: ResizeObserver;
   /** Milliseconds the last overlay draw took. */
@@ -120,6 +145,81 @@ export class ContourCanvas {
     this.requestDraw();
   }
 
+  /** The view's size in CSS pixels. */
+  get size(): { width: number; height: number } {
+    return { width: this.width, height: this.height };
+  }
+
+  /** The grid on show. */
+  get gridData(): GridData | undefined {
+    return this.grid;
+  }
+
+  /** The value scale of the heatmap and level lines. */
+  get valueScale(): ValueScale | undefined {
+    return this.scale;
+  }
+
+  /** Whether level lines are drawn. */
+  get contoursShown(): boolean {
+    return this.showContours;
+  }
+
+  /** What the overlay draws: runs, settings, replay step. */
+  get overlayState(): OverlayState | undefined {
+    return this.state;
+  }
+
+  /** The basin map on show, if any. */
+  get basinOverlay(): BasinOverlay | undefined {
+    return this.basins;
+  }
+
+  /**
+   * Draws the view into `ctx` for an export, as {@link ContourFrame} says: fonts, line widths
+   * and markers scale with `pixelScale`, the layout follows the frame's CSS size. The base
+   * (heatmap, level lines, basins, axes), the overlay (critical points and the runs, each up
+   * to `step`; the hovered step left out) or both; nothing is cleared first.
+   */
+  paintSnapshot(
+    ctx: CanvasRenderingContext2D,
+    frame: ContourFrame,
+    options: { base?: boolean; overlay?: boolean; step?: number } = {},
+  ): void {
+    const plot = this.plotFor(frame.width, frame.height);
+    ctx.save();
+    ctx.setTransform(
+      frame.pixelScale,
+      0,
+      0,
+      frame.pixelScale,
+      frame.originX ?? 0,
+      frame.originY ?? 0,
+    );
+    if (options.base !== false) this.paintBase(ctx, plot);
+    if (options.overlay !== false && this.state) {
+      this.paintOverlay(ctx, plot, { ...this.state, hoverStep: undefined }, options.step);
+    }
+    ctx.restore();
+  }
+
+  /** The plot rectangle for a view of `width` × `height` CSS pixels. */
+  plotFor(width: number, height: number): PlotRect {
+    const grid = this.grid;
+    const availW = Math.max(1, width - MARGIN.left - MARGIN.right);
+    const availH = Math.max(1, height - MARGIN.top - MARGIN.bottom);
+    if (!grid) return { x: MARGIN.left, y: MARGIN.top, w: availW, h: availH };
+    const [[x0, x1], [y0, y1]] = grid.domain;
+    const aspect = (x1 - x0) / (y1 - y0);
+    let w = availW;
+    let h = w / aspect;
+    if (h > availH) {
+      h = availH;
+      w = h * aspect;
+    }
+    return { x: MARGIN.left + (availW - w) / 2, y: MARGIN.top + (availH - h) / 2, w, h };
+  }
+
   /** Domain coordinates of a CSS-pixel position in the plot, or undefined outside it. */
   toDomain(px: number, py: number, clamp = false): Point | undefined {
     const grid = this.grid;
@@ -136,9 +236,14 @@ export class ContourCanvas {
 
   /** CSS-pixel position of domain coordinates (may lie outside the plot). */
   toScreen(px: number, py: number): [number, number] {
+    return this.project(this.plot, px, py);
+  }
+
+  /** Position of domain coordinates in a plot rectangle. */
+  private project(plot: PlotRect, px: number, py: number): [number, number] {
     const grid = this.grid!;
     const [[x0, x1], [y0, y1]] = grid.domain;
-    const { x, y, w, h } = this.plot;
+    const { x, y, w, h } = plot;
     return [x + ((px - x0) / (x1 - x0)) * w, y + (1 - (py - y0) / (y1 - y0)) * h];
   }
 
@@ -158,42 +263,32 @@ export class ContourCanvas {
   }
 
   private layout(): void {
-    const grid = this.grid;
-    const availW = Math.max(1, this.width - MARGIN.left - MARGIN.right);
-    const availH = Math.max(1, this.height - MARGIN.top - MARGIN.bottom);
-    if (!grid) {
-      this.plot = { x: MARGIN.left, y: MARGIN.top, w: availW, h: availH };
-      return;
-    }
-    const [[x0, x1], [y0, y1]] = grid.domain;
-    const aspect = (x1 - x0) / (y1 - y0);
-    let w = availW;
-    let h = w / aspect;
-    if (h > availH) {
-      h = availH;
-      w = h * aspect;
-    }
-    this.plot = { x: MARGIN.left + (availW - w) / 2, y: MARGIN.top + (availH - h) / 2, w, h };
+    this.plot = this.plotFor(this.width, this.height);
   }
 
   /** Heatmap, level lines with labels, basins, axes: everything that changes with the surface. */
   private drawBase(): void {
     const ctx = this.base.getContext('2d');
-    const grid = this.grid;
-    const scale = this.scale;
     if (!ctx) return;
     ctx.setTransform(this.dpr, 0, 0, this.dpr, 0, 0);
     ctx.clearRect(0, 0, this.width, this.height);
+    this.paintBase(ctx, this.plot);
+  }
+
+  /** The base in CSS pixels (the caller has set the transform) around a plot rectangle. */
+  private paintBase(ctx: CanvasRenderingContext2D, plot: PlotRect): void {
+    const grid = this.grid;
+    const scale = this.scale;
     if (!grid || !scale) return;
     const n = grid.resolution;
-    const { x, y, w, h } = this.plot;
+    const { x, y, w, h } = plot;
 
     // Heatmap: one pixel per grid value, j = 0 (y min) at the bottom.
     const tile = heatmapTile(grid.values, n, scale);
     ctx.imageSmoothingEnabled = true;
     ctx.drawImage(tile, x, y, w, h);
 
-    if (this.basins) this.drawBasins(ctx);
+    if (this.basins) this.drawBasins(ctx, plot);
 
     if (this.showContours) {
       const levels = contourLevels(scale, CONTOUR_LEVELS);
@@ -209,50 +304,30 @@ export class ContourCanvas {
         ctx.lineTo(x + seg[k + 2] * sx, y + h - seg[k + 3] * sy);
       }
       ctx.stroke();
-      // Label every other level once: at a segment well inside the plot, away from the labels
-      // already placed, preferring a diagonal sweep so labels spread across the view.
       ctx.font = '10px system-ui, sans-serif';
       ctx.textAlign = 'center';
       ctx.textBaseline = 'middle';
-      const placed: { x0: number; y0: number; x1: number; y1: number }[] = [];
-      for (let li = 1; li < levels.length; li += 2) {
-        const text = formatTick(levels[li]);
-        const tw = ctx.measureText(text).width + 4;
-        const target = 0.2 + (0.6 * li) / levels.length;
-        let best = -1;
-        let bestScore = Infinity;
-        for (let k = 0, s = 0; k < seg.length; k += 4, s++) {
-          if (lines.level[s] !== li) continue;
-          const u = seg[k] / (n - 1);
-          const v = seg[k + 1] / (n - 1);
-          if (u < 0.06 || u > 0.94 || v < 0.06 || v > 0.94) continue;
-          const lx = x + u * w;
-          const ly = y + h - v * h;
-          const overlaps = placed.some(
-            (r) => lx + tw / 2 > r.x0 && lx - tw / 2 < r.x1 && ly + 8 > r.y0 && ly - 8 < r.y1,
-          );
-          if (overlaps) continue;
-          const score = Math.abs(u - target) + Math.abs(v - target);
-          if (score < bestScore) {
-            bestScore = score;
-            best = k;
-          }
-        }
-        if (best < 0) continue;
-        const lx = x + (seg[best] / (n - 1)) * w;
-        const ly = y + h - (seg[best + 1] / (n - 1)) * h;
-        placed.push({ x0: lx - tw / 2, y0: ly - 6, x1: lx + tw / 2, y1: ly + 6 });
+      const labels = levelLabels(lines, levels, n, plot, (text) => ctx.measureText(text).width);
+      for (const label of labels) {
         ctx.fillStyle = 'rgba(15, 19, 32, 0.75)';
-        ctx.fillRect(lx - tw / 2, ly - 6, tw, 12);
+        ctx.fillRect(label.x - label.width / 2, label.y - 6, label.width, 12);
         ctx.fillStyle = '#e6eaf3';
-        ctx.fillText(text, lx, ly);
+        ctx.fillText(label.text, label.x, label.y);
       }
     }
 
-    this.drawAxes(ctx);
+    this.drawAxes(ctx, plot);
   }
 
-  private drawBasins(ctx: CanvasRenderingContext2D): void {
+  private drawBasins(ctx: CanvasRenderingContext2D, plot: PlotRect): void {
+    const { x, y, w, h } = plot;
+    ctx.imageSmoothingEnabled = false;
+    ctx.drawImage(this.basinTile(), x, y, w, h);
+    ctx.imageSmoothingEnabled = true;
+  }
+
+  /** The basin map as an n × n image, y up (also embedded in SVG exports). */
+  basinTile(): HTMLCanvasElement {
     const basins = this.basins!;
     const n = basins.resolution;
     const image = new ImageData(n, n);
@@ -279,15 +354,12 @@ export class ContourCanvas {
     tile.width = n;
     tile.height = n;
     tile.getContext('2d')!.putImageData(image, 0, 0);
-    const { x, y, w, h } = this.plot;
-    ctx.imageSmoothingEnabled = false;
-    ctx.drawImage(tile, x, y, w, h);
-    ctx.imageSmoothingEnabled = true;
+    return tile;
   }
 
-  private drawAxes(ctx: CanvasRenderingContext2D): void {
+  private drawAxes(ctx: CanvasRenderingContext2D, plot: PlotRect): void {
     const grid = this.grid!;
-    const { x, y, w, h } = this.plot;
+    const { x, y, w, h } = plot;
     const [[x0, x1], [y0, y1]] = grid.domain;
     ctx.strokeStyle = '#6b7696';
     ctx.lineWidth = 1;
@@ -297,7 +369,7 @@ export class ContourCanvas {
     ctx.textAlign = 'center';
     ctx.textBaseline = 'top';
     for (const t of niceTicks(x0, x1, Math.max(2, Math.floor(w / 70)))) {
-      const [px] = this.toScreen(t, y0);
+      const [px] = this.project(plot, t, y0);
       ctx.beginPath();
       ctx.moveTo(px, y + h);
       ctx.lineTo(px, y + h + 4);
@@ -307,7 +379,7 @@ export class ContourCanvas {
     ctx.textAlign = 'right';
     ctx.textBaseline = 'middle';
     for (const t of niceTicks(y0, y1, Math.max(2, Math.floor(h / 50)))) {
-      const [, py] = this.toScreen(x0, t);
+      const [, py] = this.project(plot, x0, t);
       ctx.beginPath();
       ctx.moveTo(x - 4, py);
       ctx.lineTo(x, py);
@@ -340,19 +412,32 @@ export class ContourCanvas {
   /** Draws the overlay now (exports call this before reading the canvas). */
   drawOverlay(): void {
     const ctx = this.overlay.getContext('2d');
-    const state = this.state;
-    const grid = this.grid;
     if (!ctx) return;
     ctx.setTransform(this.dpr, 0, 0, this.dpr, 0, 0);
     ctx.clearRect(0, 0, this.width, this.height);
-    if (!state || !grid) return;
-    const { x, y, w, h } = this.plot;
+    if (this.state) this.paintOverlay(ctx, this.plot, this.state, this.state.scrubStep);
+  }
+
+  /**
+   * The runs in CSS pixels (the caller has set the transform), each trajectory up to `step`
+   * (its current point there) or whole when undefined.
+   */
+  private paintOverlay(
+    ctx: CanvasRenderingContext2D,
+    plot: PlotRect,
+    state: OverlayState,
+    step: number | undefined,
+  ): void {
+    const grid = this.grid;
+    if (!grid) return;
+    const { x, y, w, h } = plot;
+    const at = (px: number, py: number) => this.project(plot, px, py);
     ctx.save();
     ctx.beginPath();
     ctx.rect(x - 8, y - 8, w + 16, h + 16);
     ctx.clip();
 
-    this.drawCriticalPoints(ctx, grid.info);
+    this.drawCriticalPoints(ctx, grid.info, plot);
     const [[x0, x1], [y0, y1]] = grid.domain;
     const ax = w / (x1 - x0);
     const ay = h / (y1 - y0);
@@ -360,8 +445,8 @@ export class ContourCanvas {
 
     for (const run of state.runs) {
       const t = run.trajectory;
-      const count = t.count;
-      if (count === 0) continue;
+      const count = step === undefined ? t.count : Math.min(t.count, step + 1);
+      if (count <= 0) continue;
       ctx.strokeStyle = run.color;
       ctx.lineWidth = 2 * lw;
       ctx.lineJoin = 'round';
@@ -382,12 +467,12 @@ export class ContourCanvas {
       }
       ctx.stroke();
       // Start (hollow) and current point (filled).
-      const [sx, sy] = this.toScreen(t.x(0), t.y(0));
+      const [sx, sy] = at(t.x(0), t.y(0));
       ctx.lineWidth = 1.5 * lw;
       ctx.beginPath();
       ctx.arc(sx, sy, 4 * lw, 0, 2 * Math.PI);
       ctx.stroke();
-      const [cx, cy] = this.toScreen(t.x(count - 1), t.y(count - 1));
+      const [cx, cy] = at(t.x(count - 1), t.y(count - 1));
       ctx.fillStyle = run.color;
       ctx.beginPath();
       ctx.arc(cx, cy, 5 * lw, 0, 2 * Math.PI);
@@ -398,7 +483,7 @@ export class ContourCanvas {
 
       const hover = state.hoverStep;
       if (hover !== undefined && hover < count) {
-        const [hx, hy] = this.toScreen(t.x(hover), t.y(hover));
+        const [hx, hy] = at(t.x(hover), t.y(hover));
         ctx.strokeStyle = '#ffffff';
         ctx.lineWidth = 2;
         ctx.beginPath();
@@ -407,14 +492,19 @@ export class ContourCanvas {
       }
 
       const inspection = state.stepMode ? state.inspections[run.runId] : undefined;
-      if (inspection && inspection.step === count - 1) this.drawArrows(ctx, run, inspection, t);
+      if (inspection && inspection.step === count - 1 && count === t.count)
+        this.drawArrows(ctx, plot, run, inspection, t);
     }
     ctx.restore();
   }
 
-  private drawCriticalPoints(ctx: CanvasRenderingContext2D, info: SurfaceInfo): void {
+  private drawCriticalPoints(
+    ctx: CanvasRenderingContext2D,
+    info: SurfaceInfo,
+    plot: PlotRect,
+  ): void {
     for (const [mx, my] of info.minima) {
-      const [px, py] = this.toScreen(mx, my);
+      const [px, py] = this.project(plot, mx, my);
       ctx.fillStyle = '#ffffff';
       ctx.strokeStyle = '#0f1320';
       ctx.lineWidth = 1.5;
@@ -430,7 +520,7 @@ export class ContourCanvas {
       ctx.stroke();
     }
     for (const [sx, sy] of info.saddles) {
-      const [px, py] = this.toScreen(sx, sy);
+      const [px, py] = this.project(plot, sx, sy);
       ctx.strokeStyle = '#0f1320';
       ctx.lineWidth = 4;
       const cross = () => {
@@ -455,6 +545,7 @@ export class ContourCanvas {
    */
   private drawArrows(
     ctx: CanvasRenderingContext2D,
+    plot: PlotRect,
     run: ContourRun,
     inspection: RunInspection,
     t: Trajectory,
@@ -471,12 +562,12 @@ export class ContourCanvas {
       from?: [number, number],
     ) => {
       const [ox, oy] = from ?? [cx, cy];
-      const [px, py] = this.toScreen(ox, oy);
-      let [qx, qy] = this.toScreen(ox + dx, oy + dy);
+      const [px, py] = this.project(plot, ox, oy);
+      let [qx, qy] = this.project(plot, ox + dx, oy + dy);
       // Keep arrows visible: at least 10 px, at most 40% of the plot.
       const len = Math.hypot(qx - px, qy - py);
       if (!(len > 0)) return;
-      const maxLen = 0.4 * Math.min(this.plot.w, this.plot.h);
+      const maxLen = 0.4 * Math.min(plot.w, plot.h);
       const scaled = Math.min(maxLen, Math.max(10, len));
       qx = px + ((qx - px) / len) * scaled;
       qy = py + ((qy - py) / len) * scaled;
@@ -515,7 +606,7 @@ export class ContourCanvas {
     }
     const [ex, ey] = inspection.effectiveStep;
     labels.push(['#a8b3cf', `η/σ = (${fmt(ex)}, ${fmt(ey)})`]);
-    const [px, py] = this.toScreen(cx, cy);
+    const [px, py] = this.project(plot, cx, cy);
     ctx.font = '12px ui-monospace, monospace';
     ctx.textAlign = 'left';
     ctx.textBaseline = 'top';
@@ -523,8 +614,8 @@ export class ContourCanvas {
     const boxH = labels.length * 16 + 8;
     let bx = px + 14;
     let by = py + 14;
-    if (bx + boxW > this.plot.x + this.plot.w) bx = px - 14 - boxW;
-    if (by + boxH > this.plot.y + this.plot.h) by = py - 14 - boxH;
+    if (bx + boxW > plot.x + plot.w) bx = px - 14 - boxW;
+    if (by + boxH > plot.y + plot.h) by = py - 14 - boxH;
     ctx.fillStyle = 'rgba(15, 19, 32, 0.85)';
     ctx.fillRect(bx, by, boxW, boxH);
     labels.forEach(([color, text], k) => {
@@ -539,6 +630,62 @@ export class ContourCanvas {
     this.base.remove();
     this.overlay.remove();
   }
+}
+
+/** A level line's label: its text, centre and box width in CSS pixels. */
+export interface LevelLabel {
+  text: string;
+  x: number;
+  y: number;
+  width: number;
+}
+
+/**
+ * Where the level labels go (canvas and SVG alike): every other level once, at a segment well
+ * inside the plot, away from the labels already placed, preferring a diagonal sweep so labels
+ * spread across the view. `measure` gives a text's width at 10 px.
+ */
+export function levelLabels(
+  lines: ContourLines,
+  levels: number[],
+  n: number,
+  plot: PlotRect,
+  measure: (text: string) => number,
+): LevelLabel[] {
+  const { x, y, w, h } = plot;
+  const seg = lines.segments;
+  const placed: { x0: number; y0: number; x1: number; y1: number }[] = [];
+  const labels: LevelLabel[] = [];
+  for (let li = 1; li < levels.length; li += 2) {
+    const text = formatTick(levels[li]);
+    const tw = measure(text) + 4;
+    const target = 0.2 + (0.6 * li) / levels.length;
+    let best = -1;
+    let bestScore = Infinity;
+    for (let k = 0, s = 0; k < seg.length; k += 4, s++) {
+      if (lines.level[s] !== li) continue;
+      const u = seg[k] / (n - 1);
+      const v = seg[k + 1] / (n - 1);
+      if (u < 0.06 || u > 0.94 || v < 0.06 || v > 0.94) continue;
+      const lx = x + u * w;
+      const ly = y + h - v * h;
+      const overlaps = placed.some(
+        (r) => lx + tw / 2 > r.x0 && lx - tw / 2 < r.x1 && ly + 8 > r.y0 && ly - 8 < r.y1,
+      );
+      if (overlaps) continue;
+      const score = Math.abs(u - target) + Math.abs(v - target);
+      if (score < bestScore) {
+        bestScore = score;
+        best = k;
+      }
+    }
+    if (best < 0) continue;
+    const lx = x + (seg[best] / (n - 1)) * w;
+    const ly = y + h - (seg[best + 1] / (n - 1)) * h;
+    placed.push({ x0: lx - tw / 2, y0: ly - 6, x1: lx + tw / 2, y1: ly + 6 });
+    labels.push({ text, x: lx, y: ly, width: tw });
+  }
+  return labels;
 }
 
 function fmt(v: number): string {

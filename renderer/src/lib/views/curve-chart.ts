@@ -1,8 +1,9 @@
 /**
  * A live curve chart (chart.js): no animation, no parsing; each series is min–max downsampled
  * incrementally (only new steps are read), so a chart draws a few hundred points per run
- * however long it has run. Hyperparameter changes show as dashed markers;
- * hovering reports the step under the pointer.
+ * however long it has run. Hyperparameter changes show as dashed markers; replay shows its step
+ * as a dashed cursor; hovering reports the step under the pointer. Exports draw the chart again
+ * offscreen at any scale ({@link CurveChart.renderImage}).
  */
 import {
   Chart,
@@ -14,6 +15,7 @@ import {
   PointElement,
   Tooltip,
   type ChartDataset,
+  type ChartOptions,
   type Plugin,
 } from 'chart.js';
 import { MinMaxSeries } from './downsample';
@@ -54,6 +56,8 @@ export interface Marker {
 }
 
 type Point = { x: number; y: number };
+/** What the marker plugin draws, kept in the chart's plugin options. */
+type MarkerOptions = { markers: Marker[]; cursor: number | undefined };
 /** A series' chart.js dataset, with the downsampled copy of its values it is drawn from. */
 type Dataset = ChartDataset<'line', Point[]> & {
   seriesId: string;
@@ -63,87 +67,190 @@ type Dataset = ChartDataset<'line', Point[]> & {
   samples: MinMaxSeries;
 };
 
+/** The replay cursor's colour. */
+export const CURSOR_COLOR = '#e6eaf3';
+
 const markerPlugin: Plugin<'line'> = {
   id: 'losslabMarkers',
   afterDatasetsDraw(chart) {
-    const markers = (chart.options.plugins as { losslabMarkers?: { markers: Marker[] } })
-      .losslabMarkers?.markers;
-    if (!markers?.length) return;
+    const options = (chart.options.plugins as { losslabMarkers?: MarkerOptions }).losslabMarkers;
+    const markers = options?.markers ?? [];
+    const cursor = options?.cursor;
+    if (!markers.length && cursor === undefined) return;
     const { ctx, chartArea, scales } = chart;
-    ctx.save();
-    ctx.setLineDash([4, 3]);
-    ctx.lineWidth = 1.5;
-    for (const m of markers) {
-      const x = scales.x.getPixelForValue(m.step);
-      if (x < chartArea.left || x > chartArea.right) continue;
-      ctx.strokeStyle = m.color;
+    const line = (x: number) => {
+      if (x < chartArea.left || x > chartArea.right) return;
       ctx.beginPath();
       ctx.moveTo(x, chartArea.top);
       ctx.lineTo(x, chartArea.bottom);
       ctx.stroke();
+    };
+    ctx.save();
+    ctx.setLineDash([4, 3]);
+    ctx.lineWidth = 1.5;
+    for (const m of markers) {
+      ctx.strokeStyle = m.color;
+      line(scales.x.getPixelForValue(m.step));
+    }
+    if (cursor !== undefined) {
+      ctx.setLineDash([6, 4]);
+      ctx.strokeStyle = CURSOR_COLOR;
+      line(scales.x.getPixelForValue(cursor));
     }
     ctx.restore();
   },
 };
 
-export class CurveChart {
-  readonly chart: Chart<'line', Point[]>;
-
-  constructor(
-    canvas: HTMLCanvasElement,
-    yTitle: string,
-    onHover: (step: number | undefined) => void,
-    xTitle = 'step',
-  ) {
-    this.chart = new Chart(canvas, {
-      type: 'line',
-      data: { datasets: [] },
-      plugins: [markerPlugin],
-      options: {
-        animation: false,
-        parsing: false,
-        normalized: true,
-        responsive: true,
-        maintainAspectRatio: false,
-        spanGaps: true,
-        interaction: { mode: 'nearest', axis: 'x', intersect: false },
-        elements: { point: { radius: 0, hoverRadius: 3 }, line: { borderWidth: 2 } },
-        scales: {
-          x: {
-            type: 'linear',
-            title: { display: true, text: xTitle, color: '#a8b3cf' },
-            ticks: { color: '#a8b3cf', maxTicksLimit: 6 },
-            grid: { color: '#2a3147' },
-          },
-          y: {
-            type: 'linear',
-            title: { display: true, text: yTitle, color: '#a8b3cf' },
-            ticks: {
-              color: '#a8b3cf',
-              maxTicksLimit: 5,
-              callback: (value) => formatTick(Number(value)),
-            },
-            grid: { color: '#2a3147' },
-          },
+/** The options every curve chart shares; `onHover` only for the live one. */
+function chartOptions(
+  yTitle: string,
+  xTitle: string,
+  onHover?: (step: number | undefined) => void,
+): ChartOptions<'line'> {
+  return {
+    animation: false,
+    parsing: false,
+    normalized: true,
+    responsive: true,
+    maintainAspectRatio: false,
+    spanGaps: true,
+    interaction: { mode: 'nearest', axis: 'x', intersect: false },
+    elements: { point: { radius: 0, hoverRadius: 3 }, line: { borderWidth: 2 } },
+    scales: {
+      x: {
+        type: 'linear',
+        title: { display: true, text: xTitle, color: '#a8b3cf' },
+        ticks: { color: '#a8b3cf', maxTicksLimit: 6 },
+        grid: { color: '#2a3147' },
+      },
+      y: {
+        type: 'linear',
+        title: { display: true, text: yTitle, color: '#a8b3cf' },
+        ticks: {
+          color: '#a8b3cf',
+          maxTicksLimit: 5,
+          callback: (value) => formatTick(Number(value)),
         },
-        plugins: {
-          legend: { display: false },
-          // Series arrive already min–max downsampled (downsample.ts), a few hundred points each.
-          decimation: { enabled: false },
-          tooltip: { enabled: true },
-          ...({ losslabMarkers: { markers: [] } } as object),
-        },
-        onHover: (event, _elements, chart) => {
+        grid: { color: '#2a3147' },
+      },
+    },
+    plugins: {
+      legend: { display: false },
+      // Series arrive already min–max downsampled (downsample.ts), a few hundred points each.
+      decimation: { enabled: false },
+      tooltip: { enabled: onHover !== undefined },
+      ...({ losslabMarkers: { markers: [], cursor: undefined } satisfies MarkerOptions } as object),
+    },
+    onHover: onHover
+      ? (event, _elements, chart) => {
           const x = event.x;
           if (x === null || x < chart.chartArea.left || x > chart.chartArea.right) {
             onHover(undefined);
             return;
           }
           onHover(Math.max(0, Math.round(chart.scales.x.getValueForPixel(x) ?? 0)));
-        },
-      },
+        }
+      : undefined,
+  };
+}
+
+export class CurveChart {
+  readonly chart: Chart<'line', Point[]>;
+  private cursorFrame = 0;
+
+  constructor(
+    canvas: HTMLCanvasElement,
+    readonly yTitle: string,
+    onHover: (step: number | undefined) => void,
+    readonly xTitle = 'step',
+  ) {
+    this.chart = new Chart(canvas, {
+      type: 'line',
+      data: { datasets: [] },
+      plugins: [markerPlugin],
+      options: chartOptions(yTitle, xTitle, onHover),
     });
     canvas.addEventListener('pointerleave', () => onHover(undefined));
+  }
+
+  private get markerOptions(): MarkerOptions {
+    return (this.chart.options.plugins as { losslabMarkers: MarkerOptions }).losslabMarkers;
+  }
+
+  /**
+   * Replay: a dashed vertical cursor at `step`, or none when undefined. Redraws at most once
+   * per animation frame, without re-reading the data.
+   */
+  setCursor(step: number | undefined): void {
+    if (this.markerOptions.cursor === step) return;
+    this.markerOptions.cursor = step;
+    if (this.cursorFrame) return;
+    this.cursorFrame = requestAnimationFrame(() => {
+      this.cursorFrame = 0;
+      this.chart.draw();
+    });
+  }
+
+  /** The hyperparameter-change markers on show. */
+  get markers(): Marker[] {
+    return this.markerOptions.markers;
+  }
+
+  /** The replay cursor's step, if any. */
+  get cursor(): number | undefined {
+    return this.markerOptions.cursor;
+  }
+
+  /** Whether the y axis is logarithmic. */
+  get logScale(): boolean {
+    return this.chart.options.scales?.y?.type === 'logarithmic';
+  }
+
+  /**
+   * Draws the chart again offscreen, as it is on screen (same CSS size, data, markers and
+   * cursor) at `pixelScale` device pixels per CSS pixel, so text and lines stay sharp at 2× or
+   * 4×. A temporary chart.js instance does the drawing; the live chart is not touched. Returns a
+   * canvas of round(width × pixelScale) × round(height × pixelScale), transparent background.
+   */
+  renderImage(
+    pixelScale: number,
+    size: { width: number; height: number } = {
+      width: this.chart.width,
+      height: this.chart.height,
+    },
+  ): HTMLCanvasElement {
+    const work = document.createElement('canvas');
+    work.width = size.width;
+    work.height = size.height;
+    const options = chartOptions(this.yTitle, this.xTitle);
+    options.responsive = false;
+    options.devicePixelRatio = pixelScale;
+    options.events = [];
+    if (this.logScale && options.scales?.y) options.scales.y.type = 'logarithmic';
+    (options.plugins as { losslabMarkers: MarkerOptions }).losslabMarkers = {
+      markers: this.markerOptions.markers,
+      cursor: this.markerOptions.cursor,
+    };
+    const datasets = (this.chart.data.datasets as Dataset[]).map((d) => ({
+      label: d.label,
+      data: d.data.slice(),
+      borderColor: d.borderColor,
+      backgroundColor: d.backgroundColor,
+      borderDash: d.borderDash,
+    }));
+    // Drawn synchronously (no animation), then copied: destroy() clears the working canvas.
+    const chart = new Chart(work, {
+      type: 'line',
+      data: { datasets },
+      plugins: [markerPlugin],
+      options,
+    });
+    const out = document.createElement('canvas');
+    out.width = work.width;
+    out.height = work.height;
+    out.getContext('2d')!.drawImage(work, 0, 0);
+    chart.destroy();
+    return out;
   }
 
   setLogScale(log: boolean): void {
@@ -197,13 +304,12 @@ export class CurveChart {
       next.push(dataset);
     }
     this.chart.data.datasets = next;
-    (
-      this.chart.options.plugins as { losslabMarkers: { markers: Marker[] } }
-    ).losslabMarkers.markers = markers;
+    this.markerOptions.markers = markers;
     this.chart.update('none');
   }
 
   dispose(): void {
+    cancelAnimationFrame(this.cursorFrame);
     this.chart.destroy();
   }
 }

@@ -1,7 +1,8 @@
 /**
  * The 3-D view: the loss surface as a coloured mesh (linear or log-scaled height) with its
  * level lines, each run's trajectory as a line on it, its current point as a ball, minima and
- * saddles as markers. Renders on demand (data or camera changed), never in a loop.
+ * saddles as markers. Renders on demand (data or camera changed), never in a loop. Replay
+ * draws every trajectory up to a step; exports render the same scene offscreen at any size.
  */
 import * as THREE from 'three';
 import { OrbitControls } from 'three/examples/jsm/controls/OrbitControls.js';
@@ -19,6 +20,25 @@ export interface SceneRun {
   trajectory: Trajectory;
 }
 
+/** An offscreen render of the scene (exports). */
+export interface SceneSnapshotOptions {
+  /** Image width in device pixels. */
+  width: number;
+  /** Image height in device pixels. */
+  height: number;
+  /** Device pixels per CSS pixel: line widths grow with it. @default 1 */
+  pixelScale?: number;
+  /** Draw each trajectory up to this step (the ball there); undefined draws them whole. */
+  step?: number;
+  /** Turns the camera about the vertical axis through its target, in degrees. @default 0 */
+  azimuthOffset?: number;
+  /**
+   * Moves the camera away from its target by this factor (see
+   * {@link SurfaceScene.orbitDistanceScale}). @default 1
+   */
+  distanceScale?: number;
+}
+
 /** World size of the surface's footprint, and of its tallest point. */
 const SIZE = 2;
 const HEIGHT = 0.9;
@@ -31,6 +51,8 @@ interface RunObjects {
   positions: Float32Array;
   /** Points already converted; -1 forces a full rewrite. */
   written: number;
+  /** Points held (the trajectory's count when last converted). */
+  count: number;
   generation: number;
 }
 
@@ -53,6 +75,10 @@ export class SurfaceScene {
   private width = 1;
   private height = 1;
   private lineScale = 1;
+  /** Replay: trajectories are drawn up to this step. */
+  private scrubStep: number | undefined;
+  /** Renders exports offscreen; made on first use, reused, disposed with the scene. */
+  private snapshotRenderer: THREE.WebGLRenderer | undefined;
   /** Milliseconds the last render took on the main thread. */
   lastRenderMs = 0;
 
@@ -130,6 +156,37 @@ export class SurfaceScene {
     this.lineScale = scale;
     for (const objects of this.runObjects.values()) objects.line.material.linewidth = 3 * scale;
     this.requestRender();
+  }
+
+  /**
+   * Replay: draws every trajectory only up to `step` (its ball there, later points hidden);
+   * undefined draws them whole. Only draw ranges and ball positions change.
+   */
+  setScrubStep(step: number | undefined): void {
+    if (step === this.scrubStep) return;
+    this.scrubStep = step;
+    for (const objects of this.runObjects.values()) this.showUpTo(objects, step);
+    this.requestRender();
+  }
+
+  /** The surface mesh on show (position, normal and colour attributes), for glTF export. */
+  get surfaceMesh(): THREE.Mesh | undefined {
+    return this.mesh;
+  }
+
+  /** The view's size in CSS pixels. */
+  get size(): { width: number; height: number } {
+    return { width: this.width, height: this.height };
+  }
+
+  /** The value scale of the surface on show (for legends). */
+  get valueScale(): ValueScale | undefined {
+    return this.scale;
+  }
+
+  /** The grid on show. */
+  get gridData(): GridData | undefined {
+    return this.grid;
   }
 
   /** Replaces the surface mesh and its level lines. */
@@ -294,7 +351,11 @@ export class SurfaceScene {
     if (hoverStep === undefined) return;
     for (const run of runs) {
       const objects = this.runObjects.get(run.runId);
-      if (!objects || hoverStep >= run.trajectory.count) continue;
+      const shown =
+        this.scrubStep === undefined
+          ? objects?.count
+          : Math.min(objects?.count ?? 0, this.scrubStep + 1);
+      if (!objects || hoverStep >= run.trajectory.count || hoverStep >= (shown ?? 0)) continue;
       const ring = new THREE.Mesh(
         new THREE.TorusGeometry(0.055, 0.01, 8, 32),
         new THREE.MeshBasicMaterial({ color: 0xffffff, depthTest: false }),
@@ -322,7 +383,14 @@ export class SurfaceScene {
         }),
       );
       ball.renderOrder = 3;
-      objects = { line, ball, positions: new Float32Array(3 * 1024), written: 0, generation: -1 };
+      objects = {
+        line,
+        ball,
+        positions: new Float32Array(3 * 1024),
+        written: 0,
+        count: 0,
+        generation: -1,
+      };
       this.runObjects.set(run.runId, objects);
       this.scene.add(line.object, ball);
     }
@@ -343,13 +411,18 @@ export class SurfaceScene {
     for (let i = from; i < count; i++) this.toWorld(t.x(i), t.y(i), t.loss(i), positions, 3 * i);
     objects.line.setPoints(positions, count, from);
     objects.written = count;
-    objects.ball.visible = count > 0;
-    if (count > 0) {
-      objects.ball.position.set(
-        positions[3 * count - 3],
-        positions[3 * count - 2],
-        positions[3 * count - 1],
-      );
+    objects.count = count;
+    this.showUpTo(objects, this.scrubStep);
+  }
+
+  /** Draws a run's line up to `step` (all of it when undefined) with the ball at its end. */
+  private showUpTo(objects: RunObjects, step: number | undefined): void {
+    const shown = step === undefined ? objects.count : Math.min(objects.count, step + 1);
+    objects.line.setVisiblePoints(step === undefined ? Infinity : shown);
+    objects.ball.visible = shown > 0;
+    if (shown > 0) {
+      const p = objects.positions;
+      objects.ball.position.set(p[3 * shown - 3], p[3 * shown - 2], p[3 * shown - 1]);
     }
   }
 
@@ -386,6 +459,130 @@ export class SurfaceScene {
     performance.measure('losslab:render-3d', { start: t0, end: t0 + this.lastRenderMs });
   }
 
+  /**
+   * Renders the scene offscreen at any size (PNG, video and GIF exports), from the camera on
+   * show turned by `azimuthOffset`, with line widths scaled by `pixelScale` and trajectories
+   * drawn up to `step`. The on-screen view is left exactly as it was. Returns the offscreen
+   * canvas (transparent where nothing was drawn), valid until the next call.
+   */
+  renderSnapshot(options: SceneSnapshotOptions): HTMLCanvasElement {
+    const { width, height, pixelScale = 1, step } = options;
+    const renderer = this.snapshotTarget(width, height);
+    const camera = this.snapshotCamera(
+      width / height,
+      options.azimuthOffset ?? 0,
+      options.distanceScale ?? 1,
+    );
+
+    for (const objects of this.runObjects.values()) {
+      objects.line.material.linewidth = 3 * this.lineScale * pixelScale;
+      objects.line.setResolution(width, height);
+      this.showUpTo(objects, step);
+    }
+    this.hoverMarkers.visible = false;
+    try {
+      renderer.setClearColor(0x000000, 0);
+      renderer.render(this.scene, camera);
+    } finally {
+      for (const objects of this.runObjects.values()) {
+        objects.line.material.linewidth = 3 * this.lineScale;
+        objects.line.setResolution(this.width, this.height);
+        this.showUpTo(objects, this.scrubStep);
+      }
+      this.hoverMarkers.visible = true;
+    }
+    return renderer.domElement;
+  }
+
+  /**
+   * The camera on show for an image of another aspect, turned about the vertical through its
+   * target and moved back by `distanceScale`. A narrower image than the view widens the
+   * vertical field of view, so the surface keeps its horizontal extent.
+   */
+  private snapshotCamera(
+    aspect: number,
+    azimuthOffset: number,
+    distanceScale: number,
+  ): THREE.PerspectiveCamera {
+    const camera = this.camera.clone();
+    const target = this.controls.target;
+    const offset = camera.position.clone().sub(target).multiplyScalar(distanceScale);
+    offset.applyAxisAngle(new THREE.Vector3(0, 1, 0), (azimuthOffset * Math.PI) / 180);
+    camera.position.copy(target).add(offset);
+    camera.lookAt(target);
+    const viewAspect = this.width / this.height;
+    camera.aspect = aspect;
+    if (aspect < viewAspect) {
+      const half = Math.tan((this.camera.fov * Math.PI) / 360) * (viewAspect / aspect);
+      camera.fov = (Math.atan(half) * 360) / Math.PI;
+    }
+    camera.updateProjectionMatrix();
+    return camera;
+  }
+
+  /**
+   * How far the camera must move back (a factor ≥ 1 on its distance to the target) for the
+   * whole surface to stay in an image of `aspect` while the camera orbits `degrees` about the
+   * vertical. From the view on show the surface's corners may leave the frame once turned:
+   * its diagonal is √2 times its side.
+   */
+  orbitDistanceScale(aspect: number, degrees: number): number {
+    const geometry = this.mesh?.geometry;
+    if (!geometry) return 1;
+    if (!geometry.boundingBox) geometry.computeBoundingBox();
+    const bounds = geometry.boundingBox!;
+    const corners = [0, 1, 2, 3, 4, 5, 6, 7].map(
+      (k) =>
+        new THREE.Vector3(
+          k & 1 ? bounds.max.x : bounds.min.x,
+          k & 2 ? bounds.max.y : bounds.min.y,
+          k & 4 ? bounds.max.z : bounds.min.z,
+        ),
+    );
+    const samples = Math.max(1, Math.ceil(Math.abs(degrees) / 10));
+    const fits = (scale: number) => {
+      for (let i = 0; i <= samples; i++) {
+        const camera = this.snapshotCamera(aspect, (degrees * i) / samples, scale);
+        camera.updateMatrixWorld();
+        for (const corner of corners) {
+          const p = corner.clone().project(camera);
+          if (Math.abs(p.x) > 0.96 || Math.abs(p.y) > 0.96 || p.z > 1) return false;
+        }
+      }
+      return true;
+    };
+    let scale = 1;
+    while (!fits(scale) && scale < 4) scale *= 1.04;
+    return scale;
+  }
+
+  /**
+   * The offscreen renderer, sized. One per scene, kept between exports: every export making
+   * its own WebGL context would soon hit the browser's limit on live contexts.
+   */
+  private snapshotTarget(width: number, height: number): THREE.WebGLRenderer {
+    if (!this.snapshotRenderer) {
+      this.snapshotRenderer = new THREE.WebGLRenderer({
+        canvas: document.createElement('canvas'),
+        antialias: !isSoftwareRenderer(),
+        preserveDrawingBuffer: true,
+        alpha: true,
+      });
+      this.snapshotRenderer.setPixelRatio(1);
+    }
+    const renderer = this.snapshotRenderer;
+    const size = renderer.getSize(new THREE.Vector2());
+    if (size.x !== width || size.y !== height) renderer.setSize(width, height, false);
+    // WebGL silently shrinks a drawing buffer larger than the GPU allows; refuse instead.
+    const gl = renderer.getContext();
+    if (gl.drawingBufferWidth !== width || gl.drawingBufferHeight !== height) {
+      throw new Error(
+        `${width}×${height} is larger than this GPU can render (at most ${gl.drawingBufferWidth}×${gl.drawingBufferHeight})`,
+      );
+    }
+    return renderer;
+  }
+
   private resize(): void {
     const { clientWidth: w, clientHeight: h } = this.container;
     if (w === 0 || h === 0) return;
@@ -420,6 +617,9 @@ export class SurfaceScene {
     this.ballGeometry.dispose();
     this.renderer.dispose();
     this.renderer.domElement.remove();
+    this.snapshotRenderer?.dispose();
+    this.snapshotRenderer?.forceContextLoss();
+    this.snapshotRenderer = undefined;
   }
 }
 

@@ -5,7 +5,8 @@ import { LineSegmentsGeometry } from 'three/examples/jsm/lines/LineSegmentsGeome
 
 /**
  * A polyline with a width in pixels (WebGL lines are 1 px), grown by appending points: segment
- * k joins points k and k + 1 in one instanced buffer, rewritten only where it changed.
+ * k joins points k and k + 1 in one instanced buffer, rewritten only where it changed. Replay
+ * draws a prefix of it by lowering the instance count: nothing is rewritten or reallocated.
  */
 export class TrajectoryLine {
   readonly object: LineSegments2;
@@ -15,6 +16,8 @@ export class TrajectoryLine {
   private interleaved: THREE.InstancedInterleavedBuffer | undefined;
   /** Points held. */
   private count = 0;
+  /** Points drawn at most (replay); Infinity draws all. */
+  private limit = Infinity;
 
   constructor(color: string, widthPx: number) {
     this.material = new LineMaterial({
@@ -62,8 +65,18 @@ export class TrajectoryLine {
       this.interleaved.addUpdateRange(6 * first, 6 * (segments - first));
       this.interleaved.needsUpdate = true;
     }
-    this.geometry.instanceCount = segments;
     this.count = count;
+    this.applyLimit();
+  }
+
+  /** Draws only the first `points` points (replay); Infinity (the default) draws them all. */
+  setVisiblePoints(points: number): void {
+    this.limit = points;
+    this.applyLimit();
+  }
+
+  private applyLimit(): void {
+    this.geometry.instanceCount = Math.max(0, Math.min(this.count, this.limit) - 1);
   }
 
   setResolution(width: number, height: number): void {

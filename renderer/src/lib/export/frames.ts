@@ -1,0 +1,217 @@
+/**
+ * Frames for exports: the 3-D view, the contour view, or both side by side, drawn offscreen
+ * at any size with every trajectory up to a chosen step and the camera turned by a chosen
+ * angle. PNG exports draw one frame; video and GIF exports draw one per output frame, offline,
+ * however long each takes — never a recording of the screen.
+ */
+import type { ContourCanvas } from '../views/contour-canvas';
+import type { SurfaceScene } from '../views/surface-scene';
+import { drawLegend, drawStepLabel, legendRuns } from './legend';
+import type { ExportTargets, ViewTarget } from './targets.svelte';
+import { backgroundColor } from './tasks';
+
+/** Which view a frame shows. */
+export type FrameView = '3d' | 'contour' | 'both';
+
+export interface FrameOptions {
+  view: FrameView;
+  /** Frame width in device pixels. */
+  width: number;
+  /** Frame height in device pixels. */
+  height: number;
+  /**
+   * Device pixels per CSS pixel: fonts, line widths and markers grow with it, and the views
+   * are laid out as if they were width / pixelScale CSS pixels wide. @default framePixelScale(height)
+   */
+  pixelScale?: number;
+  /** Leave the background transparent (PNG). @default false */
+  transparent?: boolean;
+  /** Draw the colour scale and the runs. @default true */
+  legend?: boolean;
+  /** Draw "step k" in the bottom-right corner (videos). @default false */
+  stepLabel?: boolean;
+  /** The frames will be read back pixel by pixel (GIF): keep the canvas in memory. */
+  readback?: boolean;
+  /**
+   * Degrees the 3-D camera will turn over the frames: the camera moves back as far as needed
+   * to keep the whole surface in every frame. @default 0
+   */
+  orbitDegrees?: number;
+}
+
+/**
+ * A pixel scale for a frame `height` device pixels tall. From 540 up, views are laid out as if
+ * 540 CSS pixels tall, so a 1080p video has the on-screen proportions of text to plot at twice
+ * the size. Below, text shrinks more slowly than the frame (as its square root), so a small
+ * GIF keeps both a readable plot and readable labels.
+ */
+export function framePixelScale(height: number): number {
+  return height >= 540 ? height / 540 : Math.sqrt(height / 540);
+}
+
+/** The step the longest run of a source has reached (0 when there are none). */
+export function lastStep(target: {
+  source: { viewRuns: { trajectory: { count: number } }[] };
+}): number {
+  return Math.max(0, ...target.source.viewRuns.map((r) => r.trajectory.count - 1));
+}
+
+/**
+ * The step frame `index` of `frames` shows, going evenly from `from` to `to` (both included:
+ * the first frame shows `from`, the last `to`).
+ */
+export function frameStep(index: number, frames: number, from: number, to: number): number {
+  if (frames <= 1) return to;
+  return Math.round(from + ((to - from) * index) / (frames - 1));
+}
+
+interface Panel {
+  kind: '3d' | 'contour';
+  x: number;
+  y: number;
+  w: number;
+  h: number;
+}
+
+/**
+ * Draws frames of one or two views into a canvas of the requested size. Make one per export,
+ * draw as many frames as needed, then dispose it.
+ */
+export class FrameRenderer {
+  readonly canvas: HTMLCanvasElement;
+  private readonly ctx: CanvasRenderingContext2D;
+  private readonly panels: Panel[];
+  private readonly pixelScale: number;
+  private readonly surface: ViewTarget<SurfaceScene> | undefined;
+  private readonly contour: ViewTarget<ContourCanvas> | undefined;
+  /** The contour view's heatmap, level lines and axes, drawn once per export. */
+  private contourBase: HTMLCanvasElement | undefined;
+  /** How far the 3-D camera moves back so an orbit keeps the surface in frame. */
+  private readonly distanceScale: number;
+
+  constructor(
+    targets: Pick<ExportTargets, 'surface' | 'contour'>,
+    private readonly options: FrameOptions,
+  ) {
+    const { view, width, height } = options;
+    if (!(width >= 1 && height >= 1)) throw new Error(`a frame of ${width}×${height} is empty`);
+    this.surface = view === 'contour' ? undefined : targets.surface;
+    this.contour = view === '3d' ? undefined : targets.contour;
+    if (view !== 'contour' && !this.surface) throw new Error('the 3-D view is not on show');
+    if (view !== '3d' && !this.contour) throw new Error('the contour view is not on show');
+    this.pixelScale = options.pixelScale ?? framePixelScale(height);
+    const half = Math.round(width / 2);
+    this.panels =
+      view === 'both'
+        ? [
+            { kind: '3d', x: 0, y: 0, w: half, h: height },
+            { kind: 'contour', x: half, y: 0, w: width - half, h: height },
+          ]
+        : [{ kind: view, x: 0, y: 0, w: width, h: height }];
+    const panel3d = this.panels.find((p) => p.kind === '3d');
+    this.distanceScale =
+      panel3d && options.orbitDegrees
+        ? this.surface!.view.orbitDistanceScale(panel3d.w / panel3d.h, options.orbitDegrees)
+        : 1;
+    this.canvas = document.createElement('canvas');
+    this.canvas.width = width;
+    this.canvas.height = height;
+    const ctx = this.canvas.getContext('2d', {
+      alpha: true,
+      willReadFrequently: options.readback ?? false,
+    });
+    if (!ctx) throw new Error('no 2-D canvas context for export frames');
+    this.ctx = ctx;
+  }
+
+  /**
+   * Draws a frame: every trajectory up to `step` (whole when undefined), the 3-D camera turned
+   * by `azimuthOffset` degrees from where it is on screen. Returns the frame's canvas.
+   */
+  draw(step?: number, azimuthOffset = 0): HTMLCanvasElement {
+    const { ctx, canvas, pixelScale: s } = this;
+    ctx.setTransform(1, 0, 0, 1, 0, 0);
+    ctx.clearRect(0, 0, canvas.width, canvas.height);
+    if (!this.options.transparent) {
+      ctx.fillStyle = backgroundColor();
+      ctx.fillRect(0, 0, canvas.width, canvas.height);
+    }
+    const legend = this.options.legend ?? true;
+    for (const panel of this.panels) {
+      if (panel.kind === '3d') {
+        const scene = this.surface!.view;
+        const t0 = performance.now();
+        const image = scene.renderSnapshot({
+          width: panel.w,
+          height: panel.h,
+          pixelScale: s,
+          step,
+          azimuthOffset,
+          distanceScale: this.distanceScale,
+        });
+        ctx.drawImage(image, panel.x, panel.y);
+        performance.measure('losslab:export-3d', { start: t0, end: performance.now() });
+        if (legend) {
+          ctx.setTransform(s, 0, 0, s, panel.x, panel.y);
+          drawLegend(
+            ctx,
+            { scale: scene.valueScale, runs: legendRuns(this.surface!.source.viewRuns, true) },
+            { x: 8, y: 8, corner: 'left' },
+          );
+          ctx.setTransform(1, 0, 0, 1, 0, 0);
+        }
+      } else {
+        const view = this.contour!.view;
+        const frame = { width: panel.w / s, height: panel.h / s, pixelScale: s };
+        if (!this.contourBase) {
+          this.contourBase = document.createElement('canvas');
+          this.contourBase.width = panel.w;
+          this.contourBase.height = panel.h;
+          view.paintSnapshot(this.contourBase.getContext('2d')!, frame, { overlay: false });
+        }
+        ctx.drawImage(this.contourBase, panel.x, panel.y);
+        view.paintSnapshot(
+          ctx,
+          { ...frame, originX: panel.x, originY: panel.y },
+          { base: false, step },
+        );
+        // Side by side, the 3-D panel's legend already names the runs.
+        if (legend && this.options.view !== 'both') {
+          ctx.setTransform(s, 0, 0, s, panel.x, panel.y);
+          drawLegend(
+            ctx,
+            { scale: view.valueScale, runs: legendRuns(this.contour!.source.viewRuns) },
+            { x: frame.width - 8, y: 8, corner: 'right' },
+          );
+          ctx.setTransform(1, 0, 0, 1, 0, 0);
+        }
+      }
+    }
+    if (this.options.stepLabel && step !== undefined) this.drawStep(step);
+    return canvas;
+  }
+
+  /**
+   * "step k": at the bottom right of the 3-D panel (an empty corner there), else at the bottom
+   * left inside the contour plot (its margins hold the axes, its top right the legend).
+   */
+  private drawStep(step: number): void {
+    const { ctx, pixelScale: s } = this;
+    const panel = this.panels[0];
+    ctx.setTransform(s, 0, 0, s, panel.x, panel.y);
+    if (panel.kind === '3d') {
+      drawStepLabel(ctx, step, { x: panel.w / s - 8, y: panel.h / s - 30, corner: 'right' });
+    } else {
+      const plot = this.contour!.view.plotFor(panel.w / s, panel.h / s);
+      drawStepLabel(ctx, step, { x: plot.x + 8, y: plot.y + plot.h - 30, corner: 'left' });
+    }
+    ctx.setTransform(1, 0, 0, 1, 0, 0);
+  }
+
+  /** Frees the frame memory (a 4K frame holds 33 MB). */
+  dispose(): void {
+    this.contourBase = undefined;
+    this.canvas.width = 0;
+    this.canvas.height = 0;
+  }
+}

@@ -1,0 +1,129 @@
+/**
+ * The legend exports draw into their images (on screen it is HTML over the view): the colour
+ * map with its range, and each run's colour and name. Drawn in CSS pixels under whatever
+ * transform the caller set, so it scales with the image.
+ */
+import { viridis } from '../state/palette';
+import { formatTick, type ValueScale } from '../views/scale';
+import type { ViewRun } from '../views/view-source';
+
+export interface LegendRun {
+  label: string;
+  color: string;
+  diverged?: boolean;
+}
+
+export interface LegendContent {
+  /** The colour map's scale; no colour bar when undefined. */
+  scale?: ValueScale;
+  runs: LegendRun[];
+}
+
+const FONT = '11px system-ui, sans-serif';
+const PAD = 7;
+const BAR_W = 140;
+const BAR_H = 7;
+const ROW = 15;
+
+/** The legend's runs from a view source's runs (only those on the surface, for the 3-D view). */
+export function legendRuns(runs: ViewRun[], onSurfaceOnly = false): LegendRun[] {
+  return runs
+    .filter((r) => !onSurfaceOnly || r.onSurface)
+    .map((r) => ({ label: r.label, color: r.color, diverged: r.diverged }));
+}
+
+/** CSS colour of the colour map at t ∈ [0, 1]. */
+export function viridisColor(t: number): string {
+  const rgb = [0, 0, 0];
+  viridis(t, rgb);
+  return `rgb(${Math.round(rgb[0] * 255)}, ${Math.round(rgb[1] * 255)}, ${Math.round(rgb[2] * 255)})`;
+}
+
+/**
+ * Draws the legend with its top corner at (x, y): its left edge there for `corner: 'left'`,
+ * its right edge for `'right'`.
+ */
+export function drawLegend(
+  ctx: CanvasRenderingContext2D,
+  content: LegendContent,
+  at: { x: number; y: number; corner: 'left' | 'right' },
+): void {
+  const { scale, runs } = content;
+  if (!scale && runs.length === 0) return;
+  ctx.save();
+  ctx.font = FONT;
+  const labels = runs.map((r) => (r.diverged ? `${r.label} — diverged` : r.label));
+  const innerW = Math.max(
+    scale ? BAR_W : 0,
+    ...labels.map((l) => Math.min(240, ctx.measureText(l).width + 13)),
+  );
+  const barBlock = scale ? BAR_H + 2 * 13 + 4 : 0;
+  const runsBlock = runs.length * ROW;
+  const w = innerW + 2 * PAD;
+  const h = barBlock + runsBlock + 2 * PAD - (scale && runs.length ? 0 : 2);
+  const left = at.corner === 'left' ? at.x : at.x - w;
+  const top = at.y;
+
+  ctx.fillStyle = 'rgba(15, 19, 32, 0.78)';
+  ctx.strokeStyle = '#2a3147';
+  ctx.lineWidth = 1;
+  ctx.beginPath();
+  ctx.roundRect(left, top, w, h, 6);
+  ctx.fill();
+  ctx.stroke();
+
+  let y = top + PAD;
+  if (scale) {
+    const gradient = ctx.createLinearGradient(left + PAD, 0, left + PAD + BAR_W, 0);
+    for (let k = 0; k <= 10; k++) gradient.addColorStop(k / 10, viridisColor(k / 10));
+    ctx.fillStyle = gradient;
+    ctx.fillRect(left + PAD, y, BAR_W, BAR_H);
+    y += BAR_H + 2;
+    ctx.fillStyle = '#a8b3cf';
+    ctx.textBaseline = 'top';
+    ctx.textAlign = 'left';
+    ctx.fillText(formatTick(scale.min), left + PAD, y);
+    ctx.textAlign = 'center';
+    ctx.fillText(formatTick(scale.invert(0.5)), left + PAD + BAR_W / 2, y);
+    ctx.textAlign = 'right';
+    ctx.fillText(formatTick(scale.max), left + PAD + BAR_W, y);
+    y += 13;
+    ctx.textAlign = 'left';
+    ctx.fillText(scale.log ? 'loss (log)' : 'loss', left + PAD, y);
+    y += 13 + 4;
+  }
+  ctx.textBaseline = 'middle';
+  ctx.textAlign = 'left';
+  runs.forEach((run, k) => {
+    const cy = y + k * ROW + ROW / 2 - 1;
+    ctx.fillStyle = run.color;
+    ctx.beginPath();
+    ctx.arc(left + PAD + 4, cy, 4, 0, 2 * Math.PI);
+    ctx.fill();
+    ctx.fillStyle = run.diverged ? '#f87171' : '#e6eaf3';
+    ctx.fillText(labels[k], left + PAD + 13, cy, innerW - 13);
+  });
+  ctx.restore();
+}
+
+/** "step k" in a box whose top corner is at (x, y): its left edge for 'left', right for 'right'. */
+export function drawStepLabel(
+  ctx: CanvasRenderingContext2D,
+  step: number,
+  at: { x: number; y: number; corner: 'left' | 'right' },
+): void {
+  const text = `step ${step}`;
+  ctx.save();
+  ctx.font = '13px ui-monospace, monospace';
+  const w = ctx.measureText(text).width + 12;
+  const left = at.corner === 'left' ? at.x : at.x - w;
+  ctx.fillStyle = 'rgba(15, 19, 32, 0.78)';
+  ctx.beginPath();
+  ctx.roundRect(left, at.y, w, 22, 5);
+  ctx.fill();
+  ctx.fillStyle = '#e6eaf3';
+  ctx.textBaseline = 'middle';
+  ctx.textAlign = 'left';
+  ctx.fillText(text, left + 6, at.y + 11);
+  ctx.restore();
+}

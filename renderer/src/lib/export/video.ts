@@ -1,0 +1,206 @@
+/**
+ * Video of the trajectories unfolding, rendered frame by frame offline and encoded with
+ * WebCodecs through mediabunny: every frame is drawn at the chosen resolution, however long it
+ * takes, then handed to the encoder with its exact timestamp — never a recording of the screen,
+ * so a 4K video comes out smooth on a machine that draws ten frames a second. MP4/H.264 where
+ * the platform can encode it, else WebM/VP9 (then VP8, AV1).
+ */
+import {
+  BufferTarget,
+  CanvasSource,
+  canEncodeVideo,
+  Mp4OutputFormat,
+  Output,
+  QUALITY_HIGH,
+  WebMOutputFormat,
+  type VideoCodec,
+} from 'mediabunny';
+import { FrameRenderer, frameStep, lastStep, type FrameView } from './frames';
+import type { ExportTargets } from './targets.svelte';
+import { abortError, nextTask, throwIfAborted, type LongTaskOptions } from './tasks';
+
+/** Largest frame side, and largest frame area (3840 × 2160). */
+export const MAX_VIDEO_SIDE = 3840;
+export const MAX_VIDEO_PIXELS = 3840 * 2160;
+
+/** Which container to write; 'auto' picks MP4 when H.264 encodes, else WebM. */
+export type VideoContainer = 'auto' | 'mp4' | 'webm';
+
+export interface VideoOptions {
+  view: FrameView;
+  /** Frame width in pixels (rounded to even, as encoders need). */
+  width: number;
+  /** Frame height in pixels (rounded to even). */
+  height: number;
+  /** Frames per second. @default 30 */
+  fps?: number;
+  /** Length in seconds. @default 5 */
+  duration?: number;
+  /** First step shown. @default 0 */
+  fromStep?: number;
+  /** Last step shown. @default the last step of the longest run */
+  toStep?: number;
+  /** Turn the 3-D camera about the vertical axis over the video. @default false */
+  orbit?: boolean;
+  /** Degrees the orbit turns over the whole video. @default 360 */
+  orbitDegrees?: number;
+  /** Colour scale and runs over the frame. @default true */
+  legend?: boolean;
+  /** "step k" in a corner. @default true */
+  stepLabel?: boolean;
+  /** @default 'auto' */
+  container?: VideoContainer;
+}
+
+export interface VideoResult {
+  blob: Blob;
+  /** File extension without the dot: 'mp4' or 'webm'. */
+  extension: string;
+  mimeType: string;
+  codec: VideoCodec;
+  frames: number;
+  width: number;
+  height: number;
+  fps: number;
+  /** Seconds. */
+  duration: number;
+  /** Wall-clock milliseconds the export took. */
+  elapsedMs: number;
+}
+
+/** Even dimensions within the limits; throws for sizes no encoder takes. */
+export function videoSize(width: number, height: number): { width: number; height: number } {
+  const w = 2 * Math.round(width / 2);
+  const h = 2 * Math.round(height / 2);
+  if (!(w >= 16 && h >= 16)) throw new Error(`a video of ${width}×${height} is too small`);
+  if (w > MAX_VIDEO_SIDE || h > MAX_VIDEO_SIDE || w * h > MAX_VIDEO_PIXELS) {
+    throw new Error(`a video of ${w}×${h} exceeds 3840×2160`);
+  }
+  return { width: w, height: h };
+}
+
+/** The codecs to try, in order, for a container choice. */
+const CANDIDATES: Record<VideoContainer, { codec: VideoCodec; container: 'mp4' | 'webm' }[]> = {
+  auto: [
+    { codec: 'avc', container: 'mp4' },
+    { codec: 'vp9', container: 'webm' },
+    { codec: 'vp8', container: 'webm' },
+    { codec: 'av1', container: 'webm' },
+  ],
+  mp4: [
+    { codec: 'avc', container: 'mp4' },
+    { codec: 'vp9', container: 'mp4' },
+    { codec: 'av1', container: 'mp4' },
+  ],
+  webm: [
+    { codec: 'vp9', container: 'webm' },
+    { codec: 'vp8', container: 'webm' },
+    { codec: 'av1', container: 'webm' },
+  ],
+};
+
+/** The first codec and container this platform can encode at a size and frame rate. */
+export async function pickVideoCodec(
+  width: number,
+  height: number,
+  fps: number,
+  container: VideoContainer = 'auto',
+): Promise<{ codec: VideoCodec; container: 'mp4' | 'webm' }> {
+  for (const candidate of CANDIDATES[container]) {
+    if (
+      await canEncodeVideo(candidate.codec, {
+        width,
+        height,
+        quality: QUALITY_HIGH,
+        frameRate: fps,
+      })
+    ) {
+      return candidate;
+    }
+  }
+  throw new Error(
+    `this platform cannot encode a ${width}×${height} video (no H.264, VP9, VP8 or AV1 encoder)`,
+  );
+}
+
+/**
+ * Renders and encodes the video. Reports progress per frame; aborting `signal` stops at the
+ * next frame, discards the output and rejects with an AbortError.
+ */
+export async function exportVideo(
+  targets: ExportTargets,
+  options: VideoOptions,
+  task: LongTaskOptions = {},
+): Promise<VideoResult> {
+  const started = performance.now();
+  const { signal, onProgress } = task;
+  const { width, height } = videoSize(options.width, options.height);
+  const fps = options.fps ?? 30;
+  const duration = options.duration ?? 5;
+  if (!(fps > 0 && fps <= 120)) throw new Error(`frame rate ${fps} is out of range (0, 120]`);
+  if (!(duration > 0 && duration <= 600))
+    throw new Error(`duration ${duration} s is out of range (0, 600]`);
+  const frames = Math.max(1, Math.round(duration * fps));
+  const target = options.view === 'contour' ? targets.contour : targets.surface;
+  if (!target) throw new Error('the view is not on show');
+  const to = options.toStep ?? lastStep(target);
+  const from = Math.min(options.fromStep ?? 0, to);
+  const orbit = options.orbit && options.view !== 'contour' ? (options.orbitDegrees ?? 360) : 0;
+
+  throwIfAborted(signal);
+  const { codec, container } = await pickVideoCodec(width, height, fps, options.container);
+  const renderer = new FrameRenderer(targets, {
+    view: options.view,
+    width,
+    height,
+    legend: options.legend,
+    stepLabel: options.stepLabel ?? true,
+    orbitDegrees: orbit,
+  });
+  const output = new Output({
+    format:
+      container === 'mp4'
+        ? new Mp4OutputFormat({ fastStart: 'in-memory' })
+        : new WebMOutputFormat(),
+    target: new BufferTarget(),
+  });
+  const source = new CanvasSource(renderer.canvas, { codec, quality: QUALITY_HIGH });
+  output.addVideoTrack(source, { frameRate: fps });
+  let finished = false;
+  try {
+    await output.start();
+    for (let i = 0; i < frames; i++) {
+      if (signal?.aborted) throw abortError(signal);
+      // A full orbit ends one frame short of where it began, so the video loops seamlessly.
+      const t1 = performance.now();
+      renderer.draw(frameStep(i, frames, from, to), (orbit * i) / frames);
+      performance.measure('losslab:export-frame', { start: t1, end: performance.now() });
+      const t0 = performance.now();
+      await source.add(i / fps, 1 / fps);
+      performance.measure('losslab:export-encode', { start: t0, end: performance.now() });
+      onProgress?.(i + 1, frames);
+      await nextTask();
+    }
+    if (signal?.aborted) throw abortError(signal);
+    await output.finalize();
+    finished = true;
+  } finally {
+    if (!finished) await output.cancel().catch(() => undefined);
+    renderer.dispose();
+  }
+  const buffer = output.target.buffer;
+  if (!buffer) throw new Error('the encoder produced no file');
+  const mimeType = container === 'mp4' ? 'video/mp4' : 'video/webm';
+  return {
+    blob: new Blob([buffer], { type: mimeType }),
+    extension: container,
+    mimeType,
+    codec,
+    frames,
+    width,
+    height,
+    fps,
+    duration: frames / fps,
+    elapsedMs: performance.now() - started,
+  };
+}
