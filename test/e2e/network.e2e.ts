@@ -57,8 +57,9 @@ describe('network lab', () => {
       .locator('tbody tr');
     await expect.poll(() => rows.count()).toBe(2);
     for (const row of await rows.all()) {
+      // θ is kept every 5 steps (fewer once thinned); 80 steps give well over 5 points.
       const points = Number(await row.locator('td').nth(1).textContent());
-      expect(points).toBeGreaterThan(10);
+      expect(points).toBeGreaterThanOrEqual(5);
     }
     expect(await result.textContent()).toMatch(/PCA explains \d/);
     await h.page.waitForTimeout(800);

@@ -159,6 +159,8 @@ describe('sessions', () => {
   });
 
   it('presentation mode: large type, controls hidden, title, labels, light and dark', async () => {
+    // The refusal notice of the test before stays until dismissed; it is not for the slides.
+    if (await notice().count()) await notice().getByRole('button', { name: 'Dismiss' }).click();
     await pressShortcut(h.page, 'p');
     const title = h.page.getByTestId('presentation-title');
     await title.waitFor();
@@ -167,6 +169,33 @@ describe('sessions', () => {
     const label = h.page.getByRole('textbox', { name: /^Label of / }).first();
     await label.fill('heavy ball');
     await label.press('Enter');
+    // The views' own controls are hidden with the sidebar.
+    expect(await h.page.getByRole('checkbox', { name: 'Log height' }).isVisible()).toBe(false);
+    expect(await h.page.getByTestId('scrubber').isVisible()).toBe(false);
+
+    // A note pinned to a point of the landscape: placed on the contour view, shown on both.
+    await h.page.getByRole('button', { name: 'Add note' }).click();
+    const contour = (await h.page.getByTestId('notes-contour').boundingBox())!;
+    const click = { x: contour.width * 0.55, y: contour.height * 0.6 };
+    await h.page.mouse.click(contour.x + click.x, contour.y + click.y);
+    const text = h.page.getByRole('textbox', { name: 'Note text' });
+    await expect.poll(() => text.count()).toBe(2);
+    await text.first().fill('the valley floor');
+    await expect.poll(() => text.last().inputValue()).toBe('the valley floor');
+    const pin = async (view: string) =>
+      h.page.evaluate((v) => {
+        const c = document.querySelector(`[data-testid="notes-${v}"] circle.pin`);
+        return c ? [Number(c.getAttribute('cx')), Number(c.getAttribute('cy'))] : null;
+      }, view);
+    const pinned = (await pin('contour'))!;
+    expect(Math.abs(pinned[0] - click.x)).toBeLessThan(1.5);
+    expect(Math.abs(pinned[1] - click.y)).toBeLessThan(1.5);
+    const surface = (await h.page.getByTestId('notes-surface').boundingBox())!;
+    const onSurface = (await pin('surface'))!;
+    expect(onSurface[0]).toBeGreaterThan(0);
+    expect(onSurface[0]).toBeLessThan(surface.width);
+    expect(onSurface[1]).toBeGreaterThan(0);
+    expect(onSurface[1]).toBeLessThan(surface.height);
     await h.page.evaluate(() => (document.activeElement as HTMLElement | null)?.blur());
     await h.page.waitForTimeout(500);
     await h.shot('session-presentation-dark');
@@ -200,6 +229,10 @@ describe('sessions', () => {
     expect(await h.page.getByTestId('presentation-title').inputValue()).toBe(
       'Momentum vs Adam on Rosenbrock',
     );
+    // The note came back, pinned to the same point.
+    await expect
+      .poll(() => h.page.getByRole('textbox', { name: 'Note text' }).first().inputValue())
+      .toBe('the valley floor');
     await pressShortcut(h.page, 'Escape');
   });
 

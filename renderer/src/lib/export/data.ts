@@ -42,10 +42,16 @@ export interface TrajectoryExport {
 /** JSON has no NaN or Infinity: such values become null. */
 const finite = (v: number): number | null => (Number.isFinite(v) ? v : null);
 
+/** A run's name from its optimizer and settings, as the run panel shows it. */
+function defaultLabel(run: ExportRun): string {
+  return run.state ? runLabel(run.state) : run.runId;
+}
+
 export function trajectoriesJson(
   surface: SurfaceSpec,
   start: Point,
   runs: ExportRun[],
+  labelOf: (run: ExportRun) => string = defaultLabel,
 ): TrajectoryExport {
   return {
     format: 'losslab-trajectories',
@@ -69,7 +75,7 @@ export function trajectoriesJson(
       }
       return {
         runId: run.runId,
-        label: run.state ? runLabel(run.state) : run.runId,
+        label: labelOf(run),
         color: run.color,
         optimizer: run.state?.optimizer ?? 'unknown',
         hyper: run.state?.hyper ?? null,
@@ -109,11 +115,14 @@ function csvField(value: string | number): string {
 }
 
 /** One row per step per run, with a header row. */
-export function trajectoriesCsv(runs: ExportRun[]): string {
+export function trajectoriesCsv(
+  runs: ExportRun[],
+  labelOf: (run: ExportRun) => string = defaultLabel,
+): string {
   const lines = [CSV_COLUMNS.join(',')];
   for (const run of runs) {
     const t = run.trajectory;
-    const label = run.state ? runLabel(run.state) : run.runId;
+    const label = labelOf(run);
     const optimizer = run.state?.optimizer ?? '';
     for (let i = 0; i < t.count; i++) {
       lines.push(

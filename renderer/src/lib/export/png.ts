@@ -3,6 +3,7 @@
  * an upscaled screenshot): the 3-D scene through its own renderer, the contour view with fonts
  * and lines scaled, the curves through a temporary chart at that pixel ratio.
  */
+import { viewTheme } from '../views/theme.svelte';
 import { FrameRenderer } from './frames';
 import type { ChartTarget, ExportTargets } from './targets.svelte';
 import { backgroundColor, canvasToBlob } from './tasks';
@@ -82,7 +83,7 @@ export function curvesImage(
   }
   for (const box of layout.boxes) {
     ctx.setTransform(s, 0, 0, s, 0, 0);
-    ctx.fillStyle = '#a8b3cf';
+    ctx.fillStyle = viewTheme.palette.muted;
     ctx.font = '12px system-ui, sans-serif';
     ctx.textBaseline = 'middle';
     ctx.fillText(box.target.title, box.x, box.y - CURVES_TITLE / 2);

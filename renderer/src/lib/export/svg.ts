@@ -8,11 +8,14 @@ import { heatmapTile } from '../views/heatmap';
 import { contourLevels, formatTick, niceTicks, type ValueScale } from '../views/scale';
 import { CONTOUR_LEVELS, levelLabels, type ContourCanvas } from '../views/contour-canvas';
 import { marchingSquares } from '../views/contours';
-import { CURSOR_COLOR } from '../views/curve-chart';
+import { viewTheme } from '../views/theme.svelte';
 import { legendRuns, viridisColor, type LegendRun } from './legend';
 import { curvesLayout, pickCharts } from './png';
 import type { ChartTarget, ViewTarget } from './targets.svelte';
 import { backgroundColor } from './tasks';
+
+/** The theme's colours for text, axes and grid outside the legend box. */
+const pal = () => viewTheme.palette;
 
 const SVG_NS = 'http://www.w3.org/2000/svg';
 const FONT = 'system-ui, -apple-system, Segoe UI, Helvetica, Arial, sans-serif';
@@ -313,19 +316,19 @@ export function contourSvg(
 
   // Axes: the same ticks as the canvas.
   const axes: string[] = [
-    el('rect', { x, y, width: w, height: h, fill: 'none', stroke: '#6b7696' }),
+    el('rect', { x, y, width: w, height: h, fill: 'none', stroke: pal().axis }),
   ];
   for (const t of niceTicks(x0, x1, Math.max(2, Math.floor(w / 70)))) {
     const px = sx(t);
     axes.push(
-      el('line', { x1: px, x2: px, y1: y + h, y2: y + h + 4, stroke: '#6b7696' }),
+      el('line', { x1: px, x2: px, y1: y + h, y2: y + h + 4, stroke: pal().axis }),
       el('text', { x: px, y: y + h + 16, 'text-anchor': 'middle' }, esc(formatTick(t))),
     );
   }
   for (const t of niceTicks(y0, y1, Math.max(2, Math.floor(h / 50)))) {
     const py = sy(t);
     axes.push(
-      el('line', { x1: x - 4, x2: x, y1: py, y2: py, stroke: '#6b7696' }),
+      el('line', { x1: x - 4, x2: x, y1: py, y2: py, stroke: pal().axis }),
       el('text', { x: x - 6, y: py + 4, 'text-anchor': 'end' }, esc(formatTick(t))),
     );
   }
@@ -352,7 +355,7 @@ export function contourSvg(
       esc(grid.info.axes?.[1] ?? 'y'),
     ),
   );
-  body.push(el('g', { id: 'axes', fill: '#a8b3cf', 'font-size': 11 }, axes));
+  body.push(el('g', { id: 'axes', fill: pal().muted, 'font-size': 11 }, axes));
 
   // Critical points: minima as stars, saddles as crosses.
   const points: string[] = [];
@@ -495,7 +498,7 @@ export function curvesSvg(charts: ChartTarget[], options: CurvesSvgOptions = {})
           'stroke-width': 2,
           'stroke-dasharray': dashed ? '6 4' : undefined,
         }),
-        el('text', { x: lx + 24, y: ly + 10, 'font-size': 11, fill: '#e6eaf3' }, esc(label)),
+        el('text', { x: lx + 24, y: ly + 10, 'font-size': 11, fill: pal().text }, esc(label)),
       ]);
       lx += 24 + 1.1 * textWidth(label, 11) + 18;
       return entry;
@@ -517,7 +520,7 @@ function chartSvg(target: ChartTarget, left: number, top: number): string {
   const parts: string[] = [
     el(
       'text',
-      { class: 'chart-title', x: 0, y: -6, 'font-size': 12, fill: '#a8b3cf' },
+      { class: 'chart-title', x: 0, y: -6, 'font-size': 12, fill: pal().muted },
       esc(target.title),
     ),
     el(
@@ -562,8 +565,8 @@ function chartSvg(target: ChartTarget, left: number, top: number): string {
     );
   }
   parts.push(
-    el('g', { class: 'grid', stroke: '#2a3147', 'stroke-width': 1 }, grid),
-    el('g', { class: 'ticks', 'font-size': 11, fill: '#a8b3cf' }, labels),
+    el('g', { class: 'grid', stroke: pal().grid, 'stroke-width': 1 }, grid),
+    el('g', { class: 'ticks', 'font-size': 11, fill: pal().muted }, labels),
     el(
       'text',
       {
@@ -572,7 +575,7 @@ function chartSvg(target: ChartTarget, left: number, top: number): string {
         y: chart.height - 4,
         'text-anchor': 'middle',
         'font-size': 12,
-        fill: '#a8b3cf',
+        fill: pal().muted,
       },
       esc(curve.xTitle),
     ),
@@ -583,7 +586,7 @@ function chartSvg(target: ChartTarget, left: number, top: number): string {
         transform: `translate(12 ${num((area.top + area.bottom) / 2)}) rotate(-90)`,
         'text-anchor': 'middle',
         'font-size': 12,
-        fill: '#a8b3cf',
+        fill: pal().muted,
       },
       esc(curve.yTitle),
     ),
@@ -631,7 +634,7 @@ function chartSvg(target: ChartTarget, left: number, top: number): string {
     });
   };
   const marks = curve.markers.map((m) => vertical(m.step, m.color, 'change-marker', '4 3'));
-  if (curve.cursor !== undefined) marks.push(vertical(curve.cursor, CURSOR_COLOR, 'cursor', '6 4'));
+  if (curve.cursor !== undefined) marks.push(vertical(curve.cursor, pal().cursor, 'cursor', '6 4'));
   parts.push(
     el('g', { class: 'series-group', 'clip-path': `url(#clip-${id})` }, [...series, ...marks]),
   );

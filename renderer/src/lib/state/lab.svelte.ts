@@ -147,7 +147,7 @@ export class Lab implements ViewSource {
   }
 
   /** A run's name: the user's label, else its optimizer and learning rate. */
-  labelOf(run: Run): string {
+  labelOf(run: Pick<Run, 'runId' | 'state'>): string {
     return this.labels[run.runId] || (run.state ? runLabel(run.state) : run.runId);
   }
 

@@ -11,6 +11,7 @@ import type { Trajectory } from '../state/trajectory';
 import { marchingSquares, type ContourLines } from './contours';
 import { heatmapTile } from './heatmap';
 import { contourLevels, formatTick, niceTicks, type ValueScale } from './scale';
+import { PALETTES, type ViewPalette } from './theme.svelte';
 
 export interface ContourRun {
   runId: string;
@@ -72,6 +73,10 @@ export class ContourCanvas {
   readonly base: HTMLCanvasElement;
   readonly overlay: HTMLCanvasElement;
   private grid: GridData | undefined;
+  private look: { palette: ViewPalette; fontScale: number } = {
+    palette: PALETTES.dark,
+    fontScale: 1,
+  };
   private scale: ValueScale | undefined;
   private showContours = true;
   private basins: BasinOverlay | undefined;
@@ -133,6 +138,13 @@ export class ContourCanvas {
     this.layout();
     this.drawBase();
     this.requestDraw();
+  }
+
+  /** The theme's axis colours and presentation mode's type size; redraws the base. */
+  setLook(palette: ViewPalette, fontScale: number): void {
+    if (this.look.palette === palette && this.look.fontScale === fontScale) return;
+    this.look = { palette, fontScale };
+    this.drawBase();
   }
 
   setBasins(basins: BasinOverlay | undefined): void {
@@ -361,11 +373,12 @@ export class ContourCanvas {
     const grid = this.grid!;
     const { x, y, w, h } = plot;
     const [[x0, x1], [y0, y1]] = grid.domain;
-    ctx.strokeStyle = '#6b7696';
+    const { palette, fontScale } = this.look;
+    ctx.strokeStyle = palette.axis;
     ctx.lineWidth = 1;
     ctx.strokeRect(x, y, w, h);
-    ctx.fillStyle = '#a8b3cf';
-    ctx.font = '11px system-ui, sans-serif';
+    ctx.fillStyle = palette.muted;
+    ctx.font = `${Math.round(11 * fontScale)}px system-ui, sans-serif`;
     ctx.textAlign = 'center';
     ctx.textBaseline = 'top';
     for (const t of niceTicks(x0, x1, Math.max(2, Math.floor(w / 70)))) {
@@ -386,7 +399,7 @@ export class ContourCanvas {
       ctx.stroke();
       ctx.fillText(formatTick(t), x - 6, py);
     }
-    ctx.font = 'italic 12px system-ui, sans-serif';
+    ctx.font = `italic ${Math.round(12 * fontScale)}px system-ui, sans-serif`;
     ctx.textAlign = 'center';
     ctx.textBaseline = 'alphabetic';
     ctx.fillText(grid.info.axes?.[0] ?? 'x', x + w / 2, y + h + 34);

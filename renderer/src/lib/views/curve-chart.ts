@@ -20,6 +20,7 @@ import {
 } from 'chart.js';
 import { MinMaxSeries } from './downsample';
 import { formatTick } from './scale';
+import { chartLook, PALETTES, type ViewPalette } from './theme.svelte';
 
 Chart.register(
   LineController,
@@ -57,7 +58,7 @@ export interface Marker {
 
 type Point = { x: number; y: number };
 /** What the marker plugin draws, kept in the chart's plugin options. */
-type MarkerOptions = { markers: Marker[]; cursor: number | undefined };
+type MarkerOptions = { markers: Marker[]; cursor: number | undefined; cursorColor: string };
 /** A series' chart.js dataset, with the downsampled copy of its values it is drawn from. */
 type Dataset = ChartDataset<'line', Point[]> & {
   seriesId: string;
@@ -66,9 +67,6 @@ type Dataset = ChartDataset<'line', Point[]> & {
   log: boolean;
   samples: MinMaxSeries;
 };
-
-/** The replay cursor's colour. */
-export const CURSOR_COLOR = '#e6eaf3';
 
 const markerPlugin: Plugin<'line'> = {
   id: 'losslabMarkers',
@@ -94,20 +92,52 @@ const markerPlugin: Plugin<'line'> = {
     }
     if (cursor !== undefined) {
       ctx.setLineDash([6, 4]);
-      ctx.strokeStyle = CURSOR_COLOR;
+      ctx.strokeStyle = options?.cursorColor ?? PALETTES.dark.cursor;
       line(scales.x.getPixelForValue(cursor));
     }
     ctx.restore();
   },
 };
 
+/** How a chart looks: the theme's colours, and presentation mode's larger type and lines. */
+export interface ChartLook {
+  palette: ViewPalette;
+  fontScale: number;
+  lineScale: number;
+}
+
+/** The scale and element options a look sets (applied on creation and on a theme change). */
+function applyLook(options: ChartOptions<'line'>, look: ChartLook): void {
+  const { palette, fontScale, lineScale } = look;
+  const font = { size: Math.round(12 * fontScale) };
+  for (const axis of [options.scales?.x, options.scales?.y]) {
+    if (!axis) continue;
+    const a = axis as {
+      title: { color: string; font: object };
+      ticks: { color: string; font: object };
+      grid: { color: string };
+      border?: { color: string };
+    };
+    a.title.color = palette.muted;
+    a.title.font = font;
+    a.ticks.color = palette.muted;
+    a.ticks.font = font;
+    a.grid.color = palette.grid;
+    a.border = { color: palette.axis };
+  }
+  options.elements!.line!.borderWidth = 2 * lineScale;
+  (options.plugins as { losslabMarkers: MarkerOptions }).losslabMarkers.cursorColor =
+    palette.cursor;
+}
+
 /** The options every curve chart shares; `onHover` only for the live one. */
 function chartOptions(
   yTitle: string,
   xTitle: string,
+  look: ChartLook,
   onHover?: (step: number | undefined) => void,
 ): ChartOptions<'line'> {
-  return {
+  const options: ChartOptions<'line'> = {
     animation: false,
     parsing: false,
     normalized: true,
@@ -139,7 +169,13 @@ function chartOptions(
       // Series arrive already min–max downsampled (downsample.ts), a few hundred points each.
       decimation: { enabled: false },
       tooltip: { enabled: onHover !== undefined },
-      ...({ losslabMarkers: { markers: [], cursor: undefined } satisfies MarkerOptions } as object),
+      ...({
+        losslabMarkers: {
+          markers: [],
+          cursor: undefined,
+          cursorColor: look.palette.cursor,
+        } satisfies MarkerOptions,
+      } as object),
     },
     onHover: onHover
       ? (event, _elements, chart) => {
@@ -152,11 +188,14 @@ function chartOptions(
         }
       : undefined,
   };
+  applyLook(options, look);
+  return options;
 }
 
 export class CurveChart {
   readonly chart: Chart<'line', Point[]>;
   private cursorFrame = 0;
+  private look: ChartLook = chartLook();
 
   constructor(
     canvas: HTMLCanvasElement,
@@ -168,7 +207,7 @@ export class CurveChart {
       type: 'line',
       data: { datasets: [] },
       plugins: [markerPlugin],
-      options: chartOptions(yTitle, xTitle, onHover),
+      options: chartOptions(yTitle, xTitle, chartLook(), onHover),
     });
     canvas.addEventListener('pointerleave', () => onHover(undefined));
   }
@@ -222,7 +261,7 @@ export class CurveChart {
     const work = document.createElement('canvas');
     work.width = size.width;
     work.height = size.height;
-    const options = chartOptions(this.yTitle, this.xTitle);
+    const options = chartOptions(this.yTitle, this.xTitle, this.look);
     options.responsive = false;
     options.devicePixelRatio = pixelScale;
     options.events = [];
@@ -230,6 +269,7 @@ export class CurveChart {
     (options.plugins as { losslabMarkers: MarkerOptions }).losslabMarkers = {
       markers: this.markerOptions.markers,
       cursor: this.markerOptions.cursor,
+      cursorColor: this.look.palette.cursor,
     };
     const datasets = (this.chart.data.datasets as Dataset[]).map((d) => ({
       label: d.label,
@@ -251,6 +291,18 @@ export class CurveChart {
     out.getContext('2d')!.drawImage(work, 0, 0);
     chart.destroy();
     return out;
+  }
+
+  /** Colours of the theme, and presentation mode's sizes. */
+  setLook(look: ChartLook): void {
+    this.look = look;
+    applyLook(this.chart.options, look);
+    this.chart.update('none');
+  }
+
+  /** The look the chart is drawn with. */
+  get currentLook(): ChartLook {
+    return this.look;
   }
 
   setLogScale(log: boolean): void {

@@ -75,6 +75,7 @@ export class SurfaceScene {
   private width = 1;
   private height = 1;
   private lineScale = 1;
+  private readonly renderListeners = new Set<() => void>();
   /** Replay: trajectories are drawn up to this step. */
   private scrubStep: number | undefined;
   /** Renders exports offscreen; made on first use, reused, disposed with the scene. */
@@ -427,19 +428,57 @@ export class SurfaceScene {
   }
 
   private pick(event: PointerEvent): void {
-    if (!this.mesh || !this.grid) return;
+    const point = this.pointAt(event.clientX, event.clientY);
+    if (point) this.onPick(point);
+  }
+
+  /** The surface's (x, y) under a point of the page (client pixels), if the surface is there. */
+  pointAt(clientX: number, clientY: number): Point | undefined {
+    if (!this.mesh || !this.grid) return undefined;
     const rect = this.renderer.domElement.getBoundingClientRect();
     const ndc = new THREE.Vector2(
-      ((event.clientX - rect.left) / rect.width) * 2 - 1,
-      -((event.clientY - rect.top) / rect.height) * 2 + 1,
+      ((clientX - rect.left) / rect.width) * 2 - 1,
+      -((clientY - rect.top) / rect.height) * 2 + 1,
     );
     this.raycaster.setFromCamera(ndc, this.camera);
     const hit = this.raycaster.intersectObject(this.mesh, false)[0];
-    if (!hit) return;
+    if (!hit) return undefined;
     const [[x0, x1], [y0, y1]] = this.grid.domain;
     const u = hit.point.x / SIZE + 0.5;
     const v = 0.5 - hit.point.z / SIZE;
-    this.onPick([x0 + u * (x1 - x0), y0 + v * (y1 - y0)]);
+    return [x0 + u * (x1 - x0), y0 + v * (y1 - y0)];
+  }
+
+  /**
+   * Where the surface point above (x, y) appears in the view, in CSS pixels from its top left;
+   * undefined off the domain or behind the camera.
+   */
+  screenOf(x: number, y: number): [number, number] | undefined {
+    const grid = this.grid;
+    if (!grid || !this.scale) return undefined;
+    const [[x0, x1], [y0, y1]] = grid.domain;
+    if (x < x0 || x > x1 || y < y0 || y > y1) return undefined;
+    const world = new Float32Array(3);
+    this.toWorld(x, y, this.valueAt(x, y), world, 0);
+    const v = new THREE.Vector3(world[0], world[1], world[2]).project(this.camera);
+    if (v.z > 1) return undefined;
+    return [((v.x + 1) / 2) * this.width, ((1 - v.y) / 2) * this.height];
+  }
+
+  /** The camera's azimuth and elevation in degrees, as resetCamera takes them. */
+  cameraPose(): { azimuth: number; elevation: number } {
+    const p = this.camera.position;
+    const r = Math.max(1e-9, p.length());
+    return {
+      azimuth: (Math.atan2(p.x, p.z) * 180) / Math.PI,
+      elevation: (Math.asin(Math.min(1, Math.max(-1, p.y / r))) * 180) / Math.PI,
+    };
+  }
+
+  /** Calls `listener` after every render (the camera or the scene changed); returns the undo. */
+  onRender(listener: () => void): () => void {
+    this.renderListeners.add(listener);
+    return () => this.renderListeners.delete(listener);
   }
 
   requestRender(): void {
@@ -457,6 +496,7 @@ export class SurfaceScene {
     this.renderer.render(this.scene, this.camera);
     this.lastRenderMs = performance.now() - t0;
     performance.measure('losslab:render-3d', { start: t0, end: t0 + this.lastRenderMs });
+    for (const listener of this.renderListeners) listener();
   }
 
   /**

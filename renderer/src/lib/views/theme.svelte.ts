@@ -1,0 +1,73 @@
+/**
+ * The colours and sizes the canvas-drawn parts of the views use (chart axes, contour axes,
+ * legends drawn into exports), for the dark and the light theme, and presentation mode's
+ * larger type and lines. CSS follows the theme by itself (app.css); canvases read it here.
+ */
+
+export type ThemeName = 'dark' | 'light';
+
+export interface ViewPalette {
+  /** Text on the page's background. */
+  text: string;
+  /** Axis labels and ticks. */
+  muted: string;
+  /** Plot frames and tick marks. */
+  axis: string;
+  /** Chart grid lines. */
+  grid: string;
+  /** The replay cursor on the curves. */
+  cursor: string;
+  /** A diverged run's label. */
+  danger: string;
+}
+
+export const PALETTES: Record<ThemeName, ViewPalette> = {
+  dark: {
+    text: '#e6eaf3',
+    muted: '#a8b3cf',
+    axis: '#6b7696',
+    grid: '#2a3147',
+    cursor: '#e6eaf3',
+    danger: '#f87171',
+  },
+  light: {
+    text: '#182033',
+    muted: '#556178',
+    axis: '#8a94a8',
+    grid: '#e1e5ee',
+    cursor: '#182033',
+    danger: '#c62828',
+  },
+};
+
+class ViewTheme {
+  name = $state<ThemeName>('dark');
+  /** Presentation mode: larger type and lines. */
+  presenting = $state(false);
+
+  get palette(): ViewPalette {
+    return PALETTES[this.name];
+  }
+
+  /** Multiplier of trajectory line widths. */
+  get lineScale(): number {
+    return this.presenting ? 2 : 1;
+  }
+
+  /** Multiplier of canvas-drawn type (axes, ticks). */
+  get fontScale(): number {
+    return this.presenting ? 1.4 : 1;
+  }
+}
+
+/** The page's one view theme, set by the app from presentation mode. */
+export const viewTheme = new ViewTheme();
+
+/** Colours and sizes for a chart now (reading it inside an effect follows the theme). */
+export function chartLook(): { palette: ViewPalette; fontScale: number; lineScale: number } {
+  return {
+    palette: viewTheme.palette,
+    fontScale: viewTheme.fontScale,
+    lineScale: viewTheme.lineScale,
+  };
+}
