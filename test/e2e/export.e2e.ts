@@ -6,14 +6,22 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { ALL_FORMATS, BufferSource, EncodedPacketSink, Input } from 'mediabunny';
 import type { Locator, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { TrajectoryExport } from '../../renderer/src/lib/export/data';
+import {
+  closeExportDialog as closeDialog,
+  openExportDialog,
+  parseVideo,
+  pngSize,
+  runExport as runExportIn,
+} from './export-helpers';
 import { exportTrajectories, openApp, playUntil, shotsDir, type Harness } from './harness';
 
 let h: Harness;
 let data: TrajectoryExport;
+const openDialog = (item: string) => openExportDialog(h.page, item);
+const runExport = (dialog: Locator, timeout?: number) => runExportIn(h.page, dialog, timeout);
 
 /** Like the harness's loadApp, but finding Play by its test id (another button reads "Replay"). */
 async function load(): Promise<void> {
@@ -29,41 +37,8 @@ beforeAll(async () => {
 });
 afterAll(() => h?.close());
 
-/** Opens the export dialog from a menu item. */
-async function openDialog(item: string): Promise<Locator> {
-  await h.page.getByRole('button', { name: 'Export ▾' }).click();
-  await h.page.getByRole('menuitem', { name: item }).click();
-  const dialog = h.page.getByRole('dialog', { name: 'Export' });
-  await dialog.waitFor();
-  return dialog;
-}
-
-async function closeDialog(dialog: Locator): Promise<void> {
-  await dialog.getByRole('button', { name: 'Close', exact: true }).click();
-  await dialog.waitFor({ state: 'detached' });
-}
-
-/** Presses Export, waits for the file and for the status line; returns the file's bytes. */
-async function runExport(dialog: Locator, timeout = 120_000): Promise<Buffer> {
-  const [download] = await Promise.all([
-    h.page.waitForEvent('download', { timeout }),
-    dialog.getByRole('button', { name: 'Export', exact: true }).click(),
-  ]);
-  const bytes = fs.readFileSync((await download.path())!);
-  await expect
-    .poll(() => dialog.getByRole('status').textContent(), { timeout })
-    .toMatch(/^Saved .+ \(\d+(\.\d)? (B|kB|MB)/);
-  return bytes;
-}
-
 function save(name: string, bytes: Buffer | string): void {
   fs.writeFileSync(path.join(shotsDir, name), bytes);
-}
-
-/** Width and height from a PNG's IHDR chunk. */
-function pngSize(bytes: Buffer): { width: number; height: number } {
-  expect(bytes.subarray(1, 4).toString('latin1')).toBe('PNG');
-  return { width: bytes.readUInt32BE(16), height: bytes.readUInt32BE(20) };
 }
 
 /** Decodes an image in the page; its size and the share of fully transparent pixels. */
@@ -134,31 +109,6 @@ function parseGif(bytes: Buffer): { width: number; height: number; frames: numbe
     if (p >= bytes.length) throw new Error('GIF ended without a trailer');
   }
   return { width, height, frames, delay };
-}
-
-/** A video parsed back: size, packets, duration, codec. */
-async function parseVideo(bytes: Buffer) {
-  const input = new Input({
-    source: new BufferSource(new Uint8Array(bytes)),
-    formats: ALL_FORMATS,
-  });
-  const track = (await input.getPrimaryVideoTrack())!;
-  expect(track).toBeTruthy();
-  let packets = 0;
-  let keyFrames = 0;
-  for await (const packet of new EncodedPacketSink(track).packets()) {
-    packets++;
-    if (packet.type === 'key') keyFrames++;
-  }
-  return {
-    mime: await input.getMimeType(),
-    codec: await track.getCodec(),
-    width: await track.getDisplayWidth(),
-    height: await track.getDisplayHeight(),
-    packets,
-    keyFrames,
-    duration: await track.computeDuration(),
-  };
 }
 
 /** Grabs the frame at `time` seconds of a video through a <video> element, as PNG bytes. */

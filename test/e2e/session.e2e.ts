@@ -9,6 +9,13 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AUTOSAVE_FILE } from '../../electron/engine/recording';
 import {
+  closeExportDialog,
+  openExportDialog,
+  parseVideo,
+  pngSize,
+  runExport,
+} from './export-helpers';
+import {
   exportTrajectories,
   loadApp,
   openApp,
@@ -135,6 +142,32 @@ describe('sessions', () => {
       .toBe(`step ${Math.round(last / 2)} / ${last}`);
     await h.page.waitForTimeout(400);
     await h.shot('session-scrub-middle');
+
+    // Exports start at the step on show: a 2× PNG of the contour view and a short video.
+    const middle = Math.round(last / 2);
+    const contour = (await h.page.getByTestId('contour-view').boundingBox())!;
+    const dialog0 = await openExportDialog(h.page, 'Image (PNG)…');
+    await dialog0.getByRole('combobox', { name: 'What to export' }).selectOption('png-contour');
+    await dialog0.getByRole('combobox', { name: 'Scale' }).selectOption('2');
+    expect(await dialog0.getByRole('spinbutton', { name: 'Up to step' }).inputValue()).toBe(
+      String(middle),
+    );
+    const png = await runExport(h.page, dialog0);
+    expect(pngSize(png)).toEqual({
+      width: Math.round(contour.width * 2),
+      height: Math.round(contour.height * 2),
+    });
+    fs.writeFileSync(path.join(shotsDir, 'session-middle-contour-2x.png'), png);
+    await dialog0.getByRole('combobox', { name: 'What to export' }).selectOption('video');
+    await dialog0.getByRole('combobox', { name: 'Resolution' }).selectOption('custom');
+    await dialog0.getByRole('spinbutton', { name: 'Width' }).fill('480');
+    await dialog0.getByRole('spinbutton', { name: 'Height' }).fill('270');
+    await dialog0.getByRole('combobox', { name: 'Frame rate' }).selectOption('24');
+    await dialog0.getByRole('spinbutton', { name: 'Duration (seconds)' }).fill('1');
+    const video = await parseVideo(await runExport(h.page, dialog0));
+    expect(video).toMatchObject({ width: 480, height: 270, packets: 24 });
+    expect(Math.abs(video.duration - 1)).toBeLessThanOrEqual(1 / 24 + 1e-6);
+    await closeExportDialog(dialog0);
 
     await h.page
       .getByRole('button', { name: /^Jump to change: .*lr → 0\.0005 at step \d+/ })

@@ -13,6 +13,25 @@ import { backgroundColor } from './tasks';
 /** Which view a frame shows. */
 export type FrameView = '3d' | 'contour' | 'both';
 
+/** What a video and a GIF share: the view, the steps shown over time, the camera, overlays. */
+export interface AnimationOptions {
+  view: FrameView;
+  /** Length in seconds. */
+  duration?: number;
+  /** First step shown. @default 0 */
+  fromStep?: number;
+  /** Last step shown. @default the last step of the longest run */
+  toStep?: number;
+  /** Turn the 3-D camera about the vertical axis over the animation. @default false */
+  orbit?: boolean;
+  /** Degrees the orbit turns over the whole animation. @default 360 */
+  orbitDegrees?: number;
+  /** Colour scale and runs over the frame. @default true */
+  legend?: boolean;
+  /** "step k" in a corner. @default true */
+  stepLabel?: boolean;
+}
+
 export interface FrameOptions {
   view: FrameView;
   /** Frame width in device pixels. */

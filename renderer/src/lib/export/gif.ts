@@ -4,15 +4,14 @@
  * frame (every trajectory drawn in full): per-frame palettes would make the surface shimmer.
  */
 import { applyPalette, GIFEncoder, quantize } from 'gifenc';
-import { FrameRenderer, frameStep, lastStep, type FrameView } from './frames';
+import { FrameRenderer, frameStep, lastStep, type AnimationOptions } from './frames';
 import type { ExportTargets } from './targets.svelte';
 import { abortError, nextTask, throwIfAborted, type LongTaskOptions } from './tasks';
 
 /** Largest GIF side: beyond it files run to hundreds of megabytes. */
 export const MAX_GIF_SIDE = 1920;
 
-export interface GifOptions {
-  view: FrameView;
+export interface GifOptions extends AnimationOptions {
   /** Frame width in pixels. @default 480 */
   width?: number;
   /** Frame height in pixels. @default 270 */
@@ -24,18 +23,6 @@ export interface GifOptions {
   fps?: number;
   /** Length in seconds. @default 4 */
   duration?: number;
-  /** First step shown. @default 0 */
-  fromStep?: number;
-  /** Last step shown. @default the last step of the longest run */
-  toStep?: number;
-  /** Turn the 3-D camera about the vertical axis over the animation. @default false */
-  orbit?: boolean;
-  /** Degrees the orbit turns. @default 360 */
-  orbitDegrees?: number;
-  /** @default true */
-  legend?: boolean;
-  /** @default true */
-  stepLabel?: boolean;
 }
 
 export interface GifResult {

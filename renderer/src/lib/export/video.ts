@@ -15,7 +15,7 @@ import {
   WebMOutputFormat,
   type VideoCodec,
 } from 'mediabunny';
-import { FrameRenderer, frameStep, lastStep, type FrameView } from './frames';
+import { FrameRenderer, frameStep, lastStep, type AnimationOptions } from './frames';
 import type { ExportTargets } from './targets.svelte';
 import { abortError, nextTask, throwIfAborted, type LongTaskOptions } from './tasks';
 
@@ -26,8 +26,7 @@ export const MAX_VIDEO_PIXELS = 3840 * 2160;
 /** Which container to write; 'auto' picks MP4 when H.264 encodes, else WebM. */
 export type VideoContainer = 'auto' | 'mp4' | 'webm';
 
-export interface VideoOptions {
-  view: FrameView;
+export interface VideoOptions extends AnimationOptions {
   /** Frame width in pixels (rounded to even, as encoders need). */
   width: number;
   /** Frame height in pixels (rounded to even). */
@@ -36,18 +35,6 @@ export interface VideoOptions {
   fps?: number;
   /** Length in seconds. @default 5 */
   duration?: number;
-  /** First step shown. @default 0 */
-  fromStep?: number;
-  /** Last step shown. @default the last step of the longest run */
-  toStep?: number;
-  /** Turn the 3-D camera about the vertical axis over the video. @default false */
-  orbit?: boolean;
-  /** Degrees the orbit turns over the whole video. @default 360 */
-  orbitDegrees?: number;
-  /** Colour scale and runs over the frame. @default true */
-  legend?: boolean;
-  /** "step k" in a corner. @default true */
-  stepLabel?: boolean;
   /** @default 'auto' */
   container?: VideoContainer;
 }
