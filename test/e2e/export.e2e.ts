@@ -461,6 +461,18 @@ describe('export', () => {
     });
     expect(['vp9', 'vp8', 'av1']).toContain(webm.codec);
     expect(Math.abs(webm.duration - 1)).toBeLessThanOrEqual(1 / 30 + 1e-6);
+
+    // Past 3840 × 2160 pixels the dialog says so before anything is rendered.
+    await dialog.getByRole('spinbutton', { name: 'Width' }).fill('3840');
+    await dialog.getByRole('spinbutton', { name: 'Height' }).fill('3840');
+    await expect
+      .poll(() => dialog.getByRole('alert').textContent())
+      .toMatch(/3840 × 3840 is more pixels than 3840 × 2160/);
+    expect(await dialog.getByRole('button', { name: 'Export', exact: true }).isDisabled()).toBe(
+      true,
+    );
+    await dialog.getByRole('spinbutton', { name: 'Height' }).fill('2160');
+    await expect.poll(() => dialog.getByRole('alert').count()).toBe(0);
     await closeDialog(dialog);
   });
 

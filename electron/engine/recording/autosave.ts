@@ -4,8 +4,10 @@
  * write). Each write goes to a temporary file that is flushed to disk and then renamed over
  * the previous autosave: a crash mid-write leaves the previous autosave whole.
  *
- * A clean stop (the user stopped recording, or saved) deletes the autosave; so an autosave
- * found at the next start is a recording that ended in a crash, and is offered for recovery.
+ * A clean stop (the user pressed Stop recording) deletes the autosave; saving a session while
+ * recording leaves it, since the recording goes on. So an autosave found at the next start is a
+ * recording that never stopped cleanly (a crash, a killed process) and is offered for recovery.
+ * After the stop the recording stays in the engine and can still be saved from the menu.
  */
 import { promises as fs } from 'node:fs';
 import path from 'node:path';

@@ -44,3 +44,7 @@ export const GIF_PRESETS = [
 
 export const VIDEO_FPS = [24, 25, 30, 50, 60];
 export const GIF_FPS = [10, 12, 15, 20, 25];
+
+/** Largest video frame side, and largest frame area (3840 × 2160). */
+export const MAX_VIDEO_SIDE = 3840;
+export const MAX_VIDEO_PIXELS = 3840 * 2160;

@@ -15,13 +15,10 @@ import {
   WebMOutputFormat,
   type VideoCodec,
 } from 'mediabunny';
+import { MAX_VIDEO_PIXELS, MAX_VIDEO_SIDE } from './export-kinds';
 import { FrameRenderer, frameStep, lastStep, type AnimationOptions } from './frames';
 import type { ExportTargets } from './targets.svelte';
 import { abortError, nextTask, throwIfAborted, type LongTaskOptions } from './tasks';
-
-/** Largest frame side, and largest frame area (3840 × 2160). */
-export const MAX_VIDEO_SIDE = 3840;
-export const MAX_VIDEO_PIXELS = 3840 * 2160;
 
 /** Which container to write; 'auto' picks MP4 when H.264 encodes, else WebM. */
 export type VideoContainer = 'auto' | 'mp4' | 'webm';
