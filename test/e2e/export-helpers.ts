@@ -63,3 +63,33 @@ export async function parseVideo(bytes: Buffer) {
     duration: await track.computeDuration(),
   };
 }
+
+/** The share of pixels that differ (by more than 30 in R+G+B) between two PNGs of one size. */
+export async function pixelChange(page: Page, a: Buffer, b: Buffer): Promise<number> {
+  return page.evaluate(
+    async ([a64, b64]) => {
+      const load = async (b64: string) => {
+        const raw = Uint8Array.from(atob(b64), (c) => c.charCodeAt(0));
+        const bitmap = await createImageBitmap(new Blob([raw], { type: 'image/png' }));
+        const canvas = document.createElement('canvas');
+        canvas.width = bitmap.width;
+        canvas.height = bitmap.height;
+        const ctx = canvas.getContext('2d')!;
+        ctx.drawImage(bitmap, 0, 0);
+        return ctx.getImageData(0, 0, canvas.width, canvas.height).data;
+      };
+      const [pa, pb] = [await load(a64), await load(b64)];
+      if (pa.length !== pb.length) throw new Error('the two images differ in size');
+      let n = 0;
+      for (let i = 0; i < pa.length; i += 4) {
+        const d =
+          Math.abs(pa[i] - pb[i]) +
+          Math.abs(pa[i + 1] - pb[i + 1]) +
+          Math.abs(pa[i + 2] - pb[i + 2]);
+        if (d > 30) n++;
+      }
+      return n / (pa.length / 4);
+    },
+    [a.toString('base64'), b.toString('base64')],
+  );
+}

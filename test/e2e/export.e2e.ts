@@ -13,6 +13,7 @@ import {
   closeExportDialog as closeDialog,
   openExportDialog,
   parseVideo,
+  pixelChange,
   pngSize,
   runExport as runExportIn,
 } from './export-helpers';
@@ -392,33 +393,7 @@ describe('export', () => {
     save('export-3d-step0.png', start);
     save('export-3d-step150.png', end);
     // Only the trajectories differ between the two: count pixels that changed.
-    const changed = await h.page.evaluate(
-      async ([a, b]) => {
-        const load = async (b64: string) => {
-          const raw = Uint8Array.from(atob(b64), (c) => c.charCodeAt(0));
-          const bitmap = await createImageBitmap(new Blob([raw], { type: 'image/png' }));
-          const canvas = document.createElement('canvas');
-          canvas.width = bitmap.width;
-          canvas.height = bitmap.height;
-          const ctx = canvas.getContext('2d')!;
-          ctx.drawImage(bitmap, 0, 0);
-          return ctx.getImageData(0, 0, canvas.width, canvas.height).data;
-        };
-        const [pa, pb] = [await load(a), await load(b)];
-        let n = 0;
-        for (let i = 0; i < pa.length; i += 4) {
-          if (
-            Math.abs(pa[i] - pb[i]) +
-              Math.abs(pa[i + 1] - pb[i + 1]) +
-              Math.abs(pa[i + 2] - pb[i + 2]) >
-            30
-          )
-            n++;
-        }
-        return n / (pa.length / 4);
-      },
-      [start.toString('base64'), end.toString('base64')],
-    );
+    const changed = await pixelChange(h.page, start, end);
     expect(changed).toBeGreaterThan(0.002);
     expect(changed).toBeLessThan(0.2);
     await closeDialog(dialog);

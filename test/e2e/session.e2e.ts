@@ -12,6 +12,7 @@ import {
   closeExportDialog,
   openExportDialog,
   parseVideo,
+  pixelChange,
   pngSize,
   runExport,
 } from './export-helpers';
@@ -267,6 +268,21 @@ describe('sessions', () => {
       .poll(() => h.page.getByRole('textbox', { name: 'Note text' }).first().inputValue())
       .toBe('the valley floor');
     await pressShortcut(h.page, 'Escape');
+
+    // Images of the views carry the notes where they are pinned (a checkbox leaves them out).
+    const dialog = await openExportDialog(h.page, 'Image (PNG)…');
+    await dialog.getByRole('combobox', { name: 'What to export' }).selectOption('png-contour');
+    await dialog.getByRole('combobox', { name: 'Scale' }).selectOption('1');
+    const notes = dialog.getByRole('checkbox', { name: 'Notes (1)' });
+    expect(await notes.isChecked()).toBe(true);
+    const withNote = await runExport(h.page, dialog);
+    await notes.uncheck();
+    const without = await runExport(h.page, dialog);
+    fs.writeFileSync(path.join(shotsDir, 'session-contour-with-note.png'), withNote);
+    const changed = await pixelChange(h.page, withNote, without);
+    expect(changed).toBeGreaterThan(0.002);
+    expect(changed).toBeLessThan(0.1);
+    await closeExportDialog(dialog);
   });
 
   it('recovers a recording after the engine crashed', async () => {

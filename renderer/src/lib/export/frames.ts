@@ -4,9 +4,12 @@
  * angle. PNG exports draw one frame; video and GIF exports draw one per output frame, offline,
  * however long each takes — never a recording of the screen.
  */
+import type { Point } from '../../../../electron/common/schemas';
 import type { ContourCanvas } from '../views/contour-canvas';
 import type { SurfaceScene } from '../views/surface-scene';
+import { viewTheme } from '../views/theme.svelte';
 import { drawLegend, drawStepLabel, legendRuns } from './legend';
+import { drawNote, type ExportNote } from './notes';
 import type { ExportTargets, ViewTarget } from './targets.svelte';
 import { backgroundColor } from './tasks';
 
@@ -30,6 +33,8 @@ export interface AnimationOptions {
   legend?: boolean;
   /** "step k" in a corner. @default true */
   stepLabel?: boolean;
+  /** Presentation notes pinned to the landscape. @default none */
+  notes?: ExportNote[];
 }
 
 export interface FrameOptions {
@@ -51,6 +56,8 @@ export interface FrameOptions {
   stepLabel?: boolean;
   /** The frames will be read back pixel by pixel (GIF): keep the canvas in memory. */
   readback?: boolean;
+  /** Presentation notes pinned to the landscape. @default none */
+  notes?: ExportNote[];
   /**
    * Degrees the 3-D camera will turn over the frames: the camera moves back as far as needed
    * to keep the whole surface in every frame. @default 0
@@ -170,6 +177,15 @@ export class FrameRenderer {
         });
         ctx.drawImage(image, panel.x, panel.y);
         performance.measure('losslab:export-3d', { start: t0, end: performance.now() });
+        this.drawNotes(panel, (at) => {
+          const p = scene.snapshotScreenOf(at[0], at[1], {
+            width: panel.w,
+            height: panel.h,
+            azimuthOffset,
+            distanceScale: this.distanceScale,
+          });
+          return p && [p[0] / s, p[1] / s];
+        });
         if (legend) {
           ctx.setTransform(s, 0, 0, s, panel.x, panel.y);
           drawLegend(
@@ -194,6 +210,17 @@ export class FrameRenderer {
           { ...frame, originX: panel.x, originY: panel.y },
           { base: false, step },
         );
+        this.drawNotes(panel, (at) => {
+          const grid = view.gridData;
+          if (!grid) return undefined;
+          const [[x0, x1], [y0, y1]] = grid.domain;
+          if (at[0] < x0 || at[0] > x1 || at[1] < y0 || at[1] > y1) return undefined;
+          const plot = view.plotFor(frame.width, frame.height);
+          return [
+            plot.x + ((at[0] - x0) / (x1 - x0)) * plot.w,
+            plot.y + (1 - (at[1] - y0) / (y1 - y0)) * plot.h,
+          ];
+        });
         // Side by side, the 3-D panel's legend already names the runs.
         if (legend && this.options.view !== 'both') {
           ctx.setTransform(s, 0, 0, s, panel.x, panel.y);
@@ -208,6 +235,23 @@ export class FrameRenderer {
     }
     if (this.options.stepLabel && step !== undefined) this.drawStep(step);
     return canvas;
+  }
+
+  /** The notes over a panel, each where `place` puts its point (CSS pixels of the panel). */
+  private drawNotes(panel: Panel, place: (at: Point) => [number, number] | undefined): void {
+    const notes = this.options.notes ?? [];
+    if (notes.length === 0) return;
+    const { ctx, pixelScale: s } = this;
+    ctx.save();
+    ctx.beginPath();
+    ctx.rect(panel.x, panel.y, panel.w, panel.h);
+    ctx.clip();
+    ctx.setTransform(s, 0, 0, s, panel.x, panel.y);
+    for (const note of notes) {
+      const at = place(note.at);
+      if (at) drawNote(ctx, note, at, viewTheme.palette);
+    }
+    ctx.restore();
   }
 
   /**

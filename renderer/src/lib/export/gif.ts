@@ -72,6 +72,7 @@ export async function exportGif(
     legend: options.legend,
     stepLabel: options.stepLabel ?? true,
     orbitDegrees: orbit,
+    notes: options.notes,
     readback: true,
   });
   const ctx = renderer.canvas.getContext('2d', { willReadFrequently: true })!;

@@ -5,6 +5,7 @@
  */
 import { viewTheme } from '../views/theme.svelte';
 import { FrameRenderer } from './frames';
+import type { ExportNote } from './notes';
 import type { ChartTarget, ExportTargets } from './targets.svelte';
 import { backgroundColor, canvasToBlob } from './tasks';
 
@@ -26,6 +27,8 @@ export interface PngOptions {
   step?: number;
   /** Curves: one chart's id ('loss', 'lr', …) or 'all' of them side by side. @default 'all' */
   chart?: string;
+  /** Presentation notes pinned to the landscape (3-D and contour). @default none */
+  notes?: ExportNote[];
 }
 
 /** Curves composed side by side: a title over each chart. In CSS pixels. */
@@ -116,6 +119,7 @@ export function renderViewImage(targets: ExportTargets, options: PngOptions): HT
     pixelScale: scale,
     transparent: options.transparent,
     legend: options.legend,
+    notes: options.notes,
   });
   // The frame renderer goes with this call; its canvas is the image.
   return frames.draw(options.step ?? target.source.scrubStep);

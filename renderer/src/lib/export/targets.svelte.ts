@@ -11,6 +11,7 @@ import type { ContourCanvas } from '../views/contour-canvas';
 import type { CurveChart } from '../views/curve-chart';
 import type { SurfaceScene } from '../views/surface-scene';
 import type { ViewSource } from '../views/view-source';
+import type { ExportNote } from './notes';
 
 /** A view and the source it draws (for run labels and colours in legends). */
 export interface ViewTarget<T> {
@@ -29,6 +30,8 @@ export class ExportTargets {
   private surfaces = $state.raw<ViewTarget<SurfaceScene>[]>([]);
   private contours = $state.raw<ViewTarget<ContourCanvas>[]>([]);
   private chartGroups = $state.raw<ChartTarget[][]>([]);
+  /** Presentation notes pinned to the landscape on show, for images and videos of it. */
+  notes = $state.raw<ExportNote[]>([]);
 
   /** The 3-D view on show. */
   get surface(): ViewTarget<SurfaceScene> | undefined {

@@ -140,6 +140,7 @@ export async function exportVideo(
     legend: options.legend,
     stepLabel: options.stepLabel ?? true,
     orbitDegrees: orbit,
+    notes: options.notes,
   });
   const output = new Output({
     format:

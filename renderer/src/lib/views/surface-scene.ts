@@ -454,15 +454,43 @@ export class SurfaceScene {
    * undefined off the domain or behind the camera.
    */
   screenOf(x: number, y: number): [number, number] | undefined {
+    return this.project(x, y, this.camera, this.width, this.height);
+  }
+
+  /**
+   * Where the surface point above (x, y) appears in a snapshot rendered with `options` (as
+   * renderSnapshot takes them), in the snapshot's pixels.
+   */
+  snapshotScreenOf(
+    x: number,
+    y: number,
+    options: Pick<SceneSnapshotOptions, 'width' | 'height' | 'azimuthOffset' | 'distanceScale'>,
+  ): [number, number] | undefined {
+    const { width, height } = options;
+    const camera = this.snapshotCamera(
+      width / height,
+      options.azimuthOffset ?? 0,
+      options.distanceScale ?? 1,
+    );
+    return this.project(x, y, camera, width, height);
+  }
+
+  private project(
+    x: number,
+    y: number,
+    camera: THREE.Camera,
+    width: number,
+    height: number,
+  ): [number, number] | undefined {
     const grid = this.grid;
     if (!grid || !this.scale) return undefined;
     const [[x0, x1], [y0, y1]] = grid.domain;
     if (x < x0 || x > x1 || y < y0 || y > y1) return undefined;
     const world = new Float32Array(3);
     this.toWorld(x, y, this.valueAt(x, y), world, 0);
-    const v = new THREE.Vector3(world[0], world[1], world[2]).project(this.camera);
+    const v = new THREE.Vector3(world[0], world[1], world[2]).project(camera);
     if (v.z > 1) return undefined;
-    return [((v.x + 1) / 2) * this.width, ((1 - v.y) / 2) * this.height];
+    return [((v.x + 1) / 2) * width, ((1 - v.y) / 2) * height];
   }
 
   /** The camera's azimuth and elevation in degrees, as resetCamera takes them. */

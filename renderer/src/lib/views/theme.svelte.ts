@@ -19,6 +19,10 @@ export interface ViewPalette {
   cursor: string;
   /** A diverged run's label. */
   danger: string;
+  /** Boxes drawn over the views (notes). */
+  panel: string;
+  /** Pins and highlights. */
+  accent: string;
 }
 
 export const PALETTES: Record<ThemeName, ViewPalette> = {
@@ -29,6 +33,8 @@ export const PALETTES: Record<ThemeName, ViewPalette> = {
     grid: '#2a3147',
     cursor: '#e6eaf3',
     danger: '#f87171',
+    panel: '#161b2c',
+    accent: '#5eead4',
   },
   light: {
     text: '#182033',
@@ -37,6 +43,8 @@ export const PALETTES: Record<ThemeName, ViewPalette> = {
     grid: '#e1e5ee',
     cursor: '#182033',
     danger: '#c62828',
+    panel: '#ffffff',
+    accent: '#0f766e',
   },
 };
 
