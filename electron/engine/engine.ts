@@ -380,13 +380,20 @@ export class Engine {
       if (run.status === 'ok') live++;
     }
     // Network updates cost milliseconds: each tick spends at most NETWORK_TICK_MS on them, so
-    // the engine keeps answering (and "steps per frame" is a ceiling for networks).
+    // the engine keeps answering (and "steps per frame" is a ceiling for networks). The runs
+    // take turns, one update each per round, so a race stays fair when the time runs out.
     const deadline = performance.now() + NETWORK_TICK_MS;
-    for (const run of this.scope === 'analytic' ? [] : this.net.runs.values()) {
-      if (run.status !== 'ok') continue;
-      this.net.advance(run, this.stepsPerFrame, deadline);
-      if (run.status === 'ok') live++;
+    const racing = this.scope === 'analytic' ? [] : [...this.net.runs.values()];
+    for (let round = 0; round < this.stepsPerFrame; round++) {
+      let stepped = 0;
+      for (const run of racing) {
+        if (run.status !== 'ok') continue;
+        this.net.advance(run, 1);
+        stepped++;
+      }
+      if (stepped === 0 || performance.now() > deadline) break;
     }
+    for (const run of racing) if (run.status === 'ok') live++;
     this.flush();
     const inScope =
       (this.scope === 'network' ? 0 : this.runs.size) +

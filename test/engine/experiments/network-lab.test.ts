@@ -68,6 +68,38 @@ describe('network lab over the protocol', () => {
     });
   });
 
+  it('plays a race fairly: when a tick runs out of time, every run has had the same updates', async () => {
+    // Wide enough that an update costs about a millisecond, and so many updates per frame
+    // that every tick ends at its time budget rather than at the count.
+    host = startInProcessEngine({ frameIntervalMs: 5 });
+    const client = new TestClient(host);
+    await client.hello();
+    await client.request({
+      type: 'net.setup',
+      dataset: { kind: 'spirals', n: 400 },
+      model: { depth: 2, width: 128, activation: 'tanh' },
+    } as never);
+    for (const runId of ['a', 'b', 'c']) {
+      await client.request({
+        type: 'net.run.create',
+        run: { runId, optimizer: { optimizer: 'adam', lr: 0.01 }, batchSize: 'full' },
+      } as never);
+    }
+    await client.request({ type: 'playback', playing: true, stepsPerFrame: 100_000 });
+    for (let i = 0; i < 6; i++) {
+      const last = client.log.filter((m) => m.type === 'frame').at(-1);
+      const seq = last?.type === 'frame' ? last.seq : 0;
+      if (seq) host.send({ type: 'frame.ack', seq });
+      await client.waitFor((m) => m.type === 'frame' && m.seq > seq);
+    }
+    await client.request({ type: 'playback', playing: false });
+    const updates = ['a', 'b', 'c'].map((id) =>
+      netFrames(client, id).reduce((n, f) => n + f.steps.loss.length, 0),
+    );
+    expect(Math.min(...updates)).toBeGreaterThan(1);
+    expect(Math.max(...updates) - Math.min(...updates)).toBeLessThanOrEqual(1);
+  });
+
   it('refuses bad requests with the field named', async () => {
     const client = await lab();
     const bad: [unknown, string | RegExp][] = [
