@@ -282,6 +282,18 @@ describe('sessions', () => {
     const changed = await pixelChange(h.page, withNote, without);
     expect(changed).toBeGreaterThan(0.002);
     expect(changed).toBeLessThan(0.1);
+    // And the SVG of the contour view, as a text box with an arrow.
+    await dialog.getByRole('combobox', { name: 'What to export' }).selectOption('svg-contour');
+    await notes.check();
+    const svg = (await runExport(h.page, dialog)).toString('utf8');
+    const note = await h.page.evaluate((text) => {
+      const doc = new DOMParser().parseFromString(text, 'image/svg+xml');
+      return [...doc.querySelectorAll('#notes g.note')].map((g) => ({
+        text: g.querySelector('text')?.textContent,
+        arrow: g.querySelectorAll('line, path').length,
+      }));
+    }, svg);
+    expect(note).toEqual([{ text: 'the valley floor', arrow: 2 }]);
     await closeExportDialog(dialog);
   });
 

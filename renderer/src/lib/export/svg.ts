@@ -9,7 +9,9 @@ import { contourLevels, formatTick, niceTicks, type ValueScale } from '../views/
 import { CONTOUR_LEVELS, levelLabels, type ContourCanvas } from '../views/contour-canvas';
 import { marchingSquares } from '../views/contours';
 import { viewTheme } from '../views/theme.svelte';
+import type { Point } from '../../../../electron/common/schemas';
 import { legendRuns, viridisColor, type LegendRun } from './legend';
+import type { ExportNote } from './notes';
 import { curvesLayout, pickCharts } from './png';
 import type { ChartTarget, ViewTarget } from './targets.svelte';
 import { backgroundColor } from './tasks';
@@ -27,6 +29,8 @@ export interface ContourSvgOptions {
   transparent?: boolean;
   /** A legend with the colour scale and runs. @default true */
   legend?: boolean;
+  /** Presentation notes pinned to the landscape. @default none */
+  notes?: ExportNote[];
 }
 
 export interface CurvesSvgOptions {
@@ -199,6 +203,60 @@ function svgLegend(
     );
   });
   return el('g', { id: 'legend' }, parts);
+}
+
+/**
+ * Presentation notes as SVG: each a text box with an arrow to its point, as on screen and in
+ * the raster exports (notes.ts).
+ */
+function notesSvg(notes: ExportNote[], place: (at: Point) => [number, number]): string {
+  const p = pal();
+  const parts = notes.map((note) => {
+    const [ax, ay] = place(note.at);
+    const bx = ax + note.offset[0];
+    const by = ay + note.offset[1];
+    const w = 1.1 * textWidth(note.text, 15) + 18;
+    const dx = ax - bx;
+    const dy = ay - by;
+    const length = Math.hypot(dx, dy) || 1;
+    const [ux, uy] = [dx / length, dy / length];
+    const [tx, ty] = [ax - ux * 6, ay - uy * 6];
+    return el('g', { class: 'note' }, [
+      length > 8
+        ? el('line', {
+            x1: bx,
+            y1: by,
+            x2: tx - ux * 8,
+            y2: ty - uy * 8,
+            stroke: p.text,
+            'stroke-width': 2.5,
+          })
+        : '',
+      length > 8
+        ? el('path', {
+            d: `M${num(tx)} ${num(ty)}L${num(tx - ux * 10 - uy * 5)} ${num(ty - uy * 10 + ux * 5)}L${num(tx - ux * 10 + uy * 5)} ${num(ty - uy * 10 - ux * 5)}Z`,
+            fill: p.text,
+          })
+        : '',
+      el('circle', { cx: ax, cy: ay, r: 4, fill: p.accent, stroke: p.panel }),
+      el('rect', {
+        x: bx - w / 2,
+        y: by - 14,
+        width: w,
+        height: 28,
+        rx: 8,
+        fill: p.panel,
+        stroke: p.text,
+        'stroke-width': 2,
+      }),
+      el(
+        'text',
+        { x: bx, y: by + 5, 'text-anchor': 'middle', 'font-size': 15, fill: p.text },
+        esc(note.text),
+      ),
+    ]);
+  });
+  return el('g', { id: 'notes' }, parts);
 }
 
 /** The contour view as an SVG document, laid out as on screen. */
@@ -448,6 +506,11 @@ export function contourSvg(
     );
   });
   body.push(el('g', { id: 'trajectories', 'clip-path': 'url(#plot-clip)' }, runs));
+
+  const notes = (options.notes ?? []).filter(
+    (n) => n.at[0] >= x0 && n.at[0] <= x1 && n.at[1] >= y0 && n.at[1] <= y1,
+  );
+  if (notes.length > 0) body.push(notesSvg(notes, (p) => [sx(p[0]), sy(p[1])]));
 
   if (options.legend ?? true) {
     body.push(
