@@ -31,8 +31,16 @@ export interface LossLabBridge {
   openSession(path?: string): Promise<OpenedFile | undefined>;
   /** Sessions opened or saved lately, newest first (ones since deleted are left out). */
   recentSessions(): Promise<RecentSession[]>;
-  /** A session file dropped on the window: remembered among the recent ones. */
+  /**
+   * A session file dropped on the window: main notes its path, and adds it to the recent ones
+   * once the engine has opened it ({@link sessionOpened}).
+   */
   rememberDropped(file: File): void;
+  /**
+   * The session named `name` (as `openSession` gave it, or as dropped) opened: it joins the
+   * recent sessions. A file the engine refused never does.
+   */
+  sessionOpened(name: string): void;
   /** Full screen on or off (presentation mode). */
   setFullScreen(on: boolean): Promise<void>;
   /** Versions of the shell, for the About box. */
@@ -66,6 +74,7 @@ export const IpcChannel = {
   openSession: 'losslab:open-session',
   recentSessions: 'losslab:recent-sessions',
   rememberDropped: 'losslab:remember-dropped',
+  sessionOpened: 'losslab:session-opened',
   setFullScreen: 'losslab:set-full-screen',
 } as const;
 

@@ -34,10 +34,30 @@ export function filtersFor(name: string): FileFilter[] {
 }
 
 export class SessionFiles {
+  /**
+   * Files handed to the page (picked, dropped) that join the recent list only once the engine
+   * has opened them: by name, the latest offer of each.
+   */
+  private readonly offered = new Map<string, string>();
+
   constructor(
     /** The JSON file holding the recent list. */
     private readonly store: string,
   ) {}
+
+  /** Notes a session file on its way to the engine (picked or dropped). */
+  offer(file: string): void {
+    if (path.extname(file).toLowerCase() !== '.losslab') return;
+    this.offered.set(path.basename(file), file);
+  }
+
+  /** The session the page opened under `name`: it joins the recent list. */
+  async opened(name: string): Promise<void> {
+    const file = this.offered.get(name);
+    if (!file) return;
+    this.offered.delete(name);
+    await this.remember(file);
+  }
 
   /** The recent list, newest first, without files that are gone. */
   async recent(): Promise<RecentSession[]> {
@@ -103,7 +123,8 @@ export class SessionFiles {
       throw new Error(`"${path.basename(file)}" is ${size} bytes; sessions over 1 GiB are refused`);
     }
     const bytes = new Uint8Array(await fs.readFile(file));
-    await this.remember(file);
+    // Into the recent list once the engine has opened it (opened()), not before.
+    this.offer(file);
     return { name: path.basename(file), path: file, bytes };
   }
 

@@ -95,7 +95,10 @@ void app.whenReady().then(() => {
     return fileService.recent();
   });
   ipcMain.on(IpcChannel.rememberDropped, (event, file: unknown) => {
-    if (trustedHost(event) && typeof file === 'string') void fileService.remember(file);
+    if (trustedHost(event) && typeof file === 'string') fileService.offer(file);
+  });
+  ipcMain.on(IpcChannel.sessionOpened, (event, name: unknown) => {
+    if (trustedHost(event) && typeof name === 'string') void fileService.opened(name);
   });
   ipcMain.handle(IpcChannel.setFullScreen, (event, on: unknown) => {
     trusted(event);

@@ -51,6 +51,9 @@ const bridge: LossLabBridge = {
     const path = webUtils.getPathForFile(file);
     if (path) ipcRenderer.send(IpcChannel.rememberDropped, path);
   },
+  sessionOpened(name) {
+    if (typeof name === 'string') ipcRenderer.send(IpcChannel.sessionOpened, name);
+  },
   setFullScreen(on) {
     return ipcRenderer.invoke(IpcChannel.setFullScreen, on === true) as Promise<void>;
   },

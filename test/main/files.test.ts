@@ -62,12 +62,28 @@ describe('main: files', () => {
     expect(dialogFake.calls[0].options.filters).toEqual([
       { name: 'LossLab session', extensions: ['losslab'] },
     ]);
+    // Not recent until the engine has opened it: a refused file never gets there.
+    expect(await files.recent()).toEqual([]);
+    await files.opened('other.losslab');
+    expect(await files.recent()).toEqual([]);
+    await files.opened('a.losslab');
+    expect((await files.recent()).map((e) => e.path)).toEqual([a]);
     // Re-opened from the recent list without a dialog.
     expect((await files.open(null, a))!.name).toBe('a.losslab');
     expect(dialogFake.calls).toHaveLength(1);
     // Anything else is refused: the page may not read arbitrary files.
     await expect(files.open(null, '/etc/passwd')).rejects.toThrow(/not among the recent sessions/);
     expect(await files.open(null)).toBeUndefined();
+  });
+
+  it('a dropped session joins the recent list once it opened; other files never', async () => {
+    const dropped = session('dropped.losslab');
+    files.offer(dropped);
+    files.offer(path.join(root, 'notes.txt'));
+    expect(await files.recent()).toEqual([]);
+    await files.opened('notes.txt');
+    await files.opened('dropped.losslab');
+    expect((await files.recent()).map((e) => e.name)).toEqual(['dropped.losslab']);
   });
 
   it('keeps the newest first, at most MAX_RECENT, and forgets files that are gone', async () => {

@@ -28,6 +28,7 @@ describe('preload', () => {
       'rememberDropped',
       'restartEngine',
       'saveFile',
+      'sessionOpened',
       'setFullScreen',
       'versions',
     ]);
@@ -56,6 +57,7 @@ describe('preload', () => {
       recentSessions(): Promise<unknown>;
       setFullScreen(on: boolean): Promise<void>;
       rememberDropped(file: unknown): void;
+      sessionOpened(name: unknown): void;
     };
     ipcRendererFake.invoked.length = 0;
     ipcRendererFake.sent.length = 0;
@@ -66,6 +68,8 @@ describe('preload', () => {
     await bridge.setFullScreen(true);
     bridge.rememberDropped({ path: '/home/u/race.losslab' });
     bridge.rememberDropped({});
+    bridge.sessionOpened('race.losslab');
+    bridge.sessionOpened(42);
     expect(ipcRendererFake.invoked).toEqual([
       { channel: IpcChannel.saveFile, args: ['a.png', bytes] },
       { channel: IpcChannel.openSession, args: [undefined] },
@@ -74,6 +78,7 @@ describe('preload', () => {
     ]);
     expect(ipcRendererFake.sent).toEqual([
       { channel: IpcChannel.rememberDropped, args: ['/home/u/race.losslab'] },
+      { channel: IpcChannel.sessionOpened, args: ['race.losslab'] },
     ]);
   });
 

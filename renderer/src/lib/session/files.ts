@@ -129,7 +129,12 @@ export async function recentSessions(): Promise<RecentEntry[]> {
  * cannot reopen a file by its path); Electron's main keeps its own list.
  */
 export async function rememberSession(name: string, bytes: Uint8Array): Promise<void> {
-  if (window.losslab || bytes.length > MAX_BROWSER_COPY_BYTES) return;
+  if (window.losslab) {
+    // Main keeps the list; a picked or dropped file joins it now that it opened.
+    window.losslab.sessionOpened(name);
+    return;
+  }
+  if (bytes.length > MAX_BROWSER_COPY_BYTES) return;
   try {
     const existing = await storedSessions();
     const db = await database();
