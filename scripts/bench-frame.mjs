@@ -64,10 +64,10 @@ try {
   const stepCount = async () =>
     Number(/step (\d+)/.exec((await page.getByTestId('step-count').textContent()) ?? '')?.[1]);
   await page.getByRole('combobox', { name: 'Speed (steps per frame)' }).selectOption('500');
-  await page.getByRole('button', { name: 'Play' }).click();
+  await page.getByRole('button', { name: 'Play', exact: true }).click();
   while ((await stepCount()) < 10_000) await page.waitForTimeout(200);
-  await page.getByRole('button', { name: 'Pause' }).click();
-  await page.getByRole('button', { name: 'Play' }).waitFor();
+  await page.getByRole('button', { name: 'Pause', exact: true }).click();
+  await page.getByRole('button', { name: 'Play', exact: true }).waitFor();
   const gridSize = await page.evaluate(
     () => document.querySelector('[data-testid="surface-view"] canvas') !== null,
   );
@@ -78,10 +78,10 @@ try {
       name: 'playing (1 step per frame, 8 runs × 10,000+ points)',
       start: async () => {
         await page.getByRole('combobox', { name: 'Speed (steps per frame)' }).selectOption('1');
-        await page.getByRole('button', { name: 'Play' }).click();
+        await page.getByRole('button', { name: 'Play', exact: true }).click();
       },
       stop: async () => {
-        await page.getByRole('button', { name: 'Pause' }).click();
+        await page.getByRole('button', { name: 'Pause', exact: true }).click();
       },
     },
     {
