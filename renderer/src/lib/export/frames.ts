@@ -83,6 +83,33 @@ export function lastStep(target: {
 }
 
 /**
+ * An animation's frame count, step range and orbit, its rate and length checked against the
+ * format's limits (a clear error names what is out of range).
+ */
+export function animationPlan(
+  targets: Pick<ExportTargets, 'surface' | 'contour'>,
+  options: AnimationOptions & { fps: number; duration: number },
+  limits: { maxFps: number; maxDuration: number },
+): { frames: number; from: number; to: number; orbit: number } {
+  const { fps, duration } = options;
+  if (!(fps > 0 && fps <= limits.maxFps)) {
+    throw new Error(`frame rate ${fps} is out of range (0, ${limits.maxFps}]`);
+  }
+  if (!(duration > 0 && duration <= limits.maxDuration)) {
+    throw new Error(`duration ${duration} s is out of range (0, ${limits.maxDuration}]`);
+  }
+  const target = options.view === 'contour' ? targets.contour : targets.surface;
+  if (!target) throw new Error('the view is not on show');
+  const to = options.toStep ?? lastStep(target);
+  return {
+    frames: Math.max(1, Math.round(duration * fps)),
+    from: Math.min(options.fromStep ?? 0, to),
+    to,
+    orbit: options.orbit && options.view !== 'contour' ? (options.orbitDegrees ?? 360) : 0,
+  };
+}
+
+/**
  * The step frame `index` of `frames` shows, going evenly from `from` to `to` (both included:
  * the first frame shows `from`, the last `to`).
  */

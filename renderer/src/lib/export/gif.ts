@@ -4,7 +4,7 @@
  * frame (every trajectory drawn in full): per-frame palettes would make the surface shimmer.
  */
 import { applyPalette, GIFEncoder, quantize } from 'gifenc';
-import { FrameRenderer, frameStep, lastStep, type AnimationOptions } from './frames';
+import { animationPlan, FrameRenderer, frameStep, type AnimationOptions } from './frames';
 import type { ExportTargets } from './targets.svelte';
 import { abortError, nextTask, throwIfAborted, type LongTaskOptions } from './tasks';
 
@@ -52,16 +52,11 @@ export async function exportGif(
     throw new Error(`a GIF of ${width}×${height} is out of range (16 to ${MAX_GIF_SIDE} a side)`);
   }
   const fps = options.fps ?? 15;
-  const duration = options.duration ?? 4;
-  if (!(fps > 0 && fps <= 50)) throw new Error(`frame rate ${fps} is out of range (0, 50]`);
-  if (!(duration > 0 && duration <= 120))
-    throw new Error(`duration ${duration} s is out of range (0, 120]`);
-  const frames = Math.max(1, Math.round(duration * fps));
-  const target = options.view === 'contour' ? targets.contour : targets.surface;
-  if (!target) throw new Error('the view is not on show');
-  const to = options.toStep ?? lastStep(target);
-  const from = Math.min(options.fromStep ?? 0, to);
-  const orbit = options.orbit && options.view !== 'contour' ? (options.orbitDegrees ?? 360) : 0;
+  const { frames, from, to, orbit } = animationPlan(
+    targets,
+    { ...options, fps, duration: options.duration ?? 4 },
+    { maxFps: 50, maxDuration: 120 },
+  );
   const delayMs = 10 * Math.max(2, Math.round(100 / fps));
 
   throwIfAborted(signal);

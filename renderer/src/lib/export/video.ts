@@ -16,7 +16,7 @@ import {
   type VideoCodec,
 } from 'mediabunny';
 import { MAX_VIDEO_PIXELS, MAX_VIDEO_SIDE } from './export-kinds';
-import { FrameRenderer, frameStep, lastStep, type AnimationOptions } from './frames';
+import { animationPlan, FrameRenderer, frameStep, type AnimationOptions } from './frames';
 import type { ExportTargets } from './targets.svelte';
 import { abortError, nextTask, throwIfAborted, type LongTaskOptions } from './tasks';
 
@@ -120,16 +120,11 @@ export async function exportVideo(
   const { signal, onProgress } = task;
   const { width, height } = videoSize(options.width, options.height);
   const fps = options.fps ?? 30;
-  const duration = options.duration ?? 5;
-  if (!(fps > 0 && fps <= 120)) throw new Error(`frame rate ${fps} is out of range (0, 120]`);
-  if (!(duration > 0 && duration <= 600))
-    throw new Error(`duration ${duration} s is out of range (0, 600]`);
-  const frames = Math.max(1, Math.round(duration * fps));
-  const target = options.view === 'contour' ? targets.contour : targets.surface;
-  if (!target) throw new Error('the view is not on show');
-  const to = options.toStep ?? lastStep(target);
-  const from = Math.min(options.fromStep ?? 0, to);
-  const orbit = options.orbit && options.view !== 'contour' ? (options.orbitDegrees ?? 360) : 0;
+  const { frames, from, to, orbit } = animationPlan(
+    targets,
+    { ...options, fps, duration: options.duration ?? 5 },
+    { maxFps: 120, maxDuration: 600 },
+  );
 
   throwIfAborted(signal);
   const { codec, container } = await pickVideoCodec(width, height, fps, options.container);
