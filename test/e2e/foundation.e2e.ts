@@ -91,6 +91,10 @@ describe('LossLab in the browser', () => {
       .poll(() => stepCount(h.page), { timeout: 20_000 })
       .toBeGreaterThan(atDivergence + 40);
     await h.page.getByRole('button', { name: 'Pause', exact: true }).click();
+    // The loss axis is scaled to the runs still going; the diverged one leaves at the top.
+    await expect
+      .poll(() => h.page.getByTestId('chart-loss').getAttribute('data-clipped'))
+      .toBe('true');
     await h.shot('foundation-diverged');
     // Still usable: a sane rate, reset, and it runs again.
     await field.fill('0.02');

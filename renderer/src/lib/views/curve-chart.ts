@@ -49,6 +49,11 @@ export interface Series {
   value: (i: number) => number;
   /** x of index i. @default i (the step) */
   x?: (i: number) => number;
+  /**
+   * A diverged run's series: the y axis is scaled to the others, and this one leaves the chart
+   * at its top (as TensorBoard's "ignore outliers"). @default false
+   */
+  outlier?: boolean;
 }
 
 export interface Marker {
@@ -266,6 +271,10 @@ export class CurveChart {
     options.devicePixelRatio = pixelScale;
     options.events = [];
     if (this.logScale && options.scales?.y) options.scales.y.type = 'logarithmic';
+    const live = this.chart.options.scales!.y! as { max?: number; title: { text: string } };
+    const copy = options.scales!.y! as { max?: number; title: { text: string } };
+    copy.max = live.max;
+    copy.title.text = live.title.text;
     (options.plugins as { losslabMarkers: MarkerOptions }).losslabMarkers = {
       markers: this.markerOptions.markers,
       cursor: this.markerOptions.cursor,
@@ -357,7 +366,33 @@ export class CurveChart {
     }
     this.chart.data.datasets = next;
     this.markerOptions.markers = markers;
+    this.clipOutliers(series, next, log);
     this.chart.update('none');
+  }
+
+  /** Whether the y axis is cut above the other runs' values (a diverged run leaves the top). */
+  get clipped(): boolean {
+    return this.chart.options.scales?.y?.max !== undefined;
+  }
+
+  /**
+   * Scales y to the series that are not outliers when an outlier climbs far above them, so a
+   * diverging run does not flatten every other curve to the axis.
+   */
+  private clipOutliers(series: Series[], datasets: Dataset[], log: boolean): void {
+    const y = this.chart.options.scales!.y! as { max?: number; title: { text: string } };
+    let inlier = -Infinity;
+    let outlier = -Infinity;
+    datasets.forEach((d, k) => {
+      let top = -Infinity;
+      for (const p of d.data) if (Number.isFinite(p.y) && p.y > top) top = p.y;
+      if (series[k].outlier) outlier = Math.max(outlier, top);
+      else inlier = Math.max(inlier, top);
+    });
+    const limit = log ? inlier * 10 : inlier + 0.1 * Math.abs(inlier) || 1;
+    const clip = Number.isFinite(inlier) && (log ? inlier > 0 : true) && outlier > limit;
+    y.max = clip ? limit : undefined;
+    y.title.text = clip ? `${this.yTitle} (clipped ↑)` : this.yTitle;
   }
 
   dispose(): void {
