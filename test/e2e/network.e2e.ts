@@ -1,6 +1,9 @@
 /** The network lab end to end: training two optimizers, a shared-direction landscape, cancel, views. */
+import fs from 'node:fs';
+import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { canvasStats, loadApp, openApp, pressShortcut, type Harness } from './harness';
+import { closeExportDialog, openExportDialog, pngSize, runExport } from './export-helpers';
+import { canvasStats, loadApp, openApp, pressShortcut, shotsDir, type Harness } from './harness';
 
 let h: Harness;
 beforeAll(async () => {
@@ -66,6 +69,39 @@ describe('network lab', () => {
     const contour = await canvasStats(h.page, '[data-testid="landscape-contour"] canvas');
     expect(contour.colors).toBeGreaterThan(30);
     await h.shot('network-landscape');
+  });
+
+  it('exports the network landscape: a 2× PNG of its contour view and a GIF of the runs on it', async () => {
+    // The view's layout size, as the export takes it (whole CSS pixels).
+    const view = await h.page
+      .getByTestId('contour-view')
+      .evaluate((el) => ({ width: el.clientWidth, height: el.clientHeight }));
+    const dialog = await openExportDialog(h.page, 'Image (PNG)…');
+    const what = dialog.getByRole('combobox', { name: 'What to export' });
+    // The trajectory data is the explorer's: not offered here.
+    expect(await what.locator('option').allTextContents()).not.toContain(
+      'Trajectories and curves (CSV)',
+    );
+    await what.selectOption('png-contour');
+    await dialog.getByRole('combobox', { name: 'Scale' }).selectOption('2');
+    const png = await runExport(h.page, dialog);
+    expect(pngSize(png)).toEqual({
+      width: Math.round(view.width * 2),
+      height: Math.round(view.height * 2),
+    });
+    fs.writeFileSync(path.join(shotsDir, 'network-export-contour-2x.png'), png);
+    await what.selectOption('gif');
+    await dialog.getByRole('combobox', { name: 'View' }).selectOption('both');
+    await dialog.getByRole('combobox', { name: 'Frame rate' }).selectOption('10');
+    await dialog.getByRole('spinbutton', { name: 'Duration (seconds)' }).fill('1');
+    const gif = await runExport(h.page, dialog);
+    expect(gif.subarray(0, 6).toString('latin1')).toBe('GIF89a');
+    fs.writeFileSync(path.join(shotsDir, 'network-export.gif'), gif);
+    await what.selectOption('png-curves');
+    const curves = await runExport(h.page, dialog);
+    expect(pngSize(curves).width).toBeGreaterThan(1000);
+    fs.writeFileSync(path.join(shotsDir, 'network-export-curves.png'), curves);
+    await closeExportDialog(dialog);
   });
 
   it('presentation mode labels the network runs, and the label stays', async () => {

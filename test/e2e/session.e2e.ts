@@ -146,7 +146,9 @@ describe('sessions', () => {
 
     // Exports start at the step on show: a 2× PNG of the contour view and a short video.
     const middle = Math.round(last / 2);
-    const contour = (await h.page.getByTestId('contour-view').boundingBox())!;
+    const contour = await h.page
+      .getByTestId('contour-view')
+      .evaluate((el) => ({ width: el.clientWidth, height: el.clientHeight }));
     const dialog0 = await openExportDialog(h.page, 'Image (PNG)…');
     await dialog0.getByRole('combobox', { name: 'What to export' }).selectOption('png-contour');
     await dialog0.getByRole('combobox', { name: 'Scale' }).selectOption('2');
