@@ -71,17 +71,17 @@ describe('network lab', () => {
     await h.shot('network-landscape');
   });
 
-  it('exports the network landscape: a 2× PNG of its contour view and a GIF of the runs on it', async () => {
+  it('exports the network lab: its landscape as a 2× PNG and a GIF, its curves as PNG and CSV', async () => {
     // The view's layout size, as the export takes it (whole CSS pixels).
     const view = await h.page
       .getByTestId('contour-view')
       .evaluate((el) => ({ width: el.clientWidth, height: el.clientHeight }));
     const dialog = await openExportDialog(h.page, 'Image (PNG)…');
     const what = dialog.getByRole('combobox', { name: 'What to export' });
-    // The trajectory data is the explorer's: not offered here.
-    expect(await what.locator('option').allTextContents()).not.toContain(
-      'Trajectories and curves (CSV)',
-    );
+    // The data here is the network's curves (the trajectories are the explorer's).
+    const options = await what.locator('option').allTextContents();
+    expect(options).toContain('Curves (CSV)');
+    expect(options).not.toContain('Trajectories and curves (CSV)');
     await what.selectOption('png-contour');
     await dialog.getByRole('combobox', { name: 'Scale' }).selectOption('2');
     const png = await runExport(h.page, dialog);
@@ -101,6 +101,30 @@ describe('network lab', () => {
     const curves = await runExport(h.page, dialog);
     expect(pngSize(curves).width).toBeGreaterThan(1000);
     fs.writeFileSync(path.join(shotsDir, 'network-export-curves.png'), curves);
+    // The curves as CSV: one row per update per run, numbered from 1.
+    await what.selectOption('csv');
+    const csv = (await runExport(h.page, dialog)).toString('utf8').trim().split('\n');
+    const header = csv[0].split(',');
+    expect(header).toEqual([
+      'run',
+      'label',
+      'optimizer',
+      'update',
+      'loss',
+      'accuracy',
+      'grad_norm',
+      'lr',
+      'update_ms',
+    ]);
+    const rows = csv.slice(1).map((line) => line.split(','));
+    const byRun = new Map<string, string[][]>();
+    for (const r of rows) byRun.set(r[0], [...(byRun.get(r[0]) ?? []), r]);
+    expect(byRun.size).toBe(2);
+    for (const runRows of byRun.values()) {
+      expect(runRows.map((r) => Number(r[3]))).toEqual(runRows.map((_, i) => i + 1));
+      expect(runRows.length).toBeGreaterThanOrEqual(80);
+      expect(runRows.every((r) => Number(r[4]) > 0)).toBe(true);
+    }
     await closeExportDialog(dialog);
   });
 

@@ -109,7 +109,7 @@ export const CSV_COLUMNS = [
   'eff_step_y',
 ] as const;
 
-function csvField(value: string | number): string {
+export function csvField(value: string | number): string {
   if (typeof value === 'number') return Number.isFinite(value) ? String(value) : '';
   return /[",\n]/.test(value) ? `"${value.replace(/"/g, '""')}"` : value;
 }
