@@ -247,7 +247,24 @@ describe('sessions', () => {
       .toBe('Run 1: heavy ball');
   });
 
-  it('a saved session keeps the title, the run labels and the run order', async () => {
+  it('a saved session keeps the title, the run labels, the run order and the camera', async () => {
+    // Zoom the 3-D view in, and keep an image of it.
+    const image3d = async () => {
+      const dialog = await openExportDialog(h.page, 'Image (PNG)…');
+      await dialog.getByRole('combobox', { name: 'What to export' }).selectOption('png-3d');
+      await dialog.getByRole('combobox', { name: 'Scale' }).selectOption('1');
+      await dialog.getByRole('checkbox', { name: 'Legend' }).uncheck();
+      const png = await runExport(h.page, dialog);
+      await closeExportDialog(dialog);
+      return png;
+    };
+    const before = await image3d();
+    const box = (await h.page.getByTestId('surface-view').boundingBox())!;
+    await h.page.mouse.move(box.x + box.width / 2, box.y + box.height / 2);
+    await h.page.mouse.wheel(0, -600);
+    await h.page.waitForTimeout(400);
+    const zoomed = await image3d();
+    expect(await pixelChange(h.page, before, zoomed)).toBeGreaterThan(0.05);
     const file = await saveSession();
     // Saving again keeps the name of the file the session was opened from.
     expect(path.basename(file)).toBe('race.losslab');
@@ -270,6 +287,11 @@ describe('sessions', () => {
       .poll(() => h.page.getByRole('textbox', { name: 'Note text' }).first().inputValue())
       .toBe('the valley floor');
     await pressShortcut(h.page, 'Escape');
+
+    // The camera came back too: the zoomed-in image again.
+    await h.page.waitForTimeout(400);
+    const reopened = await image3d();
+    expect(await pixelChange(h.page, zoomed, reopened)).toBeLessThan(0.01);
 
     // Images of the views carry the notes where they are pinned (a checkbox leaves them out).
     const dialog = await openExportDialog(h.page, 'Image (PNG)…');

@@ -23,6 +23,7 @@ import {
   type PickedFile,
   type RecentEntry,
 } from './files';
+import type { CameraPose } from '../views/view-source';
 import type { Presentation, PresentationState } from './presentation.svelte';
 
 export type LabMode = 'surfaces' | 'network';
@@ -40,7 +41,7 @@ export interface SessionHooks {
   mode(): LabMode;
   setMode(mode: LabMode): void;
   /** The 3-D view's camera direction now, if a 3-D view is on show. */
-  camera(): { azimuth: number; elevation: number } | undefined;
+  camera(): CameraPose | undefined;
 }
 
 export interface Notice {

@@ -22,7 +22,12 @@ import type {
 import { EngineClient, EngineRequestError } from '../engine/client';
 import type { Language, Lesson } from '../lessons/lessons';
 import { pickTransport, type Transport } from '../engine/transport';
-import type { ViewRun, ViewSource } from '../views/view-source';
+import {
+  cameraPoseFrom,
+  type CameraPose,
+  type ViewRun,
+  type ViewSource,
+} from '../views/view-source';
 import { runLabel } from './optimizers';
 import { runColors } from './palette';
 import { Trajectory } from './trajectory';
@@ -108,7 +113,7 @@ export class Lab implements ViewSource {
   /** Bumped to ask the 3-D view to return to its default camera. */
   cameraVersion = $state(0);
   /** Camera direction a lesson asks for (azimuth, elevation in degrees). */
-  cameraPose = $state.raw<{ azimuth: number; elevation: number } | undefined>();
+  cameraPose = $state.raw<CameraPose | undefined>();
   basins = $state.raw<BasinsState>({ status: 'idle' });
   private basinsId: number | undefined;
   /** Labels the user gave runs (presentation), by run id; otherwise the optimizer names them. */
@@ -694,15 +699,16 @@ export class Lab implements ViewSource {
       }
       if (view?.settings) Object.assign(this.view, view.settings);
       if (view?.stepsPerFrame) this.stepsPerFrame = view.stepsPerFrame;
-      if (view?.camera) {
-        this.cameraPose = view.camera;
+      const camera = cameraPoseFrom(view?.camera);
+      if (camera) {
+        this.cameraPose = camera;
         this.cameraVersion++;
       }
     }, true);
   }
 
   /** What a session keeps of the explorer's view. */
-  viewState(camera?: { azimuth: number; elevation: number }): ExplorerViewState {
+  viewState(camera?: CameraPose): ExplorerViewState {
     return {
       settings: { ...this.view },
       stepsPerFrame: this.stepsPerFrame,
@@ -771,7 +777,7 @@ export interface ExplorerViewState {
   labels?: Record<string, string>;
   selectedRunId?: string;
   basinsLabel?: string;
-  camera?: { azimuth: number; elevation: number };
+  camera?: CameraPose;
   scrubStep?: number;
 }
 

@@ -13,6 +13,7 @@ import { CONTOUR_LEVELS, type GridData } from './contour-canvas';
 import { marchingSquares } from './contours';
 import { contourLevels, type ValueScale } from './scale';
 import { TrajectoryLine } from './trajectory-line';
+import type { CameraPose } from './view-source';
 
 export interface SceneRun {
   runId: string;
@@ -124,10 +125,10 @@ export class SurfaceScene {
   }
 
   /** Camera on the default orbit, or at an azimuth/elevation (degrees) a lesson asks for. */
-  resetCamera(pose?: { azimuth: number; elevation: number }): void {
+  resetCamera(pose?: CameraPose): void {
     const azimuth = ((pose?.azimuth ?? 40) * Math.PI) / 180;
     const elevation = ((pose?.elevation ?? 35) * Math.PI) / 180;
-    const r = 3.1;
+    const r = pose?.distance ?? 3.1;
     this.camera.position.set(
       r * Math.cos(elevation) * Math.sin(azimuth),
       r * Math.sin(elevation),
@@ -493,13 +494,14 @@ export class SurfaceScene {
     return [((v.x + 1) / 2) * width, ((1 - v.y) / 2) * height];
   }
 
-  /** The camera's azimuth and elevation in degrees, as resetCamera takes them. */
-  cameraPose(): { azimuth: number; elevation: number } {
+  /** The camera's azimuth and elevation in degrees and its distance, as resetCamera takes them. */
+  cameraPose(): CameraPose {
     const p = this.camera.position;
     const r = Math.max(1e-9, p.length());
     return {
       azimuth: (Math.atan2(p.x, p.z) * 180) / Math.PI,
       elevation: (Math.asin(Math.min(1, Math.max(-1, p.y / r))) * 180) / Math.PI,
+      distance: r,
     };
   }
 

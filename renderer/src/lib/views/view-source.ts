@@ -31,6 +31,27 @@ export interface ViewSettingsLike {
   stepMode: boolean;
 }
 
+/** Where the 3-D camera looks from: angles in degrees, and its distance from the origin. */
+export interface CameraPose {
+  azimuth: number;
+  elevation: number;
+  /** In scene units (the surface spans 2). @default 3.1 */
+  distance?: number;
+}
+
+/** A camera pose read from a file: its numbers finite, the distance within reach; else none. */
+export function cameraPoseFrom(value: unknown): CameraPose | undefined {
+  if (typeof value !== 'object' || value === null) return undefined;
+  const { azimuth, elevation, distance } = value as Record<string, unknown>;
+  if (typeof azimuth !== 'number' || !Number.isFinite(azimuth)) return undefined;
+  if (typeof elevation !== 'number' || !Number.isFinite(elevation)) return undefined;
+  const pose: CameraPose = { azimuth, elevation: Math.min(89, Math.max(-89, elevation)) };
+  if (typeof distance === 'number' && Number.isFinite(distance)) {
+    pose.distance = Math.min(20, Math.max(0.5, distance));
+  }
+  return pose;
+}
+
 export interface ViewSource {
   readonly viewGrid: ViewGrid | undefined;
   readonly viewRuns: ViewRun[];
@@ -40,7 +61,7 @@ export interface ViewSource {
   readonly view: ViewSettingsLike;
   readonly inspections: Record<string, RunInspection>;
   readonly cameraVersion: number;
-  readonly cameraPose: { azimuth: number; elevation: number } | undefined;
+  readonly cameraPose: CameraPose | undefined;
   /**
    * Replay: draw every trajectory only up to this step (its point there is the "current" one);
    * undefined draws them whole.
