@@ -3,6 +3,7 @@
  * belong (`explorer/runs/0/points`, `network/landscapes/1/values`, …) and resolved back with
  * their roles checked: a run's points must be f64 and 3 (steps + 1) long, and so on.
  */
+import type { RunStatus } from '../../common/protocol';
 import {
   decodeReal,
   encodeReal,
@@ -14,6 +15,7 @@ import {
   type ArrayDtype,
   type BasinMapRecording,
   type ExplorerManifest,
+  type ForkOrigin,
   type LandscapeManifest,
   type LandscapeRecording,
   type NetworkManifest,
@@ -33,6 +35,30 @@ import {
   type ArchiveLimits,
   type SessionArchive,
 } from './container';
+
+/** What every run carries beside its arrays, the same in the manifest and in memory. */
+interface RunHeader<Config, Change> {
+  config: Config;
+  color?: string;
+  changes: Change[];
+  status: RunStatus;
+  reason?: string;
+  steps: number;
+  forkedFrom?: ForkOrigin;
+}
+
+/** A run's header copied across (manifest ⇄ recording), its optional fields only when set. */
+function runHeader<Config, Change>(run: RunHeader<Config, Change>): RunHeader<Config, Change> {
+  return {
+    config: run.config,
+    ...(run.color !== undefined ? { color: run.color } : {}),
+    changes: run.changes,
+    status: run.status,
+    ...(run.reason !== undefined ? { reason: run.reason } : {}),
+    steps: run.steps,
+    ...(run.forkedFrom ? { forkedFrom: run.forkedFrom } : {}),
+  };
+}
 
 /** Options of writeSession. */
 export interface WriteOptions {
@@ -94,13 +120,7 @@ export function encodeSession(
       runs: e.runs.map((run, i): AnalyticRunManifest => {
         const at = `explorer/runs/${i}`;
         return {
-          config: run.config,
-          ...(run.color !== undefined ? { color: run.color } : {}),
-          changes: run.changes,
-          status: run.status,
-          ...(run.reason !== undefined ? { reason: run.reason } : {}),
-          steps: run.steps,
-          ...(run.forkedFrom ? { forkedFrom: run.forkedFrom } : {}),
+          ...runHeader(run),
           arrays: {
             points: put(`${at}/points`, run.points),
             gradNorm: put(`${at}/grad-norm`, run.gradNorm),
@@ -136,16 +156,10 @@ export function encodeSession(
       runs: n.runs.map((run, i): NetworkRunManifest => {
         const at = `network/runs/${i}`;
         return {
-          config: run.config,
-          ...(run.color !== undefined ? { color: run.color } : {}),
-          changes: run.changes,
-          status: run.status,
-          ...(run.reason !== undefined ? { reason: run.reason } : {}),
-          steps: run.steps,
+          ...runHeader(run),
           epochs: run.epochs,
           parameters: run.parameters,
           snapshotSpacing: run.snapshotSpacing,
-          ...(run.forkedFrom ? { forkedFrom: run.forkedFrom } : {}),
           arrays: {
             loss: put(`${at}/loss`, run.loss),
             accuracy: put(`${at}/accuracy`, run.accuracy),
@@ -303,13 +317,7 @@ export function decodeSession(archive: SessionArchive): SessionData {
       const points = run.steps + 1;
       const what = `a run of ${run.steps} steps`;
       return {
-        config: run.config,
-        ...(run.color !== undefined ? { color: run.color } : {}),
-        changes: run.changes,
-        status: run.status,
-        ...(run.reason !== undefined ? { reason: run.reason } : {}),
-        steps: run.steps,
-        ...(run.forkedFrom ? { forkedFrom: run.forkedFrom } : {}),
+        ...runHeader(run),
         points: take(run.arrays.points, 'f64', 3 * points, `${f}.points`, what),
         gradNorm: take(run.arrays.gradNorm, 'f64', points, `${f}.gradNorm`, what),
         lr: take(run.arrays.lr, 'f64', points, `${f}.lr`, what),
@@ -346,16 +354,10 @@ export function decodeSession(archive: SessionArchive): SessionData {
       const snapshotSteps = take(a.snapshotSteps, 'u32', undefined, `${f}.snapshotSteps`, '');
       const count = snapshotSteps.length;
       return {
-        config: run.config,
-        ...(run.color !== undefined ? { color: run.color } : {}),
-        changes: run.changes,
-        status: run.status,
-        ...(run.reason !== undefined ? { reason: run.reason } : {}),
-        steps: run.steps,
+        ...runHeader(run),
         epochs: run.epochs,
         parameters: run.parameters,
         snapshotSpacing: run.snapshotSpacing,
-        ...(run.forkedFrom ? { forkedFrom: run.forkedFrom } : {}),
         loss: take(a.loss, 'f64', run.steps, `${f}.loss`, steps),
         accuracy: take(a.accuracy, 'f64', run.steps, `${f}.accuracy`, steps),
         gradNorm: take(a.gradNorm, 'f64', run.steps, `${f}.gradNorm`, steps),
