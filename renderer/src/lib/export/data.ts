@@ -40,7 +40,7 @@ export interface TrajectoryExport {
 }
 
 /** JSON has no NaN or Infinity: such values become null. */
-const finite = (v: number): number | null => (Number.isFinite(v) ? v : null);
+export const finite = (v: number): number | null => (Number.isFinite(v) ? v : null);
 
 /** A run's name from its optimizer and settings, as the run panel shows it. */
 function defaultLabel(run: ExportRun): string {

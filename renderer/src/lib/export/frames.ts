@@ -84,13 +84,14 @@ export function lastStep(target: {
 
 /**
  * An animation's frame count, step range and orbit, its rate and length checked against the
- * format's limits (a clear error names what is out of range).
+ * format's limits (a clear error names what is out of range), and the options of the frames
+ * it draws.
  */
 export function animationPlan(
   targets: Pick<ExportTargets, 'surface' | 'contour'>,
-  options: AnimationOptions & { fps: number; duration: number },
+  options: AnimationOptions & { fps: number; duration: number; width: number; height: number },
   limits: { maxFps: number; maxDuration: number },
-): { frames: number; from: number; to: number; orbit: number } {
+): { frames: number; from: number; to: number; orbit: number; frame: FrameOptions } {
   const { fps, duration } = options;
   if (!(fps > 0 && fps <= limits.maxFps)) {
     throw new Error(`frame rate ${fps} is out of range (0, ${limits.maxFps}]`);
@@ -101,11 +102,21 @@ export function animationPlan(
   const target = options.view === 'contour' ? targets.contour : targets.surface;
   if (!target) throw new Error('the view is not on show');
   const to = options.toStep ?? lastStep(target);
+  const orbit = options.orbit && options.view !== 'contour' ? (options.orbitDegrees ?? 360) : 0;
   return {
     frames: Math.max(1, Math.round(duration * fps)),
     from: Math.min(options.fromStep ?? 0, to),
     to,
-    orbit: options.orbit && options.view !== 'contour' ? (options.orbitDegrees ?? 360) : 0,
+    orbit,
+    frame: {
+      view: options.view,
+      width: options.width,
+      height: options.height,
+      legend: options.legend,
+      stepLabel: options.stepLabel ?? true,
+      orbitDegrees: orbit,
+      notes: options.notes,
+    },
   };
 }
 

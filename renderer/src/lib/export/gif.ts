@@ -52,24 +52,15 @@ export async function exportGif(
     throw new Error(`a GIF of ${width}×${height} is out of range (16 to ${MAX_GIF_SIDE} a side)`);
   }
   const fps = options.fps ?? 15;
-  const { frames, from, to, orbit } = animationPlan(
+  const { frames, from, to, orbit, frame } = animationPlan(
     targets,
-    { ...options, fps, duration: options.duration ?? 4 },
+    { ...options, fps, duration: options.duration ?? 4, width, height },
     { maxFps: 50, maxDuration: 120 },
   );
   const delayMs = 10 * Math.max(2, Math.round(100 / fps));
 
   throwIfAborted(signal);
-  const renderer = new FrameRenderer(targets, {
-    view: options.view,
-    width,
-    height,
-    legend: options.legend,
-    stepLabel: options.stepLabel ?? true,
-    orbitDegrees: orbit,
-    notes: options.notes,
-    readback: true,
-  });
+  const renderer = new FrameRenderer(targets, { ...frame, readback: true });
   const ctx = renderer.canvas.getContext('2d', { willReadFrequently: true })!;
   const pixels = () => ctx.getImageData(0, 0, width, height).data;
   try {

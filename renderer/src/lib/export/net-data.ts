@@ -4,7 +4,7 @@
  */
 import type { NetworkProblemInfo, NetworkRunState } from '../../../../electron/common/protocol';
 import type { NetRun } from '../netlab/netlab.svelte';
-import { csvField } from './data';
+import { csvField, finite } from './data';
 
 export interface NetworkCurvesExport {
   format: 'losslab-network-curves';
@@ -29,9 +29,6 @@ export interface NetworkCurvesExport {
     test: NetRun['test'] | null;
   }[];
 }
-
-/** JSON has no NaN or Infinity: such values become null. */
-const finite = (v: number): number | null => (Number.isFinite(v) ? v : null);
 
 function column(values: Float64Array, count: number): (number | null)[] {
   return Array.from(values.subarray(0, count), finite);

@@ -120,23 +120,15 @@ export async function exportVideo(
   const { signal, onProgress } = task;
   const { width, height } = videoSize(options.width, options.height);
   const fps = options.fps ?? 30;
-  const { frames, from, to, orbit } = animationPlan(
+  const { frames, from, to, orbit, frame } = animationPlan(
     targets,
-    { ...options, fps, duration: options.duration ?? 5 },
+    { ...options, fps, duration: options.duration ?? 5, width, height },
     { maxFps: 120, maxDuration: 600 },
   );
 
   throwIfAborted(signal);
   const { codec, container } = await pickVideoCodec(width, height, fps, options.container);
-  const renderer = new FrameRenderer(targets, {
-    view: options.view,
-    width,
-    height,
-    legend: options.legend,
-    stepLabel: options.stepLabel ?? true,
-    orbitDegrees: orbit,
-    notes: options.notes,
-  });
+  const renderer = new FrameRenderer(targets, frame);
   const output = new Output({
     format:
       container === 'mp4'
