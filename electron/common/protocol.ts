@@ -445,8 +445,11 @@ export interface RecordingState {
 
 /** An autosave a crash left behind. */
 export interface RecoverableInfo {
+  /** When it was last written, ISO 8601. */
   savedAt: string;
+  /** When the recording began. */
   createdAt: string;
+  /** Milliseconds since it was written. */
   ageMs: number;
   title?: string;
   bytes: number;

@@ -362,10 +362,7 @@ export class SessionDesk {
                 ageMs: found.ageMs,
                 ...(found.title !== undefined ? { title: found.title } : {}),
                 bytes: found.bytes,
-                runs: found.runs.map((r) => ({
-                  ...r,
-                  status: r.status as 'ok' | 'diverged' | 'finished',
-                })),
+                runs: found.runs,
               },
             }
           : {}),

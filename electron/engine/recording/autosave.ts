@@ -11,6 +11,7 @@
  */
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
+import type { RecoverableInfo } from '../../common/protocol';
 import type { SessionData } from '../../common/session';
 import { readSession, writeSessionAsync } from './codec';
 
@@ -153,24 +154,9 @@ export async function writeAtomically(file: string, bytes: Uint8Array): Promise<
   }
 }
 
-/** What the recovery offer shows about an autosave left by a crash. */
-export interface RecoverableSession {
+/** What the recovery offer shows about an autosave left by a crash, and where it is. */
+export interface RecoverableSession extends RecoverableInfo {
   path: string;
-  /** When it was last written, ISO 8601. */
-  savedAt: string;
-  /** When the recording began. */
-  createdAt: string;
-  /** Milliseconds since it was written. */
-  ageMs: number;
-  title?: string;
-  bytes: number;
-  runs: {
-    kind: 'analytic' | 'network';
-    runId: string;
-    label?: string;
-    steps: number;
-    status: string;
-  }[];
 }
 
 /**
