@@ -124,11 +124,17 @@ describe('explorer', () => {
   it('the basin map of Himmelblau gives each of its four minima a basin, and can be cancelled', async () => {
     await h.page.getByRole('combobox', { name: 'Surface' }).selectOption('himmelblau');
     await expect.poll(() => runPanels().count()).toBe(3);
-    // The map is computed with the selected run's optimizer: the Adam run, η = 0.05.
-    await h.page
-      .getByRole('region', { name: /: Adam η=0\.05$/ })
-      .getByRole('button', { name: /^Select run/ })
-      .click();
+    // The map is computed with the selected run's optimizer: the Adam run, η = 0.05. Its panel
+    // is disabled while the runs move to the new surface; select it once they have.
+    const adam = h.page.getByRole('region', { name: /: Adam η=0\.05$/ });
+    await expect
+      .poll(() => adam.getByRole('combobox', { name: 'Optimizer' }).isEnabled(), {
+        timeout: 30_000,
+      })
+      .toBe(true);
+    const select = adam.getByRole('button', { name: /^Select run/ });
+    await select.click();
+    await expect.poll(() => select.getAttribute('aria-pressed')).toBe('true');
     const group = h.page.getByRole('group', { name: 'Basin map' });
     await group.getByRole('combobox', { name: 'Basin map steps' }).selectOption('250');
     await group.getByRole('button', { name: 'Basin map' }).click();
