@@ -63,8 +63,9 @@ export class BasinsJobs {
     }
     const controller = new AbortController();
     this.running.set(id, controller);
-    const { id: _id, ...spec } = request;
-    void this.run(id, spec, plan, controller.signal).finally(() => this.running.delete(id));
+    void this.run(id, basinsSpecOf(request), plan, controller.signal).finally(() =>
+      this.running.delete(id),
+    );
   }
 
   /** Cancels a running computation; one that already ended (or never was) is left alone. */
@@ -136,6 +137,20 @@ export class BasinsJobs {
       }
     }
   }
+}
+
+/**
+ * Exactly the BasinsSpec of a request: a session stores it under a strict schema, so the
+ * request's own keys (`type`, `id`) must not come along.
+ */
+function basinsSpecOf(request: BasinsSpec): BasinsSpec {
+  return {
+    surface: request.surface,
+    optimizer: request.optimizer,
+    resolution: request.resolution,
+    steps: request.steps,
+    ...(request.tolerance !== undefined ? { tolerance: request.tolerance } : {}),
+  };
 }
 
 class FieldError extends Error {
