@@ -1,21 +1,27 @@
 import { svelte } from '@sveltejs/vite-plugin-svelte';
 import { fileURLToPath } from 'node:url';
 import { defineConfig, type Plugin } from 'vite';
-import { CONTENT_SECURITY_POLICY } from '../electron/common/security';
+import { CONTENT_SECURITY_POLICY_META } from '../electron/common/security';
 
-/** Writes the app's one CSP into index.html as a <meta> tag (the page's first line of defence). */
+const CSP_PLACEHOLDER = '__LOSSLAB_CSP__';
+
+/**
+ * Writes the app's CSP into index.html's <meta> tag, which sits right after the charset and so
+ * before every script and stylesheet Vite adds (a policy only covers what comes after it).
+ */
 function contentSecurityPolicy(): Plugin {
   return {
     name: 'losslab-csp',
     transformIndexHtml: {
-      order: 'post',
-      handler: () => [
-        {
-          tag: 'meta',
-          attrs: { 'http-equiv': 'Content-Security-Policy', content: CONTENT_SECURITY_POLICY },
-          injectTo: 'head',
-        },
-      ],
+      order: 'pre',
+      handler: (html) => {
+        const at = html.indexOf(CSP_PLACEHOLDER);
+        if (at < 0 || html.indexOf(CSP_PLACEHOLDER, at + 1) >= 0) {
+          throw new Error(`renderer/index.html must hold ${CSP_PLACEHOLDER} exactly once`);
+        }
+        const escaped = CONTENT_SECURITY_POLICY_META.replace(/&/g, '&amp;').replace(/"/g, '&quot;');
+        return html.replace(CSP_PLACEHOLDER, escaped);
+      },
     },
   };
 }

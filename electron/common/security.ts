@@ -1,9 +1,10 @@
 /**
- * The renderer's Content-Security-Policy, one string for every way the page is served: the
- * <meta> tag Vite writes into index.html, the browser-mode server's header and Electron's
- * protocol handler. Scripts only from the app itself; no eval, no inline script, no remote.
+ * The renderer's Content-Security-Policy, from one list of directives for every way the page is
+ * served: the <meta> tag Vite writes into index.html, the browser-mode server's header and
+ * Electron's protocol handler. Scripts only from the app itself; no eval, no inline script, no
+ * remote; no page may frame the app.
  */
-export const CONTENT_SECURITY_POLICY = [
+const DIRECTIVES = [
   "default-src 'none'",
   "script-src 'self'",
   "style-src 'self'",
@@ -16,4 +17,13 @@ export const CONTENT_SECURITY_POLICY = [
   "base-uri 'none'",
   "form-action 'none'",
   "object-src 'none'",
-].join('; ');
+];
+
+/** The policy as an HTTP header: the <meta> one plus `frame-ancestors 'none'` (no framing). */
+export const CONTENT_SECURITY_POLICY = [...DIRECTIVES, "frame-ancestors 'none'"].join('; ');
+
+/**
+ * The policy for index.html's <meta> tag. Browsers ignore frame-ancestors there (and warn about
+ * it), so it is left out; the header carries it.
+ */
+export const CONTENT_SECURITY_POLICY_META = DIRECTIVES.join('; ');

@@ -1,4 +1,12 @@
-/** `npm run web`: starts browser mode and prints the URL with its token. */
+/**
+ * `npm run web`: starts browser mode and prints the URL with its token.
+ *
+ *   --port N          (or LOSSLAB_PORT) the port; 0 picks a free one
+ *   --max-engines N   (or LOSSLAB_MAX_ENGINES) engines at once, one per open page; default 4
+ *
+ * Started by a parent with an IPC channel (child_process.fork: a test, a supervisor), it also
+ * answers the message "status" with its live engine and page counts; nothing else can ask.
+ */
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -19,20 +27,33 @@ function appVersion(): string {
 /** Where the recording's autosave goes: $LOSSLAB_DATA_DIR, else ~/.losslab. */
 const dataDir = process.env.LOSSLAB_DATA_DIR || path.join(os.homedir(), '.losslab');
 
-function parsePort(args: string[]): number | undefined {
-  const i = args.indexOf('--port');
-  const raw = i >= 0 ? args[i + 1] : process.env.LOSSLAB_PORT;
-  if (raw === undefined) return undefined;
-  const port = Number(raw);
-  if (!Number.isInteger(port) || port < 0 || port > 65535) {
-    console.error(`losslab web: --port must be an integer from 0 to 65535, got "${raw}"`);
-    process.exit(2);
-  }
-  return port;
+/** The value of `--name` in the arguments, else of the environment variable. */
+function option(args: string[], name: string, env: string): string | undefined {
+  const i = args.indexOf(name);
+  return i >= 0 ? (args[i + 1] ?? '') : process.env[env];
 }
 
+function parseInteger(
+  args: string[],
+  name: string,
+  env: string,
+  min: number,
+  max: number,
+): number | undefined {
+  const raw = option(args, name, env);
+  if (raw === undefined) return undefined;
+  const value = Number(raw);
+  if (raw.trim() === '' || !Number.isInteger(value) || value < min || value > max) {
+    console.error(`losslab web: ${name} must be an integer from ${min} to ${max}, got "${raw}"`);
+    process.exit(2);
+  }
+  return value;
+}
+
+const args = process.argv.slice(2);
 startServer({
-  port: parsePort(process.argv.slice(2)),
+  port: parseInteger(args, '--port', 'LOSSLAB_PORT', 0, 65535),
+  maxEngines: parseInteger(args, '--max-engines', 'LOSSLAB_MAX_ENGINES', 1, 64),
   engineOptions: { dataDir, appVersion: appVersion() },
 }).then(
   (running) => {
@@ -41,6 +62,15 @@ startServer({
     const stop = () => void running.close().then(() => process.exit(0));
     process.on('SIGINT', stop);
     process.on('SIGTERM', stop);
+    if (process.send) {
+      process.on('message', (message) => {
+        if (message === 'status') {
+          process.send?.({ engines: running.engines, pages: running.pages });
+        }
+      });
+      // The parent going away must not leave the server running on an open channel.
+      process.on('disconnect', stop);
+    }
   },
   (err: Error) => {
     console.error(`losslab web: ${err.message}`);

@@ -94,7 +94,8 @@ describe('browser-mode server: the page', () => {
 
   it('refuses a foreign Host (DNS rebinding), other methods and paths outside the renderer', async () => {
     expect((await get(`/?token=${server.token}`, { host: 'evil.example' })).statusCode).toBe(403);
-    expect((await get(`/..%2f..%2fpackage.json?token=${server.token}`)).statusCode).toBe(404);
+    const outside = await get(`/..%2f..%2fpackage.json?token=${server.token}`);
+    expect([403, 404]).toContain(outside.statusCode);
     const post = await new Promise<number>((resolve) => {
       const req = http.request(
         { host: '127.0.0.1', port: server.port, path: `/?token=${server.token}`, method: 'POST' },
