@@ -32,6 +32,7 @@ import {
   type ModelSpec,
 } from './network';
 import { basinsSpecSchema, type BasinCounts } from './spec';
+import { MAX_SESSION_BYTES } from './limits';
 import type { ForkOrigin, JsonObject } from './session';
 
 /** Bumped whenever a message changes shape. The engine refuses a hello with another version. */
@@ -41,6 +42,12 @@ export const backendNames = ['tensorflow', 'wasm', 'cpu'] as const;
 export type BackendName = (typeof backendNames)[number];
 
 const runId = z.string().min(1).max(64);
+const fileBytes = z.custom<Uint8Array>((v) => v instanceof Uint8Array, {
+  message: "must be the file's bytes (a Uint8Array)",
+});
+
+/** Most bytes of one session.upload part: well inside a 64 MiB WebSocket frame. */
+export const MAX_UPLOAD_PART_BYTES = 16 * 2 ** 20;
 const requestId = z.int().min(0).max(Number.MAX_SAFE_INTEGER);
 
 /** How a run is set up; everything needed to replay it from scratch. */
@@ -109,6 +116,9 @@ export const clientMessageSchema = z.discriminatedUnion('type', [
     resolution: z.int().min(2).max(1024),
   }),
   z.strictObject({ type: z.literal('frame.ack'), seq: z.int().min(0) }),
+  // Cancels the long job started by request `id` (a step, basin map, landscape, resume or
+  // session open); the job then answers its request with an error starting "cancelled".
+  z.strictObject({ type: z.literal('job.cancel'), id: requestId }),
   z.strictObject({ type: z.literal('run.inspect'), id: requestId, runId }),
   z.strictObject({
     type: z.literal('schedule.preview'),
@@ -200,14 +210,29 @@ export const clientMessageSchema = z.discriminatedUnion('type', [
   z.strictObject({ type: z.literal('session.save'), id: requestId, context: sessionContextSchema }),
   // Replaces every run with a session's (all or nothing): replied to by session.opened; the
   // runs' states and trajectories follow the client's `sync`.
+  // Give the file's `bytes`, or the number of an `upload` sent before in session.upload parts.
   z.strictObject({
     type: z.literal('session.open'),
     id: requestId,
-    bytes: z.custom<Uint8Array>((v) => v instanceof Uint8Array, {
-      message: "must be the file's bytes (a Uint8Array)",
-    }),
+    bytes: fileBytes.optional(),
+    upload: requestId.optional(),
     /** The file's name, for messages. */
     name: z.string().max(1000).optional(),
+  }),
+  // One part of a session file too large for one message (a WebSocket frame holds 64 MiB):
+  // parts go in order, from offset 0, each answered by ok; then session.open with `upload`.
+  z.strictObject({
+    type: z.literal('session.upload'),
+    id: requestId,
+    /** Names this upload (any number the client picks; a new upload replaces an unfinished one). */
+    upload: requestId,
+    /** The file's size in bytes. */
+    total: z.int().min(1).max(MAX_SESSION_BYTES),
+    /** Where this part starts: the bytes received so far. */
+    offset: z.int().min(0).max(MAX_SESSION_BYTES),
+    bytes: fileBytes.refine((b) => b.length >= 1 && b.length <= MAX_UPLOAD_PART_BYTES, {
+      message: `must hold 1 to ${MAX_UPLOAD_PART_BYTES} bytes`,
+    }),
   }),
   // An autosave left by a crash: look (session.recoverable), open it, or throw it away.
   z.strictObject({
@@ -415,6 +440,10 @@ export type EngineMessage =
     }
   | BasinsProgressMessage
   | BasinsResultMessage
+  /** How far a long `step` request has come, in run-steps (runs × steps), a few times a second. */
+  | { type: 'step.progress'; id: number; done: number; total: number }
+  /** How far opening a session (session.open or session.recover) has come, in bytes read. */
+  | { type: 'session.progress'; id: number; done: number; total: number }
   | { type: 'net.resume.progress'; id: number; runId: string; done: number; total: number }
   | { type: 'session.file'; id: number; bytes: Uint8Array; runs: number }
   | { type: 'session.opened'; id: number; session: SessionSummary }

@@ -5,6 +5,7 @@
  * behind the CLI.
  */
 import type { z } from 'zod';
+import { checkMessageShape, describeValue, oneLine } from '../common/bounds';
 import {
   clientMessageSchema,
   PROTOCOL_VERSION,
@@ -13,10 +14,17 @@ import {
   type RunFrame,
   type ValidClientMessage,
 } from '../common/protocol';
-import { loadBackend, type BackendOptions, type BackendReport } from './backend/select';
+import {
+  loadBackend,
+  restartBackend,
+  runSelfCheck,
+  type BackendOptions,
+  type BackendReport,
+} from './backend/select';
 import { AnalyticRun } from './experiments/analytic-run';
 import { BasinsJobs } from './experiments/basins-jobs';
 import { NetworkLab, NetworkLabError } from './experiments/network-lab';
+import type { NetworkRun, Tf } from './network';
 import { sampleSurface } from './experiments/sample';
 import { HyperError, scheduledLr } from './optim';
 import { ExpressionError, presets, resolveSurface } from './problems';
@@ -39,6 +47,28 @@ export interface EngineOptions extends BackendOptions, SessionOptions {
 
 /** Longest a playback tick spends on network updates, ms. */
 const NETWORK_TICK_MS = 40;
+
+/**
+ * Longest slice of a long job (a big `step`) before the engine turns to its messages, ms: with
+ * one network update at most ~0.1 s (network/budget.ts), Pause and Cancel are answered within
+ * about a tenth of a second.
+ */
+const SLICE_MS = 20;
+
+/** Least time between two progress messages of one job, ms. */
+const PROGRESS_MS = 100;
+
+type Msg<T extends ValidClientMessage['type']> = Extract<ValidClientMessage, { type: T }>;
+
+/** A `step` request at work: which runs it steps and how far each still has to go. */
+interface StepJob {
+  id: number;
+  targets: { run: AnalyticRun | NetworkRun; left: number }[];
+  total: number;
+  done: number;
+  /** Why it was stopped early (Cancel, Pause), once it was. */
+  stopped?: string;
+}
 
 /** Most runs one engine holds at once. */
 export const MAX_RUNS = 16;
@@ -72,6 +102,12 @@ export class Engine {
   private readonly net: NetworkLab;
   /** Sessions: save, open, record with autosave, recover, fork. */
   private readonly sessions: SessionDesk;
+  /** `step` requests too long for one go, by request id. */
+  private readonly stepJobs = new Map<number, StepJob>();
+  /** tfjs, once loaded (for the backend's health check after a failure). */
+  private readonly tf: () => Promise<Tf>;
+  /** A backend restart under way: failures meanwhile wait for it. */
+  private restarting: Promise<void> | undefined;
 
   constructor(
     private readonly port: EnginePort,
@@ -83,6 +119,7 @@ export class Engine {
       progressIntervalMs: this.frameIntervalMs,
     });
     const loaded = loadBackend(options);
+    this.tf = () => loaded.then((l) => l.tf);
     this.backend = loaded.then((l) => l.report);
     // An unhandled rejection would kill the host; the hello reply reports the failure instead.
     this.backend.catch(() => undefined);
@@ -111,6 +148,7 @@ export class Engine {
   close(): void {
     this.closed = true;
     this.stopTimer();
+    for (const job of this.stepJobs.values()) job.stopped = 'the engine closed';
     this.sessions.close();
     this.basins.close();
     this.net.close();
@@ -124,23 +162,80 @@ export class Engine {
   }
 
   private post(message: EngineMessage, transfer?: ArrayBuffer[]): void {
-    if (!this.closed) this.port.post(message, transfer);
+    if (this.closed) return;
+    // Errors are one line, whatever produced them (100,000 unknown keys make a long one).
+    if (message.type === 'error') message = { ...message, message: oneLine(message.message) };
+    this.port.post(message, transfer);
   }
 
-  /** Validates a raw message, then handles it; every failure becomes an error reply. */
+  /**
+   * Checks a raw message's shape, validates it, then handles it. Every failure, whatever
+   * throws it, becomes one error reply: nothing a client sends can stop the engine.
+   */
   async receive(raw: unknown): Promise<void> {
-    const parsed = clientMessageSchema.safeParse(raw);
-    if (!parsed.success) {
-      this.post({ type: 'error', ...requestIdOf(raw), ...describeIssue(parsed.error, raw) });
-      return;
-    }
-    const message = parsed.data;
+    let id: { id?: number } = {};
     try {
+      id = requestIdOf(raw);
+      const shape = checkMessageShape(raw);
+      if (shape) {
+        this.post({ type: 'error', ...id, message: shape });
+        return;
+      }
+      const parsed = clientMessageSchema.safeParse(raw);
+      if (!parsed.success) {
+        this.post({ type: 'error', ...id, ...describeIssue(parsed.error, raw) });
+        return;
+      }
+      const message = parsed.data;
+      if ('id' in message) id = { id: message.id };
       await this.handle(message);
     } catch (err) {
-      const id = 'id' in message ? { id: message.id } : {};
-      this.post({ type: 'error', ...id, ...describeFailure(err) });
+      try {
+        this.post({ type: 'error', ...id, ...describeFailure(err) });
+        void this.checkBackend(err);
+      } catch {
+        // The reply itself could not be sent (the port is gone): nothing more to do.
+      }
     }
+  }
+
+  /**
+   * After a failure: if the tfjs backend no longer computes (wasm aborts for good once a
+   * kernel runs out of memory), restart it, so one bad request never poisons the engine.
+   */
+  private async checkBackend(err: unknown): Promise<void> {
+    if (this.restarting || !(err instanceof Error) || err instanceof RequestError) return;
+    let tf: Tf;
+    try {
+      tf = await this.tf();
+    } catch {
+      return;
+    }
+    let healthy: boolean;
+    try {
+      healthy = runSelfCheck(tf).ok;
+    } catch {
+      healthy = false;
+    }
+    if (healthy) return;
+    this.restarting = (async () => {
+      try {
+        await restartBackend(tf);
+        this.net.backendRestarted();
+        this.post({
+          type: 'error',
+          message: `the tfjs ${tf.getBackend()} backend failed (${err.message}) and was restarted; the network runs stopped where they were`,
+        });
+      } catch (again) {
+        this.post({
+          type: 'error',
+          message: `the tfjs backend failed and could not be restarted (${(again as Error).message}): restart the engine`,
+        });
+      } finally {
+        this.restarting = undefined;
+      }
+    })();
+    await this.restarting;
   }
 
   private async handle(message: ValidClientMessage): Promise<void> {
@@ -197,23 +292,21 @@ export class Engine {
         this.scope = message.scope;
         if (message.stepsPerFrame !== undefined) this.stepsPerFrame = message.stepsPerFrame;
         if (this.playing) this.startTimer();
-        else this.stopTimer();
+        else {
+          this.stopTimer();
+          // Pause stops every run, a long Step too.
+          for (const job of this.stepJobs.values()) job.stopped ??= 'paused';
+        }
         this.post({ type: 'playback', playing: this.playing, stepsPerFrame: this.stepsPerFrame });
         return this.ok(message.id);
-      case 'step': {
-        if (message.runId && this.net.runs.has(message.runId)) {
-          this.net.advance(this.net.runs.get(message.runId)!, message.steps);
-        } else {
-          for (const run of this.analyticTargets(message.runId, message.scope)) {
-            this.advance(run, message.steps);
-          }
-          if (!message.runId && message.scope !== 'analytic') {
-            for (const run of this.net.runs.values()) this.net.advance(run, message.steps);
-          }
-        }
-        this.flush();
+      case 'step':
+        return this.step(message);
+      case 'job.cancel':
+        this.cancelJob(message.id);
+        return;
+      case 'session.upload':
+        this.sessions.upload(message);
         return this.ok(message.id);
-      }
       case 'net.setup':
         return this.net.setup(message);
       case 'net.run.create':
@@ -354,6 +447,113 @@ export class Engine {
     return scope === 'network' ? [] : [...this.runs.values()];
   }
 
+  /**
+   * `step`: the runs it names take `steps` steps each. Work that fits one slice is done at
+   * once; longer work goes on in slices of SLICE_MS between which the engine answers other
+   * messages, with step.progress reports, until done, cancelled (job.cancel) or paused.
+   */
+  private async step(message: Msg<'step'>): Promise<void> {
+    if (this.stepJobs.has(message.id)) {
+      throw new RequestError('id', `a step request ${message.id} is already running`);
+    }
+    const runs: (AnalyticRun | NetworkRun)[] =
+      message.runId && this.net.runs.has(message.runId)
+        ? [this.net.runs.get(message.runId)!]
+        : [
+            ...this.analyticTargets(message.runId, message.scope),
+            ...(!message.runId && message.scope !== 'analytic' ? this.net.runs.values() : []),
+          ];
+    const job: StepJob = {
+      id: message.id,
+      targets: runs.map((run) => ({ run, left: message.steps })),
+      total: runs.length * message.steps,
+      done: 0,
+    };
+    this.stepJobs.set(job.id, job);
+    try {
+      let lastProgress = performance.now();
+      for (let slice = 0; ; slice++) {
+        if (job.stopped) {
+          throw new RequestError(
+            undefined,
+            `cancelled (${job.stopped}) after ${job.done.toLocaleString('en')} of ${job.total.toLocaleString('en')} run-steps`,
+          );
+        }
+        if (!this.stepSlice(job, slice, performance.now() + SLICE_MS)) break;
+        if (this.seq - this.acked < this.maxFramesInFlight) this.flush();
+        const now = performance.now();
+        if (now - lastProgress >= PROGRESS_MS) {
+          lastProgress = now;
+          this.post({ type: 'step.progress', id: job.id, done: job.done, total: job.total });
+        }
+        await new Promise<void>((resolve) => setImmediate(resolve));
+        if (this.closed) return;
+      }
+    } finally {
+      this.stepJobs.delete(job.id);
+      this.flush();
+    }
+    this.ok(message.id);
+  }
+
+  /**
+   * One slice of a step job, the runs taking turns (a different one first each slice), until
+   * `deadline`. A run that was removed, replaced or stopped counts as done. Returns whether
+   * work is left.
+   */
+  private stepSlice(job: StepJob, slice: number, deadline: number): boolean {
+    const n = job.targets.length;
+    for (let k = 0; k < n; k++) {
+      const target = job.targets[(slice + k) % n];
+      if (target.left === 0) continue;
+      const { run } = target;
+      const current =
+        run instanceof AnalyticRun ? this.runs.get(run.runId) : this.net.runs.get(run.runId);
+      let taken = 0;
+      if (current === run && run.status === 'ok') {
+        taken =
+          run instanceof AnalyticRun
+            ? this.advanceUntil(run, target.left, deadline)
+            : this.net.advance(run, target.left, deadline);
+      }
+      // Whatever it did not take because it stopped (diverged, finished, gone) is done too.
+      if (current !== run || run.status !== 'ok') taken = target.left;
+      target.left -= taken;
+      job.done += taken;
+      if (performance.now() >= deadline) break;
+    }
+    return job.targets.some((t) => t.left > 0);
+  }
+
+  /**
+   * Steps an analytic run up to `steps` steps or until `deadline`, in chunks that double
+   * while they are quick (a preset steps in nanoseconds, a long typed expression in
+   * microseconds). Returns the steps taken.
+   */
+  private advanceUntil(run: AnalyticRun, steps: number, deadline: number): number {
+    let taken = 0;
+    let chunk = 64;
+    while (taken < steps && run.status === 'ok') {
+      const t0 = performance.now();
+      const before = run.step;
+      this.advance(run, Math.min(chunk, steps - taken));
+      taken += run.step - before;
+      const now = performance.now();
+      if (now >= deadline) break;
+      if (now - t0 < 2) chunk *= 2;
+    }
+    return taken;
+  }
+
+  /** job.cancel: stops whichever long job request `id` started. */
+  private cancelJob(id: number): void {
+    const job = this.stepJobs.get(id);
+    if (job) job.stopped ??= 'cancelled by the client';
+    this.basins.cancel(id);
+    this.net.cancelLandscape(id);
+    this.sessions.cancel(id);
+  }
+
   /** Steps a run; announces its new status if it diverged or finished. */
   private advance(run: AnalyticRun, steps: number): void {
     const before = run.status;
@@ -370,8 +570,24 @@ export class Engine {
     this.timer = undefined;
   }
 
-  /** One display frame of playback: step every live run, then send what changed. */
+  /**
+   * One display frame of playback. A failure (a tfjs kernel out of memory, say) stops
+   * playback and is reported; the timer never throws.
+   */
   private tick(): void {
+    try {
+      this.playbackTick();
+    } catch (err) {
+      this.playing = false;
+      this.stopTimer();
+      this.post({ type: 'playback', playing: false, stepsPerFrame: this.stepsPerFrame });
+      this.post({ type: 'error', ...describeFailure(err) });
+      void this.checkBackend(err);
+    }
+  }
+
+  /** Steps every live run, then sends what changed. */
+  private playbackTick(): void {
     if (this.seq - this.acked >= this.maxFramesInFlight) return;
     let live = 0;
     for (const run of this.analyticTargets(undefined, this.scope)) {
@@ -476,8 +692,4 @@ function describeFailure(err: unknown): { field?: string; message: string } {
   return { message: `internal error: ${(err as Error)?.message ?? String(err)}` };
 }
 
-function describe(value: unknown): string {
-  if (value === undefined) return 'nothing';
-  const text = JSON.stringify(value);
-  return text === undefined ? typeof value : text.length > 60 ? `${text.slice(0, 57)}...` : text;
-}
+const describe = (value: unknown) => describeValue(value);

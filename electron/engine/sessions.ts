@@ -81,6 +81,10 @@ export class SessionDesk {
   private recordingSince: string | undefined;
   private lastSaved: string | undefined;
   private lastError: string | undefined;
+  /** A session file arriving in parts (session.upload), until session.open takes it. */
+  private uploading: { upload: number; bytes: Uint8Array; received: number } | undefined;
+  /** Sessions being opened, by request id (job.cancel stops them). */
+  private readonly opening = new Map<number, AbortController>();
 
   constructor(
     private readonly host: SessionHost,
@@ -176,12 +180,84 @@ export class SessionDesk {
     ]);
   }
 
+  /**
+   * session.upload: one part of a file too big for one message. Parts come in order; the
+   * first (offset 0) sets the size, which is allocated at once, so a file that could not be
+   * held is refused before it is sent.
+   */
+  upload(message: Msg<'session.upload'>): void {
+    const { upload, total, offset, bytes } = message;
+    if (offset === 0) {
+      this.uploading = undefined;
+      let buffer: Uint8Array;
+      try {
+        buffer = new Uint8Array(total);
+      } catch {
+        throw new SessionRequestError(
+          'total',
+          `cannot hold a session of ${total.toLocaleString('en')} bytes in memory`,
+        );
+      }
+      this.uploading = { upload, bytes: buffer, received: 0 };
+    }
+    const pending = this.uploading;
+    if (!pending || pending.upload !== upload) {
+      throw new SessionRequestError(
+        'upload',
+        `no upload ${upload} is under way (its first part has offset 0)`,
+      );
+    }
+    if (total !== pending.bytes.length) {
+      throw new SessionRequestError(
+        'total',
+        `upload ${upload} is ${pending.bytes.length.toLocaleString('en')} bytes, not ${total.toLocaleString('en')}`,
+      );
+    }
+    if (offset !== pending.received) {
+      throw new SessionRequestError(
+        'offset',
+        `the next part of upload ${upload} starts at ${pending.received.toLocaleString('en')}, not ${offset.toLocaleString('en')}`,
+      );
+    }
+    if (offset + bytes.length > total) {
+      throw new SessionRequestError('bytes', `this part runs past the file's ${total} bytes`);
+    }
+    pending.bytes.set(bytes, offset);
+    pending.received += bytes.length;
+  }
+
+  /** job.cancel: stops opening the session request `id` is opening. */
+  cancel(id: number): void {
+    this.opening.get(id)?.abort();
+  }
+
+  /** The file a session.open names: its bytes, or a finished upload (taken). */
+  private fileOf(message: Msg<'session.open'>): Uint8Array {
+    if ((message.bytes === undefined) === (message.upload === undefined)) {
+      throw new SessionRequestError('bytes', 'give the file as bytes or as an upload, not both');
+    }
+    if (message.bytes) return message.bytes;
+    const pending = this.uploading;
+    if (!pending || pending.upload !== message.upload) {
+      throw new SessionRequestError('upload', `no upload ${message.upload} was received`);
+    }
+    if (pending.received !== pending.bytes.length) {
+      throw new SessionRequestError(
+        'upload',
+        `upload ${message.upload} holds ${pending.received.toLocaleString('en')} of its ${pending.bytes.length.toLocaleString('en')} bytes`,
+      );
+    }
+    this.uploading = undefined;
+    return pending.bytes;
+  }
+
   /** session.open: reads, rebuilds and checks everything, then replaces the engine's runs. */
   async open(message: Msg<'session.open'>): Promise<void> {
     if (this.recording) {
       throw new SessionRequestError('record', 'stop the recording before opening a session');
     }
-    const data = readSession(message.bytes);
+    const bytes = this.fileOf(message);
+    const data = readSession(bytes);
     const summary = await this.adopt(data);
     this.host.post({ type: 'session.opened', id: message.id, session: summary });
   }

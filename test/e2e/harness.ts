@@ -155,9 +155,18 @@ export async function playUntil(page: Page, steps: number, stepsPerFrame = 50): 
     .getByRole('combobox', { name: 'Speed (steps per frame)' })
     .selectOption(String(stepsPerFrame));
   const button = page.getByTestId('play-pause');
+  const before = await stepCount(page);
   await button.click();
-  // Playing once the engine confirms it (the button turns into Pause) …
-  await expect.poll(() => button.textContent()).toBe('Pause');
+  // Playing once the engine confirms it (the button turns into Pause), or once the runs have
+  // moved (a short lesson on a loaded machine can be over before a poll sees Pause) …
+  await expect
+    .poll(
+      async () => (await button.textContent()) === 'Pause' || (await stepCount(page)) > before,
+      {
+        timeout: 15_000,
+      },
+    )
+    .toBe(true);
   const deadline = Date.now() + 120_000;
   while ((await stepCount(page)) < steps) {
     if (Date.now() > deadline) throw new Error(`playback did not reach ${steps} steps`);

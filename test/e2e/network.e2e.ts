@@ -197,6 +197,25 @@ describe('network lab', () => {
     expect(stats.covered).toBeGreaterThan(0.01);
   });
 
+  it('comes back after the engine crashed: Restart engine sets up the same data, model and runs', async () => {
+    const summary = await text(h.page.getByTestId('net-summary'));
+    const count = await runs().count();
+    expect(count).toBeGreaterThan(0);
+    await h.server.crashEngines();
+    const gone = h.page.getByRole('alertdialog', { name: 'The engine stopped' });
+    await gone.waitFor({ timeout: 20_000 });
+    await gone.getByRole('button', { name: 'Restart engine' }).click();
+    await gone.waitFor({ state: 'detached', timeout: 60_000 });
+    await expect
+      .poll(() => text(h.page.getByTestId('net-summary')), { timeout: 30_000 })
+      .toBe(summary);
+    await expect.poll(() => runs().count(), { timeout: 30_000 }).toBe(count);
+    // The new engine trains them: from θ₀ again, so the step count starts over.
+    await expect.poll(netStep, { timeout: 30_000 }).toBe(0);
+    await train(20);
+    expect(await netStep()).toBeGreaterThanOrEqual(20);
+  });
+
   it('logged no errors', () => {
     expect(h.problems).toEqual([]);
   });

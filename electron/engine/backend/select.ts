@@ -138,3 +138,21 @@ export function runSelfCheck(tf: Tf): SelfCheck {
   const detail = `[[1,2],[3,4]]·[5,6] = [${product.join(', ')}], ∇Σx² at (1,2,3) = [${gradient.join(', ')}]`;
   return { ok, ms, detail };
 }
+
+/**
+ * Starts the current backend afresh. tfjs-wasm aborts for good once a kernel has run out of
+ * its 4 GiB heap ("Aborted()" from every later call); registering its factory again gives a
+ * new heap. Every tensor of the old backend is gone: callers upload again what they need.
+ */
+export async function restartBackend(tf: Tf): Promise<void> {
+  const name = tf.getBackend();
+  const factory = tf.findBackendFactory(name);
+  if (!factory) throw new Error(`no factory for the ${name} backend`);
+  tf.removeBackend(name);
+  tf.registerBackend(name, factory);
+  if (!(await tf.setBackend(name))) throw new Error(`the ${name} backend did not start again`);
+  await tf.ready();
+  const check = runSelfCheck(tf);
+  if (!check.ok)
+    throw new Error(`the restarted ${name} backend fails its self-check: ${check.detail}`);
+}

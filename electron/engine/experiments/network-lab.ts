@@ -252,12 +252,25 @@ export class NetworkLab {
   advance(run: NetworkRun, steps: number, deadline = Infinity): number {
     const before = run.status;
     let taken = 0;
-    while (taken < steps && run.status === 'ok') {
-      taken += run.advance(1);
-      if (performance.now() > deadline) break;
+    try {
+      while (taken < steps && run.status === 'ok') {
+        taken += run.advance(1);
+        if (performance.now() > deadline) break;
+      }
+    } catch (err) {
+      // The update failed midway (its batch drawn, θ not moved): the run cannot go on
+      // reproducibly, so it stops here, and the failure is reported.
+      run.stop(`stopped at step ${run.step}: ${(err as Error)?.message ?? String(err)}`);
+      this.post({ type: 'net.run.state', run: run.state() });
+      throw err;
     }
     if (run.status !== before) this.post({ type: 'net.run.state', run: run.state() });
     return taken;
+  }
+
+  /** The tfjs backend was restarted: whatever the problem had uploaded to it is gone. */
+  backendRestarted(): void {
+    this.problem?.forgetDevice();
   }
 
   takeFrames(): NetworkRunFrame[] {

@@ -1,4 +1,5 @@
 /** The network lab's engine side: MLPs on a flat θ, trained by the engine's own optimizers. */
+export { BudgetError } from './budget';
 export { buildLayout, initialTheta, weightMask } from './layout';
 export type { LayerInfo, ParamLayout, ParamTensor } from './layout';
 export { lossFromLogits } from './losses';

@@ -17,6 +17,7 @@ import {
   type Dataset,
   type SplitName,
 } from '../datasets';
+import { budgetOf, checkPass, largestBatch, type BackendBudget } from './budget';
 import { buildLayout, initialTheta, type ParamLayout } from './layout';
 import type { LossKind } from './losses';
 import { Mlp, type DeviceBatch, type Tf } from './mlp';
@@ -47,6 +48,8 @@ export class NetworkProblem {
   readonly lossKind: LossKind;
   /** θ₀: depends only on the model SPEC (its seed included). Do not modify. */
   readonly initialTheta: Float64Array;
+  /** What one pass on this backend may cost (see budget.ts). */
+  readonly budget: BackendBudget;
   private readonly device = new Map<SplitName, DeviceBatch>();
   private disposed = false;
 
@@ -70,6 +73,8 @@ export class NetworkProblem {
     }
     this.lossKind = task === 'regression' ? 'regression' : (this.model.loss ?? 'crossEntropy');
     this.layout = buildLayout(inputDim, outputDim, this.model);
+    this.budget = budgetOf(tf.getBackend());
+    this.checkSize();
     this.mlp = new Mlp(tf, this.layout, {
       activation: this.model.activation,
       loss: this.lossKind,
@@ -77,6 +82,61 @@ export class NetworkProblem {
       dropout: this.model.dropout,
     });
     this.initialTheta = initialTheta(this.layout, this.model);
+  }
+
+  /**
+   * Refuses a network and dataset that one evaluation of a split, or one update on a single
+   * example, would take past the backend's budget (time or memory), before anything is built.
+   */
+  private checkSize(): void {
+    const { train, validation, test } = this.dataset;
+    const largest = Math.max(train.n, validation.n, test.n);
+    const hint = ' — use a smaller network or fewer points';
+    checkPass(
+      this.layout,
+      largest,
+      false,
+      this.budget,
+      `one evaluation of ${largest.toLocaleString('en')} examples`,
+      'model',
+      this.residentBytes,
+      hint,
+    );
+    checkPass(this.layout, 1, true, this.budget, 'one update', 'model', this.residentBytes, hint);
+  }
+
+  /** Bytes the splits keep on the backend: X of each split, and [X | 1] of the training one. */
+  get residentBytes(): number {
+    const { inputDim: d, train, validation, test } = this.dataset;
+    return 4 * (train.n * (2 * d + 1) + (validation.n + test.n) * d);
+  }
+
+  /**
+   * Refuses a batch size whose update would not fit the budget, naming `field` and the
+   * largest batch that does.
+   */
+  checkBatch(batchSize: number | 'full', field: string): void {
+    const n =
+      batchSize === 'full' ? this.dataset.train.n : Math.min(batchSize, this.dataset.train.n);
+    const most = largestBatch(this.layout, this.budget, this.residentBytes);
+    checkPass(
+      this.layout,
+      n,
+      true,
+      this.budget,
+      `one update on a batch of ${n.toLocaleString('en')} examples`,
+      field,
+      this.residentBytes,
+      ` — use batches of at most ${most.toLocaleString('en')}`,
+    );
+  }
+
+  /**
+   * Forgets the data uploaded to the backend without disposing it: after the backend was
+   * restarted (see backend/select.ts) its tensors are gone; the splits upload again on use.
+   */
+  forgetDevice(): void {
+    this.device.clear();
   }
 
   get task(): Dataset['task'] {

@@ -136,6 +136,7 @@ export class NetworkRun {
     configInput: NetworkRunConfigInput,
   ) {
     const config = networkRunConfigSchema.parse(configInput);
+    problem.checkBatch(config.batchSize, 'run.batchSize');
     this.runId = config.runId;
     this.label = config.label;
     this.seed = config.seed;
@@ -219,6 +220,8 @@ export class NetworkRun {
    * from the next batch of the current epoch.
    */
   update(change: NetworkRunUpdate): void {
+    if (change.batchSize !== undefined)
+      this.problem.checkBatch(change.batchSize, 'change.batchSize');
     if (change.hyper) {
       this.optimizer.hyper = patchHyper(this.optimizerName, this.optimizer.hyper, change.hyper);
     }
@@ -288,6 +291,12 @@ export class NetworkRun {
       else if (this.cursor >= this.trainSize) this.endEpoch();
     }
     return taken;
+  }
+
+  /** Ends the run where it is (its last update failed for a reason not its own). */
+  stop(reason: string): void {
+    this.status = 'finished';
+    this.reason = reason;
   }
 
   private diverge(reason: string): void {

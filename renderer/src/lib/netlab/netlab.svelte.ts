@@ -194,6 +194,22 @@ export class NetLab {
       this.playing = playing;
       this.stepsPerFrame = stepsPerFrame;
     });
+    client.on('engine.gone', () => {
+      this.playing = false;
+    });
+  }
+
+  /**
+   * After the engine restarted (it crashed, or the connection was lost): the new engine knows
+   * nothing of this lab, so the same dataset, model and runs are set up again, from θ₀. What
+   * they had trained is in the recording, which the app offers to recover.
+   */
+  async afterRestart(): Promise<void> {
+    this.playing = false;
+    this.resuming = undefined;
+    this.restored = {};
+    if (this.landscape.status === 'computing') this.landscape = { status: 'idle' };
+    if (this.problem) await this.setup();
   }
 
   /** A run's name: the user's label, else its optimizer and learning rate. */

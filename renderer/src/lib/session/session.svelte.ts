@@ -25,6 +25,7 @@ import {
 } from './files';
 import type { CameraPose } from '../views/view-source';
 import type { Presentation, PresentationState } from './presentation.svelte';
+import { UPLOAD_PART_BYTES, uploadParts } from './upload';
 
 export type LabMode = 'surfaces' | 'network';
 
@@ -55,6 +56,8 @@ export class SessionDesk {
   recoverable = $state.raw<RecoverableInfo | undefined>();
   /** What is being done, for a progress line ("Saving…"). */
   busy = $state<string | undefined>();
+  /** Uploads sent so far: each gets the next number. */
+  private uploads = 0;
   notice = $state.raw<Notice | undefined>();
   /** The session's file name, once saved or opened. */
   fileName = $state<string | undefined>();
@@ -167,7 +170,7 @@ export class SessionDesk {
     try {
       const reply = await this.lab.client.request({
         type: 'session.open',
-        bytes: file.bytes,
+        ...(await this.send(file)),
         name: file.name,
       });
       await this.adopt(reply.session);
@@ -182,6 +185,28 @@ export class SessionDesk {
       this.busy = undefined;
       void this.refreshRecent();
     }
+  }
+
+  /**
+   * The file for session.open: its bytes, or, past one part's size, the number of an upload
+   * sent in parts first (one WebSocket frame holds at most 64 MiB; a session may hold 2 GiB).
+   */
+  private async send(file: PickedFile): Promise<{ bytes: Uint8Array } | { upload: number }> {
+    const total = file.bytes.length;
+    if (total <= UPLOAD_PART_BYTES) return { bytes: file.bytes };
+    const upload = ++this.uploads;
+    for (const [offset, end] of uploadParts(total)) {
+      this.busy = `Sending ${file.name}… ${formatBytes(offset)} of ${formatBytes(total)}`;
+      await this.lab.client.request({
+        type: 'session.upload',
+        upload,
+        total,
+        offset,
+        bytes: file.bytes.subarray(offset, end),
+      });
+    }
+    this.busy = `Opening ${file.name}…`;
+    return { upload };
   }
 
   /** Rebuilds both labs around what the engine opened, then asks for every run's data. */
