@@ -2,6 +2,7 @@
  * Host: the caller's own thread (unit tests, the CLI). Messages are structured-cloned both
  * ways and delivered asynchronously, as over a real port.
  */
+import { oneLine } from '../../common/bounds';
 import type { ClientMessage, EngineMessage } from '../../common/protocol';
 import { startEngine, type Engine, type EngineOptions } from '../engine';
 
@@ -30,7 +31,18 @@ export function startInProcessEngine(options?: EngineOptions): InProcessEngine {
   return {
     engine,
     send(message) {
-      const copy = structuredClone(message);
+      let copy: unknown;
+      try {
+        copy = structuredClone(message);
+      } catch (err) {
+        // A real port's sender fails the same way (too deep, or not cloneable): the client
+        // hears why, as from any host.
+        const reason = `the message could not be copied to the engine: ${(err as Error).message}`;
+        setImmediate(() =>
+          toClient.forEach((listener) => listener({ type: 'error', message: oneLine(reason) })),
+        );
+        return;
+      }
       setImmediate(() => toEngine?.(copy));
     },
     onMessage(listener) {
