@@ -11,6 +11,7 @@
  * renderer may `import type` from it.
  */
 import { z } from 'zod';
+import { oneLine } from './bounds';
 import {
   batchSizeSchema,
   datasetSpecSchema,
@@ -55,14 +56,17 @@ export const MAX_RECORDED_CHANGES = 1_000_000;
 /** Most steps a recorded run may claim (above the engine's own limits). */
 export const MAX_RECORDED_STEPS = 10_000_000;
 
-/** A session file that cannot be read or written; `field` is the manifest path at fault. */
+/**
+ * A session file that cannot be read or written; `field` is the manifest path at fault. The
+ * message is one line of at most MAX_ERROR_CHARS, whatever a file put into it.
+ */
 export class SessionError extends Error {
-  constructor(
-    message: string,
-    readonly field?: string,
-  ) {
-    super(message);
+  readonly field?: string;
+
+  constructor(message: string, field?: string) {
+    super(oneLine(message));
     this.name = 'SessionError';
+    if (field !== undefined) this.field = oneLine(field, 200).replace(/\s/g, '_');
   }
 }
 

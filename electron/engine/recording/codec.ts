@@ -6,6 +6,7 @@
 import type { RunStatus } from '../../common/protocol';
 import {
   decodeReal,
+  DTYPE_BYTES,
   encodeReal,
   SESSION_FORMAT,
   SESSION_VERSION,
@@ -30,11 +31,12 @@ import {
   dtypeOf,
   packArchive,
   packArchiveAsync,
-  unpackArchive,
+  unpackArchiveSteps,
   validateManifest,
   type ArchiveLimits,
   type SessionArchive,
 } from './container';
+import { runSliced, runSync, type Progress, type SliceOptions, type Steps } from './slices';
 
 /** What every run carries beside its arrays, the same in the manifest and in memory. */
 interface RunHeader<Config, Change> {
@@ -87,7 +89,10 @@ export async function writeSessionAsync(
     sliceBytes?: number;
   } = {},
 ): Promise<Uint8Array> {
-  const { manifest, arrays } = encodeSession(data, options);
+  const { manifest, arrays } = await runSliced(
+    encodeSessionSteps(data, options),
+    'saving the session',
+  );
   return packArchiveAsync(manifest, arrays, options.sliceBytes);
 }
 
@@ -96,7 +101,43 @@ export async function writeSessionAsync(
  * the bytes are not a session this LossLab can read; has no side effects either way.
  */
 export function readSession(bytes: Uint8Array, limits?: ArchiveLimits): SessionData {
-  return decodeSession(unpackArchive(bytes, limits));
+  return runSync(readSessionSteps(bytes, limits));
+}
+
+/** Options of readSessionAsync. */
+export interface ReadOptions extends SliceOptions {
+  /** Limits on the zip (tests lower them). @default MAX_SESSION_BYTES, MAX_SESSION_ENTRIES */
+  limits?: ArchiveLimits;
+}
+
+/**
+ * readSession without freezing the engine: the same checks, with the inflating, hashing and
+ * checking done in slices of about `sliceMs` (default 10 ms) and a turn of the event loop
+ * between them. `onProgress(done, total)` counts bytes (the arrays are counted twice: once
+ * inflated, once checked). When `signal` aborts, it rejects with a SessionError whose message
+ * starts with "cancelled". Only the manifest's JSON parse and schema check (at most
+ * MAX_MANIFEST_BYTES) run in one piece.
+ */
+export function readSessionAsync(
+  bytes: Uint8Array,
+  options: ReadOptions = {},
+): Promise<SessionData> {
+  return runSliced(readSessionSteps(bytes, options.limits), 'opening the session', options);
+}
+
+/** readSession as steps that pause (see slices.ts): unzip and check, then decode and check. */
+function* readSessionSteps(bytes: Uint8Array, limits?: ArchiveLimits): Steps<SessionData> {
+  const progress: Progress = { done: 0, total: 0 };
+  // Decoding goes over the arrays once more: count them twice.
+  const archive = yield* unpackArchiveSteps(bytes, limits, progress, arrayBytes);
+  return yield* decodeSessionSteps(archive, progress);
+}
+
+/** Bytes of every array a manifest lists. */
+function arrayBytes(manifest: SessionManifest): number {
+  let total = 0;
+  for (const info of Object.values(manifest.arrays)) total += info.length * DTYPE_BYTES[info.dtype];
+  return total;
 }
 
 /** The manifest (without its array table) and the arrays a session is written as. */
@@ -104,6 +145,13 @@ export function encodeSession(
   data: SessionData,
   options: WriteOptions = {},
 ): { manifest: Omit<SessionManifest, 'arrays'>; arrays: Map<string, SessionTypedArray> } {
+  return runSync(encodeSessionSteps(data, options));
+}
+
+function* encodeSessionSteps(
+  data: SessionData,
+  options: WriteOptions,
+): Steps<{ manifest: Omit<SessionManifest, 'arrays'>; arrays: Map<string, SessionTypedArray> }> {
   const arrays = new Map<string, SessionTypedArray>();
   const put = (name: string, array: SessionTypedArray): string => {
     arrays.set(name, array);
@@ -234,7 +282,7 @@ export function encodeSession(
     ...(network ? { network } : {}),
     view: data.view,
   };
-  return { manifest: checkWritable(manifest, arrays), arrays };
+  return { manifest: yield* checkWritable(manifest, arrays), arrays };
 }
 
 /**
@@ -243,17 +291,20 @@ export function encodeSession(
  * outputs it, so its keys are in one canonical order and a session rewritten after reading is
  * the same bytes.
  */
-function checkWritable(
+function* checkWritable(
   manifest: Omit<SessionManifest, 'arrays'>,
   arrays: Map<string, SessionTypedArray>,
-): Omit<SessionManifest, 'arrays'> {
+): Steps<Omit<SessionManifest, 'arrays'>> {
   const table: SessionManifest['arrays'] = {};
   for (const [name, array] of arrays) {
     table[name] = { dtype: dtypeOf(array), length: array.length, sha256: '0'.repeat(64) };
   }
   try {
     const checked = validateManifest({ ...manifest, arrays: table });
-    decodeSession({ manifest: checked, arrays });
+    yield* decodeSessionSteps(
+      { manifest: checked, arrays },
+      { done: 0, total: arrayBytes(checked) },
+    );
     const { arrays: _table, ...canonical } = checked;
     return canonical;
   } catch (err) {
@@ -265,18 +316,65 @@ function checkWritable(
 }
 
 /**
+ * What an array's values must be, beyond its dtype and length: `bad(array, i)` is true for a
+ * value the writer never produces there, and `must` says what it must be instead.
+ */
+interface ValueRule {
+  bad(array: ArrayLike<number>, i: number): boolean;
+  must: string;
+}
+
+const finite: ValueRule = { bad: (a, i) => !Number.isFinite(a[i]), must: 'must be finite' };
+const notNaN: ValueRule = { bad: (a, i) => Number.isNaN(a[i]), must: 'must be a number' };
+const nonNegative: ValueRule = {
+  bad: (a, i) => !(a[i] >= 0),
+  must: 'must be a number ≥ 0',
+};
+/** A fraction, or NaN where there is none (regression; an epoch not validated). */
+const fractionOrNaN: ValueRule = {
+  bad: (a, i) => a[i] < 0 || a[i] > 1,
+  must: 'must be between 0 and 1, or NaN',
+};
+
+/** Whole steps in strictly increasing order, from `first` up to `last` (when given). */
+function increasingSteps(what: string, first: number, last = Infinity): ValueRule {
+  return {
+    bad: (a, i) => {
+      const v = a[i];
+      return !(Number.isInteger(v) && v >= first && v <= last && (i === 0 || a[i - 1] < v));
+    },
+    must: `must be ${what}: whole numbers in increasing order, from ${first}${last < Infinity ? ` to ${last}` : ' on'}`,
+  };
+}
+
+/** Elements checked between two pauses. */
+const SCAN_CHUNK = 2 ** 16;
+
+/** A number for a message: its value, or its bit pattern's meaning (NaN, Infinity). */
+function valueText(v: number): string {
+  return Object.is(v, -0) ? '-0' : String(v);
+}
+
+/**
  * A session from its manifest and arrays, every reference resolved and checked: it must name
- * an array the file has, of the dtype and length its role needs. The manifest must have been
- * validated (unpackArchive does).
+ * an array the file has, of the dtype and length its role needs, holding only values its
+ * role can have. The manifest must have been validated (unpackArchive does).
  */
 export function decodeSession(archive: SessionArchive): SessionData {
+  return runSync(decodeSessionSteps(archive, { done: 0, total: arrayBytes(archive.manifest) }));
+}
+
+/** decodeSession as steps that pause while the arrays' values are checked. */
+function* decodeSessionSteps(archive: SessionArchive, progress: Progress): Steps<SessionData> {
   const { manifest } = archive;
+  const scans: { array: SessionTypedArray; name: string; field: string; rule: ValueRule }[] = [];
   const take = <D extends ArrayDtype>(
     name: string,
     dtype: D,
     length: number | undefined,
     field: string,
     what: string,
+    rule?: ValueRule,
   ): TypedArrayOf[D] => {
     const info = manifest.arrays[name];
     const array = archive.arrays.get(name);
@@ -298,6 +396,8 @@ export function decodeSession(archive: SessionArchive): SessionData {
         field,
       );
     }
+    if (rule) scans.push({ array, name, field, rule });
+    else progress.done += array.byteLength;
     return array as TypedArrayOf[D];
   };
 
@@ -316,13 +416,17 @@ export function decodeSession(archive: SessionArchive): SessionData {
       const f = `explorer.runs.${i}.arrays`;
       const points = run.steps + 1;
       const what = `a run of ${run.steps} steps`;
+      const a = run.arrays;
+      // Only finite points are recorded (a diverging step is not); ‖∇L‖ of a finite gradient
+      // may still overflow to ∞. η and η/σ are whatever the schedule and optimizer gave: NaN
+      // or ∞ included (η/σ is NaN for a step not taken yet).
       return {
         ...runHeader(run),
-        points: take(run.arrays.points, 'f64', 3 * points, `${f}.points`, what),
-        gradNorm: take(run.arrays.gradNorm, 'f64', points, `${f}.gradNorm`, what),
-        lr: take(run.arrays.lr, 'f64', points, `${f}.lr`, what),
-        grad: take(run.arrays.grad, 'f64', 2 * points, `${f}.grad`, what),
-        effStep: take(run.arrays.effStep, 'f64', 2 * points, `${f}.effStep`, what),
+        points: take(a.points, 'f64', 3 * points, `${f}.points`, what, finite),
+        gradNorm: take(a.gradNorm, 'f64', points, `${f}.gradNorm`, what, nonNegative),
+        lr: take(a.lr, 'f64', points, `${f}.lr`, what),
+        grad: take(a.grad, 'f64', 2 * points, `${f}.grad`, what, finite),
+        effStep: take(a.effStep, 'f64', 2 * points, `${f}.effStep`, what),
       };
     });
     data.explorer = { surface: e.surface, start: e.start, runs };
@@ -331,14 +435,24 @@ export function decodeSession(archive: SessionArchive): SessionData {
       const starts = b.spec.resolution ** 2;
       const what = `a ${b.spec.resolution} × ${b.spec.resolution} basin map`;
       const f = 'explorer.basins.arrays';
+      const minima = b.minima.length;
+      const label: ValueRule = {
+        bad: (a, i) => a[i] < -2 || a[i] >= minima,
+        must: `must be −2 (diverged), −1 (no minimum) or the index of one of the ${minima} minima`,
+      };
+      const steps: ValueRule = {
+        bad: (a, i) => a[i] > b.spec.steps,
+        must: `must be at most the map's ${b.spec.steps} steps`,
+      };
       const basins: BasinMapRecording = {
         spec: b.spec,
         domain: b.domain,
         minima: b.minima,
         radius: b.radius,
-        labels: take(b.arrays.labels, 'i16', starts, `${f}.labels`, what),
-        steps: take(b.arrays.steps, 'u32', starts, `${f}.steps`, what),
-        finals: take(b.arrays.finals, 'f64', 2 * starts, `${f}.finals`, what),
+        labels: take(b.arrays.labels, 'i16', starts, `${f}.labels`, what, label),
+        steps: take(b.arrays.steps, 'u32', starts, `${f}.steps`, what, steps),
+        // A start that diverged ends at its last finite point.
+        finals: take(b.arrays.finals, 'f64', 2 * starts, `${f}.finals`, what, finite),
       };
       data.explorer.basins = basins;
     }
@@ -351,21 +465,46 @@ export function decodeSession(archive: SessionArchive): SessionData {
       const a = run.arrays;
       const steps = `a run of ${run.steps} steps`;
       const epochs = `a run of ${run.epochs} epochs`;
-      const snapshotSteps = take(a.snapshotSteps, 'u32', undefined, `${f}.snapshotSteps`, '');
+      const snapshotSteps = take(
+        a.snapshotSteps,
+        'u32',
+        undefined,
+        `${f}.snapshotSteps`,
+        '',
+        increasingSteps('θ snapshot steps', 0, run.steps),
+      );
       const count = snapshotSteps.length;
+      // A step is recorded only when its loss, gradient and θ are finite; accuracies are NaN
+      // for regression, validation values NaN for an epoch not validated (and its loss may be
+      // anything θ gives there); η is whatever the schedule gave.
       return {
         ...runHeader(run),
         epochs: run.epochs,
         parameters: run.parameters,
         snapshotSpacing: run.snapshotSpacing,
-        loss: take(a.loss, 'f64', run.steps, `${f}.loss`, steps),
-        accuracy: take(a.accuracy, 'f64', run.steps, `${f}.accuracy`, steps),
-        gradNorm: take(a.gradNorm, 'f64', run.steps, `${f}.gradNorm`, steps),
+        loss: take(a.loss, 'f64', run.steps, `${f}.loss`, steps, finite),
+        accuracy: take(a.accuracy, 'f64', run.steps, `${f}.accuracy`, steps, fractionOrNaN),
+        gradNorm: take(a.gradNorm, 'f64', run.steps, `${f}.gradNorm`, steps, nonNegative),
         lr: take(a.lr, 'f64', run.steps, `${f}.lr`, steps),
-        updateMs: take(a.updateMs, 'f64', run.steps, `${f}.updateMs`, steps),
-        epochStep: take(a.epochStep, 'f64', run.epochs, `${f}.epochStep`, epochs),
-        trainLoss: take(a.trainLoss, 'f64', run.epochs, `${f}.trainLoss`, epochs),
-        trainAccuracy: take(a.trainAccuracy, 'f64', run.epochs, `${f}.trainAccuracy`, epochs),
+        updateMs: take(a.updateMs, 'f64', run.steps, `${f}.updateMs`, steps, finite),
+        epochStep: take(
+          a.epochStep,
+          'f64',
+          run.epochs,
+          `${f}.epochStep`,
+          epochs,
+          increasingSteps('the steps ending each epoch', 1, run.steps),
+        ),
+        // A mean of finite losses may still overflow to ∞.
+        trainLoss: take(a.trainLoss, 'f64', run.epochs, `${f}.trainLoss`, epochs, notNaN),
+        trainAccuracy: take(
+          a.trainAccuracy,
+          'f64',
+          run.epochs,
+          `${f}.trainAccuracy`,
+          epochs,
+          fractionOrNaN,
+        ),
         validationLoss: take(a.validationLoss, 'f64', run.epochs, `${f}.validationLoss`, epochs),
         validationAccuracy: take(
           a.validationAccuracy,
@@ -373,15 +512,18 @@ export function decodeSession(archive: SessionArchive): SessionData {
           run.epochs,
           `${f}.validationAccuracy`,
           epochs,
+          fractionOrNaN,
         ),
-        epochMs: take(a.epochMs, 'f64', run.epochs, `${f}.epochMs`, epochs),
+        epochMs: take(a.epochMs, 'f64', run.epochs, `${f}.epochMs`, epochs, finite),
         snapshotSteps,
+        // θ is always finite; in float32 a huge entry may become ±∞, never NaN.
         snapshots: take(
           a.snapshots,
           'f32',
           count * run.parameters,
           `${f}.snapshots`,
           `${count} snapshots of ${run.parameters} parameters`,
+          notNaN,
         ),
         finalTheta: take(
           a.finalTheta,
@@ -389,6 +531,7 @@ export function decodeSession(archive: SessionArchive): SessionData {
           run.parameters,
           `${f}.finalTheta`,
           `θ of ${run.parameters} parameters`,
+          finite,
         ),
       };
     });
@@ -396,7 +539,7 @@ export function decodeSession(archive: SessionArchive): SessionData {
       const f = `network.landscapes.${i}`;
       const cells = l.resolution ** 2;
       const grid = `a ${l.resolution} × ${l.resolution} grid`;
-      const center = take(l.arrays.center, 'f64', undefined, `${f}.arrays.center`, '');
+      const center = take(l.arrays.center, 'f64', undefined, `${f}.arrays.center`, '', finite);
       const size = center.length;
       const theta = `θ of ${size} parameters`;
       const d = l.directions;
@@ -416,14 +559,22 @@ export function decodeSession(archive: SessionArchive): SessionData {
           ...(d.name !== undefined ? { name: d.name } : {}),
           ...(d.explainedVariance ? { explainedVariance: d.explainedVariance } : {}),
           ...(d.points !== undefined ? { points: d.points } : {}),
-          d1: take(l.arrays.d1, 'f64', size, `${f}.arrays.d1`, theta),
-          d2: take(l.arrays.d2, 'f64', size, `${f}.arrays.d2`, theta),
+          d1: take(l.arrays.d1, 'f64', size, `${f}.arrays.d1`, theta, finite),
+          d2: take(l.arrays.d2, 'f64', size, `${f}.arrays.d2`, theta, finite),
         },
+        // NaN where the loss is not finite (or, in float32, ±∞ past its range).
         values: take(l.arrays.values, 'f32', cells, `${f}.arrays.values`, grid),
         center,
         projections: l.projections.map((p, j) => {
           const pf = `${f}.projections.${j}.arrays`;
-          const steps = take(p.arrays.steps, 'f64', undefined, `${pf}.steps`, '');
+          const steps = take(
+            p.arrays.steps,
+            'f64',
+            undefined,
+            `${pf}.steps`,
+            '',
+            increasingSteps('steps', 0),
+          );
           const what = `a projection of ${steps.length} points`;
           return {
             runId: p.runId,
@@ -439,6 +590,23 @@ export function decodeSession(archive: SessionArchive): SessionData {
       };
     });
     data.network = { dataset: n.dataset, model: n.model, runs, landscapes };
+  }
+
+  // Every role is resolved: now each array's values, in slices.
+  for (const { array, name, field, rule } of scans) {
+    for (let from = 0; from < array.length; from += SCAN_CHUNK) {
+      const to = Math.min(array.length, from + SCAN_CHUNK);
+      for (let i = from; i < to; i++) {
+        if (rule.bad(array, i)) {
+          throw new SessionError(
+            `the session file is damaged: array "${name}" (${field}) holds ${valueText(array[i])} at index ${i}; its values ${rule.must}`,
+            field,
+          );
+        }
+      }
+      progress.done += (to - from) * array.BYTES_PER_ELEMENT;
+      yield progress;
+    }
   }
   return data;
 }

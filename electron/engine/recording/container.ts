@@ -3,12 +3,20 @@
  * little-endian bytes, each listed in the manifest with its dtype, length and SHA-256.
  *
  * Reading checks before it trusts: the zip's central directory sizes are summed before
- * anything is inflated (so a zip bomb is refused by what it claims), every inflated entry must
- * be exactly the size it claimed, and every array must match its checksum, length and dtype.
- * Each failure is one SessionError saying what is wrong; the input bytes are never modified.
+ * anything is inflated (so a zip bomb is refused by what it claims), every entry is inflated in
+ * chunks that stop as soon as its output passes the size it claimed (so a bomb that lies about
+ * its size costs no more than its claim), every inflated entry must be exactly that size, and
+ * every array must match its checksum, length and dtype. Each failure is one SessionError
+ * saying what is wrong; the input bytes are never modified.
  */
 import { createHash } from 'node:crypto';
-import { unzipSync, Zip, ZipDeflate, ZipPassThrough, zipSync, type Zippable } from 'fflate';
+import { Inflate, Zip, ZipDeflate, ZipPassThrough, zipSync, type Zippable } from 'fflate';
+import {
+  checkMessageShape,
+  DEFAULT_MESSAGE_BOUNDS,
+  describeValue,
+  oneLine,
+} from '../../common/bounds';
 import {
   arrayEntryName,
   DTYPE_BYTES,
@@ -25,6 +33,7 @@ import {
   type SessionManifest,
   type SessionTypedArray,
 } from '../../common/session';
+import { runSync, type Progress, type Steps } from './slices';
 
 /** The manifest and every array, by name: what the zip holds. */
 export interface SessionArchive {
@@ -198,84 +207,99 @@ function checkSize(total: number, manifestBytes: number): void {
   }
 }
 
-interface EntryInfo {
-  originalSize: number;
-  size: number;
+/** One entry of the zip's central directory. */
+interface ZipEntry {
+  name: string;
+  /** 0 stored, 8 deflated. */
   compression: number;
+  /** Bytes of its data in the file. */
+  size: number;
+  /** Bytes once inflated, as the directory claims. */
+  originalSize: number;
+  crc: number;
+  /** Where its local header starts. */
+  headerOffset: number;
 }
+
+/** Bytes of input inflated between two pauses: at most ~16 MiB of output (deflate's 1032:1). */
+const INFLATE_CHUNK = 16 * 2 ** 10;
+/** Bytes copied or hashed between two pauses. */
+const COPY_CHUNK = 2 ** 20;
 
 /**
  * Reads a session's zip: the manifest (checked against the schema) and every array it lists
  * (checked against its dtype, length and SHA-256). Nothing else in the zip is inflated.
  */
 export function unpackArchive(bytes: Uint8Array, limits: ArchiveLimits = {}): SessionArchive {
-  const maxBytes = limits.maxBytes ?? MAX_SESSION_BYTES;
-  const maxEntries = limits.maxEntries ?? MAX_SESSION_ENTRIES;
+  return runSync(unpackArchiveSteps(bytes, limits));
+}
+
+/**
+ * unpackArchive as steps that pause every few hundred KiB (see slices.ts). `progress` counts
+ * the manifest's bytes and each array's bytes as they are inflated; its total is known once
+ * the manifest is read, and includes `extraTotal` (work the caller does afterwards).
+ */
+export function* unpackArchiveSteps(
+  bytes: Uint8Array,
+  limits: ArchiveLimits = {},
+  progress: Progress = { done: 0, total: 0 },
+  extraTotal: (manifest: SessionManifest) => number = () => 0,
+): Steps<SessionArchive> {
   if (bytes.length === 0) throw new SessionError('the file is empty: it is not a LossLab session');
   if (!isZip(bytes)) {
     throw new SessionError('this is not a LossLab session: the file is not a zip archive');
   }
-
-  // Pass 1: every entry's claimed size (from the central directory), then the manifest alone.
-  const entries = new Map<string, EntryInfo>();
-  let claimed = 0;
-  const first = unzip(bytes, (file) => {
-    if (entries.size >= maxEntries) {
-      throw new SessionError(
-        `the session file has more than ${maxEntries} entries: refusing to read it`,
-      );
-    }
-    claimed += file.originalSize;
-    if (claimed > maxBytes) {
-      throw new SessionError(
-        `the session file claims more than ${formatBytes(maxBytes)} of data once unzipped: ` +
-          'refusing to read it',
-      );
-    }
-    entries.set(file.name, file);
-    if (file.name !== MANIFEST_ENTRY) return false;
-    if (file.originalSize > MAX_MANIFEST_BYTES) {
-      throw new SessionError(
-        `the manifest claims ${formatBytes(file.originalSize)} (at most ${formatBytes(MAX_MANIFEST_BYTES)}): refusing to read it`,
-        'manifest',
-      );
-    }
-    return true;
-  });
-  const manifestBytes = first[MANIFEST_ENTRY];
-  if (!manifestBytes) {
+  // Every entry's claimed size, summed from the central directory before anything is inflated.
+  const entries = readDirectory(bytes, limits);
+  const manifestEntry = entries.get(MANIFEST_ENTRY);
+  if (!manifestEntry) {
     throw new SessionError(
       `this is not a LossLab session: the zip has no ${MANIFEST_ENTRY}`,
       'manifest',
     );
   }
-  checkInflated(MANIFEST_ENTRY, manifestBytes, entries.get(MANIFEST_ENTRY));
+  if (manifestEntry.originalSize > MAX_MANIFEST_BYTES) {
+    throw new SessionError(
+      `the manifest claims ${formatBytes(manifestEntry.originalSize)} (at most ${formatBytes(MAX_MANIFEST_BYTES)}): refusing to read it`,
+      'manifest',
+    );
+  }
+  progress.total = progress.done + manifestEntry.originalSize;
+  const crc = new Crc32();
+  const manifestBytes = yield* inflateEntry(bytes, manifestEntry, progress, (c) => crc.update(c));
+  if (crc.value !== manifestEntry.crc) {
+    throw new SessionError(
+      `the session file is damaged: ${MANIFEST_ENTRY} fails its CRC-32 check`,
+      'manifest',
+    );
+  }
   const manifest = parseManifest(manifestBytes);
 
-  // Pass 2: the arrays the manifest lists, each checked before it becomes a typed array.
-  const wanted = new Map<string, string>();
-  for (const name of Object.keys(manifest.arrays)) wanted.set(arrayEntryName(name), name);
-  const raw = unzip(bytes, (file) => wanted.has(file.name));
+  // The arrays the manifest lists, each checked before it becomes a typed array.
+  const listed = Object.entries(manifest.arrays);
+  progress.total += extraTotal(manifest);
+  for (const [, info] of listed) progress.total += info.length * DTYPE_BYTES[info.dtype];
   const arrays = new Map<string, SessionTypedArray>();
-  for (const [name, info] of Object.entries(manifest.arrays)) {
-    const entry = arrayEntryName(name);
+  for (const [name, info] of listed) {
+    const entryName = arrayEntryName(name);
     const field = `arrays.${name}`;
-    const data = raw[entry];
-    if (!data) {
+    const entry = entries.get(entryName);
+    if (!entry) {
       throw new SessionError(
-        `the session file is damaged: array "${name}" is listed in the manifest but the file has no ${entry}`,
+        `the session file is damaged: array "${name}" is listed in the manifest but the file has no ${entryName}`,
         field,
       );
     }
-    checkInflated(entry, data, entries.get(entry));
     const expected = info.length * DTYPE_BYTES[info.dtype];
-    if (data.length !== expected) {
+    if (entry.originalSize !== expected) {
       throw new SessionError(
-        `the session file is damaged: array "${name}" has ${data.length} bytes, but the manifest says ${info.length} ${info.dtype} values (${expected} bytes)`,
+        `the session file is damaged: array "${name}" has ${entry.originalSize} bytes, but the manifest says ${info.length} ${info.dtype} values (${expected} bytes)`,
         field,
       );
     }
-    const digest = sha256(data);
+    const hash = createHash('sha256');
+    const data = yield* inflateEntry(bytes, entry, progress, (chunk) => hash.update(chunk));
+    const digest = hash.digest('hex');
     if (digest !== info.sha256) {
       throw new SessionError(
         `the session file is damaged: array "${name}" fails its checksum (SHA-256 ${digest.slice(0, 12)}…, the manifest says ${info.sha256.slice(0, 12)}…)`,
@@ -293,36 +317,202 @@ function isZip(bytes: Uint8Array): boolean {
   return (bytes[2] === 3 && bytes[3] === 4) || (bytes[2] === 5 && bytes[3] === 6);
 }
 
-/** fflate's unzipSync, its errors turned into SessionErrors. */
-function unzip(
-  bytes: Uint8Array,
-  filter: (file: { name: string } & EntryInfo) => boolean,
-): Record<string, Uint8Array> {
-  try {
-    return unzipSync(bytes, { filter });
-  } catch (err) {
-    if (err instanceof SessionError) throw err;
-    const message = err instanceof Error ? err.message : String(err);
-    if (message === 'invalid zip data') {
-      // No end-of-central-directory record: the usual sign of a file cut short.
+const END_OF_DIRECTORY = 0x06054b50;
+const DIRECTORY_ENTRY = 0x02014b50;
+const LOCAL_HEADER = 0x04034b50;
+const ZIP64_LOCATOR = 0x07064b50;
+
+function damaged(what: string): SessionError {
+  return new SessionError(`the session file is damaged: ${what}`);
+}
+
+/**
+ * The zip's central directory, every entry's claimed sizes checked against the limits. Read
+ * here rather than by fflate's unzipSync, which inflates every entry it is given to the end
+ * (whatever size the entry claimed), and whose streaming Unzip finds the end of an entry
+ * written with a data descriptor by searching its data for a signature.
+ */
+function readDirectory(bytes: Uint8Array, limits: ArchiveLimits): Map<string, ZipEntry> {
+  const maxBytes = limits.maxBytes ?? MAX_SESSION_BYTES;
+  const maxEntries = limits.maxEntries ?? MAX_SESSION_ENTRIES;
+  const dv = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  // The end-of-directory record: 22 bytes and a comment of at most 65,535, at the very end.
+  let end = bytes.length - 22;
+  const lowest = Math.max(0, bytes.length - 22 - 0xffff);
+  while (end >= lowest && dv.getUint32(end, true) !== END_OF_DIRECTORY) end--;
+  if (end < lowest) {
+    // The usual sign of a file cut short.
+    throw new SessionError(
+      'the session file is truncated or damaged: its zip directory is missing (was the file cut short?)',
+    );
+  }
+  if (end >= 20 && dv.getUint32(end - 20, true) === ZIP64_LOCATOR) {
+    throw damaged('it is a zip64 archive, which no LossLab session is');
+  }
+  const count = dv.getUint16(end + 10, true);
+  const directorySize = dv.getUint32(end + 12, true);
+  const directoryStart = dv.getUint32(end + 16, true);
+  if (dv.getUint16(end + 4, true) !== 0 || dv.getUint16(end + 8, true) !== count) {
+    throw damaged('its zip directory says it spans several disks');
+  }
+  if (count > maxEntries) {
+    throw new SessionError(
+      `the session file has more than ${maxEntries} entries: refusing to read it`,
+    );
+  }
+  if (directoryStart + directorySize > end) {
+    throw damaged(
+      `its zip directory (${directorySize} bytes at ${directoryStart}) runs past the end of the file`,
+    );
+  }
+  const entries = new Map<string, ZipEntry>();
+  let claimed = 0;
+  let at = directoryStart;
+  const limit = directoryStart + directorySize;
+  for (let i = 0; i < count; i++) {
+    if (at + 46 > limit || dv.getUint32(at, true) !== DIRECTORY_ENTRY) {
+      throw damaged(`zip directory record ${i} of ${count} is missing or broken`);
+    }
+    const flags = dv.getUint16(at + 8, true);
+    const nameLength = dv.getUint16(at + 28, true);
+    const next = at + 46 + nameLength + dv.getUint16(at + 30, true) + dv.getUint16(at + 32, true);
+    if (next > limit) throw damaged(`zip directory record ${i} runs past the directory`);
+    const name = new TextDecoder(flags & 0x800 ? 'utf-8' : 'latin1').decode(
+      bytes.subarray(at + 46, at + 46 + nameLength),
+    );
+    const entry: ZipEntry = {
+      name,
+      compression: dv.getUint16(at + 10, true),
+      crc: dv.getUint32(at + 16, true),
+      size: dv.getUint32(at + 20, true),
+      originalSize: dv.getUint32(at + 24, true),
+      headerOffset: dv.getUint32(at + 42, true),
+    };
+    claimed += entry.originalSize;
+    if (claimed > maxBytes) {
       throw new SessionError(
-        'the session file is truncated or damaged: its zip directory is missing (was the file cut short?)',
+        `the session file claims more than ${formatBytes(maxBytes)} of data once unzipped: ` +
+          'refusing to read it',
       );
     }
-    throw new SessionError(`the session file is damaged: ${message}`);
+    if (flags & 1) throw damaged(`${quoteName(name)} is encrypted`);
+    if (entries.has(name)) throw damaged(`the zip holds two entries named ${quoteName(name)}`);
+    entries.set(name, entry);
+    at = next;
+  }
+  return entries;
+}
+
+/** An entry's name for a message: quoted, cut short. */
+function quoteName(name: string): string {
+  return JSON.stringify(name.length > 80 ? `${name.slice(0, 79)}…` : name);
+}
+
+/**
+ * An entry's bytes, inflated in chunks: inflation stops as soon as the output passes the size
+ * the directory claimed (a zip bomb costs no more than its claim), and output short of the
+ * claim is refused too. Each chunk goes to `onChunk` (a checksum) as it comes.
+ */
+function* inflateEntry(
+  bytes: Uint8Array,
+  entry: ZipEntry,
+  progress: Progress,
+  onChunk?: (chunk: Uint8Array) => void,
+): Steps<Uint8Array> {
+  const { name, size, originalSize } = entry;
+  const dv = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const header = entry.headerOffset;
+  if (header + 30 > bytes.length || dv.getUint32(header, true) !== LOCAL_HEADER) {
+    throw damaged(`the zip record of ${quoteName(name)} points at no entry`);
+  }
+  const start = header + 30 + dv.getUint16(header + 26, true) + dv.getUint16(header + 28, true);
+  if (start + size > bytes.length) {
+    throw new SessionError(
+      `the session file is truncated or damaged: ${name} runs past the end of the file`,
+    );
+  }
+  const input = bytes.subarray(start, start + size);
+  if (entry.compression === 0) {
+    if (size !== originalSize) {
+      throw new SessionError(
+        `the session file is truncated or damaged: ${name} holds ${size} bytes, its zip record says ${originalSize}`,
+      );
+    }
+    const out = new Uint8Array(size);
+    for (let at = 0; at < size; at += COPY_CHUNK) {
+      const chunk = input.subarray(at, Math.min(size, at + COPY_CHUNK));
+      out.set(chunk, at);
+      onChunk?.(chunk);
+      progress.done += chunk.length;
+      yield progress;
+    }
+    return out;
+  }
+  if (entry.compression !== 8) {
+    throw damaged(
+      `${quoteName(name)} uses zip compression method ${entry.compression}; a session uses only stored (0) and deflate (8)`,
+    );
+  }
+  // The output grows as it comes (up to the claim): a claim is not memory spent.
+  let out = new Uint8Array(Math.min(originalSize, Math.max(2 ** 16, 4 * size)));
+  let written = 0;
+  const inflate = new Inflate((chunk) => {
+    if (written + chunk.length > originalSize) {
+      throw damaged(
+        `${name} inflates to more than the ${originalSize} bytes its zip record claims: refusing to read it`,
+      );
+    }
+    if (written + chunk.length > out.length) {
+      const grown = new Uint8Array(
+        Math.min(originalSize, Math.max(2 * out.length, written + chunk.length)),
+      );
+      grown.set(out.subarray(0, written));
+      out = grown;
+    }
+    out.set(chunk, written);
+    written += chunk.length;
+    onChunk?.(chunk);
+    progress.done += chunk.length;
+  });
+  for (let at = 0; ; at += INFLATE_CHUNK) {
+    const last = at + INFLATE_CHUNK >= size;
+    try {
+      inflate.push(input.subarray(at, Math.min(size, at + INFLATE_CHUNK)), last);
+    } catch (err) {
+      if (err instanceof SessionError) throw err;
+      throw damaged(`${name} does not inflate (${(err as Error).message})`);
+    }
+    yield progress;
+    if (last) break;
+  }
+  if (written !== originalSize) {
+    throw new SessionError(
+      `the session file is truncated or damaged: ${name} holds ${written} bytes, its zip record says ${originalSize}`,
+    );
+  }
+  return out;
+}
+
+/** Zip's CRC-32 (polynomial 0xEDB88320), fed in chunks. */
+class Crc32 {
+  private crc = -1;
+
+  update(bytes: Uint8Array): void {
+    let crc = this.crc;
+    for (let i = 0; i < bytes.length; i++) crc = CRC_TABLE[(crc ^ bytes[i]) & 0xff] ^ (crc >>> 8);
+    this.crc = crc;
+  }
+
+  get value(): number {
+    return (this.crc ^ -1) >>> 0;
   }
 }
 
-/** An entry must inflate to exactly the size its directory record claimed. */
-function checkInflated(name: string, data: Uint8Array, info: EntryInfo | undefined): void {
-  const claimed = info?.originalSize ?? data.length;
-  const storedMismatch = info !== undefined && info.compression === 0 && info.size !== claimed;
-  if (data.length !== claimed || storedMismatch) {
-    throw new SessionError(
-      `the session file is truncated or damaged: ${name} holds ${data.length} bytes, its zip record says ${claimed}`,
-    );
-  }
-}
+const CRC_TABLE = Int32Array.from({ length: 256 }, (_, n) => {
+  let c = n;
+  for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
+  return c;
+});
 
 /** The manifest's bytes as a validated manifest, refusing other formats and versions first. */
 function parseManifest(bytes: Uint8Array): SessionManifest {
@@ -331,7 +521,7 @@ function parseManifest(bytes: Uint8Array): SessionManifest {
     json = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(bytes));
   } catch (err) {
     throw new SessionError(
-      `the session's ${MANIFEST_ENTRY} is not valid JSON (${(err as Error).message})`,
+      `the session's ${MANIFEST_ENTRY} is not valid JSON (${oneLine((err as Error).message, 160)})`,
       'manifest',
     );
   }
@@ -341,7 +531,7 @@ function parseManifest(bytes: Uint8Array): SessionManifest {
   const { format, version } = json as { format?: unknown; version?: unknown };
   if (format !== SESSION_FORMAT) {
     throw new SessionError(
-      `this is not a LossLab session: its manifest's format is ${JSON.stringify(format) ?? 'missing'}, not "${SESSION_FORMAT}"`,
+      `this is not a LossLab session: its manifest's format is ${format === undefined ? 'missing' : describeValue(format)}, not "${SESSION_FORMAT}"`,
       'format',
     );
   }
@@ -354,13 +544,29 @@ function parseManifest(bytes: Uint8Array): SessionManifest {
   return validateManifest(json);
 }
 
+/**
+ * What a manifest may hold before the schema looks at it: nesting no deeper than any message
+ * can carry (the schema's validators recurse); values and text bounded by the manifest's size.
+ */
+const MANIFEST_SHAPE = {
+  maxDepth: DEFAULT_MESSAGE_BOUNDS.maxDepth,
+  maxValues: MAX_MANIFEST_BYTES,
+  maxChars: MAX_MANIFEST_BYTES,
+  maxBytes: 0,
+};
+
 /** A manifest checked against the schema; the first issue names its field. */
 export function validateManifest(json: unknown): SessionManifest {
+  const shape = checkMessageShape(json, MANIFEST_SHAPE);
+  if (shape !== undefined) {
+    throw new SessionError(
+      `the session's manifest is invalid at ${shape.replace(/^message: /, 'its top level: ')}`,
+    );
+  }
   let parsed;
   try {
     parsed = sessionManifestSchema.safeParse(json);
   } catch (err) {
-    // z.json() recurses: absurdly deep nesting in `view` runs out of stack.
     throw new SessionError(`the session's manifest is invalid: ${(err as Error).message}`);
   }
   if (!parsed.success) {

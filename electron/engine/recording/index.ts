@@ -9,10 +9,11 @@ export {
   decodeSession,
   encodeSession,
   readSession,
+  readSessionAsync,
   writeSession,
   writeSessionAsync,
 } from './codec';
-export type { WriteOptions } from './codec';
+export type { ReadOptions, WriteOptions } from './codec';
 export { packArchive, packArchiveAsync, unpackArchive } from './container';
 export type { ArchiveLimits, SessionArchive } from './container';
 export {

@@ -7,6 +7,12 @@ import type { OptimizerSpec, Point } from '../../../electron/common/schemas';
 import type { JsonObject, SessionData, SessionTypedArray } from '../../../electron/common/session';
 import { AnalyticRun } from '../../../electron/engine/experiments/analytic-run';
 import { computeBasins } from '../../../electron/engine/experiments/basins';
+import {
+  computeLandscape,
+  projectTrajectory,
+  randomDirections,
+} from '../../../electron/engine/landscape';
+import { NetworkProblem, NetworkRun, type Tf } from '../../../electron/engine/network';
 import { sessionFromRuns, type LiveBasinMap } from '../../../electron/engine/recording';
 
 export const start: Point = [-1.5, 2];
@@ -185,4 +191,68 @@ export function sameArrays(a: unknown, b: unknown): string[] {
   }
   for (const k of y.keys()) if (!x.has(k)) problems.push(`${k}: extra`);
   return problems;
+}
+
+/**
+ * A network session through the recording functions: a classification run with θ snapshots,
+ * one that diverges, and a landscape with the runs projected on it; or (`sine`) a regression
+ * with no validation split, whose accuracies and validation values are all NaN.
+ */
+export async function networkSession(
+  tf: Tf,
+  kind: 'moons' | 'sine' = 'moons',
+): Promise<{ data: SessionData; problem: NetworkProblem }> {
+  const problem = new NetworkProblem(
+    tf,
+    kind === 'moons'
+      ? { kind: 'moons', n: 80, seed: 3 }
+      : { kind: 'sine', n: 60, seed: 2, split: { train: 0.8, validation: 0, test: 0.2 } },
+    { depth: 1, width: 6, seed: 5 },
+  );
+  const adam = new NetworkRun(problem, {
+    runId: 'adam',
+    optimizer: { optimizer: 'adam', lr: 0.02 },
+    batchSize: 16,
+    seed: 4,
+    snapshotEvery: 3,
+  });
+  adam.advance(20);
+  adam.update({ hyper: { lr: 0.01 } });
+  adam.advance(10);
+  const wild = new NetworkRun(problem, {
+    runId: 'wild',
+    optimizer: { optimizer: 'sgd', lr: 1e6 },
+    batchSize: 'full',
+  });
+  wild.advance(40);
+  const center = adam.theta.slice();
+  const directions = randomDirections(problem.layout, center, 7);
+  const grid = await computeLandscape(problem, center, directions, {
+    resolution: 5,
+    coarse: 0,
+    threads: 0,
+    range: [
+      [-1, 1],
+      [-1, 1],
+    ],
+  });
+  const data = sessionFromRuns({
+    createdAt: '2025-03-04T05:06:07.089Z',
+    network: {
+      problem,
+      runs: [adam, wild],
+      landscapes: [
+        {
+          grid,
+          directions,
+          center,
+          projections: [adam, wild].map((r) =>
+            projectTrajectory(r, center, directions, { lossOn: 'train' }),
+          ),
+        },
+      ],
+    },
+    view: {},
+  });
+  return { data, problem };
 }
