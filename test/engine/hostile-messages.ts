@@ -1,0 +1,231 @@
+/**
+ * Hostile engine messages for the suites in hostile-messages.test.ts: mutated valid messages
+ * and the attacks found against the engine's boundary (BigInt, nesting thousands deep, a
+ * hundred thousand keys, values no message has, misused uploads, absurd networks, jobs that
+ * would run for hours). Seeded: a case replays from its seed and number.
+ */
+import { checkMessageShape } from '../../electron/common/bounds';
+import { clientMessageSchema, type EngineMessage } from '../../electron/common/protocol';
+import {
+  deeplyNested,
+  mutate,
+  optimizerSpec,
+  randomCharacters,
+  randomExpression,
+  randomValue,
+  schedule,
+  surfaceSpec,
+} from './problems/random-inputs';
+import type { SeededRandom } from './problems/seeded-random';
+
+export const runIds = ['a', 'b', 'n1'];
+
+/** A well-formed message of most kinds, with small, cheap parameters. */
+export function validMessage(rng: SeededRandom, id: number): Record<string, unknown> {
+  const runId = rng.pick(runIds);
+  const start = () => [rng.uniform(-1.5, 1.5), rng.uniform(-1, 1.5)];
+  return rng.pick([
+    () => ({ type: 'hello', id, protocol: 1 }),
+    () => ({
+      type: 'run.create',
+      id,
+      run: { runId, surface: surfaceSpec(rng), start: start(), optimizer: optimizerSpec(rng) },
+    }),
+    () => ({ type: 'run.update', id, runId, hyper: { lr: rng.pick([0.001, 0.01]) } }),
+    () => ({ type: 'run.update', id, runId, hyper: {}, schedule: schedule(rng) }),
+    () => ({ type: 'run.remove', id, runId }),
+    () => ({ type: 'run.reset', id, runId, start: start() }),
+    () => ({ type: 'playback', id, playing: false, stepsPerFrame: 1 + rng.int(10) }),
+    () => ({ type: 'step', id, steps: 1 + rng.int(50), runId }),
+    () => ({ type: 'surface.sample', id, surface: surfaceSpec(rng), resolution: 2 + rng.int(30) }),
+    () => ({ type: 'frame.ack', seq: rng.int(100) }),
+    () => ({ type: 'run.inspect', id, runId }),
+    () => ({
+      type: 'schedule.preview',
+      id,
+      schedule: schedule(rng),
+      lr: 0.1,
+      steps: 1 + rng.int(50),
+    }),
+    () => ({
+      type: 'net.run.create',
+      id,
+      run: { runId, optimizer: optimizerSpec(rng), batchSize: rng.pick([8, 32, 'full']) },
+    }),
+    () => ({ type: 'net.run.update', id, runId, change: { hyper: { lr: 0.01 } } }),
+    () => ({ type: 'net.evaluate', id, runId, split: rng.pick(['train', 'validation', 'test']) }),
+    () => ({ type: 'net.view', id, runId, resolution: 8 }),
+    () => ({ type: 'session.context', id, context: { view: { a: 1 } } }),
+    () => ({ type: 'job.cancel', id: rng.int(20_000) }),
+    () => ({ type: 'sync', id }),
+  ])();
+}
+
+/** Puts `value` at a random place of a message (or makes it the message). */
+function plant(rng: SeededRandom, message: Record<string, unknown>, value: unknown): unknown {
+  const keys = Object.keys(message).filter((k) => k !== 'type');
+  if (keys.length === 0 || rng.chance(0.1)) return value;
+  const key = rng.pick(keys);
+  const inner = message[key];
+  if (inner && typeof inner === 'object' && !Array.isArray(inner) && rng.chance(0.5)) {
+    const innerKeys = Object.keys(inner);
+    if (innerKeys.length > 0) {
+      return { ...message, [key]: { ...inner, [rng.pick(innerKeys)]: value } };
+    }
+  }
+  return { ...message, [key]: value };
+}
+
+/** A hundred thousand unknown keys on a valid message. */
+function manyKeys(message: Record<string, unknown>): Record<string, unknown> {
+  const out: Record<string, unknown> = { ...message };
+  for (let i = 0; i < 100_000; i++) out[`k${i}`] = i;
+  return out;
+}
+
+/** One hostile message: what a careless or malicious client could send. */
+export function hostileMessage(rng: SeededRandom, id: number): unknown {
+  const base = () => validMessage(rng, id);
+  const kind = rng.int(40);
+  if (kind < 4) return base();
+  if (kind < 18) return mutate(rng, base());
+  switch (kind) {
+    case 18:
+    case 19:
+      return plant(rng, base(), rng.pick([2n ** 64n, -1n, 0n, [1n, 2n]]));
+    case 20:
+      return plant(rng, base(), deeplyNested(rng, 3000 + rng.int(2001)));
+    case 21:
+      return deeplyNested(rng, 3000 + rng.int(2001), base());
+    case 22:
+      return manyKeys(base());
+    case 23:
+      return plant(rng, base(), rng.pick([new Map([[1, 2]]), new Set([1]), new Date(0)]));
+    case 24:
+      return plant(rng, base(), new Float64Array(rng.pick([1, 3, 100_000])));
+    case 25:
+      return plant(rng, base(), 'x'.repeat(rng.pick([1000, 1_000_000])));
+    case 26:
+      return {
+        type: 'session.upload',
+        id,
+        upload: rng.int(3),
+        total: rng.pick([1, 100, 2 ** 31, 2 ** 31 + 1, -1]),
+        offset: rng.pick([0, 1, 50, -1, 2 ** 40]),
+        bytes: new Uint8Array(rng.pick([0, 1, 10, 1000])),
+      };
+    case 27:
+      return rng.pick([
+        { type: 'session.open', id, upload: rng.int(3) },
+        { type: 'session.open', id },
+        { type: 'session.open', id, bytes: new Uint8Array(rng.int(200)).map(() => rng.int(256)) },
+        { type: 'session.open', id, bytes: new Uint8Array(0), upload: 1 },
+      ]);
+    case 28:
+      return {
+        type: 'net.setup',
+        id,
+        dataset: { kind: rng.pick(['spirals', 'moons', 'sine']), n: rng.pick([100_000, 50_000]) },
+        model: { depth: rng.pick([10, 20]), width: rng.pick([256, 512, 1024]) },
+      };
+    case 29:
+      return {
+        type: 'net.run.create',
+        id,
+        run: { runId: 'big', optimizer: { optimizer: 'sgd' }, batchSize: 100_000 },
+      };
+    case 30:
+      return { type: randomCharacters(rng, 12), id };
+    case 31:
+      return {
+        type: 'run.create',
+        id,
+        run: {
+          runId: 'e',
+          surface: { expr: randomExpression(rng) },
+          start: [0.5, 0.5],
+          optimizer: { optimizer: 'sgd' },
+        },
+      };
+    case 32:
+      return randomValue(rng, 3);
+    case 33:
+      return rng.pick([undefined, null, 'hello', 42, NaN, Infinity, [], {}, true]);
+    case 34:
+      return { type: 'hello', id: rng.pick([-1, 2 ** 60, 1.5, NaN, '7']), protocol: 1 };
+    case 35:
+      return { type: rng.pick(['constructor', 'toString', '__proto__', 'hasOwnProperty']), id };
+    case 36:
+      return JSON.parse(`{"type": "hello", "id": ${id}, "protocol": 1, "__proto__": {"x": 1}}`);
+    case 37:
+      return {
+        type: 'run.fork',
+        id,
+        runId: 'a',
+        step: rng.pick([0, 10, 2 ** 40]),
+        newRunId: 'f',
+        optimizer: { optimizer: 'adam' },
+      };
+    default:
+      return { type: 'frame.ack', seq: rng.pick([-1, 2 ** 60, NaN, 1e300]) };
+  }
+}
+
+/** Whether the engine's boundary should refuse a message outright (shape or schema). */
+export function shouldRefuse(message: unknown): boolean {
+  if (checkMessageShape(message) !== undefined) return true;
+  return !clientMessageSchema.safeParse(message).success;
+}
+
+/** Valid messages that would make a suite slow (not wrong): not sent. */
+export function tooHeavy(message: unknown): boolean {
+  if (shouldRefuse(message)) return false;
+  const m = message as Record<string, unknown>;
+  if (m.type === 'step') return ((m.steps as number | undefined) ?? 1) > 2000;
+  if (m.type === 'playback') return m.playing === true;
+  if (m.type === 'surface.sample') return (m.resolution as number) > 256;
+  if (m.type === 'schedule.preview') return (m.steps as number) > 10_000;
+  return false;
+}
+
+/** What an error reply must be: one line, short, never an internal error. */
+export function errorProblem(m: EngineMessage): string | undefined {
+  if (m.type !== 'error') return undefined;
+  if (typeof m.message !== 'string' || m.message.length === 0) return 'an empty message';
+  if (/[\n\r]/.test(m.message)) return 'a message of more than one line';
+  if (m.message.length > 400) return `a message of ${m.message.length} characters`;
+  if (/internal error/i.test(m.message)) return `an internal error: ${m.message}`;
+  return undefined;
+}
+
+/** The id a refusal of this message should carry, when it had a usable one. */
+export function usableId(message: unknown): number | undefined {
+  if (typeof message !== 'object' || message === null) return undefined;
+  const id = (message as { id?: unknown }).id;
+  return Number.isSafeInteger(id) && (id as number) >= 0 ? (id as number) : undefined;
+}
+
+/** Messages that announce a change of the engine's state. */
+export const STATE_MESSAGES = new Set([
+  'run.state',
+  'run.removed',
+  'net.run.state',
+  'net.run.removed',
+  'net.problem',
+  'session.opened',
+  'run.forked',
+  'record.state',
+]);
+
+export interface Figures {
+  tried: number;
+  refused: number;
+  accepted: number;
+  crashed: number;
+  hung: number;
+  changed: number;
+}
+
+export function figuresLine(name: string, f: Figures): string {
+  return `${name}: tried ${f.tried} / refused with a one-line error ${f.refused} / accepted ${f.accepted} / crashed ${f.crashed} / hung ${f.hung} / state changed after a refusal ${f.changed}`;
+}
