@@ -1,12 +1,18 @@
 /**
  * `losslab`: the headless command line. Each subcommand reads a JSON SPEC (a file, or `-` for
  * stdin), runs it on the engine in this process and prints JSON. A bad SPEC exits 2 with one
- * line naming the field.
+ * line naming the field; anything unexpected exits 1 with one line (its stack only with
+ * LOSSLAB_DEBUG=1); a reader that stops reading (`| head`) ends the output quietly.
  */
+import type { Readable } from 'node:stream';
+import { MAX_ERROR_CHARS, oneLine } from '../common/bounds';
 import { commands } from './commands';
-import { readSpec, SpecError } from './spec';
+import { JsonSink, writeJson, type Out } from './json-sink';
+import { decodeSpec, parseSpecText, readSpecBytes } from './read-spec';
+import { SpecError, Streamed } from './spec';
 
 export { parseSpec, SpecError } from './spec';
+export type { Out } from './json-sink';
 
 const usage = () => `Usage: losslab <command> SPEC.json|-
 
@@ -17,8 +23,17 @@ ${Object.entries(commands)
 
 Run \`losslab <command> --help\` for its SPEC format.`;
 
-interface Out {
-  write(text: string): unknown;
+/** One line of text however odd the message: no control characters, bounded length. */
+function line(text: string): string {
+  const flat = text.replace(/\s*[\r\n\u2028\u2029]+\s*/g, ' ').replace(/\p{Cc}+/gu, ' ');
+  return `${oneLine(flat, MAX_ERROR_CHARS)}\n`;
+}
+
+/** The one line (and with LOSSLAB_DEBUG=1, the stack) for an error no one expected. */
+export function internalError(prefix: string, err: unknown): string {
+  const message = err instanceof Error ? err.message || err.name : String(err);
+  const stack = process.env.LOSSLAB_DEBUG === '1' && err instanceof Error ? `${err.stack}\n` : '';
+  return line(`${prefix}: internal error: ${message}`) + stack;
 }
 
 /** Runs the CLI on argv (without node and script); resolves with the exit code. */
@@ -26,16 +41,17 @@ export async function main(
   argv: string[],
   out: Out = process.stdout,
   err: Out = process.stderr,
+  stdin: Readable = process.stdin,
 ): Promise<number> {
   const [name, ...rest] = argv;
   if (!name || name === '--help' || name === '-h' || name === 'help') {
     out.write(usage() + '\n');
     return name ? 0 : 2;
   }
-  const command = commands[name];
+  const command = Object.prototype.hasOwnProperty.call(commands, name) ? commands[name] : undefined;
   if (!command) {
     err.write(
-      `losslab: unknown command "${name}" (commands: ${Object.keys(commands).join(', ')})\n`,
+      line(`losslab: unknown command "${name}" (commands: ${Object.keys(commands).join(', ')})`),
     );
     return 2;
   }
@@ -45,20 +61,29 @@ export async function main(
   }
   if (rest.length !== 1) {
     err.write(
-      `losslab ${name}: expected one SPEC file (or - for stdin); see losslab ${name} --help\n`,
+      line(`losslab ${name}: expected one SPEC file (or - for stdin); see losslab ${name} --help`),
     );
     return 2;
   }
+  const sink = new JsonSink(out);
   try {
-    const result = await command.run(readSpec(rest[0]));
-    out.write(JSON.stringify(result) + '\n');
+    const text = decodeSpec(await readSpecBytes(rest[0], stdin));
+    const result = await command.run(parseSpecText(text, command.bulk));
+    if (result instanceof Streamed) await result.write(sink);
+    else await writeJson(sink, result);
+    if (sink.failure) {
+      err.write(line(`losslab ${name}: cannot write the output: ${sink.failure.message}`));
+      return 1;
+    }
     return 0;
   } catch (e) {
     if (e instanceof SpecError) {
-      err.write(`losslab ${name}: ${e.message}\n`);
+      err.write(line(`losslab ${name}: ${e.message}`));
       return 2;
     }
-    err.write(`losslab ${name}: internal error: ${(e as Error).stack ?? String(e)}\n`);
+    err.write(internalError(`losslab ${name}`, e));
     return 1;
+  } finally {
+    sink.release();
   }
 }

@@ -170,7 +170,11 @@ describe('losslab trajectory under fuzz', () => {
       if (code === 0) {
         tally.ok++;
         const result = JSON.parse(out) as TrajectoryOutput;
-        const spec = JSON.parse(text.toString()) as { steps: number; runs: unknown[] };
+        // A SPEC may start with a byte-order mark, which the CLI drops (JSON.parse does not).
+        const spec = JSON.parse(text.toString().replace(/^\uFEFF/, '')) as {
+          steps: number;
+          runs: unknown[];
+        };
         expect(result.runs, where).toHaveLength(spec.runs.length);
         for (const run of result.runs) {
           expect(run.points.length, where).toBeLessThanOrEqual(spec.steps + 1);

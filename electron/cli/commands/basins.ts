@@ -1,8 +1,6 @@
 import type { Point } from '../../common/schemas';
 import { basinsSpecSchema, type BasinsOutput } from '../../common/spec';
-import { computeBasins, planBasins, type BasinsPlan } from '../../engine/experiments/basins';
-import { HyperError } from '../../engine/optim';
-import { ExpressionError } from '../../engine/problems';
+import type { BasinsPlan } from '../../engine/experiments/basins';
 import { parseSpec, SpecError, type Command } from '../spec';
 
 export const basins: Command = {
@@ -39,6 +37,11 @@ Example:
          "resolution":50,"steps":500}' | npx losslab basins -`,
   async run(raw) {
     const spec = parseSpec(basinsSpecSchema, raw);
+    const [{ computeBasins, planBasins }, { HyperError }, { ExpressionError }] = await Promise.all([
+      import('../../engine/experiments/basins'),
+      import('../../engine/optim'),
+      import('../../engine/problems/expression'),
+    ]);
     let plan: BasinsPlan;
     try {
       plan = planBasins(spec);

@@ -1,6 +1,4 @@
 import { landscapeSpecSchema } from '../../common/network';
-import { LandscapeError } from '../../engine/landscape';
-import { runLandscapeSpec } from '../../engine/landscape/landscape-spec';
 import { parseSpec, SpecError, type Command } from '../spec';
 import { asNetworkSpecError } from './train';
 
@@ -34,13 +32,23 @@ SPEC: the fields of \`losslab train\` ("runs" may be empty when "landscape.theta
 Example:
   echo '{"dataset":{"kind":"moons"},"steps":500,"runs":[{"optimizer":"adam","lr":0.01}],
          "landscape":{"resolution":21}}' | npx losslab landscape -`,
+  // A saved θ and given directions may hold millions of numbers each.
+  bulk: [
+    ['landscape', 'theta'],
+    ['landscape', 'directions', 'd1'],
+    ['landscape', 'directions', 'd2'],
+  ],
   async run(raw) {
     const spec = parseSpec(landscapeSpecSchema, raw);
+    const [{ runLandscapeSpec }, { LandscapeError }] = await Promise.all([
+      import('../../engine/landscape/landscape-spec'),
+      import('../../engine/landscape/directions'),
+    ]);
     try {
       return await runLandscapeSpec(spec);
     } catch (err) {
       if (err instanceof LandscapeError) throw new SpecError(`spec.landscape.${err.message}`);
-      throw asNetworkSpecError(err);
+      throw await asNetworkSpecError(err);
     }
   },
 };

@@ -1,11 +1,74 @@
-import { trainSpecSchema } from '../../common/network';
-import { DatasetError } from '../../engine/datasets';
-import { ModelError } from '../../engine/network';
-import { runTrainSpec } from '../../engine/network/train-spec';
+import { trainSpecSchema, type TrainSpec } from '../../common/network';
 import { asSpecError, parseSpec, SpecError, type Command } from '../spec';
 
+/**
+ * Most numbers `losslab train` prints: 20 million is about 400 MB of JSON. The curves are held
+ * as arrays until printed (about 8 bytes a number, on top of the runs' own records), so a SPEC
+ * of 16 runs × 1,000,000 steps with every step kept (80 million numbers) is refused up front.
+ */
+export const MAX_TRAIN_OUTPUT_NUMBERS = 20_000_000;
+
+/** Characters of JSON per printed number, about (a loss prints as 0.6931471805599453). */
+const CHARS_PER_NUMBER = 20;
+
+/** Digits has 1,797 images; every other dataset has the SPEC's n (defaulted by the schema). */
+const DIGITS = 1797;
+
+/**
+ * About how many numbers the output of a train SPEC holds: per run, five per kept step (step,
+ * loss, accuracy, ‖∇L‖, η) and five per epoch. An upper bound within a few numbers per run.
+ */
+export function trainOutputNumbers(spec: TrainSpec, maxSteps: number): number {
+  const n = spec.dataset.n ?? DIGITS;
+  const train = Math.max(1, Math.round(n * spec.dataset.split.train));
+  let total = 0;
+  for (const run of spec.runs) {
+    const batch = run.batchSize ?? spec.batchSize;
+    const perEpoch = batch === 'full' ? 1 : Math.ceil(train / Math.min(batch, train));
+    const steps = spec.steps ?? Math.min(maxSteps, (spec.epochs ?? 0) * perEpoch);
+    const epochs = spec.epochs ?? Math.ceil(steps / perEpoch);
+    total += 5 * (Math.ceil(steps / spec.curveEvery) + 1) + 5 * epochs + 20;
+  }
+  return total;
+}
+
+/** "2.6e9": a count for messages. */
+const exponent = (n: number) => n.toExponential(1).replace('e+', 'e');
+
+/** "2.6 GB": a size for messages. */
+function aboutBytes(bytes: number): string {
+  const units = ['bytes', 'kB', 'MB', 'GB', 'TB'];
+  let i = 0;
+  let v = bytes;
+  while (v >= 1000 && i < units.length - 1) {
+    v /= 1000;
+    i++;
+  }
+  return `${v.toPrecision(2)} ${units[i]}`;
+}
+
+/**
+ * Refuses, naming steps or epochs, a SPEC whose output would be too large to hold. `maxSteps`
+ * is where a run stops by itself (the engine's MAX_NETWORK_STEPS).
+ */
+export function checkTrainOutput(spec: TrainSpec, maxSteps: number): void {
+  const numbers = trainOutputNumbers(spec, maxSteps);
+  if (numbers <= MAX_TRAIN_OUTPUT_NUMBERS) return;
+  const field = spec.steps !== undefined ? 'steps' : 'epochs';
+  throw new SpecError(
+    `spec.${field}: the output would hold ${exponent(numbers)} numbers (about ` +
+      `${aboutBytes(numbers * CHARS_PER_NUMBER)} of JSON; at most ` +
+      `${exponent(MAX_TRAIN_OUTPUT_NUMBERS)}); ask for fewer ${field} or runs, ` +
+      'or keep every k-th step with curveEvery',
+  );
+}
+
 /** Engine errors that mean a network SPEC asked for something impossible, as SpecErrors. */
-export function asNetworkSpecError(err: unknown): Error {
+export async function asNetworkSpecError(err: unknown): Promise<Error> {
+  const [{ DatasetError }, { ModelError }] = await Promise.all([
+    import('../../engine/datasets'),
+    import('../../engine/network/problem'),
+  ]);
   if (err instanceof DatasetError) return new SpecError(`spec.dataset.${err.message}`);
   if (err instanceof ModelError) return new SpecError(`spec.model.${err.message}`);
   return asSpecError(err);
@@ -26,6 +89,8 @@ Trains one network per entry of "runs" (same data, same initial weights) and pri
                 "msPerStep" } ] }
 Per-step values are those of the step's batch, at θ before the update; losses include the
 L2 penalty. Accuracy is left out for regression; a value that is not finite prints as null.
+A SPEC whose curves would hold more than 20 million numbers (about 400 MB of JSON) is refused:
+keep every k-th step with "curveEvery".
 
 SPEC:
   { "dataset": { "kind": "spirals" | "circles" | "xor" | "moons" | "blobs" | "sine"
@@ -54,10 +119,15 @@ Example:
     | npx losslab train -`,
   async run(raw) {
     const spec = parseSpec(trainSpecSchema, raw);
+    const [{ runTrainSpec }, { MAX_NETWORK_STEPS }] = await Promise.all([
+      import('../../engine/network/train-spec'),
+      import('../../engine/network/run'),
+    ]);
+    checkTrainOutput(spec, MAX_NETWORK_STEPS);
     try {
       return await runTrainSpec(spec);
     } catch (err) {
-      throw asNetworkSpecError(err);
+      throw await asNetworkSpecError(err);
     }
   },
 };
