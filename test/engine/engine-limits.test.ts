@@ -270,6 +270,91 @@ describe('networks are sized before they are built', () => {
   });
 });
 
+describe('landscapes, lines and views are sized too', () => {
+  it('refuses a landscape past its budget, naming the largest resolution that fits', async () => {
+    const { client } = await connect();
+    await ok(client, {
+      type: 'net.setup',
+      dataset: { kind: 'digits' },
+      model: { depth: 2, width: 256, activation: 'relu' },
+    } as never);
+    await ok(client, {
+      type: 'net.run.create',
+      run: { runId: 'd', optimizer: { optimizer: 'adam' } },
+    } as never);
+    const error = await refused(client, {
+      type: 'net.landscape',
+      center: { runId: 'd', at: 'initial' },
+      directions: { kind: 'random' },
+      grid: { resolution: 401 },
+    } as never);
+    expect(error.field).toBe('grid.resolution');
+    expect(error.message).toMatch(/lower the resolution to at most \d+/);
+    const most = Number(/at most (\d+)/.exec(error.message)![1]);
+    expect(most).toBeGreaterThan(51);
+    expect(most).toBeLessThan(401);
+  });
+
+  it('computes a line in slices: the engine answers meanwhile, and Cancel stops it', async () => {
+    const { client } = await connect();
+    await ok(client, {
+      type: 'net.setup',
+      dataset: { kind: 'digits' },
+      model: { depth: 2, width: 256, activation: 'relu' },
+    } as never);
+    await ok(client, {
+      type: 'net.run.create',
+      run: { runId: 'd', optimizer: { optimizer: 'adam' } },
+    } as never);
+    await ok(client, { type: 'step', steps: 3, runId: 'd' });
+    const id = 7001;
+    const answer = client.waitFor((m) => 'id' in m && m.id === id, 60_000);
+    host!.send({
+      type: 'net.line',
+      id,
+      from: { runId: 'd', at: 'initial' },
+      to: { runId: 'd', at: 'current' },
+      points: 1001,
+    });
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    const t0 = performance.now();
+    await client.request({ type: 'run.inspect', runId: 'no-such-run' });
+    const probeMs = performance.now() - t0;
+    host!.send({ type: 'job.cancel', id });
+    const reply = await answer;
+    console.log(
+      `net.line of 1,001 points on the digits: a probe answered in ${probeMs.toFixed(0)} ms`,
+    );
+    expect(reply.type === 'error' && reply.message).toMatch(/^cancelled/);
+    expect(probeMs).toBeLessThan(1000);
+    // A short line still comes back whole.
+    const line = await ok(client, {
+      type: 'net.line',
+      from: { runId: 'd', at: 'initial' },
+      to: { runId: 'd', at: 'current' },
+      points: 5,
+    } as never);
+    expect(line.type === 'net.line.result' && line.values.length).toBe(5);
+  }, 120_000);
+
+  it("refuses a decision surface whose pass would not fit, naming 'resolution'", async () => {
+    const { client } = await connect();
+    await ok(client, {
+      type: 'net.setup',
+      dataset: { kind: 'spirals', n: 100 },
+      model: { depth: 3, width: 1024, activation: 'relu' },
+    } as never);
+    await ok(client, {
+      type: 'net.run.create',
+      run: { runId: 'w', optimizer: { optimizer: 'sgd' } },
+    } as never);
+    const error = await refused(client, { type: 'net.view', runId: 'w', resolution: 64 } as never);
+    expect(error.field).toBe('resolution');
+    const small = await ok(client, { type: 'net.view', runId: 'w', resolution: 8 } as never);
+    expect(small.type).toBe('net.view.data');
+  });
+});
+
 describe('session files in parts', () => {
   it('opens a session sent in parts; refuses parts out of order and an unfinished upload', async () => {
     const { client } = await connect();

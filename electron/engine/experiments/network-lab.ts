@@ -22,7 +22,7 @@ import type { Domain } from '../../common/schemas';
 import type { SplitName } from '../datasets';
 import {
   computeLandscape,
-  computeLine,
+  computeLineInSlices,
   LandscapeCancelledError,
   landscapePool,
   pcaDirections,
@@ -31,6 +31,7 @@ import {
   type Directions,
 } from '../landscape';
 import { NetworkProblem, NetworkRun, type Tf } from '../network';
+import { checkLandscape, checkPass } from '../network/budget';
 import type { ForkOrigin, LandscapeRecording, NetworkRunRecording } from '../../common/session';
 import {
   recordNetworkRun,
@@ -306,6 +307,16 @@ export class NetworkLab {
     const transfer: ArrayBuffer[] = [];
     if (dataset.inputDim === 2) {
       const r = message.resolution;
+      checkPass(
+        problem.layout,
+        r * r,
+        false,
+        problem.budget,
+        `the decision surface at ${r} × ${r} points`,
+        'resolution',
+        problem.residentBytes,
+        ' — ask for a lower resolution',
+      );
       const bounds = inputBounds(problem);
       const [[x0, x1], [y0, y1]] = bounds;
       const grid = new Float32Array(2 * r * r);
@@ -374,6 +385,14 @@ export class NetworkLab {
     const projected = message.project.map((runId) => this.run(runId));
     if (this.jobs.has(message.id))
       throw new NetworkLabError('id', `landscape ${message.id} is already running`);
+    const { resolution, coarse, split } = message.grid;
+    checkLandscape(
+      problem.layout,
+      problem.split(split).n,
+      resolution * resolution + coarse * coarse,
+      problem.budget,
+      { field: 'grid.resolution', resolution },
+    );
     // Project first: with `fit`, the grid's range grows to hold every projected path.
     const paths = projected.map((run) => projectTrajectory(run, center, directions));
     const range = message.fit ? fitRange(message.grid.range, paths) : message.grid.range;
@@ -505,16 +524,35 @@ export class NetworkLab {
     this.saved.set(message.name, directions);
   }
 
-  /** L along the segment between two θs. */
-  line(message: Msg<'net.line'>): void {
+  /** L along the segment between two θs, in slices; cancellable with its request id. */
+  async line(message: Msg<'net.line'>): Promise<void> {
     const problem = this.requireProblem();
     const at = (end: { runId: string; at: 'initial' | 'current' }) =>
-      end.at === 'initial' ? problem.initialTheta : this.run(end.runId).theta;
-    const line = computeLine(problem, at(message.from), at(message.to), {
-      points: message.points,
-      range: message.range,
-      split: message.split,
+      Float64Array.from(end.at === 'initial' ? problem.initialTheta : this.run(end.runId).theta);
+    const [from, to] = [at(message.from), at(message.to)];
+    if (this.jobs.has(message.id))
+      throw new NetworkLabError('id', `request ${message.id} is already running`);
+    checkLandscape(problem.layout, problem.split(message.split).n, message.points, problem.budget, {
+      field: 'points',
     });
+    const controller = new AbortController();
+    this.jobs.set(message.id, controller);
+    let line;
+    try {
+      line = await computeLineInSlices(problem, from, to, {
+        points: message.points,
+        range: message.range,
+        split: message.split,
+        signal: controller.signal,
+      });
+    } catch (err) {
+      if (err instanceof LandscapeCancelledError) {
+        throw new NetworkLabError(undefined, `cancelled: line ${message.id} was cancelled`);
+      }
+      throw err;
+    } finally {
+      this.jobs.delete(message.id);
+    }
     const t = Float64Array.from(line.t);
     const values = Float64Array.from(line.values);
     this.post({ type: 'net.line.result', id: message.id, t, values, loss: message.split }, [

@@ -275,6 +275,50 @@ export interface LandscapeLine {
   split: SplitName;
 }
 
+/**
+ * The same line as computeLine, in slices: after each point past `sliceMs` it yields to the
+ * event loop (so the engine answers its messages), and it stops when `signal` aborts. The
+ * values are those of computeLine, point for point.
+ */
+export async function computeLineInSlices(
+  problem: NetworkProblem,
+  from: Float64Array,
+  to: Float64Array,
+  options: {
+    points?: number;
+    range?: [number, number];
+    split?: SplitName;
+    sliceMs?: number;
+    signal?: AbortSignal;
+  } = {},
+): Promise<LandscapeLine> {
+  const count = options.points ?? 101;
+  const split = options.split ?? 'train';
+  const t = axis(options.range ?? [-0.25, 1.25], count);
+  const d1 = Float64Array.from(to, (v, i) => v - from[i]);
+  const evaluator = new LandscapeEvaluator(
+    problem.tf,
+    landscapeData(problem, from, { d1, d2: new Float64Array(d1.length) }, split),
+  );
+  try {
+    const values = new Float32Array(count);
+    const point = new Float64Array(2);
+    let deadline = performance.now() + (options.sliceMs ?? 20);
+    for (let k = 0; k < count; k++) {
+      point[0] = t[k];
+      values[k] = (evaluator.evaluate(point) as Float32Array)[0];
+      if (performance.now() >= deadline) {
+        await new Promise((resolve) => setImmediate(resolve));
+        if (options.signal?.aborted) throw new LandscapeCancelledError();
+        deadline = performance.now() + (options.sliceMs ?? 20);
+      }
+    }
+    return { t, values, split };
+  } finally {
+    evaluator.dispose();
+  }
+}
+
 /** The 1-D plot between two points (init → final, or two runs' finals), in this thread. */
 export function computeLine(
   problem: NetworkProblem,

@@ -17,7 +17,7 @@ export {
 export type { Directions, PlaneProjection } from './directions';
 export { LandscapeEvaluator } from './evaluator';
 export type { LandscapeData } from './evaluator';
-export { axis, computeLandscape, computeLine, landscapeData } from './grid';
+export { axis, computeLandscape, computeLine, computeLineInSlices, landscapeData } from './grid';
 export type { LandscapeGrid, LandscapeLine, LandscapeOptions, LandscapeProgress } from './grid';
 export {
   closeLandscapePool,

@@ -144,3 +144,43 @@ export function checkPass(
     );
   }
 }
+
+/**
+ * Most passes one landscape or line may take, in units of the backend's passFlops: about
+ * 5,000 × 0.1 s of one core, a few minutes on two workers, with progress and Cancel.
+ */
+export const LANDSCAPE_PASSES = 5000;
+
+/**
+ * Refuses a landscape (or line) of `points` evaluations of `n` examples that would take past
+ * the budget, naming the largest resolution (or point count) that fits.
+ */
+export function checkLandscape(
+  layout: ParamLayout,
+  n: number,
+  points: number,
+  budget: BackendBudget,
+  what: { field: string; resolution?: number },
+): void {
+  const pass = passCost(layout, n, false);
+  // The workers hold the split and the first layer's three precomputed products besides.
+  const bytes = pass.bytes + 4 * n * (layout.inputDim + 3 * layout.layers[0].fanOut);
+  if (bytes > budget.deviceBytes) {
+    throw new BudgetError(
+      what.field,
+      `a landscape of this network on ${n.toLocaleString('en')} examples needs about ${formatBytes(bytes)} of tensor memory per worker; this backend allows ${formatBytes(budget.deviceBytes)}`,
+    );
+  }
+  const allowed = LANDSCAPE_PASSES * budget.passFlops;
+  const flops = points * pass.flops;
+  if (flops <= allowed) return;
+  const fits = Math.floor(allowed / pass.flops);
+  const advice =
+    what.resolution !== undefined
+      ? `lower the resolution to at most ${Math.floor(Math.sqrt(fits))}`
+      : `ask for at most ${fits.toLocaleString('en')} points`;
+  throw new BudgetError(
+    what.field,
+    `${points.toLocaleString('en')} evaluations of this network on ${n.toLocaleString('en')} examples take ${formatFlops(flops)} floating-point operations; the lab allows ${formatFlops(allowed)} for one landscape: ${advice}`,
+  );
+}
