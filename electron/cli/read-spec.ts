@@ -199,7 +199,10 @@ export function parseSpecText(
     raw = JSON.parse(text);
   } catch (err) {
     // JSON.parse quotes the text around the fault, which may hold newlines or control bytes.
-    const reason = (err as Error).message.replace(/[\s\p{Cc}]+/gu, ' ');
+    // (A second byte-order mark would show as a space.)
+    const reason = (err as Error).message
+      .replace(/\uFEFF/g, 'U+FEFF')
+      .replace(/[\s\p{Cc}]+/gu, ' ');
     throw new SpecError(`spec: not valid JSON (${reason})`);
   }
   let walked = raw;
