@@ -273,6 +273,8 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
     // after its time is up.
     connectionsCheckingInterval: 1000,
     keepAliveTimeout: 5000,
+    // A request without Host gets this server's own refusal (403, with its headers), not Node's.
+    requireHostHeader: false,
   });
   server.maxConnections = MAX_CONNECTIONS;
 

@@ -7,7 +7,12 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import type { EngineMessage } from '../../electron/common/protocol';
 import { startServer, type RunningServer } from '../../electron/web/server';
+import {
+  CONTENT_SECURITY_POLICY,
+  CONTENT_SECURITY_POLICY_META,
+} from '../../electron/common/security';
 import { TestClient } from '../helpers/engine-client';
+import { rawHttp } from './raw-client';
 
 const root = path.resolve(__dirname, '../..');
 let server: RunningServer;
@@ -170,5 +175,170 @@ describe('browser-mode server: the engine socket', () => {
     const stepped = await client.request({ type: 'step', steps: 1, runId: 'old' });
     expect(stepped).toMatchObject({ type: 'error', field: 'runId' });
     ws.close();
+  });
+});
+
+describe('browser-mode server: headers on every answer', () => {
+  it('sends nosniff and the CSP with frame-ancestors on pages, assets and refusals', async () => {
+    const page = await get(`/?token=${server.token}`);
+    const cookie = String(page.headers['set-cookie']?.[0] ?? '').split(';')[0];
+    const asset = /src="\.\/(assets\/[^"]+\.js)"/.exec(page.body)?.[1];
+    const answers = [
+      page,
+      await get(`/${asset}`, { cookie }),
+      await get('/'),
+      await get(`/?token=${server.token}`, { host: 'evil.example' }),
+      await get('/no-such-file', { cookie }),
+      await get('/%', { cookie }),
+    ];
+    expect(answers.map((a) => a.statusCode)).toEqual([200, 200, 403, 403, 404, 400]);
+    for (const answer of answers) {
+      expect(answer.headers['x-content-type-options']).toBe('nosniff');
+      expect(answer.headers['content-security-policy']).toBe(CONTENT_SECURITY_POLICY);
+      expect(answer.headers['content-security-policy']).toContain("frame-ancestors 'none'");
+    }
+    for (const refusal of answers.slice(2)) expect(refusal.body.trim()).not.toContain('\n');
+    expect(page.headers['cache-control']).toBe('no-store');
+    expect(answers[1].headers['set-cookie']).toBeUndefined();
+  });
+
+  it('puts the CSP <meta> of the built page before its first script, without frame-ancestors', () => {
+    const html = fs.readFileSync(path.join(root, 'dist/renderer/index.html'), 'utf8');
+    const meta = /<meta http-equiv="Content-Security-Policy" content="([^"]*)"/.exec(html);
+    expect(meta?.[1]).toBe(CONTENT_SECURITY_POLICY_META);
+    expect(meta?.[1]).not.toContain('frame-ancestors');
+    expect(CONTENT_SECURITY_POLICY).toBe(`${CONTENT_SECURITY_POLICY_META}; frame-ancestors 'none'`);
+    const firstScript = html.indexOf('<script');
+    expect(firstScript).toBeGreaterThan(0);
+    expect(meta!.index).toBeLessThan(firstScript);
+    expect(meta!.index).toBeLessThan(html.indexOf('<link'));
+  });
+});
+
+describe('browser-mode server: limits', () => {
+  const open = async (target: RunningServer) => {
+    const ws = new WebSocket(`ws://127.0.0.1:${target.port}/engine?token=${target.token}`, {
+      origin: `http://127.0.0.1:${target.port}`,
+    });
+    const first = new Promise<EngineMessage | undefined>((resolve) => {
+      ws.once('message', (data: Buffer) => resolve(decode(new Uint8Array(data)) as EngineMessage));
+      ws.once('close', () => resolve(undefined));
+    });
+    await new Promise((resolve) => ws.once('open', resolve));
+    return { ws, client: clientOver(ws), first };
+  };
+
+  /** A hello with a generous deadline: several engines start at once on two cores. */
+  let helloId = 1000;
+  const slowHello = (client: TestClient) => {
+    const id = helloId++;
+    return client.sendAndWait(
+      { type: 'hello', id, protocol: 1 },
+      (m) => 'id' in m && m.id === id,
+      90_000,
+    );
+  };
+
+  it('runs at most 4 engines by default; a fifth page is told why, and waits', async () => {
+    await expect.poll(() => server.pages.engines).toBe(0);
+    const pages: Awaited<ReturnType<typeof open>>[] = [];
+    try {
+      for (let i = 0; i < 4; i++) {
+        pages.push(await open(server));
+        expect(await slowHello(pages[i].client)).toMatchObject({ type: 'hello' });
+      }
+      expect(server.pages).toEqual({ engines: 4, waiting: 0 });
+      const fifth = await open(server);
+      pages.push(fifth);
+      expect(await fifth.first).toMatchObject({
+        type: 'engine.gone',
+        reason:
+          'this server already runs 4 engines, one per open page; close another LossLab page and press Restart engine',
+      });
+      expect(server.pages).toEqual({ engines: 4, waiting: 1 });
+      // Its requests are answered with the reason, by id.
+      expect(await slowHello(fifth.client)).toMatchObject({
+        type: 'error',
+        message: /already runs 4 engines/,
+      });
+      // An admitted page's restart keeps its own slot.
+      pages[0].ws.send(encode({ type: 'engine.restart' }));
+      expect(await slowHello(pages[0].client)).toMatchObject({ type: 'hello' });
+      expect(server.pages).toEqual({ engines: 4, waiting: 1 });
+      expect(server.engines).toBeLessThanOrEqual(4);
+      // Once a page closes, the waiting one's Restart engine gets an engine.
+      pages[1].ws.close();
+      await expect.poll(() => server.pages.engines).toBe(3);
+      fifth.ws.send(encode({ type: 'engine.restart' }));
+      expect(await slowHello(fifth.client)).toMatchObject({ type: 'hello' });
+      expect(server.pages).toEqual({ engines: 4, waiting: 0 });
+    } finally {
+      for (const page of pages) page.ws.close();
+    }
+    await expect.poll(() => server.engines, { timeout: 10_000 }).toBe(0);
+  }, 300_000);
+
+  it('refuses a message out of shape by id, and the page goes on', async () => {
+    const page = await open(server);
+    const deep: unknown[] = [];
+    let inner = deep;
+    for (let i = 0; i < 100; i++) inner.push((inner = []));
+    const refused = await page.client.sendAndWait(
+      { type: 'hello', id: 9, protocol: 1, deep },
+      (m) => m.type === 'error',
+    );
+    expect(refused).toMatchObject({ id: 9, message: /nested more than 64 levels deep/ });
+    const big = await page.client.sendAndWait(
+      { type: 'hello', id: 10, protocol: 2n ** 64n },
+      (m) => m.type === 'error',
+    );
+    expect(big).toMatchObject({ id: 10, message: /big integer/ });
+    expect((await page.client.hello()).type).toBe('hello');
+    page.ws.close();
+  });
+
+  it('closes a socket whose message is over maxFrameBytes with 1009; the server goes on', async () => {
+    const small = await startServer({
+      rendererDir: path.join(root, 'dist/renderer'),
+      workerPath: path.join(root, 'dist/engine/worker.js'),
+      maxFrameBytes: 1024,
+      headersTimeoutMs: 500,
+    });
+    try {
+      const { ws } = await open(small);
+      ws.on('error', () => undefined);
+      const closed = new Promise<number>((resolve) => ws.once('close', resolve));
+      ws.send(new Uint8Array(1025));
+      expect(await closed).toBe(1009);
+      const again = await open(small);
+      expect((await again.client.hello()).type).toBe('hello');
+      again.ws.close();
+    } finally {
+      await small.close();
+    }
+  });
+
+  it('answers a request whose headers never end with 408 once headersTimeoutMs is up', async () => {
+    const small = await startServer({
+      rendererDir: path.join(root, 'dist/renderer'),
+      workerPath: path.join(root, 'dist/engine/worker.js'),
+      headersTimeoutMs: 500,
+    });
+    try {
+      const started = Date.now();
+      const answer = await rawHttp(
+        small.port,
+        `GET /?token=${small.token} HTTP/1.1\r\nHost: 127.0.0.1:${small.port}\r\nX-Slow: `,
+        { timeoutMs: 10_000 },
+      );
+      const waited = Date.now() - started;
+      console.log(`slow request answered ${answer.status} after ${waited} ms (timeout 500 ms)`);
+      expect(answer.status).toBe(408);
+      expect(answer.headers['x-content-type-options']).toBe('nosniff');
+      // Node checks the timeout once a second: well within 10 s on a loaded machine.
+      expect(waited).toBeLessThan(10_000);
+    } finally {
+      await small.close();
+    }
   });
 });
