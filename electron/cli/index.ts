@@ -36,6 +36,17 @@ export function internalError(prefix: string, err: unknown): string {
   return line(`${prefix}: internal error: ${message}`) + stack;
 }
 
+/** Prints a text (usage, help) and its newline; a failed write is exit 1. */
+async function print(text: string, code: number, prefix: string, out: Out, err: Out) {
+  const sink = new JsonSink(out);
+  sink.text = `${text}\n`;
+  await sink.end();
+  sink.release();
+  if (!sink.failure) return code;
+  err.write(line(`${prefix}: cannot write the output: ${sink.failure.message}`));
+  return 1;
+}
+
 /** Runs the CLI on argv (without node and script); resolves with the exit code. */
 export async function main(
   argv: string[],
@@ -45,8 +56,7 @@ export async function main(
 ): Promise<number> {
   const [name, ...rest] = argv;
   if (!name || name === '--help' || name === '-h' || name === 'help') {
-    out.write(usage() + '\n');
-    return name ? 0 : 2;
+    return print(usage(), name ? 0 : 2, 'losslab', out, err);
   }
   const command = Object.prototype.hasOwnProperty.call(commands, name) ? commands[name] : undefined;
   if (!command) {
@@ -56,8 +66,7 @@ export async function main(
     return 2;
   }
   if (rest.includes('--help') || rest.includes('-h')) {
-    out.write(command.help + '\n');
-    return 0;
+    return print(command.help, 0, `losslab ${name}`, out, err);
   }
   if (rest.length !== 1) {
     err.write(

@@ -7,7 +7,7 @@
 
 /** Where the text goes: process.stdout, or any Writable in tests. */
 export interface Out {
-  write(text: string): unknown;
+  write(text: string, callback?: (err?: Error | null) => void): unknown;
   once?(event: string, listener: (...args: unknown[]) => void): unknown;
   on?(event: string, listener: (...args: unknown[]) => void): unknown;
   off?(event: string, listener: (...args: unknown[]) => void): unknown;
@@ -67,6 +67,35 @@ export class JsonSink {
       return;
     }
     if (ok === false && !this.closed) await this.drained();
+  }
+
+  /**
+   * Writes what is left and waits until the stream has taken it, so a failure of the last write
+   * (a full disk) is known before the exit code is.
+   */
+  async end(): Promise<void> {
+    const text = this.text;
+    this.text = '';
+    if (this.closed || text === '') return;
+    const out = this.out;
+    await new Promise<void>((resolve) => {
+      let settled = false;
+      const settle = (err?: unknown) => {
+        if (settled) return;
+        settled = true;
+        out.off?.('close', settle);
+        if (err) this.fail(err);
+        resolve();
+      };
+      // A stream that closes without calling back (or is closed already) must not hold us.
+      out.once?.('close', () => settle());
+      try {
+        out.write(text, (err) => settle(err));
+      } catch (err) {
+        settle(err);
+      }
+      if (out.destroyed) settle();
+    });
   }
 
   /** Stops listening to the stream (it stays open: stdout belongs to the process). */
@@ -208,6 +237,6 @@ export async function writeJson(sink: JsonSink, value: unknown): Promise<void> {
       if (sink.closed) return;
     }
   }
-  await sink.push('\n');
-  await sink.flush();
+  sink.text += '\n';
+  await sink.end();
 }

@@ -146,8 +146,8 @@ describe('losslab trajectory output', () => {
     let most = 0;
     out.stream.on('drain', () => drains++);
     const write = out.stream.write.bind(out.stream);
-    out.stream.write = ((chunk: string) => {
-      const ok = write(chunk);
+    out.stream.write = ((...args: Parameters<typeof write>) => {
+      const ok = write(...args);
       most = Math.max(most, out.stream.writableLength);
       return ok;
     }) as typeof out.stream.write;
@@ -191,14 +191,19 @@ describe('losslab trajectory output', () => {
     console.log(`EPIPE after ${written} bytes: main returned in ${ms.toFixed(0)} ms`);
   });
 
-  it('reports any other write failure in one line, exit 1', async () => {
-    const out = new Writable({
+  /** A stream to a full disk: every write fails, after the call returns. */
+  const full = () =>
+    new Writable({
       write(_chunk, _enc, done) {
-        done(
-          Object.assign(new Error('ENOSPC: no space left on device, write'), { code: 'ENOSPC' }),
-        );
+        const error = Object.assign(new Error('ENOSPC: no space left on device, write'), {
+          code: 'ENOSPC',
+        });
+        setImmediate(() => done(error));
       },
     });
+
+  it('reports any other write failure in one line, exit 1', async () => {
+    const out = full();
     const err = capture();
     const code = await main(
       ['trajectory', '-'],
@@ -208,6 +213,14 @@ describe('losslab trajectory output', () => {
     );
     expect(code).toBe(1);
     expect(err.text()).toMatch(/^losslab trajectory: cannot write the output: ENOSPC[^\n]*\n$/);
+    // The help too: a failed last write is known before the exit code.
+    const help = capture();
+    expect(await main(['--help'], full(), help.stream)).toBe(1);
+    expect(help.text()).toMatch(/^losslab: cannot write the output: ENOSPC[^\n]*\n$/);
+    const small = capture();
+    const smallSpec = fromText(JSON.stringify(trajectorySpec(2, 1)));
+    expect(await main(['trajectory', '-'], full(), small.stream, smallSpec)).toBe(1);
+    expect(small.text()).toMatch(/^losslab trajectory: cannot write the output: ENOSPC/);
   });
 });
 

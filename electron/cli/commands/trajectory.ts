@@ -25,7 +25,7 @@ async function printRuns(runs: Iterable<TrajectoryRun>, sink: JsonSink): Promise
     sink.text += ']}';
   }
   sink.text += ']}\n';
-  await sink.flush();
+  await sink.end();
 }
 
 export const trajectory: Command = {
