@@ -348,4 +348,87 @@ describe('sessions', () => {
     // Recording goes on.
     await h.page.getByTestId('recording-indicator').waitFor();
   });
+
+  it('records, saves and reopens everything on screen: a basin map, a fork, a diverged run, network runs and their landscape', async () => {
+    // Recording goes on from the recovery. A fourth run that diverges.
+    await expect.poll(() => runPanels().count()).toBe(3);
+    await h.page.getByRole('button', { name: 'Add run' }).click();
+    await expect.poll(() => runPanels().count()).toBe(4);
+    const run4 = h.page.getByRole('region', { name: /^Run 4:/ });
+    await run4.getByRole('combobox', { name: 'Optimizer' }).selectOption('sgd');
+    await expect.poll(() => run4.getAttribute('aria-label')).toMatch(/^Run 4: SGD/);
+    const lr = run4.getByRole('spinbutton', { name: 'Learning rate' });
+    await lr.fill('5');
+    await lr.press('Enter');
+    await expect.poll(() => run4.getAttribute('aria-label')).toMatch(/η=5$/);
+    // η = 5 on Rosenbrock: each step multiplies the distance by about a thousand.
+    const status = async () =>
+      (await run4.getByRole('status').count()) ? await run4.getByRole('status').textContent() : '';
+    for (let k = 0; k < 12 && !/^diverged/.test((await status()) ?? ''); k++) {
+      await h.page.getByRole('button', { name: 'Step', exact: true }).click();
+      await h.page.waitForTimeout(150);
+    }
+    await expect.poll(status, { timeout: 30_000 }).toMatch(/^diverged/);
+    // The basin map on show.
+    const group = h.page.getByRole('group', { name: 'Basin map' });
+    await group.getByRole('combobox', { name: 'Basin map steps' }).selectOption('250');
+    await group.getByRole('button', { name: 'Basin map' }).click();
+    await h.page.getByTestId('basin-counts').waitFor({ timeout: 60_000 });
+    const basins = await h.page.getByTestId('basin-counts').textContent();
+    // The network lab: two runs trained a little, and their landscape.
+    await h.page.getByRole('tab', { name: 'Network lab' }).click();
+    await h.page.getByTestId('net-summary').waitFor({ timeout: 60_000 });
+    const play = h.page.getByTestId('net-play-pause');
+    await play.click();
+    const netStep = async () =>
+      Number(
+        /step (\d+)/.exec((await h.page.getByTestId('net-step-count').textContent()) ?? '')?.[1],
+      );
+    await expect.poll(netStep, { timeout: 60_000 }).toBeGreaterThanOrEqual(30);
+    await play.click();
+    await expect.poll(() => play.textContent()).toBe('Train');
+    const settings = h.page.getByRole('form', { name: 'Landscape settings' });
+    await settings.getByRole('combobox', { name: 'Landscape resolution' }).selectOption('21');
+    await settings.getByRole('button', { name: 'Compute landscape' }).click();
+    await h.page.getByTestId('landscape-result').waitFor({ timeout: 90_000 });
+    // The autosave keeps working with all of it on screen (a basin map made it fail before).
+    const indicator = h.page.getByTestId('recording-indicator');
+    await h.page.waitForTimeout(2500);
+    await expect
+      .poll(() => indicator.textContent(), { timeout: 15_000 })
+      .toMatch(/autosaved \d+ s ago/);
+    expect(await indicator.textContent()).not.toMatch(/fail/i);
+    const [download] = await Promise.all([
+      h.page.waitForEvent('download'),
+      h.page.getByTestId('record').click(),
+    ]);
+    const everything = path.join(shotsDir, 'everything.losslab');
+    await download.saveAs(everything);
+    const netRuns = await h.page.getByRole('region', { name: /^Run \d+:/ }).count();
+    await h.page.getByRole('tab', { name: 'Surfaces' }).click();
+    const before = await exportTrajectories(h.page);
+    expect(before.runs).toHaveLength(4);
+
+    // A fresh page and engine: everything comes back.
+    await h.page.reload();
+    await loadApp(h);
+    await openSession(everything);
+    await expect
+      .poll(() => notice().textContent(), { timeout: 60_000 })
+      .toMatch(/Opened everything\.losslab: \d+ runs/);
+    await h.page.getByRole('tab', { name: 'Surfaces' }).click();
+    await expect.poll(() => runPanels().count()).toBe(4);
+    const after = await exportTrajectories(h.page);
+    expect(JSON.stringify(after.runs)).toBe(JSON.stringify(before.runs));
+    expect(after.runs[3].status).toBe('diverged');
+    await h.page.getByTestId('basin-counts').waitFor({ timeout: 30_000 });
+    expect(await h.page.getByTestId('basin-counts').textContent()).toBe(basins);
+    await h.shot('session-everything-explorer');
+    await h.page.getByRole('tab', { name: 'Network lab' }).click();
+    await expect
+      .poll(() => h.page.getByRole('region', { name: /^Run \d+:/ }).count(), { timeout: 30_000 })
+      .toBe(netRuns);
+    await h.page.getByTestId('landscape-result').waitFor({ timeout: 30_000 });
+    await h.shot('session-everything-network');
+  });
 });

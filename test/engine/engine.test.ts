@@ -186,6 +186,42 @@ describe('runs', () => {
     expect(client.trajectory('calm').points).toHaveLength(502);
   });
 
+  it('restates the last point when a run diverges in a later step: its η/σ, as a session keeps it', async () => {
+    const client = connect();
+    await client.request({
+      type: 'run.create',
+      run: {
+        runId: 'wild',
+        surface: 'bowl',
+        start: [-3, 1],
+        optimizer: { optimizer: 'sgd', lr: 10 },
+      },
+    });
+    const effSteps = (from: number) => {
+      const out: number[][] = [];
+      for (const m of client.log.slice(from)) {
+        if (m.type !== 'frame') continue;
+        for (const f of m.runs) {
+          for (let i = 0; i < f.gradNorm.length; i++) {
+            out[f.fromStep + i] = [f.effStep[2 * i], f.effStep[2 * i + 1]];
+          }
+        }
+      }
+      return out;
+    };
+    const diverged = () =>
+      client.log.some((m) => m.type === 'run.state' && m.run.status === 'diverged');
+    for (let k = 0; k < 100 && !diverged(); k++) await client.request({ type: 'step', steps: 1 });
+    expect(diverged()).toBe(true);
+    const live = effSteps(0);
+    // Every point again, as the engine holds it (and a session saves it).
+    const mark = client.log.length;
+    await client.request({ type: 'sync' });
+    expect(live).toEqual(effSteps(mark));
+    // The step leaving the last finite point was taken (and failed): its η is known.
+    expect(live.at(-1)).toEqual([10, 10]);
+  });
+
   it('plays at the frame rate the client acknowledges, then pauses', async () => {
     const client = connect();
     await client.request({

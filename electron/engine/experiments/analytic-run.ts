@@ -184,6 +184,9 @@ export class AnalyticRun {
       if (!(Number.isFinite(loss) && Number.isFinite(grad[0] + grad[1] + theta[0] + theta[1]))) {
         this.status = 'diverged';
         this.reason = `${this.nonFinite(loss)} after step ${t + 1} (learning rate ${lr})`;
+        // The last point's η/σ is known now (its step was taken and failed): the next frame
+        // restates it, as a session saves it.
+        this.sent = Math.min(this.sent, t);
         break;
       }
       t++;
