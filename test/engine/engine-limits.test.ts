@@ -3,6 +3,7 @@
  * BigInt, overflow its stack, answer with a wall of text, freeze for minutes, build a network
  * that does not fit), and how it says so. Each of these failed before its fix.
  */
+import { strFromU8, strToU8, unzipSync, zipSync } from 'fflate';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { EngineMessage, EngineMessageOf } from '../../electron/common/protocol';
 import { loadBackend } from '../../electron/engine/backend/select';
@@ -352,6 +353,37 @@ describe('landscapes, lines and views are sized too', () => {
     expect(error.field).toBe('resolution');
     const small = await ok(client, { type: 'net.view', runId: 'w', resolution: 8 } as never);
     expect(small.type).toBe('net.view.data');
+  });
+});
+
+describe('a session is sized before it is built', () => {
+  it('refuses a small file that asks for a network that would not fit (256 × 20 on 100,000 points)', async () => {
+    const { client } = await connect();
+    await spirals(client);
+    const file = (await ok(client, {
+      type: 'session.save',
+      context: { view: {} },
+    } as never)) as EngineMessageOf<'session.file'>;
+    const entries = unzipSync(file.bytes);
+    const manifest = JSON.parse(strFromU8(entries['manifest.json']));
+    manifest.network.dataset.n = 100_000;
+    manifest.network.model.width = 256;
+    manifest.network.model.depth = 20;
+    entries['manifest.json'] = strToU8(JSON.stringify(manifest));
+    const bomb = zipSync(entries);
+    expect(bomb.length).toBeLessThan(20_000);
+    const t0 = performance.now();
+    const error = await refused(client, { type: 'session.open', bytes: bomb, name: 'big.losslab' });
+    console.log(
+      `a ${bomb.length}-byte session asking for 256 × 20 on 100,000 points: refused in ${(performance.now() - t0).toFixed(0)} ms`,
+    );
+    expect(error.field).toBe('network.model');
+    expect(error.message).toMatch(/a network of [\d,]+ parameters/);
+    // The engine's own network is still there.
+    await ok(client, {
+      type: 'net.run.create',
+      run: { runId: 'after', optimizer: { optimizer: 'sgd' } },
+    } as never);
   });
 });
 
