@@ -271,6 +271,32 @@ describe('networks are sized before they are built', () => {
   });
 });
 
+describe('runs are sized too', () => {
+  it("refuses a run whose θ and buffers would pass the lab's memory, naming the sizes", async () => {
+    const { client } = await connect();
+    // 1,024 × 20 (21 M parameters) on four points: each pass is small, each run is not.
+    await ok(client, {
+      type: 'net.setup',
+      dataset: { kind: 'spirals', n: 4, split: { train: 0.75, validation: 0, test: 0.25 } },
+      model: { depth: 20, width: 1024, activation: 'relu' },
+    } as never);
+    const create = (runId: string) =>
+      client.request({
+        type: 'net.run.create',
+        run: { runId, optimizer: { optimizer: 'sgd' }, batchSize: 'full' },
+      } as never);
+    let refusal: EngineMessage | undefined;
+    for (let k = 0; k < 8 && !refusal; k++) {
+      const reply = await create(`r${k}`);
+      if (reply.type === 'error') refusal = reply;
+    }
+    expect(refusal?.type === 'error' && refusal.field).toBe('run');
+    expect(refusal?.type === 'error' && refusal.message).toMatch(
+      /each run of this network keeps about [\d.]+ GB .* the [\d.]+ GB the lab allows/,
+    );
+  }, 60_000);
+});
+
 describe('landscapes, lines and views are sized too', () => {
   it('refuses a landscape past its budget, naming the largest resolution that fits', async () => {
     const { client } = await connect();

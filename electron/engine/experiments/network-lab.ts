@@ -31,7 +31,14 @@ import {
   type Directions,
 } from '../landscape';
 import { NetworkProblem, NetworkRun, type Tf } from '../network';
-import { checkLandscape, checkPass } from '../network/budget';
+import {
+  BudgetError,
+  checkLandscape,
+  checkPass,
+  formatBytes,
+  HOST_RUN_BYTES,
+  runHostBytes,
+} from '../network/budget';
 import type { ForkOrigin, LandscapeRecording, NetworkRunRecording } from '../../common/session';
 import {
   recordNetworkRun,
@@ -116,6 +123,13 @@ export class NetworkLab {
       throw new NetworkLabError('run.runId', `a run "${config.runId}" already exists`);
     if (this.runs.size >= MAX_NETWORK_RUNS)
       throw new NetworkLabError('run', `at most ${MAX_NETWORK_RUNS} network runs at once`);
+    const perRun = runHostBytes(problem.layout.size);
+    if ((this.runs.size + 1) * perRun > HOST_RUN_BYTES) {
+      throw new BudgetError(
+        'run',
+        `each run of this network keeps about ${formatBytes(perRun)} (θ, its optimizer's buffers, snapshots); ${this.runs.size + 1} runs would pass the ${formatBytes(HOST_RUN_BYTES)} the lab allows`,
+      );
+    }
     const run = new NetworkRun(problem, config);
     this.runs.set(run.runId, run);
     this.post({ type: 'net.run.state', run: run.state() });
