@@ -26,7 +26,14 @@ const bytes = (n: number) => `${n.toLocaleString('en')} bytes`;
 
 /** The bytes of a SPEC file, or of stdin for "-". */
 export async function readSpecBytes(source: string, stdin: Readable): Promise<Buffer> {
-  if (source === '-') return readBounded(stdin);
+  if (source === '-') {
+    try {
+      return await readBounded(stdin);
+    } catch (err) {
+      if (err instanceof SpecError) throw err;
+      throw new SpecError(`spec: cannot read stdin: ${(err as Error).message}`);
+    }
+  }
   let stat: fs.Stats;
   try {
     stat = await fs.promises.stat(source);
