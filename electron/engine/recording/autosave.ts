@@ -13,7 +13,7 @@ import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import type { RecoverableInfo } from '../../common/protocol';
 import type { SessionData } from '../../common/session';
-import { readSession, writeSessionAsync } from './codec';
+import { readSessionAsync, writeSessionAsync } from './codec';
 
 /** The autosave's file name in the data folder. */
 export const AUTOSAVE_FILE = 'recording-autosave.losslab';
@@ -173,7 +173,7 @@ export async function findRecoverable(dir: string): Promise<RecoverableSession |
   }
   let session: SessionData;
   try {
-    session = readSession(bytes);
+    session = await readSessionAsync(bytes);
   } catch {
     return undefined;
   }
@@ -210,7 +210,7 @@ export async function findRecoverable(dir: string): Promise<RecoverableSession |
 
 /** The session in the autosave of `dir` (throws a SessionError when it cannot be read). */
 export async function recoverSession(dir: string): Promise<SessionData> {
-  return readSession(await fs.readFile(path.join(dir, AUTOSAVE_FILE)));
+  return readSessionAsync(await fs.readFile(path.join(dir, AUTOSAVE_FILE)));
 }
 
 /** Deletes the autosave of `dir` (and any half-written one); nothing to recover afterwards. */

@@ -170,9 +170,9 @@ export function partsOf(bytes: Uint8Array): SessionParts {
   return { entries, manifest: JSON.parse(strFromU8(entries['manifest.json'])) };
 }
 
-/** The parts zipped again (the manifest first, as LossLab writes it). */
-export function zipParts({ entries, manifest }: SessionParts): Uint8Array {
-  const files: Zippable = { 'manifest.json': strToU8(JSON.stringify(manifest)) };
+/** The parts zipped again (the manifest first, as LossLab writes it), or with `raw` as it. */
+export function zipParts({ entries, manifest }: SessionParts, raw?: Uint8Array): Uint8Array {
+  const files: Zippable = { 'manifest.json': raw ?? strToU8(JSON.stringify(manifest)) };
   for (const [name, data] of Object.entries(entries)) {
     if (name !== 'manifest.json') files[name] = data;
   }
