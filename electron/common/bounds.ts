@@ -37,92 +37,103 @@ export function oneLine(text: string, max = MAX_ERROR_CHARS): string {
   return flat.length > max ? `${flat.slice(0, max - 1)}…` : flat;
 }
 
-function pathOf(path: (string | number)[]): string {
-  if (path.length === 0) return 'message';
-  return path.map((p) => (String(p).length > 40 ? `${String(p).slice(0, 39)}…` : p)).join('.');
+/** A value on the walk's stack: its parent and key give its path, built only for a message. */
+interface Node {
+  value: unknown;
+  depth: number;
+  parent: Node | undefined;
+  key: string | number | undefined;
+}
+
+/** "message", or the dotted path to a node (keys past 40 characters shortened). */
+function pathOf(node: Node | undefined, last?: string | number): string {
+  const keys: (string | number)[] = last === undefined ? [] : [last];
+  for (let n = node; n && n.key !== undefined; n = n.parent) keys.push(n.key);
+  if (keys.length === 0) return 'message';
+  return keys
+    .reverse()
+    .slice(0, 12)
+    .map((k) => {
+      const text = String(k).replace(/[\p{Cc}]/gu, '?');
+      return text.length > 40 ? `${text.slice(0, 39)}…` : text;
+    })
+    .join('.');
 }
 
 /**
  * Why a message is outside the bounds, as "where: what", or undefined when it is within them.
- * Never throws, whatever it is given.
+ * Never throws, whatever it is given. Plain values in arrays and objects are checked where
+ * they stand; only nested objects and arrays go on the stack, so the walk needs memory in
+ * proportion to the nesting, not to the values.
  */
 export function checkMessageShape(
   value: unknown,
   bounds: MessageBounds = DEFAULT_MESSAGE_BOUNDS,
 ): string | undefined {
-  let values = 0;
   let chars = 0;
   let bytes = 0;
-  // Each entry: a value, its depth and (lazily) its path, kept short for messages.
-  const stack: { value: unknown; depth: number; path: (string | number)[] }[] = [
-    { value, depth: 0, path: [] },
-  ];
-  while (stack.length > 0) {
-    const { value: v, depth, path } = stack.pop()!;
-    if (++values > bounds.maxValues) {
-      return `message: holds more than ${bounds.maxValues.toLocaleString('en')} values`;
-    }
+  const tooManyValues = () =>
+    `message: holds more than ${bounds.maxValues.toLocaleString('en')} values`;
+  const tooMuchText = (where: string) =>
+    `${where}: the message holds more than ${bounds.maxChars.toLocaleString('en')} characters of text`;
+  const tooManyBytes = (where: string) =>
+    `${where}: the message holds more than ${bounds.maxBytes.toLocaleString('en')} bytes of arrays`;
+
+  /** Checks a value that needs no descent; returns why it is refused, or 'nested' to descend. */
+  const leaf = (v: unknown, parent: Node | undefined, key: string | number | undefined) => {
     switch (typeof v) {
       case 'string':
         chars += v.length;
-        if (chars > bounds.maxChars) {
-          return `${pathOf(path)}: the message holds more than ${bounds.maxChars.toLocaleString('en')} characters of text`;
-        }
-        continue;
+        return chars > bounds.maxChars ? tooMuchText(pathOf(parent, key)) : undefined;
       case 'number':
       case 'boolean':
       case 'undefined':
-        continue;
+        return undefined;
       case 'bigint':
-        return `${pathOf(path)}: a big integer is not a number LossLab accepts (numbers must be at most 2^53 in size)`;
+        return `${pathOf(parent, key)}: a big integer is not a number LossLab accepts (numbers must be at most 2^53 in size)`;
       case 'symbol':
       case 'function':
-        return `${pathOf(path)}: a ${typeof v} cannot travel in a message`;
+        return `${pathOf(parent, key)}: a ${typeof v} cannot travel in a message`;
     }
-    if (v === null) continue;
-    if (ArrayBuffer.isView(v)) {
+    if (v === null) return undefined;
+    if (ArrayBuffer.isView(v) || v instanceof ArrayBuffer) {
       bytes += v.byteLength;
-      if (bytes > bounds.maxBytes) {
-        return `${pathOf(path)}: the message holds more than ${bounds.maxBytes.toLocaleString('en')} bytes of arrays`;
-      }
-      continue;
+      return bytes > bounds.maxBytes ? tooManyBytes(pathOf(parent, key)) : undefined;
     }
-    if (v instanceof ArrayBuffer) {
-      bytes += v.byteLength;
-      if (bytes > bounds.maxBytes) {
-        return `${pathOf(path)}: the message holds more than ${bounds.maxBytes.toLocaleString('en')} bytes of arrays`;
-      }
-      continue;
-    }
-    if (depth >= bounds.maxDepth) {
-      return `${pathOf(path)}: nested more than ${bounds.maxDepth} levels deep`;
-    }
-    // Only plain objects and arrays: a Map, Date or class instance is nothing the protocol has.
-    if (Array.isArray(v)) {
-      for (let i = v.length - 1; i >= 0; i--) {
-        stack.push({ value: v[i], depth: depth + 1, path: path.length < 8 ? [...path, i] : path });
-      }
-      continue;
-    }
+    if (Array.isArray(v)) return 'nested';
     const proto = Object.getPrototypeOf(v);
     if (proto !== Object.prototype && proto !== null) {
       const name = (v as { constructor?: { name?: unknown } }).constructor?.name;
-      return `${pathOf(path)}: a ${typeof name === 'string' && name ? name : 'non-plain object'} is not part of any message`;
+      return `${pathOf(parent, key)}: a ${typeof name === 'string' && name ? name : 'non-plain object'} is not part of any message`;
     }
-    const keys = Object.keys(v as object);
-    for (const key of keys) {
-      chars += key.length;
-      if (chars > bounds.maxChars) {
-        return `${pathOf(path)}: the message holds more than ${bounds.maxChars.toLocaleString('en')} characters of text`;
+    return 'nested';
+  };
+
+  const root = leaf(value, undefined, undefined);
+  if (root !== 'nested') return root;
+  let values = 1;
+  const stack: Node[] = [{ value, depth: 0, parent: undefined, key: undefined }];
+  while (stack.length > 0) {
+    const node = stack.pop()!;
+    if (node.depth >= bounds.maxDepth) {
+      return `${pathOf(node)}: nested more than ${bounds.maxDepth} levels deep`;
+    }
+    const v = node.value as Record<string | number, unknown> | unknown[];
+    const keys: (string | number)[] | undefined = Array.isArray(v) ? undefined : Object.keys(v);
+    const length = keys ? keys.length : (v as unknown[]).length;
+    values += length;
+    if (values > bounds.maxValues) return tooManyValues();
+    for (let i = 0; i < length; i++) {
+      const key = keys ? keys[i] : i;
+      if (keys) {
+        chars += (key as string).length;
+        if (chars > bounds.maxChars) return tooMuchText(pathOf(node));
       }
-    }
-    for (let i = keys.length - 1; i >= 0; i--) {
-      const key = keys[i];
-      stack.push({
-        value: (v as Record<string, unknown>)[key],
-        depth: depth + 1,
-        path: path.length < 8 ? [...path, key] : path,
-      });
+      const child = (v as Record<string | number, unknown>)[key];
+      const verdict = leaf(child, node, key);
+      if (verdict === 'nested') {
+        stack.push({ value: child, depth: node.depth + 1, parent: node, key });
+      } else if (verdict !== undefined) return verdict;
     }
   }
   return undefined;
