@@ -24,7 +24,7 @@ import {
   discardRecoverable,
   findRecoverable,
   forkRun,
-  readSession,
+  readSessionAsync,
   recordAnalyticRun,
   recoverSession,
   restoreExplorer,
@@ -257,9 +257,31 @@ export class SessionDesk {
       throw new SessionRequestError('record', 'stop the recording before opening a session');
     }
     const bytes = this.fileOf(message);
-    const data = readSession(bytes);
-    const summary = await this.adopt(data);
-    this.host.post({ type: 'session.opened', id: message.id, session: summary });
+    if (this.opening.has(message.id)) {
+      throw new SessionRequestError('id', `request ${message.id} is already opening a session`);
+    }
+    const controller = new AbortController();
+    this.opening.set(message.id, controller);
+    let lastProgress = 0;
+    try {
+      // Read in slices (a 2 GiB file takes seconds), with progress, and stop on job.cancel.
+      const data = await readSessionAsync(bytes, {
+        signal: controller.signal,
+        onProgress: (done, total) => {
+          const now = performance.now();
+          if (now - lastProgress < 100 && done < total) return;
+          lastProgress = now;
+          this.host.post({ type: 'session.progress', id: message.id, done, total });
+        },
+      });
+      if (controller.signal.aborted) {
+        throw new SessionError('cancelled: opening the session was cancelled');
+      }
+      const summary = await this.adopt(data);
+      this.host.post({ type: 'session.opened', id: message.id, session: summary });
+    } finally {
+      this.opening.delete(message.id);
+    }
   }
 
   /** Rebuilds a session's runs (all checked first) and puts them in place of the engine's. */

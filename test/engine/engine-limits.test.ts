@@ -413,6 +413,57 @@ describe('a session is sized before it is built', () => {
   });
 });
 
+describe('opening a session is a job too', () => {
+  it('reports progress while it reads, and Cancel leaves the engine as it was', async () => {
+    const { client } = await connect();
+    await ok(client, {
+      type: 'net.setup',
+      dataset: { kind: 'digits' },
+      model: { depth: 2, width: 256, activation: 'relu' },
+    } as never);
+    await ok(client, {
+      type: 'net.run.create',
+      run: { runId: 'd', optimizer: { optimizer: 'adam' }, snapshotEvery: 1 },
+    } as never);
+    await ok(client, { type: 'step', steps: 100, runId: 'd' });
+    const file = (await ok(client, {
+      type: 'session.save',
+      context: { view: {} },
+    } as never)) as EngineMessageOf<'session.file'>;
+    expect(file.bytes.length).toBeGreaterThan(20 * 2 ** 20);
+    // Read whole: progress rises to the file's size.
+    const id = 8101;
+    const opened = client.waitFor(
+      (m) => 'id' in m && m.id === id && m.type !== 'session.progress',
+      60_000,
+    );
+    host!.send({ type: 'session.open', id, bytes: file.bytes });
+    expect((await opened).type).toBe('session.opened');
+    const progress = client.log.filter(
+      (m): m is EngineMessageOf<'session.progress'> => m.type === 'session.progress' && m.id === id,
+    );
+    expect(progress.length).toBeGreaterThan(1);
+    expect(progress.at(-1)!.done).toBe(progress.at(-1)!.total);
+    // Cancelled at its first progress report: refused, nothing replaced.
+    await ok(client, {
+      type: 'run.create',
+      run: { runId: 'keep', surface: 'bowl', start: [1, 1], optimizer: { optimizer: 'sgd' } },
+    });
+    const again = 8102;
+    const answer = client.waitFor(
+      (m) => 'id' in m && m.id === again && m.type !== 'session.progress',
+      60_000,
+    );
+    host!.send({ type: 'session.open', id: again, bytes: file.bytes });
+    await client.waitFor((m) => m.type === 'session.progress' && m.id === again, 30_000);
+    host!.send({ type: 'job.cancel', id: again });
+    const reply = await answer;
+    expect(reply.type === 'error' && reply.message).toMatch(/^cancelled/);
+    const inspect = await client.request({ type: 'run.inspect', runId: 'keep' });
+    expect(inspect.type).toBe('run.inspection');
+  }, 120_000);
+});
+
 describe('session files in parts', () => {
   it('opens a session sent in parts; refuses parts out of order and an unfinished upload', async () => {
     const { client } = await connect();

@@ -44,6 +44,8 @@ const notReplies = new Set<string>([
   'basins.progress',
   'net.landscape.progress',
   'net.resume.progress',
+  'step.progress',
+  'session.progress',
 ]);
 type Reply<T extends RequestType> = T extends keyof Replies ? Replies[T] : EngineMessageOf<'ok'>;
 
@@ -102,7 +104,7 @@ export class EngineClient {
   post(
     message: Extract<
       ClientMessage,
-      { type: 'frame.ack' | 'basins.cancel' | 'net.landscape.cancel' }
+      { type: 'frame.ack' | 'basins.cancel' | 'net.landscape.cancel' | 'job.cancel' }
     >,
   ): void {
     this.transport.send(message);

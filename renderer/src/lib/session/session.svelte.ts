@@ -56,6 +56,8 @@ export class SessionDesk {
   recoverable = $state.raw<RecoverableInfo | undefined>();
   /** What is being done, for a progress line ("Saving…"). */
   busy = $state<string | undefined>();
+  /** How far opening a session has come (bytes read of the file), with its Cancel. */
+  progress = $state.raw<{ done: number; total: number; cancel(): void } | undefined>();
   /** Uploads sent so far: each gets the next number. */
   private uploads = 0;
   notice = $state.raw<Notice | undefined>();
@@ -167,12 +169,18 @@ export class SessionDesk {
       return false;
     }
     this.busy = `Opening ${file.name}…`;
+    let stop: (() => void) | undefined;
     try {
-      const reply = await this.lab.client.request({
-        type: 'session.open',
-        ...(await this.send(file)),
-        name: file.name,
-      });
+      const source = await this.send(file);
+      const reply = await this.lab.client.request(
+        { type: 'session.open', ...source, name: file.name },
+        (id) => {
+          const cancel = () => this.lab.client.post({ type: 'job.cancel', id });
+          stop = this.lab.client.on('session.progress', (p) => {
+            if (p.id === id) this.progress = { done: p.done, total: p.total, cancel };
+          });
+        },
+      );
       await this.adopt(reply.session);
       this.fileName = file.name;
       await rememberSession(file.name, file.bytes);
@@ -182,6 +190,8 @@ export class SessionDesk {
       this.fail(`Could not open ${file.name}`, err);
       return false;
     } finally {
+      stop?.();
+      this.progress = undefined;
       this.busy = undefined;
       void this.refreshRecent();
     }
