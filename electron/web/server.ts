@@ -348,32 +348,38 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
     }),
   );
 
-  server.on(
-    'upgrade',
-    guarded('upgrade', (req: http.IncomingMessage, socket: Duplex, head: Buffer) => {
-      // Node hands the socket over without its error listener: a reset would throw.
-      socket.on('error', () => socket.destroy());
-      if (!allowedHosts().includes(req.headers.host ?? '')) {
-        return refuseSocket(socket, 403, 'unknown host');
+  function handleUpgrade(req: http.IncomingMessage, socket: Duplex, head: Buffer): void {
+    if (!allowedHosts().includes(req.headers.host ?? '')) {
+      return refuseSocket(socket, 403, 'unknown host');
+    }
+    const url = parseTarget(req.url);
+    if (!url || url.pathname !== '/engine') return refuseSocket(socket, 404, 'no such endpoint');
+    if (!sameToken(url.searchParams.get('token'), token)) {
+      return refuseSocket(socket, 403, 'bad token');
+    }
+    if (!allowedOrigins().includes(req.headers.origin ?? '')) {
+      return refuseSocket(socket, 403, 'bad origin');
+    }
+    wss.handleUpgrade(req, socket, head, (ws) => {
+      try {
+        bridge(ws);
+      } catch (err) {
+        logCaught('bridge', err);
+        ws.terminate();
       }
-      const url = parseTarget(req.url);
-      if (!url || url.pathname !== '/engine') return refuseSocket(socket, 404, 'no such endpoint');
-      if (!sameToken(url.searchParams.get('token'), token)) {
-        return refuseSocket(socket, 403, 'bad token');
-      }
-      if (!allowedOrigins().includes(req.headers.origin ?? '')) {
-        return refuseSocket(socket, 403, 'bad origin');
-      }
-      wss.handleUpgrade(req, socket, head, (ws) => {
-        try {
-          bridge(ws);
-        } catch (err) {
-          logCaught('bridge', err);
-          ws.terminate();
-        }
-      });
-    }),
-  );
+    });
+  }
+
+  server.on('upgrade', (req: http.IncomingMessage, socket: Duplex, head: Buffer) => {
+    // Node hands the socket over without its error listener: a reset would throw.
+    socket.on('error', () => socket.destroy());
+    try {
+      handleUpgrade(req, socket, head);
+    } catch (err) {
+      logCaught('upgrade', err);
+      socket.destroy();
+    }
+  });
 
   function spawnEngine(): Worker {
     const allowNative = nativeHolder === undefined;

@@ -186,6 +186,7 @@ interface Outcome {
 /** Runs one attack and checks the server afterwards. */
 async function attack(name: string, run: () => Promise<Outcome>): Promise<void> {
   tally.tried++;
+  const { stderr: before } = server;
   let outcome: Outcome;
   try {
     outcome = await run();
@@ -201,19 +202,25 @@ async function attack(name: string, run: () => Promise<Outcome>): Promise<void> 
   if (outcome.leaves) baseline.status = JSON.stringify(outcome.leaves);
   // Give a crash a moment to show.
   await new Promise((r) => setTimeout(r, 5));
-  if (!alive()) {
-    tally.crashed++;
-    const why = server.stderr.split('\n').find((line) => /Error|error/.test(line)) ?? '';
-    surprises.push(`${name}: crashed the server ${why.slice(0, 200)}`);
-    await setUp();
-    return;
-  }
+  let now = alive() ? await snapshot() : undefined;
   // Closed sockets take a moment to release their engine: wait for the counts to settle.
-  let now = await snapshot();
   const deadline = Date.now() + 5000;
-  while (now.status !== baseline.status && Date.now() < deadline) {
+  while (now && alive() && now.status !== baseline.status && Date.now() < deadline) {
     await new Promise((r) => setTimeout(r, 50));
     now = await snapshot();
+  }
+  if (now && (now.index === 'no page' || now.status === 'no status')) {
+    // No answer: a server on its way down, or a hung one.
+    const exitDeadline = Date.now() + 2000;
+    while (alive() && Date.now() < exitDeadline) await new Promise((r) => setTimeout(r, 50));
+  }
+  if (!alive() || !now) {
+    tally.crashed++;
+    const printed = server.stderr.slice(before.length).split('\n');
+    const why = printed.find((line) => /Error/.test(line)) ?? '';
+    surprises.push(`${name}: crashed the server ${why.trim().slice(0, 200)}`);
+    await setUp();
+    return;
   }
   if (now.index === 'no page' || now.status === 'no status') {
     tally.hung++;
