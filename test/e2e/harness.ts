@@ -33,6 +33,8 @@ export async function openApp(
     viewport?: { width: number; height: number };
     /** The engine's data folder: pass another harness's to find what it left. */
     dataDir?: string;
+    /** Most engines the server runs at once. @default the server's own (4) */
+    maxEngines?: number;
   } = {},
 ): Promise<Harness> {
   const dataDir = options.dataDir ?? fs.mkdtempSync(path.join(os.tmpdir(), 'losslab-data-'));
@@ -40,6 +42,7 @@ export async function openApp(
     rendererDir: path.join(root, 'dist/renderer'),
     workerPath: path.join(root, 'dist/engine/worker.js'),
     engineOptions: { dataDir, autosaveIntervalMs: 1000 },
+    ...(options.maxEngines ? { maxEngines: options.maxEngines } : {}),
   });
   const userDataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'losslab-chromium-'));
   const context = await chromium.launchPersistentContext(userDataDir, {
