@@ -374,6 +374,10 @@ export class SessionDesk {
         runs: network.runs.map(info),
         landscapes: network.landscapes.map(landscapeMessage),
       };
+    } else {
+      // A file without a network lab empties it, as the page does: nothing of the old one
+      // stays behind, unseen, to be saved with the next session.
+      host.net.clear();
     }
     return summary;
   }

@@ -328,6 +328,36 @@ describe('sessions over the protocol', () => {
     expect(curve(b.client)).toHaveLength(15);
   });
 
+  it('a session without a network lab empties the engine’s, so the next save holds none of it', async () => {
+    const a = await connect();
+    await race(a.client);
+    const explorerOnly = (await ok(a.client, {
+      type: 'session.save',
+      context: { view: {} },
+    })) as EngineMessageOf<'session.file'>;
+    const b = await connect();
+    await ok(b.client, {
+      type: 'net.setup',
+      dataset: { kind: 'xor', n: 80 },
+      model: { depth: 1, width: 4 },
+    } as never);
+    await ok(b.client, {
+      type: 'net.run.create',
+      run: { runId: 'net-1', optimizer: { optimizer: 'sgd' } },
+    } as never);
+    await ok(b.client, { type: 'session.open', bytes: explorerOnly.bytes });
+    expect(b.client.log.some((m) => m.type === 'net.run.removed' && m.runId === 'net-1')).toBe(
+      true,
+    );
+    const again = (await ok(b.client, {
+      type: 'session.save',
+      context: { view: {} },
+    })) as EngineMessageOf<'session.file'>;
+    const manifest = JSON.parse(strFromU8(unzipSync(again.bytes)['manifest.json']));
+    expect(manifest.network).toBeUndefined();
+    expect(manifest.explorer.runs).toHaveLength(2);
+  });
+
   it('forks a run at a step: the same history up to it, the new settings after', async () => {
     const a = await connect();
     await race(a.client);

@@ -283,6 +283,18 @@ export class NetworkLab {
     return taken;
   }
 
+  /** No problem and no runs: as a new engine (a session without a network lab was opened). */
+  clear(): void {
+    for (const job of this.jobs.values()) job.abort();
+    for (const runId of [...this.runs.keys()]) this.remove(runId);
+    this.problem?.dispose();
+    this.problem = undefined;
+    this.saved.clear();
+    this.landscapeDirections.clear();
+    this.lastLandscape = undefined;
+    this.restored.clear();
+  }
+
   /** The tfjs backend was restarted: whatever the problem had uploaded to it is gone. */
   backendRestarted(): void {
     this.problem?.forgetDevice();
