@@ -11,6 +11,7 @@
  * renderer may `import type` from it.
  */
 import { z } from 'zod';
+import { MAX_SESSION_BYTES } from './limits';
 import { oneLine } from './bounds';
 import {
   batchSizeSchema,
@@ -43,8 +44,8 @@ export const SESSION_EXTENSION = 'losslab';
 /** Name of the manifest entry in the zip. */
 export const MANIFEST_ENTRY = 'manifest.json';
 
-/** Most bytes a session may hold once unzipped (manifest and arrays together): 2 GiB. */
-export const MAX_SESSION_BYTES = 2 * 2 ** 30;
+/** Most bytes a session may hold once unzipped (in `limits.ts`, which the protocol shares). */
+export { MAX_SESSION_BYTES };
 /** Most entries a session's zip may have. */
 export const MAX_SESSION_ENTRIES = 4096;
 /** Most bytes of `manifest.json`. */
