@@ -62,6 +62,19 @@ async function spirals(client: TestClient, extra: Record<string, unknown> = {}):
   } as never);
 }
 
+/** The digits with a 64-256-256-10 ReLU net (85,002 parameters), and an Adam run "d". */
+async function digits(client: TestClient, run: Record<string, unknown> = {}): Promise<void> {
+  await ok(client, {
+    type: 'net.setup',
+    dataset: { kind: 'digits' },
+    model: { depth: 2, width: 256, activation: 'relu' },
+  } as never);
+  await ok(client, {
+    type: 'net.run.create',
+    run: { runId: 'd', optimizer: { optimizer: 'adam' }, ...run },
+  } as never);
+}
+
 describe('the engine boundary', () => {
   it('refuses a BigInt anywhere in a message in one line, and goes on', async () => {
     const { client, host } = await connect();
@@ -300,15 +313,7 @@ describe('runs are sized too', () => {
 describe('landscapes, lines and views are sized too', () => {
   it('refuses a landscape past its budget, naming the largest resolution that fits', async () => {
     const { client } = await connect();
-    await ok(client, {
-      type: 'net.setup',
-      dataset: { kind: 'digits' },
-      model: { depth: 2, width: 256, activation: 'relu' },
-    } as never);
-    await ok(client, {
-      type: 'net.run.create',
-      run: { runId: 'd', optimizer: { optimizer: 'adam' } },
-    } as never);
+    await digits(client);
     const error = await refused(client, {
       type: 'net.landscape',
       center: { runId: 'd', at: 'initial' },
@@ -324,15 +329,7 @@ describe('landscapes, lines and views are sized too', () => {
 
   it('computes a line in slices: the engine answers meanwhile, and Cancel stops it', async () => {
     const { client } = await connect();
-    await ok(client, {
-      type: 'net.setup',
-      dataset: { kind: 'digits' },
-      model: { depth: 2, width: 256, activation: 'relu' },
-    } as never);
-    await ok(client, {
-      type: 'net.run.create',
-      run: { runId: 'd', optimizer: { optimizer: 'adam' } },
-    } as never);
+    await digits(client);
     await ok(client, { type: 'step', steps: 3, runId: 'd' });
     const id = 7001;
     const answer = client.waitFor((m) => 'id' in m && m.id === id, 60_000);
@@ -416,15 +413,7 @@ describe('a session is sized before it is built', () => {
 describe('opening a session is a job too', () => {
   it('reports progress while it reads, and Cancel leaves the engine as it was', async () => {
     const { client } = await connect();
-    await ok(client, {
-      type: 'net.setup',
-      dataset: { kind: 'digits' },
-      model: { depth: 2, width: 256, activation: 'relu' },
-    } as never);
-    await ok(client, {
-      type: 'net.run.create',
-      run: { runId: 'd', optimizer: { optimizer: 'adam' }, snapshotEvery: 1 },
-    } as never);
+    await digits(client, { snapshotEvery: 1 });
     await ok(client, { type: 'step', steps: 100, runId: 'd' });
     const file = (await ok(client, {
       type: 'session.save',

@@ -94,6 +94,19 @@ function runCreate(optimizer: Record<string, unknown>) {
   };
 }
 
+/** SGD at η = 10 on the bowl from (−3, 1): it diverges within a few dozen steps. */
+function createWild(client: ReturnType<typeof connect>) {
+  return client.request({
+    type: 'run.create',
+    run: {
+      runId: 'wild',
+      surface: 'bowl',
+      start: [-3, 1],
+      optimizer: { optimizer: 'sgd', lr: 10 },
+    },
+  });
+}
+
 describe('runs', () => {
   it('steps SGD on the bowl exactly: θ ← θ − η∇L, with ∇L = (x, 25y)', async () => {
     const client = connect();
@@ -154,15 +167,7 @@ describe('runs', () => {
 
   it('marks a run that blows up as diverged, ends it at its last finite point, and lets the others go on', async () => {
     const client = connect();
-    await client.request({
-      type: 'run.create',
-      run: {
-        runId: 'wild',
-        surface: 'bowl',
-        start: [-3, 1],
-        optimizer: { optimizer: 'sgd', lr: 10 },
-      },
-    });
+    await createWild(client);
     await client.request({
       type: 'run.create',
       run: {
@@ -188,15 +193,7 @@ describe('runs', () => {
 
   it('restates the last point when a run diverges in a later step: its η/σ, as a session keeps it', async () => {
     const client = connect();
-    await client.request({
-      type: 'run.create',
-      run: {
-        runId: 'wild',
-        surface: 'bowl',
-        start: [-3, 1],
-        optimizer: { optimizer: 'sgd', lr: 10 },
-      },
-    });
+    await createWild(client);
     const effSteps = (from: number) => {
       const out: number[][] = [];
       for (const m of client.log.slice(from)) {

@@ -13,15 +13,13 @@ import { TestClient } from '../helpers/engine-client';
 import {
   deeplyNested,
   mutate,
-  optimizerSpec,
   randomCharacters,
   randomExpression,
   randomValue,
-  schedule,
-  surfaceSpec,
   tokenExpression,
   wellFormedExpression,
 } from './problems/random-inputs';
+import { validMessage } from './hostile-messages';
 import { SeededRandom } from './problems/seeded-random';
 
 /** Override with LOSSLAB_FUZZ_SEED to explore further. */
@@ -29,49 +27,6 @@ const SEED = Number(process.env.LOSSLAB_FUZZ_SEED ?? 1_729);
 
 let host: InProcessEngine | undefined;
 afterEach(() => host?.close());
-
-const runIds = ['a', 'b', 'c'];
-
-/** A well-formed message of every kind the protocol has, with small, cheap parameters. */
-function validMessage(rng: SeededRandom, id: number): Record<string, unknown> {
-  const runId = rng.pick(runIds);
-  const start = () => [rng.uniform(-1.5, 1.5), rng.uniform(-1, 1.5)];
-  return rng.pick([
-    () => ({ type: 'hello', id, protocol: 1 }),
-    () => ({
-      type: 'run.create',
-      id,
-      run: { runId, surface: surfaceSpec(rng), start: start(), optimizer: optimizerSpec(rng) },
-    }),
-    () => ({ type: 'run.update', id, runId, hyper: { lr: rng.pick([0.001, 0.01]) } }),
-    () => ({ type: 'run.update', id, runId, hyper: {}, schedule: schedule(rng) }),
-    () => ({ type: 'run.remove', id, runId }),
-    () => ({ type: 'run.reset', id, runId, start: start() }),
-    () => ({ type: 'run.reset', id }),
-    () => ({ type: 'playback', id, playing: false, stepsPerFrame: 1 + rng.int(10) }),
-    () => ({ type: 'step', id, steps: 1 + rng.int(50), runId }),
-    () => ({ type: 'step', id, steps: 1 + rng.int(20) }),
-    () => ({ type: 'surface.sample', id, surface: surfaceSpec(rng), resolution: 2 + rng.int(30) }),
-    () => ({ type: 'frame.ack', seq: rng.int(100) }),
-    () => ({ type: 'run.inspect', id, runId }),
-    () => ({
-      type: 'schedule.preview',
-      id,
-      schedule: schedule(rng),
-      lr: 0.1,
-      steps: 1 + rng.int(200),
-    }),
-    () => ({
-      type: 'basins.compute',
-      id,
-      surface: rng.pick(['himmelblau', 'bowl', 'six-hump-camel']),
-      optimizer: optimizerSpec(rng),
-      resolution: 2 + rng.int(6),
-      steps: 1 + rng.int(30),
-    }),
-    () => ({ type: 'basins.cancel', id }),
-  ])();
-}
 
 /** One fuzz message: mostly a mutated valid one, sometimes garbage of any shape. */
 function fuzzMessage(rng: SeededRandom, id: number): unknown {

@@ -18,10 +18,12 @@ import {
 } from './problems/random-inputs';
 import type { SeededRandom } from './problems/seeded-random';
 
-export const runIds = ['a', 'b', 'n1'];
-
-/** A well-formed message of most kinds, with small, cheap parameters. */
-export function validMessage(rng: SeededRandom, id: number): Record<string, unknown> {
+/** A well-formed message of every kind the protocol has, with small, cheap parameters. */
+export function validMessage(
+  rng: SeededRandom,
+  id: number,
+  runIds = ['a', 'b', 'c'],
+): Record<string, unknown> {
   const runId = rng.pick(runIds);
   const start = () => [rng.uniform(-1.5, 1.5), rng.uniform(-1, 1.5)];
   return rng.pick([
@@ -35,8 +37,10 @@ export function validMessage(rng: SeededRandom, id: number): Record<string, unkn
     () => ({ type: 'run.update', id, runId, hyper: {}, schedule: schedule(rng) }),
     () => ({ type: 'run.remove', id, runId }),
     () => ({ type: 'run.reset', id, runId, start: start() }),
+    () => ({ type: 'run.reset', id }),
     () => ({ type: 'playback', id, playing: false, stepsPerFrame: 1 + rng.int(10) }),
     () => ({ type: 'step', id, steps: 1 + rng.int(50), runId }),
+    () => ({ type: 'step', id, steps: 1 + rng.int(20) }),
     () => ({ type: 'surface.sample', id, surface: surfaceSpec(rng), resolution: 2 + rng.int(30) }),
     () => ({ type: 'frame.ack', seq: rng.int(100) }),
     () => ({ type: 'run.inspect', id, runId }),
@@ -45,8 +49,24 @@ export function validMessage(rng: SeededRandom, id: number): Record<string, unkn
       id,
       schedule: schedule(rng),
       lr: 0.1,
-      steps: 1 + rng.int(50),
+      steps: 1 + rng.int(200),
     }),
+    () => ({
+      type: 'basins.compute',
+      id,
+      surface: rng.pick(['himmelblau', 'bowl', 'six-hump-camel']),
+      optimizer: optimizerSpec(rng),
+      resolution: 2 + rng.int(6),
+      steps: 1 + rng.int(30),
+    }),
+    () => ({ type: 'basins.cancel', id }),
+  ])();
+}
+
+/** A well-formed message of the network lab, sessions and jobs (for run ids a, b, n1). */
+function validLabMessage(rng: SeededRandom, id: number): Record<string, unknown> {
+  const runId = rng.pick(runIds);
+  return rng.pick([
     () => ({
       type: 'net.run.create',
       id,
@@ -59,6 +79,14 @@ export function validMessage(rng: SeededRandom, id: number): Record<string, unkn
     () => ({ type: 'job.cancel', id: rng.int(20_000) }),
     () => ({ type: 'sync', id }),
   ])();
+}
+
+/** Run ids the hostile suites address: two surface runs and a network run. */
+export const runIds = ['a', 'b', 'n1'];
+
+/** A well-formed message of any kind. */
+function anyValidMessage(rng: SeededRandom, id: number): Record<string, unknown> {
+  return rng.chance(0.7) ? validMessage(rng, id, runIds) : validLabMessage(rng, id);
 }
 
 /** Puts `value` at a random place of a message (or makes it the message). */
@@ -85,7 +113,7 @@ function manyKeys(message: Record<string, unknown>): Record<string, unknown> {
 
 /** One hostile message: what a careless or malicious client could send. */
 export function hostileMessage(rng: SeededRandom, id: number): unknown {
-  const base = () => validMessage(rng, id);
+  const base = () => anyValidMessage(rng, id);
   const kind = rng.int(40);
   if (kind < 4) return base();
   if (kind < 18) return mutate(rng, base());

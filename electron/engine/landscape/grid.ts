@@ -275,6 +275,23 @@ export interface LandscapeLine {
   split: SplitName;
 }
 
+/** The axis of a line and an evaluator of L((1 − t)·from + t·to), for computeLine*. */
+function lineEvaluator(
+  problem: NetworkProblem,
+  from: Float64Array,
+  to: Float64Array,
+  options: { points?: number; range?: [number, number]; split?: SplitName },
+): { t: Float64Array; split: SplitName; evaluator: LandscapeEvaluator } {
+  const split = options.split ?? 'train';
+  const t = axis(options.range ?? [-0.25, 1.25], options.points ?? 101);
+  const d1 = Float64Array.from(to, (v, i) => v - from[i]);
+  const evaluator = new LandscapeEvaluator(
+    problem.tf,
+    landscapeData(problem, from, { d1, d2: new Float64Array(d1.length) }, split),
+  );
+  return { t, split, evaluator };
+}
+
 /**
  * The same line as computeLine, in slices: after each point past `sliceMs` it yields to the
  * event loop (so the engine answers its messages), and it stops when `signal` aborts. The
@@ -292,19 +309,12 @@ export async function computeLineInSlices(
     signal?: AbortSignal;
   } = {},
 ): Promise<LandscapeLine> {
-  const count = options.points ?? 101;
-  const split = options.split ?? 'train';
-  const t = axis(options.range ?? [-0.25, 1.25], count);
-  const d1 = Float64Array.from(to, (v, i) => v - from[i]);
-  const evaluator = new LandscapeEvaluator(
-    problem.tf,
-    landscapeData(problem, from, { d1, d2: new Float64Array(d1.length) }, split),
-  );
+  const { t, split, evaluator } = lineEvaluator(problem, from, to, options);
   try {
-    const values = new Float32Array(count);
+    const values = new Float32Array(t.length);
     const point = new Float64Array(2);
     let deadline = performance.now() + (options.sliceMs ?? 20);
-    for (let k = 0; k < count; k++) {
+    for (let k = 0; k < t.length; k++) {
       point[0] = t[k];
       values[k] = (evaluator.evaluate(point) as Float32Array)[0];
       if (performance.now() >= deadline) {
@@ -326,16 +336,9 @@ export function computeLine(
   to: Float64Array,
   options: { points?: number; range?: [number, number]; split?: SplitName } = {},
 ): LandscapeLine {
-  const count = options.points ?? 101;
-  const split = options.split ?? 'train';
-  const t = axis(options.range ?? [-0.25, 1.25], count);
-  const d1 = Float64Array.from(to, (v, i) => v - from[i]);
-  const evaluator = new LandscapeEvaluator(
-    problem.tf,
-    landscapeData(problem, from, { d1, d2: new Float64Array(d1.length) }, split),
-  );
+  const { t, split, evaluator } = lineEvaluator(problem, from, to, options);
   try {
-    const p = new Float64Array(2 * count);
+    const p = new Float64Array(2 * t.length);
     t.forEach((v, k) => (p[2 * k] = v));
     return { t, values: evaluator.evaluate(p) as Float32Array, split };
   } finally {
