@@ -192,7 +192,7 @@ export class Engine {
     } catch (err) {
       try {
         this.post({ type: 'error', ...id, ...describeFailure(err) });
-        void this.checkBackend(err);
+        this.afterFailure(err);
       } catch {
         // The reply itself could not be sent (the port is gone): nothing more to do.
       }
@@ -200,11 +200,20 @@ export class Engine {
   }
 
   /**
-   * After a failure: if the tfjs backend no longer computes (wasm aborts for good once a
-   * kernel runs out of memory), restart it, so one bad request never poisons the engine.
+   * After an unexpected failure (not a refusal of the request), checks the backend; never
+   * throws, never rejects.
+   */
+  private afterFailure(err: unknown): void {
+    if (isRefusal(err)) return;
+    this.checkBackend(err).catch(() => undefined);
+  }
+
+  /**
+   * If the tfjs backend no longer computes (wasm aborts for good once a kernel runs out of
+   * memory), restart it, so one failure never poisons the engine.
    */
   private async checkBackend(err: unknown): Promise<void> {
-    if (this.restarting || !(err instanceof Error) || err instanceof RequestError) return;
+    if (this.restarting || !(err instanceof Error)) return;
     let tf: Tf;
     try {
       tf = await this.tf();
@@ -580,9 +589,13 @@ export class Engine {
     } catch (err) {
       this.playing = false;
       this.stopTimer();
-      this.post({ type: 'playback', playing: false, stepsPerFrame: this.stepsPerFrame });
-      this.post({ type: 'error', ...describeFailure(err) });
-      void this.checkBackend(err);
+      try {
+        this.post({ type: 'playback', playing: false, stepsPerFrame: this.stepsPerFrame });
+        this.post({ type: 'error', ...describeFailure(err) });
+        this.afterFailure(err);
+      } catch {
+        // The port is gone: nothing to tell.
+      }
     }
   }
 
@@ -674,6 +687,18 @@ function describeIssue(error: z.ZodError, raw: unknown): { field?: string; messa
     return { field, message: `unknown message type ${describe((raw as { type?: unknown }).type)}` };
   }
   return { ...(field ? { field } : {}), message: `${field || 'message'}: ${issue.message}` };
+}
+
+/** A request refused for what it asked (it names the field, or is a known refusal). */
+function isRefusal(err: unknown): boolean {
+  return (
+    err instanceof RequestError ||
+    err instanceof HyperError ||
+    err instanceof ExpressionError ||
+    err instanceof SessionError ||
+    err instanceof NetworkLabError ||
+    typeof (err as { field?: unknown } | undefined)?.field === 'string'
+  );
 }
 
 function describeFailure(err: unknown): { field?: string; message: string } {
