@@ -73,6 +73,11 @@ export const sessionContextSchema = z.strictObject({
   basins: z.boolean().default(false),
   /** Include the network lab's last finished landscape (when it is on screen). */
   landscape: z.boolean().default(false),
+  /**
+   * Which labs the session holds (what it is about); a lab left out is not saved at all.
+   * @default both
+   */
+  labs: z.strictObject({ explorer: z.boolean(), network: z.boolean() }).optional(),
 });
 export type SessionContext = z.input<typeof sessionContextSchema>;
 

@@ -130,13 +130,15 @@ export class SessionDesk {
       };
     });
     const first = host.runs.values().next().value;
-    const explorer =
-      context.explorer ??
-      (first
-        ? { surface: first.initialConfig().surface, start: first.initialConfig().start }
-        : undefined);
+    const holds = context.labs ?? { explorer: true, network: true };
+    const explorer = !holds.explorer
+      ? undefined
+      : (context.explorer ??
+        (first
+          ? { surface: first.initialConfig().surface, start: first.initialConfig().start }
+          : undefined));
     const basins = context.basins ? host.basins.latest : undefined;
-    const net = host.net.live();
+    const net = holds.network ? host.net.live() : undefined;
     const landscape = context.landscape ? host.net.landscapeToSave : undefined;
     return sessionFromRuns({
       ...(extra.createdAt ? { createdAt: extra.createdAt } : {}),

@@ -358,6 +358,45 @@ describe('sessions over the protocol', () => {
     expect(manifest.explorer.runs).toHaveLength(2);
   });
 
+  it('holds only the labs its context names: nothing nobody asked for', async () => {
+    const a = await connect();
+    await race(a.client);
+    await ok(a.client, {
+      type: 'net.setup',
+      dataset: { kind: 'xor', n: 80 },
+      model: { depth: 1, width: 4 },
+    } as never);
+    await ok(a.client, {
+      type: 'net.run.create',
+      run: { runId: 'net-1', optimizer: { optimizer: 'sgd' }, snapshotEvery: 1 },
+    } as never);
+    await ok(a.client, { type: 'step', steps: 50, runId: 'net-1' });
+    const manifestOf = async (labs?: { explorer: boolean; network: boolean }) => {
+      const file = (await ok(a.client, {
+        type: 'session.save',
+        context: { view: {}, ...(labs ? { labs } : {}) },
+      })) as EngineMessageOf<'session.file'>;
+      return {
+        manifest: JSON.parse(strFromU8(unzipSync(file.bytes)['manifest.json'])),
+        runs: file.runs,
+        bytes: file.bytes.length,
+      };
+    };
+    const both = await manifestOf();
+    expect(both.manifest.explorer.runs).toHaveLength(2);
+    expect(both.manifest.network.runs).toHaveLength(1);
+    const explorerOnly = await manifestOf({ explorer: true, network: false });
+    expect(explorerOnly.manifest.network).toBeUndefined();
+    expect(explorerOnly.runs).toBe(2);
+    expect(explorerOnly.bytes).toBeLessThan(both.bytes);
+    expect(Object.keys(explorerOnly.manifest.arrays).some((k) => k.startsWith('network/'))).toBe(
+      false,
+    );
+    const networkOnly = await manifestOf({ explorer: false, network: true });
+    expect(networkOnly.manifest.explorer).toBeUndefined();
+    expect(networkOnly.runs).toBe(1);
+  });
+
   it('forks a run at a step: the same history up to it, the new settings after', async () => {
     const a = await connect();
     await race(a.client);

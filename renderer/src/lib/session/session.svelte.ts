@@ -45,6 +45,9 @@ export interface SessionHooks {
   camera(): CameraPose | undefined;
 }
 
+/** The labs a session can hold. */
+export type LabName = 'explorer' | 'network';
+
 export interface Notice {
   kind: 'info' | 'error';
   text: string;
@@ -60,6 +63,14 @@ export class SessionDesk {
   progress = $state.raw<{ done: number; total: number; cancel(): void } | undefined>();
   /** Uploads sent so far: each gets the next number. */
   private uploads = 0;
+  /** Labs the user chose to include or leave out (Session menu); the others follow `used`. */
+  private chosen = $state<Partial<Record<LabName, boolean>>>({});
+  /** Each lab's progress when the recording began. */
+  private baseline: Record<LabName, number> | undefined;
+  /** Labs that joined the recording (once used, they stay in it). */
+  private joined = $state<Partial<Record<LabName, boolean>>>({});
+  /** The labs the last context sent said the session holds. */
+  private sentLabs = '';
   notice = $state.raw<Notice | undefined>();
   /** The session's file name, once saved or opened. */
   fileName = $state<string | undefined>();
@@ -76,6 +87,74 @@ export class SessionDesk {
     lab.client.on('record.state', ({ recording }) => {
       this.recording = recording;
     });
+    // A lab used while recording joins the recording: tell the engine's autosave.
+    const follow = () => {
+      if (this.recording.recording && JSON.stringify(this.labs) !== this.sentLabs) {
+        this.contextChanged();
+      }
+    };
+    lab.client.on('frame', follow);
+    lab.client.on('net.run.state', follow);
+  }
+
+  /**
+   * How far each lab has gone: its runs' steps, and a basin map or landscape on show. A lab
+   * whose progress grew since the recording began has been used in it.
+   */
+  private labProgress(): Record<LabName, number> {
+    const { lab, net } = this;
+    return {
+      explorer:
+        lab.runs.reduce((sum, r) => sum + (r.state?.step ?? 0), 0) +
+        (lab.basins.status === 'done' ? 1 : 0),
+      network:
+        net.runs.reduce((sum, r) => sum + (r.state?.step ?? 0), 0) +
+        (net.landscape.status === 'done' ? 1 : 0),
+    };
+  }
+
+  /**
+   * What the session is about, so it holds nothing nobody asked for: the lab on show; the
+   * other one if it has been used (while recording: used since the recording began); and
+   * either as chosen in the Session menu.
+   */
+  get labs(): Record<LabName, boolean> {
+    const { lab, net } = this;
+    const mode: LabName = this.hooks.mode() === 'network' ? 'network' : 'explorer';
+    const now = this.labProgress();
+    const since = this.recording.recording ? this.baseline : undefined;
+    const used = (name: LabName) =>
+      name === mode || this.joined[name] === true || now[name] > (since?.[name] ?? 0);
+    return {
+      explorer: this.chosen.explorer ?? (lab.runs.length > 0 && used('explorer')),
+      network: this.chosen.network ?? (net.problem !== undefined && used('network')),
+    };
+  }
+
+  /** The Session menu's choice: include a lab, or leave it out, from now on. */
+  choose(name: LabName, include: boolean): void {
+    this.chosen = { ...this.chosen, [name]: include };
+    this.contextChanged();
+  }
+
+  /**
+   * What a session holds, for notices: "the explorer (3 runs)" and, when a lab with runs is
+   * left out, "the network lab left out".
+   */
+  describeLabs(labs: Record<LabName, boolean> = this.labs): string {
+    const { held, out } = this.heldAndOut(labs);
+    return out.length > 0 ? `${held}; ${out.join(' and ')} left out` : held;
+  }
+
+  private heldAndOut(labs: Record<LabName, boolean>): { held: string; out: string[] } {
+    const runs = (n: number) => `${n} run${n === 1 ? '' : 's'}`;
+    const parts: string[] = [];
+    if (labs.explorer) parts.push(`the explorer (${runs(this.lab.runs.length)})`);
+    if (labs.network) parts.push(`the network lab (${runs(this.net.runs.length)})`);
+    const out: string[] = [];
+    if (!labs.explorer && this.lab.runs.length > 0) out.push('the explorer');
+    if (!labs.network && this.net.problem) out.push('the network lab');
+    return { held: parts.join(' and ') || 'nothing', out };
   }
 
   /** Shows a notice; it fades by itself (an error stays longer). */
@@ -93,7 +172,7 @@ export class SessionDesk {
   }
 
   /** Everything the engine needs besides its runs: title, view state, colours. */
-  context(): SessionContext {
+  context(labs: Record<LabName, boolean> = this.labs): SessionContext {
     const { lab, net, presentation } = this;
     const view: SessionView = {
       mode: this.hooks.mode(),
@@ -111,7 +190,18 @@ export class SessionDesk {
       colors,
       basins: lab.basins.status === 'done',
       landscape: net.landscape.status === 'done',
+      labs: this.remember(labs),
     };
+  }
+
+  /** Notes the labs a context said the session holds (see `follow`), and gives them back. */
+  private remember(labs: Record<LabName, boolean>): Record<LabName, boolean> {
+    this.sentLabs = JSON.stringify(labs);
+    if (this.recording.recording) {
+      this.joined = { ...this.joined, ...(labs.explorer ? { explorer: true } : {}) };
+      this.joined = { ...this.joined, ...(labs.network ? { network: true } : {}) };
+    }
+    return labs;
   }
 
   /** A file name for the session: its title, else the date. */
@@ -135,12 +225,13 @@ export class SessionDesk {
   }
 
   /** Saves the whole session: the Save dialog in Electron, a download in the browser. */
-  async save(): Promise<boolean> {
+  /** `labs`: what to hold, when not what the session is about now (a recording just ended). */
+  async save(labs: Record<LabName, boolean> = this.labs): Promise<boolean> {
     this.busy = 'Saving the session…';
     try {
       const reply = await this.lab.client.request({
         type: 'session.save',
-        context: this.context(),
+        context: this.context(labs),
       });
       const name = this.suggestedName();
       const saved = await saveBytes(name, reply.bytes);
@@ -150,7 +241,7 @@ export class SessionDesk {
       await rememberSession(savedName, reply.bytes);
       this.say({
         kind: 'info',
-        text: `Saved ${savedName} (${reply.runs} runs, ${formatBytes(reply.bytes.length)})`,
+        text: `Saved ${savedName} (${reply.runs} runs, ${formatBytes(reply.bytes.length)}): ${this.describeLabs(labs)}`,
       });
       return true;
     } catch (err) {
@@ -260,8 +351,17 @@ export class SessionDesk {
 
   async startRecording(): Promise<void> {
     try {
-      await this.lab.client.request({ type: 'record.start', context: this.context() });
-      this.say(undefined);
+      this.baseline = this.labProgress();
+      this.joined = {};
+      const start = this.labs;
+      await this.lab.client.request({ type: 'record.start', context: this.context(start) });
+      // What the recording held from the start stays in it, wherever the user goes.
+      this.joined = { explorer: start.explorer, network: start.network };
+      const { held, out } = this.heldAndOut(start);
+      this.say({
+        kind: 'info',
+        text: `Recording ${held}${out.map((lab) => `; ${lab} joins once you use it`).join('')}`,
+      });
     } catch (err) {
       this.fail('Could not start recording', err);
     }
@@ -269,13 +369,15 @@ export class SessionDesk {
 
   /** Stops recording, then offers to save what was recorded. */
   async stopRecording(): Promise<void> {
+    // The file holds what the recording held, whatever is on show now.
+    const labs = this.labs;
     try {
       await this.lab.client.request({ type: 'record.stop' });
     } catch (err) {
       this.fail('Could not stop recording', err);
       return;
     }
-    await this.save();
+    await this.save(labs);
   }
 
   /** While recording, the view state (camera, labels, notes) follows into the autosave. */
