@@ -181,7 +181,7 @@ describe('runs', () => {
     const states = client.log.flatMap((m) => (m.type === 'run.state' ? [m.run] : []));
     const wild = states.filter((s) => s.runId === 'wild').at(-1);
     expect(wild?.status).toBe('diverged');
-    expect(wild?.reason).toMatch(/the loss is Infinity|θ is|the gradient is/);
+    expect(wild?.reason).toMatch(/the loss is Infinity|θ is|the gradient is|\|L\| passed/);
     const { points } = client.trajectory('wild');
     expect(points.length).toBeLessThan(501);
     expect(points.flat().every(Number.isFinite)).toBe(true);
@@ -189,6 +189,72 @@ describe('runs', () => {
     // The engine still steps the calm run.
     await client.request({ type: 'step', steps: 1, runId: 'calm' });
     expect(client.trajectory('calm').points).toHaveLength(502);
+  });
+
+  /** Every state the engine reported for one run, last last. */
+  const statesOf = (client: TestClient, runId: string) =>
+    client.log.flatMap((m) => (m.type === 'run.state' && m.run.runId === runId ? [m.run] : []));
+
+  /**
+   * A loss past 10¹² × |L₀| + 10¹² has exploded: the run is marked diverged there, long before
+   * floating point overflows (a log-scale chart of a run at 1e255 showed nothing), and its
+   * points stay within the bound.
+   */
+  const explosions: [string, RunConfig['surface'], [number, number], number, RegExp][] = [
+    // sin·cos with a bowl under it: |x| grows ×4 a step; it used to reach Infinity at step ~256.
+    [
+      'sin·cos plus a bowl at η = 25',
+      { expr: 'sin(x) * cos(y) + 0.1 * (x^2 + y^2)' },
+      [1, 1],
+      25,
+      /^the loss is 2\.27e\+13: \|L\| passed 10¹² × \|L₀\| \+ 10¹² = 1\.65e\+12 after step 11 \(learning rate 25\)$/,
+    ],
+    // Unbounded below: the loss falls without end, and |L| passes the bound just the same.
+    ['the saddle x² − y² at η = 0.1', 'saddle', [1.5, 0.01], 0.1, /^the loss is -4\.25e\+12: /],
+    // A start at loss 0 (and negative losses near it): the absolute term bounds it at 10¹².
+    [
+      'sin·cos from a zero of the loss at η = 25',
+      { expr: 'sin(x) * cos(y) + 0.1 * (x^2 + y^2)' },
+      [0, 0],
+      25,
+      /passed 10¹² × \|L₀\| \+ 10¹² = 1\.00e\+12 /,
+    ],
+  ];
+  for (const [what, surface, start, lr, reason] of explosions) {
+    it(`marks a run whose loss explodes past the bound diverged: ${what}`, async () => {
+      const client = connect();
+      await client.request({
+        type: 'run.create',
+        run: { runId: 'boom', surface, start, optimizer: { optimizer: 'sgd', lr } },
+      });
+      await client.request({ type: 'step', steps: 5000 });
+      const state = statesOf(client, 'boom').at(-1);
+      expect(state?.status).toBe('diverged');
+      expect(state?.reason).toMatch(reason);
+      const { points } = client.trajectory('boom');
+      const bound = 1e12 * Math.abs(points[0][2]) + 1e12;
+      expect(points.length).toBe(state!.step + 1);
+      expect(points.length).toBeLessThan(200);
+      for (const p of points) expect(Math.abs(p[2])).toBeLessThanOrEqual(bound);
+      // The last point kept is the last one within the bound: one more step leaves it.
+      expect(Math.abs(points.at(-1)![2])).toBeGreaterThan(bound / 1e6);
+    });
+  }
+
+  it('leaves runs that stay within the bound alone: a zero start loss that stays small', async () => {
+    const client = connect();
+    await client.request({
+      type: 'run.create',
+      run: {
+        runId: 'calm',
+        surface: { expr: 'sin(x) * cos(y)' },
+        start: [0, 0.5],
+        optimizer: { optimizer: 'sgd', lr: 0.5 },
+      },
+    });
+    await client.request({ type: 'step', steps: 2000 });
+    expect(statesOf(client, 'calm').at(-1)?.status).toBe('ok');
+    expect(client.trajectory('calm').points).toHaveLength(2001);
   });
 
   it('restates the last point when a run diverges in a later step: its η/σ, as a session keeps it', async () => {

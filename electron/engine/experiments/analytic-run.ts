@@ -27,6 +27,20 @@ export class StartError extends RangeError {
 /** A run stops by itself after this many steps, so a forgotten Play cannot eat the memory. */
 export const MAX_RUN_STEPS = 2_000_000;
 
+/** How many times its start's loss (in size) a run's loss may grow before it has diverged. */
+export const DIVERGENCE_FACTOR = 1e12;
+
+/**
+ * The largest |loss| a run from a start of loss `startLoss` may reach before it counts as
+ * diverged: 10¹² × |L₀| + 10¹². A loss that far from where it began has exploded, whatever
+ * floating point can still hold, and no chart can show it beside the others; the absolute term
+ * keeps the bound sane for starts whose loss is 0 or nearly so, and |·| makes a loss falling
+ * without bound (a surface unbounded below) diverge like one rising.
+ */
+export function lossBound(startLoss: number): number {
+  return DIVERGENCE_FACTOR * Math.abs(startLoss) + DIVERGENCE_FACTOR;
+}
+
 /**
  * One optimizer on one analytic surface from one start: θ ∈ ℝ², stepped in plain float64 code.
  * Keeps the whole trajectory (x, y, loss per step) with the gradient norm and learning rate at
@@ -67,6 +81,8 @@ export class AnalyticRun {
   reason: string | undefined;
   /** Points already sent in frames. */
   private sent = 0;
+  /** The largest |loss| before the run counts as diverged (see lossBound). */
+  private bound = Infinity;
   /** The settings the current trajectory started from (sessions replay from them). */
   private origin!: { start: Point; hyper: Hyper; schedule: Schedule };
 
@@ -133,6 +149,7 @@ export class AnalyticRun {
     if (problem) {
       throw new StartError(`at the start (${this.start[0]}, ${this.start[1]}) ${problem}`);
     }
+    this.bound = lossBound(loss);
     this.record(loss, scheduledLr(this.schedule, this.optimizer.hyper.lr, 0));
   }
 
@@ -150,10 +167,15 @@ export class AnalyticRun {
     if (this.sent > this.step) this.sent = this.step;
   }
 
-  /** Takes up to n steps; stops early on divergence or the step limit. Returns steps taken. */
+  /**
+   * Takes up to n steps; stops early on divergence or the step limit. Returns steps taken. A
+   * run diverges when θ, the loss or the gradient stops being finite, or when |loss| passes
+   * lossBound of its start's loss; the point that did is not kept (the run ends at its last
+   * point within bounds), and `reason` says what happened.
+   */
   advance(n: number): number {
     if (this.status !== 'ok') return 0;
-    const { theta, grad, surface, optimizer, eff, previous } = this;
+    const { theta, grad, surface, optimizer, eff, previous, bound } = this;
     const { rule, hyper } = optimizer;
     const sched = this.schedule;
     const constant = sched.kind === 'constant';
@@ -181,9 +203,13 @@ export class AnalyticRun {
       this.effSteps.set(2 * t, eff[0]);
       this.effSteps.set(2 * t + 1, eff[1]);
       const loss = surface.valueAndGrad(theta[0], theta[1], grad, 0);
-      if (!(Number.isFinite(loss) && Number.isFinite(grad[0] + grad[1] + theta[0] + theta[1]))) {
+      // NaN fails the comparison too.
+      if (!(Math.abs(loss) <= bound && Number.isFinite(grad[0] + grad[1] + theta[0] + theta[1]))) {
         this.status = 'diverged';
-        this.reason = `${this.nonFinite(loss)} after step ${t + 1} (learning rate ${lr})`;
+        const what =
+          this.nonFinite(loss) ??
+          `the loss is ${loss.toPrecision(3)}: |L| passed 10¹² × |L₀| + 10¹² = ${bound.toPrecision(3)}`;
+        this.reason = `${what} after step ${t + 1} (learning rate ${lr})`;
         // The last point's η/σ is known now (its step was taken and failed): the next frame
         // restates it, as a session saves it.
         this.sent = Math.min(this.sent, t);
