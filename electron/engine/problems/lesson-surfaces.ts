@@ -1,7 +1,7 @@
 /**
  * Surfaces built for the lectures' lessons: the elongated bowl, the saddle, a plateau ending in a
  * cliff, a ravine a fixed learning rate bounces across, a shallow minimum beside a deep one
- * (momentum), a flat and a sharp minimum, and the softmax error surfaces over two logits under
+ * (momentum), a flat and a sharp minimum, a saddle between two valleys, and the softmax error surfaces over two logits under
  * cross-entropy and MSE. Each is written with its exact gradient and Hessian, in forms that stay
  * finite far outside the domain (runs wander).
  */
@@ -298,6 +298,52 @@ export const flatSharp = definePreset(
       h[0] = v * e1 * (1 - ax * ax) + u * e2 * (2 * k - 4 * k * k * bx * bx) + 2 * ux * vx;
       h[1] = -v * e1 * ax * y - u * e2 * 4 * k * k * bx * by + ux * vy + vx * uy;
       h[2] = v * e1 * (1 - y * y) + u * e2 * (2 * k - 4 * k * k * by * by) + 2 * uy * vy;
+    },
+  },
+);
+
+/**
+ * A saddle between two valleys: L = ½x² + ¼(y² − 1)², so ∇L = (x, y³ − y). Minima (0, ±1) with
+ * L = 0 and Hessian diag(1, 2); a saddle at the origin with L = ¼ and Hessian diag(1, −1).
+ *
+ * From (1.8, 10⁻⁴), just off the ridge y = 0, gradient descent (η = 0.05) slides to the saddle
+ * and crawls there while |y| grows ×(1 + η) a step; momentum 0.9 builds speed along y and
+ * reaches a minimum about four times sooner. It was the lesson's typed expression; as a preset
+ * it declares its minima and saddle, which the views mark (★, ✕).
+ */
+export const saddleValley = definePreset(
+  'saddle-valley',
+  {
+    title: 'Saddle between two valleys',
+    description:
+      'L = ½x² + ¼(y² − 1)²: a saddle at the origin between minima at (0, ±1), where the gradient nearly vanishes.',
+    domain: [
+      [-2, 2],
+      [-1.6, 1.6],
+    ],
+    minima: [
+      [0, -1],
+      [0, 1],
+    ],
+    saddles: [[0, 0]],
+    start: [1.8, 0.0001],
+    logScale: false,
+  },
+  {
+    value(x, y) {
+      const v = y * y - 1;
+      return 0.5 * x * x + 0.25 * v * v;
+    },
+    valueAndGrad(x, y, g, o) {
+      const v = y * y - 1;
+      g[o] = x;
+      g[o + 1] = y * v;
+      return 0.5 * x * x + 0.25 * v * v;
+    },
+    hessian(_x, y, h) {
+      h[0] = 1;
+      h[1] = 0;
+      h[2] = 3 * y * y - 1;
     },
   },
 );

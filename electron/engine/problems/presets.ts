@@ -14,6 +14,7 @@ import {
   plateauCliff,
   ravine,
   saddle,
+  saddleValley,
   softmaxCe,
   softmaxMse,
   twoMinima,
@@ -39,6 +40,7 @@ export const presets: readonly Surface[] = [
   ravine,
   twoMinima,
   flatSharp,
+  saddleValley,
   softmaxCe,
   softmaxMse,
 ];
