@@ -174,16 +174,36 @@ export const modelSpecSchema = z.strictObject({
 export type ModelSpec = z.output<typeof modelSpecSchema>;
 export type ModelSpecInput = z.input<typeof modelSpecSchema>;
 
+/**
+ * What makes two models the same function of θ: layers, activation, residual connections,
+ * loss and L2 penalty. Models alike in these have the same θ layout and the same loss
+ * landscape, whatever their weight seed, initialization or dropout (dropout is off when the
+ * loss is evaluated), so their runs can be projected onto each other's landscapes.
+ */
+export function architectureKey(model: ModelSpec, regression = false): string {
+  const loss = regression ? 'mse-regression' : (model.loss ?? 'crossEntropy');
+  return `${model.depth}x${model.width} ${model.activation}${model.residual ? ' residual' : ''} ${loss} l2=${model.l2}`;
+}
+
 // ---------------------------------------------------------------------------------------------
 // Training runs
 
 export const batchSizeSchema = z.union([z.int().min(1).max(MAX_DATASET_POINTS), z.literal('full')]);
 export type BatchSize = z.infer<typeof batchSizeSchema>;
 
-/** One optimizer training the shared model on the shared data. */
+/**
+ * One optimizer training a network on the lab's shared data: the lab's model, or its own
+ * `model` (runs of one lab may differ in depth, width, activation, residual connections, loss,
+ * L2, dropout and weight seed, so a 2-layer and a 20-layer net train side by side).
+ */
 export const networkRunConfigSchema = z.strictObject({
   runId: z.string().min(1).max(64),
   optimizer: optimizerSpecSchema,
+  /**
+   * This run's architecture, a whole model SPEC (omitted fields take the model's defaults, not
+   * the lab's). @default the lab's model
+   */
+  model: modelSpecSchema.optional(),
   /** Examples per update, or the whole training set. @default 32 */
   batchSize: batchSizeSchema.default(32),
   /** Seed of the batch order and the dropout masks (not of the weights). @default 0 */

@@ -157,13 +157,22 @@ export const clientMessageSchema = z.discriminatedUnion('type', [
     runId,
     split: z.enum(['train', 'validation', 'test']),
   }),
-  // What the data view shows for a run now: decision surface, fitted curve or mistakes.
+  // What the data view shows for a run now: decision surface, fitted curve or mistakes (of the
+  // validation split unless the test set is asked for: it is not looked at while training).
   z.strictObject({
     type: z.literal('net.view'),
     id: requestId,
     runId,
     resolution: z.int().min(8).max(256).default(64),
-    split: z.enum(['train', 'validation', 'test']).default('test'),
+    split: z.enum(['train', 'validation', 'test']).default('validation'),
+  }),
+  // How fast the network runs train while playing: as fast as the engine can ('max'), or a
+  // slow motion of so many updates per second per run. Frames still go out once per displayed
+  // frame, whatever the rate.
+  z.strictObject({
+    type: z.literal('net.speed'),
+    id: requestId,
+    rate: z.union([z.literal('max'), z.number().min(0.1).max(10_000)]),
   }),
   // The loss over θ* + αd₁ + βd₂: replied to by net.landscape.progress, then the result.
   z.strictObject({
@@ -411,6 +420,8 @@ export type EngineMessage =
       loss: number;
       accuracy: number;
       n: number;
+      /** The run's step (updates taken) whose θ was evaluated. */
+      step: number;
     }
   | { type: 'net.view.data'; id: number; runId: string; view: NetworkView }
   | {
@@ -598,6 +609,8 @@ export interface NetworkStepCurves {
   gradNorm: Float64Array;
   lr: Float64Array;
   updateMs: Float64Array;
+  /** Examples in each update's batch (their running sum is the examples seen). */
+  examples: Float64Array;
 }
 
 /** Per-epoch curves from epoch `fromEpoch` on. */
@@ -636,6 +649,8 @@ export interface NetworkRunState {
     batchSize?: number | 'full';
   }[];
   parameters: number;
+  /** The architecture the run trains: its own, or the lab's. */
+  model: ModelSpec;
   reason?: string;
   label?: string;
 }
@@ -707,6 +722,11 @@ export interface NetworkLandscape {
     /** PCA: share of the trajectory's variance along d₁ and d₂. */
     explained?: [number, number];
   };
+  /**
+   * Runs asked to be projected whose architecture differs from the centre run's: their θ lives
+   * in another space (or the loss over it is another function), so they are not projected.
+   */
+  otherArchitecture?: string[];
   /** Each projected run's recorded θ_t on the plane, with its distance from it and L(θ_t). */
   projections: {
     runId: string;

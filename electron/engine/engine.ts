@@ -45,8 +45,13 @@ export interface EngineOptions extends BackendOptions, SessionOptions {
   maxFramesInFlight?: number;
 }
 
-/** Longest a playback tick spends on network updates, ms. */
-const NETWORK_TICK_MS = 40;
+/**
+ * Longest slice of network training while playing before the engine turns to its messages and
+ * its frames, ms. Network runs train as fast as they can (or at the rate asked for), apart from
+ * the display: a slow page never slows training, and frames still go out once per displayed
+ * frame, acknowledged, holding whatever the runs did meanwhile.
+ */
+const NETWORK_SLICE_MS = 25;
 
 /**
  * Longest slice of a long job (a big `step`) before the engine turns to its messages, ms: with
@@ -89,6 +94,12 @@ export class Engine {
   /** Which runs playback steps: one kind, or both (undefined). */
   private scope: 'analytic' | 'network' | undefined;
   private stepsPerFrame = 1;
+  /** How fast network runs train while playing: flat out, or so many updates a second each. */
+  private netRate: number | 'max' = 'max';
+  /** The network training loop's next slice, while one is scheduled. */
+  private netTimer: { kind: 'immediate' | 'timeout'; handle: unknown } | undefined;
+  /** Rounds (one update of every live run) since `since`, for a rate below flat out. */
+  private netClock = { since: 0, rounds: 0 };
   private seq = 0;
   private acked = 0;
   private timer: ReturnType<typeof setInterval> | undefined;
@@ -148,6 +159,7 @@ export class Engine {
   close(): void {
     this.closed = true;
     this.stopTimer();
+    this.stopNetLoop();
     for (const job of this.stepJobs.values()) job.stopped = 'the engine closed';
     this.sessions.close();
     this.basins.close();
@@ -158,6 +170,7 @@ export class Engine {
   private pauseAll(): void {
     this.playing = false;
     this.stopTimer();
+    this.stopNetLoop();
     this.post({ type: 'playback', playing: false, stepsPerFrame: this.stepsPerFrame });
   }
 
@@ -300,9 +313,14 @@ export class Engine {
         this.playing = message.playing;
         this.scope = message.scope;
         if (message.stepsPerFrame !== undefined) this.stepsPerFrame = message.stepsPerFrame;
-        if (this.playing) this.startTimer();
-        else {
+        if (this.playing) {
+          this.startTimer();
+          this.startNetLoop();
+        } else {
           this.stopTimer();
+          this.stopNetLoop();
+          // What the network runs did since the last frame: the page shows where they stopped.
+          this.flush();
           // Pause stops every run, a long Step too.
           for (const job of this.stepJobs.values()) job.stopped ??= 'paused';
         }
@@ -318,6 +336,15 @@ export class Engine {
         return this.ok(message.id);
       case 'net.setup':
         return this.net.setup(message);
+      case 'net.speed':
+        this.netRate = message.rate;
+        this.netClock = { since: performance.now(), rounds: 0 };
+        if (this.netTimer?.kind === 'timeout') {
+          // A slow rate's wait ends now, at the new rate.
+          this.stopNetLoop();
+          this.startNetLoop();
+        }
+        return this.ok(message.id);
       case 'net.run.create':
         this.net.create(message.run);
         this.flush();
@@ -587,19 +614,29 @@ export class Engine {
     try {
       this.playbackTick();
     } catch (err) {
-      this.playing = false;
-      this.stopTimer();
-      try {
-        this.post({ type: 'playback', playing: false, stepsPerFrame: this.stepsPerFrame });
-        this.post({ type: 'error', ...describeFailure(err) });
-        this.afterFailure(err);
-      } catch {
-        // The port is gone: nothing to tell.
-      }
+      this.stopOnFailure(err);
     }
   }
 
-  /** Steps every live run, then sends what changed. */
+  /** Playback stops after a failure, which is reported. Never throws. */
+  private stopOnFailure(err: unknown): void {
+    this.playing = false;
+    this.stopTimer();
+    this.stopNetLoop();
+    try {
+      this.post({ type: 'playback', playing: false, stepsPerFrame: this.stepsPerFrame });
+      this.post({ type: 'error', ...describeFailure(err) });
+      this.afterFailure(err);
+    } catch {
+      // The port is gone: nothing to tell.
+    }
+  }
+
+  /**
+   * One display frame: steps the analytic runs by "steps per frame" (waiting, as they do, for
+   * the page to acknowledge its frames), then sends what changed — the network runs' curves
+   * too, however many updates their own loop took since the last frame.
+   */
   private playbackTick(): void {
     if (this.seq - this.acked >= this.maxFramesInFlight) return;
     let live = 0;
@@ -608,21 +645,9 @@ export class Engine {
       this.advance(run, this.stepsPerFrame);
       if (run.status === 'ok') live++;
     }
-    // Network updates cost milliseconds: each tick spends at most NETWORK_TICK_MS on them, so
-    // the engine keeps answering (and "steps per frame" is a ceiling for networks). The runs
-    // take turns, one update each per round, so a race stays fair when the time runs out.
-    const deadline = performance.now() + NETWORK_TICK_MS;
-    const racing = this.scope === 'analytic' ? [] : [...this.net.runs.values()];
-    for (let round = 0; round < this.stepsPerFrame; round++) {
-      let stepped = 0;
-      for (const run of racing) {
-        if (run.status !== 'ok') continue;
-        this.net.advance(run, 1);
-        stepped++;
-      }
-      if (stepped === 0 || performance.now() > deadline) break;
+    if (this.scope !== 'analytic') {
+      for (const run of this.net.runs.values()) if (run.status === 'ok') live++;
     }
-    for (const run of racing) if (run.status === 'ok') live++;
     this.flush();
     const inScope =
       (this.scope === 'network' ? 0 : this.runs.size) +
@@ -630,8 +655,86 @@ export class Engine {
     if (live === 0 && inScope > 0) {
       this.playing = false;
       this.stopTimer();
+      this.stopNetLoop();
       this.post({ type: 'playback', playing: false, stepsPerFrame: this.stepsPerFrame });
     }
+  }
+
+  /** Starts training the network runs, if playback covers them and the loop is not running. */
+  private startNetLoop(): void {
+    if (this.netTimer || !this.playing || this.scope === 'analytic' || this.closed) return;
+    this.netClock = { since: performance.now(), rounds: 0 };
+    this.scheduleNetSlice(0);
+  }
+
+  private stopNetLoop(): void {
+    const timer = this.netTimer;
+    this.netTimer = undefined;
+    if (timer?.kind === 'immediate') clearImmediate(timer.handle as NodeJS.Immediate);
+    else if (timer?.kind === 'timeout') clearTimeout(timer.handle as NodeJS.Timeout);
+  }
+
+  /** The next slice at once (after the messages and timers waiting), or after `waitMs`. */
+  private scheduleNetSlice(waitMs: number): void {
+    this.netTimer =
+      waitMs <= 0
+        ? { kind: 'immediate', handle: setImmediate(() => this.netSlice()) }
+        : { kind: 'timeout', handle: setTimeout(() => this.netSlice(), waitMs) };
+  }
+
+  /**
+   * One slice of network training while playing: rounds of one update of every live run (so a
+   * race stays fair: at a slice's end every run has had the same updates) until
+   * NETWORK_SLICE_MS have passed or, below flat out, the rounds due by now are done. Then the
+   * engine answers its messages and sends its frames before the next slice.
+   */
+  private netSlice(): void {
+    this.netTimer = undefined;
+    if (this.closed || !this.playing || this.scope === 'analytic') return;
+    const racing = [...this.net.runs.values()].filter((run) => run.status === 'ok');
+    const rate = this.netRate;
+    const start = performance.now();
+    if (racing.length === 0) {
+      // Nothing to train until a run is added or reset; look again a frame later.
+      this.netClock = { since: start, rounds: 0 };
+      this.scheduleNetSlice(this.frameIntervalMs);
+      return;
+    }
+    let due = Infinity;
+    if (rate !== 'max') {
+      due = Math.floor(((start - this.netClock.since) * rate) / 1000) - this.netClock.rounds;
+      // Slow motion never bursts to catch up (after a long landscape, say): it goes on from now.
+      if (due > Math.max(1, rate / 4)) {
+        this.netClock = { since: start - 1000 / rate, rounds: 0 };
+        due = 1;
+      }
+    }
+    const deadline = start + NETWORK_SLICE_MS;
+    let rounds = 0;
+    try {
+      while (rounds < due) {
+        let stepped = 0;
+        for (const run of racing) {
+          if (run.status !== 'ok' || this.net.runs.get(run.runId) !== run) continue;
+          this.net.advance(run, 1);
+          stepped++;
+        }
+        if (stepped === 0) break;
+        rounds++;
+        if (performance.now() >= deadline) break;
+      }
+    } catch (err) {
+      this.stopOnFailure(err);
+      return;
+    }
+    this.netClock.rounds += rounds;
+    if (rate === 'max') {
+      this.scheduleNetSlice(0);
+      return;
+    }
+    // Behind (the runs are slower than the rate): go on at once; else wait for the next round.
+    const next = this.netClock.since + ((this.netClock.rounds + 1) * 1000) / rate;
+    this.scheduleNetSlice(Math.max(0, next - performance.now()));
   }
 
   /** Sends one frame holding every run's points since its last frame, if any. */

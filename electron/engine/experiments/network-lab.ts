@@ -1,7 +1,11 @@
 /**
- * The engine side of the network lab: one dataset and model (a NetworkProblem), several
- * training runs from the same θ₀, their data views, landscapes and lines. The engine routes
- * the `net.*` messages here and steps the runs in its playback loop beside the analytic ones.
+ * The engine side of the network lab: one dataset and a default model (a NetworkProblem),
+ * several training runs — each of the lab's model or of its own, on the same data (uploaded
+ * once) — their data views, landscapes and lines. The engine routes the `net.*` messages here
+ * and trains the runs while playing (see Engine).
+ *
+ * A landscape is around one run's θ, on that run's architecture: only runs of the same
+ * architecture (same θ layout and loss, see architectureKey) are projected onto its plane.
  */
 import type {
   EngineMessage,
@@ -15,6 +19,7 @@ import type {
 import type {
   DatasetSpec,
   ModelSpec,
+  ModelSpecInput,
   NetworkRunConfigInput,
   NetworkRunUpdate,
 } from '../../common/network';
@@ -30,7 +35,7 @@ import {
   randomDirections,
   type Directions,
 } from '../landscape';
-import { NetworkProblem, NetworkRun, type Tf } from '../network';
+import { ModelError, NetworkProblem, NetworkRun, type Tf } from '../network';
 import {
   BudgetError,
   checkLandscape,
@@ -66,9 +71,15 @@ export const MAX_NETWORK_RUNS = 8;
 export class NetworkLab {
   private problem: NetworkProblem | undefined;
   readonly runs = new Map<string, NetworkRun>();
-  /** Directions of finished landscapes by request id (to save), and saved ones by name. */
-  private readonly landscapeDirections = new Map<number, Directions>();
-  private readonly saved = new Map<string, Directions>();
+  /**
+   * Directions of finished landscapes by request id (to save), and saved ones by name, each
+   * with the architecture whose θ they span.
+   */
+  private readonly landscapeDirections = new Map<
+    number,
+    { directions: Directions; architecture: string }
+  >();
+  private readonly saved = new Map<string, { directions: Directions; architecture: string }>();
   private readonly jobs = new Map<number, AbortController>();
   /** The last finished landscape, whole, for a session to save. */
   private lastLandscape: LiveLandscape | undefined;
@@ -123,11 +134,15 @@ export class NetworkLab {
       throw new NetworkLabError('run.runId', `a run "${config.runId}" already exists`);
     if (this.runs.size >= MAX_NETWORK_RUNS)
       throw new NetworkLabError('run', `at most ${MAX_NETWORK_RUNS} network runs at once`);
-    const perRun = runHostBytes(problem.layout.size);
-    if ((this.runs.size + 1) * perRun > HOST_RUN_BYTES) {
+    const architecture = architectureOf(problem, config.model);
+    // Each run keeps its own θ, buffers and snapshots, of its own architecture's size.
+    const perRun = runHostBytes(architecture.layout.size);
+    let used = 0;
+    for (const run of this.runs.values()) used += runHostBytes(run.theta.length);
+    if (used + perRun > HOST_RUN_BYTES) {
       throw new BudgetError(
         'run',
-        `each run of this network keeps about ${formatBytes(perRun)} (θ, its optimizer's buffers, snapshots); ${this.runs.size + 1} runs would pass the ${formatBytes(HOST_RUN_BYTES)} the lab allows`,
+        `each run of this network keeps about ${formatBytes(perRun)} (θ, its optimizer's buffers, snapshots); with the ${this.runs.size} runs here (${formatBytes(used)}) it would pass the ${formatBytes(HOST_RUN_BYTES)} the lab allows`,
       );
     }
     const run = new NetworkRun(problem, config);
@@ -314,20 +329,24 @@ export class NetworkLab {
   }
 
   evaluate(message: Msg<'net.evaluate'>): void {
-    const result = this.run(message.runId).evaluate(message.split);
+    const run = this.run(message.runId);
+    const result = run.evaluate(message.split);
     this.post({
       type: 'net.evaluation',
       id: message.id,
       runId: message.runId,
       split: message.split,
       ...result,
+      step: run.step,
     });
   }
 
   /** What the data view shows for a run: its decision surface, fitted curve or mistakes. */
   view(message: Msg<'net.view'>): void {
-    const problem = this.requireProblem();
+    this.requireProblem();
     const run = this.run(message.runId);
+    // The run's own architecture on the lab's data.
+    const problem = run.problem;
     const { dataset } = problem;
     let view: NetworkView;
     const transfer: ArrayBuffer[] = [];
@@ -387,8 +406,10 @@ export class NetworkLab {
 
   /** The landscape around a run's θ, with progress; cancellable with its request id. */
   async landscape(message: Msg<'net.landscape'>): Promise<void> {
-    const problem = this.requireProblem();
+    this.requireProblem();
     const centerRun = this.run(message.center.runId);
+    // The landscape is the centre run's architecture's loss over its θ.
+    const problem = centerRun.problem;
     const center = Float64Array.from(
       message.center.at === 'initial' ? problem.initialTheta : centerRun.theta,
     );
@@ -398,6 +419,12 @@ export class NetworkLab {
       directions = randomDirections(problem.layout, center, spec.seed);
     } else if (spec.kind === 'pca') {
       const run = this.run(spec.runId);
+      if (!run.problem.sameArchitecture(problem)) {
+        throw new NetworkLabError(
+          'directions.runId',
+          `run "${run.runId}" is another architecture (${run.problem.architectureKey}) than the centre run "${centerRun.runId}" (${problem.architectureKey}): its trajectory does not span this landscape's θ`,
+        );
+      }
       directions = pcaDirections(
         run.snapshots.list().map((s) => s.theta),
         run.theta,
@@ -406,9 +433,19 @@ export class NetworkLab {
       const saved = this.saved.get(spec.name);
       if (!saved)
         throw new NetworkLabError('directions.name', `no saved directions "${spec.name}"`);
-      directions = saved;
+      if (saved.architecture !== problem.architectureKey) {
+        throw new NetworkLabError(
+          'directions.name',
+          `the directions "${spec.name}" belong to another architecture (${saved.architecture}) than the centre run "${centerRun.runId}" (${problem.architectureKey})`,
+        );
+      }
+      directions = saved.directions;
     }
-    const projected = message.project.map((runId) => this.run(runId));
+    const asked = message.project.map((runId) => this.run(runId));
+    const projected = asked.filter((run) => run.problem.sameArchitecture(problem));
+    const otherArchitecture = asked
+      .filter((run) => !run.problem.sameArchitecture(problem))
+      .map((run) => run.runId);
     if (this.jobs.has(message.id))
       throw new NetworkLabError('id', `landscape ${message.id} is already running`);
     const { resolution, coarse, split } = message.grid;
@@ -469,7 +506,10 @@ export class NetworkLab {
           loss: path.loss ?? new Float64Array(path.steps.length).fill(NaN),
         };
       });
-      this.landscapeDirections.set(message.id, directions);
+      this.landscapeDirections.set(message.id, {
+        directions,
+        architecture: problem.architectureKey,
+      });
       this.lastLandscape = {
         grid: {
           resolution: grid.resolution,
@@ -521,6 +561,7 @@ export class NetworkLab {
           ...(spec.kind === 'saved' ? { name: spec.name } : {}),
           ...(directions.explainedVariance ? { explained: directions.explainedVariance } : {}),
         },
+        ...(otherArchitecture.length > 0 ? { otherArchitecture } : {}),
         projections,
       };
       const transfer: ArrayBuffer[] = [grid.values.buffer as ArrayBuffer];
@@ -552,10 +593,18 @@ export class NetworkLab {
 
   /** L along the segment between two θs, in slices; cancellable with its request id. */
   async line(message: Msg<'net.line'>): Promise<void> {
-    const problem = this.requireProblem();
-    const at = (end: { runId: string; at: 'initial' | 'current' }) =>
-      Float64Array.from(end.at === 'initial' ? problem.initialTheta : this.run(end.runId).theta);
-    const [from, to] = [at(message.from), at(message.to)];
+    this.requireProblem();
+    const [a, b] = [this.run(message.from.runId), this.run(message.to.runId)];
+    if (!a.problem.sameArchitecture(b.problem)) {
+      throw new NetworkLabError(
+        'to.runId',
+        `runs "${a.runId}" (${a.problem.architectureKey}) and "${b.runId}" (${b.problem.architectureKey}) are different architectures: no line joins their θs`,
+      );
+    }
+    const problem = a.problem;
+    const at = (run: NetworkRun, end: { at: 'initial' | 'current' }) =>
+      Float64Array.from(end.at === 'initial' ? run.problem.initialTheta : run.theta);
+    const [from, to] = [at(a, message.from), at(b, message.to)];
     if (this.jobs.has(message.id))
       throw new NetworkLabError('id', `request ${message.id} is already running`);
     checkLandscape(problem.layout, problem.split(message.split).n, message.points, problem.budget, {
@@ -592,6 +641,26 @@ export class NetworkLab {
     this.problem?.dispose();
     this.problem = undefined;
     this.runs.clear();
+  }
+}
+
+/**
+ * The problem of a run's model on the lab's data, its refusals naming the run's fields
+ * (`run.model`, `run.model.loss`).
+ */
+function architectureOf(
+  problem: NetworkProblem,
+  model: ModelSpecInput | undefined,
+): NetworkProblem {
+  try {
+    return problem.architecture(model);
+  } catch (err) {
+    if (err instanceof BudgetError)
+      throw new BudgetError(`run.${err.field ?? 'model'}`, err.message);
+    if (err instanceof ModelError) {
+      throw new NetworkLabError(`run.model.${err.field}`, err.message);
+    }
+    throw err;
   }
 }
 

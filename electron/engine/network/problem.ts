@@ -1,9 +1,11 @@
 /**
  * A network problem: one dataset and one model architecture with its initial θ₀, shared by
  * every run that trains on it (so their curves and trajectories compare), with the data
- * uploaded to the tfjs backend once.
+ * uploaded to the tfjs backend once. Runs of another architecture on the same data get their
+ * own problem from `architecture(model)`, which shares the data (and its upload) with this one.
  */
 import {
+  architectureKey,
   datasetSpecSchema,
   modelSpecSchema,
   type DatasetSpecInput,
@@ -40,6 +42,15 @@ export interface Evaluation {
   n: number;
 }
 
+/** The data on the backend, shared by every architecture trained on it. */
+interface DeviceData {
+  splits: Map<SplitName, DeviceBatch>;
+  disposed: boolean;
+}
+
+/** Most architectures a problem keeps built for reuse (each holds θ₀ and a float32 θ). */
+const KEPT_ARCHITECTURES = 8;
+
 export class NetworkProblem {
   readonly dataset: Dataset;
   readonly model: ModelSpec;
@@ -50,20 +61,34 @@ export class NetworkProblem {
   readonly initialTheta: Float64Array;
   /** What one pass on this backend may cost (see budget.ts). */
   readonly budget: BackendBudget;
-  private readonly device = new Map<SplitName, DeviceBatch>();
-  private disposed = false;
+  /**
+   * Layers, activation, residual, loss and L2 (see architectureKey): problems with the same key
+   * have the same θ layout and the same loss over θ.
+   */
+  readonly architectureKey: string;
+  private readonly device: DeviceData;
+  /** The problem whose data this one shares (undefined: this one owns it). */
+  private readonly root: NetworkProblem | undefined;
+  /** Other architectures on this data, by their full model SPEC (root only). */
+  private readonly others = new Map<string, NetworkProblem>();
 
   /**
    * @param dataset a dataset SPEC, or a dataset already built (see customDataset).
    * @param modelSpec the architecture; omitted fields take their defaults.
+   * @param shareWith a problem whose data (and its upload) this one shares; use
+   *   `architecture(model)` rather than passing it.
    */
   constructor(
     readonly tf: Tf,
     dataset: DatasetSpecInput | Dataset,
     modelSpec: ModelSpecInput = {},
+    shareWith?: NetworkProblem,
   ) {
-    this.dataset =
-      'train' in dataset && 'inputDim' in dataset
+    this.root = shareWith?.root ?? shareWith;
+    this.device = this.root?.device ?? { splits: new Map(), disposed: false };
+    this.dataset = this.root
+      ? this.root.dataset
+      : 'train' in dataset && 'inputDim' in dataset
         ? dataset
         : buildDataset(datasetSpecSchema.parse(dataset));
     this.model = modelSpecSchema.parse(modelSpec);
@@ -72,6 +97,7 @@ export class NetworkProblem {
       throw new ModelError('loss', 'a regression set is fitted with the mean squared error');
     }
     this.lossKind = task === 'regression' ? 'regression' : (this.model.loss ?? 'crossEntropy');
+    this.architectureKey = architectureKey(this.model, task === 'regression');
     this.layout = buildLayout(inputDim, outputDim, this.model);
     this.budget = budgetOf(tf.getBackend());
     this.checkSize();
@@ -82,6 +108,36 @@ export class NetworkProblem {
       dropout: this.model.dropout,
     });
     this.initialTheta = initialTheta(this.layout, this.model);
+  }
+
+  /**
+   * The problem of another architecture on the same data: this one when `model` is this
+   * problem's model (or omitted), else one sharing this problem's data and its upload. Sized
+   * before it is built, like any problem (a BudgetError or ModelError names the field).
+   */
+  architecture(model?: ModelSpecInput): NetworkProblem {
+    const root = this.root ?? this;
+    if (model === undefined) return root;
+    const spec = modelSpecSchema.parse(model);
+    const key = JSON.stringify(spec);
+    if (key === JSON.stringify(root.model)) return root;
+    let problem = root.others.get(key);
+    if (problem) {
+      // Most recently used last, so the oldest is the one to forget.
+      root.others.delete(key);
+    } else {
+      problem = new NetworkProblem(root.tf, root.dataset, spec, root);
+    }
+    root.others.set(key, problem);
+    if (root.others.size > KEPT_ARCHITECTURES) {
+      root.others.delete(root.others.keys().next().value!);
+    }
+    return problem;
+  }
+
+  /** Whether `other` is the same function of the same θ layout (see architectureKey). */
+  sameArchitecture(other: NetworkProblem): boolean {
+    return this.architectureKey === other.architectureKey;
   }
 
   /**
@@ -105,10 +161,13 @@ export class NetworkProblem {
     checkPass(this.layout, 1, true, this.budget, 'one update', 'model', this.residentBytes, hint);
   }
 
-  /** Bytes the splits keep on the backend: X of each split, and [X | 1] of the training one. */
+  /**
+   * Bytes the splits keep on the backend: X of each split, and [X | 1] of the training one in
+   * both gradient forms (architectures sharing the data may use either).
+   */
   get residentBytes(): number {
     const { inputDim: d, train, validation, test } = this.dataset;
-    return 4 * (train.n * (2 * d + 1) + (validation.n + test.n) * d);
+    return 4 * (train.n * (3 * d + 2) + (validation.n + test.n) * d);
   }
 
   /**
@@ -136,7 +195,7 @@ export class NetworkProblem {
    * restarted (see backend/select.ts) its tensors are gone; the splits upload again on use.
    */
   forgetDevice(): void {
-    this.device.clear();
+    this.device.splits.clear();
   }
 
   get task(): Dataset['task'] {
@@ -147,15 +206,25 @@ export class NetworkProblem {
     return this.dataset[name];
   }
 
-  /** A whole split on the device (uploaded on first use, kept until dispose). */
+  /**
+   * A whole split on the device (uploaded on first use, kept until dispose, shared by every
+   * architecture on this data); the training split also holds this architecture's first-layer
+   * gradient operand.
+   */
   deviceSplit(name: SplitName): DeviceBatch {
     this.checkAlive();
-    let batch = this.device.get(name);
+    let batch = this.device.splits.get(name);
+    const split = this.dataset[name];
     if (!batch) {
-      const split = this.dataset[name];
       const all = new Int32Array(split.n).map((_, i) => i);
-      batch = this.gather(name, all, 0, split.n, name === 'train');
-      this.device.set(name, batch);
+      batch = this.gather(name, all, 0, split.n, false);
+      this.device.splits.set(name, batch);
+    }
+    if (name === 'train') {
+      const form = this.mlp.gradientForms[0];
+      if ((form === 'rows' ? batch.xOnes : batch.xOnesT) === undefined) {
+        this.addGradientOperand(batch, split.x, split.n);
+      }
     }
     return batch;
   }
@@ -181,9 +250,15 @@ export class NetworkProblem {
       targets[i] = y[src];
       rows.set(x.subarray(src * d, (src + 1) * d), i * d);
     }
+    const batch: DeviceBatch = { n: count, x: this.tf.tensor2d(rows, [count, d]), y: targets };
+    if (training) this.addGradientOperand(batch, rows, count);
+    return batch;
+  }
+
+  /** [X | 1] or its transpose, as this architecture's first layer packs it (see GradientForm). */
+  private addGradientOperand(batch: DeviceBatch, rows: Float32Array, count: number): void {
+    const d = this.dataset.inputDim;
     const tf = this.tf;
-    const batch: DeviceBatch = { n: count, x: tf.tensor2d(rows, [count, d]), y: targets };
-    if (!training) return batch;
     if (this.mlp.gradientForms[0] === 'rows') {
       const ones = new Float32Array(count * (d + 1));
       for (let i = 0; i < count; i++) {
@@ -197,7 +272,6 @@ export class NetworkProblem {
         for (let f = 0; f < d; f++) ones[f * count + i] = rows[i * d + f];
       batch.xOnesT = tf.tensor2d(ones, [d + 1, count]);
     }
-    return batch;
   }
 
   /** Loss and accuracy of θ on a whole split, in evaluation mode (no dropout). */
@@ -260,15 +334,21 @@ export class NetworkProblem {
     return out;
   }
 
-  /** Frees the device copies of the data. The problem cannot be used afterwards. */
+  /**
+   * Frees the device copies of the data. The problem, and every architecture sharing its data,
+   * cannot be used afterwards. On a problem from `architecture()` it does nothing: the data
+   * belongs to the problem it came from.
+   */
   dispose(): void {
-    for (const batch of this.device.values()) disposeBatch(batch);
-    this.device.clear();
-    this.disposed = true;
+    if (this.root) return;
+    for (const batch of this.device.splits.values()) disposeBatch(batch);
+    this.device.splits.clear();
+    this.device.disposed = true;
+    this.others.clear();
   }
 
   private checkAlive(): void {
-    if (this.disposed) throw new Error('this network problem was disposed');
+    if (this.device.disposed) throw new Error('this network problem was disposed');
   }
 }
 

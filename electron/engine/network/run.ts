@@ -9,6 +9,7 @@ import type { Hyper, HyperPatch, OptimizerName, Schedule } from '../../common/sc
 import {
   networkRunConfigSchema,
   type BatchSize,
+  type ModelSpec,
   type NetworkRunConfig,
   type NetworkRunConfigInput,
   type NetworkRunUpdate,
@@ -45,6 +46,8 @@ export interface StepCurves {
   lr: Float64Array;
   /** Wall time of the update (batch, forward, backward, optimizer), ms. */
   updateMs: Float64Array;
+  /** Examples in the update's batch (the last batch of an epoch may be smaller). */
+  examples: Float64Array;
 }
 
 /** Per-epoch curves from epoch `fromEpoch` on (epoch e is the (e+1)-th pass). */
@@ -85,6 +88,8 @@ export interface NetworkRunState {
   changes: NetworkChange[];
   /** Length of θ. */
   parameters: number;
+  /** The architecture this run trains (its own, or the lab's). */
+  model: ModelSpec;
   reason?: string;
   label?: string;
 }
@@ -95,6 +100,13 @@ export class NetworkRun {
   readonly optimizerName: OptimizerName;
   readonly seed: number;
   readonly validateEvery: number;
+  /**
+   * The problem of this run's architecture: the one it was given, or the one its config's
+   * `model` asks for on the same data.
+   */
+  readonly problem: NetworkProblem;
+  /** The model its config asked for (undefined: the problem's). */
+  private readonly ownModel: ModelSpec | undefined;
   private optimizer: Optimizer;
   private schedule: Schedule;
   private batchSizeSetting: BatchSize;
@@ -113,6 +125,7 @@ export class NetworkRun {
   readonly gradNorm = new Series(1024);
   readonly lr = new Series(1024);
   readonly updateMs = new Series(1024);
+  readonly examples = new Series(1024);
   readonly epochs = {
     step: new Series(64),
     trainLoss: new Series(64),
@@ -131,11 +144,10 @@ export class NetworkRun {
   /** The settings the current run started from (sessions replay from them). */
   private origin!: { hyper: Hyper; schedule: Schedule; batchSize: BatchSize };
 
-  constructor(
-    readonly problem: NetworkProblem,
-    configInput: NetworkRunConfigInput,
-  ) {
+  constructor(problem: NetworkProblem, configInput: NetworkRunConfigInput) {
     const config = networkRunConfigSchema.parse(configInput);
+    this.ownModel = config.model;
+    this.problem = problem = config.model ? problem.architecture(config.model) : problem;
     problem.checkBatch(config.batchSize, 'run.batchSize');
     this.runId = config.runId;
     this.label = config.label;
@@ -203,7 +215,15 @@ export class NetworkRun {
     this.dropoutRng = new Rng(this.seed, streams.dropout);
     this.order = undefined;
     this.cursor = 0;
-    for (const s of [this.loss, this.accuracy, this.gradNorm, this.lr, this.updateMs]) s.clear();
+    for (const s of [
+      this.loss,
+      this.accuracy,
+      this.gradNorm,
+      this.lr,
+      this.updateMs,
+      this.examples,
+    ])
+      s.clear();
     for (const s of Object.values(this.epochs)) s.clear();
     this.epochSum = { loss: 0, correct: 0, seen: 0, ms: 0 };
     this.snapshots.clear();
@@ -331,6 +351,7 @@ export class NetworkRun {
     this.gradNorm.push(norm);
     this.lr.push(lr);
     this.updateMs.push(ms);
+    this.examples.push(n);
     const e = this.epochSum;
     e.loss += loss * n;
     e.correct += correct;
@@ -372,6 +393,7 @@ export class NetworkRun {
       gradNorm: this.gradNorm.slice(a, to),
       lr: this.lr.slice(a, to),
       updateMs: this.updateMs.slice(a, to),
+      examples: this.examples.slice(a, to),
     };
   }
 
@@ -425,6 +447,7 @@ export class NetworkRun {
       seed: this.seed,
       changes: this.changes,
       parameters: this.theta.length,
+      model: this.problem.model,
       ...(this.reason ? { reason: this.reason } : {}),
       ...(this.label ? { label: this.label } : {}),
     };
@@ -444,6 +467,7 @@ export class NetworkRun {
       seed: this.seed,
       snapshotEvery: this.snapshots.every,
       validateEvery: this.validateEvery,
+      ...(this.ownModel !== undefined ? { model: this.ownModel } : {}),
       ...(this.label !== undefined ? { label: this.label } : {}),
     };
   }
@@ -475,6 +499,16 @@ export class NetworkRun {
     fill(this.gradNorm, recording.steps.gradNorm);
     fill(this.lr, recording.steps.lr);
     fill(this.updateMs, recording.steps.updateMs);
+    // Not recorded: the batch sizes follow from the settings and the training set's size.
+    fill(
+      this.examples,
+      batchExamples(
+        this.origin.batchSize,
+        recording.changes,
+        recording.steps.loss.length,
+        this.trainSize,
+      ),
+    );
     for (const key of Object.keys(this.epochs) as (keyof NetworkRun['epochs'])[]) {
       fill(this.epochs[key], recording.epochs[key]);
     }
@@ -501,4 +535,38 @@ export class NetworkRun {
     this.sentSteps = 0;
     this.sentEpochs = 0;
   }
+}
+
+/**
+ * Examples in each of a run's first `steps` updates, as NetworkRun.advance draws its batches:
+ * the whole training set for a full batch (or one at least as large), else `batchSize` at a
+ * time with the epoch's last batch holding what is left; a batch-size change applies from its
+ * step on, within the epoch.
+ */
+export function batchExamples(
+  batchSize: BatchSize,
+  changes: readonly { step: number; batchSize?: BatchSize }[],
+  steps: number,
+  trainSize: number,
+): Float64Array {
+  const out = new Float64Array(steps);
+  let b = batchSize;
+  let c = 0;
+  let cursor = 0;
+  for (let t = 0; t < steps; t++) {
+    while (c < changes.length && changes[c].step <= t) {
+      if (changes[c].batchSize !== undefined) b = changes[c].batchSize!;
+      c++;
+    }
+    if (b === 'full' || b >= trainSize) {
+      out[t] = trainSize;
+      cursor = trainSize;
+      continue;
+    }
+    if (cursor >= trainSize) cursor = 0;
+    const size = Math.min(b, trainSize - cursor);
+    out[t] = size;
+    cursor += size;
+  }
+  return out;
 }

@@ -268,15 +268,13 @@ export function restoreNetworkRun(
   recording: NetworkRunRecording,
   options: RestoreNetworkOptions = {},
 ): RestoredNetworkRun {
-  checkFits(problem, recording);
+  const architecture = checkFits(problem, recording);
   const verify = Math.min(options.verifySteps ?? 20, recording.steps);
   let note: string | undefined;
   try {
     const first = recording.snapshotSteps[0] === 0 ? recording.snapshots : undefined;
-    if (
-      first &&
-      firstDifference(Float32Array.from(problem.initialTheta), first, recording.parameters) >= 0
-    ) {
+    const theta0 = Float32Array.from(architecture.initialTheta);
+    if (first && firstDifference(theta0, first, recording.parameters) >= 0) {
       note = 'the initial θ rebuilt from the model spec differs from the recorded one';
     } else {
       const probe = replayNetworkRun(problem, recording.config, recording.changes, verify);
@@ -365,13 +363,27 @@ function extraOf(recording: NetworkRunRecording): { color?: string; forkedFrom?:
   };
 }
 
-function checkFits(problem: NetworkProblem, recording: NetworkRunRecording): void {
-  if (problem.layout.size !== recording.parameters) {
+/**
+ * The problem of the run's architecture (its own `config.model`, else the session's model),
+ * checked to have the recorded θ's length.
+ */
+function checkFits(problem: NetworkProblem, recording: NetworkRunRecording): NetworkProblem {
+  let architecture: NetworkProblem;
+  try {
+    architecture = problem.architecture(recording.config.model);
+  } catch (err) {
     throw new SessionError(
-      `run "${recording.config.runId}" has ${recording.parameters} parameters; this model has ${problem.layout.size}`,
+      `run "${recording.config.runId}": its model cannot be built: ${(err as Error).message}`,
+      'config.model',
+    );
+  }
+  if (architecture.layout.size !== recording.parameters) {
+    throw new SessionError(
+      `run "${recording.config.runId}" has ${recording.parameters} parameters; this model has ${architecture.layout.size}`,
       'parameters',
     );
   }
+  return architecture;
 }
 
 /** A run showing the recording, unable to step until resumed. */

@@ -68,9 +68,9 @@ describe('network lab over the protocol', () => {
     });
   });
 
-  it('plays a race fairly: when a tick runs out of time, every run has had the same updates', async () => {
-    // Wide enough that an update costs about a millisecond, and so many updates per frame
-    // that every tick ends at its time budget rather than at the count.
+  it('plays a race fairly: when a slice runs out of time, every run has had the same updates', async () => {
+    // Wide enough that an update costs about a millisecond, so that every training slice ends
+    // at its time budget.
     host = startInProcessEngine({ frameIntervalMs: 5 });
     const client = new TestClient(host);
     await client.hello();
@@ -266,5 +266,238 @@ describe('network lab over the protocol', () => {
       }
     }
     expect(a1).toBeGreaterThan(0.1);
+  });
+});
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** The updates a run has taken, as the engine's answer to net.evaluate says. */
+async function stepOf(client: TestClient, runId: string): Promise<number> {
+  const reply = await client.request({ type: 'net.evaluate', runId, split: 'train' } as never);
+  if (reply.type !== 'net.evaluation') throw new Error(JSON.stringify(reply));
+  return reply.step;
+}
+
+async function oneRun(
+  client: TestClient,
+  runId = 'n1',
+  extra: Record<string, unknown> = {},
+): Promise<void> {
+  const reply = await client.request({
+    type: 'net.run.create',
+    run: { runId, optimizer: { optimizer: 'adam', lr: 0.05 }, batchSize: 'full', ...extra },
+  } as never);
+  expect(reply.type, JSON.stringify(reply)).toBe('ok');
+}
+
+describe('network training apart from the display', () => {
+  it('trains on while the page acknowledges no frame: frames stop at two, updates do not', async () => {
+    const client = await lab();
+    await oneRun(client);
+    await client.request({ type: 'playback', playing: true, stepsPerFrame: 1, scope: 'network' });
+    await sleep(600);
+    const step = await stepOf(client, 'n1');
+    const frames = client.log.filter((m) => m.type === 'frame').length;
+    await client.request({ type: 'playback', playing: false });
+    // The page never acknowledged: two frames in flight, no more …
+    expect(frames).toBeLessThanOrEqual(2);
+    // … while training went on (it used to wait with the frames: 2 updates in all).
+    expect(step).toBeGreaterThan(50);
+  });
+
+  it('one frame per displayed frame, holding every update since the last', async () => {
+    host = startInProcessEngine({ frameIntervalMs: 16 });
+    const client = new TestClient(host);
+    await client.hello();
+    await client.request({
+      type: 'net.setup',
+      dataset: { kind: 'xor', n: 200 },
+      model: { depth: 1, width: 8, activation: 'tanh' },
+    } as never);
+    await oneRun(client);
+    // The page acknowledges each frame as it arrives.
+    const off = setInterval(() => {
+      const last = client.log.filter((m) => m.type === 'frame').at(-1);
+      if (last?.type === 'frame') host!.send({ type: 'frame.ack', seq: last.seq });
+    }, 4);
+    const t0 = performance.now();
+    await client.request({ type: 'playback', playing: true, scope: 'network' });
+    await sleep(800);
+    await client.request({ type: 'playback', playing: false });
+    const elapsed = performance.now() - t0;
+    clearInterval(off);
+    const step = await stepOf(client, 'n1');
+    await client.request({ type: 'sync' } as never);
+    const frames = client.log.filter((m) => m.type === 'frame');
+    // Every update arrived once, in order, whatever the frames' count.
+    const curves = netFrames(client, 'n1').filter(
+      (f) => f.steps.fromStep > 0 || f.steps.loss.length > 0,
+    );
+    let next = 0;
+    for (const f of curves) {
+      if (f.steps.fromStep === 0 && next > 0) break; // the sync's rewind: all again
+      expect(f.steps.fromStep).toBe(next);
+      next += f.steps.loss.length;
+    }
+    expect(next).toBe(step);
+    const perFrame = step / frames.length;
+    console.log(
+      `${step} updates in ${frames.length} frames over ${elapsed.toFixed(0)} ms: ${perFrame.toFixed(1)} updates a frame`,
+    );
+    expect(frames.length).toBeLessThanOrEqual(elapsed / 16 + 4);
+    // Updates are not tied to frames: several go into each one.
+    expect(perFrame).toBeGreaterThan(2);
+  });
+
+  it('answers Pause within a fraction of a second while training flat out, then stops', async () => {
+    host = startInProcessEngine({ frameIntervalMs: 16 });
+    const client = new TestClient(host);
+    await client.hello();
+    await client.request({
+      type: 'net.setup',
+      dataset: { kind: 'spirals', n: 2000 },
+      model: { depth: 2, width: 128, activation: 'tanh' },
+    } as never);
+    await oneRun(client, 'n1', { batchSize: 256 });
+    const waits: number[] = [];
+    for (let k = 0; k < 5; k++) {
+      await client.request({ type: 'playback', playing: true, scope: 'network' });
+      await sleep(150);
+      const t0 = performance.now();
+      await client.request({ type: 'playback', playing: false });
+      waits.push(performance.now() - t0);
+    }
+    const step = await stepOf(client, 'n1');
+    await sleep(100);
+    expect(await stepOf(client, 'n1')).toBe(step);
+    console.log(`Pause answered in ${waits.map((w) => w.toFixed(0)).join(', ')} ms`);
+    expect(step).toBeGreaterThan(5);
+    expect(Math.max(...waits)).toBeLessThan(1000);
+  });
+
+  it('slow motion trains at the rate asked for, however fast the engine could', async () => {
+    const client = await lab();
+    await oneRun(client);
+    expect((await client.request({ type: 'net.speed', rate: 20 } as never)).type).toBe('ok');
+    await client.request({ type: 'playback', playing: true, scope: 'network' });
+    await sleep(1500);
+    await client.request({ type: 'playback', playing: false });
+    const step = await stepOf(client, 'n1');
+    // 20 a second for 1.5 s: about 30 (never a burst past the rate).
+    expect(step).toBeGreaterThanOrEqual(10);
+    expect(step).toBeLessThanOrEqual(32);
+    const refused = await client.request({ type: 'net.speed', rate: 0 } as never);
+    expect(refused).toMatchObject({ type: 'error', field: 'rate' });
+  });
+
+  it("frames carry each update's batch size: an epoch's batches add up to the training set", async () => {
+    const client = await lab();
+    await oneRun(client, 'n1', { batchSize: 32 });
+    await client.request({ type: 'step', steps: 11 });
+    const examples = netFrames(client, 'n1').flatMap((f) => [...f.steps.examples]);
+    const train = 140;
+    expect(examples).toEqual([32, 32, 32, 32, 12, 32, 32, 32, 32, 12, 32]);
+    expect(examples.slice(0, 5).reduce((a, b) => a + b)).toBe(train);
+    expect(await stepOf(client, 'n1')).toBe(11);
+  });
+});
+
+describe('runs of different architectures in one lab', () => {
+  it('each run trains its own model on the shared data; landscapes project only their own kind', async () => {
+    const client = await lab();
+    await oneRun(client, 'a', { snapshotEvery: 1 });
+    await oneRun(client, 'b', {
+      model: { depth: 3, width: 16, activation: 'relu', seed: 2 },
+      snapshotEvery: 1,
+    });
+    const states = client.log.flatMap((m) => (m.type === 'net.run.state' ? [m.run] : []));
+    const a = states.find((r) => r.runId === 'a')!;
+    const b = states.find((r) => r.runId === 'b')!;
+    // 2 → 8 → 2 (the lab's), and 2 → 16 → 16 → 16 → 2.
+    expect(a.parameters).toBe(42);
+    expect(a.model).toMatchObject({ depth: 1, width: 8, activation: 'tanh' });
+    expect(b.parameters).toBe(2 * 16 + 16 + 2 * (16 * 16 + 16) + 16 * 2 + 2);
+    expect(b.model).toMatchObject({ depth: 3, width: 16, activation: 'relu' });
+    await client.request({ type: 'step', steps: 12 });
+    for (const id of ['a', 'b']) {
+      const losses = netFrames(client, id).flatMap((f) => [...f.steps.loss]);
+      expect(losses.length).toBe(12);
+      expect(losses.every(Number.isFinite)).toBe(true);
+    }
+    const grid = {
+      resolution: 5,
+      range: [
+        [-1, 1],
+        [-1, 1],
+      ],
+      coarse: 0,
+      split: 'train',
+    };
+    const onA = await client.request({
+      type: 'net.landscape',
+      center: { runId: 'a', at: 'current' },
+      directions: { kind: 'pca', runId: 'a' },
+      project: ['a', 'b'],
+      grid,
+    } as never);
+    if (onA.type !== 'net.landscape.result') throw new Error(JSON.stringify(onA));
+    expect(onA.landscape.projections.map((p) => p.runId)).toEqual(['a']);
+    expect(onA.landscape.otherArchitecture).toEqual(['b']);
+    // Around b's θ, on b's own network: its centre is b's loss.
+    const onB = await client.request({
+      type: 'net.landscape',
+      center: { runId: 'b', at: 'current' },
+      directions: { kind: 'random', seed: 1 },
+      project: ['b'],
+      grid,
+    } as never);
+    if (onB.type !== 'net.landscape.result') throw new Error(JSON.stringify(onB));
+    expect(onB.landscape.values[12]).toBeCloseTo(onB.landscape.centerLoss, 4);
+    expect(onB.landscape.projections[0].distance.at(-1)).toBeLessThan(1e-6);
+    const refusals: [unknown, string][] = [
+      [
+        {
+          type: 'net.landscape',
+          center: { runId: 'a', at: 'current' },
+          directions: { kind: 'pca', runId: 'b' },
+          grid,
+        },
+        'directions.runId',
+      ],
+      [
+        {
+          type: 'net.line',
+          from: { runId: 'a', at: 'current' },
+          to: { runId: 'b', at: 'current' },
+        },
+        'to.runId',
+      ],
+      [
+        {
+          type: 'net.run.create',
+          run: {
+            runId: 'huge',
+            optimizer: { optimizer: 'sgd' },
+            model: { depth: 20, width: 1024 },
+          },
+        },
+        'run.model',
+      ],
+    ];
+    for (const [message, field] of refusals) {
+      const reply = await client.request(message as never);
+      expect(reply.type, JSON.stringify(reply)).toBe('error');
+      if (reply.type === 'error') expect(reply.field).toBe(field);
+    }
+    // The line between θ₀ and θ of b runs on b's own network, from b's own θ₀.
+    const line = await client.request({
+      type: 'net.line',
+      from: { runId: 'b', at: 'initial' },
+      to: { runId: 'b', at: 'current' },
+      points: 3,
+      range: [0, 1],
+    } as never);
+    if (line.type !== 'net.line.result') throw new Error(JSON.stringify(line));
+    expect(line.values[2]).toBeCloseTo(onB.landscape.centerLoss, 4);
   });
 });

@@ -73,6 +73,19 @@ beforeAll(async () => {
   });
   wild.advance(40);
   wild.update({ hyper: { lr: 0.01 } });
+  // A run of its own architecture on the same data: deeper, narrower, ReLU, residual.
+  const deep = new NetworkRun(problem, {
+    runId: 'deep',
+    optimizer: { optimizer: 'adam', lr: 0.01 },
+    model: { depth: 4, width: 5, activation: 'relu', residual: true, seed: 9 },
+    batchSize: 12,
+    snapshotEvery: 4,
+  });
+  deep.advance(9);
+  deep.update({ batchSize: 'full' });
+  deep.advance(3);
+  deep.update({ batchSize: 20 });
+  deep.advance(10);
   runs = [adam, sgd, wild];
   const center = adam.theta.slice();
   const directions = randomDirections(problem.layout, center, 7);
@@ -89,7 +102,7 @@ beforeAll(async () => {
     createdAt: '2025-03-04T05:06:07.089Z',
     network: {
       problem,
-      runs: [{ run: adam, color: '#e4572e' }, sgd, wild],
+      runs: [{ run: adam, color: '#e4572e' }, sgd, wild, deep],
       landscapes: [
         {
           grid,
@@ -104,6 +117,7 @@ beforeAll(async () => {
     },
     view: { curves: { log: true } },
   });
+  runs.push(deep);
   opened = readSession(writeSession(data));
 });
 
@@ -152,6 +166,18 @@ describe('network sessions', () => {
     expect(landscape.projections.map((p) => p.runId)).toEqual(['adam', 'sgd', 'wild']);
     expect(landscape.projections[0].loss).toBeInstanceOf(Float64Array);
     expect(opened.network!.dataset).toMatchObject({ kind: 'moons', n: 80, seed: 3 });
+    // Runs of the lab's model carry none; a run of its own carries its whole model.
+    expect(opened.network!.runs.map((r) => r.config.model?.depth)).toEqual([
+      undefined,
+      undefined,
+      undefined,
+      4,
+    ]);
+    const deep = opened.network!.runs[3];
+    expect(deep.config.model).toMatchObject({ width: 5, activation: 'relu', residual: true });
+    // 2 → 5 → 5 → 5 → 5 → 2.
+    expect(deep.parameters).toBe(2 * 5 + 5 + 3 * (5 * 5 + 5) + 5 * 2 + 2);
+    expect(deep.parameters).not.toBe(opened.network!.runs[0].parameters);
   });
 
   it('a restored run shows the recording at once, verified on its first steps, and cannot step', () => {
@@ -181,7 +207,11 @@ describe('network sessions', () => {
         changes: recording.changes,
       });
       expect(r.run.advance(5)).toBe(0);
+      // Batch sizes are not saved: they follow from the settings, as the original drew them.
+      expect(Array.from(r.run.examples.view())).toEqual(Array.from(runs[i].examples.view()));
     }
+    expect(restored.runs[3].run.state().model).toMatchObject({ depth: 4, width: 5 });
+    expect(restored.runs[3].run.theta.length).toBe(opened.network!.runs[3].parameters);
     expect(restored.runs[0].run.state()).toMatchObject({ batchSize: 7, hyper: { lr: 0.01 } });
     expect(restored.runs[0].color).toBe('#e4572e');
   });
