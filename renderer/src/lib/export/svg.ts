@@ -651,7 +651,7 @@ function chartSvg(target: ChartTarget, left: number, top: number): string {
         'font-size': 12,
         fill: pal().muted,
       },
-      esc(curve.yTitle),
+      esc(curve.axisTitle),
     ),
   );
 

@@ -1,4 +1,7 @@
-/** Run colours: distinct, colour-blind-aware (Okabe–Ito order), readable on dark and light. */
+/**
+ * Run colours: distinct, colour-blind-aware (Okabe–Ito order), readable on dark and light. None
+ * is white, black or grey: those mark the views' minima (★, white) and saddles (✕, dark).
+ */
 export const runColors = [
   '#f59e0b',
   '#38bdf8',
@@ -7,7 +10,7 @@ export const runColors = [
   '#a78bfa',
   '#f87171',
   '#facc15',
-  '#e2e8f0',
+  '#2dd4bf',
 ];
 
 /** Viridis at t ∈ [0, 1], as r, g, b in [0, 1]. Perceptually uniform, prints in grey. */
@@ -37,11 +40,11 @@ export function viridis(t: number, out: Float32Array | number[], offset = 0): vo
   out[offset + 2] = a[2] + (b[2] - a[2]) * f;
 }
 
-/** CSS gradient of the colour map, for legends. */
-export function viridisCss(): string {
+/** CSS gradient of the colour map, for legends, from its low end towards `direction`. */
+export function viridisCss(direction: 'to right' | 'to top' = 'to right'): string {
   const stops = viridisStops.map(
     ([r, g, b], i) =>
       `rgb(${Math.round(r * 255)} ${Math.round(g * 255)} ${Math.round(b * 255)}) ${(i / (viridisStops.length - 1)) * 100}%`,
   );
-  return `linear-gradient(to right, ${stops.join(', ')})`;
+  return `linear-gradient(${direction}, ${stops.join(', ')})`;
 }

@@ -69,6 +69,24 @@ export interface GridData {
 const MARGIN = { left: 52, right: 12, top: 12, bottom: 40 };
 export const CONTOUR_LEVELS = 14;
 
+/**
+ * Room kept free of the plot, in CSS pixels, beyond the axes' own margins: the colour bar's
+ * column on the right, a band of controls at the top. Overlays sit there, never on the data.
+ */
+export interface PlotReserve {
+  top: number;
+  right: number;
+}
+
+/** Where a step-mode label box and its run's arrows were drawn (CSS pixels), for tests. */
+export interface StepLabelLayout {
+  box: PlotRect;
+  arrows: [number, number, number, number][];
+}
+
+/** Colours of the critical points: achromatic, so no run's colour can be mistaken for one. */
+export const MARKER_COLORS = { minimum: '#ffffff', saddle: '#0f1320', outline: '#0f1320' };
+
 export class ContourCanvas {
   readonly base: HTMLCanvasElement;
   readonly overlay: HTMLCanvasElement;
@@ -88,12 +106,15 @@ export class ContourCanvas {
   private plot: PlotRect = { x: 0, y: 0, w: 1, h: 1 };
   private frameRequested = false;
   private readonly resizeObserver: ResizeObserver;
+  private reserve: PlotReserve = { top: 0, right: 0 };
   /** Milliseconds the last overlay draw took. */
   lastDrawMs = 0;
 
   constructor(
     private readonly container: HTMLElement,
     private readonly onPick: (point: Point, phase: 'start' | 'move' | 'end') => void,
+    /** Told the plot rectangle (CSS pixels) whenever the layout changes. */
+    private readonly onLayout: (plot: PlotRect) => void = () => undefined,
   ) {
     this.base = document.createElement('canvas');
     this.overlay = document.createElement('canvas');
@@ -196,9 +217,9 @@ export class ContourCanvas {
   paintSnapshot(
     ctx: CanvasRenderingContext2D,
     frame: ContourFrame,
-    options: { base?: boolean; overlay?: boolean; step?: number } = {},
+    options: { base?: boolean; overlay?: boolean; step?: number; reserve?: PlotReserve } = {},
   ): void {
-    const plot = this.plotFor(frame.width, frame.height);
+    const plot = this.plotFor(frame.width, frame.height, options.reserve);
     ctx.save();
     ctx.setTransform(
       frame.pixelScale,
@@ -215,12 +236,34 @@ export class ContourCanvas {
     ctx.restore();
   }
 
-  /** The plot rectangle for a view of `width` × `height` CSS pixels. */
-  plotFor(width: number, height: number): PlotRect {
+  /**
+   * Keeps room free of the plot for overlays (see {@link PlotReserve}); the plot shrinks or
+   * moves, and the view is laid out and drawn again.
+   */
+  setReserve(reserve: PlotReserve): void {
+    if (reserve.top === this.reserve.top && reserve.right === this.reserve.right) return;
+    this.reserve = { ...reserve };
+    this.layout();
+    this.drawBase();
+    this.requestDraw();
+  }
+
+  /** The room kept free of the plot on screen. */
+  get plotReserve(): PlotReserve {
+    return { ...this.reserve };
+  }
+
+  /**
+   * The plot rectangle for a view of `width` × `height` CSS pixels, keeping `reserve` free
+   * (by default the room kept on screen).
+   */
+  plotFor(width: number, height: number, reserve: PlotReserve = this.reserve): PlotRect {
     const grid = this.grid;
-    const availW = Math.max(1, width - MARGIN.left - MARGIN.right);
-    const availH = Math.max(1, height - MARGIN.top - MARGIN.bottom);
-    if (!grid) return { x: MARGIN.left, y: MARGIN.top, w: availW, h: availH };
+    const left = MARGIN.left;
+    const top = MARGIN.top + reserve.top;
+    const availW = Math.max(1, width - left - MARGIN.right - reserve.right);
+    const availH = Math.max(1, height - top - MARGIN.bottom);
+    if (!grid) return { x: left, y: top, w: availW, h: availH };
     const [[x0, x1], [y0, y1]] = grid.domain;
     const aspect = (x1 - x0) / (y1 - y0);
     let w = availW;
@@ -229,7 +272,7 @@ export class ContourCanvas {
       h = availH;
       w = h * aspect;
     }
-    return { x: MARGIN.left + (availW - w) / 2, y: MARGIN.top + (availH - h) / 2, w, h };
+    return { x: left + (availW - w) / 2, y: top + (availH - h) / 2, w, h };
   }
 
   /** Domain coordinates of a CSS-pixel position in the plot, or undefined outside it. */
@@ -276,6 +319,14 @@ export class ContourCanvas {
 
   private layout(): void {
     this.plot = this.plotFor(this.width, this.height);
+    const { x, y, w, h } = this.plot;
+    this.container.dataset.plot = [x, y, w, h].map((v) => v.toFixed(1)).join(',');
+    this.onLayout({ ...this.plot });
+  }
+
+  /** The plot rectangle on screen, in CSS pixels of the view. */
+  get plotRect(): PlotRect {
+    return { ...this.plot };
   }
 
   /** Heatmap, level lines with labels, basins, axes: everything that changes with the surface. */
@@ -445,6 +496,7 @@ export class ContourCanvas {
     if (!grid) return;
     const { x, y, w, h } = plot;
     const at = (px: number, py: number) => this.project(plot, px, py);
+    const steps: StepArrows[] = [];
     ctx.save();
     ctx.beginPath();
     ctx.rect(x - 8, y - 8, w + 16, h + 16);
@@ -506,9 +558,47 @@ export class ContourCanvas {
 
       const inspection = state.stepMode ? state.inspections[run.runId] : undefined;
       if (inspection && inspection.step === count - 1 && count === t.count)
-        this.drawArrows(ctx, plot, run, inspection, t);
+        steps.push(this.drawArrows(ctx, plot, run, inspection, t));
     }
+    // The numbers go last, each box where it covers no arrow, no current point and no other box.
+    const layout = this.drawStepLabels(ctx, plot, steps);
     ctx.restore();
+    if (ctx.canvas === this.overlay) {
+      this.container.dataset.stepLabels = JSON.stringify(layout);
+    }
+  }
+
+  /** Places and draws step mode's label boxes; returns where they went. */
+  private drawStepLabels(
+    ctx: CanvasRenderingContext2D,
+    plot: PlotRect,
+    steps: StepArrows[],
+  ): StepLabelLayout[] {
+    if (steps.length === 0) return [];
+    ctx.font = '12px ui-monospace, monospace';
+    ctx.textAlign = 'left';
+    ctx.textBaseline = 'top';
+    const segments = steps.flatMap((s) => s.arrows);
+    const points = steps.map((s) => s.at);
+    const placed: PlotRect[] = [];
+    const layout: StepLabelLayout[] = [];
+    for (const step of steps) {
+      const w = Math.max(...step.labels.map(([, text]) => ctx.measureText(text).width)) + 12;
+      const h = step.labels.length * 16 + 8;
+      const box = placeLabel(step.at, w, h, plot, segments, points, placed);
+      placed.push(box);
+      ctx.fillStyle = 'rgba(15, 19, 32, 0.85)';
+      ctx.fillRect(box.x, box.y, box.w, box.h);
+      ctx.strokeStyle = step.color;
+      ctx.lineWidth = 1;
+      ctx.strokeRect(box.x + 0.5, box.y + 0.5, box.w - 1, box.h - 1);
+      step.labels.forEach(([color, text], k) => {
+        ctx.fillStyle = color;
+        ctx.fillText(text, box.x + 6, box.y + 5 + 16 * k);
+      });
+      layout.push({ box, arrows: step.arrows });
+    }
+    return layout;
   }
 
   private drawCriticalPoints(
@@ -518,8 +608,8 @@ export class ContourCanvas {
   ): void {
     for (const [mx, my] of info.minima) {
       const [px, py] = this.project(plot, mx, my);
-      ctx.fillStyle = '#ffffff';
-      ctx.strokeStyle = '#0f1320';
+      ctx.fillStyle = MARKER_COLORS.minimum;
+      ctx.strokeStyle = MARKER_COLORS.outline;
       ctx.lineWidth = 1.5;
       ctx.beginPath();
       // A star: the minimum.
@@ -534,8 +624,6 @@ export class ContourCanvas {
     }
     for (const [sx, sy] of info.saddles) {
       const [px, py] = this.project(plot, sx, sy);
-      ctx.strokeStyle = '#0f1320';
-      ctx.lineWidth = 4;
       const cross = () => {
         ctx.beginPath();
         ctx.moveTo(px - 6, py - 6);
@@ -544,9 +632,12 @@ export class ContourCanvas {
         ctx.lineTo(px - 6, py + 6);
         ctx.stroke();
       };
+      // Dark on a light halo: unlike the white ★ and unlike every run's colour.
+      ctx.strokeStyle = '#ffffff';
+      ctx.lineWidth = 5;
       cross();
-      ctx.strokeStyle = '#fb923c';
-      ctx.lineWidth = 2;
+      ctx.strokeStyle = MARKER_COLORS.saddle;
+      ctx.lineWidth = 2.5;
       cross();
     }
   }
@@ -562,11 +653,12 @@ export class ContourCanvas {
     run: ContourRun,
     inspection: RunInspection,
     t: Trajectory,
-  ): void {
+  ): StepArrows {
     const i = t.count - 1;
     const [cx, cy] = [t.x(i), t.y(i)];
     const eta = t.lr[i];
     const labels: [string, string][] = [];
+    const arrows: [number, number, number, number][] = [];
     const arrow = (
       dx: number,
       dy: number,
@@ -584,6 +676,7 @@ export class ContourCanvas {
       const scaled = Math.min(maxLen, Math.max(10, len));
       qx = px + ((qx - px) / len) * scaled;
       qy = py + ((qy - py) / len) * scaled;
+      arrows.push([px, py, qx, qy]);
       ctx.strokeStyle = color;
       ctx.fillStyle = color;
       ctx.lineWidth = 2.5;
@@ -619,22 +712,7 @@ export class ContourCanvas {
     }
     const [ex, ey] = inspection.effectiveStep;
     labels.push(['#a8b3cf', `η/σ = (${fmt(ex)}, ${fmt(ey)})`]);
-    const [px, py] = this.project(plot, cx, cy);
-    ctx.font = '12px ui-monospace, monospace';
-    ctx.textAlign = 'left';
-    ctx.textBaseline = 'top';
-    const boxW = Math.max(...labels.map(([, s]) => ctx.measureText(s).width)) + 12;
-    const boxH = labels.length * 16 + 8;
-    let bx = px + 14;
-    let by = py + 14;
-    if (bx + boxW > plot.x + plot.w) bx = px - 14 - boxW;
-    if (by + boxH > plot.y + plot.h) by = py - 14 - boxH;
-    ctx.fillStyle = 'rgba(15, 19, 32, 0.85)';
-    ctx.fillRect(bx, by, boxW, boxH);
-    labels.forEach(([color, text], k) => {
-      ctx.fillStyle = color;
-      ctx.fillText(text, bx + 6, by + 5 + 16 * k);
-    });
+    return { at: this.project(plot, cx, cy), color: run.color, labels, arrows };
   }
 
   dispose(): void {
@@ -705,4 +783,90 @@ function fmt(v: number): string {
   if (v === 0) return '0';
   const abs = Math.abs(v);
   return abs >= 1e-3 && abs < 1e4 ? v.toPrecision(3) : v.toExponential(2);
+}
+
+/** One run's step-mode drawing: its current point, arrows (pixels) and the label lines. */
+interface StepArrows {
+  at: [number, number];
+  color: string;
+  labels: [string, string][];
+  arrows: [number, number, number, number][];
+}
+
+/** Whether segment (x0, y0)–(x1, y1) meets rectangle r (grown by `pad`). */
+export function segmentHitsRect(
+  [x0, y0, x1, y1]: [number, number, number, number],
+  r: PlotRect,
+  pad = 0,
+): boolean {
+  const left = r.x - pad;
+  const right = r.x + r.w + pad;
+  const top = r.y - pad;
+  const bottom = r.y + r.h + pad;
+  // Liang–Barsky clipping: the segment meets the box if some part of it survives.
+  let t0 = 0;
+  let t1 = 1;
+  const dx = x1 - x0;
+  const dy = y1 - y0;
+  const edges: [number, number][] = [
+    [-dx, x0 - left],
+    [dx, right - x0],
+    [-dy, y0 - top],
+    [dy, bottom - y0],
+  ];
+  for (const [p, q] of edges) {
+    if (p === 0) {
+      if (q < 0) return false;
+      continue;
+    }
+    const t = q / p;
+    if (p < 0) t0 = Math.max(t0, t);
+    else t1 = Math.min(t1, t);
+    if (t0 > t1) return false;
+  }
+  return true;
+}
+
+const rectsMeet = (a: PlotRect, b: PlotRect, pad = 0) =>
+  a.x < b.x + b.w + pad && b.x < a.x + a.w + pad && a.y < b.y + b.h + pad && b.y < a.y + a.h + pad;
+
+/**
+ * A w × h box near `at`, inside the plot, meeting no segment, no point and no placed box: the
+ * first free spot on rings of growing distance around the point (eight directions each), else
+ * the one that meets the fewest.
+ */
+export function placeLabel(
+  at: [number, number],
+  w: number,
+  h: number,
+  plot: PlotRect,
+  segments: [number, number, number, number][],
+  points: [number, number][],
+  placed: PlotRect[],
+): PlotRect {
+  let best: PlotRect | undefined;
+  let bestHits = Infinity;
+  for (const distance of [16, 40, 70, 110, 160]) {
+    for (let k = 0; k < 8; k++) {
+      const a = (k * Math.PI) / 4 + Math.PI / 4;
+      const cx = at[0] + Math.cos(a) * (distance + w / 2);
+      const cy = at[1] + Math.sin(a) * (distance + h / 2);
+      const box = {
+        x: Math.min(plot.x + plot.w - w, Math.max(plot.x, cx - w / 2)),
+        y: Math.min(plot.y + plot.h - h, Math.max(plot.y, cy - h / 2)),
+        w,
+        h,
+      };
+      let hits = 0;
+      for (const s of segments) if (segmentHitsRect(s, box, 3)) hits++;
+      for (const p of points) if (rectsMeet(box, { x: p[0], y: p[1], w: 0, h: 0 }, 8)) hits++;
+      for (const other of placed) if (rectsMeet(box, other, 2)) hits += 2;
+      if (hits === 0) return box;
+      if (hits < bestHits) {
+        bestHits = hits;
+        best = box;
+      }
+    }
+  }
+  return best!;
 }

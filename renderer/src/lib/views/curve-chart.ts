@@ -56,6 +56,20 @@ export interface Series {
   outlier?: boolean;
 }
 
+/** One series as a table row: see {@link CurveChart.summary}. */
+export interface SeriesSummary {
+  id: string;
+  label: string;
+  color: string;
+  /** The last step (the series has steps + 1 values). */
+  steps: number;
+  /** The value at the last step (NaN: none). */
+  last: number;
+  /** Least and greatest finite value (NaN: none). */
+  min: number;
+  max: number;
+}
+
 export interface Marker {
   step: number;
   color: string;
@@ -69,9 +83,22 @@ type Dataset = ChartDataset<'line', Point[]> & {
   seriesId: string;
   written: number;
   generation: number;
-  log: boolean;
   samples: MinMaxSeries;
 };
+
+/**
+ * What a log axis plots when some values are ≤ 0: L − L₀ with L₀ a little below the least value,
+ * so every curve keeps its shape (and its place relative to the others) instead of vanishing.
+ * Undefined when every value is positive (nothing to shift). `min` is the least value of all
+ * series, `max` the greatest of those the axis is scaled to (a diverged run's is left out).
+ */
+export function logOffset(min: number, max: number): number | undefined {
+  if (!(min <= 0) || !Number.isFinite(min)) return undefined;
+  // Three decades below the range: the lowest point sits at the axis floor, not at −∞.
+  const span = Number.isFinite(max) ? max - min : 0;
+  const gap = span > 0 ? span * 1e-3 : Math.max(Math.abs(min) * 1e-3, 1e-6);
+  return min - gap;
+}
 
 const markerPlugin: Plugin<'line'> = {
   id: 'losslabMarkers',
@@ -154,6 +181,8 @@ function chartOptions(
     scales: {
       x: {
         type: 'linear',
+        // Steps start at 0, and a chart with one step so far spans 0…10, not chart.js's −1…1.
+        ...(xTitle === 'step' ? { min: 0, suggestedMax: 10 } : {}),
         title: { display: true, text: xTitle, color: '#a8b3cf' },
         ticks: { color: '#a8b3cf', maxTicksLimit: 6 },
         grid: { color: '#2a3147' },
@@ -201,6 +230,14 @@ export class CurveChart {
   readonly chart: Chart<'line', Point[]>;
   private cursorFrame = 0;
   private look: ChartLook = chartLook();
+  /**
+   * On a log axis, plot L − L₀ when some value is ≤ 0 (see {@link logOffset}) instead of leaving
+   * those curves out; the axis title says so. For losses, which may be negative. @default false
+   */
+  shiftNonPositive = false;
+  private offset: number | undefined;
+  /** The series last drawn (their x mappings and which are outliers). */
+  private series: Series[] = [];
 
   constructor(
     canvas: HTMLCanvasElement,
@@ -318,14 +355,13 @@ export class CurveChart {
     const y = this.chart.options.scales?.y;
     if (!y || (y.type === 'logarithmic') === log) return;
     y.type = log ? 'logarithmic' : 'linear';
-    this.chart.update('none');
+    this.redraw();
   }
 
   /** Appends each series' new points; a rewritten trajectory is redrawn from scratch. */
   update(series: Series[], markers: Marker[]): void {
     const datasets = this.chart.data.datasets as Dataset[];
     const byId = new Map(datasets.map((d) => [d.seriesId, d]));
-    const log = this.chart.options.scales?.y?.type === 'logarithmic';
     const next: Dataset[] = [];
     for (const s of series) {
       let dataset = byId.get(s.id);
@@ -334,7 +370,6 @@ export class CurveChart {
           seriesId: s.id,
           written: 0,
           generation: -1,
-          log,
           samples: new MinMaxSeries(64),
           label: s.label,
           data: [],
@@ -346,28 +381,94 @@ export class CurveChart {
       }
       dataset.label = s.label;
       const t = s.source;
-      // A rewritten series (reset, rewind) or a switch of scale: resample from the start.
-      if (t.count < dataset.written || dataset.generation !== t.generation || dataset.log !== log) {
+      // A rewritten series (reset, rewind): resample from the start.
+      if (t.count < dataset.written || dataset.generation !== t.generation) {
         dataset.samples.reset();
       }
       dataset.generation = t.generation;
-      dataset.log = log;
       const value = s.value;
+      // The samples hold the values as they are (min–max keeps the extremes on either scale);
+      // what a log axis cannot show is decided when the points are drawn, below.
       dataset.samples.extend(t.count, (i) => {
         const y = value(i);
-        return Number.isFinite(y) && !(log && y <= 0) ? y : NaN;
+        return Number.isFinite(y) ? y : NaN;
       });
       dataset.written = t.count;
-      const xOf = s.x;
-      dataset.data = xOf
-        ? dataset.samples.points().map((p) => ({ x: xOf(p.x), y: p.y }))
-        : dataset.samples.points();
       next.push(dataset);
     }
     this.chart.data.datasets = next;
+    this.series = series;
     this.markerOptions.markers = markers;
-    this.clipOutliers(series, next, log);
+    this.redraw();
+  }
+
+  /** The chart's points from the samples, for the scale on show; then draws. */
+  private redraw(): void {
+    const datasets = this.chart.data.datasets as Dataset[];
+    const series = this.series;
+    const log = this.logScale;
+    const samples = datasets.map((d) => d.samples.points());
+    let min = Infinity;
+    let max = -Infinity;
+    samples.forEach((points, k) => {
+      for (const { y } of points) {
+        if (!Number.isFinite(y)) continue;
+        min = Math.min(min, y);
+        if (!series[k]?.outlier) max = Math.max(max, y);
+      }
+    });
+    this.offset = log && this.shiftNonPositive ? logOffset(min, max) : undefined;
+    const shift = this.offset ?? 0;
+    datasets.forEach((dataset, k) => {
+      const xOf = series[k]?.x;
+      dataset.data = samples[k].map((p) => ({
+        x: xOf ? xOf(p.x) : p.x,
+        // A log axis leaves out only what it cannot show: values ≤ 0 it was not asked to shift.
+        y: log && !(p.y - shift > 0) ? NaN : p.y - shift,
+      }));
+    });
+    this.clipOutliers(series, datasets, log);
     this.chart.update('none');
+  }
+
+  /**
+   * L₀ when the log axis plots L − L₀ because some value is ≤ 0 (the axis title names it);
+   * undefined when the values are drawn as they are.
+   */
+  get logShift(): number | undefined {
+    return this.offset;
+  }
+
+  /**
+   * What the chart shows, series by series, for a screen reader's table: the steps so far, the
+   * last value and the least and greatest (from the samples, which keep every extreme).
+   */
+  summary(): SeriesSummary[] {
+    const datasets = this.chart.data.datasets as Dataset[];
+    return this.series.map((s, k) => {
+      let min = Infinity;
+      let max = -Infinity;
+      for (const { y } of datasets[k]?.samples.points() ?? []) {
+        if (!Number.isFinite(y)) continue;
+        min = Math.min(min, y);
+        max = Math.max(max, y);
+      }
+      const count = s.source.count;
+      return {
+        id: s.id,
+        label: s.label,
+        color: s.color,
+        steps: Math.max(0, count - 1),
+        last: count > 0 ? s.value(count - 1) : NaN,
+        min: min <= max ? min : NaN,
+        max: min <= max ? max : NaN,
+      };
+    });
+  }
+
+  /** The y axis title on show: the metric, what a shift subtracts, whether it is clipped. */
+  get axisTitle(): string {
+    return (this.chart.options.scales!.y! as { title: { text: string } }).title.text;
   }
 
   /** Whether the y axis is cut above the other runs' values (a diverged run leaves the top). */
@@ -386,13 +487,17 @@ export class CurveChart {
     datasets.forEach((d, k) => {
       let top = -Infinity;
       for (const p of d.data) if (Number.isFinite(p.y) && p.y > top) top = p.y;
-      if (series[k].outlier) outlier = Math.max(outlier, top);
+      if (series[k]?.outlier) outlier = Math.max(outlier, top);
       else inlier = Math.max(inlier, top);
     });
     const limit = log ? inlier * 10 : inlier + 0.1 * Math.abs(inlier) || 1;
     const clip = Number.isFinite(inlier) && (log ? inlier > 0 : true) && outlier > limit;
     y.max = clip ? limit : undefined;
-    y.title.text = clip ? `${this.yTitle} (clipped ↑)` : this.yTitle;
+    const shifted =
+      this.offset === undefined
+        ? this.yTitle
+        : `${this.yTitle} ${this.offset < 0 ? '+' : '−'} ${formatTick(Math.abs(this.offset))}`;
+    y.title.text = clip ? `${shifted} (clipped ↑)` : shifted;
   }
 
   dispose(): void {

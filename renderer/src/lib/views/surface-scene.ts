@@ -44,6 +44,33 @@ export interface SceneSnapshotOptions {
 const SIZE = 2;
 const HEIGHT = 0.9;
 const LIFT = 0.012;
+/** Vertical field of view of the view's own height, in degrees. */
+const FOV = 40;
+/** Share of the free room's width and height the fitted surface may fill. */
+const FILL = 0.94;
+
+/**
+ * Room kept free of the surface, in CSS pixels from each edge of the view: where its legend and
+ * toolbar sit. The camera frames the surface in the rest.
+ */
+export interface FrameReserve {
+  left: number;
+  top: number;
+  right: number;
+  bottom: number;
+}
+
+/** Step mode at a run's current point: the step taken, −η∇L and −η·(momentum), as arrows. */
+export interface SceneStep {
+  runId: string;
+  color: string;
+  /** The current point and the one before it. */
+  at: Point;
+  previous: Point;
+  /** −η∇L and −η·b (or −η·m), in the surface's coordinates. */
+  descent: Point;
+  moment?: Point;
+}
 
 interface RunObjects {
   line: TrajectoryLine;
@@ -60,7 +87,7 @@ interface RunObjects {
 export class SurfaceScene {
   readonly renderer: THREE.WebGLRenderer;
   private readonly scene = new THREE.Scene();
-  readonly camera = new THREE.PerspectiveCamera(40, 1, 0.01, 100);
+  readonly camera = new THREE.PerspectiveCamera(FOV, 1, 0.01, 100);
   private readonly controls: OrbitControls;
   private mesh: THREE.Mesh | undefined;
   private contourLines: THREE.LineSegments | undefined;
@@ -81,6 +108,14 @@ export class SurfaceScene {
   private scrubStep: number | undefined;
   /** Renders exports offscreen; made on first use, reused, disposed with the scene. */
   private snapshotRenderer: THREE.WebGLRenderer | undefined;
+  /** Ways to keep the overlays' room free; the one that shows the surface largest is used. */
+  private reserves: FrameReserve[] = [];
+  private reserve: FrameReserve = { left: 0, top: 0, right: 0, bottom: 0 };
+  /** The camera's distance was chosen to fit (not set by the user's zoom or a saved pose). */
+  private fitted = true;
+  private readonly stepArrows = new THREE.Group();
+  /** See {@link boxCorners}. */
+  private outline: THREE.Vector3[] = [];
   /** Milliseconds the last render took on the main thread. */
   lastRenderMs = 0;
 
@@ -102,11 +137,13 @@ export class SurfaceScene {
     this.scene.add(new THREE.HemisphereLight(0xffffff, 0x30364a, 1.6));
     const sun = new THREE.DirectionalLight(0xffffff, 1.4);
     sun.position.set(1.5, 3, 2);
-    this.scene.add(sun, this.markers, this.hoverMarkers);
+    this.scene.add(sun, this.markers, this.hoverMarkers, this.stepArrows);
 
     this.controls = new OrbitControls(this.camera, this.renderer.domElement);
     this.controls.enableDamping = false;
     this.controls.addEventListener('change', () => this.requestRender());
+    // Once the user orbits or zooms, the camera is theirs: no refitting on resize.
+    this.controls.addEventListener('start', () => (this.fitted = false));
     this.resetCamera();
 
     // A click (not a drag, which orbits) sets the start where it hits the surface.
@@ -135,8 +172,137 @@ export class SurfaceScene {
       r * Math.cos(elevation) * Math.cos(azimuth),
     );
     this.controls.target.set(0, HEIGHT * 0.3, 0);
+    // A saved pose keeps its distance; otherwise the camera comes as close as the room allows.
+    this.fitted = pose?.distance === undefined;
+    this.frame();
+  }
+
+  /**
+   * The overlays' room, as alternatives (say, a column for the legend, or a band above): the
+   * one that lets the surface show largest is kept free, and the camera frames the surface in
+   * the rest.
+   */
+  setReserves(reserves: FrameReserve[]): void {
+    if (JSON.stringify(reserves) === JSON.stringify(this.reserves)) return;
+    this.reserves = reserves.map((r) => ({ ...r }));
+    this.frame();
+  }
+
+  /**
+   * Points the camera at the middle of the free room (an off-centre view, so the canvas still
+   * fills the view) and, while the camera is fitted, moves it as close as lets the surface's
+   * box fit there.
+   */
+  private frame(): void {
+    const options = this.reserves.length ? this.reserves : [this.reserve];
+    let best: { reserve: FrameReserve; distance: number } | undefined;
+    for (const reserve of options) {
+      const free = this.freeRect(reserve);
+      if (!free) continue;
+      this.aimAt(free);
+      const distance = this.fitted
+        ? this.fitDistance(free)
+        : this.camera.position.distanceTo(this.controls.target);
+      if (!best || distance < best.distance) best = { reserve, distance };
+    }
+    this.reserve = best?.reserve ?? { left: 0, top: 0, right: 0, bottom: 0 };
+    this.aimAt(this.freeRect(this.reserve) ?? { x: 0, y: 0, w: this.width, h: this.height });
+    if (this.fitted && best) this.setDistance(best.distance);
     this.controls.update();
     this.requestRender();
+  }
+
+  /** The room left by a reserve, or undefined when it would leave less than half the view. */
+  private freeRect(r: FrameReserve): { x: number; y: number; w: number; h: number } | undefined {
+    const w = this.width - r.left - r.right;
+    const h = this.height - r.top - r.bottom;
+    if (w < 0.5 * this.width || h < 0.5 * this.height) return undefined;
+    return { x: r.left, y: r.top, w, h };
+  }
+
+  /** An off-centre projection whose centre is the free room's, at the view's own scale. */
+  private aimAt(free: { x: number; y: number; w: number; h: number }): void {
+    const { width: W, height: H } = this;
+    const cx = free.x + free.w / 2;
+    const cy = free.y + free.h / 2;
+    const fullW = 2 * Math.max(cx, W - cx);
+    const fullH = 2 * Math.max(cy, H - cy);
+    const offX = cx >= W / 2 ? 0 : fullW - W;
+    const offY = cy >= H / 2 ? 0 : fullH - H;
+    this.camera.aspect = fullW / fullH;
+    this.camera.fov =
+      (2 * Math.atan(Math.tan((FOV * Math.PI) / 360) * (fullH / H)) * 180) / Math.PI;
+    this.camera.setViewOffset(fullW, fullH, offX, offY, W, H);
+    this.camera.updateProjectionMatrix();
+  }
+
+  /**
+   * Points of the surface that bound its outline from any side (every edge vertex, and a
+   * 32 × 32 lattice inside for the peaks), in world space; none before a surface.
+   */
+  private boxCorners(): THREE.Vector3[] {
+    return this.outline;
+  }
+
+  /** The surface's extent on screen (CSS pixels of the view), or undefined. */
+  private screenBox(): { x: number; y: number; w: number; h: number } | undefined {
+    const corners = this.boxCorners();
+    if (corners.length === 0) return undefined;
+    this.camera.updateMatrixWorld();
+    let x0 = Infinity;
+    let y0 = Infinity;
+    let x1 = -Infinity;
+    let y1 = -Infinity;
+    const p = new THREE.Vector3();
+    for (const c of corners) {
+      // project() works in place: on a copy, so the outline stays in world space.
+      p.copy(c).project(this.camera);
+      const px = ((p.x + 1) / 2) * this.width;
+      const py = ((1 - p.y) / 2) * this.height;
+      x0 = Math.min(x0, px);
+      x1 = Math.max(x1, px);
+      y0 = Math.min(y0, py);
+      y1 = Math.max(y1, py);
+    }
+    return { x: x0, y: y0, w: x1 - x0, h: y1 - y0 };
+  }
+
+  private setDistance(distance: number): void {
+    const target = this.controls.target;
+    const direction = this.camera.position.clone().sub(target).normalize();
+    this.camera.position.copy(target).addScaledVector(direction, distance);
+    this.camera.lookAt(target);
+  }
+
+  /** The least distance at which the surface fits in `free` (bisection; it shrinks as 1/d). */
+  private fitDistance(free: { x: number; y: number; w: number; h: number }): number {
+    const start = this.camera.position.distanceTo(this.controls.target);
+    if (this.boxCorners().length === 0) return start;
+    const margin = { x: (free.w * (1 - FILL)) / 2, y: (free.h * (1 - FILL)) / 2 };
+    const fits = (d: number) => {
+      this.setDistance(d);
+      const box = this.screenBox();
+      return (
+        box !== undefined &&
+        box.x >= free.x + margin.x &&
+        box.y >= free.y + margin.y &&
+        box.x + box.w <= free.x + free.w - margin.x &&
+        box.y + box.h <= free.y + free.h - margin.y
+      );
+    };
+    let near = 0.8;
+    let far = 20;
+    if (!fits(far)) {
+      this.setDistance(start);
+      return start;
+    }
+    for (let k = 0; k < 24; k++) {
+      const mid = (near + far) / 2;
+      if (fits(mid)) far = mid;
+      else near = mid;
+    }
+    this.setDistance(start);
+    return far;
   }
 
   /** Orbits the camera to an azimuth (degrees) at its current elevation and distance. */
@@ -238,6 +404,16 @@ export class SurfaceScene {
     });
     this.mesh = new THREE.Mesh(geometry, material);
     this.scene.add(this.mesh);
+    const stride = Math.max(1, Math.floor((n - 1) / 32));
+    this.outline = [];
+    for (let j = 0; j < n; j++) {
+      for (let i = 0; i < n; i++) {
+        const edge = i === 0 || j === 0 || i === n - 1 || j === n - 1;
+        if (!edge && (i % stride !== 0 || j % stride !== 0)) continue;
+        const k = 3 * (j * n + i);
+        this.outline.push(new THREE.Vector3(positions[k], positions[k + 1], positions[k + 2]));
+      }
+    }
 
     if (options.contours) {
       const levels = contourLevels(scale, CONTOUR_LEVELS);
@@ -260,7 +436,8 @@ export class SurfaceScene {
 
     this.placeMarkers();
     for (const objects of this.runObjects.values()) objects.written = -1; // heights changed
-    this.requestRender();
+    // A new surface (or height scale) has another box: frame it again unless the user moved.
+    this.frame();
   }
 
   private placeMarkers(): void {
@@ -287,7 +464,8 @@ export class SurfaceScene {
     for (const s of info.saddles) {
       const cross = new THREE.Mesh(
         new THREE.TorusGeometry(0.03, 0.008, 8, 24),
-        new THREE.MeshBasicMaterial({ color: 0xfb923c, depthTest: false }),
+        // Dark, as on the contour view: no run's colour, and unlike the white minima.
+        new THREE.MeshBasicMaterial({ color: 0x0f1320, depthTest: false }),
       );
       cross.renderOrder = 4;
       cross.rotation.x = Math.PI / 2;
@@ -526,7 +704,68 @@ export class SurfaceScene {
     this.renderer.render(this.scene, this.camera);
     this.lastRenderMs = performance.now() - t0;
     performance.measure('losslab:render-3d', { start: t0, end: t0 + this.lastRenderMs });
+    // Where the surface's box is on screen (tests compare it with the overlays' boxes).
+    const box = this.screenBox();
+    if (box)
+      this.container.dataset.plot = [box.x, box.y, box.w, box.h].map((v) => v.toFixed(1)).join(',');
     for (const listener of this.renderListeners) listener();
+  }
+
+  /**
+   * Step mode: at each run's current point, the step just taken (solid, run colour), −η∇L
+   * (white) and −η·(momentum) (run colour, lighter) as arrows lying on the surface; none when
+   * `steps` is empty.
+   */
+  setSteps(steps: SceneStep[]): void {
+    for (const child of [...this.stepArrows.children]) {
+      this.stepArrows.remove(child);
+      disposeObject(child);
+    }
+    for (const step of steps) {
+      const [x, y] = step.at;
+      this.addArrow(step.previous, step.at, step.color, 1);
+      this.addArrow(step.at, [x + step.descent[0], y + step.descent[1]], '#ffffff', 1);
+      if (step.moment)
+        this.addArrow(step.at, [x + step.moment[0], y + step.moment[1]], step.color, 0.55);
+    }
+    // Two meshes (shaft and head) an arrow.
+    this.container.dataset.stepArrows = String(this.stepArrows.children.length / 2);
+    this.requestRender();
+  }
+
+  /** An arrow over the surface from one point to another, kept between 0.08 and 0.7 long. */
+  private addArrow(from: Point, to: Point, color: string, opacity: number): void {
+    const a = new Float32Array(3);
+    const b = new Float32Array(3);
+    this.toWorld(from[0], from[1], this.valueAt(from[0], from[1]), a, 0);
+    this.toWorld(to[0], to[1], this.valueAt(to[0], to[1]), b, 0);
+    const start = new THREE.Vector3(a[0], a[1] + LIFT, a[2]);
+    const direction = new THREE.Vector3(b[0], b[1] + LIFT, b[2]).sub(start);
+    const length = direction.length();
+    if (!(length > 0)) return;
+    direction.normalize();
+    const shown = Math.min(0.7, Math.max(0.08, length));
+    const material = new THREE.MeshBasicMaterial({
+      color,
+      depthTest: false,
+      transparent: opacity < 1,
+      opacity,
+    });
+    const head = Math.min(0.06, shown * 0.4);
+    const shaft = new THREE.Mesh(
+      new THREE.CylinderGeometry(0.007, 0.007, shown - head, 8),
+      material,
+    );
+    const cone = new THREE.Mesh(new THREE.ConeGeometry(0.022, head, 12), material.clone());
+    // Cylinders and cones point along +y: turn them onto the arrow's direction.
+    const turn = new THREE.Quaternion().setFromUnitVectors(new THREE.Vector3(0, 1, 0), direction);
+    shaft.quaternion.copy(turn);
+    cone.quaternion.copy(turn);
+    shaft.position.copy(start).addScaledVector(direction, (shown - head) / 2);
+    cone.position.copy(start).addScaledVector(direction, shown - head / 2);
+    shaft.renderOrder = 6;
+    cone.renderOrder = 6;
+    this.stepArrows.add(shaft, cone);
   }
 
   /**
@@ -575,6 +814,9 @@ export class SurfaceScene {
     distanceScale: number,
   ): THREE.PerspectiveCamera {
     const camera = this.camera.clone();
+    // An image has no overlays of the view's: the camera looks at its target head on.
+    camera.clearViewOffset();
+    camera.fov = FOV;
     const target = this.controls.target;
     const offset = camera.position.clone().sub(target).multiplyScalar(distanceScale);
     offset.applyAxisAngle(new THREE.Vector3(0, 1, 0), (azimuthOffset * Math.PI) / 180);
@@ -583,7 +825,7 @@ export class SurfaceScene {
     const viewAspect = this.width / this.height;
     camera.aspect = aspect;
     if (aspect < viewAspect) {
-      const half = Math.tan((this.camera.fov * Math.PI) / 360) * (viewAspect / aspect);
+      const half = Math.tan((FOV * Math.PI) / 360) * (viewAspect / aspect);
       camera.fov = (Math.atan(half) * 360) / Math.PI;
     }
     camera.updateProjectionMatrix();
@@ -662,9 +904,7 @@ export class SurfaceScene {
     this.renderer.domElement.style.width = '100%';
     this.renderer.domElement.style.height = '100%';
     for (const objects of this.runObjects.values()) objects.line.setResolution(w, h);
-    this.camera.aspect = w / h;
-    this.camera.updateProjectionMatrix();
-    this.requestRender();
+    this.frame();
   }
 
   private disposeSurface(): void {
@@ -681,6 +921,7 @@ export class SurfaceScene {
     this.resizeObserver.disconnect();
     this.controls.dispose();
     this.setRuns([]);
+    this.setSteps([]);
     this.placeHover([], undefined);
     this.disposeSurface();
     for (const child of [...this.markers.children]) disposeObject(child);
