@@ -22,8 +22,7 @@ const netStep = async () =>
   Number(/step (\d+)/.exec((await h.page.getByTestId('net-step-count').textContent()) ?? '')?.[1]);
 const runs = () => h.page.getByRole('region', { name: /^Run \d+:/ });
 
-async function train(until: number, perFrame = '10'): Promise<void> {
-  await h.page.getByRole('combobox', { name: 'Updates per frame' }).selectOption(perFrame);
+async function train(until: number): Promise<void> {
   const button = h.page.getByTestId('net-play-pause');
   await button.click();
   await expect.poll(() => button.textContent()).toBe('Pause');
@@ -31,6 +30,12 @@ async function train(until: number, perFrame = '10'): Promise<void> {
   while ((await netStep()) < until && Date.now() < deadline) await h.page.waitForTimeout(250);
   await button.click();
   await expect.poll(() => button.textContent()).toBe('Train');
+}
+
+/** Unfolds the dataset and model form (folded when the lab opens). */
+async function openSetup(): Promise<void> {
+  const details = h.page.locator('details.setup');
+  if ((await details.getAttribute('open')) === null) await details.locator('summary').click();
 }
 
 describe('network lab', () => {
@@ -46,6 +51,11 @@ describe('network lab', () => {
     expect(stats.colors).toBeGreaterThan(30);
     await h.page.getByRole('button', { name: 'Evaluate on test set' }).first().click();
     await expect.poll(() => text(h.page.getByTestId('test-net-1'))).toMatch(/accuracy \d+(\.\d)?%/);
+    // The step the engine evaluated at (it used to say "(step 0)" whatever the run had done).
+    const evaluated = Number(
+      /\(step ([\d,]+)\)/.exec(await text(h.page.getByTestId('test-net-1')))![1].replace(/,/g, ''),
+    );
+    expect(evaluated).toBe(await netStep());
   });
 
   it('computes a landscape on one shared plane with both trajectories projected onto it', async () => {
@@ -169,6 +179,7 @@ describe('network lab', () => {
   });
 
   it('the digits show a grid of misclassified test images', async () => {
+    await openSetup();
     const form = h.page.getByRole('form', { name: 'Dataset and model' });
     await form.getByRole('combobox', { name: 'Dataset' }).selectOption('digits');
     await form.getByRole('spinbutton', { name: 'Width' }).fill('64');
@@ -176,14 +187,21 @@ describe('network lab', () => {
     await expect
       .poll(() => text(h.page.getByTestId('net-summary')), { timeout: 60_000 })
       .toMatch(/10 classes/);
-    await train(30, '5');
+    await train(30);
+    // While training the lab shows the validation set's mistakes; the test set on demand.
+    await expect
+      .poll(() => text(h.page.getByTestId('mistakes-count')), { timeout: 20_000 })
+      .toMatch(/\d+ of \d+ validation images misclassified/);
+    await h.page.getByRole('checkbox', { name: 'Show the test set' }).check();
     await expect
       .poll(() => text(h.page.getByTestId('mistakes-count')), { timeout: 20_000 })
       .toMatch(/\d+ of \d+ test images misclassified/);
     await h.shot('network-digits');
+    await h.page.getByRole('checkbox', { name: 'Show the test set' }).uncheck();
   });
 
   it('a regression set shows the fitted curve over the data', async () => {
+    await openSetup();
     const form = h.page.getByRole('form', { name: 'Dataset and model' });
     await form.getByRole('combobox', { name: 'Dataset' }).selectOption('sine');
     await form.getByRole('button', { name: /Rebuild data and network/ }).click();

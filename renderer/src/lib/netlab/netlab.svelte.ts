@@ -1,11 +1,14 @@
 /**
- * The network lab's state: the dataset and model, the training runs (all from the same θ₀),
- * their live curves, the data view and the loss landscape. It shares the explorer's engine
- * client; playback is scoped to the network runs.
+ * The network lab's state: the dataset and the lab's model, the training runs (each of the
+ * lab's model or of its own), their live curves and figures, the data view and the loss
+ * landscape. It shares the explorer's engine client; playback is scoped to the network runs,
+ * which the engine trains as fast as it can (or at the slow-motion rate chosen) whatever the
+ * display does.
  */
 import { getContext, setContext } from 'svelte';
 import type {
   DatasetSpecInput,
+  ModelSpec,
   ModelSpecInput,
   NetworkRunUpdate,
 } from '../../../../electron/common/network';
@@ -67,7 +70,20 @@ export class Columns<K extends string> {
   }
 }
 
-const stepColumns = ['loss', 'accuracy', 'gradNorm', 'lr', 'updateMs'] as const;
+/**
+ * Per update: what the engine sends (`examples`: the batch's size), then the running sums the
+ * x axes need: examples seen and training time (ms) after the update.
+ */
+const stepColumns = [
+  'loss',
+  'accuracy',
+  'gradNorm',
+  'lr',
+  'updateMs',
+  'examples',
+  'seen',
+  'time',
+] as const;
 const epochColumns = [
   'step',
   'trainLoss',
@@ -87,7 +103,107 @@ export interface NetRun {
   readonly state: NetworkRunState | undefined;
   /** The latest test evaluation asked for. */
   readonly test: { loss: number; accuracy: number; step: number } | undefined;
+  /** Updates per second while training, measured over about a second. */
+  readonly meter: RateMeter;
 }
+
+/** Updates a second, from the step counts seen over windows of about a second. */
+export class RateMeter {
+  private since = 0;
+  private from = 0;
+  /** The latest measurement; NaN before the first. */
+  rate = NaN;
+
+  /** Notes that the run has taken `step` updates at time `now` (ms). */
+  sample(step: number, now: number): void {
+    if (this.since === 0 || step < this.from) {
+      this.since = now;
+      this.from = step;
+      return;
+    }
+    if (now - this.since >= 1000) {
+      this.rate = ((step - this.from) * 1000) / (now - this.since);
+      this.since = now;
+      this.from = step;
+    }
+  }
+
+  /** Training stopped: the next measurement starts afresh. */
+  stop(): void {
+    this.since = 0;
+    this.rate = NaN;
+  }
+}
+
+/** The latest figures of a run, as its panel shows them. */
+export interface RunFigures {
+  step: number;
+  epoch: number;
+  /** Of the latest epoch: mean batch loss and accuracy while training through it. */
+  trainLoss: number;
+  trainAccuracy: number;
+  /** Of the latest validated epoch (NaN: none yet, or no validation split). */
+  validationLoss: number;
+  validationAccuracy: number;
+  updatesPerSecond: number;
+}
+
+/** The latest figures of a run (read when its curves changed: see NetLab.dataVersion). */
+export function figuresOf(run: NetRun): RunFigures {
+  const e = run.epochs;
+  let v = e.count - 1;
+  while (v >= 0 && !Number.isFinite(e.get('validationLoss')[v])) v--;
+  const last = e.count - 1;
+  return {
+    step: run.steps.count,
+    epoch: e.count,
+    trainLoss: last >= 0 ? e.get('trainLoss')[last] : NaN,
+    trainAccuracy: last >= 0 ? e.get('trainAccuracy')[last] : NaN,
+    validationLoss: v >= 0 ? e.get('validationLoss')[v] : NaN,
+    validationAccuracy: v >= 0 ? e.get('validationAccuracy')[v] : NaN,
+    updatesPerSecond: run.meter.rate,
+  };
+}
+
+/** "3×32 tanh", "20×16 ReLU residual, MSE": what a model is, in a few words. */
+export function architectureLabel(model: Partial<ModelSpec> | undefined): string {
+  if (!model) return '';
+  const act = model.activation === 'relu' ? 'ReLU' : (model.activation ?? 'ReLU');
+  return `${model.depth ?? 2}×${model.width ?? 32} ${act}${model.residual ? ' residual' : ''}${model.loss === 'mse' ? ', MSE' : ''}`;
+}
+
+const modelKeys = [
+  'depth',
+  'width',
+  'activation',
+  'residual',
+  'loss',
+  'l2',
+  'dropout',
+  'seed',
+  'init',
+] as const;
+
+/** Whether two model SPECs are the same in every field. */
+export function sameModel(a: ModelSpec | undefined, b: ModelSpec | undefined): boolean {
+  return !!a && !!b && modelKeys.every((k) => a[k] === b[k]);
+}
+
+/** Whether two runs' networks are the same function of the same θ (the engine's rule). */
+export function sameArchitecture(a: ModelSpec | undefined, b: ModelSpec | undefined): boolean {
+  if (!a || !b) return false;
+  return (
+    a.depth === b.depth &&
+    a.width === b.width &&
+    a.activation === b.activation &&
+    a.residual === b.residual &&
+    (a.loss ?? 'crossEntropy') === (b.loss ?? 'crossEntropy') &&
+    a.l2 === b.l2
+  );
+}
+
+/** How fast the runs train: as fast as the engine can, or slow motion for teaching. */
+export type TrainingRate = number | 'max';
 
 export type LandscapeState =
   | { status: 'idle' }
@@ -150,7 +266,10 @@ export class NetLab {
   runs = $state.raw<NetRun[]>([]);
   selectedRunId = $state<string | undefined>();
   playing = $state(false);
-  stepsPerFrame = $state(1);
+  /** Updates a second per run while training, or as fast as the engine can. */
+  rate = $state<TrainingRate>('max');
+  /** The data view shows the test set (on demand only: training never looks at it). */
+  showTest = $state(false);
   /** Bumped when any run's curves grew. */
   dataVersion = $state(0);
   lastError = $state<string | undefined>();
@@ -190,9 +309,9 @@ export class NetLab {
       this.runs = this.runs.filter((r) => r.runId !== runId);
       if (this.selectedRunId === runId) this.selectedRunId = this.runs[0]?.runId;
     });
-    client.on('playback', ({ playing, stepsPerFrame }) => {
+    client.on('playback', ({ playing }) => {
       this.playing = playing;
-      this.stepsPerFrame = stepsPerFrame;
+      if (!playing) for (const run of this.runs) run.meter.stop();
     });
     client.on('engine.gone', () => {
       this.playing = false;
@@ -209,12 +328,25 @@ export class NetLab {
     this.resuming = undefined;
     this.restored = {};
     if (this.landscape.status === 'computing') this.landscape = { status: 'idle' };
+    if (this.rate !== 'max') await this.setRate(this.rate);
     if (this.problem) await this.setup();
   }
 
-  /** A run's name: the user's label, else its optimizer and learning rate. */
+  /**
+   * A run's name: the user's label, else its optimizer and learning rate, and its network when
+   * it is not the lab's.
+   */
   labelOf(run: NetRun): string {
-    return this.labels[run.runId] || (run.state ? runLabel(run.state) : run.runId);
+    if (this.labels[run.runId]) return this.labels[run.runId];
+    if (!run.state) return run.runId;
+    const own = this.ownModel(run) ? ` · ${architectureLabel(run.state.model)}` : '';
+    return `${runLabel(run.state)}${own}`;
+  }
+
+  /** The run's model when it is not the lab's (undefined: it trains the lab's model). */
+  ownModel(run: NetRun): ModelSpec | undefined {
+    const model = run.state?.model;
+    return model && !sameModel(model, this.problem?.model) ? model : undefined;
   }
 
   /**
@@ -227,9 +359,7 @@ export class NetLab {
     this.line = undefined;
     this.savedDirections = [];
     this.labels = { ...(view?.labels ?? {}) };
-    this.landscapeSource.viewGrid = undefined;
-    this.landscapeSource.viewRuns = [];
-    this.landscape = { status: 'idle' };
+    this.clearLandscape();
     this.restored = {};
     if (!network) {
       this.problem = undefined;
@@ -249,6 +379,7 @@ export class NetLab {
         epochs: new Columns(epochColumns),
         state: undefined,
         test: undefined,
+        meter: new RateMeter(),
       });
       const n = /^net-(\d+)$/.exec(r.runId);
       if (n) this.nextRun = Math.max(this.nextRun, Number(n[1]) + 1);
@@ -326,8 +457,32 @@ export class NetLab {
   private apply(frame: NetworkRunFrame): void {
     const run = this.runs.find((r) => r.runId === frame.runId);
     if (!run) return;
-    if (frame.steps.loss.length > 0) run.steps.write(frame.steps.fromStep, frame.steps);
+    const s = frame.steps;
+    const n = s.loss.length;
+    if (n > 0) {
+      // The running sums go on from the row before this frame's first.
+      const from = s.fromStep;
+      const before = from > 0 && from <= run.steps.count;
+      let seen = before ? run.steps.get('seen')[from - 1] : 0;
+      let time = before ? run.steps.get('time')[from - 1] : 0;
+      const seenColumn = new Float64Array(n);
+      const timeColumn = new Float64Array(n);
+      for (let i = 0; i < n; i++) {
+        seenColumn[i] = seen += s.examples[i];
+        timeColumn[i] = time += s.updateMs[i];
+      }
+      run.steps.write(from, { ...s, seen: seenColumn, time: timeColumn });
+    }
     if (frame.epochs.step.length > 0) run.epochs.write(frame.epochs.fromEpoch, frame.epochs);
+    if (this.playing) run.meter.sample(run.steps.count, performance.now());
+  }
+
+  /** No landscape on show (a new problem, or a session's): the views show none, not the old. */
+  private clearLandscape(): void {
+    this.landscape = { status: 'idle' };
+    this.landscapeSource.viewGrid = undefined;
+    this.landscapeSource.viewRuns = [];
+    this.landscapeSource.dataVersion++;
   }
 
   private async attempt<T>(operation: () => Promise<T>): Promise<T | undefined> {
@@ -343,29 +498,12 @@ export class NetLab {
   }
 
   /** Builds the dataset and model in the engine; the runs start over from the new θ₀. */
-  async setup(
-    runs?: { optimizer: OptimizerSpec; batchSize: number | 'full'; label?: string }[],
-  ): Promise<boolean> {
+  async setup(runs?: RunSettings[]): Promise<boolean> {
     this.busy = true;
     try {
       await this.pause();
-      const keep =
-        runs ??
-        this.runs.flatMap((r) =>
-          r.state
-            ? [
-                {
-                  optimizer: {
-                    optimizer: r.state.optimizer,
-                    ...r.state.hyper,
-                    schedule: r.state.schedule,
-                  },
-                  batchSize: r.state.batchSize,
-                  ...(r.state.label ? { label: r.state.label } : {}),
-                },
-              ]
-            : [],
-        );
+      // Runs of their own network keep it; the others take the lab's new one.
+      const keep = runs ?? this.runs.flatMap((r) => (r.state ? [this.settingsOf(r)] : []));
       const reply = await this.attempt(() =>
         this.client.request({
           type: 'net.setup',
@@ -377,24 +515,36 @@ export class NetLab {
       this.problem = reply.problem;
       this.runs = [];
       this.view = undefined;
-      this.landscape = { status: 'idle' };
       this.line = undefined;
       this.savedDirections = [];
-      this.landscapeSource.viewGrid = undefined;
-      this.landscapeSource.viewRuns = [];
-      for (const run of keep) await this.addRun(run.optimizer, run.batchSize, run.label);
+      this.clearLandscape();
+      for (const run of keep) await this.addRun(run.optimizer, run.batchSize, run.label, run.model);
       return true;
     } finally {
       this.busy = false;
     }
   }
 
+  /** What a run was made with, to make it again (a rebuild, a duplicate, another network). */
+  settingsOf(run: NetRun): RunSettings {
+    const state = run.state!;
+    const model = this.ownModel(run);
+    return {
+      optimizer: { optimizer: state.optimizer, ...state.hyper, schedule: state.schedule },
+      batchSize: state.batchSize,
+      ...(state.label ? { label: state.label } : {}),
+      ...(model ? { model } : {}),
+    };
+  }
+
+  /** `model`: the run's own network (omitted: the lab's). */
   async addRun(
     optimizer: OptimizerSpec,
     batchSize: number | 'full' = 32,
     label?: string,
-  ): Promise<void> {
-    if (!this.problem) return;
+    model?: ModelSpecInput,
+  ): Promise<string | undefined> {
+    if (!this.problem) return undefined;
     const runId = `net-${this.nextRun++}`;
     const used = this.runs.map((r) => r.color);
     const color =
@@ -406,16 +556,28 @@ export class NetLab {
       epochs: new Columns(epochColumns),
       state: undefined,
       test: undefined,
+      meter: new RateMeter(),
     };
     this.runs = [...this.runs, run];
     const ok = await this.attempt(() =>
       this.client.request({
         type: 'net.run.create',
-        run: { runId, optimizer, batchSize, snapshotEvery: 5, ...(label ? { label } : {}) },
+        run: {
+          runId,
+          optimizer,
+          batchSize,
+          snapshotEvery: 5,
+          ...(label ? { label } : {}),
+          ...(model ? { model: $state.snapshot(model) } : {}),
+        },
       }),
     );
-    if (!ok) this.runs = this.runs.filter((r) => r.runId !== runId);
-    else this.selectedRunId ??= runId;
+    if (!ok) {
+      this.runs = this.runs.filter((r) => r.runId !== runId);
+      return undefined;
+    }
+    this.selectedRunId ??= runId;
+    return runId;
   }
 
   async removeRun(runId: string): Promise<void> {
@@ -423,28 +585,49 @@ export class NetLab {
   }
 
   async replaceRun(runId: string, optimizer: OptimizerSpec): Promise<void> {
-    const index = this.runs.findIndex((r) => r.runId === runId);
-    const old = this.runs[index];
+    const old = this.runs.find((r) => r.runId === runId);
     if (!old?.state) return;
-    const batchSize = old.state.batchSize;
+    const settings = this.settingsOf(old);
     const lr = optimizer.lr ?? old.state.hyper.lr;
+    await this.remake(runId, { ...settings, optimizer: { ...optimizer, lr } });
+  }
+
+  /**
+   * The run trains another network (`model`), or the lab's (undefined): it starts over from
+   * that network's θ₀ with its optimizer and settings, in its place in the list.
+   */
+  async setRunModel(runId: string, model: ModelSpecInput | undefined): Promise<void> {
+    const old = this.runs.find((r) => r.runId === runId);
+    if (!old?.state) return;
+    const { model: _mine, ...settings } = this.settingsOf(old);
+    await this.remake(runId, { ...settings, ...(model ? { model } : {}) });
+  }
+
+  /** Replaces a run by a new one made with `settings`, in its place in the list. */
+  private async remake(runId: string, settings: RunSettings): Promise<void> {
+    const index = this.runs.findIndex((r) => r.runId === runId);
+    const selected = this.selectedRunId === runId;
     await this.removeRun(runId);
-    await this.addRun({ ...optimizer, lr }, batchSize);
-    const added = this.runs.at(-1);
-    if (added) {
-      const rest = this.runs.filter((r) => r !== added);
-      rest.splice(index, 0, added);
+    const added = await this.addRun(
+      settings.optimizer,
+      settings.batchSize,
+      settings.label,
+      settings.model,
+    );
+    const run = this.runs.find((r) => r.runId === added);
+    if (run) {
+      const rest = this.runs.filter((r) => r !== run);
+      rest.splice(index, 0, run);
       this.runs = rest;
+      if (selected) this.selectedRunId = run.runId;
     }
   }
 
   async duplicateRun(runId: string): Promise<void> {
     const run = this.runs.find((r) => r.runId === runId);
     if (!run?.state) return;
-    await this.addRun(
-      { optimizer: run.state.optimizer, ...run.state.hyper, schedule: run.state.schedule },
-      run.state.batchSize,
-    );
+    const { label: _label, ...settings } = this.settingsOf(run);
+    await this.addRun(settings.optimizer, settings.batchSize, undefined, settings.model);
   }
 
   async update(runId: string, change: NetworkRunUpdate): Promise<void> {
@@ -461,12 +644,7 @@ export class NetLab {
 
   async play(): Promise<void> {
     await this.attempt(() =>
-      this.client.request({
-        type: 'playback',
-        playing: true,
-        stepsPerFrame: this.stepsPerFrame,
-        scope: 'network',
-      }),
+      this.client.request({ type: 'playback', playing: true, scope: 'network' }),
     );
   }
 
@@ -491,16 +669,10 @@ export class NetLab {
     await this.refreshView();
   }
 
-  async setStepsPerFrame(stepsPerFrame: number): Promise<void> {
-    this.stepsPerFrame = stepsPerFrame;
-    await this.attempt(() =>
-      this.client.request({
-        type: 'playback',
-        playing: this.playing,
-        stepsPerFrame,
-        scope: 'network',
-      }),
-    );
+  /** As fast as the engine can, or slow motion: so many updates a second per run. */
+  async setRate(rate: TrainingRate): Promise<void> {
+    this.rate = rate;
+    await this.attempt(() => this.client.request({ type: 'net.speed', rate }));
   }
 
   /** The test set, evaluated now (on demand: looking at it while training would be cheating). */
@@ -509,10 +681,15 @@ export class NetLab {
       this.client.request({ type: 'net.evaluate', runId, split: 'test' }),
     );
     if (!reply) return;
-    const step = this.runs.find((r) => r.runId === runId)?.state?.step ?? 0;
-    this.runs = this.runs.map((r) =>
-      r.runId === runId ? { ...r, test: { loss: reply.loss, accuracy: reply.accuracy, step } } : r,
-    );
+    // The step the engine evaluated at: the run trains on while the page waits for frames.
+    const test = { loss: reply.loss, accuracy: reply.accuracy, step: reply.step };
+    this.runs = this.runs.map((r) => (r.runId === runId ? { ...r, test } : r));
+  }
+
+  /** Shows the test set in the data view, or the validation set again. */
+  async setShowTest(show: boolean): Promise<void> {
+    this.showTest = show;
+    await this.refreshView();
   }
 
   /** Re-draws the data view at most twice a second while training. */
@@ -534,7 +711,7 @@ export class NetLab {
         type: 'net.view',
         runId: run.runId,
         resolution: 64,
-        split: 'test',
+        split: this.showTest ? 'test' : 'validation',
       });
       this.view = { runId: reply.runId, view: reply.view };
     } catch {
@@ -697,6 +874,15 @@ export class NetLab {
 }
 
 export type NetProblemMessage = EngineMessageOf<'net.problem'>;
+
+/** What a run is made with. */
+export interface RunSettings {
+  optimizer: OptimizerSpec;
+  batchSize: number | 'full';
+  label?: string;
+  /** The run's own network (omitted: the lab's). */
+  model?: ModelSpecInput;
+}
 
 /** The network lab's part of a session's view state. */
 export interface NetworkViewState {
