@@ -8,7 +8,7 @@ import type { Point } from '../../../../electron/common/schemas';
 import type { ContourCanvas } from '../views/contour-canvas';
 import type { SurfaceScene } from '../views/surface-scene';
 import { viewTheme } from '../views/theme.svelte';
-import { drawLegend, drawStepLabel, legendRuns } from './legend';
+import { drawLegend, drawStepLabel, legendRuns, legendSize, type LegendContent } from './legend';
 import { drawNote, type ExportNote } from './notes';
 import type { ExportTargets, ViewTarget } from './targets.svelte';
 import { backgroundColor } from './tasks';
@@ -137,6 +137,14 @@ interface Panel {
   h: number;
 }
 
+/** A rectangle in device pixels. */
+interface Rect {
+  x: number;
+  y: number;
+  w: number;
+  h: number;
+}
+
 /**
  * Draws frames of one or two views into a canvas of the requested size. Make one per export,
  * draw as many frames as needed, then dispose it.
@@ -152,6 +160,10 @@ export class FrameRenderer {
   private contourBase: HTMLCanvasElement | undefined;
   /** How far the 3-D camera moves back so an orbit keeps the surface in frame. */
   private readonly distanceScale: number;
+  /** Where the 3-D image goes in its panel (device pixels): beside or under its legend. */
+  private readonly image3d: Rect | undefined;
+  /** The contour plot's room kept free for its legend (CSS pixels), a column on the right. */
+  private readonly contourReserve = { top: 0, right: 0 };
 
   constructor(
     targets: Pick<ExportTargets, 'surface' | 'contour'>,
@@ -172,11 +184,6 @@ export class FrameRenderer {
             { kind: 'contour', x: half, y: 0, w: width - half, h: height },
           ]
         : [{ kind: view, x: 0, y: 0, w: width, h: height }];
-    const panel3d = this.panels.find((p) => p.kind === '3d');
-    this.distanceScale =
-      panel3d && options.orbitDegrees
-        ? this.surface!.view.orbitDistanceScale(panel3d.w / panel3d.h, options.orbitDegrees)
-        : 1;
     this.canvas = document.createElement('canvas');
     this.canvas.width = width;
     this.canvas.height = height;
@@ -186,6 +193,47 @@ export class FrameRenderer {
     });
     if (!ctx) throw new Error('no 2-D canvas context for export frames');
     this.ctx = ctx;
+    const legend = options.legend ?? true;
+    const s = this.pixelScale;
+    const panel3d = this.panels.find((p) => p.kind === '3d');
+    if (panel3d) {
+      // The legend keeps its room: a column on its left in a wide panel, a band above in a
+      // narrow one; the surface is rendered in the rest, so the legend never covers it.
+      const size = legend ? legendSize(ctx, this.legend3d()) : { width: 0, height: 0 };
+      const column = (size.width + 16) * s;
+      const band = (size.height + 16) * s;
+      this.image3d =
+        size.width === 0
+          ? { x: 0, y: 0, w: panel3d.w, h: panel3d.h }
+          : panel3d.w / panel3d.h >= 1.2 && column < panel3d.w / 2
+            ? { x: Math.round(column), y: 0, w: Math.round(panel3d.w - column), h: panel3d.h }
+            : { x: 0, y: Math.round(band), w: panel3d.w, h: Math.round(panel3d.h - band) };
+    }
+    if (legend && view === 'contour') {
+      const size = legendSize(ctx, this.legendContour());
+      if (size.width > 0) this.contourReserve.right = size.width + 8;
+    }
+    this.distanceScale =
+      this.image3d && options.orbitDegrees
+        ? this.surface!.view.orbitDistanceScale(
+            this.image3d.w / this.image3d.h,
+            options.orbitDegrees,
+          )
+        : 1;
+  }
+
+  private legend3d(): LegendContent {
+    return {
+      scale: this.surface!.view.valueScale,
+      runs: legendRuns(this.surface!.source.viewRuns, true),
+    };
+  }
+
+  private legendContour(): LegendContent {
+    return {
+      scale: this.contour!.view.valueScale,
+      runs: legendRuns(this.contour!.source.viewRuns),
+    };
   }
 
   /**
@@ -204,69 +252,71 @@ export class FrameRenderer {
     for (const panel of this.panels) {
       if (panel.kind === '3d') {
         const scene = this.surface!.view;
+        const image3d = this.image3d!;
         const t0 = performance.now();
         const image = scene.renderSnapshot({
-          width: panel.w,
-          height: panel.h,
+          width: image3d.w,
+          height: image3d.h,
           pixelScale: s,
           step,
           azimuthOffset,
           distanceScale: this.distanceScale,
         });
-        ctx.drawImage(image, panel.x, panel.y);
+        ctx.drawImage(image, panel.x + image3d.x, panel.y + image3d.y);
         performance.measure('losslab:export-3d', { start: t0, end: performance.now() });
         this.drawNotes(panel, (at) => {
           const p = scene.snapshotScreenOf(at[0], at[1], {
-            width: panel.w,
-            height: panel.h,
+            width: image3d.w,
+            height: image3d.h,
             azimuthOffset,
             distanceScale: this.distanceScale,
           });
-          return p && [p[0] / s, p[1] / s];
+          return p && [(p[0] + image3d.x) / s, (p[1] + image3d.y) / s];
         });
         if (legend) {
           ctx.setTransform(s, 0, 0, s, panel.x, panel.y);
-          drawLegend(
-            ctx,
-            { scale: scene.valueScale, runs: legendRuns(this.surface!.source.viewRuns, true) },
-            { x: 8, y: 8, corner: 'left' },
-          );
+          drawLegend(ctx, this.legend3d(), { x: 8, y: 8, corner: 'left' });
           ctx.setTransform(1, 0, 0, 1, 0, 0);
         }
       } else {
         const view = this.contour!.view;
         const frame = { width: panel.w / s, height: panel.h / s, pixelScale: s };
+        const reserve = this.contourReserve;
         if (!this.contourBase) {
           this.contourBase = document.createElement('canvas');
           this.contourBase.width = panel.w;
           this.contourBase.height = panel.h;
-          view.paintSnapshot(this.contourBase.getContext('2d')!, frame, { overlay: false });
+          view.paintSnapshot(this.contourBase.getContext('2d')!, frame, {
+            overlay: false,
+            reserve,
+          });
         }
         ctx.drawImage(this.contourBase, panel.x, panel.y);
         view.paintSnapshot(
           ctx,
           { ...frame, originX: panel.x, originY: panel.y },
-          { base: false, step },
+          { base: false, step, reserve },
         );
+        const plot = view.plotFor(frame.width, frame.height, reserve);
         this.drawNotes(panel, (at) => {
           const grid = view.gridData;
           if (!grid) return undefined;
           const [[x0, x1], [y0, y1]] = grid.domain;
           if (at[0] < x0 || at[0] > x1 || at[1] < y0 || at[1] > y1) return undefined;
-          const plot = view.plotFor(frame.width, frame.height);
           return [
             plot.x + ((at[0] - x0) / (x1 - x0)) * plot.w,
             plot.y + (1 - (at[1] - y0) / (y1 - y0)) * plot.h,
           ];
         });
-        // Side by side, the 3-D panel's legend already names the runs.
+        // Side by side, the 3-D panel's legend already names the runs. Alone, the legend
+        // stands in the column the plot left free on its right.
         if (legend && this.options.view !== 'both') {
           ctx.setTransform(s, 0, 0, s, panel.x, panel.y);
-          drawLegend(
-            ctx,
-            { scale: view.valueScale, runs: legendRuns(this.contour!.source.viewRuns) },
-            { x: frame.width - 8, y: 8, corner: 'right' },
-          );
+          drawLegend(ctx, this.legendContour(), {
+            x: frame.width - 8,
+            y: plot.y,
+            corner: 'right',
+          });
           ctx.setTransform(1, 0, 0, 1, 0, 0);
         }
       }
@@ -293,8 +343,8 @@ export class FrameRenderer {
   }
 
   /**
-   * "step k": at the bottom right of the 3-D panel (an empty corner there), else at the bottom
-   * left inside the contour plot (its margins hold the axes, its top right the legend).
+   * "step k": at the bottom right of the 3-D panel (an empty corner there), else under the
+   * contour view's legend (or, without one, at the bottom left inside the plot).
    */
   private drawStep(step: number): void {
     const { ctx, pixelScale: s } = this;
@@ -303,8 +353,13 @@ export class FrameRenderer {
     if (panel.kind === '3d') {
       drawStepLabel(ctx, step, { x: panel.w / s - 8, y: panel.h / s - 30, corner: 'right' });
     } else {
-      const plot = this.contour!.view.plotFor(panel.w / s, panel.h / s);
-      drawStepLabel(ctx, step, { x: plot.x + 8, y: plot.y + plot.h - 30, corner: 'left' });
+      const plot = this.contour!.view.plotFor(panel.w / s, panel.h / s, this.contourReserve);
+      // Under the legend in the column the plot leaves free; without one, in the plot's corner.
+      if (this.contourReserve.right > 0) {
+        drawStepLabel(ctx, step, { x: panel.w / s - 8, y: plot.y + plot.h - 22, corner: 'right' });
+      } else {
+        drawStepLabel(ctx, step, { x: plot.x + 8, y: plot.y + plot.h - 30, corner: 'left' });
+      }
     }
     ctx.setTransform(1, 0, 0, 1, 0, 0);
   }

@@ -39,6 +39,32 @@ export function viridisColor(t: number): string {
   return `rgb(${Math.round(rgb[0] * 255)}, ${Math.round(rgb[1] * 255)}, ${Math.round(rgb[2] * 255)})`;
 }
 
+const labelOf = (run: LegendRun) => (run.diverged ? `${run.label} — diverged` : run.label);
+
+/**
+ * The legend's box in CSS pixels (0 × 0 when it has nothing to show), so a frame can keep that
+ * room free of the view it describes.
+ */
+export function legendSize(
+  ctx: CanvasRenderingContext2D,
+  content: LegendContent,
+): { width: number; height: number } {
+  const { scale, runs } = content;
+  if (!scale && runs.length === 0) return { width: 0, height: 0 };
+  ctx.save();
+  ctx.font = FONT;
+  const innerW = Math.max(
+    scale ? BAR_W : 0,
+    ...runs.map((r) => Math.min(240, ctx.measureText(labelOf(r)).width + 13)),
+  );
+  ctx.restore();
+  const barBlock = scale ? BAR_H + 2 * 13 + 4 : 0;
+  return {
+    width: innerW + 2 * PAD,
+    height: barBlock + runs.length * ROW + 2 * PAD - (scale && runs.length ? 0 : 2),
+  };
+}
+
 /**
  * Draws the legend with its top corner at (x, y): its left edge there for `corner: 'left'`,
  * its right edge for `'right'`.
@@ -50,17 +76,11 @@ export function drawLegend(
 ): void {
   const { scale, runs } = content;
   if (!scale && runs.length === 0) return;
+  const { width: w, height: h } = legendSize(ctx, content);
   ctx.save();
   ctx.font = FONT;
-  const labels = runs.map((r) => (r.diverged ? `${r.label} — diverged` : r.label));
-  const innerW = Math.max(
-    scale ? BAR_W : 0,
-    ...labels.map((l) => Math.min(240, ctx.measureText(l).width + 13)),
-  );
-  const barBlock = scale ? BAR_H + 2 * 13 + 4 : 0;
-  const runsBlock = runs.length * ROW;
-  const w = innerW + 2 * PAD;
-  const h = barBlock + runsBlock + 2 * PAD - (scale && runs.length ? 0 : 2);
+  const labels = runs.map(labelOf);
+  const innerW = w - 2 * PAD;
   const left = at.corner === 'left' ? at.x : at.x - w;
   const top = at.y;
 

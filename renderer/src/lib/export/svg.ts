@@ -6,7 +6,12 @@
  */
 import { heatmapTile } from '../views/heatmap';
 import { contourLevels, formatTick, niceTicks, type ValueScale } from '../views/scale';
-import { CONTOUR_LEVELS, levelLabels, type ContourCanvas } from '../views/contour-canvas';
+import {
+  CONTOUR_LEVELS,
+  levelLabels,
+  MARKER_COLORS,
+  type ContourCanvas,
+} from '../views/contour-canvas';
 import { marchingSquares } from '../views/contours';
 import { viewTheme } from '../views/theme.svelte';
 import type { Point } from '../../../../electron/common/schemas';
@@ -105,6 +110,22 @@ function svgDocument(width: number, height: number, title: string, body: string[
   );
 }
 
+/** The legend's box in CSS pixels (0 × 0 when it has nothing to show). */
+function svgLegendSize(
+  scale: ValueScale | undefined,
+  runs: LegendRun[],
+): { width: number; height: number } {
+  if (!scale && runs.length === 0) return { width: 0, height: 0 };
+  const innerW = Math.max(
+    scale ? 140 : 0,
+    ...runs.map((r) =>
+      Math.min(240, 1.1 * textWidth(r.diverged ? `${r.label} — diverged` : r.label, 11) + 16),
+    ),
+  );
+  const barBlock = scale ? 7 + 2 * 13 + 4 : 0;
+  return { width: innerW + 14, height: barBlock + runs.length * 15 + 14 };
+}
+
 /** The legend: colour bar and runs, as SVG, its top corner at (x, y). */
 function svgLegend(
   scale: ValueScale | undefined,
@@ -115,15 +136,7 @@ function svgLegend(
   const PAD = 7;
   const BAR_W = 140;
   const ROW = 15;
-  const innerW = Math.max(
-    scale ? BAR_W : 0,
-    ...runs.map((r) =>
-      Math.min(240, 1.1 * textWidth(r.diverged ? `${r.label} — diverged` : r.label, 11) + 16),
-    ),
-  );
-  const barBlock = scale ? 7 + 2 * 13 + 4 : 0;
-  const w = innerW + 2 * PAD;
-  const h = barBlock + runs.length * ROW + 2 * PAD;
+  const { width: w, height: h } = svgLegendSize(scale, runs);
   const left = at.corner === 'left' ? at.x : at.x - w;
   const parts: string[] = [
     el('rect', {
@@ -269,7 +282,14 @@ export function contourSvg(
   const scale = view.valueScale;
   if (!grid || !scale) throw new Error('the contour view has no surface yet');
   const { width, height } = view.size;
-  const plot = view.plotFor(width, height);
+  // The legend takes a column of its own right of the plot (on screen it is an upright bar).
+  const legend = options.legend ?? true;
+  const legendRunList = legendRuns(target.source.viewRuns);
+  const legendSize = legend ? svgLegendSize(scale, legendRunList) : { width: 0, height: 0 };
+  const plot = view.plotFor(width, height, {
+    top: 0,
+    right: legendSize.width > 0 ? legendSize.width + 8 : 0,
+  });
   const { x, y, w, h } = plot;
   const [[x0, x1], [y0, y1]] = grid.domain;
   const n = grid.resolution;
@@ -439,8 +459,8 @@ export function contourSvg(
     const d = `M${num(px - 6)} ${num(py - 6)}L${num(px + 6)} ${num(py + 6)}M${num(px + 6)} ${num(py - 6)}L${num(px - 6)} ${num(py + 6)}`;
     points.push(
       el('g', { class: 'saddle', fill: 'none' }, [
-        el('path', { d, stroke: '#0f1320', 'stroke-width': 4 }),
-        el('path', { d, stroke: '#fb923c', 'stroke-width': 2 }),
+        el('path', { d, stroke: '#ffffff', 'stroke-width': 5 }),
+        el('path', { d, stroke: MARKER_COLORS.saddle, 'stroke-width': 2.5 }),
       ]),
     );
   }
@@ -512,14 +532,8 @@ export function contourSvg(
   );
   if (notes.length > 0) body.push(notesSvg(notes, (p) => [sx(p[0]), sy(p[1])]));
 
-  if (options.legend ?? true) {
-    body.push(
-      svgLegend(scale, legendRuns(target.source.viewRuns), {
-        x: width - 8,
-        y: 8,
-        corner: 'right',
-      }),
-    );
+  if (legend) {
+    body.push(svgLegend(scale, legendRunList, { x: width - 8, y: plot.y, corner: 'right' }));
   }
   return svgDocument(
     width,

@@ -10,6 +10,7 @@ import type { Domain, Point } from '../../../../electron/common/schemas';
 import type { Trajectory } from '../state/trajectory';
 import { marchingSquares, type ContourLines } from './contours';
 import { heatmapTile } from './heatmap';
+import { placeLabel } from './placement';
 import { contourLevels, formatTick, niceTicks, type ValueScale } from './scale';
 import { PALETTES, type ViewPalette } from './theme.svelte';
 
@@ -231,7 +232,14 @@ export class ContourCanvas {
     );
     if (options.base !== false) this.paintBase(ctx, plot);
     if (options.overlay !== false && this.state) {
-      this.paintOverlay(ctx, plot, { ...this.state, hoverStep: undefined }, options.step);
+      const reserve = options.reserve ?? this.reserve;
+      const room = {
+        x: 0,
+        y: reserve.top,
+        w: frame.width - reserve.right,
+        h: frame.height - reserve.top,
+      };
+      this.paintOverlay(ctx, plot, { ...this.state, hoverStep: undefined }, options.step, room);
     }
     ctx.restore();
   }
@@ -479,7 +487,13 @@ export class ContourCanvas {
     if (!ctx) return;
     ctx.setTransform(this.dpr, 0, 0, this.dpr, 0, 0);
     ctx.clearRect(0, 0, this.width, this.height);
-    if (this.state) this.paintOverlay(ctx, this.plot, this.state, this.state.scrubStep);
+    const room = {
+      x: 0,
+      y: this.reserve.top,
+      w: this.width - this.reserve.right,
+      h: this.height - this.reserve.top,
+    };
+    if (this.state) this.paintOverlay(ctx, this.plot, this.state, this.state.scrubStep, room);
   }
 
   /**
@@ -491,6 +505,7 @@ export class ContourCanvas {
     plot: PlotRect,
     state: OverlayState,
     step: number | undefined,
+    room: PlotRect,
   ): void {
     const grid = this.grid;
     if (!grid) return;
@@ -560,15 +575,17 @@ export class ContourCanvas {
       if (inspection && inspection.step === count - 1 && count === t.count)
         steps.push(this.drawArrows(ctx, plot, run, inspection, t));
     }
-    // The numbers go last, each box where it covers no arrow, no current point and no other box.
-    const layout = this.drawStepLabels(ctx, plot, steps);
     ctx.restore();
+    // The numbers go last, each box where it covers no arrow, no current point and no other
+    // box: in the plot near its point, or in the view's free room beside it (a flat domain
+    // leaves little height in the plot) with a line to its point.
+    const layout = this.drawStepLabels(ctx, room, steps);
     if (ctx.canvas === this.overlay) {
       this.container.dataset.stepLabels = JSON.stringify(layout);
     }
   }
 
-  /** Places and draws step mode's label boxes; returns where they went. */
+  /** Places and draws step mode's label boxes within `plot` (the room); returns where they went. */
   private drawStepLabels(
     ctx: CanvasRenderingContext2D,
     plot: PlotRect,
@@ -587,6 +604,19 @@ export class ContourCanvas {
       const h = step.labels.length * 16 + 8;
       const box = placeLabel(step.at, w, h, plot, segments, points, placed);
       placed.push(box);
+      const [px, py] = step.at;
+      const nx = Math.min(box.x + box.w, Math.max(box.x, px));
+      const ny = Math.min(box.y + box.h, Math.max(box.y, py));
+      if (Math.hypot(nx - px, ny - py) > 12) {
+        ctx.strokeStyle = step.color;
+        ctx.lineWidth = 1;
+        ctx.setLineDash([2, 3]);
+        ctx.beginPath();
+        ctx.moveTo(nx, ny);
+        ctx.lineTo(px, py);
+        ctx.stroke();
+        ctx.setLineDash([]);
+      }
       ctx.fillStyle = 'rgba(15, 19, 32, 0.85)';
       ctx.fillRect(box.x, box.y, box.w, box.h);
       ctx.strokeStyle = step.color;
@@ -791,82 +821,4 @@ interface StepArrows {
   color: string;
   labels: [string, string][];
   arrows: [number, number, number, number][];
-}
-
-/** Whether segment (x0, y0)–(x1, y1) meets rectangle r (grown by `pad`). */
-export function segmentHitsRect(
-  [x0, y0, x1, y1]: [number, number, number, number],
-  r: PlotRect,
-  pad = 0,
-): boolean {
-  const left = r.x - pad;
-  const right = r.x + r.w + pad;
-  const top = r.y - pad;
-  const bottom = r.y + r.h + pad;
-  // Liang–Barsky clipping: the segment meets the box if some part of it survives.
-  let t0 = 0;
-  let t1 = 1;
-  const dx = x1 - x0;
-  const dy = y1 - y0;
-  const edges: [number, number][] = [
-    [-dx, x0 - left],
-    [dx, right - x0],
-    [-dy, y0 - top],
-    [dy, bottom - y0],
-  ];
-  for (const [p, q] of edges) {
-    if (p === 0) {
-      if (q < 0) return false;
-      continue;
-    }
-    const t = q / p;
-    if (p < 0) t0 = Math.max(t0, t);
-    else t1 = Math.min(t1, t);
-    if (t0 > t1) return false;
-  }
-  return true;
-}
-
-const rectsMeet = (a: PlotRect, b: PlotRect, pad = 0) =>
-  a.x < b.x + b.w + pad && b.x < a.x + a.w + pad && a.y < b.y + b.h + pad && b.y < a.y + a.h + pad;
-
-/**
- * A w × h box near `at`, inside the plot, meeting no segment, no point and no placed box: the
- * first free spot on rings of growing distance around the point (eight directions each), else
- * the one that meets the fewest.
- */
-export function placeLabel(
-  at: [number, number],
-  w: number,
-  h: number,
-  plot: PlotRect,
-  segments: [number, number, number, number][],
-  points: [number, number][],
-  placed: PlotRect[],
-): PlotRect {
-  let best: PlotRect | undefined;
-  let bestHits = Infinity;
-  for (const distance of [16, 40, 70, 110, 160]) {
-    for (let k = 0; k < 8; k++) {
-      const a = (k * Math.PI) / 4 + Math.PI / 4;
-      const cx = at[0] + Math.cos(a) * (distance + w / 2);
-      const cy = at[1] + Math.sin(a) * (distance + h / 2);
-      const box = {
-        x: Math.min(plot.x + plot.w - w, Math.max(plot.x, cx - w / 2)),
-        y: Math.min(plot.y + plot.h - h, Math.max(plot.y, cy - h / 2)),
-        w,
-        h,
-      };
-      let hits = 0;
-      for (const s of segments) if (segmentHitsRect(s, box, 3)) hits++;
-      for (const p of points) if (rectsMeet(box, { x: p[0], y: p[1], w: 0, h: 0 }, 8)) hits++;
-      for (const other of placed) if (rectsMeet(box, other, 2)) hits += 2;
-      if (hits === 0) return box;
-      if (hits < bestHits) {
-        bestHits = hits;
-        best = box;
-      }
-    }
-  }
-  return best!;
 }

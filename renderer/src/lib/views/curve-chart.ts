@@ -19,7 +19,7 @@ import {
   type Plugin,
 } from 'chart.js';
 import { MinMaxSeries } from './downsample';
-import { formatTick } from './scale';
+import { formatTick, logOffset } from './scale';
 import { chartLook, PALETTES, type ViewPalette } from './theme.svelte';
 
 Chart.register(
@@ -85,20 +85,6 @@ type Dataset = ChartDataset<'line', Point[]> & {
   generation: number;
   samples: MinMaxSeries;
 };
-
-/**
- * What a log axis plots when some values are ≤ 0: L − L₀ with L₀ a little below the least value,
- * so every curve keeps its shape (and its place relative to the others) instead of vanishing.
- * Undefined when every value is positive (nothing to shift). `min` is the least value of all
- * series, `max` the greatest of those the axis is scaled to (a diverged run's is left out).
- */
-export function logOffset(min: number, max: number): number | undefined {
-  if (!(min <= 0) || !Number.isFinite(min)) return undefined;
-  // Three decades below the range: the lowest point sits at the axis floor, not at −∞.
-  const span = Number.isFinite(max) ? max - min : 0;
-  const gap = span > 0 ? span * 1e-3 : Math.max(Math.abs(min) * 1e-3, 1e-6);
-  return min - gap;
-}
 
 const markerPlugin: Plugin<'line'> = {
   id: 'losslabMarkers',

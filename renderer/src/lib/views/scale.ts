@@ -60,3 +60,17 @@ export function formatTick(v: number): string {
   if (abs >= 1e4 || abs < 1e-3) return v.toExponential(0).replace('e+', 'e');
   return String(Number(v.toPrecision(3)));
 }
+
+/**
+ * What a log axis plots when some values are ≤ 0: L − L₀ with L₀ a little below the least value,
+ * so every curve keeps its shape (and its place relative to the others) instead of vanishing.
+ * Undefined when every value is positive (nothing to shift). `min` is the least value of all
+ * series, `max` the greatest of those the axis is scaled to (a diverged run's is left out).
+ */
+export function logOffset(min: number, max: number): number | undefined {
+  if (!(min <= 0) || !Number.isFinite(min)) return undefined;
+  // Three decades below the range: the lowest point sits at the axis floor, not at −∞.
+  const span = Number.isFinite(max) ? max - min : 0;
+  const gap = span > 0 ? span * 1e-3 : Math.max(Math.abs(min) * 1e-3, 1e-6);
+  return min - gap;
+}
