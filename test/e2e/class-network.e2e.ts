@@ -142,6 +142,20 @@ describe('the network lab in class', () => {
     await h.page.getByRole('checkbox', { name: 'Show the test set' }).uncheck();
   });
 
+  it('slow motion for teaching: a few updates a second, whatever the engine could do', async () => {
+    const speed = h.page.getByRole('combobox', { name: 'Speed' });
+    await speed.selectOption({ label: 'slow motion: 5 updates/s' });
+    const before = (await figures())[0].updates;
+    await play();
+    await h.page.waitForTimeout(2000);
+    await pause();
+    const taken = (await figures())[0].updates - before;
+    // 5 a second for about 2 s (never a burst: the engine goes on from now after a wait).
+    expect(taken).toBeGreaterThanOrEqual(2);
+    expect(taken).toBeLessThanOrEqual(16);
+    await speed.selectOption({ label: 'as fast as possible' });
+  });
+
   it('each run counts its own epochs, and the curves go by epochs', async () => {
     await run(2).getByRole('combobox', { name: 'Batch size' }).selectOption('full');
     await h.page.getByRole('button', { name: 'Reset', exact: true }).click();
