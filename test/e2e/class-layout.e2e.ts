@@ -256,7 +256,6 @@ describe('a live class at a projector’s sizes', () => {
     await settle(page);
     await h.shot('layout-log-loss-sincos');
     const chart = page.getByTestId('chart-loss');
-    expect(await chart.getAttribute('data-axis')).toMatch(/^loss \+ \d/);
     // Every run's colour is drawn in the loss chart.
     const colors = await page.evaluate(() =>
       [...document.querySelectorAll<HTMLElement>('.run-panel')].map((p) =>
@@ -280,6 +279,8 @@ describe('a live class at a projector’s sizes', () => {
     }, colors);
     for (const [k, n] of drawn.entries())
       expect(n, `run ${k + 1} (${colors[k]}) pixels`).toBeGreaterThan(20);
+    // The axis says what it shows: the loss plus the shift.
+    expect(await chart.getAttribute('data-axis')).toMatch(/^loss \+ \d/);
     // The table behind the chart: one row per run, its steps as the playback bar says.
     const table = page.getByTestId('table-loss');
     expect(await table.locator('tbody tr').count()).toBe(5);

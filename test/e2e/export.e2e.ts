@@ -75,6 +75,17 @@ async function cssSize(selector: string): Promise<{ width: number; height: numbe
 }
 
 /**
+ * The exact CSS size of an element (fractional): a chart takes its box's size to the half
+ * pixel, and exports compose charts at that size.
+ */
+async function boxSize(selector: string): Promise<{ width: number; height: number }> {
+  return h.page.evaluate((sel) => {
+    const r = (document.querySelector(sel) as HTMLElement).getBoundingClientRect();
+    return { width: r.width, height: r.height };
+  }, selector);
+}
+
+/**
  * A GIF read block by block: logical screen size, frames (image descriptors) and the first
  * frame delay in hundredths of a second.
  */
@@ -317,7 +328,7 @@ describe('export', () => {
     const clear = await runExport(dialog);
     expect((await decodeInPage(h.page, clear, 'image/png')).transparent).toBeGreaterThan(0.02);
 
-    const chart = await cssSize('[data-testid="chart-loss"] canvas');
+    const chart = await boxSize('[data-testid="chart-loss"] canvas');
     await dialog.getByRole('combobox', { name: 'What to export' }).selectOption('png-curves');
     await dialog.getByRole('checkbox', { name: 'Transparent background' }).uncheck();
     await dialog.getByRole('combobox', { name: 'Chart' }).selectOption('loss');

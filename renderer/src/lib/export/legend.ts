@@ -6,6 +6,7 @@
 import { viridis } from '../state/palette';
 import { formatTick, type ValueScale } from '../views/scale';
 import type { ViewRun } from '../views/view-source';
+import { CANVAS_FONT } from '../views/theme.svelte';
 
 export interface LegendRun {
   label: string;
@@ -19,7 +20,7 @@ export interface LegendContent {
   runs: LegendRun[];
 }
 
-const FONT = '11px system-ui, sans-serif';
+const FONT = `11px ${CANVAS_FONT}`;
 const PAD = 7;
 const BAR_W = 140;
 const BAR_H = 7;

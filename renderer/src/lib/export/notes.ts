@@ -4,7 +4,7 @@
  * frame (the caller's transform scales them).
  */
 import type { Point } from '../../../../electron/common/schemas';
-import type { ViewPalette } from '../views/theme.svelte';
+import { CANVAS_FONT, type ViewPalette } from '../views/theme.svelte';
 
 /** A note as exports take it: its text, the landscape point, the box's offset from it. */
 export interface ExportNote {
@@ -58,7 +58,7 @@ export function drawNote(
   ctx.fill();
   ctx.stroke();
 
-  ctx.font = `${FONT_PX}px system-ui, sans-serif`;
+  ctx.font = `${FONT_PX}px ${CANVAS_FONT}`;
   const w = ctx.measureText(note.text).width + 2 * PAD_X;
   const left = box[0] - w / 2;
   const top = box[1] - BOX_H / 2;

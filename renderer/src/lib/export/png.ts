@@ -3,7 +3,7 @@
  * an upscaled screenshot): the 3-D scene through its own renderer, the contour view with fonts
  * and lines scaled, the curves through a temporary chart at that pixel ratio.
  */
-import { viewTheme } from '../views/theme.svelte';
+import { CANVAS_FONT, viewTheme } from '../views/theme.svelte';
 import { FrameRenderer } from './frames';
 import type { ExportNote } from './notes';
 import type { ChartTarget, ExportTargets } from './targets.svelte';
@@ -87,7 +87,7 @@ export function curvesImage(
   for (const box of layout.boxes) {
     ctx.setTransform(s, 0, 0, s, 0, 0);
     ctx.fillStyle = viewTheme.palette.muted;
-    ctx.font = '12px system-ui, sans-serif';
+    ctx.font = `12px ${CANVAS_FONT}`;
     ctx.textBaseline = 'middle';
     ctx.fillText(box.target.title, box.x, box.y - CURVES_TITLE / 2);
     ctx.setTransform(1, 0, 0, 1, 0, 0);

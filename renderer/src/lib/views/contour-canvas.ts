@@ -12,7 +12,7 @@ import { marchingSquares, type ContourLines } from './contours';
 import { heatmapTile } from './heatmap';
 import { placeLabel } from './placement';
 import { contourLevels, formatTick, niceTicks, type ValueScale } from './scale';
-import { PALETTES, type ViewPalette } from './theme.svelte';
+import { CANVAS_FONT, PALETTES, type ViewPalette } from './theme.svelte';
 
 export interface ContourRun {
   runId: string;
@@ -131,6 +131,11 @@ export class ContourCanvas {
     this.resizeObserver = new ResizeObserver(() => this.resize());
     this.resizeObserver.observe(container);
     this.resize();
+    // Text drawn before the bundled font arrived used a fallback: draw it again once it has.
+    void document.fonts?.ready.then(() => {
+      this.drawBase();
+      this.requestDraw();
+    });
   }
 
   private readonly pointerDown = (event: PointerEvent) => {
@@ -375,7 +380,7 @@ export class ContourCanvas {
         ctx.lineTo(x + seg[k + 2] * sx, y + h - seg[k + 3] * sy);
       }
       ctx.stroke();
-      ctx.font = '10px system-ui, sans-serif';
+      ctx.font = `10px ${CANVAS_FONT}`;
       ctx.textAlign = 'center';
       ctx.textBaseline = 'middle';
       const labels = levelLabels(lines, levels, n, plot, (text) => ctx.measureText(text).width);
@@ -437,7 +442,7 @@ export class ContourCanvas {
     ctx.lineWidth = 1;
     ctx.strokeRect(x, y, w, h);
     ctx.fillStyle = palette.muted;
-    ctx.font = `${Math.round(11 * fontScale)}px system-ui, sans-serif`;
+    ctx.font = `${Math.round(11 * fontScale)}px ${CANVAS_FONT}`;
     ctx.textAlign = 'center';
     ctx.textBaseline = 'top';
     for (const t of niceTicks(x0, x1, Math.max(2, Math.floor(w / 70)))) {
@@ -458,7 +463,7 @@ export class ContourCanvas {
       ctx.stroke();
       ctx.fillText(formatTick(t), x - 6, py);
     }
-    ctx.font = `italic ${Math.round(12 * fontScale)}px system-ui, sans-serif`;
+    ctx.font = `italic ${Math.round(12 * fontScale)}px ${CANVAS_FONT}`;
     ctx.textAlign = 'center';
     ctx.textBaseline = 'alphabetic';
     ctx.fillText(grid.info.axes?.[0] ?? 'x', x + w / 2, y + h + 34);

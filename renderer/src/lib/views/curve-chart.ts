@@ -20,7 +20,7 @@ import {
 } from 'chart.js';
 import { MinMaxSeries } from './downsample';
 import { formatTick, logOffset } from './scale';
-import { chartLook, PALETTES, type ViewPalette } from './theme.svelte';
+import { CANVAS_FONT, chartLook, PALETTES, type ViewPalette } from './theme.svelte';
 
 Chart.register(
   LineController,
@@ -31,6 +31,7 @@ Chart.register(
   Legend,
   Tooltip,
 );
+Chart.defaults.font.family = CANVAS_FONT;
 
 /** Something that grows point by point; a new generation means it was rewritten. */
 export interface SeriesSource {
@@ -238,6 +239,8 @@ export class CurveChart {
       options: chartOptions(yTitle, xTitle, chartLook(), onHover),
     });
     canvas.addEventListener('pointerleave', () => onHover(undefined));
+    // Ticks drawn before the bundled font arrived used a fallback: draw them again once it has.
+    void document.fonts?.ready.then(() => this.chart.ctx && this.chart.draw());
   }
 
   private get markerOptions(): MarkerOptions {

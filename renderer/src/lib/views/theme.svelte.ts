@@ -6,6 +6,13 @@
 
 export type ThemeName = 'dark' | 'light';
 
+/**
+ * The font canvases draw text in: the app's own (bundled, see app.css), then the system's. A
+ * canvas does not inherit CSS fonts, so charts, axes and exports name it themselves.
+ */
+export const CANVAS_FONT =
+  "'Inter Variable', 'Noto Sans SC Variable', 'Noto Sans Symbols 2', system-ui, sans-serif";
+
 export interface ViewPalette {
   /** Text on the page's background. */
   text: string;
