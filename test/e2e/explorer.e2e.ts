@@ -57,15 +57,15 @@ describe('explorer', () => {
     await h.page.getByRole('combobox', { name: 'Surface' }).selectOption('himmelblau');
     await expect.poll(() => h.page.getByRole('img', { name: /Loss colour scale/ }).count()).toBe(2);
     await h.page.waitForTimeout(500);
-    const box = (await h.page.getByTestId('contour-view').boundingBox())!;
-    // Himmelblau's domain is [-5, 5]², drawn as a square letterboxed in the plot area
-    // (margins: 52 px left, 12 right, 12 top, 40 bottom). Click at (−2.5, 2.5).
-    const availW = box.width - 64;
-    const availH = box.height - 52;
-    const side = Math.min(availW, availH);
-    const left = box.x + 52 + (availW - side) / 2;
-    const top = box.y + 12 + (availH - side) / 2;
-    await h.page.mouse.click(left + 0.25 * side, top + 0.25 * side);
+    // Himmelblau's domain is [-5, 5]², drawn as a square in the plot area the view reports
+    // (data-plot: x, y, width, height within the view). Click at (−2.5, 2.5).
+    const plot = await h.page.getByTestId('contour-view').evaluate((el) => {
+      const [x, y, w, hh] = ((el as HTMLElement).dataset.plot ?? '').split(',').map(Number);
+      const r = el.getBoundingClientRect();
+      return { x: r.left + x, y: r.top + y, w, h: hh };
+    });
+    expect([plot.x, plot.y, plot.w, plot.h].every(Number.isFinite)).toBe(true);
+    await h.page.mouse.click(plot.x + 0.25 * plot.w, plot.y + 0.25 * plot.h);
     await expect
       .poll(async () => (await exportTrajectories(h.page)).start, { timeout: 15_000 })
       .toEqual([expect.closeTo(-2.5, 1), expect.closeTo(2.5, 1)]);

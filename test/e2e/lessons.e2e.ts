@@ -1,11 +1,18 @@
 /**
- * Every lesson loads from the Lesson picker and shows its phenomenon, asserted from the
- * trajectories and curves the engine reported (exported as JSON through the app), with a
- * screenshot of each in English and one in Chinese.
+ * Every lesson loads from the Lesson picker and shows its phenomenon by the step where it stops
+ * itself, asserted from the trajectories and curves the engine reported (exported as JSON
+ * through the app), with a screenshot of each in English and one in Chinese.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { TrajectoryExport } from '../../renderer/src/lib/export/data';
-import { exportTrajectories, loadApp, openApp, playUntil, type Harness } from './harness';
+import {
+  exportTrajectories,
+  loadApp,
+  openApp,
+  playUntil,
+  stepCount,
+  type Harness,
+} from './harness';
 
 let h: Harness;
 beforeAll(async () => {
@@ -15,6 +22,9 @@ beforeAll(async () => {
 afterAll(() => h?.close());
 
 type Run = TrajectoryExport['runs'][number];
+
+/** Where each lesson pauses itself (renderer/src/lib/lessons/lessons.ts). */
+const stopAt: Record<string, number> = { a: 200, b: 400, c: 400, d: 400, e: 400, f: 300, g: 600 };
 
 async function lesson(
   letter: string,
@@ -32,6 +42,9 @@ async function lesson(
     .poll(() => h.page.getByRole('region', { name: /^Run \d+:/ }).count(), { timeout: 20_000 })
     .toBe(runs);
   await playUntil(h.page, steps, stepsPerFrame);
+  // Played to its end (its `stopAt`), the lesson paused itself there, to the step.
+  const end = stopAt[letter];
+  if (steps >= end) expect(await stepCount(h.page)).toBe(end);
   await h.shot(`lesson-${letter}`);
   const data = await exportTrajectories(h.page);
   expect(data.runs).toHaveLength(runs);
@@ -44,7 +57,7 @@ const stepLengths = (r: Run) =>
 
 describe('lessons', () => {
   it('(a) momentum leaves the shallow minimum where gradient descent stops', async () => {
-    const [gd, momentum] = await lesson('a', 2, 500);
+    const [gd, momentum] = await lesson('a', 2, 200);
     expect(last(gd)[0]).toBeCloseTo(-2, 2);
     expect(last(gd)[2]).toBeCloseTo(16 / 3, 3);
     expect(last(momentum)[0]).toBeCloseTo(2, 2);
@@ -52,7 +65,7 @@ describe('lessons', () => {
   });
 
   it('(b) in the ravine, fixed η keeps a large gradient while its loss stalls; Adam and RMSProp descend', async () => {
-    const [gd, rmsprop, adam] = await lesson('b', 3, 600);
+    const [gd, rmsprop, adam] = await lesson('b', 3, 400);
     const late = gd.gradNorm.slice(200) as number[];
     expect(Math.min(...late)).toBeGreaterThan(3);
     const lossAt200 = gd.points[200][2];
@@ -86,7 +99,7 @@ describe('lessons', () => {
   });
 
   it('(e) without warm-up Adam is thrown into the shallow minimum; with warm-up it reaches the deep one', async () => {
-    const [plain, warm] = await lesson('e', 2, 600);
+    const [plain, warm] = await lesson('e', 2, 400);
     expect(stepLengths(plain)[0]).toBeCloseTo(2 * Math.SQRT2, 2);
     expect(stepLengths(warm)[0]).toBeCloseTo(0.02 * Math.SQRT2, 3);
     expect(warm.lr[0]).toBeCloseTo(0.02, 10);

@@ -25,13 +25,20 @@ export interface Lesson {
   alternatives?: { label: Text; surface: SurfaceSpec }[];
   start: Point;
   runs: NewRun[];
-  stepsPerFrame: number;
+  /**
+   * The step at which the lesson's phenomenon is over: playback pauses there (Play goes on
+   * past it). Every claim of `body` and `watch` holds up to this step.
+   */
+  stopAt: number;
+  /**
+   * The lesson's pace: about this many steps a second whatever the display's frame rate (the
+   * explorer sets its steps per frame from the frames it sees), so it plays to `stopAt` in a
+   * few seconds. Picking a speed by hand ends the pacing.
+   */
+  stepsPerSecond: number;
   camera?: { azimuth: number; elevation: number };
   view?: Partial<ViewSettings>;
 }
-
-/** L(x, y) = ½x² + ¼(y² − 1)²: a saddle at the origin between minima at (0, ±1). */
-const saddleValley = '0.5 * x^2 + 0.25 * (y^2 - 1)^2';
 
 export const lessons: Lesson[] = [
   {
@@ -55,7 +62,8 @@ export const lessons: Lesson[] = [
       { optimizer: { optimizer: 'sgd', lr: 0.05 }, label: 'GD η = 0.05' },
       { optimizer: { optimizer: 'sgd', lr: 0.01, momentum: 0.9 }, label: 'Momentum 0.9, η = 0.01' },
     ],
-    stepsPerFrame: 2,
+    stopAt: 200,
+    stepsPerSecond: 40,
     camera: { azimuth: 0, elevation: 35 },
     view: { lossLog: false },
   },
@@ -81,7 +89,8 @@ export const lessons: Lesson[] = [
       { optimizer: { optimizer: 'rmsprop', lr: 0.01 }, label: 'RMSProp η = 0.01' },
       { optimizer: { optimizer: 'adam', lr: 0.05 }, label: 'Adam η = 0.05' },
     ],
-    stepsPerFrame: 2,
+    stopAt: 400,
+    stepsPerSecond: 60,
     camera: { azimuth: 15, elevation: 45 },
     view: { lossLog: false },
   },
@@ -109,7 +118,8 @@ export const lessons: Lesson[] = [
       { optimizer: { optimizer: 'rmsprop', lr: 0.05 }, label: 'RMSProp η = 0.05' },
       { optimizer: { optimizer: 'adam', lr: 0.1 }, label: 'Adam η = 0.1' },
     ],
-    stepsPerFrame: 2,
+    stopAt: 400,
+    stepsPerSecond: 60,
     camera: { azimuth: 20, elevation: 50 },
     view: { lossLog: true },
   },
@@ -145,7 +155,8 @@ export const lessons: Lesson[] = [
         label: 'Adagrad (RMS σ), η/√(t+1)',
       },
     ],
-    stepsPerFrame: 1,
+    stopAt: 400,
+    stepsPerSecond: 50,
     camera: { azimuth: 10, elevation: 55 },
     view: { lossLog: true },
   },
@@ -177,7 +188,8 @@ export const lessons: Lesson[] = [
         label: 'Adam η = 2, linear warm-up 200 steps',
       },
     ],
-    stepsPerFrame: 2,
+    stopAt: 400,
+    stepsPerSecond: 60,
     camera: { azimuth: 0, elevation: 40 },
     view: { lossLog: false },
   },
@@ -193,19 +205,14 @@ export const lessons: Lesson[] = [
       en: 'The gradient-norm curve dips towards zero near the saddle (✕); count the steps each run needs to reach a minimum (★).',
       zh: '在鞍点（✕）附近梯度范数曲线趋近于零；数一数每条轨迹到达最小值（★）需要多少步。',
     },
-    surface: {
-      expr: saddleValley,
-      domain: [
-        [-2, 2],
-        [-1.6, 1.6],
-      ],
-    },
+    surface: 'saddle-valley',
     start: [1.8, 0.0001],
     runs: [
       { optimizer: { optimizer: 'sgd', lr: 0.05 }, label: 'GD η = 0.05' },
       { optimizer: { optimizer: 'sgd', lr: 0.05, momentum: 0.9 }, label: 'Momentum 0.9, η = 0.05' },
     ],
-    stepsPerFrame: 1,
+    stopAt: 300,
+    stepsPerSecond: 50,
     camera: { azimuth: 60, elevation: 40 },
     view: { lossLog: false },
   },
@@ -214,12 +221,12 @@ export const lessons: Lesson[] = [
     letter: 'g',
     title: { en: 'Cross-entropy or MSE on a softmax', zh: 'softmax 之后用交叉熵还是均方误差' },
     body: {
-      en: 'Two logits z₁, z₂ (the third fixed at 0) go through a softmax; the target is class 1. Both runs start where class 2 wins by far, with the same optimizer. With mean squared error the loss there is a high, flat plateau: the gradient is almost zero and gradient descent hardly moves. With cross-entropy the surface keeps a slope of about √2 all the way, and the run heads straight for the right answer.',
-      zh: '两个 logit z₁、z₂（第三个固定为 0）经过 softmax，目标是第 1 类。两条轨迹从第 2 类遥遥领先的地方出发，使用相同的优化器。用均方误差时，那里是一片又高又平的高原：梯度几乎为零，梯度下降几乎不动。用交叉熵时，曲面一路保持约 √2 的坡度，轨迹直奔正确答案。',
+      en: 'Two logits z₁, z₂ (the third fixed at 0) go through a softmax; the target is class 1. Both runs start where class 2 wins by far, with the same optimizer. With mean squared error the loss there is a high, flat plateau: the gradient is almost zero, and gradient descent creeps for some 200 steps, then stalls on a second plateau (class 3 winning) and reaches the right answer only after about 500. With cross-entropy the surface keeps a slope of about √2 all the way, and the run is there within 20 steps.',
+      zh: '两个 logit z₁、z₂（第三个固定为 0）经过 softmax，目标是第 1 类。两条轨迹从第 2 类遥遥领先的地方出发，使用相同的优化器。用均方误差时，那里是一片又高又平的高原：梯度几乎为零，梯度下降要缓慢爬行约 200 步，接着又在第二片高原（第 3 类领先）上停滞，大约 500 步后才到达正确答案。用交叉熵时，曲面一路保持约 √2 的坡度，20 步之内就到达了。',
     },
     watch: {
-      en: 'Switch the surface shown between MSE and cross-entropy; compare the gradient-norm curves (log scale).',
-      zh: '在均方误差和交叉熵之间切换显示的曲面；对比梯度范数曲线（对数坐标）。',
+      en: 'Switch the surface shown between MSE and cross-entropy; compare the loss and gradient-norm curves: ‖∇L‖ below 0.01 at the MSE start, about 1.4 at the cross-entropy one.',
+      zh: '在均方误差和交叉熵之间切换显示的曲面；对比损失和梯度范数曲线：均方误差起点处 ‖∇L‖ 小于 0.01，交叉熵起点处约为 1.4。',
     },
     surface: 'softmax-mse',
     surfaceLabel: { en: 'MSE', zh: '均方误差' },
@@ -233,7 +240,8 @@ export const lessons: Lesson[] = [
       },
       { optimizer: { optimizer: 'sgd', lr: 1 }, label: 'GD on MSE, η = 1', surface: 'softmax-mse' },
     ],
-    stepsPerFrame: 2,
+    stopAt: 600,
+    stepsPerSecond: 100,
     camera: { azimuth: 30, elevation: 40 },
     view: { lossLog: false },
   },

@@ -20,7 +20,7 @@ import type {
   SurfaceSpec,
 } from '../../../../electron/common/schemas';
 import { EngineClient, EngineRequestError } from '../engine/client';
-import type { Language, Lesson } from '../lessons/lessons';
+import { lessonById, type Language, type Lesson } from '../lessons/lessons';
 import { pickTransport, type Transport } from '../engine/transport';
 import {
   cameraPoseFrom,
@@ -28,7 +28,7 @@ import {
   type ViewRun,
   type ViewSource,
 } from '../views/view-source';
-import { runLabel } from './optimizers';
+import { runLabel, settingsAt, settingsKey, type RunSettings } from './optimizers';
 import { runColors } from './palette';
 import { Trajectory } from './trajectory';
 
@@ -125,6 +125,28 @@ export class Lab implements ViewSource {
   /** The lesson on screen, if any, and the language its text is shown in. */
   lesson = $state.raw<Lesson | undefined>();
   language = $state<Language>('en');
+  /** The lesson's steps per second while it sets the speed; undefined once the user picks one. */
+  pacing = $state<number | undefined>();
+  /** Playback started before the lesson's end: it pauses there. */
+  private stopArmed = false;
+  /** A lesson is pausing at its end (and taking its last steps). */
+  private stopping = false;
+  /** What the engine last said about playback (`playing` also covers a lesson's last steps). */
+  private enginePlaying = false;
+  /** Frames seen since `paceSince` (ms): the display's frame rate, for the lesson's pace. */
+  private paceFrames = 0;
+  private paceSince = 0;
+  /**
+   * The settings each run's label was given for, by run id (settingsKey): a label the engine
+   * holds (a lesson's, a fork's) names the run only while its settings are these.
+   */
+  private labelSettings: Record<string, string> = {};
+  /**
+   * The settings each run's trajectory started from, by run id: with the run's changes they
+   * give the settings in force at any step (the panels show them while the timeline is
+   * scrubbed back). Unknown for a run opened from a session saved without them.
+   */
+  origins = $state.raw<Record<string, RunSettings>>({});
 
   private nextRun = 1;
   private ackPending = false;
@@ -151,9 +173,65 @@ export class Lab implements ViewSource {
     return this.grid;
   }
 
-  /** A run's name: the user's label, else its optimizer and learning rate. */
+  /**
+   * A run's name: the label the user typed (it stays whatever the settings), else the label the
+   * run was given while its settings are still those it was given for, else one generated
+   * from its settings.
+   */
   labelOf(run: Pick<Run, 'runId' | 'state'>): string {
     return this.labels[run.runId] || (run.state ? runLabel(run.state) : run.runId);
+  }
+
+  /**
+   * The state as the page shows it: the engine's label (a lesson's "GD, small η = 0.002", a
+   * fork's) only while the run's settings are those the label was given for; after an edit the
+   * run is named from its settings, and the label comes back if they return.
+   */
+  private truthfulLabel(state: RunState): RunState {
+    if (!state.label) return state;
+    const key = settingsKey(state);
+    const given = (this.labelSettings[state.runId] ??= key);
+    if (given === key) return state;
+    const { label: _stale, ...rest } = state;
+    return rest;
+  }
+
+  /**
+   * What a run's panel shows while the timeline is scrubbed to a step the run has passed: that
+   * step and the settings in force there (undefined when not known). Undefined when the panel
+   * shows the run live (not scrubbed, or the run has not got past the step shown).
+   */
+  pastSettings(runId: string): { step: number; settings: RunSettings | undefined } | undefined {
+    void this.dataVersion;
+    const shown = this.scrubStep;
+    const run = this.runs.find((r) => r.runId === runId);
+    if (shown === undefined || !run?.state) return undefined;
+    const live = Math.max(run.state.step, run.trajectory.count - 1);
+    if (shown >= live) return undefined;
+    const origin = this.originOf(runId);
+    // An origin read from a file must hold every setting the run has, each of its kind.
+    const fits =
+      origin !== undefined &&
+      Object.entries(run.state.hyper).every(
+        ([key, value]) =>
+          typeof (origin.hyper as unknown as Record<string, unknown>)[key] === typeof value,
+      );
+    return {
+      step: shown,
+      settings: fits ? settingsAt(origin, run.state.changes, shown) : undefined,
+    };
+  }
+
+  /**
+   * The settings a run's trajectory started from. A fork that continued its source's state
+   * shares the source's history (its changes before the fork step are the source's), so it
+   * shares its origin too.
+   */
+  private originOf(runId: string, depth = 0): RunSettings | undefined {
+    const known = this.origins[runId];
+    if (known || depth > MAX_RACE_RUNS * 2) return known;
+    const source = this.forks[runId]?.runId;
+    return source ? this.originOf(source, depth + 1) : undefined;
   }
 
   /** The furthest step any run has reached. */
@@ -221,7 +299,7 @@ export class Lab implements ViewSource {
       }
       this.connection = 'ready';
       this.goneReason = undefined;
-      this.playing = false;
+      this.playing = this.enginePlaying = false;
       this.runs = [];
       await this.loadSurface(this.surface);
       for (const spec of specs) await this.createRun(spec);
@@ -244,10 +322,17 @@ export class Lab implements ViewSource {
 
   private listen(): void {
     const { client } = this;
-    client.on('run.state', ({ run: state }) => {
-      const run = this.runs.find((r) => r.runId === state.runId);
+    client.on('run.state', ({ run: reported }) => {
+      const run = this.runs.find((r) => r.runId === reported.runId);
       if (!run) return;
-      if (state.step === 0) run.trajectory.clear();
+      if (reported.step === 0) run.trajectory.clear();
+      if (reported.changes.length === 0) {
+        this.origins = {
+          ...this.origins,
+          [reported.runId]: { hyper: reported.hyper, schedule: reported.schedule },
+        };
+      }
+      const state = this.truthfulLabel(reported);
       // A new object, so views keyed on the run see the change.
       this.runs = this.runs.map((r) => (r === run ? { ...r, state } : r));
     });
@@ -262,9 +347,15 @@ export class Lab implements ViewSource {
       this.dataVersion++;
       this.lastSeq = frame.seq;
       this.scheduleAck();
+      if (this.enginePlaying && !this.stopping && frame.runs.length > 0) {
+        this.keepPace(t0);
+        this.stopAtLessonEnd();
+      }
     });
     client.on('playback', ({ playing, stepsPerFrame }) => {
-      this.playing = playing;
+      this.enginePlaying = playing;
+      // A lesson taking its last steps still plays, as far as the page is concerned.
+      this.playing = playing || this.stopping;
       this.stepsPerFrame = stepsPerFrame;
     });
     client.on('error', ({ message }) => {
@@ -273,7 +364,7 @@ export class Lab implements ViewSource {
     client.on('engine.gone', ({ reason }) => {
       this.connection = 'gone';
       this.goneReason = reason;
-      this.playing = false;
+      this.playing = this.enginePlaying = false;
     });
   }
 
@@ -323,9 +414,12 @@ export class Lab implements ViewSource {
     return this.serial(async () => {
       const ok = await this.attempt(async () => {
         await this.pauseNow();
-        // Every run moves to the new surface.
-        const specs = this.runSpecs().map(({ surface: _old, ...spec }) => spec);
+        // Every run moves to the new surface, named from its settings: a label a lesson or a
+        // fork gave it ("GD on MSE", "from step 160 of …") was about the old one.
+        const specs = this.runSpecs().map(({ surface: _old, label: _given, ...spec }) => spec);
         await this.loadSurface(surface);
+        // The lesson's text is about its own surface: another one ends it.
+        this.closeLesson();
         this.start = start ?? this.grid?.info.start ?? this.start;
         for (const run of [...this.runs]) await this.removeRunNow(run.runId);
         for (const spec of specs) await this.createRun(spec);
@@ -477,6 +571,9 @@ export class Lab implements ViewSource {
   }
 
   async play(): Promise<void> {
+    const lesson = this.lesson;
+    this.stopArmed = lesson !== undefined && this.lastStep < lesson.stopAt;
+    this.paceSince = 0;
     await this.attempt(() =>
       this.client.request({
         type: 'playback',
@@ -538,12 +635,18 @@ export class Lab implements ViewSource {
     });
   }
 
+  /** The user's choice of speed: it ends a lesson's pacing. */
   async setStepsPerFrame(stepsPerFrame: number): Promise<void> {
+    this.pacing = undefined;
+    await this.applySpeed(stepsPerFrame);
+  }
+
+  private async applySpeed(stepsPerFrame: number): Promise<void> {
     this.stepsPerFrame = stepsPerFrame;
     await this.attempt(() =>
       this.client.request({
         type: 'playback',
-        playing: this.playing,
+        playing: this.enginePlaying,
         stepsPerFrame,
         scope: 'analytic',
       }),
@@ -655,7 +758,15 @@ export class Lab implements ViewSource {
     view: ExplorerViewState | undefined,
   ): Promise<void> {
     return this.serial(async () => {
-      this.lesson = undefined;
+      // The session's lesson, if it had one on show (its text and end; the speed is the saved one).
+      const lesson = typeof view?.lesson === 'string' ? lessonById(view.lesson) : undefined;
+      if (lesson) {
+        this.openLesson(lesson);
+        this.pacing = undefined;
+        if (view?.language === 'en' || view?.language === 'zh') this.language = view.language;
+      } else this.closeLesson();
+      this.origins = savedOrigins(view?.origins);
+      this.labelSettings = savedLabelSettings(view?.labelSettings);
       this.inspections = {};
       this.scrubStep = undefined;
       this.basinsId = undefined;
@@ -718,22 +829,89 @@ export class Lab implements ViewSource {
       ...(this.basins.status === 'done' ? { basinsLabel: this.basins.label } : {}),
       ...(camera ? { camera } : {}),
       ...(this.scrubStep !== undefined ? { scrubStep: this.scrubStep } : {}),
+      ...(this.lesson ? { lesson: this.lesson.id, language: this.language } : {}),
+      origins: { ...this.origins },
+      labelSettings: { ...this.labelSettings },
     };
   }
 
-  /** Sets up a lesson: its surface, start, runs, speed, view and camera. */
+  /** Sets up a lesson: its surface, start, runs, pace, view and camera. */
   async applyLesson(lesson: Lesson): Promise<boolean> {
-    this.lesson = lesson;
+    this.openLesson(lesson);
     const ok = await this.setUp({
       surface: lesson.surface,
       start: lesson.start,
       runs: lesson.runs,
-      stepsPerFrame: lesson.stepsPerFrame,
+      // A first guess for a 60 Hz display; the pace corrects it within half a second.
+      stepsPerFrame: Math.max(1, Math.round(lesson.stepsPerSecond / 60)),
     });
     Object.assign(this.view, { stepMode: false }, lesson.view ?? {});
     this.cameraPose = lesson.camera;
     this.cameraVersion++;
     return ok;
+  }
+
+  /** Shows a lesson's text, and plays its runs at its pace up to its end. */
+  private openLesson(lesson: Lesson): void {
+    this.lesson = lesson;
+    this.pacing = lesson.stepsPerSecond;
+    this.stopArmed = false;
+  }
+
+  /** Takes the lesson off the screen; the runs stay, at the speed they have. */
+  closeLesson(): void {
+    this.lesson = undefined;
+    this.pacing = undefined;
+    this.stopArmed = false;
+  }
+
+  /**
+   * While a lesson sets the speed: every half second, the steps per frame that make its pace
+   * at the frame rate the display has shown (frames come as fast as the page paints them).
+   */
+  private keepPace(now: number): void {
+    const pace = this.pacing;
+    if (pace === undefined) return;
+    if (this.paceSince === 0) {
+      this.paceSince = now;
+      this.paceFrames = 0;
+      return;
+    }
+    this.paceFrames++;
+    const elapsed = now - this.paceSince;
+    if (elapsed < 500) return;
+    const fps = (1000 * this.paceFrames) / elapsed;
+    this.paceSince = now;
+    this.paceFrames = 0;
+    const want = Math.max(1, Math.min(1000, Math.round(pace / fps)));
+    // Within a fifth of the pace is close enough: no request for every wobble of the frame rate.
+    if (Math.abs(want - this.stepsPerFrame) > 0.2 * this.stepsPerFrame) void this.applySpeed(want);
+  }
+
+  /**
+   * Pauses a lesson at its end. Frames already on their way carry a few more steps, so playback
+   * pauses a little early and the last steps are taken as one exact Step.
+   */
+  private stopAtLessonEnd(): void {
+    const lesson = this.lesson;
+    if (!lesson || !this.stopArmed || this.stopping) return;
+    if (lesson.stopAt - this.lastStep > 4 * this.stepsPerFrame) return;
+    this.stopArmed = false;
+    this.stopping = true;
+    void this.serial(async () => {
+      try {
+        await this.attempt(async () => {
+          await this.pauseNow();
+          const rest = lesson.stopAt - this.lastStep;
+          if (rest > 0 && this.lesson === lesson) {
+            await this.client.request({ type: 'step', steps: rest, scope: 'analytic' });
+          }
+        });
+      } finally {
+        this.stopping = false;
+        this.playing = this.enginePlaying;
+      }
+    });
   }
 
   /** Replaces the race: a surface, a start and runs, as a lesson or a saved setup asks. */
@@ -779,6 +957,40 @@ export interface ExplorerViewState {
   basinsLabel?: string;
   camera?: CameraPose;
   scrubStep?: number;
+  /** The lesson on show (its id) and the language of its text. */
+  lesson?: string;
+  language?: Language;
+  /** Each run's settings at its start (see Lab.origins). */
+  origins?: Record<string, RunSettings>;
+  /** The settings each run's own label was given for (see Lab.truthfulLabel). */
+  labelSettings?: Record<string, string>;
+}
+
+const isRecord = (value: unknown): value is Record<string, unknown> =>
+  typeof value === 'object' && value !== null && !Array.isArray(value);
+
+/**
+ * The run origins a session's view holds, those that have the shape of settings (the view is
+ * the renderer's own part of a file, which anyone can write): the rest are left unknown.
+ */
+function savedOrigins(saved: unknown): Record<string, RunSettings> {
+  if (!isRecord(saved)) return {};
+  const out: Record<string, RunSettings> = {};
+  for (const [runId, value] of Object.entries(saved)) {
+    if (!isRecord(value) || !isRecord(value.hyper) || !isRecord(value.schedule)) continue;
+    if (typeof value.hyper.lr !== 'number' || typeof value.schedule.kind !== 'string') continue;
+    out[runId] = value as unknown as RunSettings;
+  }
+  return out;
+}
+
+function savedLabelSettings(saved: unknown): Record<string, string> {
+  if (!isRecord(saved)) return {};
+  return Object.fromEntries(
+    Object.entries(saved).filter(
+      (entry): entry is [string, string] => typeof entry[1] === 'string',
+    ),
+  );
 }
 
 /** The optimizer spec that recreates a run as it is now. */

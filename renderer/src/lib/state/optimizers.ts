@@ -2,11 +2,14 @@
  * The optimizers a run panel offers, in the lecture's names, and which hyperparameters each
  * shows. Specs are torch.optim's; the engine fills in torch's defaults for anything omitted.
  */
-import type { RunState } from '../../../../electron/common/protocol';
-import type { HyperKey, OptimizerSpec } from '../../../../electron/common/schemas';
+import type { HyperChange, RunState } from '../../../../electron/common/protocol';
+import type { Hyper, HyperKey, OptimizerSpec, Schedule } from '../../../../electron/common/schemas';
 
 /** What the optimizer helpers read of a run's state (surface runs and network runs alike). */
-export type OptimizerLike = Pick<RunState, 'optimizer' | 'hyper'> & { label?: string };
+export type OptimizerLike = Pick<RunState, 'optimizer' | 'hyper'> & {
+  label?: string;
+  schedule?: Schedule;
+};
 
 export interface OptimizerChoice {
   id: string;
@@ -52,14 +55,71 @@ export function choiceOf(state: OptimizerLike): OptimizerChoice {
   return optimizerChoices.find((c) => c.id === id) ?? optimizerChoices[0];
 }
 
-/** A short label for legends: "Adam η=0.01". */
+/**
+ * A short label for legends: the run's own label when it has one, else one generated from its
+ * settings, "Adam η=0.01" (with the schedule when it is not constant: "Adam η=2, linear
+ * warm-up"). Surface runs carry a label only while their settings are those it was given for
+ * (Lab strips it otherwise), so a label never names a learning rate the run no longer has.
+ */
 export function runLabel(state: OptimizerLike): string {
   if (state.label) return state.label;
   const name = choiceOf(state).label.replace(
     / \(.*\)$/,
     state.hyper.variant === 'lecture' ? ' (lecture)' : '',
   );
-  return `${name} η=${formatNumber(state.hyper.lr)}`;
+  const schedule = state.schedule ? scheduleName(state.schedule) : undefined;
+  return `${name} η=${formatNumber(state.hyper.lr)}${schedule ? `, ${schedule}` : ''}`;
+}
+
+/** A schedule in a few words for a label; undefined for a constant η. */
+export function scheduleName(schedule: Schedule): string | undefined {
+  switch (schedule.kind) {
+    case 'constant':
+      return undefined;
+    case 'step':
+      return 'step decay';
+    case 'exponential':
+      return 'exponential decay';
+    case 'cosine':
+      return 'cosine';
+    case 'linear':
+      return schedule.endFactor >= schedule.startFactor ? 'linear warm-up' : 'linear decay';
+    case 'warmupDecay':
+      return 'warm-up + decay';
+    case 'invSqrt':
+      return 'η/√(t+1)';
+  }
+}
+
+/** A run's optimizer settings: what its panel shows and a change patches. */
+export interface RunSettings {
+  hyper: Hyper;
+  schedule: Schedule;
+}
+
+/**
+ * The settings in force at point `step` of a run that started with `origin` and was changed by
+ * `changes` (each applied before the step leaving point `change.step`, in order): those the
+ * step leaving that point used, or will use.
+ */
+export function settingsAt(origin: RunSettings, changes: HyperChange[], step: number): RunSettings {
+  let { hyper, schedule } = origin;
+  for (const change of changes) {
+    if (change.step > step) break;
+    hyper = { ...hyper, ...change.patch } as Hyper;
+    if (change.schedule) schedule = change.schedule;
+  }
+  return { hyper, schedule };
+}
+
+/**
+ * A canonical text of a run's optimizer and settings: equal exactly when the settings are (key
+ * order does not matter), so a label can be checked against the settings it was made for.
+ */
+export function settingsKey(state: Pick<RunState, 'optimizer' | 'hyper' | 'schedule'>): string {
+  const sorted = (value: object) =>
+    Object.fromEntries(Object.entries(value).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
+  return JSON.stringify([state.optimizer, sorted(state.hyper), sorted(state.schedule)]);
 }
 
 export function formatNumber(v: number): string {
