@@ -519,6 +519,8 @@ export class NetLab {
       this.savedDirections = [];
       this.clearLandscape();
       for (const run of keep) await this.addRun(run.optimizer, run.batchSize, run.label, run.model);
+      // What the selected run's θ₀ does with the data, before any training.
+      await this.refreshView();
       return true;
     } finally {
       this.busy = false;
