@@ -178,7 +178,7 @@ describe('network lab', () => {
     expect(line.covered).toBeGreaterThan(0.01);
   });
 
-  it('the digits show a grid of misclassified test images', async () => {
+  it('the digits show a grid of misclassified validation images, the test set on demand', async () => {
     await openSetup();
     const form = h.page.getByRole('form', { name: 'Dataset and model' });
     await form.getByRole('combobox', { name: 'Dataset' }).selectOption('digits');
