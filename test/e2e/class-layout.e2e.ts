@@ -431,6 +431,9 @@ describe('a live class at a projector’s sizes', () => {
   });
 });
 
+/** How many runs each lesson sets up. */
+const LESSON_RUNS: Record<string, number> = { a: 2, b: 3, c: 5, e: 2 };
+
 /** Picks a lesson by its letter and waits for its runs. */
 async function pickLesson(page: Page, letter: string): Promise<void> {
   const select = page.getByRole('combobox', { name: 'Lesson' });
@@ -440,6 +443,10 @@ async function pickLesson(page: Page, letter: string): Promise<void> {
   );
   await select.selectOption(value);
   await page.getByRole('heading', { name: new RegExp(`^\\(${letter}\\)`) }).waitFor();
+  // The lesson's own runs, not the ones before it (which may also stand at step 0).
+  await expect
+    .poll(() => page.getByRole('region', { name: /^Run \d+:/ }).count(), { timeout: 30_000 })
+    .toBe(LESSON_RUNS[letter]);
   await expect.poll(() => stepCount(page)).toBe(0);
   await settle(page);
 }
