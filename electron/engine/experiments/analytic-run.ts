@@ -17,6 +17,7 @@ import type {
 import { Optimizer, patchHyper, resolveHyper, scheduledLr } from '../optim';
 import { constantSchedule } from '../optim/schedules';
 import { resolveSurface, type Surface } from '../problems';
+import { lossBound } from './divergence';
 import { Series } from './series';
 
 /** The loss, θ or gradient is not finite at a run's start. */
@@ -27,19 +28,7 @@ export class StartError extends RangeError {
 /** A run stops by itself after this many steps, so a forgotten Play cannot eat the memory. */
 export const MAX_RUN_STEPS = 2_000_000;
 
-/** How many times its start's loss (in size) a run's loss may grow before it has diverged. */
-export const DIVERGENCE_FACTOR = 1e12;
-
-/**
- * The largest |loss| a run from a start of loss `startLoss` may reach before it counts as
- * diverged: 10¹² × |L₀| + 10¹². A loss that far from where it began has exploded, whatever
- * floating point can still hold, and no chart can show it beside the others; the absolute term
- * keeps the bound sane for starts whose loss is 0 or nearly so, and |·| makes a loss falling
- * without bound (a surface unbounded below) diverge like one rising.
- */
-export function lossBound(startLoss: number): number {
-  return DIVERGENCE_FACTOR * Math.abs(startLoss) + DIVERGENCE_FACTOR;
-}
+export { DIVERGENCE_FACTOR, lossBound } from './divergence';
 
 /**
  * One optimizer on one analytic surface from one start: θ ∈ ℝ², stepped in plain float64 code.

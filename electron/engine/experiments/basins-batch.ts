@@ -10,6 +10,7 @@ import type { Hyper, OptimizerName, Point, Schedule } from '../../common/schemas
 import { rules, scheduledLr, type RuleState, type UpdateRule } from '../optim';
 import type { Surface } from '../problems/surface';
 import { buildBallIndex, CELL_SEVERAL, type BallIndex } from './basins-minima';
+import { lossBound } from './divergence';
 
 /** Label of a start that ended away from every known minimum. */
 export const LABEL_NONE = -1;
@@ -71,6 +72,8 @@ export class BasinsBatch {
   private readonly near: Int16Array;
   /** Per slot: the step since which the start has been near `near`. */
   private readonly since: Uint32Array;
+  /** Per live start: the largest |loss| before it counts as diverged (AnalyticRun's rule). */
+  private readonly bound: Float64Array;
   private readonly minX: Float64Array;
   private readonly minY: Float64Array;
   private readonly radius2: number;
@@ -100,6 +103,7 @@ export class BasinsBatch {
     this.ids = new Int32Array(n);
     this.near = new Int16Array(n).fill(LABEL_NONE);
     this.since = new Uint32Array(n);
+    this.bound = new Float64Array(n).fill(Infinity);
     const k = problem.minima.length;
     if (k > 0x7fff) throw new RangeError('too many minima');
     this.minX = Float64Array.from(problem.minima, (m) => m[0]);
@@ -172,7 +176,7 @@ export class BasinsBatch {
    */
   private check(step: number): void {
     const { surface } = this.problem;
-    const { theta, grad, last, near, since, minX, minY, radius2, disjoint } = this;
+    const { theta, grad, last, near, since, bound, minX, minY, radius2, disjoint } = this;
     const { x0, y0, invW, invH, nx, ny, cells } = this.balls;
     const k = minX.length;
     const live = this.live;
@@ -184,11 +188,16 @@ export class BasinsBatch {
       const loss = surface.valueAndGrad(x, y, grad, o);
       // v · 0 is NaN exactly when v is ±∞ or NaN, and a sum of (±)zeros is 0: one branch
       // instead of five.
-      if (loss * 0 + x * 0 + y * 0 + grad[o] * 0 + grad[o + 1] * 0 !== 0) {
+      // A loss past the run's bound counts too, exactly as for a single run.
+      if (
+        loss * 0 + x * 0 + y * 0 + grad[o] * 0 + grad[o + 1] * 0 !== 0 ||
+        !(Math.abs(loss) <= bound[s])
+      ) {
         this.retire(s, step);
         diverged++;
         continue;
       }
+      if (step === 0) bound[s] = lossBound(loss);
       last[o] = x;
       last[o + 1] = y;
       const current = near[s];
@@ -240,7 +249,7 @@ export class BasinsBatch {
 
   /** Moves the live slots down over the retired ones, in order, with all their state. */
   private compact(): void {
-    const { ids, near, since, theta, movable } = this;
+    const { ids, near, since, bound, theta, movable } = this;
     let w = 0;
     for (let s = 0; s < this.live; s++) {
       if (ids[s] < 0) continue;
@@ -248,6 +257,7 @@ export class BasinsBatch {
         ids[w] = ids[s];
         near[w] = near[s];
         since[w] = since[s];
+        bound[w] = bound[s];
         for (const a of movable) {
           a[2 * w] = a[2 * s];
           a[2 * w + 1] = a[2 * s + 1];

@@ -217,10 +217,11 @@ describe('basin maps of himmelblau', () => {
     expect(result.counts).toEqual({ minima: [0], none: 0, diverged: 100 });
     expect(Array.from(result.labels).every((l) => l === LABEL_DIVERGED)).toBe(true);
     expect(result.finals.every(Number.isFinite)).toBe(true);
-    // |x| grows ×(lr − 1) per step: from |x| ≤ 4 it overflows within ~55 steps, not at once.
+    // |x| grows ×(lr − 1) per step, so the loss about ×10¹²: past the bound (10¹² × |L₀| +
+    // 10¹², as for a single run) within one or two steps.
     for (const s of result.steps) {
-      expect(s).toBeGreaterThan(1);
-      expect(s).toBeLessThan(100);
+      expect(s).toBeGreaterThanOrEqual(1);
+      expect(s).toBeLessThanOrEqual(2);
     }
   });
 

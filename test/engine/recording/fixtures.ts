@@ -97,7 +97,7 @@ export function raceRuns(): { run: AnalyticRun; color: string }[] {
     runId: 'sgd-diverges',
     surface: 'rosenbrock',
     start,
-    optimizer: { optimizer: 'sgd', lr: 0.01, momentum: 0.3 },
+    optimizer: { optimizer: 'sgd', lr: 0.001, momentum: 0.3 },
   });
   diverging.advance(5);
   diverging.update({ lr: 0.05 });

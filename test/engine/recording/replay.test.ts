@@ -70,8 +70,12 @@ describe('replay', () => {
       ended: 'diverged',
       changesBeforeEnd: 1,
     });
-    expect(wrongOrder.reason).toBe('the loss is Infinity after step 7 (learning rate 0.001)');
-    expect(diverged.reason).toBe('the loss is Infinity after step 7 (learning rate 0.05)');
+    expect(wrongOrder.reason).toBe(
+      'the loss is 1.67e+15: |L| passed 10¹² × |L₀| + 10¹² = 1.35e+13 after step 8 (learning rate 0.001)',
+    );
+    expect(diverged.reason).toBe(
+      'the loss is 1.08e+22: |L| passed 10¹² × |L₀| + 10¹² = 1.35e+13 after step 8 (learning rate 0.05)',
+    );
   });
 
   it('records the settings a reset run started from, not its first ones', () => {
