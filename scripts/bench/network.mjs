@@ -1,5 +1,5 @@
 // Benchmark part "network": LossLab's network lab (tfjs, the backend the engine picks) against
-// PyTorch on one thread (its fastest setting on this kind of machine, see perf-baselines.md):
+// PyTorch on one thread (its fastest setting on a 2-core machine: two threads were 2–4× slower):
 //   (a) training steps/s of a 2-64-64-1 ReLU MLP (full batch of 1,024 points, MSE, Adam) and of
 //       a 64-256-256-10 ReLU MLP (batches of 256 digits, cross-entropy, Adam);
 //   (b) a 51×51 filter-normalized landscape of the 2-64-64-1 MLP on its 1,024 points, PyTorch's

@@ -1,7 +1,8 @@
 /**
- * L(θ* + α d₁ + β d₂) for many (α, β), organized for speed on tfjs-wasm (measured, see
- * perf-baselines.md): one grid point after another (batching points into a batched matMul
- * misses XNNPACK and is slower), with the first layer precomputed where that pays. That layer
+ * L(θ* + α d₁ + β d₂) for many (α, β), organized for speed on tfjs-wasm (measured: a 51×51
+ * landscape of a 2-64-64-1 MLP takes 1.6 s point by point, as PyTorch on one thread does, and
+ * 12.4 s batched 51 points at a time): one grid point after another (a batched matMul misses
+ * XNNPACK), with the first layer precomputed where that pays. That layer
  * is affine in α and β before its activation:
  *
  *   U₁(α, β) = X (W₁* + α D₁ + β D₂)ᵀ + (b₁* + α e₁ + β e₂)ᵀ = P₀ + α P₁ + β P₂,
