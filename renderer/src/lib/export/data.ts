@@ -5,12 +5,12 @@
 import type { RunState } from '../../../../electron/common/protocol';
 import type { Point, SurfaceSpec } from '../../../../electron/common/schemas';
 import { runLabel } from '../state/optimizers';
-import type { Trajectory } from '../state/trajectory';
+import type { TrajectoryView } from '../views/view-data';
 
 export interface ExportRun {
   runId: string;
   color: string;
-  trajectory: Trajectory;
+  trajectory: TrajectoryView;
   state: RunState | undefined;
 }
 

@@ -3,7 +3,7 @@
  * map with its range, and each run's colour and name. Drawn in CSS pixels under whatever
  * transform the caller set, so it scales with the image.
  */
-import { viridis } from '../state/palette';
+import { viridis } from '../views/palette';
 import { formatTick, type ValueScale } from '../views/scale';
 import type { ViewRun } from '../views/view-source';
 import { CANVAS_FONT } from '../views/theme.svelte';

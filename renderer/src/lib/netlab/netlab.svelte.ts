@@ -24,7 +24,7 @@ import type {
 import type { HyperPatch, OptimizerSpec, Schedule } from '../../../../electron/common/schemas';
 import { EngineRequestError, type EngineClient } from '../engine/client';
 import { runLabel } from '../state/optimizers';
-import { runColors } from '../state/palette';
+import { runColors } from '../views/palette';
 import { Trajectory } from '../state/trajectory';
 import type { ViewGrid, ViewRun, ViewSettingsLike, ViewSource } from '../views/view-source';
 

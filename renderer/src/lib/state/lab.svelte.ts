@@ -29,7 +29,7 @@ import {
   type ViewSource,
 } from '../views/view-source';
 import { runLabel, settingsAt, settingsKey, type RunSettings } from './optimizers';
-import { runColors } from './palette';
+import { runColors } from '../views/palette';
 import { Trajectory } from './trajectory';
 
 export type Hello = EngineMessageOf<'hello'>;

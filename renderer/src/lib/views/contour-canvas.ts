@@ -6,18 +6,18 @@
  * code into a canvas of any size ({@link ContourCanvas.paintSnapshot}).
  */
 import type { RunInspection, SurfaceInfo } from '../../../../electron/common/protocol';
-import type { Domain, Point } from '../../../../electron/common/schemas';
-import type { Trajectory } from '../state/trajectory';
+import type { Point } from '../../../../electron/common/schemas';
 import { marchingSquares, type ContourLines } from './contours';
 import { heatmapTile } from './heatmap';
 import { placeLabel } from './placement';
 import { contourLevels, formatTick, niceTicks, type ValueScale } from './scale';
 import { CANVAS_FONT, PALETTES, type ViewPalette } from './theme.svelte';
+import type { GridData, TrajectoryView } from './view-data';
 
 export interface ContourRun {
   runId: string;
   color: string;
-  trajectory: Trajectory;
+  trajectory: TrajectoryView;
 }
 
 export interface BasinOverlay {
@@ -58,13 +58,6 @@ export interface ContourFrame {
   originX?: number;
   /** @default 0 */
   originY?: number;
-}
-
-export interface GridData {
-  values: Float32Array;
-  resolution: number;
-  domain: Domain;
-  info: SurfaceInfo;
 }
 
 const MARGIN = { left: 52, right: 12, top: 12, bottom: 40 };
@@ -687,7 +680,7 @@ export class ContourCanvas {
     plot: PlotRect,
     run: ContourRun,
     inspection: RunInspection,
-    t: Trajectory,
+    t: TrajectoryView,
   ): StepArrows {
     const i = t.count - 1;
     const [cx, cy] = [t.x(i), t.y(i)];

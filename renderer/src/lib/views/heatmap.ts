@@ -1,4 +1,4 @@
-import { viridis } from '../state/palette';
+import { viridis } from './palette';
 import type { ValueScale } from './scale';
 
 /**

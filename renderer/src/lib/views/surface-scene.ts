@@ -7,9 +7,9 @@
 import * as THREE from 'three';
 import { OrbitControls } from 'three/examples/jsm/controls/OrbitControls.js';
 import type { Point } from '../../../../electron/common/schemas';
-import { viridis } from '../state/palette';
-import type { Trajectory } from '../state/trajectory';
-import { CONTOUR_LEVELS, type GridData } from './contour-canvas';
+import { viridis } from './palette';
+import { CONTOUR_LEVELS } from './contour-canvas';
+import type { GridData, TrajectoryView } from './view-data';
 import { marchingSquares } from './contours';
 import { contourLevels, type ValueScale } from './scale';
 import { TrajectoryLine } from './trajectory-line';
@@ -18,7 +18,7 @@ import type { CameraPose } from './view-source';
 export interface SceneRun {
   runId: string;
   color: string;
-  trajectory: Trajectory;
+  trajectory: TrajectoryView;
 }
 
 /** An offscreen render of the scene (exports). */

@@ -6,14 +6,13 @@
 import { getContext, setContext } from 'svelte';
 import type { RunInspection } from '../../../../electron/common/protocol';
 import type { Point } from '../../../../electron/common/schemas';
-import type { Trajectory } from '../state/trajectory';
-import type { GridData } from './contour-canvas';
+import type { GridData, TrajectoryView } from './view-data';
 
 export interface ViewRun {
   runId: string;
   color: string;
   label: string;
-  trajectory: Trajectory;
+  trajectory: TrajectoryView;
   diverged: boolean;
   /** False for a run on another surface than the one shown: its heights mean nothing here. */
   onSurface: boolean;

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { MinMaxSeries } from '../../renderer/src/lib/views/downsample';
+import { MinMaxSeries } from '../../../renderer/src/lib/views/downsample';
 
 const wave = (i: number) => Math.sin(i / 37) * Math.exp(-i / 5000) + (i % 997 === 0 ? 5 : 0);
 

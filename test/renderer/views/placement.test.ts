@@ -1,38 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { runColors } from '../../renderer/src/lib/state/palette';
 import {
   placeLabel,
   rectsMeet,
   segmentHitsRect,
   type Rect,
-} from '../../renderer/src/lib/views/placement';
-import { logOffset } from '../../renderer/src/lib/views/scale';
-
-describe('logOffset: what a log axis subtracts when some values are ≤ 0', () => {
-  it('is undefined when every value is positive', () => {
-    expect(logOffset(1e-9, 5)).toBeUndefined();
-  });
-
-  it('sits three decades of the range below the least value', () => {
-    // sin·cos: losses from −1.2 to 0.8, a range of 2.
-    const l0 = logOffset(-1.2, 0.8)!;
-    expect(l0).toBeCloseTo(-1.202, 12);
-    // Every value then plots above zero, the least at 10⁻³ of the range.
-    expect(-1.2 - l0).toBeCloseTo(0.002, 12);
-    expect(0.8 - l0).toBeGreaterThan(0);
-  });
-
-  it('shifts a single value (or a flat series) by a hair, never by nothing', () => {
-    expect(logOffset(0, 0)).toBe(-1e-6);
-    expect(logOffset(-4, -4)).toBeCloseTo(-4.004, 12);
-    expect(logOffset(-4, Number.NEGATIVE_INFINITY)).toBeCloseTo(-4.004, 12);
-  });
-
-  it('ignores what it cannot use', () => {
-    expect(logOffset(Number.NaN, 3)).toBeUndefined();
-    expect(logOffset(Number.NEGATIVE_INFINITY, 3)).toBeUndefined();
-  });
-});
+} from '../../../renderer/src/lib/views/placement';
 
 describe('segmentHitsRect', () => {
   const box: Rect = { x: 10, y: 10, w: 20, h: 10 };
@@ -79,22 +51,5 @@ describe('placeLabel', () => {
     const box = placeLabel([395, 295], 120, 60, plot, [], [[395, 295]], []);
     expect(box.x + box.w).toBeLessThanOrEqual(400);
     expect(box.y + box.h).toBeLessThanOrEqual(300);
-  });
-});
-
-describe('run colours', () => {
-  const hsl = (hex: string) => {
-    const [r, g, b] = [1, 3, 5].map((i) => parseInt(hex.slice(i, i + 2), 16) / 255);
-    const max = Math.max(r, g, b);
-    const min = Math.min(r, g, b);
-    const l = (max + min) / 2;
-    const s = max === min ? 0 : (max - min) / (1 - Math.abs(2 * l - 1));
-    return { s, l };
-  };
-
-  it('are eight, distinct, and none white, grey or black (those mark minima and saddles)', () => {
-    expect(runColors).toHaveLength(8);
-    expect(new Set(runColors).size).toBe(8);
-    for (const color of runColors) expect(hsl(color).s, color).toBeGreaterThan(0.5);
   });
 });

@@ -1,0 +1,38 @@
+/**
+ * The data the views draw, declared here so that whoever provides it (the explorer's store, the
+ * network lab's) depends on the views and never the other way round. Pure types: no DOM, no
+ * Svelte, so unit tests in plain Node can build them.
+ */
+import type { SurfaceInfo } from '../../../../electron/common/protocol';
+import type { Domain } from '../../../../electron/common/schemas';
+
+/**
+ * A run's trajectory as views read it: point i is θ after i steps; `gradNorm`, `lr`, `grad` and
+ * `effStep` describe the step leaving it. The stores' growable trajectories implement it.
+ */
+export interface TrajectoryView {
+  /** (x, y, loss) per point. */
+  readonly points: Float64Array;
+  readonly gradNorm: Float64Array;
+  readonly lr: Float64Array;
+  /** ∇L, two entries per point. */
+  readonly grad: Float64Array;
+  /** Step size per unit gradient per coordinate (η, or η/σ), two entries per point. */
+  readonly effStep: Float64Array;
+  /** Points held. */
+  readonly count: number;
+  /** Bumped when points before the end were replaced (reset, rewind): views redraw all. */
+  readonly generation: number;
+  x(i: number): number;
+  y(i: number): number;
+  loss(i: number): number;
+}
+
+/** A loss surface sampled on a square grid over its domain. */
+export interface GridData {
+  /** Row-major, y slow: `values[j * resolution + i]`. */
+  values: Float32Array;
+  resolution: number;
+  domain: Domain;
+  info: SurfaceInfo;
+}
