@@ -1,0 +1,176 @@
+/**
+ * The CLI prints byte for byte what it printed on 2026-12-07, before the engine was reshaped
+ * into labs: every command on the SPECs of its `--help` example and on the torch.optim
+ * reference SPECs (`test/fixtures/cli-golden.json` holds each SPEC and its whole stdout). Only
+ * the wall-clock times (a landscape's `"seconds"`, a run's `"msPerStep"`) are masked. A change
+ * in a number, a field, its order or its formatting fails here with the first differing line.
+ *
+ * `LOSSLAB_WRITE_FIXTURES=1 npx vitest run test/cli/golden.test.ts` writes the fixture when
+ * it is missing (and then checks it like any other); it never overwrites it.
+ */
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { Writable } from 'node:stream';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { main } from '../../electron/cli/index';
+
+interface GoldenCase {
+  name: string;
+  command: string;
+  spec: unknown;
+  stdout: string;
+}
+
+const fixtureFile = path.join(__dirname, '../fixtures/cli-golden.json');
+
+const reference = JSON.parse(
+  fs.readFileSync(path.join(__dirname, '../fixtures/torch-optim.json'), 'utf8'),
+) as { cases: { name: string; spec: unknown }[] };
+
+/** The SPECs: each command's `--help` example, a few richer ones, and the torch cases. */
+const specs: Omit<GoldenCase, 'stdout'>[] = [
+  {
+    name: 'trajectory --help example',
+    command: 'trajectory',
+    spec: { surface: 'bowl', start: [-3, 1], steps: 50, runs: [{ optimizer: 'adam', lr: 0.1 }] },
+  },
+  ...reference.cases.map((c) => ({
+    name: `trajectory ${c.name}`,
+    command: 'trajectory',
+    spec: c.spec,
+  })),
+  {
+    name: 'basins --help example (smaller)',
+    command: 'basins',
+    spec: {
+      surface: 'himmelblau',
+      optimizer: { optimizer: 'adam', lr: 0.05 },
+      resolution: 24,
+      steps: 200,
+    },
+  },
+  {
+    name: 'basins of momentum on the six-hump camel',
+    command: 'basins',
+    spec: {
+      surface: 'six-hump-camel',
+      optimizer: { optimizer: 'sgd', lr: 0.01, momentum: 0.9 },
+      resolution: 16,
+      steps: 150,
+    },
+  },
+  {
+    name: 'train --help example',
+    command: 'train',
+    spec: {
+      dataset: { kind: 'xor' },
+      model: { activation: 'tanh', width: 16 },
+      steps: 300,
+      batchSize: 'full',
+      runs: [{ optimizer: 'adam', lr: 0.01 }],
+    },
+  },
+  {
+    name: 'train two runs on moons with the test set',
+    command: 'train',
+    spec: {
+      dataset: { kind: 'moons' },
+      epochs: 4,
+      batchSize: 32,
+      test: true,
+      snapshotEvery: 20,
+      runs: [
+        { optimizer: 'sgd', lr: 0.1, momentum: 0.9, label: 'momentum' },
+        {
+          optimizer: 'adam',
+          lr: 0.01,
+          batchSize: 8,
+          schedule: { kind: 'step', stepSize: 50, gamma: 0.5 },
+        },
+      ],
+    },
+  },
+  {
+    name: 'landscape --help example (smaller)',
+    command: 'landscape',
+    spec: {
+      dataset: { kind: 'moons' },
+      steps: 200,
+      runs: [{ optimizer: 'adam', lr: 0.01 }],
+      landscape: { resolution: 11, threads: 0 },
+    },
+  },
+  {
+    name: 'landscape on the PCA plane with the line',
+    command: 'landscape',
+    spec: {
+      dataset: { kind: 'circles' },
+      steps: 150,
+      runs: [
+        { optimizer: 'adam', lr: 0.02 },
+        { optimizer: 'sgd', lr: 0.2, momentum: 0.9 },
+      ],
+      landscape: { resolution: 9, threads: 0, directions: { kind: 'pca' }, line: { points: 11 } },
+    },
+  },
+];
+
+function capture(): { stream: Writable; text: () => string } {
+  const chunks: Buffer[] = [];
+  const stream = new Writable({
+    write(chunk, _enc, done) {
+      chunks.push(Buffer.from(chunk));
+      done();
+    },
+  });
+  return { stream, text: () => Buffer.concat(chunks).toString('utf8') };
+}
+
+/** `losslab COMMAND FILE` in process; its stdout with the wall-clock time masked. */
+async function run(command: string, spec: unknown): Promise<string> {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'losslab-golden-'));
+  const file = path.join(dir, 'spec.json');
+  fs.writeFileSync(file, JSON.stringify(spec));
+  const out = capture();
+  const err = capture();
+  const code = await main([command, file], out.stream, err.stream);
+  fs.rmSync(dir, { recursive: true });
+  if (code !== 0) throw new Error(`${command} exited ${code}: ${err.text()}`);
+  return out.text().replace(/"(seconds|msPerStep)":\s*[0-9.e+-]+/g, '"$1":0');
+}
+
+let golden: GoldenCase[];
+
+beforeAll(async () => {
+  if (process.env.LOSSLAB_WRITE_FIXTURES === '1' && !fs.existsSync(fixtureFile)) {
+    const cases: GoldenCase[] = [];
+    for (const c of specs) cases.push({ ...c, stdout: await run(c.command, c.spec) });
+    fs.writeFileSync(fixtureFile, `${JSON.stringify({ written: '2026-12-07', cases }, null, 1)}\n`);
+  }
+  golden = (JSON.parse(fs.readFileSync(fixtureFile, 'utf8')) as { cases: GoldenCase[] }).cases;
+}, 600_000);
+
+describe('the CLI prints what it printed before the reshape', () => {
+  it('has a recorded output for every SPEC here, and the same SPECs', () => {
+    expect(golden.map((g) => [g.name, g.command, g.spec])).toEqual(
+      specs.map((s) => [s.name, s.command, s.spec]),
+    );
+  });
+
+  for (const [i, c] of specs.entries()) {
+    it(
+      c.name,
+      async () => {
+        const got = (await run(c.command, c.spec)).split('\n');
+        const want = golden[i].stdout.split('\n');
+        const first = want.findIndex((line, j) => line !== got[j]);
+        expect(first === -1 ? null : { line: first + 1, want: want[first], got: got[first] }).toBe(
+          null,
+        );
+        expect(got.length).toBe(want.length);
+      },
+      300_000,
+    );
+  }
+});
