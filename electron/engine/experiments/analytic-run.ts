@@ -18,7 +18,7 @@ import { Optimizer, patchHyper, resolveHyper, scheduledLr } from '../optim';
 import { constantSchedule } from '../optim/schedules';
 import { resolveSurface, type Surface } from '../problems';
 import { lossBound } from './divergence';
-import { Series } from './series';
+import { ColumnStore } from '../core/columns';
 
 /** The loss, θ or gradient is not finite at a run's start. */
 export class StartError extends RangeError {
@@ -48,20 +48,24 @@ export class AnalyticRun {
   private readonly theta = new Float64Array(2);
   private readonly grad = new Float64Array(2);
 
-  /** (x, y, loss) per point; point k is θ after k steps. */
-  readonly points = new Series(3 * 1024);
-  /** ‖∇L‖ at each point. */
-  readonly gradNorm = new Series(1024);
-  /** η_t used by the step leaving each point. */
-  readonly lr = new Series(1024);
-  /** ∇L at each point, two entries per point. */
-  readonly grads = new Series(2 * 1024);
   /**
-   * η/σ per coordinate: the step size per unit gradient the optimizer used for the step leaving
-   * each point (its σ includes that point's gradient). NaN for the newest point, whose step is
-   * still to come. Two entries per point.
+   * The trajectory, a row per point (point k is θ after k steps), its columns named as in a
+   * frame: (x, y, loss); ‖∇L‖; η_t used by the step leaving the point; ∇L; and η/σ per
+   * coordinate, the step size per unit gradient the optimizer used for the step leaving the
+   * point (its σ includes that point's gradient), NaN for the newest point, whose step is still
+   * to come.
    */
-  readonly effSteps = new Series(2 * 1024);
+  readonly trajectory = new ColumnStore({ points: 3, gradNorm: 1, lr: 1, grad: 2, effStep: 2 });
+  /** (x, y, loss) per point; point k is θ after k steps. */
+  readonly points = this.trajectory.columns.points;
+  /** ‖∇L‖ at each point. */
+  readonly gradNorm = this.trajectory.columns.gradNorm;
+  /** η_t used by the step leaving each point. */
+  readonly lr = this.trajectory.columns.lr;
+  /** ∇L at each point, two entries per point. */
+  readonly grads = this.trajectory.columns.grad;
+  /** η/σ per coordinate for the step leaving each point (NaN for the newest), two per point. */
+  readonly effSteps = this.trajectory.columns.effStep;
   private readonly eff = new Float64Array(2);
   /** θ before the last step, for the step-mode arrow. */
   private readonly previous = new Float64Array(2);
@@ -118,11 +122,7 @@ export class AnalyticRun {
   }
 
   private restart(): void {
-    this.points.clear();
-    this.gradNorm.clear();
-    this.lr.clear();
-    this.grads.clear();
-    this.effSteps.clear();
+    this.trajectory.clear();
     this.sent = 0;
     this.status = 'ok';
     this.reason = undefined;
@@ -171,11 +171,7 @@ export class AnalyticRun {
     const baseLr = hyper.lr;
     // Room for every point this call may add, so recording never reallocates mid-loop.
     const room = Math.min(n, MAX_RUN_STEPS - this.step);
-    this.points.reserve(3 * room);
-    this.gradNorm.reserve(room);
-    this.grads.reserve(2 * room);
-    this.lr.reserve(room);
-    this.effSteps.reserve(2 * room);
+    this.trajectory.reserve(room);
     let t = this.step;
     let taken = 0;
     for (; taken < n; taken++) {
@@ -264,11 +260,7 @@ export class AnalyticRun {
     return {
       runId: this.runId,
       fromStep: from,
-      points: this.points.slice(3 * from, 3 * count),
-      gradNorm: this.gradNorm.slice(from, count),
-      lr: this.lr.slice(from, count),
-      grad: this.grads.slice(2 * from, 2 * count),
-      effStep: this.effSteps.slice(2 * from, 2 * count),
+      ...this.trajectory.slice(from, count),
       status: this.status,
     };
   }
@@ -328,16 +320,7 @@ export class AnalyticRun {
     settings: { hyper: Hyper; schedule: Schedule };
     notResumable: string;
   }): void {
-    const fill = (series: Series, values: Float64Array) => {
-      series.clear();
-      series.reserve(values.length);
-      for (let i = 0; i < values.length; i++) series.push(values[i]);
-    };
-    fill(this.points, recording.points);
-    fill(this.gradNorm, recording.gradNorm);
-    fill(this.lr, recording.lr);
-    fill(this.grads, recording.grad);
-    fill(this.effSteps, recording.effStep);
+    this.trajectory.assign(recording);
     this.changes = recording.changes.map((c) => ({ ...c }));
     this.optimizer.hyper = recording.settings.hyper;
     this.schedule = recording.settings.schedule;

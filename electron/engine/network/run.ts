@@ -16,7 +16,7 @@ import {
 } from '../../common/network';
 import { Optimizer, patchHyper, resolveHyper, scheduledLr } from '../optim';
 import { constantSchedule } from '../optim/schedules';
-import { Series } from '../experiments/series';
+import { ColumnStore } from '../core/columns';
 import { Rng, streams } from '../datasets/random';
 import type { SplitName } from '../datasets';
 import { disposeBatch, type Evaluation, type NetworkProblem } from './problem';
@@ -120,20 +120,34 @@ export class NetworkRun {
   private order: Int32Array | undefined;
   private cursor = 0;
 
-  readonly loss = new Series(1024);
-  readonly accuracy = new Series(1024);
-  readonly gradNorm = new Series(1024);
-  readonly lr = new Series(1024);
-  readonly updateMs = new Series(1024);
-  readonly examples = new Series(1024);
-  readonly epochs = {
-    step: new Series(64),
-    trainLoss: new Series(64),
-    trainAccuracy: new Series(64),
-    validationLoss: new Series(64),
-    validationAccuracy: new Series(64),
-    epochMs: new Series(64),
-  };
+  /** Per-step curves (see StepCurves), a row per update. */
+  readonly stepCurves = new ColumnStore({
+    loss: 1,
+    accuracy: 1,
+    gradNorm: 1,
+    lr: 1,
+    updateMs: 1,
+    examples: 1,
+  });
+  readonly loss = this.stepCurves.columns.loss;
+  readonly accuracy = this.stepCurves.columns.accuracy;
+  readonly gradNorm = this.stepCurves.columns.gradNorm;
+  readonly lr = this.stepCurves.columns.lr;
+  readonly updateMs = this.stepCurves.columns.updateMs;
+  readonly examples = this.stepCurves.columns.examples;
+  /** Per-epoch curves (see EpochCurves), a row per completed epoch. */
+  readonly epochCurves = new ColumnStore(
+    {
+      step: 1,
+      trainLoss: 1,
+      trainAccuracy: 1,
+      validationLoss: 1,
+      validationAccuracy: 1,
+      epochMs: 1,
+    },
+    64,
+  );
+  readonly epochs = this.epochCurves.columns;
   private epochSum = { loss: 0, correct: 0, seen: 0, ms: 0 };
   readonly snapshots: SnapshotStore;
   changes: NetworkChange[] = [];
@@ -215,16 +229,8 @@ export class NetworkRun {
     this.dropoutRng = new Rng(this.seed, streams.dropout);
     this.order = undefined;
     this.cursor = 0;
-    for (const s of [
-      this.loss,
-      this.accuracy,
-      this.gradNorm,
-      this.lr,
-      this.updateMs,
-      this.examples,
-    ])
-      s.clear();
-    for (const s of Object.values(this.epochs)) s.clear();
+    this.stepCurves.clear();
+    this.epochCurves.clear();
     this.epochSum = { loss: 0, correct: 0, seen: 0, ms: 0 };
     this.snapshots.clear();
     this.snapshots.offer(0, this.theta);
@@ -386,31 +392,14 @@ export class NetworkRun {
   curvesSince(from = 0): StepCurves {
     const to = this.step;
     const a = Math.min(Math.max(0, from), to);
-    return {
-      fromStep: a,
-      loss: this.loss.slice(a, to),
-      accuracy: this.accuracy.slice(a, to),
-      gradNorm: this.gradNorm.slice(a, to),
-      lr: this.lr.slice(a, to),
-      updateMs: this.updateMs.slice(a, to),
-      examples: this.examples.slice(a, to),
-    };
+    return { fromStep: a, ...this.stepCurves.slice(a, to) };
   }
 
   /** Per-epoch curves from epoch `from` on, as copies. */
   epochsSince(from = 0): EpochCurves {
     const to = this.epoch;
     const a = Math.min(Math.max(0, from), to);
-    const ep = this.epochs;
-    return {
-      fromEpoch: a,
-      step: ep.step.slice(a, to),
-      trainLoss: ep.trainLoss.slice(a, to),
-      trainAccuracy: ep.trainAccuracy.slice(a, to),
-      validationLoss: ep.validationLoss.slice(a, to),
-      validationAccuracy: ep.validationAccuracy.slice(a, to),
-      epochMs: ep.epochMs.slice(a, to),
-    };
+    return { fromEpoch: a, ...this.epochCurves.slice(a, to) };
   }
 
   /** What is new since the last frame, or undefined if nothing is. */
@@ -489,29 +478,17 @@ export class NetworkRun {
     settings: { hyper: Hyper; schedule: Schedule; batchSize: BatchSize };
     notResumable: string;
   }): void {
-    const fill = (series: Series, values: Float64Array) => {
-      series.clear();
-      series.reserve(values.length);
-      for (let i = 0; i < values.length; i++) series.push(values[i]);
-    };
-    fill(this.loss, recording.steps.loss);
-    fill(this.accuracy, recording.steps.accuracy);
-    fill(this.gradNorm, recording.steps.gradNorm);
-    fill(this.lr, recording.steps.lr);
-    fill(this.updateMs, recording.steps.updateMs);
-    // Not recorded: the batch sizes follow from the settings and the training set's size.
-    fill(
-      this.examples,
-      batchExamples(
+    this.stepCurves.assign({
+      ...recording.steps,
+      // Not recorded: the batch sizes follow from the settings and the training set's size.
+      examples: batchExamples(
         this.origin.batchSize,
         recording.changes,
         recording.steps.loss.length,
         this.trainSize,
       ),
-    );
-    for (const key of Object.keys(this.epochs) as (keyof NetworkRun['epochs'])[]) {
-      fill(this.epochs[key], recording.epochs[key]);
-    }
+    });
+    this.epochCurves.assign(recording.epochs);
     this.snapshots.clear();
     const theta = new Float64Array(this.theta.length);
     for (const s of recording.snapshots) {

@@ -26,11 +26,7 @@ export function recordAnalyticRun(
     ...(run.reason !== undefined ? { reason: run.reason } : {}),
     steps: run.step,
     ...(extra.forkedFrom ? { forkedFrom: { ...extra.forkedFrom } } : {}),
-    points: run.points.slice(),
-    gradNorm: run.gradNorm.slice(),
-    lr: run.lr.slice(),
-    grad: run.grads.slice(),
-    effStep: run.effSteps.slice(),
+    ...run.trajectory.slice(),
   };
 }
 
