@@ -23,7 +23,7 @@ afterAll(() => h?.close());
 
 type Run = TrajectoryExport['runs'][number];
 
-/** Where each lesson pauses itself (renderer/src/lib/lessons/lessons.ts). */
+/** Where each lesson pauses itself (renderer/src/lib/labs/explorer/lessons.ts). */
 const stopAt: Record<string, number> = { a: 200, b: 400, c: 400, d: 400, e: 400, f: 300, g: 600 };
 
 async function lesson(

@@ -12,8 +12,8 @@ import type {
 } from '../../../../electron/common/protocol';
 import type { JsonObject } from '../../../../electron/common/session';
 import { EngineRequestError } from '../engine/client';
-import type { NetLab, NetworkViewState } from '../netlab/netlab.svelte';
-import type { ExplorerViewState, Lab } from '../state/lab.svelte';
+import type { NetworkStore, NetworkViewState } from '../labs/network/network.svelte';
+import type { ExplorerViewState, ExplorerStore } from '../labs/explorer/explorer.svelte';
 import {
   openRecent,
   pickSession,
@@ -79,8 +79,8 @@ export class SessionDesk {
   private noticeTimer: ReturnType<typeof setTimeout> | undefined;
 
   constructor(
-    private readonly lab: Lab,
-    private readonly net: NetLab,
+    private readonly lab: ExplorerStore,
+    private readonly net: NetworkStore,
     readonly presentation: Presentation,
     private readonly hooks: SessionHooks,
   ) {

@@ -59,7 +59,7 @@ export function choiceOf(state: OptimizerLike): OptimizerChoice {
  * A short label for legends: the run's own label when it has one, else one generated from its
  * settings, "Adam η=0.01" (with the schedule when it is not constant: "Adam η=2, linear
  * warm-up"). Surface runs carry a label only while their settings are those it was given for
- * (Lab strips it otherwise), so a label never names a learning rate the run no longer has.
+ * (ExplorerStore strips it otherwise), so a label never names a learning rate the run no longer has.
  */
 export function runLabel(state: OptimizerLike): string {
   if (state.label) return state.label;

@@ -11,26 +11,27 @@ import type {
   RunState,
   SessionSummary,
   SurfaceInfo,
-} from '../../../../electron/common/protocol';
+} from '../../../../../electron/common/protocol';
 import type {
   HyperPatch,
   OptimizerSpec,
   Point,
   Schedule,
   SurfaceSpec,
-} from '../../../../electron/common/schemas';
-import { EngineClient, EngineRequestError } from '../engine/client';
-import { lessonById, type Language, type Lesson } from '../lessons/lessons';
-import { pickTransport, type Transport } from '../engine/transport';
+} from '../../../../../electron/common/schemas';
+import { EngineClient, EngineRequestError } from '../../engine/client';
+import { lessonById, type Language, type Lesson } from './lessons';
+import type { NewRun, ViewSettings } from './types';
+import { pickTransport, type Transport } from '../../engine/transport';
 import {
   cameraPoseFrom,
   type CameraPose,
   type ViewRun,
   type ViewSource,
-} from '../views/view-source';
-import { runLabel, settingsAt, settingsKey, type RunSettings } from './optimizers';
-import { runColors } from '../views/palette';
-import { Trajectory } from './trajectory';
+} from '../../views/view-source';
+import { runLabel, settingsAt, settingsKey, type RunSettings } from '../../state/optimizers';
+import { runColors } from '../../views/palette';
+import { Trajectory } from '../../state/trajectory';
 
 export type Hello = EngineMessageOf<'hello'>;
 export type BasinsResult = EngineMessageOf<'basins.result'>;
@@ -58,30 +59,12 @@ export const GRID_RESOLUTION = 256;
 /** Most runs in one race. */
 export const MAX_RACE_RUNS = 8;
 
-export interface ViewSettings {
-  /** Log-scaled height and colours (for surfaces spanning orders of magnitude). */
-  logHeight: boolean;
-  wireframe: boolean;
-  contours: boolean;
-  /** Loss curve on a log axis. */
-  lossLog: boolean;
-  /** Arrows for ∇L, momentum and the step taken, at each run's current point. */
-  stepMode: boolean;
-}
-
-export interface NewRun {
-  optimizer: OptimizerSpec;
-  label?: string;
-  /** The run's own surface, when it differs from the race's (a lesson comparing two losses). */
-  surface?: SurfaceSpec;
-}
-
 /** Whether two surface specs name the same surface. */
 export function sameSurface(a: SurfaceSpec, b: SurfaceSpec): boolean {
   return JSON.stringify(a) === JSON.stringify(b);
 }
 
-export class Lab implements ViewSource {
+export class ExplorerStore implements ViewSource {
   readonly client: EngineClient;
   connection = $state<Connection>('connecting');
   hello = $state.raw<Hello | undefined>();
@@ -960,9 +943,9 @@ export interface ExplorerViewState {
   /** The lesson on show (its id) and the language of its text. */
   lesson?: string;
   language?: Language;
-  /** Each run's settings at its start (see Lab.origins). */
+  /** Each run's settings at its start (see ExplorerStore.origins). */
   origins?: Record<string, RunSettings>;
-  /** The settings each run's own label was given for (see Lab.truthfulLabel). */
+  /** The settings each run's own label was given for (see ExplorerStore.truthfulLabel). */
   labelSettings?: Record<string, string>;
 }
 
@@ -998,15 +981,15 @@ export function optimizerSpecOf(state: RunState): OptimizerSpec {
   return { optimizer: state.optimizer, ...state.hyper, schedule: state.schedule };
 }
 
-const key = Symbol('lab');
+const key = Symbol('explorer');
 
-export function createLabContext(lab: Lab): Lab {
+export function createExplorerContext(lab: ExplorerStore): ExplorerStore {
   setContext(key, lab);
   return lab;
 }
 
-export function useLab(): Lab {
-  const lab = getContext<Lab | undefined>(key);
-  if (!lab) throw new Error('useLab() needs createLabContext() in an ancestor component');
+export function useExplorer(): ExplorerStore {
+  const lab = getContext<ExplorerStore | undefined>(key);
+  if (!lab) throw new Error('useExplorer() needs createExplorerContext() in an ancestor component');
   return lab;
 }

@@ -3,8 +3,8 @@
  * race, the camera, and a short explanation in English and Simplified Chinese. Each lesson is
  * checked end to end (test/e2e/lessons.e2e.ts) against the data the engine reports.
  */
-import type { Point, SurfaceSpec } from '../../../../electron/common/schemas';
-import type { NewRun, ViewSettings } from '../state/lab.svelte';
+import type { Point, SurfaceSpec } from '../../../../../electron/common/schemas';
+import type { NewRun, ViewSettings } from './types';
 
 export type Language = 'en' | 'zh';
 export type Text = Record<Language, string>;

@@ -11,7 +11,7 @@ import type {
   ModelSpec,
   ModelSpecInput,
   NetworkRunUpdate,
-} from '../../../../electron/common/network';
+} from '../../../../../electron/common/network';
 import type {
   EngineMessageOf,
   NetworkLandscape,
@@ -20,13 +20,13 @@ import type {
   NetworkRunState,
   NetworkView,
   SessionSummary,
-} from '../../../../electron/common/protocol';
-import type { HyperPatch, OptimizerSpec, Schedule } from '../../../../electron/common/schemas';
-import { EngineRequestError, type EngineClient } from '../engine/client';
-import { runLabel } from '../state/optimizers';
-import { runColors } from '../views/palette';
-import { Trajectory } from '../state/trajectory';
-import type { ViewGrid, ViewRun, ViewSettingsLike, ViewSource } from '../views/view-source';
+} from '../../../../../electron/common/protocol';
+import type { HyperPatch, OptimizerSpec, Schedule } from '../../../../../electron/common/schemas';
+import { EngineRequestError, type EngineClient } from '../../engine/client';
+import { runLabel } from '../../state/optimizers';
+import { runColors } from '../../views/palette';
+import { Trajectory } from '../../state/trajectory';
+import type { ViewGrid, ViewRun, ViewSettingsLike, ViewSource } from '../../views/view-source';
 
 /** A growable set of equally long float64 columns (a run's per-step or per-epoch curves). */
 export class Columns<K extends string> {
@@ -148,7 +148,7 @@ export interface RunFigures {
   updatesPerSecond: number;
 }
 
-/** The latest figures of a run (read when its curves changed: see NetLab.dataVersion). */
+/** The latest figures of a run (read when its curves changed: see NetworkStore.dataVersion). */
 export function figuresOf(run: NetRun): RunFigures {
   const e = run.epochs;
   let v = e.count - 1;
@@ -259,7 +259,7 @@ export class LandscapeSource implements ViewSource {
   }
 }
 
-export class NetLab {
+export class NetworkStore {
   problem = $state.raw<NetworkProblemInfo | undefined>();
   dataset = $state<DatasetSpecInput>({ kind: 'spirals', n: 400, seed: 0 });
   model = $state<ModelSpecInput>({ depth: 2, width: 32, activation: 'tanh', seed: 0 });
@@ -892,15 +892,15 @@ export interface NetworkViewState {
   selectedRunId?: string;
 }
 
-const key = Symbol('netlab');
+const key = Symbol('network');
 
-export function createNetLabContext(lab: NetLab): NetLab {
+export function createNetworkContext(lab: NetworkStore): NetworkStore {
   setContext(key, lab);
   return lab;
 }
 
-export function useNetLab(): NetLab {
-  const lab = getContext<NetLab | undefined>(key);
-  if (!lab) throw new Error('useNetLab() needs createNetLabContext() in an ancestor component');
+export function useNetwork(): NetworkStore {
+  const lab = getContext<NetworkStore | undefined>(key);
+  if (!lab) throw new Error('useNetwork() needs createNetworkContext() in an ancestor component');
   return lab;
 }
