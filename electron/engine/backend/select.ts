@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import type { BackendName, SelfCheck } from '../../common/protocol';
-import { hereDir, nodeRequire } from './node-require';
+import { hereDir, nodeRequire } from '../core/node-require';
 import { installUtilShim } from './util-shim';
 import type * as TfModule from '@tensorflow/tfjs';
 import type * as WasmModule from '@tensorflow/tfjs-backend-wasm';

@@ -5,7 +5,7 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { hereDir } from '../backend/node-require';
+import { hereDir } from '../core/node-require';
 
 export const DIGITS_FILE = 'digits.csv';
 export const DIGITS_ROWS = 1797;
@@ -23,7 +23,7 @@ export interface Digits {
 /**
  * assets/ sits at the repository (or app) root next to dist/: two folders above a built bundle
  * (dist/engine/, dist/cli/; in a packaged app app.asar/dist/engine → app.asar/assets), three
- * above this source folder's neighbour electron/engine/backend when running from source.
+ * above this source folder's neighbour electron/engine/core when running from source.
  */
 export function locateDigits(from: string = hereDir): string {
   const candidates = [

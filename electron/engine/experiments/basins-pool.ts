@@ -3,11 +3,7 @@
  * basin-map rows queue for free workers; workers live on between computations, so the second
  * map pays no thread start-up, and are unref'd while idle, so they never keep a process alive.
  */
-import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
-import { Worker } from 'node:worker_threads';
-import { hereDir } from '../backend/node-require';
+import { locateWorker, WorkerPool, type WorkerSlot } from '../core/worker-pool';
 import type { BasinsOutcome } from './basins-batch';
 import {
   BasinsCancelledError,
@@ -42,54 +38,51 @@ interface Task {
   reject(err: Error): void;
 }
 
-interface Slot {
-  worker: Worker;
-  task: Task | undefined;
-  /** The worker has said something, so its script loaded. */
-  alive: boolean;
-}
+type Slot = WorkerSlot<BandRequest, BandReply>;
 
-const WORKER_FILE = 'basins-worker.js';
-
-/**
- * The built worker bundle next to the running bundle (dist/engine/ for the engine hosts,
- * dist/cli/ → dist/engine/ for the CLI), or undefined when running from source (vitest), where
- * there is none and basin maps are computed in-thread. In a packaged app an unpacked copy is
- * preferred: a worker cannot always load its script from inside app.asar.
- */
-export function locateBasinsWorker(from: string = hereDir): string | undefined {
-  const candidates = [path.join(from, WORKER_FILE), path.join(from, '..', 'engine', WORKER_FILE)];
-  for (const file of candidates) {
-    const unpacked = file.replace(`app.asar${path.sep}`, `app.asar.unpacked${path.sep}`);
-    if (unpacked !== file && fs.existsSync(unpacked)) return unpacked;
-    if (fs.existsSync(file)) return file;
-  }
-  return undefined;
+/** The basins worker bundle next to the running bundle, or undefined (see locateWorker). */
+export function locateBasinsWorker(from?: string): string | undefined {
+  return locateWorker('basins-worker.js', from);
 }
 
 export class BasinsPool {
-  private readonly slots: Slot[] = [];
+  private readonly pool: WorkerPool<BandRequest, BandReply>;
   private readonly queue: Task[] = [];
   private nextTask = 1;
-  private closed = false;
-  /** A worker died before saying anything: the bundle cannot run here, so stop trying. */
-  private broken: string | undefined;
 
   /**
    * @param workerFile the basins worker bundle.
    * @param size most worker threads at once; @default the machine's available parallelism.
    */
-  constructor(
-    readonly workerFile: string,
-    readonly size: number = os.availableParallelism(),
-  ) {
-    if (!(size >= 1)) throw new RangeError('a pool needs at least one worker');
+  constructor(workerFile: string, size?: number) {
+    this.pool = new WorkerPool(workerFile, {
+      kind: 'basins',
+      size,
+      // A lost worker's band failed (the caller may recompute it); the queue goes on elsewhere,
+      // unless the bundle cannot run here at all.
+      onLost: (reason) => {
+        if (this.pool.broken) {
+          for (const task of this.queue.splice(0)) this.settle(task, new BasinsWorkerError(reason));
+        } else {
+          this.dispatch();
+        }
+      },
+    });
+  }
+
+  get workerFile(): string {
+    return this.pool.workerFile;
+  }
+
+  /** Most worker threads at once. */
+  get size(): number {
+    return this.pool.size;
   }
 
   /** Computes one band on a worker. Rejects with BasinsCancelledError or BasinsWorkerError. */
   run(job: BandJob, options: BandRunOptions = {}): Promise<BasinsOutcome> {
-    if (this.closed) return Promise.reject(new BasinsWorkerError('the pool is closed'));
-    if (this.broken) return Promise.reject(new BasinsWorkerError(this.broken));
+    const refusal = this.pool.refusal;
+    if (refusal) return Promise.reject(new BasinsWorkerError(refusal));
     if (options.signal?.aborted) return Promise.reject(new BasinsCancelledError());
     return new Promise<BasinsOutcome>((resolve, reject) => {
       const task: Task = {
@@ -115,19 +108,14 @@ export class BasinsPool {
 
   /** Stops every worker; running and queued bands reject. */
   async close(): Promise<void> {
-    this.closed = true;
-    for (const task of this.queue.splice(0)) this.settle(task, new BasinsWorkerError('closed'));
-    await Promise.all(
-      this.slots.splice(0).map((slot) => {
-        if (slot.task) this.settle(slot.task, new BasinsWorkerError('the pool was closed'));
-        return slot.worker.terminate();
-      }),
-    );
+    const queued = this.queue.splice(0);
+    for (const task of queued) this.settle(task, new BasinsWorkerError('closed'));
+    await this.pool.close('the pool was closed');
   }
 
   /** Worker threads started so far (and still alive). */
   get threads(): number {
-    return this.slots.length;
+    return this.pool.threads;
   }
 
   private cancel(task: Task): void {
@@ -148,65 +136,36 @@ export class BasinsPool {
   }
 
   private dispatch(): void {
+    if (this.pool.refusal) return;
     while (this.queue.length > 0) {
-      let slot = this.slots.find((s) => !s.task);
-      if (!slot) {
-        if (this.slots.length >= this.size) return;
-        slot = this.spawn();
-      }
+      const slot = this.pool.idle();
+      if (!slot) return;
       const task = this.queue.shift() as Task;
-      slot.task = task;
-      slot.worker.ref();
-      const request: BandRequest = {
+      this.pool.hold(
+        slot,
+        (reply) => this.receive(slot, task, reply),
+        (reason) => this.settle(task, new BasinsWorkerError(reason)),
+      );
+      slot.post({
         type: 'band',
         task: task.id,
         job: task.job,
         cancel: task.flag.buffer as SharedArrayBuffer,
-      };
-      slot.worker.postMessage(request);
+      });
     }
   }
 
-  private spawn(): Slot {
-    const worker = new Worker(this.workerFile);
-    const slot: Slot = { worker, task: undefined, alive: false };
-    worker.on('message', (reply: BandReply) => this.receive(slot, reply));
-    worker.on('error', (err) => this.lose(slot, `a basins worker failed: ${err.message}`));
-    worker.on('exit', (code) => this.lose(slot, `a basins worker exited with code ${code}`));
-    this.slots.push(slot);
-    return slot;
-  }
-
-  private receive(slot: Slot, reply: BandReply): void {
-    slot.alive = true;
-    const task = slot.task;
-    if (reply.type === 'ready' || !task || reply.task !== task.id) return;
+  private receive(slot: Slot, task: Task, reply: BandReply): void {
+    if (reply.type === 'ready' || reply.task !== task.id) return;
     if (reply.type === 'progress') {
       if (!task.settled) task.options.onProgress?.(reply.step);
       return;
     }
-    slot.task = undefined;
-    slot.worker.unref();
+    this.pool.release(slot);
     if (reply.type === 'done') this.settle(task, reply.outcome);
     else if (reply.type === 'cancelled') this.settle(task, new BasinsCancelledError());
     else this.settle(task, new Error(reply.message));
     this.dispatch();
-  }
-
-  /** A worker is gone: its band fails (the caller may recompute it), and it leaves the pool. */
-  private lose(slot: Slot, reason: string): void {
-    const index = this.slots.indexOf(slot);
-    if (index < 0) return;
-    this.slots.splice(index, 1);
-    void slot.worker.terminate();
-    if (!slot.alive && !this.closed) this.broken = reason;
-    if (slot.task) this.settle(slot.task, new BasinsWorkerError(reason));
-    slot.task = undefined;
-    if (this.broken) {
-      for (const task of this.queue.splice(0)) this.settle(task, new BasinsWorkerError(reason));
-    } else if (!this.closed) {
-      this.dispatch();
-    }
   }
 }
 

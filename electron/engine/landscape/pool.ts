@@ -4,12 +4,9 @@
  * landscape's data to the workers it uses, then hands out tasks (a row of grid points) to
  * whichever worker is free; results come back as they finish.
  */
-import fs from 'node:fs';
 import os from 'node:os';
-import path from 'node:path';
-import { Worker } from 'node:worker_threads';
 import type { BackendName } from '../../common/protocol';
-import { hereDir } from '../backend/node-require';
+import { locateWorker, WorkerPool, type WorkerSlot } from '../core/worker-pool';
 import type { LandscapeData } from './evaluator';
 import type { FromWorker, ToWorker } from './protocol';
 
@@ -31,23 +28,9 @@ export class LandscapeWorkerError extends Error {
   }
 }
 
-/**
- * The built worker bundle next to the running bundle (dist/engine/, or dist/cli/ →
- * dist/engine/), or undefined when running from source (vitest), where landscapes are computed
- * in-thread. In a packaged app an unpacked copy is preferred: a worker cannot always load its
- * script from inside app.asar.
- */
-export function locateLandscapeWorker(from: string = hereDir): string | undefined {
-  const candidates = [
-    path.join(from, LANDSCAPE_WORKER_FILE),
-    path.join(from, '..', 'engine', LANDSCAPE_WORKER_FILE),
-  ];
-  for (const file of candidates) {
-    const unpacked = file.replace(`app.asar${path.sep}`, `app.asar.unpacked${path.sep}`);
-    if (unpacked !== file && fs.existsSync(unpacked)) return unpacked;
-    if (fs.existsSync(file)) return file;
-  }
-  return undefined;
+/** The landscape worker bundle next to the running bundle, or undefined (see locateWorker). */
+export function locateLandscapeWorker(from?: string): string | undefined {
+  return locateWorker(LANDSCAPE_WORKER_FILE, from);
 }
 
 export interface PoolJob {
@@ -60,38 +43,34 @@ export interface PoolJob {
   onTask(task: number, values: Float32Array): void;
 }
 
-interface Slot {
-  worker: Worker;
-  busy: boolean;
-  /** Jobs this worker has the data of. */
-  jobs: Set<number>;
-  /** The worker has answered once, so its script runs. */
-  alive: boolean;
-  onMessage?: (message: FromWorker) => void;
-  onFailure?: (reason: string) => void;
-}
+type Slot = WorkerSlot<ToWorker, FromWorker>;
 
 export class LandscapePool {
-  private readonly slots: Slot[] = [];
+  private readonly pool: WorkerPool<ToWorker, FromWorker>;
+  /** The jobs each worker has the data of. */
+  private readonly jobsOf = new WeakMap<Slot, Set<number>>();
   private nextJob = 1;
-  private closed = false;
-  /** A worker died before answering: the bundle cannot run here, so stop trying. */
-  private broken: string | undefined;
 
   /**
    * @param workerFile the landscape worker bundle.
    * @param size most worker threads; @default the machine's available parallelism.
    */
-  constructor(
-    readonly workerFile: string,
-    readonly size: number = os.availableParallelism(),
-  ) {
-    if (!(size >= 1)) throw new RangeError('a pool needs at least one worker');
+  constructor(workerFile: string, size?: number) {
+    this.pool = new WorkerPool(workerFile, { kind: 'landscape', size });
+  }
+
+  get workerFile(): string {
+    return this.pool.workerFile;
+  }
+
+  /** Most worker threads. */
+  get size(): number {
+    return this.pool.size;
   }
 
   /** Worker threads running. */
   get threads(): number {
-    return this.slots.length;
+    return this.pool.threads;
   }
 
   /**
@@ -99,8 +78,8 @@ export class LandscapePool {
    * with LandscapeCancelledError or LandscapeWorkerError (tasks already reported stay valid).
    */
   run(job: PoolJob): Promise<void> {
-    if (this.closed) return Promise.reject(new LandscapeWorkerError('the pool is closed'));
-    if (this.broken) return Promise.reject(new LandscapeWorkerError(this.broken));
+    const refusal = this.pool.refusal;
+    if (refusal) return Promise.reject(new LandscapeWorkerError(refusal));
     if (job.signal?.aborted) return Promise.reject(new LandscapeCancelledError());
     const id = this.nextJob++;
     const cancel = new SharedArrayBuffer(4);
@@ -117,11 +96,8 @@ export class LandscapePool {
         Atomics.store(flag, 0, 1);
         job.signal?.removeEventListener('abort', onAbort);
         for (const slot of used) {
-          slot.onMessage = undefined;
-          slot.onFailure = undefined;
-          if (slot.jobs.delete(id)) this.post(slot, { type: 'release', job: id });
-          slot.busy = false;
-          slot.worker.unref();
+          if (this.jobs(slot).delete(id)) slot.post({ type: 'release', job: id });
+          this.pool.release(slot);
         }
         if (err) reject(err);
         else resolve();
@@ -132,34 +108,39 @@ export class LandscapePool {
       const feed = (slot: Slot) => {
         const task = pending.shift();
         if (task === undefined) {
+          // Idle, though still listening until the job ends.
           slot.busy = false;
           slot.worker.unref();
           return;
         }
         slot.busy = true;
         slot.worker.ref();
-        if (!slot.jobs.has(id)) {
-          slot.jobs.add(id);
-          this.post(slot, { type: 'setup', job: id, backend: job.backend, data: job.data, cancel });
+        const jobs = this.jobs(slot);
+        if (!jobs.has(id)) {
+          jobs.add(id);
+          slot.post({ type: 'setup', job: id, backend: job.backend, data: job.data, cancel });
         }
-        this.post(slot, { type: 'points', job: id, task, points: job.tasks[task] });
+        slot.post({ type: 'points', job: id, task, points: job.tasks[task] });
       };
 
       const listen = (slot: Slot) => {
         used.add(slot);
-        slot.onMessage = (message) => {
-          if (message.job !== id || settled) return;
-          if (message.type === 'values') {
-            job.onTask(message.task, message.values);
-            if (--remaining === 0) finish();
-            else feed(slot);
-          } else if (message.type === 'cancelled') {
-            finish(new LandscapeCancelledError());
-          } else {
-            finish(new LandscapeWorkerError(`a landscape worker failed: ${message.message}`));
-          }
-        };
-        slot.onFailure = (reason) => finish(new LandscapeWorkerError(reason));
+        this.pool.hold(
+          slot,
+          (message) => {
+            if (message.job !== id || settled) return;
+            if (message.type === 'values') {
+              job.onTask(message.task, message.values);
+              if (--remaining === 0) finish();
+              else feed(slot);
+            } else if (message.type === 'cancelled') {
+              finish(new LandscapeCancelledError());
+            } else {
+              finish(new LandscapeWorkerError(`a landscape worker failed: ${message.message}`));
+            }
+          },
+          (reason) => finish(new LandscapeWorkerError(reason)),
+        );
         feed(slot);
       };
 
@@ -168,8 +149,8 @@ export class LandscapePool {
         return;
       }
       const wanted = Math.min(this.size, job.tasks.length);
-      while (this.slots.length < wanted) this.spawn();
-      for (const slot of this.slots) {
+      while (this.pool.threads < wanted) this.pool.spawn();
+      for (const slot of this.pool.slots) {
         if (!slot.busy && used.size < wanted) listen(slot);
       }
       if (used.size === 0) finish(new LandscapeWorkerError('every landscape worker is busy'));
@@ -181,47 +162,20 @@ export class LandscapePool {
    * first landscape does not pay for it. Call it when a network problem is set up.
    */
   warm(backend: BackendName): void {
-    if (this.closed || this.broken) return;
-    while (this.slots.length < this.size) this.spawn();
-    for (const slot of this.slots) this.post(slot, { type: 'warm', job: 0, backend });
+    if (this.pool.refusal) return;
+    while (this.pool.threads < this.size) this.pool.spawn();
+    for (const slot of this.pool.slots) slot.post({ type: 'warm', job: 0, backend });
   }
 
   /** Stops every worker. */
-  async close(): Promise<void> {
-    this.closed = true;
-    await Promise.all(
-      this.slots.splice(0).map((slot) => {
-        slot.onFailure?.('the landscape pool was closed');
-        return slot.worker.terminate();
-      }),
-    );
+  close(): Promise<void> {
+    return this.pool.close('the landscape pool was closed');
   }
 
-  private post(slot: Slot, message: ToWorker): void {
-    slot.worker.postMessage(message);
-  }
-
-  private spawn(): Slot {
-    const worker = new Worker(this.workerFile);
-    worker.unref();
-    const slot: Slot = { worker, busy: false, jobs: new Set(), alive: false };
-    worker.on('message', (message: FromWorker) => {
-      slot.alive = true;
-      slot.onMessage?.(message);
-    });
-    worker.on('error', (err) => this.lose(slot, `a landscape worker failed: ${err.message}`));
-    worker.on('exit', (code) => this.lose(slot, `a landscape worker exited with code ${code}`));
-    this.slots.push(slot);
-    return slot;
-  }
-
-  private lose(slot: Slot, reason: string): void {
-    const index = this.slots.indexOf(slot);
-    if (index < 0) return;
-    this.slots.splice(index, 1);
-    void slot.worker.terminate();
-    if (!slot.alive && !this.closed) this.broken = reason;
-    slot.onFailure?.(reason);
+  private jobs(slot: Slot): Set<number> {
+    let jobs = this.jobsOf.get(slot);
+    if (!jobs) this.jobsOf.set(slot, (jobs = new Set()));
+    return jobs;
   }
 }
 
