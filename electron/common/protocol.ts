@@ -33,6 +33,12 @@ import {
 } from './network';
 import { basinsSpecSchema, type BasinCounts } from './spec';
 import { MAX_SESSION_BYTES } from './limits';
+import type {
+  BasinColumns,
+  NetworkEpochColumns,
+  NetworkStepColumns,
+  TrajectoryColumns,
+} from './columns';
 import type { ForkOrigin, JsonObject } from './session';
 
 /** Bumped whenever a message changes shape. The engine refuses a hello with another version. */
@@ -315,23 +321,13 @@ export interface HyperChange {
 }
 
 /**
- * New trajectory points of one run since its previous frame. `points` holds (x, y, loss)
- * triplets for steps `fromStep`, `fromStep + 1`, …; `gradNorm` and `lr` are the gradient norm
- * and learning rate used *at* each of those points (NaN for a point no step has left yet).
+ * New trajectory points of one run since its previous frame: the `trajectoryColumns` for
+ * steps `fromStep`, `fromStep + 1`, … (the previously newest point is restated, its step's η/σ
+ * now known).
  */
-export interface RunFrame {
+export interface RunFrame extends TrajectoryColumns {
   runId: string;
   fromStep: number;
-  points: Float64Array;
-  gradNorm: Float64Array;
-  lr: Float64Array;
-  /** ∇L at each point, (∂L/∂x, ∂L/∂y) pairs. */
-  grad: Float64Array;
-  /**
-   * The step size per unit gradient each coordinate took leaving each point (η, or η/σ with σ
-   * including that point's gradient); NaN for a point whose step is still to come.
-   */
-  effStep: Float64Array;
   status: RunStatus;
 }
 
@@ -549,10 +545,9 @@ export interface BasinsProgressMessage {
 }
 
 /**
- * A finished basin map, the reply to basins.compute. Per-start arrays are row-major with y the
- * slow axis, [j * resolution + i], on the grid of surface.sample at the same resolution.
+ * A finished basin map, the reply to basins.compute, its per-start arrays the `basinColumns`.
  */
-export interface BasinsResultMessage {
+export interface BasinsResultMessage extends BasinColumns {
   type: 'basins.result';
   id: number;
   /** Name of the preset, or the expression as given. */
@@ -563,13 +558,6 @@ export interface BasinsResultMessage {
   minima: Point[];
   /** Distance from a minimum within which a start counts as having reached it. */
   radius: number;
-  /** Per start: k ≥ 0 reached minima[k], −1 ended elsewhere, −2 diverged. */
-  labels: Int16Array;
-  /** Per start: steps until it stayed within `radius` of its minimum; for −1 the steps taken;
-   * for −2 the step whose result was not finite. */
-  steps: Uint32Array;
-  /** Per start (x, y) after the last step; a diverged start's last finite point. */
-  finals: Float64Array;
   counts: BasinCounts;
   elapsedMs: number;
   /** Bands of rows computed on worker threads (0: in the engine's own thread). */
@@ -601,27 +589,17 @@ export interface EnginePort {
 // ------------------------------------------------------------------------------------------
 // The network lab's engine messages
 
-/** Per-step curves of a network run from step `fromStep` on (update t is entry t − fromStep). */
-export interface NetworkStepCurves {
+/**
+ * Per-step curves (`networkStepColumns`) of a network run from step `fromStep` on (update t is
+ * entry t − fromStep).
+ */
+export interface NetworkStepCurves extends NetworkStepColumns {
   fromStep: number;
-  loss: Float64Array;
-  accuracy: Float64Array;
-  gradNorm: Float64Array;
-  lr: Float64Array;
-  updateMs: Float64Array;
-  /** Examples in each update's batch (their running sum is the examples seen). */
-  examples: Float64Array;
 }
 
-/** Per-epoch curves from epoch `fromEpoch` on. */
-export interface NetworkEpochCurves {
+/** Per-epoch curves (`networkEpochColumns`) from epoch `fromEpoch` on. */
+export interface NetworkEpochCurves extends NetworkEpochColumns {
   fromEpoch: number;
-  step: Float64Array;
-  trainLoss: Float64Array;
-  trainAccuracy: Float64Array;
-  validationLoss: Float64Array;
-  validationAccuracy: Float64Array;
-  epochMs: Float64Array;
 }
 
 export interface NetworkRunFrame {

@@ -12,6 +12,23 @@
  */
 import { z } from 'zod';
 import { MAX_SESSION_BYTES } from './limits';
+import {
+  arrayDtypes,
+  DTYPE_BYTES,
+  type ArrayDtype,
+  type SessionTypedArray,
+  type TypedArrayOf,
+} from './arrays';
+import {
+  basinColumns,
+  networkEpochColumns,
+  networkStepColumns,
+  recordedColumns,
+  trajectoryColumns,
+  type ColumnSet,
+  type RecordedColumns,
+  type TrajectoryColumns,
+} from './columns';
 import { oneLine } from './bounds';
 import {
   batchSizeSchema,
@@ -74,30 +91,8 @@ export class SessionError extends Error {
 // ---------------------------------------------------------------------------------------------
 // Arrays
 
-/** Element types of the binary arrays, all little-endian. */
-export const arrayDtypes = ['f64', 'f32', 'i16', 'u32', 'i32', 'u8'] as const;
-export type ArrayDtype = (typeof arrayDtypes)[number];
-
-/** Bytes per element of each dtype. */
-export const DTYPE_BYTES: Record<ArrayDtype, number> = {
-  f64: 8,
-  f32: 4,
-  i16: 2,
-  u32: 4,
-  i32: 4,
-  u8: 1,
-};
-
-/** The typed array each dtype reads into. */
-export interface TypedArrayOf {
-  f64: Float64Array;
-  f32: Float32Array;
-  i16: Int16Array;
-  u32: Uint32Array;
-  i32: Int32Array;
-  u8: Uint8Array;
-}
-export type SessionTypedArray = TypedArrayOf[ArrayDtype];
+export { arrayDtypes, DTYPE_BYTES };
+export type { ArrayDtype, SessionTypedArray, TypedArrayOf };
 
 /**
  * An array's name: slash-separated words of letters, digits, `_` and `-` (no `.`, so no
@@ -105,6 +100,15 @@ export type SessionTypedArray = TypedArrayOf[ArrayDtype];
  */
 export const ARRAY_NAME = /^[A-Za-z0-9_-]+(?:\/[A-Za-z0-9_-]+)*$/;
 const arrayName = z.string().max(200).regex(ARRAY_NAME, 'must be slash-separated words');
+
+/** The manifest's references to the arrays a session records of a column set. */
+function columnRefs<S extends ColumnSet>(
+  set: S,
+): { [K in keyof RecordedColumns<S>]: typeof arrayName } {
+  const refs: Record<string, typeof arrayName> = {};
+  for (const { key } of recordedColumns(set)) refs[key] = arrayName;
+  return refs as { [K in keyof RecordedColumns<S>]: typeof arrayName };
+}
 
 /** The zip entry holding an array. */
 export function arrayEntryName(name: string): string {
@@ -209,18 +213,8 @@ export const analyticRunManifestSchema = z
     /** Optimizer steps taken: the trajectory has steps + 1 points. */
     steps: stepCount,
     forkedFrom: forkOriginSchema.optional(),
-    arrays: z.strictObject({
-      /** f64 (x, y, loss) per point: 3 (steps + 1). */
-      points: arrayName,
-      /** f64 ‖∇L‖ per point. */
-      gradNorm: arrayName,
-      /** f64 η of the step leaving each point. */
-      lr: arrayName,
-      /** f64 (∂L/∂x, ∂L/∂y) per point. */
-      grad: arrayName,
-      /** f64 η/σ per coordinate of the step leaving each point (NaN: not taken yet). */
-      effStep: arrayName,
-    }),
+    /** The trajectory's arrays (`trajectoryColumns`), steps + 1 entries each. */
+    arrays: z.strictObject(columnRefs(trajectoryColumns)),
   })
   .superRefine(checkChanges);
 export type AnalyticRunManifest = z.infer<typeof analyticRunManifestSchema>;
@@ -231,14 +225,8 @@ export const basinMapManifestSchema = z.strictObject({
   domain: domainSchema,
   minima: z.array(pointSchema).max(10_000),
   radius: finite().min(0),
-  arrays: z.strictObject({
-    /** i16 per start, row-major with y the slow axis: k ≥ 0 minimum k, −1 none, −2 diverged. */
-    labels: arrayName,
-    /** u32 per start: steps to its minimum, steps taken, or the failing step. */
-    steps: arrayName,
-    /** f64 (x, y) per start after the last step. */
-    finals: arrayName,
-  }),
+  /** The per-start arrays (`basinColumns`), resolution² entries each. */
+  arrays: z.strictObject(columnRefs(basinColumns)),
 });
 export type BasinMapManifest = z.infer<typeof basinMapManifestSchema>;
 
@@ -292,19 +280,10 @@ export const networkRunManifestSchema = z
     snapshotSpacing: z.int().min(1).max(MAX_RECORDED_STEPS),
     forkedFrom: forkOriginSchema.optional(),
     arrays: z.strictObject({
-      /** f64 per step: the batch's loss, accuracy (NaN for regression), ‖∇L‖, η, wall ms. */
-      loss: arrayName,
-      accuracy: arrayName,
-      gradNorm: arrayName,
-      lr: arrayName,
-      updateMs: arrayName,
-      /** f64 per epoch: step at its end, train loss/accuracy, validation loss/accuracy, ms. */
-      epochStep: arrayName,
-      trainLoss: arrayName,
-      trainAccuracy: arrayName,
-      validationLoss: arrayName,
-      validationAccuracy: arrayName,
-      epochMs: arrayName,
+      /** Per step (`networkStepColumns`, those recorded): `steps` entries each. */
+      ...columnRefs(networkStepColumns),
+      /** Per epoch (`networkEpochColumns`): `epochs` entries each. */
+      ...columnRefs(networkEpochColumns),
       /** u32 step of each kept θ snapshot. */
       snapshotSteps: arrayName,
       /** f32 the snapshots, one θ after another: snapshots × parameters. */
@@ -419,7 +398,7 @@ export type SessionManifest = z.infer<typeof sessionManifestSchema>;
 // A session in memory: the manifest with its array references resolved
 
 /** One analytic run as recorded. Arrays hold one entry (or pair, or triplet) per point. */
-export interface AnalyticRunRecording {
+export interface AnalyticRunRecording extends TrajectoryColumns {
   /** The settings the trajectory started from. */
   config: RunConfig;
   color?: string;
@@ -430,25 +409,14 @@ export interface AnalyticRunRecording {
   /** Steps taken: steps + 1 points. */
   steps: number;
   forkedFrom?: ForkOrigin;
-  /** (x, y, loss) per point. */
-  points: Float64Array;
-  gradNorm: Float64Array;
-  lr: Float64Array;
-  /** (∂L/∂x, ∂L/∂y) per point. */
-  grad: Float64Array;
-  /** η/σ per coordinate of the step leaving each point; NaN for a step not taken yet. */
-  effStep: Float64Array;
 }
 
 /** A basin map as recorded; arrays are per start, row-major with y the slow axis. */
-export interface BasinMapRecording {
+export interface BasinMapRecording extends RecordedColumns<typeof basinColumns> {
   spec: BasinsSpec;
   domain: Domain;
   minima: Point[];
   radius: number;
-  labels: Int16Array;
-  steps: Uint32Array;
-  finals: Float64Array;
 }
 
 export interface ExplorerRecording {
@@ -462,7 +430,8 @@ export interface ExplorerRecording {
 export type NetworkChangeRecording = NetworkChangeJson;
 
 /** One network run as recorded. Step curves have `steps` entries, epoch curves `epochs`. */
-export interface NetworkRunRecording {
+export interface NetworkRunRecording
+  extends RecordedColumns<typeof networkStepColumns>, RecordedColumns<typeof networkEpochColumns> {
   config: NetworkRunConfig;
   color?: string;
   changes: NetworkChangeRecording[];
@@ -473,17 +442,6 @@ export interface NetworkRunRecording {
   parameters: number;
   snapshotSpacing: number;
   forkedFrom?: ForkOrigin;
-  loss: Float64Array;
-  accuracy: Float64Array;
-  gradNorm: Float64Array;
-  lr: Float64Array;
-  updateMs: Float64Array;
-  epochStep: Float64Array;
-  trainLoss: Float64Array;
-  trainAccuracy: Float64Array;
-  validationLoss: Float64Array;
-  validationAccuracy: Float64Array;
-  epochMs: Float64Array;
   snapshotSteps: Uint32Array;
   /** snapshotSteps.length × parameters, one θ after another. */
   snapshots: Float32Array;

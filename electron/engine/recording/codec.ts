@@ -36,6 +36,16 @@ import {
   type ArchiveLimits,
   type SessionArchive,
 } from './container';
+import {
+  basinColumns,
+  networkEpochColumns,
+  networkStepColumns,
+  recordedColumns,
+  trajectoryColumns,
+  type ColumnSet,
+  type ColumnValues,
+  type RecordedColumns,
+} from '../../common/columns';
 import { runSliced, runSync, type Progress, type SliceOptions, type Steps } from './slices';
 
 /** What every run carries beside its arrays, the same in the manifest and in memory. */
@@ -157,6 +167,19 @@ function* encodeSessionSteps(
     arrays.set(name, array);
     return name;
   };
+  /** A set's recorded arrays, each put under `<at>/<file>`: the manifest's references. */
+  const putColumns = <S extends ColumnSet>(
+    set: S,
+    at: string,
+    from: RecordedColumns<S>,
+  ): Record<keyof RecordedColumns<S>, string> => {
+    const refs: Record<string, string> = {};
+    const arrays = from as Record<string, SessionTypedArray>;
+    for (const { key, column } of recordedColumns(set)) {
+      refs[key] = put(`${at}/${column.file}`, arrays[key]);
+    }
+    return refs as Record<keyof RecordedColumns<S>, string>;
+  };
   const savedAt = (options.savedAt ?? new Date()).toISOString();
 
   let explorer: ExplorerManifest | undefined;
@@ -167,16 +190,7 @@ function* encodeSessionSteps(
       start: e.start,
       runs: e.runs.map((run, i): AnalyticRunManifest => {
         const at = `explorer/runs/${i}`;
-        return {
-          ...runHeader(run),
-          arrays: {
-            points: put(`${at}/points`, run.points),
-            gradNorm: put(`${at}/grad-norm`, run.gradNorm),
-            lr: put(`${at}/lr`, run.lr),
-            grad: put(`${at}/grad`, run.grad),
-            effStep: put(`${at}/eff-step`, run.effStep),
-          },
-        };
+        return { ...runHeader(run), arrays: putColumns(trajectoryColumns, at, run) };
       }),
     };
     if (e.basins) {
@@ -186,11 +200,7 @@ function* encodeSessionSteps(
         domain: b.domain,
         minima: b.minima,
         radius: b.radius,
-        arrays: {
-          labels: put('explorer/basins/labels', b.labels),
-          steps: put('explorer/basins/steps', b.steps),
-          finals: put('explorer/basins/finals', b.finals),
-        },
+        arrays: putColumns(basinColumns, 'explorer/basins', b),
       };
     }
   }
@@ -209,17 +219,8 @@ function* encodeSessionSteps(
           parameters: run.parameters,
           snapshotSpacing: run.snapshotSpacing,
           arrays: {
-            loss: put(`${at}/loss`, run.loss),
-            accuracy: put(`${at}/accuracy`, run.accuracy),
-            gradNorm: put(`${at}/grad-norm`, run.gradNorm),
-            lr: put(`${at}/lr`, run.lr),
-            updateMs: put(`${at}/update-ms`, run.updateMs),
-            epochStep: put(`${at}/epoch-step`, run.epochStep),
-            trainLoss: put(`${at}/train-loss`, run.trainLoss),
-            trainAccuracy: put(`${at}/train-accuracy`, run.trainAccuracy),
-            validationLoss: put(`${at}/validation-loss`, run.validationLoss),
-            validationAccuracy: put(`${at}/validation-accuracy`, run.validationAccuracy),
-            epochMs: put(`${at}/epoch-ms`, run.epochMs),
+            ...putColumns(networkStepColumns, at, run),
+            ...putColumns(networkEpochColumns, at, run),
             snapshotSteps: put(`${at}/snapshot-steps`, run.snapshotSteps),
             snapshots: put(`${at}/snapshots`, run.snapshots),
             finalTheta: put(`${at}/final-theta`, run.finalTheta),
@@ -336,6 +337,14 @@ const fractionOrNaN: ValueRule = {
   must: 'must be between 0 and 1, or NaN',
 };
 
+/** The rules of the values a column declares that need no context (the others are given). */
+const VALUE_RULES: Partial<Record<ColumnValues, ValueRule>> = {
+  finite,
+  nonNegative,
+  notNaN,
+  fractionOrNaN,
+};
+
 /** Whole steps in strictly increasing order, from `first` up to `last` (when given). */
 function increasingSteps(what: string, first: number, last = Infinity): ValueRule {
   return {
@@ -401,6 +410,37 @@ function* decodeSessionSteps(archive: SessionArchive, progress: Progress): Steps
     return array as TypedArrayOf[D];
   };
 
+  /**
+   * A set's recorded arrays, `count` entries each, from the manifest's references `refs` (at
+   * `field`); `rules` gives what each column's values may be beyond its declaration's dtype.
+   */
+  const takeColumns = <S extends ColumnSet>(
+    set: S,
+    refs: Record<keyof RecordedColumns<S>, string>,
+    count: number,
+    field: string,
+    what: string,
+    rules: Partial<Record<ColumnValues, ValueRule>> = {},
+  ): RecordedColumns<S> => {
+    const out: Record<string, SessionTypedArray> = {};
+    const names = refs as Record<string, string>;
+    for (const { key, column } of recordedColumns(set)) {
+      const rule = rules[column.values] ?? VALUE_RULES[column.values];
+      if (!rule && column.values !== 'any') {
+        throw new Error(`no rule given for the values of ${field}.${key} (${column.values})`);
+      }
+      out[key] = take(
+        names[key],
+        column.dtype,
+        column.width * count,
+        `${field}.${key}`,
+        what,
+        rule,
+      );
+    }
+    return out as RecordedColumns<S>;
+  };
+
   const data: SessionData = {
     createdAt: manifest.createdAt,
     savedAt: manifest.savedAt,
@@ -414,19 +454,10 @@ function* decodeSessionSteps(archive: SessionArchive, progress: Progress): Steps
     const e = manifest.explorer;
     const runs = e.runs.map((run, i): AnalyticRunRecording => {
       const f = `explorer.runs.${i}.arrays`;
-      const points = run.steps + 1;
       const what = `a run of ${run.steps} steps`;
-      const a = run.arrays;
-      // Only finite points are recorded (a diverging step is not); ‖∇L‖ of a finite gradient
-      // may still overflow to ∞. η and η/σ are whatever the schedule and optimizer gave: NaN
-      // or ∞ included (η/σ is NaN for a step not taken yet).
       return {
         ...runHeader(run),
-        points: take(a.points, 'f64', 3 * points, `${f}.points`, what, finite),
-        gradNorm: take(a.gradNorm, 'f64', points, `${f}.gradNorm`, what, nonNegative),
-        lr: take(a.lr, 'f64', points, `${f}.lr`, what),
-        grad: take(a.grad, 'f64', 2 * points, `${f}.grad`, what, finite),
-        effStep: take(a.effStep, 'f64', 2 * points, `${f}.effStep`, what),
+        ...takeColumns(trajectoryColumns, run.arrays, run.steps + 1, f, what),
       };
     });
     data.explorer = { surface: e.surface, start: e.start, runs };
@@ -449,10 +480,10 @@ function* decodeSessionSteps(archive: SessionArchive, progress: Progress): Steps
         domain: b.domain,
         minima: b.minima,
         radius: b.radius,
-        labels: take(b.arrays.labels, 'i16', starts, `${f}.labels`, what, label),
-        steps: take(b.arrays.steps, 'u32', starts, `${f}.steps`, what, steps),
-        // A start that diverged ends at its last finite point.
-        finals: take(b.arrays.finals, 'f64', 2 * starts, `${f}.finals`, what, finite),
+        ...takeColumns(basinColumns, b.arrays, starts, f, what, {
+          basinLabels: label,
+          basinSteps: steps,
+        }),
       };
       data.explorer.basins = basins;
     }
@@ -474,47 +505,15 @@ function* decodeSessionSteps(archive: SessionArchive, progress: Progress): Steps
         increasingSteps('θ snapshot steps', 0, run.steps),
       );
       const count = snapshotSteps.length;
-      // A step is recorded only when its loss, gradient and θ are finite; accuracies are NaN
-      // for regression, validation values NaN for an epoch not validated (and its loss may be
-      // anything θ gives there); η is whatever the schedule gave.
       return {
         ...runHeader(run),
         epochs: run.epochs,
         parameters: run.parameters,
         snapshotSpacing: run.snapshotSpacing,
-        loss: take(a.loss, 'f64', run.steps, `${f}.loss`, steps, finite),
-        accuracy: take(a.accuracy, 'f64', run.steps, `${f}.accuracy`, steps, fractionOrNaN),
-        gradNorm: take(a.gradNorm, 'f64', run.steps, `${f}.gradNorm`, steps, nonNegative),
-        lr: take(a.lr, 'f64', run.steps, `${f}.lr`, steps),
-        updateMs: take(a.updateMs, 'f64', run.steps, `${f}.updateMs`, steps, finite),
-        epochStep: take(
-          a.epochStep,
-          'f64',
-          run.epochs,
-          `${f}.epochStep`,
-          epochs,
-          increasingSteps('the steps ending each epoch', 1, run.steps),
-        ),
-        // A mean of finite losses may still overflow to ∞.
-        trainLoss: take(a.trainLoss, 'f64', run.epochs, `${f}.trainLoss`, epochs, notNaN),
-        trainAccuracy: take(
-          a.trainAccuracy,
-          'f64',
-          run.epochs,
-          `${f}.trainAccuracy`,
-          epochs,
-          fractionOrNaN,
-        ),
-        validationLoss: take(a.validationLoss, 'f64', run.epochs, `${f}.validationLoss`, epochs),
-        validationAccuracy: take(
-          a.validationAccuracy,
-          'f64',
-          run.epochs,
-          `${f}.validationAccuracy`,
-          epochs,
-          fractionOrNaN,
-        ),
-        epochMs: take(a.epochMs, 'f64', run.epochs, `${f}.epochMs`, epochs, finite),
+        ...takeColumns(networkStepColumns, a, run.steps, f, steps),
+        ...takeColumns(networkEpochColumns, a, run.epochs, f, epochs, {
+          epochSteps: increasingSteps('the steps ending each epoch', 1, run.steps),
+        }),
         snapshotSteps,
         // θ is always finite; in float32 a huge entry may become ±∞, never NaN.
         snapshots: take(
