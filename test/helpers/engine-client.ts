@@ -54,15 +54,20 @@ export class TestClient {
     });
   }
 
-  /** Sends a request and resolves with its reply (ok, hello, grid) or its error. */
+  /**
+   * Sends a request and resolves with its reply (ok, hello, grid) or its error.
+   * @param timeoutMs how long the reply may take. @default 20,000
+   */
   request(
     message: DistributiveOmit<Extract<ClientMessage, { id: number }>, 'id'>,
+    timeoutMs?: number,
   ): Promise<EngineMessage> {
     const id = this.nextId++;
     // Progress reports carry the request's id but do not answer it.
     return this.sendAndWait(
       { ...message, id },
       (m) => 'id' in m && m.id === id && !m.type.endsWith('.progress'),
+      timeoutMs,
     );
   }
 
