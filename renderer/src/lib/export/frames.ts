@@ -8,8 +8,9 @@ import type { Point } from '../../../../electron/common/schemas';
 import type { ContourCanvas } from '../views/contour-canvas';
 import type { SurfaceScene } from '../views/surface-scene';
 import { viewTheme } from '../views/theme.svelte';
-import { drawLegend, drawStepLabel, legendRuns, legendSize, type LegendContent } from './legend';
-import { drawNote, type ExportNote } from './notes';
+import { drawLegend, drawStepLabel, legendSize } from './legend';
+import { drawNote } from './notes';
+import { legendRuns, type ExportNote, type LegendContent } from './overlay-content';
 import type { ExportTargets, ViewTarget } from './targets.svelte';
 import { backgroundColor } from './tasks';
 

@@ -3,44 +3,15 @@
  * map with its range, and each run's colour and name. Drawn in CSS pixels under whatever
  * transform the caller set, so it scales with the image.
  */
-import { viridis } from '../views/palette';
-import { formatTick, type ValueScale } from '../views/scale';
-import type { ViewRun } from '../views/view-source';
-import { CANVAS_FONT } from '../views/theme.svelte';
-
-export interface LegendRun {
-  label: string;
-  color: string;
-  diverged?: boolean;
-}
-
-export interface LegendContent {
-  /** The colour map's scale; no colour bar when undefined. */
-  scale?: ValueScale;
-  runs: LegendRun[];
-}
+import { CANVAS_FONT } from '../views/look';
+import { formatTick } from '../views/scale';
+import { legendLabel, viridisColor, type LegendContent } from './overlay-content';
 
 const FONT = `11px ${CANVAS_FONT}`;
 const PAD = 7;
 const BAR_W = 140;
 const BAR_H = 7;
 const ROW = 15;
-
-/** The legend's runs from a view source's runs (only those on the surface, for the 3-D view). */
-export function legendRuns(runs: ViewRun[], onSurfaceOnly = false): LegendRun[] {
-  return runs
-    .filter((r) => !onSurfaceOnly || r.onSurface)
-    .map((r) => ({ label: r.label, color: r.color, diverged: r.diverged }));
-}
-
-/** CSS colour of the colour map at t ∈ [0, 1]. */
-export function viridisColor(t: number): string {
-  const rgb = [0, 0, 0];
-  viridis(t, rgb);
-  return `rgb(${Math.round(rgb[0] * 255)}, ${Math.round(rgb[1] * 255)}, ${Math.round(rgb[2] * 255)})`;
-}
-
-const labelOf = (run: LegendRun) => (run.diverged ? `${run.label} — diverged` : run.label);
 
 /**
  * The legend's box in CSS pixels (0 × 0 when it has nothing to show), so a frame can keep that
@@ -56,7 +27,7 @@ export function legendSize(
   ctx.font = FONT;
   const innerW = Math.max(
     scale ? BAR_W : 0,
-    ...runs.map((r) => Math.min(240, ctx.measureText(labelOf(r)).width + 13)),
+    ...runs.map((r) => Math.min(240, ctx.measureText(legendLabel(r)).width + 13)),
   );
   ctx.restore();
   const barBlock = scale ? BAR_H + 2 * 13 + 4 : 0;
@@ -80,7 +51,7 @@ export function drawLegend(
   const { width: w, height: h } = legendSize(ctx, content);
   ctx.save();
   ctx.font = FONT;
-  const labels = runs.map(labelOf);
+  const labels = runs.map(legendLabel);
   const innerW = w - 2 * PAD;
   const left = at.corner === 'left' ? at.x : at.x - w;
   const top = at.y;

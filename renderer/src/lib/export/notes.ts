@@ -3,17 +3,8 @@
  * (AnnotationLayer), pinned to the same point of the landscape, drawn in CSS pixels of the
  * frame (the caller's transform scales them).
  */
-import type { Point } from '../../../../electron/common/schemas';
-import { CANVAS_FONT, type ViewPalette } from '../views/theme.svelte';
-
-/** A note as exports take it: its text, the landscape point, the box's offset from it. */
-export interface ExportNote {
-  text: string;
-  /** The point the arrow points at, in the surface's coordinates. */
-  at: Point;
-  /** The box's centre relative to the point, in CSS pixels. */
-  offset: [number, number];
-}
+import { CANVAS_FONT, type ViewPalette } from '../views/look';
+import type { ExportNote } from './overlay-content';
 
 const FONT_PX = 15;
 const PAD_X = 9;

@@ -3,9 +3,10 @@
  * an upscaled screenshot): the 3-D scene through its own renderer, the contour view with fonts
  * and lines scaled, the curves through a temporary chart at that pixel ratio.
  */
-import { CANVAS_FONT, viewTheme } from '../views/theme.svelte';
+import { CANVAS_FONT } from '../views/look';
+import { viewTheme } from '../views/theme.svelte';
 import { FrameRenderer } from './frames';
-import type { ExportNote } from './notes';
+import type { ExportNote } from './overlay-content';
 import type { ChartTarget, ExportTargets } from './targets.svelte';
 import { backgroundColor, canvasToBlob } from './tasks';
 

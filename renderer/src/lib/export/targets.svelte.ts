@@ -11,7 +11,7 @@ import type { ContourCanvas } from '../views/contour-canvas';
 import type { CurveChart } from '../views/curve-chart';
 import type { SurfaceScene } from '../views/surface-scene';
 import type { ViewSource } from '../views/view-source';
-import type { ExportNote } from './notes';
+import type { ExportNote } from './overlay-content';
 
 /** A view and the source it draws (for run labels and colours in legends). */
 export interface ViewTarget<T> {

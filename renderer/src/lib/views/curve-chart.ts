@@ -20,7 +20,8 @@ import {
 } from 'chart.js';
 import { MinMaxSeries } from './downsample';
 import { formatTick, logOffset } from './scale';
-import { CANVAS_FONT, chartLook, PALETTES, type ViewPalette } from './theme.svelte';
+import { CANVAS_FONT, PALETTES, type ViewPalette } from './look';
+import { chartLook } from './theme.svelte';
 
 Chart.register(
   LineController,

@@ -8,7 +8,7 @@ import * as THREE from 'three';
 import { OrbitControls } from 'three/examples/jsm/controls/OrbitControls.js';
 import type { Point } from '../../../../electron/common/schemas';
 import { viridis } from './palette';
-import { CONTOUR_LEVELS } from './contour-canvas';
+import { CONTOUR_LEVELS } from './contour-layout';
 import type { GridData, TrajectoryView } from './view-data';
 import { marchingSquares } from './contours';
 import { contourLevels, type ValueScale } from './scale';

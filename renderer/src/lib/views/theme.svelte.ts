@@ -1,59 +1,10 @@
 /**
- * The colours and sizes the canvas-drawn parts of the views use (chart axes, contour axes,
- * legends drawn into exports), for the dark and the light theme, and presentation mode's
- * larger type and lines. CSS follows the theme by itself (app.css); canvases read it here.
+ * The theme the canvas-drawn parts of the views follow (its colours are in look.ts), and
+ * presentation mode's larger type and lines. CSS follows the theme by itself (app.css);
+ * canvases read it here.
  */
 
-export type ThemeName = 'dark' | 'light';
-
-/**
- * The font canvases draw text in: the app's own (bundled, see app.css), then the system's. A
- * canvas does not inherit CSS fonts, so charts, axes and exports name it themselves.
- */
-export const CANVAS_FONT =
-  "'Inter Variable', 'Noto Sans SC Variable', 'Noto Sans Symbols 2', system-ui, sans-serif";
-
-export interface ViewPalette {
-  /** Text on the page's background. */
-  text: string;
-  /** Axis labels and ticks. */
-  muted: string;
-  /** Plot frames and tick marks. */
-  axis: string;
-  /** Chart grid lines. */
-  grid: string;
-  /** The replay cursor on the curves. */
-  cursor: string;
-  /** A diverged run's label. */
-  danger: string;
-  /** Boxes drawn over the views (notes). */
-  panel: string;
-  /** Pins and highlights. */
-  accent: string;
-}
-
-export const PALETTES: Record<ThemeName, ViewPalette> = {
-  dark: {
-    text: '#e6eaf3',
-    muted: '#a8b3cf',
-    axis: '#6b7696',
-    grid: '#2a3147',
-    cursor: '#e6eaf3',
-    danger: '#f87171',
-    panel: '#161b2c',
-    accent: '#5eead4',
-  },
-  light: {
-    text: '#182033',
-    muted: '#556178',
-    axis: '#8a94a8',
-    grid: '#e1e5ee',
-    cursor: '#182033',
-    danger: '#c62828',
-    panel: '#ffffff',
-    accent: '#0f766e',
-  },
-};
+import { PALETTES, type ThemeName, type ViewPalette } from './look';
 
 class ViewTheme {
   name = $state<ThemeName>('dark');

@@ -36,3 +36,28 @@ export interface GridData {
   domain: Domain;
   info: SurfaceInfo;
 }
+
+/** A run as the views draw it. */
+export interface ViewRun {
+  runId: string;
+  color: string;
+  label: string;
+  trajectory: TrajectoryView;
+  diverged: boolean;
+  /** False for a run on another surface than the one shown: its heights mean nothing here. */
+  onSurface: boolean;
+}
+
+/** The grid on show with the range of its values. */
+export interface ViewGrid extends GridData {
+  min: number;
+  max: number;
+}
+
+/** The view settings the views follow. */
+export interface ViewSettingsLike {
+  logHeight: boolean;
+  wireframe: boolean;
+  contours: boolean;
+  stepMode: boolean;
+}

@@ -6,29 +6,9 @@
 import { getContext, setContext } from 'svelte';
 import type { RunInspection } from '../../../../electron/common/protocol';
 import type { Point } from '../../../../electron/common/schemas';
-import type { GridData, TrajectoryView } from './view-data';
+import type { ViewGrid, ViewRun, ViewSettingsLike } from './view-data';
 
-export interface ViewRun {
-  runId: string;
-  color: string;
-  label: string;
-  trajectory: TrajectoryView;
-  diverged: boolean;
-  /** False for a run on another surface than the one shown: its heights mean nothing here. */
-  onSurface: boolean;
-}
-
-export interface ViewGrid extends GridData {
-  min: number;
-  max: number;
-}
-
-export interface ViewSettingsLike {
-  logHeight: boolean;
-  wireframe: boolean;
-  contours: boolean;
-  stepMode: boolean;
-}
+export type { ViewGrid, ViewRun, ViewSettingsLike } from './view-data';
 
 /** Where the 3-D camera looks from: angles in degrees, and its distance from the origin. */
 export interface CameraPose {
