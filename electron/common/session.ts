@@ -39,7 +39,8 @@ import {
   type ModelSpec,
   type NetworkRunConfig,
 } from './network';
-import { runConfigSchema, type HyperChange, type RunConfig, type RunStatus } from './protocol';
+import type { RunStatus } from './protocol/base';
+import { runConfigSchema, type HyperChange, type RunConfig } from './protocol/explorer';
 import {
   domainSchema,
   hyperPatchSchema,

@@ -3,51 +3,35 @@
  * rejected with the field it names); everything else arrives as typed events.
  */
 import type {
+  AnsweredRequestType,
   ClientMessage,
   EngineMessage,
   EngineMessageOf,
   EngineOrHostMessage,
   PROTOCOL_VERSION,
+  ProgressMessageType,
+  ReplyOf,
+  UnansweredRequestType,
 } from '../../../../electron/common/protocol';
 import type { Transport } from './transport';
 
 /** Must equal the engine's; the type makes a mismatch a compile error. */
 export const CLIENT_PROTOCOL: typeof PROTOCOL_VERSION = 1;
 
-type RequestMessage = Extract<ClientMessage, { id: number }>;
-type RequestType = RequestMessage['type'];
-type Request<T extends RequestType> = Omit<Extract<RequestMessage, { type: T }>, 'id'>;
-/** The message that answers each request (errors reject the promise instead). */
-interface Replies {
-  hello: EngineMessageOf<'hello'>;
-  'surface.sample': EngineMessageOf<'surface.grid'>;
-  'run.inspect': EngineMessageOf<'run.inspection'>;
-  'schedule.preview': EngineMessageOf<'schedule.values'>;
-  'basins.compute': EngineMessageOf<'basins.result'>;
-  'net.setup': EngineMessageOf<'net.problem'>;
-  'net.evaluate': EngineMessageOf<'net.evaluation'>;
-  'net.view': EngineMessageOf<'net.view.data'>;
-  'net.landscape': EngineMessageOf<'net.landscape.result'>;
-  'net.line': EngineMessageOf<'net.line.result'>;
-  'run.fork': EngineMessageOf<'run.forked'>;
-  'session.save': EngineMessageOf<'session.file'>;
-  'session.open': EngineMessageOf<'session.opened'>;
-  /** check: session.recoverable; open: session.opened; discard: ok. */
-  'session.recover':
-    | EngineMessageOf<'session.recoverable'>
-    | EngineMessageOf<'session.opened'>
-    | EngineMessageOf<'ok'>;
-}
+type Request<T extends AnsweredRequestType> = Omit<Extract<ClientMessage, { type: T }>, 'id'>;
 
-/** Messages that carry a request's id without answering it (progress reports). */
-const notReplies = new Set<string>([
-  'basins.progress',
-  'net.landscape.progress',
-  'net.resume.progress',
-  'step.progress',
-  'session.progress',
-]);
-type Reply<T extends RequestType> = T extends keyof Replies ? Replies[T] : EngineMessageOf<'ok'>;
+/**
+ * Messages that carry a request's id without answering it (progress reports): the protocol's
+ * request→reply map names them (the type makes a missing one a compile error).
+ */
+const progress: Record<ProgressMessageType, true> = {
+  'step.progress': true,
+  'basins.progress': true,
+  'net.landscape.progress': true,
+  'net.resume.progress': true,
+  'session.progress': true,
+};
+const notReplies = new Set<string>(Object.keys(progress));
 
 /** The engine refused a request; `field` is the dotted path it named. */
 export class EngineRequestError extends Error {
@@ -88,10 +72,10 @@ export class EngineClient {
     return this.request({ type: 'hello', protocol: CLIENT_PROTOCOL });
   }
 
-  request<T extends RequestType>(
+  request<T extends AnsweredRequestType>(
     message: Request<T> & { type: T },
     onId?: (id: number) => void,
-  ): Promise<Reply<T>> {
+  ): Promise<ReplyOf<T>> {
     const id = this.nextId++;
     onId?.(id);
     return new Promise((resolve, reject) => {
@@ -101,12 +85,7 @@ export class EngineClient {
   }
 
   /** A message that has no reply of its own (frame acknowledgements, cancellations). */
-  post(
-    message: Extract<
-      ClientMessage,
-      { type: 'frame.ack' | 'basins.cancel' | 'net.landscape.cancel' | 'job.cancel' }
-    >,
-  ): void {
+  post(message: Extract<ClientMessage, { type: UnansweredRequestType }>): void {
     this.transport.send(message);
   }
 

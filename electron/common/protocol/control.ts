@@ -1,0 +1,87 @@
+/**
+ * The engine as a whole: the handshake, the generic replies (ok, error), playback and stepping
+ * of both labs' runs, and the frames that carry their new points.
+ */
+import { z } from 'zod';
+/* eslint-disable @typescript-eslint/no-restricted-imports -- these are electron/common's own
+   modules, one folder up; the zone's `../*` pattern is meant for files directly in common/ */
+import { pointSchema } from '../schemas';
+/* eslint-enable @typescript-eslint/no-restricted-imports */
+import {
+  requestIdSchema,
+  runIdSchema,
+  scopeSchema,
+  type BackendName,
+  type SelfCheck,
+} from './base';
+import type { RunFrame, SurfaceInfo } from './explorer';
+import type { NetworkRunFrame } from './network';
+
+const runId = runIdSchema;
+const requestId = requestIdSchema;
+
+/** Requests about the engine as a whole (zod schemas: the engine validates each one). */
+export const controlRequests = [
+  z.strictObject({ type: z.literal('hello'), id: requestId, protocol: z.int() }),
+  z.strictObject({
+    type: z.literal('run.reset'),
+    id: requestId,
+    runId: runId.optional(),
+    start: pointSchema.optional(),
+    scope: scopeSchema.optional(),
+  }),
+  z.strictObject({
+    type: z.literal('playback'),
+    id: requestId,
+    playing: z.boolean(),
+    stepsPerFrame: z.int().min(1).max(100_000).optional(),
+    /** Which runs play: the surfaces' (analytic), the networks', or both (omitted). */
+    scope: scopeSchema.optional(),
+  }),
+  z.strictObject({
+    type: z.literal('step'),
+    id: requestId,
+    steps: z.int().min(1).max(1_000_000).default(1),
+    runId: runId.optional(),
+    scope: scopeSchema.optional(),
+  }),
+  z.strictObject({ type: z.literal('frame.ack'), seq: z.int().min(0) }),
+  // Cancels the long job started by request `id` (a step, basin map, landscape, resume or
+  // session open); the job then answers its request with an error starting "cancelled".
+  z.strictObject({ type: z.literal('job.cancel'), id: requestId }),
+] as const;
+
+/** Engine messages about the engine as a whole. */
+export type ControlMessage =
+  | {
+      type: 'hello';
+      id: number;
+      protocol: number;
+      backend: BackendName;
+      /** Why faster backends were passed over, e.g. "tfjs-node not installed". */
+      backendNotes: string[];
+      tfjsVersion: string;
+      selfCheck: SelfCheck;
+      surfaces: SurfaceInfo[];
+      /** Where the wasm binaries were loaded from (wasm backend only). */
+      wasmDir?: string;
+    }
+  | { type: 'ok'; id: number }
+  | {
+      type: 'error';
+      /** The request this answers, when the message carried a usable id. */
+      id?: number;
+      /** Dotted path of the offending field, e.g. `run.optimizer.lr`. */
+      field?: string;
+      message: string;
+    }
+  | { type: 'playback'; playing: boolean; stepsPerFrame: number }
+  | {
+      type: 'frame';
+      seq: number;
+      runs: RunFrame[];
+      /** The network lab's runs' new curve points. */
+      net?: NetworkRunFrame[];
+    }
+  /** How far a long `step` request has come, in run-steps (runs × steps), a few times a second. */
+  | { type: 'step.progress'; id: number; done: number; total: number };
