@@ -5,21 +5,24 @@
  * draws every trajectory up to a step; exports render the same scene offscreen at any size.
  */
 import * as THREE from 'three';
-import { OrbitControls } from 'three/examples/jsm/controls/OrbitControls.js';
 import type { Point } from '../../../../electron/common/schemas';
-import { viridis } from './palette';
-import { CONTOUR_LEVELS } from './contour-layout';
-import type { GridData, TrajectoryView } from './view-data';
-import { marchingSquares } from './contours';
-import { contourLevels, type ValueScale } from './scale';
-import { TrajectoryLine } from './trajectory-line';
+import type { ValueScale } from './scale';
+import { SurfaceCamera, type FrameReserve } from './surface-camera';
+import {
+  arrowMeshes,
+  clearGroup,
+  criticalMarkers,
+  disposeObject,
+  isSoftwareRenderer,
+  SIZE,
+  surfaceLevelLines,
+  surfaceMesh,
+  toWorld,
+  valueAt,
+} from './surface-geometry';
+import { SceneRuns, type SceneRun } from './surface-runs';
+import type { GridData } from './view-data';
 import type { CameraPose } from './view-source';
-
-export interface SceneRun {
-  runId: string;
-  color: string;
-  trajectory: TrajectoryView;
-}
 
 /** An offscreen render of the scene (exports). */
 export interface SceneSnapshotOptions {
@@ -40,26 +43,6 @@ export interface SceneSnapshotOptions {
   distanceScale?: number;
 }
 
-/** World size of the surface's footprint, and of its tallest point. */
-const SIZE = 2;
-const HEIGHT = 0.9;
-const LIFT = 0.012;
-/** Vertical field of view of the view's own height, in degrees. */
-const FOV = 40;
-/** Share of the free room's width and height the fitted surface may fill. */
-const FILL = 0.94;
-
-/**
- * Room kept free of the surface, in CSS pixels from each edge of the view: where its legend and
- * toolbar sit. The camera frames the surface in the rest.
- */
-export interface FrameReserve {
-  left: number;
-  top: number;
-  right: number;
-  bottom: number;
-}
-
 /** Step mode at a run's current point: the step taken, −η∇L and −η·(momentum), as arrows. */
 export interface SceneStep {
   runId: string;
@@ -72,50 +55,27 @@ export interface SceneStep {
   moment?: Point;
 }
 
-interface RunObjects {
-  line: TrajectoryLine;
-  ball: THREE.Mesh;
-  /** World positions of the trajectory's points. */
-  positions: Float32Array;
-  /** Points already converted; -1 forces a full rewrite. */
-  written: number;
-  /** Points held (the trajectory's count when last converted). */
-  count: number;
-  generation: number;
-}
-
 export class SurfaceScene {
   readonly renderer: THREE.WebGLRenderer;
   private readonly scene = new THREE.Scene();
-  readonly camera = new THREE.PerspectiveCamera(FOV, 1, 0.01, 100);
-  private readonly controls: OrbitControls;
+  private readonly eye: SurfaceCamera;
   private mesh: THREE.Mesh | undefined;
   private contourLines: THREE.LineSegments | undefined;
   private readonly markers = new THREE.Group();
-  private readonly hoverMarkers = new THREE.Group();
-  private readonly runObjects = new Map<string, RunObjects>();
+  private readonly runs = new SceneRuns(this.scene, (x, y, loss, out, o) =>
+    this.toWorld(x, y, loss, out, o),
+  );
   private grid: GridData | undefined;
   private scale: ValueScale | undefined;
   private frameRequested = false;
   private readonly resizeObserver: ResizeObserver;
-  private readonly ballGeometry = new THREE.SphereGeometry(0.04, 24, 16);
   private readonly raycaster = new THREE.Raycaster();
   private width = 1;
   private height = 1;
-  private lineScale = 1;
   private readonly renderListeners = new Set<() => void>();
-  /** Replay: trajectories are drawn up to this step. */
-  private scrubStep: number | undefined;
   /** Renders exports offscreen; made on first use, reused, disposed with the scene. */
   private snapshotRenderer: THREE.WebGLRenderer | undefined;
-  /** Ways to keep the overlays' room free; the one that shows the surface largest is used. */
-  private reserves: FrameReserve[] = [];
-  private reserve: FrameReserve = { left: 0, top: 0, right: 0, bottom: 0 };
-  /** The camera's distance was chosen to fit (not set by the user's zoom or a saved pose). */
-  private fitted = true;
   private readonly stepArrows = new THREE.Group();
-  /** See {@link boxCorners}. */
-  private outline: THREE.Vector3[] = [];
   /** Milliseconds the last render took on the main thread. */
   lastRenderMs = 0;
 
@@ -137,13 +97,9 @@ export class SurfaceScene {
     this.scene.add(new THREE.HemisphereLight(0xffffff, 0x30364a, 1.6));
     const sun = new THREE.DirectionalLight(0xffffff, 1.4);
     sun.position.set(1.5, 3, 2);
-    this.scene.add(sun, this.markers, this.hoverMarkers, this.stepArrows);
+    this.scene.add(sun, this.markers, this.runs.hoverMarkers, this.stepArrows);
 
-    this.controls = new OrbitControls(this.camera, this.renderer.domElement);
-    this.controls.enableDamping = false;
-    this.controls.addEventListener('change', () => this.requestRender());
-    // Once the user orbits or zooms, the camera is theirs: no refitting on resize.
-    this.controls.addEventListener('start', () => (this.fitted = false));
+    this.eye = new SurfaceCamera(this.renderer.domElement, () => this.requestRender());
     this.resetCamera();
 
     // A click (not a drag, which orbits) sets the start where it hits the surface.
@@ -161,20 +117,15 @@ export class SurfaceScene {
     this.resize();
   }
 
+  /** The camera that renders the view. */
+  get camera(): THREE.PerspectiveCamera {
+    return this.eye.camera;
+  }
+
   /** Camera on the default orbit, or at an azimuth/elevation (degrees) a lesson asks for. */
   resetCamera(pose?: CameraPose): void {
-    const azimuth = ((pose?.azimuth ?? 40) * Math.PI) / 180;
-    const elevation = ((pose?.elevation ?? 35) * Math.PI) / 180;
-    const r = pose?.distance ?? 3.1;
-    this.camera.position.set(
-      r * Math.cos(elevation) * Math.sin(azimuth),
-      r * Math.sin(elevation),
-      r * Math.cos(elevation) * Math.cos(azimuth),
-    );
-    this.controls.target.set(0, HEIGHT * 0.3, 0);
-    // A saved pose keeps its distance; otherwise the camera comes as close as the room allows.
-    this.fitted = pose?.distance === undefined;
-    this.frame();
+    this.eye.reset(pose);
+    this.requestRender();
   }
 
   /**
@@ -183,146 +134,22 @@ export class SurfaceScene {
    * the rest.
    */
   setReserves(reserves: FrameReserve[]): void {
-    if (JSON.stringify(reserves) === JSON.stringify(this.reserves)) return;
-    this.reserves = reserves.map((r) => ({ ...r }));
-    this.frame();
+    if (this.eye.setReserves(reserves)) this.requestRender();
   }
 
-  /**
-   * Points the camera at the middle of the free room (an off-centre view, so the canvas still
-   * fills the view) and, while the camera is fitted, moves it as close as lets the surface's
-   * box fit there.
-   */
+  /** Frames the surface again (see {@link SurfaceCamera.frame}). */
   private frame(): void {
-    const options = this.reserves.length ? this.reserves : [this.reserve];
-    let best: { reserve: FrameReserve; distance: number } | undefined;
-    for (const reserve of options) {
-      const free = this.freeRect(reserve);
-      if (!free) continue;
-      this.aimAt(free);
-      const distance = this.fitted
-        ? this.fitDistance(free)
-        : this.camera.position.distanceTo(this.controls.target);
-      if (!best || distance < best.distance) best = { reserve, distance };
-    }
-    this.reserve = best?.reserve ?? { left: 0, top: 0, right: 0, bottom: 0 };
-    this.aimAt(this.freeRect(this.reserve) ?? { x: 0, y: 0, w: this.width, h: this.height });
-    if (this.fitted && best) this.setDistance(best.distance);
-    this.controls.update();
+    this.eye.frame();
     this.requestRender();
-  }
-
-  /** The room left by a reserve, or undefined when it would leave less than half the view. */
-  private freeRect(r: FrameReserve): { x: number; y: number; w: number; h: number } | undefined {
-    const w = this.width - r.left - r.right;
-    const h = this.height - r.top - r.bottom;
-    if (w < 0.5 * this.width || h < 0.5 * this.height) return undefined;
-    return { x: r.left, y: r.top, w, h };
-  }
-
-  /** An off-centre projection whose centre is the free room's, at the view's own scale. */
-  private aimAt(free: { x: number; y: number; w: number; h: number }): void {
-    const { width: W, height: H } = this;
-    const cx = free.x + free.w / 2;
-    const cy = free.y + free.h / 2;
-    const fullW = 2 * Math.max(cx, W - cx);
-    const fullH = 2 * Math.max(cy, H - cy);
-    const offX = cx >= W / 2 ? 0 : fullW - W;
-    const offY = cy >= H / 2 ? 0 : fullH - H;
-    this.camera.aspect = fullW / fullH;
-    this.camera.fov =
-      (2 * Math.atan(Math.tan((FOV * Math.PI) / 360) * (fullH / H)) * 180) / Math.PI;
-    this.camera.setViewOffset(fullW, fullH, offX, offY, W, H);
-    this.camera.updateProjectionMatrix();
-  }
-
-  /**
-   * Points of the surface that bound its outline from any side (every edge vertex, and a
-   * 32 × 32 lattice inside for the peaks), in world space; none before a surface.
-   */
-  private boxCorners(): THREE.Vector3[] {
-    return this.outline;
-  }
-
-  /** The surface's extent on screen (CSS pixels of the view), or undefined. */
-  private screenBox(): { x: number; y: number; w: number; h: number } | undefined {
-    const corners = this.boxCorners();
-    if (corners.length === 0) return undefined;
-    this.camera.updateMatrixWorld();
-    let x0 = Infinity;
-    let y0 = Infinity;
-    let x1 = -Infinity;
-    let y1 = -Infinity;
-    const p = new THREE.Vector3();
-    for (const c of corners) {
-      // project() works in place: on a copy, so the outline stays in world space.
-      p.copy(c).project(this.camera);
-      const px = ((p.x + 1) / 2) * this.width;
-      const py = ((1 - p.y) / 2) * this.height;
-      x0 = Math.min(x0, px);
-      x1 = Math.max(x1, px);
-      y0 = Math.min(y0, py);
-      y1 = Math.max(y1, py);
-    }
-    return { x: x0, y: y0, w: x1 - x0, h: y1 - y0 };
-  }
-
-  private setDistance(distance: number): void {
-    const target = this.controls.target;
-    const direction = this.camera.position.clone().sub(target).normalize();
-    this.camera.position.copy(target).addScaledVector(direction, distance);
-    this.camera.lookAt(target);
-  }
-
-  /** The least distance at which the surface fits in `free` (bisection; it shrinks as 1/d). */
-  private fitDistance(free: { x: number; y: number; w: number; h: number }): number {
-    const start = this.camera.position.distanceTo(this.controls.target);
-    if (this.boxCorners().length === 0) return start;
-    const margin = { x: (free.w * (1 - FILL)) / 2, y: (free.h * (1 - FILL)) / 2 };
-    const fits = (d: number) => {
-      this.setDistance(d);
-      const box = this.screenBox();
-      return (
-        box !== undefined &&
-        box.x >= free.x + margin.x &&
-        box.y >= free.y + margin.y &&
-        box.x + box.w <= free.x + free.w - margin.x &&
-        box.y + box.h <= free.y + free.h - margin.y
-      );
-    };
-    let near = 0.8;
-    let far = 20;
-    if (!fits(far)) {
-      this.setDistance(start);
-      return start;
-    }
-    for (let k = 0; k < 24; k++) {
-      const mid = (near + far) / 2;
-      if (fits(mid)) far = mid;
-      else near = mid;
-    }
-    this.setDistance(start);
-    return far;
   }
 
   /** Orbits the camera to an azimuth (degrees) at its current elevation and distance. */
   orbitTo(azimuthDeg: number): void {
-    const target = this.controls.target;
-    const offset = this.camera.position.clone().sub(target);
-    const radius = Math.hypot(offset.x, offset.z);
-    const a = (azimuthDeg * Math.PI) / 180;
-    this.camera.position.set(
-      target.x + radius * Math.sin(a),
-      this.camera.position.y,
-      target.z + radius * Math.cos(a),
-    );
-    this.camera.lookAt(target);
-    this.controls.update();
+    this.eye.orbitTo(azimuthDeg);
   }
 
   setLineScale(scale: number): void {
-    this.lineScale = scale;
-    for (const objects of this.runObjects.values()) objects.line.material.linewidth = 3 * scale;
+    this.runs.setLineScale(scale);
     this.requestRender();
   }
 
@@ -331,9 +158,7 @@ export class SurfaceScene {
    * undefined draws them whole. Only draw ranges and ball positions change.
    */
   setScrubStep(step: number | undefined): void {
-    if (step === this.scrubStep) return;
-    this.scrubStep = step;
-    for (const objects of this.runObjects.values()) this.showUpTo(objects, step);
+    if (!this.runs.setScrubStep(step)) return;
     this.requestRender();
   }
 
@@ -366,244 +191,43 @@ export class SurfaceScene {
     this.grid = grid;
     this.scale = scale;
     this.disposeSurface();
-    const n = grid.resolution;
-    const positions = new Float32Array(n * n * 3);
-    const colors = new Float32Array(n * n * 3);
-    for (let j = 0; j < n; j++) {
-      for (let i = 0; i < n; i++) {
-        const k = j * n + i;
-        const h = scale(grid.values[k]);
-        positions[3 * k] = (i / (n - 1) - 0.5) * SIZE;
-        positions[3 * k + 1] = h * HEIGHT;
-        // Screen-up on the contour view is +y; here +y runs away from the default camera.
-        positions[3 * k + 2] = (0.5 - j / (n - 1)) * SIZE;
-        viridis(h, colors, 3 * k);
-      }
-    }
-    const index = new Uint32Array(6 * (n - 1) * (n - 1));
-    let q = 0;
-    for (let j = 0; j < n - 1; j++) {
-      for (let i = 0; i < n - 1; i++) {
-        const a = j * n + i;
-        index.set([a, a + n, a + 1, a + 1, a + n, a + n + 1], q);
-        q += 6;
-      }
-    }
-    const geometry = new THREE.BufferGeometry();
-    geometry.setAttribute('position', new THREE.BufferAttribute(positions, 3));
-    geometry.setAttribute('color', new THREE.BufferAttribute(colors, 3));
-    geometry.setIndex(new THREE.BufferAttribute(index, 1));
-    geometry.computeVertexNormals();
-    const material = new THREE.MeshLambertMaterial({
-      vertexColors: true,
-      side: THREE.DoubleSide,
-      wireframe: options.wireframe,
-      polygonOffset: true,
-      polygonOffsetFactor: 1,
-      polygonOffsetUnits: 1,
-    });
-    this.mesh = new THREE.Mesh(geometry, material);
+    const { mesh, outline } = surfaceMesh(grid, scale, options.wireframe);
+    this.mesh = mesh;
     this.scene.add(this.mesh);
-    const stride = Math.max(1, Math.floor((n - 1) / 32));
-    this.outline = [];
-    for (let j = 0; j < n; j++) {
-      for (let i = 0; i < n; i++) {
-        const edge = i === 0 || j === 0 || i === n - 1 || j === n - 1;
-        if (!edge && (i % stride !== 0 || j % stride !== 0)) continue;
-        const k = 3 * (j * n + i);
-        this.outline.push(new THREE.Vector3(positions[k], positions[k + 1], positions[k + 2]));
-      }
-    }
-
+    this.eye.setOutline(outline);
     if (options.contours) {
-      const levels = contourLevels(scale, CONTOUR_LEVELS);
-      const lines = marchingSquares(grid.values, n, levels);
-      const seg = lines.segments;
-      const linePositions = new Float32Array((seg.length / 2) * 3);
-      for (let k = 0, p = 0; k < seg.length; k += 2, p += 3) {
-        linePositions[p] = (seg[k] / (n - 1) - 0.5) * SIZE;
-        linePositions[p + 1] = scale(levels[lines.level[k >> 2]]) * HEIGHT + 0.002;
-        linePositions[p + 2] = (0.5 - seg[k + 1] / (n - 1)) * SIZE;
-      }
-      const lineGeometry = new THREE.BufferGeometry();
-      lineGeometry.setAttribute('position', new THREE.BufferAttribute(linePositions, 3));
-      this.contourLines = new THREE.LineSegments(
-        lineGeometry,
-        new THREE.LineBasicMaterial({ color: 0xffffff, transparent: true, opacity: 0.45 }),
-      );
+      this.contourLines = surfaceLevelLines(grid, scale);
       this.scene.add(this.contourLines);
     }
 
     this.placeMarkers();
-    for (const objects of this.runObjects.values()) objects.written = -1; // heights changed
+    this.runs.invalidate(); // heights changed
     // A new surface (or height scale) has another box: frame it again unless the user moved.
     this.frame();
   }
 
   private placeMarkers(): void {
-    for (const child of [...this.markers.children]) {
-      this.markers.remove(child);
-      disposeObject(child);
-    }
+    clearGroup(this.markers);
     const info = this.grid?.info;
     if (!info) return;
     const at = (p: Point) => {
       const v = new Float32Array(3);
-      this.toWorld(p[0], p[1], this.valueAt(p[0], p[1]), v, 0);
+      this.toWorld(p[0], p[1], valueAt(this.grid!, p[0], p[1]), v, 0);
       return new THREE.Vector3(v[0], v[1] + 0.03, v[2]);
     };
-    for (const m of info.minima) {
-      const star = new THREE.Mesh(
-        new THREE.OctahedronGeometry(0.035),
-        new THREE.MeshBasicMaterial({ color: 0xffffff, depthTest: false }),
-      );
-      star.renderOrder = 4;
-      star.position.copy(at(m));
-      this.markers.add(star);
-    }
-    for (const s of info.saddles) {
-      const cross = new THREE.Mesh(
-        new THREE.TorusGeometry(0.03, 0.008, 8, 24),
-        // Dark, as on the contour view: no run's colour, and unlike the white minima.
-        new THREE.MeshBasicMaterial({ color: 0x0f1320, depthTest: false }),
-      );
-      cross.renderOrder = 4;
-      cross.rotation.x = Math.PI / 2;
-      cross.position.copy(at(s));
-      this.markers.add(cross);
-    }
+    for (const marker of criticalMarkers(info, at)) this.markers.add(marker);
   }
 
-  /** L at (x, y) by bilinear interpolation of the grid (for markers placed on the surface). */
-  private valueAt(x: number, y: number): number {
-    const grid = this.grid!;
-    const n = grid.resolution;
-    const [[x0, x1], [y0, y1]] = grid.domain;
-    const u = Math.min(n - 1.001, Math.max(0, ((x - x0) / (x1 - x0)) * (n - 1)));
-    const v = Math.min(n - 1.001, Math.max(0, ((y - y0) / (y1 - y0)) * (n - 1)));
-    const i = Math.floor(u);
-    const j = Math.floor(v);
-    const fu = u - i;
-    const fv = v - j;
-    const g = grid.values;
-    return (
-      g[j * n + i] * (1 - fu) * (1 - fv) +
-      g[j * n + i + 1] * fu * (1 - fv) +
-      g[(j + 1) * n + i] * (1 - fu) * fv +
-      g[(j + 1) * n + i + 1] * fu * fv
-    );
-  }
-
-  /** World position of (x, y, loss); off-domain points are clamped to a margin around it. */
+  /** World position of (x, y, loss) on the surface on show (nothing before one). */
   private toWorld(x: number, y: number, loss: number, out: Float32Array, o: number): void {
-    const grid = this.grid;
-    const scale = this.scale;
-    if (!grid || !scale) return;
-    const [[x0, x1], [y0, y1]] = grid.domain;
-    const u = Math.min(1.5, Math.max(-0.5, (x - x0) / (x1 - x0)));
-    const v = Math.min(1.5, Math.max(-0.5, (y - y0) / (y1 - y0)));
-    out[o] = (u - 0.5) * SIZE;
-    out[o + 1] = scale(loss) * HEIGHT + LIFT;
-    out[o + 2] = (0.5 - v) * SIZE;
+    if (!this.grid || !this.scale) return;
+    toWorld(this.grid, this.scale, x, y, loss, out, o);
   }
 
   /** Brings every run's line and ball up to date with its trajectory. */
   setRuns(runs: SceneRun[], hoverStep?: number): void {
-    const live = new Set(runs.map((r) => r.runId));
-    for (const [runId, objects] of this.runObjects) {
-      if (!live.has(runId)) {
-        this.scene.remove(objects.line.object, objects.ball);
-        objects.line.dispose();
-        (objects.ball.material as THREE.Material).dispose();
-        this.runObjects.delete(runId);
-      }
-    }
-    for (const run of runs) this.updateRun(run);
-    this.placeHover(runs, hoverStep);
+    this.runs.set(runs, hoverStep);
     this.requestRender();
-  }
-
-  private placeHover(runs: SceneRun[], hoverStep: number | undefined): void {
-    for (const child of [...this.hoverMarkers.children]) {
-      this.hoverMarkers.remove(child);
-      disposeObject(child);
-    }
-    if (hoverStep === undefined) return;
-    for (const run of runs) {
-      const objects = this.runObjects.get(run.runId);
-      const shown =
-        this.scrubStep === undefined
-          ? objects?.count
-          : Math.min(objects?.count ?? 0, this.scrubStep + 1);
-      if (!objects || hoverStep >= run.trajectory.count || hoverStep >= (shown ?? 0)) continue;
-      const ring = new THREE.Mesh(
-        new THREE.TorusGeometry(0.055, 0.01, 8, 32),
-        new THREE.MeshBasicMaterial({ color: 0xffffff, depthTest: false }),
-      );
-      ring.renderOrder = 5;
-      ring.rotation.x = Math.PI / 2;
-      const p = objects.positions;
-      ring.position.set(p[3 * hoverStep], p[3 * hoverStep + 1], p[3 * hoverStep + 2]);
-      this.hoverMarkers.add(ring);
-    }
-  }
-
-  private updateRun(run: SceneRun): void {
-    let objects = this.runObjects.get(run.runId);
-    if (!objects) {
-      const line = new TrajectoryLine(run.color, 3 * this.lineScale);
-      line.setResolution(this.width, this.height);
-      const ball = new THREE.Mesh(
-        this.ballGeometry,
-        new THREE.MeshStandardMaterial({
-          color: run.color,
-          emissive: run.color,
-          emissiveIntensity: 0.4,
-          depthTest: false,
-        }),
-      );
-      ball.renderOrder = 3;
-      objects = {
-        line,
-        ball,
-        positions: new Float32Array(3 * 1024),
-        written: 0,
-        count: 0,
-        generation: -1,
-      };
-      this.runObjects.set(run.runId, objects);
-      this.scene.add(line.object, ball);
-    }
-    const t = run.trajectory;
-    const count = t.count;
-    // A rewritten trajectory (reset, rewind) is redrawn from its first point; otherwise only
-    // the new points (and the last one, which may have been restated) are converted.
-    const rewrite =
-      objects.written < 0 || objects.generation !== t.generation || count < objects.written;
-    const from = rewrite ? 0 : Math.max(0, objects.written - 1);
-    objects.generation = t.generation;
-    if (objects.positions.length < 3 * count) {
-      const grown = new Float32Array(Math.max(3 * count, 2 * objects.positions.length));
-      grown.set(objects.positions.subarray(0, 3 * from));
-      objects.positions = grown;
-    }
-    const positions = objects.positions;
-    for (let i = from; i < count; i++) this.toWorld(t.x(i), t.y(i), t.loss(i), positions, 3 * i);
-    objects.line.setPoints(positions, count, from);
-    objects.written = count;
-    objects.count = count;
-    this.showUpTo(objects, this.scrubStep);
-  }
-
-  /** Draws a run's line up to `step` (all of it when undefined) with the ball at its end. */
-  private showUpTo(objects: RunObjects, step: number | undefined): void {
-    const shown = step === undefined ? objects.count : Math.min(objects.count, step + 1);
-    objects.line.setVisiblePoints(step === undefined ? Infinity : shown);
-    objects.ball.visible = shown > 0;
-    if (shown > 0) {
-      const p = objects.positions;
-      objects.ball.position.set(p[3 * shown - 3], p[3 * shown - 2], p[3 * shown - 1]);
-    }
   }
 
   private pick(event: PointerEvent): void {
@@ -646,7 +270,7 @@ export class SurfaceScene {
     options: Pick<SceneSnapshotOptions, 'width' | 'height' | 'azimuthOffset' | 'distanceScale'>,
   ): [number, number] | undefined {
     const { width, height } = options;
-    const camera = this.snapshotCamera(
+    const camera = this.eye.snapshotCamera(
       width / height,
       options.azimuthOffset ?? 0,
       options.distanceScale ?? 1,
@@ -666,7 +290,7 @@ export class SurfaceScene {
     const [[x0, x1], [y0, y1]] = grid.domain;
     if (x < x0 || x > x1 || y < y0 || y > y1) return undefined;
     const world = new Float32Array(3);
-    this.toWorld(x, y, this.valueAt(x, y), world, 0);
+    this.toWorld(x, y, valueAt(grid, x, y), world, 0);
     const v = new THREE.Vector3(world[0], world[1], world[2]).project(camera);
     if (v.z > 1) return undefined;
     return [((v.x + 1) / 2) * width, ((1 - v.y) / 2) * height];
@@ -674,13 +298,7 @@ export class SurfaceScene {
 
   /** The camera's azimuth and elevation in degrees and its distance, as resetCamera takes them. */
   cameraPose(): CameraPose {
-    const p = this.camera.position;
-    const r = Math.max(1e-9, p.length());
-    return {
-      azimuth: (Math.atan2(p.x, p.z) * 180) / Math.PI,
-      elevation: (Math.asin(Math.min(1, Math.max(-1, p.y / r))) * 180) / Math.PI,
-      distance: r,
-    };
+    return this.eye.pose();
   }
 
   /** Calls `listener` after every render (the camera or the scene changed); returns the undo. */
@@ -705,7 +323,7 @@ export class SurfaceScene {
     this.lastRenderMs = performance.now() - t0;
     performance.measure('losslab:render-3d', { start: t0, end: t0 + this.lastRenderMs });
     // Where the surface's box is on screen (tests compare it with the overlays' boxes).
-    const box = this.screenBox();
+    const box = this.eye.screenBox();
     if (box)
       this.container.dataset.plot = [box.x, box.y, box.w, box.h].map((v) => v.toFixed(1)).join(',');
     for (const listener of this.renderListeners) listener();
@@ -717,10 +335,7 @@ export class SurfaceScene {
    * `steps` is empty.
    */
   setSteps(steps: SceneStep[]): void {
-    for (const child of [...this.stepArrows.children]) {
-      this.stepArrows.remove(child);
-      disposeObject(child);
-    }
+    clearGroup(this.stepArrows);
     for (const step of steps) {
       const [x, y] = step.at;
       this.addArrow(step.previous, step.at, step.color, 1);
@@ -737,35 +352,10 @@ export class SurfaceScene {
   private addArrow(from: Point, to: Point, color: string, opacity: number): void {
     const a = new Float32Array(3);
     const b = new Float32Array(3);
-    this.toWorld(from[0], from[1], this.valueAt(from[0], from[1]), a, 0);
-    this.toWorld(to[0], to[1], this.valueAt(to[0], to[1]), b, 0);
-    const start = new THREE.Vector3(a[0], a[1] + LIFT, a[2]);
-    const direction = new THREE.Vector3(b[0], b[1] + LIFT, b[2]).sub(start);
-    const length = direction.length();
-    if (!(length > 0)) return;
-    direction.normalize();
-    const shown = Math.min(0.7, Math.max(0.08, length));
-    const material = new THREE.MeshBasicMaterial({
-      color,
-      depthTest: false,
-      transparent: opacity < 1,
-      opacity,
-    });
-    const head = Math.min(0.06, shown * 0.4);
-    const shaft = new THREE.Mesh(
-      new THREE.CylinderGeometry(0.007, 0.007, shown - head, 8),
-      material,
-    );
-    const cone = new THREE.Mesh(new THREE.ConeGeometry(0.022, head, 12), material.clone());
-    // Cylinders and cones point along +y: turn them onto the arrow's direction.
-    const turn = new THREE.Quaternion().setFromUnitVectors(new THREE.Vector3(0, 1, 0), direction);
-    shaft.quaternion.copy(turn);
-    cone.quaternion.copy(turn);
-    shaft.position.copy(start).addScaledVector(direction, (shown - head) / 2);
-    cone.position.copy(start).addScaledVector(direction, shown - head / 2);
-    shaft.renderOrder = 6;
-    cone.renderOrder = 6;
-    this.stepArrows.add(shaft, cone);
+    this.toWorld(from[0], from[1], valueAt(this.grid!, from[0], from[1]), a, 0);
+    this.toWorld(to[0], to[1], valueAt(this.grid!, to[0], to[1]), b, 0);
+    const meshes = arrowMeshes(a, b, color, opacity);
+    if (meshes.length > 0) this.stepArrows.add(...meshes);
   }
 
   /**
@@ -777,59 +367,17 @@ export class SurfaceScene {
   renderSnapshot(options: SceneSnapshotOptions): HTMLCanvasElement {
     const { width, height, pixelScale = 1, step } = options;
     const renderer = this.snapshotTarget(width, height);
-    const camera = this.snapshotCamera(
+    const camera = this.eye.snapshotCamera(
       width / height,
       options.azimuthOffset ?? 0,
       options.distanceScale ?? 1,
     );
 
-    for (const objects of this.runObjects.values()) {
-      objects.line.material.linewidth = 3 * this.lineScale * pixelScale;
-      objects.line.setResolution(width, height);
-      this.showUpTo(objects, step);
-    }
-    this.hoverMarkers.visible = false;
-    try {
+    this.runs.asSnapshot({ width, height, pixelScale, step }, () => {
       renderer.setClearColor(0x000000, 0);
       renderer.render(this.scene, camera);
-    } finally {
-      for (const objects of this.runObjects.values()) {
-        objects.line.material.linewidth = 3 * this.lineScale;
-        objects.line.setResolution(this.width, this.height);
-        this.showUpTo(objects, this.scrubStep);
-      }
-      this.hoverMarkers.visible = true;
-    }
+    });
     return renderer.domElement;
-  }
-
-  /**
-   * The camera on show for an image of another aspect, turned about the vertical through its
-   * target and moved back by `distanceScale`. A narrower image than the view widens the
-   * vertical field of view, so the surface keeps its horizontal extent.
-   */
-  private snapshotCamera(
-    aspect: number,
-    azimuthOffset: number,
-    distanceScale: number,
-  ): THREE.PerspectiveCamera {
-    const camera = this.camera.clone();
-    // An image has no overlays of the view's: the camera looks at its target head on.
-    camera.clearViewOffset();
-    camera.fov = FOV;
-    const target = this.controls.target;
-    const offset = camera.position.clone().sub(target).multiplyScalar(distanceScale);
-    offset.applyAxisAngle(new THREE.Vector3(0, 1, 0), (azimuthOffset * Math.PI) / 180);
-    camera.position.copy(target).add(offset);
-    camera.lookAt(target);
-    const viewAspect = this.width / this.height;
-    camera.aspect = aspect;
-    if (aspect < viewAspect) {
-      const half = Math.tan((FOV * Math.PI) / 360) * (viewAspect / aspect);
-      camera.fov = (Math.atan(half) * 360) / Math.PI;
-    }
-    camera.updateProjectionMatrix();
-    return camera;
   }
 
   /**
@@ -840,32 +388,7 @@ export class SurfaceScene {
    */
   orbitDistanceScale(aspect: number, degrees: number): number {
     const geometry = this.mesh?.geometry;
-    if (!geometry) return 1;
-    if (!geometry.boundingBox) geometry.computeBoundingBox();
-    const bounds = geometry.boundingBox!;
-    const corners = [0, 1, 2, 3, 4, 5, 6, 7].map(
-      (k) =>
-        new THREE.Vector3(
-          k & 1 ? bounds.max.x : bounds.min.x,
-          k & 2 ? bounds.max.y : bounds.min.y,
-          k & 4 ? bounds.max.z : bounds.min.z,
-        ),
-    );
-    const samples = Math.max(1, Math.ceil(Math.abs(degrees) / 10));
-    const fits = (scale: number) => {
-      for (let i = 0; i <= samples; i++) {
-        const camera = this.snapshotCamera(aspect, (degrees * i) / samples, scale);
-        camera.updateMatrixWorld();
-        for (const corner of corners) {
-          const p = corner.clone().project(camera);
-          if (Math.abs(p.x) > 0.96 || Math.abs(p.y) > 0.96 || p.z > 1) return false;
-        }
-      }
-      return true;
-    };
-    let scale = 1;
-    while (!fits(scale) && scale < 4) scale *= 1.04;
-    return scale;
+    return geometry ? this.eye.orbitDistanceScale(geometry, aspect, degrees) : 1;
   }
 
   /**
@@ -903,7 +426,8 @@ export class SurfaceScene {
     this.renderer.setSize(w, h, false);
     this.renderer.domElement.style.width = '100%';
     this.renderer.domElement.style.height = '100%';
-    for (const objects of this.runObjects.values()) objects.line.setResolution(w, h);
+    this.runs.setResolution(w, h);
+    this.eye.setSize(w, h);
     this.frame();
   }
 
@@ -919,41 +443,16 @@ export class SurfaceScene {
 
   dispose(): void {
     this.resizeObserver.disconnect();
-    this.controls.dispose();
+    this.eye.dispose();
     this.setRuns([]);
     this.setSteps([]);
-    this.placeHover([], undefined);
+    this.runs.dispose();
     this.disposeSurface();
     for (const child of [...this.markers.children]) disposeObject(child);
-    this.ballGeometry.dispose();
     this.renderer.dispose();
     this.renderer.domElement.remove();
     this.snapshotRenderer?.dispose();
     this.snapshotRenderer?.forceContextLoss();
     this.snapshotRenderer = undefined;
   }
-}
-
-/** Whether WebGL runs on a CPU rasterizer. Decided once per page. */
-let softwareRenderer: boolean | undefined;
-export function isSoftwareRenderer(): boolean {
-  if (softwareRenderer !== undefined) return softwareRenderer;
-  try {
-    const gl = document.createElement('canvas').getContext('webgl2');
-    const info = gl?.getExtension('WEBGL_debug_renderer_info');
-    const name = info && gl ? String(gl.getParameter(info.UNMASKED_RENDERER_WEBGL)) : '';
-    softwareRenderer = /swiftshader|llvmpipe|software|basic render/i.test(name);
-    gl?.getExtension('WEBGL_lose_context')?.loseContext();
-  } catch {
-    softwareRenderer = false;
-  }
-  return softwareRenderer;
-}
-
-function disposeObject(object: THREE.Object3D): void {
-  const mesh = object as THREE.Mesh;
-  mesh.geometry?.dispose();
-  const material = mesh.material as THREE.Material | THREE.Material[] | undefined;
-  if (Array.isArray(material)) material.forEach((m) => m.dispose());
-  else material?.dispose();
 }
