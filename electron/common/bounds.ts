@@ -8,6 +8,7 @@
  *
  * The walk is iterative (an explicit stack), so it never overflows itself.
  */
+import { MAX_ERROR_CHARS } from './limits';
 
 /** Bounds on a message's shape. */
 export interface MessageBounds {
@@ -28,8 +29,7 @@ export const DEFAULT_MESSAGE_BOUNDS: MessageBounds = {
   maxBytes: 2 * 2 ** 30,
 };
 
-/** Longest error message a host sends back: one line, never a wall of text. */
-export const MAX_ERROR_CHARS = 400;
+export { MAX_ERROR_CHARS };
 
 /** Cuts a message to one line of at most `max` characters. */
 export function oneLine(text: string, max = MAX_ERROR_CHARS): string {

@@ -1,9 +1,85 @@
 /**
- * Limits more than one module enforces, in one place so they cannot disagree.
+ * Every limit more than one module (or more than one process) enforces, in one place so they
+ * cannot disagree. Where two limits of the same thing differ, each is named for what it limits
+ * and says why its value.
+ *
+ * The renderer may only `import type` from electron/common: it declares its own constant with
+ * the type of the one here (`const MAX_RACE_RUNS: typeof Limit = 8`), so a change here that is
+ * not made there is a compile error.
  */
+
+// ---------------------------------------------------------------------------------------------
+// Runs
+
+/**
+ * Most analytic runs one engine holds at once, whoever created them (the page, a test, the
+ * CLI, an opened session, a fork). Not the page's MAX_RACE_RUNS: that one is about colours,
+ * this one only bounds the engine's work per frame.
+ */
+export const MAX_EXPLORER_RUNS = 16;
+
+/**
+ * Most runs one race on the explorer page holds: one per run colour (eight distinct,
+ * colour-blind-aware colours), so every run keeps its own colour in the views and the legend.
+ */
+export const MAX_RACE_RUNS = 8;
+
+/**
+ * Most network runs at once, in the engine and on the page: each trains a network, and eight
+ * is also the number of run colours.
+ */
+export const MAX_NETWORK_RUNS = 8;
+
+/** Most runs one CLI `train` or `landscape` SPEC trains. */
+export const MAX_TRAINING_SPEC_RUNS = 16;
+
+/** Most runs one CLI `trajectory` SPEC races (each a 2-D trajectory: cheap). */
+export const MAX_TRAJECTORY_SPEC_RUNS = 64;
+
+/** Most runs whose trajectories one network landscape projects onto its plane. */
+export const MAX_PROJECTED_RUNS = 16;
+
+// ---------------------------------------------------------------------------------------------
+// Work one request may ask for
+
+/** Most points a synthetic dataset may have. */
+export const MAX_DATASET_POINTS = 100_000;
+/** Most optimizer steps a CLI training run may ask for. */
+export const MAX_TRAIN_STEPS = 1_000_000;
+/** Most steps a CLI trajectory may ask for: 10 million points is already 300 MB of JSON. */
+export const MAX_TRAJECTORY_STEPS = 1_000_000;
+/** Largest basin map: 512 × 512 starts (262,144), each with its own optimizer state. */
+export const MAX_BASINS_RESOLUTION = 512;
+/** Most optimizer steps per start of a basin map. */
+export const MAX_BASINS_STEPS = 100_000;
+
+/** Longest error message a host sends back: one line, never a wall of text. */
+export const MAX_ERROR_CHARS = 400;
+
+// ---------------------------------------------------------------------------------------------
+// Session files
 
 /** Most bytes a session may hold once unzipped (manifest and arrays together): 2 GiB. */
 export const MAX_SESSION_BYTES = 2 * 2 ** 30;
 
 /** Most bytes of one session.upload part: well inside a 64 MiB WebSocket frame. */
 export const MAX_UPLOAD_PART_BYTES = 16 * 2 ** 20;
+
+/** Most entries a session's zip may have. */
+export const MAX_SESSION_ENTRIES = 4096;
+/** Most bytes of `manifest.json`. */
+export const MAX_MANIFEST_BYTES = 64 * 2 ** 20;
+/** Most characters of the client's `view` object, as JSON. */
+export const MAX_VIEW_CHARS = 4 * 2 ** 20;
+/** Most hyperparameter changes one run may record (a dragged slider makes many). */
+export const MAX_RECORDED_CHANGES = 1_000_000;
+/** Most steps a recorded run may claim (above the engine's own limits). */
+export const MAX_RECORDED_STEPS = 10_000_000;
+/**
+ * Most runs a session may record per lab (and projections of one landscape): above what an
+ * engine holds at once (MAX_EXPLORER_RUNS, MAX_NETWORK_RUNS), so a file holding more runs than
+ * that still reads and is refused with a message naming the engine's limit.
+ */
+export const MAX_RECORDED_RUNS = 64;
+/** Most landscapes a session may record. */
+export const MAX_RECORDED_LANDSCAPES = 64;

@@ -6,6 +6,7 @@
  */
 import { z } from 'zod';
 import { optimizerSpecSchema, scheduleSchema, hyperPatchSchema } from './schemas';
+import { MAX_DATASET_POINTS, MAX_TRAINING_SPEC_RUNS, MAX_TRAIN_STEPS } from './limits';
 
 const finite = () => z.number().refine(Number.isFinite, { message: 'must be a finite number' });
 const seed = () =>
@@ -14,8 +15,7 @@ const seed = () =>
     .min(0)
     .max(2 ** 32 - 1);
 
-/** Most points a synthetic dataset may have. */
-export const MAX_DATASET_POINTS = 100_000;
+export { MAX_DATASET_POINTS, MAX_TRAIN_STEPS };
 
 // ---------------------------------------------------------------------------------------------
 // Datasets
@@ -265,9 +265,6 @@ export type LandscapeGridSpec = z.output<typeof landscapeGridSchema>;
 // ---------------------------------------------------------------------------------------------
 // CLI SPECs
 
-/** Most optimizer steps a CLI run may ask for. */
-export const MAX_TRAIN_STEPS = 1_000_000;
-
 const runEntrySchema = optimizerSpecSchema.extend({
   /** Overrides the SPEC's batch size for this run. */
   batchSize: batchSizeSchema.optional(),
@@ -288,7 +285,7 @@ const trainFields = {
   batchSize: batchSizeSchema.default(32),
   /** Seed of the batch order and dropout, for runs that give none. @default 0 */
   seed: seed().default(0),
-  runs: z.array(runEntrySchema).min(1).max(16),
+  runs: z.array(runEntrySchema).min(1).max(MAX_TRAINING_SPEC_RUNS),
   /** Keep every k-th step's curve point in the output. @default 1 */
   curveEvery: z.int().min(1).max(MAX_TRAIN_STEPS).default(1),
   /** Keep θ every k steps (the landscape projects these). @default 10 */
@@ -322,7 +319,11 @@ export const landscapeOptionsSchema = z.strictObject({
   /** The plane's centre θ*: a run's initial or final θ. @default the final θ of run 0 */
   center: z
     .strictObject({
-      run: z.int().min(0).max(15).default(0),
+      run: z
+        .int()
+        .min(0)
+        .max(MAX_TRAINING_SPEC_RUNS - 1)
+        .default(0),
       at: z.enum(['initial', 'final']).default('final'),
     })
     .default({ run: 0, at: 'final' }),
@@ -346,7 +347,7 @@ export const landscapeSpecSchema = z
   .strictObject({
     ...trainFields,
     /** Runs to train first (none when `landscape.theta` is given). */
-    runs: z.array(runEntrySchema).max(16).default([]),
+    runs: z.array(runEntrySchema).max(MAX_TRAINING_SPEC_RUNS).default([]),
     landscape: landscapeOptionsSchema.default(landscapeOptionsSchema.parse({})),
   })
   .superRefine((s, ctx) => {

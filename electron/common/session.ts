@@ -11,7 +11,16 @@
  * renderer may `import type` from it.
  */
 import { z } from 'zod';
-import { MAX_SESSION_BYTES } from './limits';
+import {
+  MAX_MANIFEST_BYTES,
+  MAX_RECORDED_CHANGES,
+  MAX_RECORDED_LANDSCAPES,
+  MAX_RECORDED_RUNS,
+  MAX_RECORDED_STEPS,
+  MAX_SESSION_BYTES,
+  MAX_SESSION_ENTRIES,
+  MAX_VIEW_CHARS,
+} from './limits';
 import {
   arrayDtypes,
   DTYPE_BYTES,
@@ -62,18 +71,15 @@ export const SESSION_EXTENSION = 'losslab';
 /** Name of the manifest entry in the zip. */
 export const MANIFEST_ENTRY = 'manifest.json';
 
-/** Most bytes a session may hold once unzipped (in `limits.ts`, which the protocol shares). */
-export { MAX_SESSION_BYTES };
-/** Most entries a session's zip may have. */
-export const MAX_SESSION_ENTRIES = 4096;
-/** Most bytes of `manifest.json`. */
-export const MAX_MANIFEST_BYTES = 64 * 2 ** 20;
-/** Most characters of the client's `view` object, as JSON. */
-export const MAX_VIEW_CHARS = 4 * 2 ** 20;
-/** Most hyperparameter changes one run may record (a dragged slider makes many). */
-export const MAX_RECORDED_CHANGES = 1_000_000;
-/** Most steps a recorded run may claim (above the engine's own limits). */
-export const MAX_RECORDED_STEPS = 10_000_000;
+/** The limits a session reader enforces (declared in limits.ts with every other limit). */
+export {
+  MAX_MANIFEST_BYTES,
+  MAX_RECORDED_CHANGES,
+  MAX_RECORDED_STEPS,
+  MAX_SESSION_BYTES,
+  MAX_SESSION_ENTRIES,
+  MAX_VIEW_CHARS,
+};
 
 /**
  * A session file that cannot be read or written; `field` is the manifest path at fault. The
@@ -254,7 +260,7 @@ export const explorerManifestSchema = z
     surface: surfaceSpecSchema,
     /** The start the race shares (each run's config has its own, usually this one). */
     start: pointSchema,
-    runs: z.array(analyticRunManifestSchema).max(64),
+    runs: z.array(analyticRunManifestSchema).max(MAX_RECORDED_RUNS),
     basins: basinMapManifestSchema.optional(),
   })
   .superRefine(checkUniqueRunIds);
@@ -352,7 +358,7 @@ export const landscapeManifestSchema = z.strictObject({
         }),
       }),
     )
-    .max(64),
+    .max(MAX_RECORDED_RUNS),
 });
 export type LandscapeManifest = z.infer<typeof landscapeManifestSchema>;
 
@@ -360,8 +366,8 @@ export const networkManifestSchema = z
   .strictObject({
     dataset: datasetSpecSchema,
     model: modelSpecSchema,
-    runs: z.array(networkRunManifestSchema).max(64),
-    landscapes: z.array(landscapeManifestSchema).max(64),
+    runs: z.array(networkRunManifestSchema).max(MAX_RECORDED_RUNS),
+    landscapes: z.array(landscapeManifestSchema).max(MAX_RECORDED_LANDSCAPES),
   })
   .superRefine(checkUniqueRunIds);
 export type NetworkManifest = z.infer<typeof networkManifestSchema>;

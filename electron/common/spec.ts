@@ -4,15 +4,20 @@
  */
 import { z } from 'zod';
 import { optimizerSpecSchema, pointSchema, surfaceSpecSchema } from './schemas';
+import {
+  MAX_BASINS_RESOLUTION,
+  MAX_BASINS_STEPS,
+  MAX_TRAJECTORY_SPEC_RUNS,
+  MAX_TRAJECTORY_STEPS,
+} from './limits';
 
-/** Most steps a CLI trajectory may ask for: 10 million points is already 300 MB of JSON. */
-export const MAX_TRAJECTORY_STEPS = 1_000_000;
+export { MAX_BASINS_RESOLUTION, MAX_BASINS_STEPS, MAX_TRAJECTORY_STEPS };
 
 export const trajectorySpecSchema = z.strictObject({
   surface: surfaceSpecSchema,
   start: pointSchema,
   steps: z.int().min(0).max(MAX_TRAJECTORY_STEPS),
-  runs: z.array(optimizerSpecSchema).min(1).max(64),
+  runs: z.array(optimizerSpecSchema).min(1).max(MAX_TRAJECTORY_SPEC_RUNS),
 });
 export type TrajectorySpec = z.infer<typeof trajectorySpecSchema>;
 
@@ -25,10 +30,6 @@ export interface TrajectoryOutput {
   }[];
 }
 
-/** Largest basin map: 512 × 512 starts (262,144), each with its own optimizer state. */
-export const MAX_BASINS_RESOLUTION = 512;
-/** Most optimizer steps per start of a basin map. */
-export const MAX_BASINS_STEPS = 100_000;
 /** Default radius around a known minimum, as a fraction of the domain's longer side. */
 export const DEFAULT_BASINS_TOLERANCE = 0.01;
 

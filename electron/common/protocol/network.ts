@@ -16,6 +16,7 @@ import {
   type ModelSpec,
 } from '../network';
 import type { NetworkEpochColumns, NetworkStepColumns } from '../columns';
+import { MAX_PROJECTED_RUNS } from '../limits';
 /* eslint-enable @typescript-eslint/no-restricted-imports */
 import { requestIdSchema, runIdSchema, type RunStatus } from './base';
 
@@ -80,7 +81,7 @@ export const networkRequests = [
       z.strictObject({ kind: z.literal('saved'), name: z.string().min(1).max(64) }),
     ]),
     /** Runs whose recorded trajectories are projected onto the plane. */
-    project: z.array(runId).max(16).default([]),
+    project: z.array(runId).max(MAX_PROJECTED_RUNS).default([]),
     grid: landscapeGridSchema,
     /** Widen the grid's range to hold every projected trajectory (with a margin). */
     fit: z.boolean().default(false),
