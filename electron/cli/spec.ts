@@ -1,5 +1,6 @@
 /** SPEC reading and validation shared by every CLI command. */
 import type { z } from 'zod';
+import { refusalOf, type FieldScope, type ScopePath } from '../engine/core/errors';
 import type { JsonSink } from './json-sink';
 
 /** A SPEC problem: printed as one line, exit code 2. */
@@ -38,23 +39,27 @@ export function parseSpec<T extends z.ZodType>(schema: T, raw: unknown): z.outpu
   throw new SpecError(`${path}: ${issue.message}`);
 }
 
+/** Where the parts of a SPEC sit: a run's optimizer is one of `runs` (which one is not known). */
+const specScopes: Readonly<Partial<Record<FieldScope, ScopePath>>> = {
+  optimizer: { whole: 'runs' },
+  model: 'model',
+  dataset: 'dataset',
+  landscape: 'landscape',
+  surface: 'surface',
+};
+
 /**
- * Engine errors that mean the SPEC asked for something impossible, as SpecErrors. The engine's
- * modules load only when a command runs (mathjs and tfjs take a second to load, which a refusal
- * or --help should not wait for), so its error classes are looked up then.
+ * Engine errors that mean the SPEC asked for something impossible (they name their field, or
+ * refuse the SPEC as a whole), as SpecErrors "spec.<field>: <reason>"; any other error as it
+ * is. `scopes` places the parts of this command's SPEC where they differ from specScopes.
  */
-export async function asSpecError(err: unknown): Promise<Error> {
-  const [{ HyperError }, { ExpressionError }] = await Promise.all([
-    import('../engine/optim'),
-    import('../engine/problems/expression'),
-  ]);
-  if (err instanceof HyperError) return new SpecError(`spec.runs: ${err.message}`);
-  if (err instanceof ExpressionError) return new SpecError(`spec.surface: ${err.message}`);
-  // Engine errors that name their field (the start, the surface, a dataset or model field).
-  const field = (err as { field?: unknown } | undefined)?.field;
-  if (typeof field === 'string') return new SpecError(`spec.${field}: ${(err as Error).message}`);
-  // The engine's size estimates refuse a request as a whole when no one field is to blame.
-  if (err instanceof Error && err.name === 'BudgetError')
-    return new SpecError(`spec: ${err.message}`);
-  return err as Error;
+export function asSpecError(
+  err: unknown,
+  scopes: Readonly<Partial<Record<FieldScope, ScopePath>>> = {},
+): Error {
+  const refused = refusalOf(err, { ...specScopes, ...scopes });
+  if (!refused) return err as Error;
+  return new SpecError(
+    refused.field ? `spec.${refused.field}: ${refused.reason}` : `spec: ${refused.reason}`,
+  );
 }

@@ -21,13 +21,14 @@ import {
   type BackendOptions,
   type BackendReport,
 } from './backend/select';
+import { errorReply, FieldError, refusalOf } from './core/errors';
 import { AnalyticRun } from './experiments/analytic-run';
 import { BasinsJobs } from './experiments/basins-jobs';
-import { NetworkLab, NetworkLabError } from './experiments/network-lab';
+import { NetworkLab } from './experiments/network-lab';
 import type { NetworkRun, Tf } from './network';
 import { sampleSurface } from './experiments/sample';
 import { HyperError, scheduledLr } from './optim';
-import { ExpressionError, presets, resolveSurface } from './problems';
+import { presets, resolveSurface } from './problems';
 import { SessionError } from './recording';
 import { SessionDesk, type SessionOptions } from './sessions';
 
@@ -77,16 +78,6 @@ interface StepJob {
 
 /** Most runs one engine holds at once. */
 export const MAX_RUNS = 16;
-
-/** A request failed; `field` is the dotted path of what was wrong. */
-class RequestError extends Error {
-  constructor(
-    readonly field: string | undefined,
-    message: string,
-  ) {
-    super(message);
-  }
-}
 
 export class Engine {
   private readonly runs = new Map<string, AnalyticRun>();
@@ -266,10 +257,10 @@ export class Engine {
         return this.hello(message.id, message.protocol);
       case 'run.create': {
         if (this.runs.has(message.run.runId)) {
-          throw new RequestError('run.runId', `a run "${message.run.runId}" already exists`);
+          throw new FieldError('run.runId', `a run "${message.run.runId}" already exists`);
         }
         if (this.runs.size >= MAX_RUNS) {
-          throw new RequestError('run', `at most ${MAX_RUNS} runs at once`);
+          throw new FieldError('run', `at most ${MAX_RUNS} runs at once`);
         }
         const run = new AnalyticRun(message.run);
         this.runs.set(run.runId, run);
@@ -282,7 +273,7 @@ export class Engine {
         try {
           run.update(message.hyper, message.schedule);
         } catch (err) {
-          if (err instanceof HyperError) throw new RequestError(`hyper.${err.field}`, err.message);
+          if (err instanceof HyperError) throw new FieldError(`hyper.${err.field}`, err.message);
           throw err;
         }
         this.post({ type: 'run.state', run: run.state() });
@@ -429,7 +420,7 @@ export class Engine {
 
   private async hello(id: number, protocol: number): Promise<void> {
     if (protocol !== PROTOCOL_VERSION) {
-      throw new RequestError(
+      throw new FieldError(
         'protocol',
         `this engine speaks protocol ${PROTOCOL_VERSION}, not ${protocol}`,
       );
@@ -438,7 +429,7 @@ export class Engine {
     try {
       report = await this.backend;
     } catch (err) {
-      throw new RequestError(undefined, `tfjs could not start: ${(err as Error).message}`);
+      throw new FieldError(undefined, `tfjs could not start: ${(err as Error).message}`);
     }
     this.post({
       type: 'hello',
@@ -470,7 +461,7 @@ export class Engine {
 
   private run(runId: string): AnalyticRun {
     const run = this.runs.get(runId);
-    if (!run) throw new RequestError('runId', `no run "${runId}"`);
+    if (!run) throw new FieldError('runId', `no run "${runId}"`);
     return run;
   }
 
@@ -490,7 +481,7 @@ export class Engine {
    */
   private async step(message: Msg<'step'>): Promise<void> {
     if (this.stepJobs.has(message.id)) {
-      throw new RequestError('id', `a step request ${message.id} is already running`);
+      throw new FieldError('id', `a step request ${message.id} is already running`);
     }
     const runs: (AnalyticRun | NetworkRun)[] =
       message.runId && this.net.runs.has(message.runId)
@@ -510,7 +501,7 @@ export class Engine {
       let lastProgress = performance.now();
       for (let slice = 0; ; slice++) {
         if (job.stopped) {
-          throw new RequestError(
+          throw new FieldError(
             undefined,
             `cancelled (${job.stopped}) after ${job.done.toLocaleString('en')} of ${job.total.toLocaleString('en')} run-steps`,
           );
@@ -792,32 +783,16 @@ function describeIssue(error: z.ZodError, raw: unknown): { field?: string; messa
   return { ...(field ? { field } : {}), message: `${field || 'message'}: ${issue.message}` };
 }
 
+/** Where a request's parts sit: an optimizer's fields are a run's; an expression's, the surface. */
+const requestScopes = { optimizer: 'run.optimizer', surface: 'surface' } as const;
+
 /** A request refused for what it asked (it names the field, or is a known refusal). */
 function isRefusal(err: unknown): boolean {
-  return (
-    err instanceof RequestError ||
-    err instanceof HyperError ||
-    err instanceof ExpressionError ||
-    err instanceof SessionError ||
-    err instanceof NetworkLabError ||
-    typeof (err as { field?: unknown } | undefined)?.field === 'string'
-  );
+  return refusalOf(err, requestScopes, [SessionError]) !== undefined;
 }
 
 function describeFailure(err: unknown): { field?: string; message: string } {
-  if (err instanceof RequestError)
-    return { ...(err.field ? { field: err.field } : {}), message: err.message };
-  if (err instanceof HyperError)
-    return { field: `run.optimizer.${err.field}`, message: err.message };
-  if (err instanceof ExpressionError) return { field: 'surface', message: err.message };
-  if (err instanceof SessionError) {
-    return { ...(err.field ? { field: err.field } : {}), message: err.message };
-  }
-  // The network lab's errors name their field (dataset.*, model.*, directions, split, …).
-  const field = (err as { field?: unknown })?.field;
-  if (typeof field === 'string') return { field, message: (err as Error).message };
-  if (err instanceof NetworkLabError) return { message: err.message };
-  return { message: `internal error: ${(err as Error)?.message ?? String(err)}` };
+  return errorReply(err, requestScopes, [SessionError]);
 }
 
 const describe = (value: unknown) => describeValue(value);

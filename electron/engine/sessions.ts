@@ -6,6 +6,7 @@
  * Opening is all or nothing: the file is read, every run rebuilt and checked by replay, and
  * only then are the engine's runs replaced. A file that fails anywhere changes nothing.
  */
+import { FieldError } from './core/errors';
 import type {
   EngineMessage,
   RecordingState,
@@ -58,16 +59,6 @@ export interface SessionOptions {
   appVersion?: string;
   /** Milliseconds between two autosaves. @default 3000 */
   autosaveIntervalMs?: number;
-}
-
-/** A request the desk refuses; `field` names what is wrong. */
-export class SessionRequestError extends Error {
-  constructor(
-    readonly field: string | undefined,
-    message: string,
-  ) {
-    super(message);
-  }
 }
 
 export class SessionDesk {
@@ -195,7 +186,7 @@ export class SessionDesk {
       try {
         buffer = new Uint8Array(total);
       } catch {
-        throw new SessionRequestError(
+        throw new FieldError(
           'total',
           `cannot hold a session of ${total.toLocaleString('en')} bytes in memory`,
         );
@@ -204,25 +195,25 @@ export class SessionDesk {
     }
     const pending = this.uploading;
     if (!pending || pending.upload !== upload) {
-      throw new SessionRequestError(
+      throw new FieldError(
         'upload',
         `no upload ${upload} is under way (its first part has offset 0)`,
       );
     }
     if (total !== pending.bytes.length) {
-      throw new SessionRequestError(
+      throw new FieldError(
         'total',
         `upload ${upload} is ${pending.bytes.length.toLocaleString('en')} bytes, not ${total.toLocaleString('en')}`,
       );
     }
     if (offset !== pending.received) {
-      throw new SessionRequestError(
+      throw new FieldError(
         'offset',
         `the next part of upload ${upload} starts at ${pending.received.toLocaleString('en')}, not ${offset.toLocaleString('en')}`,
       );
     }
     if (offset + bytes.length > total) {
-      throw new SessionRequestError('bytes', `this part runs past the file's ${total} bytes`);
+      throw new FieldError('bytes', `this part runs past the file's ${total} bytes`);
     }
     pending.bytes.set(bytes, offset);
     pending.received += bytes.length;
@@ -236,15 +227,15 @@ export class SessionDesk {
   /** The file a session.open names: its bytes, or a finished upload (taken). */
   private fileOf(message: Msg<'session.open'>): Uint8Array {
     if ((message.bytes === undefined) === (message.upload === undefined)) {
-      throw new SessionRequestError('bytes', 'give the file as bytes or as an upload, not both');
+      throw new FieldError('bytes', 'give the file as bytes or as an upload, not both');
     }
     if (message.bytes) return message.bytes;
     const pending = this.uploading;
     if (!pending || pending.upload !== message.upload) {
-      throw new SessionRequestError('upload', `no upload ${message.upload} was received`);
+      throw new FieldError('upload', `no upload ${message.upload} was received`);
     }
     if (pending.received !== pending.bytes.length) {
-      throw new SessionRequestError(
+      throw new FieldError(
         'upload',
         `upload ${message.upload} holds ${pending.received.toLocaleString('en')} of its ${pending.bytes.length.toLocaleString('en')} bytes`,
       );
@@ -256,11 +247,11 @@ export class SessionDesk {
   /** session.open: reads, rebuilds and checks everything, then replaces the engine's runs. */
   async open(message: Msg<'session.open'>): Promise<void> {
     if (this.recording) {
-      throw new SessionRequestError('record', 'stop the recording before opening a session');
+      throw new FieldError('record', 'stop the recording before opening a session');
     }
     const bytes = this.fileOf(message);
     if (this.opening.has(message.id)) {
-      throw new SessionRequestError('id', `request ${message.id} is already opening a session`);
+      throw new FieldError('id', `request ${message.id} is already opening a session`);
     }
     const controller = new AbortController();
     this.opening.set(message.id, controller);
@@ -413,7 +404,7 @@ export class SessionDesk {
   startRecording(context: Context, createdAt = new Date().toISOString()): void {
     const dir = this.options.dataDir;
     if (!dir) {
-      throw new SessionRequestError(
+      throw new FieldError(
         undefined,
         'this engine has no data folder for the autosave, so it cannot record',
       );
@@ -473,9 +464,9 @@ export class SessionDesk {
       });
       return;
     }
-    if (!dir) throw new SessionRequestError(undefined, 'this engine has no data folder');
+    if (!dir) throw new FieldError(undefined, 'this engine has no data folder');
     if (this.recording) {
-      throw new SessionRequestError('record', 'a recording is in progress; stop it first');
+      throw new FieldError('record', 'a recording is in progress; stop it first');
     }
     if (message.action === 'discard') {
       await discardRecoverable(dir);
@@ -507,15 +498,15 @@ export class SessionDesk {
   fork(message: Msg<'run.fork'>): void {
     const { host } = this;
     const source = host.runs.get(message.runId);
-    if (!source) throw new SessionRequestError('runId', `no run "${message.runId}"`);
+    if (!source) throw new FieldError('runId', `no run "${message.runId}"`);
     if (host.runs.has(message.newRunId)) {
-      throw new SessionRequestError('newRunId', `a run "${message.newRunId}" already exists`);
+      throw new FieldError('newRunId', `a run "${message.newRunId}" already exists`);
     }
     if (host.runs.size >= host.maxRuns) {
-      throw new SessionRequestError('newRunId', `at most ${host.maxRuns} runs at once`);
+      throw new FieldError('newRunId', `at most ${host.maxRuns} runs at once`);
     }
     if (message.step > source.step) {
-      throw new SessionRequestError(
+      throw new FieldError(
         'step',
         `run "${message.runId}" has taken ${source.step} steps; it cannot be forked at step ${message.step}`,
       );

@@ -1,7 +1,7 @@
 import type { Point } from '../../common/schemas';
 import { basinsSpecSchema, type BasinsOutput } from '../../common/spec';
 import type { BasinsPlan } from '../../engine/experiments/basins';
-import { parseSpec, SpecError, type Command } from '../spec';
+import { asSpecError, parseSpec, type Command } from '../spec';
 
 export const basins: Command = {
   summary: 'which minimum an optimizer reaches from every point of a grid',
@@ -37,18 +37,13 @@ Example:
          "resolution":50,"steps":500}' | npx losslab basins -`,
   async run(raw) {
     const spec = parseSpec(basinsSpecSchema, raw);
-    const [{ computeBasins, planBasins }, { HyperError }, { ExpressionError }] = await Promise.all([
-      import('../../engine/experiments/basins'),
-      import('../../engine/optim'),
-      import('../../engine/problems/expression'),
-    ]);
+    const { computeBasins, planBasins } = await import('../../engine/experiments/basins');
     let plan: BasinsPlan;
     try {
       plan = planBasins(spec);
     } catch (err) {
-      if (err instanceof HyperError) throw new SpecError(`spec.optimizer.${err.message}`);
-      if (err instanceof ExpressionError) throw new SpecError(`spec.surface: ${err.message}`);
-      throw err;
+      // A basins SPEC has one optimizer, not runs.
+      throw asSpecError(err, { optimizer: 'optimizer' });
     }
     const result = await computeBasins(plan);
     const output: BasinsOutput = {

@@ -1,6 +1,5 @@
 import { landscapeSpecSchema } from '../../common/network';
-import { parseSpec, SpecError, type Command } from '../spec';
-import { asNetworkSpecError } from './train';
+import { asSpecError, parseSpec, type Command } from '../spec';
 
 export const landscape: Command = {
   summary: "a network's loss landscape around a trained (or given) θ, with the trajectories",
@@ -40,15 +39,11 @@ Example:
   ],
   async run(raw) {
     const spec = parseSpec(landscapeSpecSchema, raw);
-    const [{ runLandscapeSpec }, { LandscapeError }] = await Promise.all([
-      import('../../engine/landscape/landscape-spec'),
-      import('../../engine/landscape/directions'),
-    ]);
+    const { runLandscapeSpec } = await import('../../engine/landscape/landscape-spec');
     try {
       return await runLandscapeSpec(spec);
     } catch (err) {
-      if (err instanceof LandscapeError) throw new SpecError(`spec.landscape.${err.message}`);
-      throw await asNetworkSpecError(err);
+      throw asSpecError(err);
     }
   },
 };

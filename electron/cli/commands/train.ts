@@ -63,17 +63,6 @@ export function checkTrainOutput(spec: TrainSpec, maxSteps: number): void {
   );
 }
 
-/** Engine errors that mean a network SPEC asked for something impossible, as SpecErrors. */
-export async function asNetworkSpecError(err: unknown): Promise<Error> {
-  const [{ DatasetError }, { ModelError }] = await Promise.all([
-    import('../../engine/datasets'),
-    import('../../engine/network/problem'),
-  ]);
-  if (err instanceof DatasetError) return new SpecError(`spec.dataset.${err.message}`);
-  if (err instanceof ModelError) return new SpecError(`spec.model.${err.message}`);
-  return asSpecError(err);
-}
-
 export const train: Command = {
   summary: 'train networks on a dataset side by side; loss and accuracy curves',
   help: `Usage: losslab train SPEC.json|-
@@ -127,7 +116,7 @@ Example:
     try {
       return await runTrainSpec(spec);
     } catch (err) {
-      throw await asNetworkSpecError(err);
+      throw asSpecError(err);
     }
   },
 };

@@ -58,7 +58,7 @@ Example:
       // Builds every run (a bad start or hyperparameter throws here, before any output).
       runs = trajectoryRuns(spec);
     } catch (err) {
-      throw await asSpecError(err);
+      throw asSpecError(err);
     }
     return new Streamed((sink) => printRuns(runs, sink));
   },

@@ -4,6 +4,7 @@
  * standardized with the *training* split's statistics only — the validation and test sets
  * must not leak into what the model sees during training.
  */
+import { FieldError } from '../core/errors';
 import {
   datasetSpecSchema,
   type DatasetSpec,
@@ -64,12 +65,9 @@ export interface Dataset {
 }
 
 /** A dataset SPEC that cannot be honoured; `field` names the offending field. */
-export class DatasetError extends Error {
-  constructor(
-    readonly field: string,
-    message: string,
-  ) {
-    super(`${field}: ${message}`);
+export class DatasetError extends FieldError {
+  constructor(field: string, reason: string) {
+    super(field, reason, 'dataset');
   }
 }
 

@@ -19,11 +19,7 @@ import { constantSchedule } from '../optim/schedules';
 import { resolveSurface, type Surface } from '../problems';
 import { lossBound } from './divergence';
 import { ColumnStore } from '../core/columns';
-
-/** The loss, θ or gradient is not finite at a run's start. */
-export class StartError extends RangeError {
-  readonly field = 'start';
-}
+import { FieldError } from '../core/errors';
 
 /** A run stops by itself after this many steps, so a forgotten Play cannot eat the memory. */
 export const MAX_RUN_STEPS = 2_000_000;
@@ -136,7 +132,7 @@ export class AnalyticRun {
     const loss = this.surface.valueAndGrad(this.theta[0], this.theta[1], this.grad, 0);
     const problem = this.nonFinite(loss);
     if (problem) {
-      throw new StartError(`at the start (${this.start[0]}, ${this.start[1]}) ${problem}`);
+      throw new FieldError('start', `at the start (${this.start[0]}, ${this.start[1]}) ${problem}`);
     }
     this.bound = lossBound(loss);
     this.record(loss, scheduledLr(this.schedule, this.optimizer.hyper.lr, 0));

@@ -6,8 +6,7 @@
  */
 import type { BasinsResultMessage, EngineMessage } from '../../common/protocol';
 import type { BasinsSpec } from '../../common/spec';
-import { HyperError } from '../optim';
-import { ExpressionError } from '../problems';
+import { errorReply, FieldError } from '../core/errors';
 import { BasinsCancelledError, computeBasins, planBasins, type BasinsPlan } from './basins';
 import type { BasinsPool } from './basins-pool';
 import type { LiveBasinMap } from '../recording';
@@ -153,21 +152,7 @@ function basinsSpecOf(request: BasinsSpec): BasinsSpec {
   };
 }
 
-class FieldError extends Error {
-  constructor(
-    readonly field: string | undefined,
-    message: string,
-  ) {
-    super(message);
-  }
-}
-
 /** An error as the protocol's (field, message), fields named as in basins.compute. */
 function describe(err: unknown): { field?: string; message: string } {
-  if (err instanceof FieldError) {
-    return { ...(err.field ? { field: err.field } : {}), message: err.message };
-  }
-  if (err instanceof HyperError) return { field: `optimizer.${err.field}`, message: err.message };
-  if (err instanceof ExpressionError) return { field: 'surface', message: err.message };
-  return { message: `internal error: ${(err as Error)?.message ?? String(err)}` };
+  return errorReply(err, { optimizer: 'optimizer', surface: 'surface' });
 }

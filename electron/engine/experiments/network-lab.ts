@@ -7,6 +7,7 @@
  * A landscape is around one run's θ, on that run's architecture: only runs of the same
  * architecture (same θ layout and loss, see architectureKey) are projected onto its plane.
  */
+import { FieldError } from '../core/errors';
 import type {
   EngineMessage,
   NetworkLandscape,
@@ -55,16 +56,6 @@ import {
 type Post = (message: EngineMessage, transfer?: ArrayBuffer[]) => void;
 type Msg<T extends ValidClientMessage['type']> = Extract<ValidClientMessage, { type: T }>;
 
-/** A request the lab cannot honour; `field` names what is wrong. */
-export class NetworkLabError extends Error {
-  constructor(
-    readonly field: string | undefined,
-    message: string,
-  ) {
-    super(message);
-  }
-}
-
 /** Most network runs at once. */
 export const MAX_NETWORK_RUNS = 8;
 
@@ -100,13 +91,13 @@ export class NetworkLab {
 
   private requireProblem(): NetworkProblem {
     if (!this.problem)
-      throw new NetworkLabError(undefined, 'set up a dataset and model first (net.setup)');
+      throw new FieldError(undefined, 'set up a dataset and model first (net.setup)');
     return this.problem;
   }
 
   private run(runId: string): NetworkRun {
     const run = this.runs.get(runId);
-    if (!run) throw new NetworkLabError('runId', `no network run "${runId}"`);
+    if (!run) throw new FieldError('runId', `no network run "${runId}"`);
     return run;
   }
 
@@ -131,9 +122,9 @@ export class NetworkLab {
   create(config: NetworkRunConfigInput): void {
     const problem = this.requireProblem();
     if (this.runs.has(config.runId))
-      throw new NetworkLabError('run.runId', `a run "${config.runId}" already exists`);
+      throw new FieldError('run.runId', `a run "${config.runId}" already exists`);
     if (this.runs.size >= MAX_NETWORK_RUNS)
-      throw new NetworkLabError('run', `at most ${MAX_NETWORK_RUNS} network runs at once`);
+      throw new FieldError('run', `at most ${MAX_NETWORK_RUNS} network runs at once`);
     const architecture = architectureOf(problem, config.model);
     // Each run keeps its own θ, buffers and snapshots, of its own architecture's size.
     const perRun = runHostBytes(architecture.layout.size);
@@ -223,7 +214,7 @@ export class NetworkLab {
   async resume(id: number, runId: string): Promise<void> {
     const problem = this.requireProblem();
     const run = this.run(runId);
-    if (this.jobs.has(id)) throw new NetworkLabError('id', `request ${id} is already running`);
+    if (this.jobs.has(id)) throw new FieldError('id', `request ${id} is already running`);
     const controller = new AbortController();
     this.jobs.set(id, controller);
     let lastPost = 0;
@@ -240,7 +231,7 @@ export class NetworkLab {
         },
       });
       if (this.runs.get(runId) !== run) {
-        throw new NetworkLabError('runId', `run "${runId}" was removed while it was retrained`);
+        throw new FieldError('runId', `run "${runId}" was removed while it was retrained`);
       }
       this.runs.set(runId, resumed.run);
       if (info && resumed.resumable) {
@@ -250,14 +241,14 @@ export class NetworkLab {
       this.post({ type: 'net.run.state', run: resumed.run.state() });
       resumed.run.rewindFrames();
       if (!resumed.resumable) {
-        throw new NetworkLabError(
+        throw new FieldError(
           'runId',
           `run "${runId}" cannot be resumed: ${resumed.note ?? 'retraining did not reproduce it'}`,
         );
       }
     } catch (err) {
       if ((err as Error)?.name === 'AbortError') {
-        throw new NetworkLabError(undefined, `cancelled: resuming "${runId}" was cancelled`);
+        throw new FieldError(undefined, `cancelled: resuming "${runId}" was cancelled`);
       }
       throw err;
     } finally {
@@ -420,7 +411,7 @@ export class NetworkLab {
     } else if (spec.kind === 'pca') {
       const run = this.run(spec.runId);
       if (!run.problem.sameArchitecture(problem)) {
-        throw new NetworkLabError(
+        throw new FieldError(
           'directions.runId',
           `run "${run.runId}" is another architecture (${run.problem.architectureKey}) than the centre run "${centerRun.runId}" (${problem.architectureKey}): its trajectory does not span this landscape's θ`,
         );
@@ -431,10 +422,9 @@ export class NetworkLab {
       );
     } else {
       const saved = this.saved.get(spec.name);
-      if (!saved)
-        throw new NetworkLabError('directions.name', `no saved directions "${spec.name}"`);
+      if (!saved) throw new FieldError('directions.name', `no saved directions "${spec.name}"`);
       if (saved.architecture !== problem.architectureKey) {
-        throw new NetworkLabError(
+        throw new FieldError(
           'directions.name',
           `the directions "${spec.name}" belong to another architecture (${saved.architecture}) than the centre run "${centerRun.runId}" (${problem.architectureKey})`,
         );
@@ -447,7 +437,7 @@ export class NetworkLab {
       .filter((run) => !run.problem.sameArchitecture(problem))
       .map((run) => run.runId);
     if (this.jobs.has(message.id))
-      throw new NetworkLabError('id', `landscape ${message.id} is already running`);
+      throw new FieldError('id', `landscape ${message.id} is already running`);
     const { resolution, coarse, split } = message.grid;
     checkLandscape(
       problem.layout,
@@ -572,7 +562,7 @@ export class NetworkLab {
       this.post({ type: 'net.landscape.result', id: message.id, landscape }, transfer);
     } catch (err) {
       if (err instanceof LandscapeCancelledError) {
-        throw new NetworkLabError(undefined, `cancelled: landscape ${message.id} was cancelled`);
+        throw new FieldError(undefined, `cancelled: landscape ${message.id} was cancelled`);
       }
       throw err;
     } finally {
@@ -587,7 +577,7 @@ export class NetworkLab {
   saveDirections(message: Msg<'net.directions.save'>): void {
     const directions = this.landscapeDirections.get(message.landscapeId);
     if (!directions)
-      throw new NetworkLabError('landscapeId', `no finished landscape ${message.landscapeId}`);
+      throw new FieldError('landscapeId', `no finished landscape ${message.landscapeId}`);
     this.saved.set(message.name, directions);
   }
 
@@ -596,7 +586,7 @@ export class NetworkLab {
     this.requireProblem();
     const [a, b] = [this.run(message.from.runId), this.run(message.to.runId)];
     if (!a.problem.sameArchitecture(b.problem)) {
-      throw new NetworkLabError(
+      throw new FieldError(
         'to.runId',
         `runs "${a.runId}" (${a.problem.architectureKey}) and "${b.runId}" (${b.problem.architectureKey}) are different architectures: no line joins their θs`,
       );
@@ -606,7 +596,7 @@ export class NetworkLab {
       Float64Array.from(end.at === 'initial' ? run.problem.initialTheta : run.theta);
     const [from, to] = [at(a, message.from), at(b, message.to)];
     if (this.jobs.has(message.id))
-      throw new NetworkLabError('id', `request ${message.id} is already running`);
+      throw new FieldError('id', `request ${message.id} is already running`);
     checkLandscape(problem.layout, problem.split(message.split).n, message.points, problem.budget, {
       field: 'points',
     });
@@ -622,7 +612,7 @@ export class NetworkLab {
       });
     } catch (err) {
       if (err instanceof LandscapeCancelledError) {
-        throw new NetworkLabError(undefined, `cancelled: line ${message.id} was cancelled`);
+        throw new FieldError(undefined, `cancelled: line ${message.id} was cancelled`);
       }
       throw err;
     } finally {
@@ -658,7 +648,7 @@ function architectureOf(
     if (err instanceof BudgetError)
       throw new BudgetError(`run.${err.field ?? 'model'}`, err.message);
     if (err instanceof ModelError) {
-      throw new NetworkLabError(`run.model.${err.field}`, err.message);
+      throw new FieldError(`run.model.${err.field}`, err.message);
     }
     throw err;
   }

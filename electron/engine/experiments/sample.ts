@@ -1,11 +1,7 @@
+import { FieldError } from '../core/errors';
 import type { Domain } from '../../common/schemas';
 import type { SurfaceInfo } from '../../common/protocol';
 import type { Surface } from '../problems';
-
-/** A surface with no finite value on its whole domain. */
-export class SurfaceSampleError extends RangeError {
-  readonly field = 'surface';
-}
 
 export interface SurfaceGrid {
   info: SurfaceInfo;
@@ -40,7 +36,7 @@ export function sampleSurface(surface: Surface, resolution: number): SurfaceGrid
     }
   }
   if (min > max) {
-    throw new SurfaceSampleError(`${surface.info.title} is not finite anywhere on its domain`);
+    throw new FieldError('surface', `${surface.info.title} is not finite anywhere on its domain`);
   }
   return { info: surface.info, resolution, domain, values, min, max };
 }

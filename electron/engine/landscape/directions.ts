@@ -2,6 +2,7 @@
  * The two directions d₁, d₂ spanning a landscape's plane θ* + α d₁ + β d₂, and the projection
  * of trajectories onto that plane.
  */
+import { FieldError } from '../core/errors';
 import { Rng, streams } from '../datasets/random';
 import type { ParamLayout } from '../network/layout';
 
@@ -18,12 +19,9 @@ export interface Directions {
 }
 
 /** A landscape SPEC that cannot be honoured; `field` names the offending field. */
-export class LandscapeError extends Error {
-  constructor(
-    readonly field: string,
-    message: string,
-  ) {
-    super(`${field}: ${message}`);
+export class LandscapeError extends FieldError {
+  constructor(field: string, reason: string) {
+    super(field, reason, 'landscape');
   }
 }
 

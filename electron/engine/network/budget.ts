@@ -9,16 +9,14 @@
  * not measurements, and the same on every machine, so whether a network is accepted never
  * depends on timing.
  */
+import { FieldError } from '../core/errors';
 import type { BackendName } from '../../common/protocol';
 import type { ParamLayout } from './layout';
 
 /** A request the engine will not start because of its size; `field` names what to change. */
-export class BudgetError extends Error {
-  constructor(
-    readonly field: string | undefined,
-    message: string,
-  ) {
-    super(message);
+export class BudgetError extends FieldError {
+  constructor(field: string | undefined, message: string) {
+    super(field, message);
     this.name = 'BudgetError';
   }
 }

@@ -4,6 +4,7 @@
  * uploaded to the tfjs backend once. Runs of another architecture on the same data get their
  * own problem from `architecture(model)`, which shares the data (and its upload) with this one.
  */
+import { FieldError } from '../core/errors';
 import {
   architectureKey,
   datasetSpecSchema,
@@ -25,12 +26,9 @@ import type { LossKind } from './losses';
 import { Mlp, type DeviceBatch, type Tf } from './mlp';
 
 /** A model SPEC that does not fit its dataset; `field` names the offending field. */
-export class ModelError extends Error {
-  constructor(
-    readonly field: string,
-    message: string,
-  ) {
-    super(`${field}: ${message}`);
+export class ModelError extends FieldError {
+  constructor(field: string, reason: string) {
+    super(field, reason, 'model');
   }
 }
 

@@ -1,4 +1,5 @@
 import type { Hyper, HyperPatch, OptimizerName, OptimizerSpec } from '../../common/schemas';
+import { FieldError } from '../core/errors';
 import { adagrad } from './adagrad';
 import { adam, adamw } from './adam';
 import { rmsprop } from './rmsprop';
@@ -45,12 +46,9 @@ export const torchDefaults: Record<OptimizerName, Hyper> = {
 export const LECTURE_EPS = 1e-10;
 
 /** Thrown for a configuration torch would refuse; `field` names the hyperparameter. */
-export class HyperError extends Error {
-  constructor(
-    readonly field: string,
-    message: string,
-  ) {
-    super(`${field}: ${message}`);
+export class HyperError extends FieldError {
+  constructor(field: string, reason: string) {
+    super(field, reason, 'optimizer');
   }
 }
 

@@ -3,17 +3,21 @@
  * compiled into a tree of plain closures over a fixed table of functions. No string ever
  * reaches `eval` or `new Function`; a name outside the table is an error, not a lookup.
  */
+import { FieldError } from '../core/errors';
 import { ConstantNode, derivative, OperatorNode, parse, SymbolNode, type MathNode } from 'mathjs';
 import type { Domain } from '../../common/schemas';
 import type { Surface } from './surface';
 
-/** A bad expression. `position` is the 1-based character the parser stopped at, if known. */
-export class ExpressionError extends Error {
+/**
+ * A bad expression: the surface is at fault as a whole. `position` is the 1-based character the
+ * parser stopped at, if known.
+ */
+export class ExpressionError extends FieldError {
   constructor(
     message: string,
     readonly position?: number,
   ) {
-    super(message);
+    super(undefined, message, 'surface');
   }
 }
 
@@ -426,7 +430,7 @@ function parseExpression(source: string): MathNode {
   try {
     node = parse(source);
   } catch (err) {
-    if (err instanceof RangeError) {
+    if (isStackOverflow(err)) {
       throw new ExpressionError(`the expression is nested too deeply to parse`);
     }
     const e = err as Error & { char?: number };
@@ -457,11 +461,16 @@ function guardStack<T>(work: () => T): T {
   try {
     return work();
   } catch (err) {
-    if (err instanceof RangeError) {
+    if (isStackOverflow(err)) {
       throw new ExpressionError(`the expression is too deeply nested to compile`);
     }
     throw err;
   }
+}
+
+/** A RangeError that is no refusal (a FieldError is a RangeError too): the stack ran out. */
+function isStackOverflow(err: unknown): boolean {
+  return err instanceof RangeError && !(err instanceof FieldError);
 }
 
 /** Compiles an expression surface with exact gradient and Hessian. Throws ExpressionError. */
