@@ -92,25 +92,30 @@ export class Column {
  * Named columns that grow together, a row at a time: row r of a column of width w is its
  * values [w·r, w·(r+1)). The row count is the first column's; every writer keeps the columns
  * in step (a writer may fill a row's values in any order, e.g. a value that becomes known one
- * step later, through `Column.set`).
+ * step later, through `Column.set`). The columns are those of a column set's declaration
+ * (common/columns.ts): only their widths matter here.
  */
 export class ColumnStore<K extends string> {
-  /** The columns, in the order their widths were given (slices keep that order). */
+  /** The columns, in the order they were declared (slices keep that order). */
   readonly columns: Readonly<Record<K, Column>>;
+  /** Values per row of each column. */
+  readonly widths: Readonly<Record<K, number>>;
   private readonly keys: readonly K[];
 
   /**
-   * @param widths values per row of each column.
+   * @param set each column's width (values per row), in order.
    * @param capacity rows held before the first reallocation.
    */
-  constructor(
-    readonly widths: Readonly<Record<K, number>>,
-    capacity = 1024,
-  ) {
-    this.keys = Object.keys(widths) as K[];
+  constructor(set: Readonly<Record<K, { readonly width: number }>>, capacity = 1024) {
+    this.keys = Object.keys(set) as K[];
     const columns = {} as Record<K, Column>;
-    for (const key of this.keys) columns[key] = new Column(widths[key] * capacity);
+    const widths = {} as Record<K, number>;
+    for (const key of this.keys) {
+      widths[key] = set[key].width;
+      columns[key] = new Column(widths[key] * capacity);
+    }
     this.columns = columns;
+    this.widths = widths;
   }
 
   /** Rows held (those of the first column). */

@@ -18,6 +18,7 @@ import { Optimizer, patchHyper, resolveHyper, scheduledLr } from '../optim';
 import { constantSchedule } from '../optim/schedules';
 import { resolveSurface, type Surface } from '../problems';
 import { lossBound } from './divergence';
+import { trajectoryColumns } from '../../common/columns';
 import { ColumnStore } from '../core/columns';
 import { FieldError } from '../core/errors';
 
@@ -44,14 +45,8 @@ export class AnalyticRun {
   private readonly theta = new Float64Array(2);
   private readonly grad = new Float64Array(2);
 
-  /**
-   * The trajectory, a row per point (point k is θ after k steps), its columns named as in a
-   * frame: (x, y, loss); ‖∇L‖; η_t used by the step leaving the point; ∇L; and η/σ per
-   * coordinate, the step size per unit gradient the optimizer used for the step leaving the
-   * point (its σ includes that point's gradient), NaN for the newest point, whose step is still
-   * to come.
-   */
-  readonly trajectory = new ColumnStore({ points: 3, gradNorm: 1, lr: 1, grad: 2, effStep: 2 });
+  /** The trajectory, a row per point (see trajectoryColumns). */
+  readonly trajectory = new ColumnStore(trajectoryColumns);
   /** (x, y, loss) per point; point k is θ after k steps. */
   readonly points = this.trajectory.columns.points;
   /** ‖∇L‖ at each point. */

@@ -4,7 +4,14 @@
  * θ, with mini-batches reshuffled every epoch, and records per step and per epoch what the
  * lecture's curves need.
  */
-import type { RunStatus } from '../../common/protocol';
+import type {
+  NetworkEpochCurves,
+  NetworkRunFrame,
+  NetworkRunState,
+  NetworkStepCurves,
+  RunStatus,
+} from '../../common/protocol';
+import { networkEpochColumns, networkStepColumns } from '../../common/columns';
 import type { Hyper, HyperPatch, OptimizerName, Schedule } from '../../common/schemas';
 import {
   networkRunConfigSchema,
@@ -34,65 +41,10 @@ export interface NetworkChange {
 }
 
 /** Per-step curves from step `fromStep` on; entry t belongs to update t (0-based). */
-export interface StepCurves {
-  fromStep: number;
-  /** Loss of the update's batch at θ_t, before the update (L2 penalty included). */
-  loss: Float64Array;
-  /** Accuracy on that batch; NaN for regression. */
-  accuracy: Float64Array;
-  /** ‖∇L(θ_t)‖ on the batch. */
-  gradNorm: Float64Array;
-  /** η_t (after the schedule). */
-  lr: Float64Array;
-  /** Wall time of the update (batch, forward, backward, optimizer), ms. */
-  updateMs: Float64Array;
-  /** Examples in the update's batch (the last batch of an epoch may be smaller). */
-  examples: Float64Array;
-}
-
+export type StepCurves = NetworkStepCurves;
 /** Per-epoch curves from epoch `fromEpoch` on (epoch e is the (e+1)-th pass). */
-export interface EpochCurves {
-  fromEpoch: number;
-  /** Steps taken when the epoch ended. */
-  step: Float64Array;
-  /** Mean of the epoch's batch losses, weighted by batch size (as Keras reports it). */
-  trainLoss: Float64Array;
-  trainAccuracy: Float64Array;
-  /** At θ after the epoch; NaN where not validated (or no validation split). */
-  validationLoss: Float64Array;
-  validationAccuracy: Float64Array;
-  /** Wall time of the epoch's updates, ms. */
-  epochMs: Float64Array;
-}
-
-export interface NetworkRunFrame {
-  runId: string;
-  status: RunStatus;
-  steps: StepCurves;
-  epochs: EpochCurves;
-}
-
-export interface NetworkRunState {
-  runId: string;
-  status: RunStatus;
-  step: number;
-  /** Completed epochs. */
-  epoch: number;
-  optimizer: OptimizerName;
-  hyper: Hyper;
-  schedule: Schedule;
-  /** η for the next step. */
-  lr: number;
-  batchSize: BatchSize;
-  seed: number;
-  changes: NetworkChange[];
-  /** Length of θ. */
-  parameters: number;
-  /** The architecture this run trains (its own, or the lab's). */
-  model: ModelSpec;
-  reason?: string;
-  label?: string;
-}
+export type EpochCurves = NetworkEpochCurves;
+export type { NetworkRunFrame, NetworkRunState };
 
 export class NetworkRun {
   readonly runId: string;
@@ -120,33 +72,26 @@ export class NetworkRun {
   private order: Int32Array | undefined;
   private cursor = 0;
 
-  /** Per-step curves (see StepCurves), a row per update. */
-  readonly stepCurves = new ColumnStore({
-    loss: 1,
-    accuracy: 1,
-    gradNorm: 1,
-    lr: 1,
-    updateMs: 1,
-    examples: 1,
-  });
+  /**
+   * Per-step curves, a row per update: the loss of the update's batch at θ_t before the update
+   * (L2 penalty included), its accuracy (NaN for regression), ‖∇L(θ_t)‖ on the batch, η_t after
+   * the schedule, the update's wall time (batch, forward, backward, optimizer) and the examples
+   * in its batch (the last batch of an epoch may be smaller).
+   */
+  readonly stepCurves = new ColumnStore(networkStepColumns);
   readonly loss = this.stepCurves.columns.loss;
   readonly accuracy = this.stepCurves.columns.accuracy;
   readonly gradNorm = this.stepCurves.columns.gradNorm;
   readonly lr = this.stepCurves.columns.lr;
   readonly updateMs = this.stepCurves.columns.updateMs;
   readonly examples = this.stepCurves.columns.examples;
-  /** Per-epoch curves (see EpochCurves), a row per completed epoch. */
-  readonly epochCurves = new ColumnStore(
-    {
-      step: 1,
-      trainLoss: 1,
-      trainAccuracy: 1,
-      validationLoss: 1,
-      validationAccuracy: 1,
-      epochMs: 1,
-    },
-    64,
-  );
+  /**
+   * Per-epoch curves, a row per completed epoch: the steps taken when it ended, the mean of its
+   * batch losses weighted by batch size (as Keras reports it) and its accuracy, loss and
+   * accuracy on the validation split at θ after the epoch (NaN where not validated) and the
+   * wall time of its updates.
+   */
+  readonly epochCurves = new ColumnStore(networkEpochColumns, 64);
   readonly epochs = this.epochCurves.columns;
   private epochSum = { loss: 0, correct: 0, seen: 0, ms: 0 };
   readonly snapshots: SnapshotStore;

@@ -23,7 +23,7 @@ describe('Column', () => {
 
 describe('ColumnStore', () => {
   it('keeps columns of different widths a row at a time, sliced by rows', () => {
-    const store = new ColumnStore({ xy: 2, loss: 1 }, 1);
+    const store = new ColumnStore({ xy: { width: 2 }, loss: { width: 1 } }, 1);
     for (let r = 0; r < 5; r++) {
       store.columns.xy.push2(r, -r);
       store.columns.loss.push(r * r);
