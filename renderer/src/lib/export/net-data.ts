@@ -3,7 +3,7 @@
  * epoch) and CSV (one row per update per run). What the engine reported, unrounded.
  */
 import type { NetworkProblemInfo, NetworkRunState } from '../../../../electron/common/protocol';
-import type { NetRun } from '../labs/network/network.svelte';
+import type { NetRun } from '../labs/network/run-data';
 import { csvField, finite } from './data';
 
 export interface NetworkCurvesExport {

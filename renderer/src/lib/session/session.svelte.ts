@@ -13,7 +13,8 @@ import type {
 import type { JsonObject } from '../../../../electron/common/session';
 import { EngineRequestError } from '../engine/client';
 import type { NetworkStore, NetworkViewState } from '../labs/network/network.svelte';
-import type { ExplorerViewState, ExplorerStore } from '../labs/explorer/explorer.svelte';
+import type { ExplorerStore } from '../labs/explorer/explorer.svelte';
+import type { ExplorerViewState } from '../labs/explorer/session-view';
 import {
   openRecent,
   pickSession,

@@ -1,8 +1,24 @@
 /**
- * The explorer's own vocabulary, shared by its store and its lessons (a lesson names the runs
- * it races and the view it wants without depending on the store that plays it).
+ * The explorer's own vocabulary, shared by its store, its components and its lessons (a lesson
+ * names the runs it races and the view it wants without depending on the store that plays it).
  */
+import type { EngineMessageOf, RunState } from '../../../../../electron/common/protocol';
 import type { OptimizerSpec, SurfaceSpec } from '../../../../../electron/common/schemas';
+import type { Trajectory } from '../../state/trajectory';
+import type { StoreRun } from '../run-store.svelte';
+
+/** Surface grid resolution for the views. */
+export const GRID_RESOLUTION = 256;
+/** Most runs in one race. */
+export const MAX_RACE_RUNS = 8;
+
+export type SurfaceGrid = EngineMessageOf<'surface.grid'>;
+export type BasinsResult = EngineMessageOf<'basins.result'>;
+
+/** A run of the race: its trajectory so far and the engine's latest word on it. */
+export interface Run extends StoreRun<RunState> {
+  readonly trajectory: Trajectory;
+}
 
 /** How the explorer's views draw the surface and the curves. */
 export interface ViewSettings {
@@ -22,4 +38,14 @@ export interface NewRun {
   label?: string;
   /** The run's own surface, when it differs from the race's (a lesson comparing two losses). */
   surface?: SurfaceSpec;
+}
+
+/** Whether two surface specs name the same surface. */
+export function sameSurface(a: SurfaceSpec, b: SurfaceSpec): boolean {
+  return JSON.stringify(a) === JSON.stringify(b);
+}
+
+/** The optimizer spec that recreates a run as it is now. */
+export function optimizerSpecOf(state: RunState): OptimizerSpec {
+  return { optimizer: state.optimizer, ...state.hyper, schedule: state.schedule };
 }

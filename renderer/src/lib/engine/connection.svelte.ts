@@ -1,0 +1,62 @@
+/**
+ * The engine as the page sees it: one client shared by every lab, whether the engine is up,
+ * what it said on hello and why it went away. Labs talk to the engine through `client`; the
+ * shell shows `status` and offers a restart.
+ */
+import type { EngineMessageOf } from '../../../../electron/common/protocol';
+import { EngineClient } from './client';
+import { pickTransport, type Transport } from './transport';
+
+export type Hello = EngineMessageOf<'hello'>;
+
+/** Where the connection stands: `failed` (never connected) and `gone` both offer a restart. */
+export type ConnectionStatus = 'connecting' | 'ready' | 'gone' | 'failed';
+
+/** The page's one connection to the engine, with its status for the shell. */
+export class EngineConnection {
+  readonly client: EngineClient;
+  status = $state<ConnectionStatus>('connecting');
+  hello = $state.raw<Hello | undefined>();
+  /** Why the engine went away, shown with a Restart button. */
+  goneReason = $state<string | undefined>();
+
+  constructor(transport: Transport = pickTransport()) {
+    this.client = new EngineClient(transport);
+    this.client.on('engine.gone', ({ reason }) => {
+      this.status = 'gone';
+      this.goneReason = reason;
+    });
+  }
+
+  get ready(): boolean {
+    return this.status === 'ready';
+  }
+
+  /** The first connection: `failed`, with the reason, when the engine does not answer. */
+  async connect(): Promise<void> {
+    this.status = 'connecting';
+    try {
+      this.hello = await this.client.connect();
+      this.status = 'ready';
+      this.goneReason = undefined;
+    } catch (err) {
+      this.status = 'failed';
+      this.goneReason = (err as Error).message;
+    }
+  }
+
+  /** A fresh engine after the last died. Resolves whether it answered (else it is `gone`). */
+  async restart(): Promise<boolean> {
+    this.status = 'connecting';
+    try {
+      this.hello = await this.client.restart();
+    } catch (err) {
+      this.status = 'gone';
+      this.goneReason = (err as Error).message;
+      return false;
+    }
+    this.status = 'ready';
+    this.goneReason = undefined;
+    return true;
+  }
+}

@@ -1,0 +1,39 @@
+/** What a network lab's model is, in words, and when two models are the same. */
+import type { ModelSpec } from '../../../../../electron/common/network';
+
+/** "3×32 tanh", "20×16 ReLU residual, MSE": what a model is, in a few words. */
+export function architectureLabel(model: Partial<ModelSpec> | undefined): string {
+  if (!model) return '';
+  const act = model.activation === 'relu' ? 'ReLU' : (model.activation ?? 'ReLU');
+  return `${model.depth ?? 2}×${model.width ?? 32} ${act}${model.residual ? ' residual' : ''}${model.loss === 'mse' ? ', MSE' : ''}`;
+}
+
+const modelKeys = [
+  'depth',
+  'width',
+  'activation',
+  'residual',
+  'loss',
+  'l2',
+  'dropout',
+  'seed',
+  'init',
+] as const;
+
+/** Whether two model SPECs are the same in every field. */
+export function sameModel(a: ModelSpec | undefined, b: ModelSpec | undefined): boolean {
+  return !!a && !!b && modelKeys.every((k) => a[k] === b[k]);
+}
+
+/** Whether two runs' networks are the same function of the same θ (the engine's rule). */
+export function sameArchitecture(a: ModelSpec | undefined, b: ModelSpec | undefined): boolean {
+  if (!a || !b) return false;
+  return (
+    a.depth === b.depth &&
+    a.width === b.width &&
+    a.activation === b.activation &&
+    a.residual === b.residual &&
+    (a.loss ?? 'crossEntropy') === (b.loss ?? 'crossEntropy') &&
+    a.l2 === b.l2
+  );
+}
