@@ -12,6 +12,17 @@ import { Worker } from 'node:worker_threads';
 import { hereDir } from './node-require';
 
 /**
+ * A worker died, failed or could not start, or its pool is closed: the work it had may be done
+ * elsewhere (in the calling thread).
+ */
+export class WorkerError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'WorkerError';
+  }
+}
+
+/**
  * A worker bundle shipped next to the running bundle (dist/engine/ for the engine hosts,
  * dist/cli/ → dist/engine/ for the CLI), or undefined when running from source (vitest), where
  * there is none and the work is done in-thread. In a packaged app an unpacked copy is

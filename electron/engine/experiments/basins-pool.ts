@@ -3,7 +3,7 @@
  * basin-map rows queue for free workers; workers live on between computations, so the second
  * map pays no thread start-up, and are unref'd while idle, so they never keep a process alive.
  */
-import { locateWorker, WorkerPool, type WorkerSlot } from '../core/worker-pool';
+import { locateWorker, WorkerError, WorkerPool, type WorkerSlot } from '../core/worker-pool';
 import type { BasinsOutcome } from './basins-batch';
 import {
   BasinsCancelledError,
@@ -11,14 +11,6 @@ import {
   type BandReply,
   type BandRequest,
 } from './basins-band';
-
-/** A worker died or could not start: the band may be recomputed elsewhere. */
-export class BasinsWorkerError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'BasinsWorkerError';
-  }
-}
 
 export interface BandRunOptions {
   signal?: AbortSignal;
@@ -62,7 +54,7 @@ export class BasinsPool {
       // unless the bundle cannot run here at all.
       onLost: (reason) => {
         if (this.pool.broken) {
-          for (const task of this.queue.splice(0)) this.settle(task, new BasinsWorkerError(reason));
+          for (const task of this.queue.splice(0)) this.settle(task, new WorkerError(reason));
         } else {
           this.dispatch();
         }
@@ -79,10 +71,10 @@ export class BasinsPool {
     return this.pool.size;
   }
 
-  /** Computes one band on a worker. Rejects with BasinsCancelledError or BasinsWorkerError. */
+  /** Computes one band on a worker. Rejects with BasinsCancelledError or WorkerError. */
   run(job: BandJob, options: BandRunOptions = {}): Promise<BasinsOutcome> {
     const refusal = this.pool.refusal;
-    if (refusal) return Promise.reject(new BasinsWorkerError(refusal));
+    if (refusal) return Promise.reject(new WorkerError(refusal));
     if (options.signal?.aborted) return Promise.reject(new BasinsCancelledError());
     return new Promise<BasinsOutcome>((resolve, reject) => {
       const task: Task = {
@@ -109,7 +101,7 @@ export class BasinsPool {
   /** Stops every worker; running and queued bands reject. */
   async close(): Promise<void> {
     const queued = this.queue.splice(0);
-    for (const task of queued) this.settle(task, new BasinsWorkerError('closed'));
+    for (const task of queued) this.settle(task, new WorkerError('closed'));
     await this.pool.close('the pool was closed');
   }
 
@@ -144,7 +136,7 @@ export class BasinsPool {
       this.pool.hold(
         slot,
         (reply) => this.receive(slot, task, reply),
-        (reason) => this.settle(task, new BasinsWorkerError(reason)),
+        (reason) => this.settle(task, new WorkerError(reason)),
       );
       slot.post({
         type: 'band',

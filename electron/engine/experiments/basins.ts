@@ -21,7 +21,8 @@ import { resolveSurface } from '../problems';
 import type { Surface } from '../problems/surface';
 import { LABEL_DIVERGED, LABEL_NONE, type BasinsOutcome } from './basins-batch';
 import { BasinsCancelledError, runBand, type BandJob } from './basins-band';
-import { BasinsWorkerError, sharedBasinsPool, type BasinsPool } from './basins-pool';
+import { WorkerError } from '../core/worker-pool';
+import { sharedBasinsPool, type BasinsPool } from './basins-pool';
 
 export { LABEL_DIVERGED, LABEL_NONE } from './basins-batch';
 export { BasinsCancelledError } from './basins-band';
@@ -210,7 +211,7 @@ async function compute(
           return outcome;
         } catch (err) {
           // A worker that died (or a bundle that cannot run here) must not lose the map.
-          if (err instanceof BasinsWorkerError) return inThread(job, b);
+          if (err instanceof WorkerError) return inThread(job, b);
           throw err;
         }
       }),

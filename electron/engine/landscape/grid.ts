@@ -13,12 +13,8 @@ import type { SplitName } from '../datasets';
 import type { NetworkProblem } from '../network/problem';
 import { LandscapeError, type Directions } from './directions';
 import { LandscapeEvaluator, type LandscapeData } from './evaluator';
-import {
-  LandscapeCancelledError,
-  LandscapeWorkerError,
-  landscapePool,
-  type LandscapePool,
-} from './pool';
+import { WorkerError } from '../core/worker-pool';
+import { LandscapeCancelledError, landscapePool, type LandscapePool } from './pool';
 
 export interface LandscapeOptions extends Partial<LandscapeGridSpec> {
   /**
@@ -185,7 +181,7 @@ export async function computeLandscape(
       await pool.run({ backend, data, tasks: points, signal: options.signal, onTask });
       used = Math.min(pool.size, tasks.length);
     } catch (err) {
-      if (!(err instanceof LandscapeWorkerError)) throw err;
+      if (!(err instanceof WorkerError)) throw err;
       // A worker could not run: compute whatever is left here.
     }
   }

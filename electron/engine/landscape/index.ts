@@ -24,7 +24,6 @@ export {
   LandscapeCancelledError,
   LandscapePool,
   landscapePool,
-  LandscapeWorkerError,
   locateLandscapeWorker,
 } from './pool';
 export { projectTrajectory } from './trajectory';

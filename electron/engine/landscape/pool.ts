@@ -6,7 +6,7 @@
  */
 import os from 'node:os';
 import type { BackendName } from '../../common/protocol';
-import { locateWorker, WorkerPool, type WorkerSlot } from '../core/worker-pool';
+import { locateWorker, WorkerError, WorkerPool, type WorkerSlot } from '../core/worker-pool';
 import type { LandscapeData } from './evaluator';
 import type { FromWorker, ToWorker } from './protocol';
 
@@ -17,14 +17,6 @@ export class LandscapeCancelledError extends Error {
   constructor() {
     super('the landscape was cancelled');
     this.name = 'LandscapeCancelledError';
-  }
-}
-
-/** A worker failed or could not start: the remaining points can be computed in-thread. */
-export class LandscapeWorkerError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'LandscapeWorkerError';
   }
 }
 
@@ -75,11 +67,11 @@ export class LandscapePool {
 
   /**
    * Evaluates every task of a job on up to `size` workers. Resolves when all are done; rejects
-   * with LandscapeCancelledError or LandscapeWorkerError (tasks already reported stay valid).
+   * with LandscapeCancelledError or WorkerError (tasks already reported stay valid).
    */
   run(job: PoolJob): Promise<void> {
     const refusal = this.pool.refusal;
-    if (refusal) return Promise.reject(new LandscapeWorkerError(refusal));
+    if (refusal) return Promise.reject(new WorkerError(refusal));
     if (job.signal?.aborted) return Promise.reject(new LandscapeCancelledError());
     const id = this.nextJob++;
     const cancel = new SharedArrayBuffer(4);
@@ -136,10 +128,10 @@ export class LandscapePool {
             } else if (message.type === 'cancelled') {
               finish(new LandscapeCancelledError());
             } else {
-              finish(new LandscapeWorkerError(`a landscape worker failed: ${message.message}`));
+              finish(new WorkerError(`a landscape worker failed: ${message.message}`));
             }
           },
-          (reason) => finish(new LandscapeWorkerError(reason)),
+          (reason) => finish(new WorkerError(reason)),
         );
         feed(slot);
       };
@@ -153,7 +145,7 @@ export class LandscapePool {
       for (const slot of this.pool.slots) {
         if (!slot.busy && used.size < wanted) listen(slot);
       }
-      if (used.size === 0) finish(new LandscapeWorkerError('every landscape worker is busy'));
+      if (used.size === 0) finish(new WorkerError('every landscape worker is busy'));
     });
   }
 
