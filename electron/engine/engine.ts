@@ -22,11 +22,11 @@ import {
   type BackendReport,
 } from './backend/select';
 import { errorReply, FieldError, refusalOf } from './core/errors';
-import { AnalyticRun } from './experiments/analytic-run';
-import { BasinsJobs } from './experiments/basins-jobs';
-import { NetworkLab } from './experiments/network-lab';
+import { AnalyticRun } from './labs/explorer/analytic-run';
+import { BasinsJobs } from './labs/basins/jobs';
+import { NetworkLab } from './labs/network/network-lab';
 import type { NetworkRun, Tf } from './network';
-import { sampleSurface } from './experiments/sample';
+import { sampleSurface } from './labs/explorer/sample';
 import { HyperError, scheduledLr } from './optim';
 import { presets, resolveSurface } from './problems';
 import { SessionError } from './recording';

@@ -15,10 +15,10 @@ import type {
   ValidClientMessage,
 } from '../common/protocol';
 import { SessionError, type ForkOrigin, type SessionData } from '../common/session';
-import type { AnalyticRun } from './experiments/analytic-run';
-import type { BasinsJobs } from './experiments/basins-jobs';
-import { countLabels } from './experiments/basins';
-import { landscapeMessage, MAX_NETWORK_RUNS, type NetworkLab } from './experiments/network-lab';
+import type { AnalyticRun } from './labs/explorer/analytic-run';
+import type { BasinsJobs } from './labs/basins/jobs';
+import { countLabels } from './labs/basins/compute';
+import { landscapeMessage, MAX_NETWORK_RUNS, type NetworkLab } from './labs/network/network-lab';
 import type { Tf } from './network';
 import {
   Autosaver,

@@ -145,11 +145,11 @@ async function bundleLibrary() {
   await build({
     stdin: {
       contents: [
-        "export { AnalyticRun } from './electron/engine/experiments/analytic-run';",
-        "export { computeBasins } from './electron/engine/experiments/basins';",
-        "export { BasinsPool } from './electron/engine/experiments/basins-pool';",
-        "export { BasinsBatch } from './electron/engine/experiments/basins-batch';",
-        "export { planBasins } from './electron/engine/experiments/basins';",
+        "export { AnalyticRun } from './electron/engine/labs/explorer/analytic-run';",
+        "export { computeBasins } from './electron/engine/labs/basins/compute';",
+        "export { BasinsPool } from './electron/engine/labs/basins/pool';",
+        "export { BasinsBatch } from './electron/engine/labs/basins/batch';",
+        "export { planBasins } from './electron/engine/labs/basins/compute';",
         "export { resolveSurface } from './electron/engine/problems';",
       ].join('\n'),
       resolveDir: root,

@@ -11,7 +11,7 @@ import { build } from 'esbuild';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { main } from '../../electron/cli/index';
 import type { BasinsOutput } from '../../electron/common/spec';
-import { computeBasins } from '../../electron/engine/experiments/basins';
+import { computeBasins } from '../../electron/engine/labs/basins/compute';
 
 const root = path.resolve(__dirname, '../..');
 

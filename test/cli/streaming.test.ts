@@ -13,7 +13,7 @@ import { commands } from '../../electron/cli/commands';
 import { main } from '../../electron/cli/index';
 import { CHUNK_CHARS, jsonPieces } from '../../electron/cli/json-sink';
 import type { TrajectoryOutput, TrajectorySpec } from '../../electron/common/spec';
-import { AnalyticRun } from '../../electron/engine/experiments/analytic-run';
+import { AnalyticRun } from '../../electron/engine/labs/explorer/analytic-run';
 import {
   nastyNumbers,
   nastyStrings,

@@ -5,7 +5,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import type { RunState } from '../../electron/common/protocol';
-import { AnalyticRun } from '../../electron/engine/experiments/analytic-run';
+import { AnalyticRun } from '../../electron/engine/labs/explorer/analytic-run';
 import {
   runLabel,
   settingsAt,

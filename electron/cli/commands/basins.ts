@@ -1,6 +1,6 @@
 import type { Point } from '../../common/schemas';
 import { basinsSpecSchema, type BasinsOutput } from '../../common/spec';
-import type { BasinsPlan } from '../../engine/experiments/basins';
+import type { BasinsPlan } from '../../engine/labs/basins/compute';
 import { asSpecError, parseSpec, type Command } from '../spec';
 
 export const basins: Command = {
@@ -37,7 +37,7 @@ Example:
          "resolution":50,"steps":500}' | npx losslab basins -`,
   async run(raw) {
     const spec = parseSpec(basinsSpecSchema, raw);
-    const { computeBasins, planBasins } = await import('../../engine/experiments/basins');
+    const { computeBasins, planBasins } = await import('../../engine/labs/basins/compute');
     let plan: BasinsPlan;
     try {
       plan = planBasins(spec);

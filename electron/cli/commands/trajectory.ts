@@ -1,5 +1,5 @@
 import { trajectorySpecSchema } from '../../common/spec';
-import type { TrajectoryRun } from '../../engine/experiments/trajectory';
+import type { TrajectoryRun } from '../../engine/labs/explorer/trajectory';
 import { jsonNumber, type JsonSink } from '../json-sink';
 import { asSpecError, parseSpec, Streamed, type Command } from '../spec';
 
@@ -52,7 +52,7 @@ Example:
     | npx losslab trajectory -`,
   async run(raw) {
     const spec = parseSpec(trajectorySpecSchema, raw);
-    const { trajectoryRuns } = await import('../../engine/experiments/trajectory');
+    const { trajectoryRuns } = await import('../../engine/labs/explorer/trajectory');
     let runs: Iterable<TrajectoryRun>;
     try {
       // Builds every run (a bad start or hyperparameter throws here, before any output).

@@ -1,6 +1,6 @@
 /**
  * Host: a basins worker thread. Computes bands of basin-map rows for the pool in
- * electron/engine/experiments/basins-pool.ts, one at a time. It loads only what a preset needs:
+ * electron/engine/labs/basins/pool.ts, one at a time. It loads only what a preset needs:
  * mathjs (hundreds of ms to load) is imported on the first typed expression.
  */
 import { parentPort } from 'node:worker_threads';
@@ -10,7 +10,7 @@ import {
   runBand,
   type BandReply,
   type BandRequest,
-} from '../experiments/basins-band';
+} from '../labs/basins/band';
 import { presetByName } from '../problems/presets';
 import type { Surface } from '../problems/surface';
 

@@ -24,8 +24,13 @@ export {
   replayRun,
   restoreAnalyticRun,
   settingsAfter,
-} from './analytic';
-export type { ForkedRun, ForkOptions, ReplayOptions, RestoredAnalyticRun } from './analytic';
+} from '../labs/explorer/recording';
+export type {
+  ForkedRun,
+  ForkOptions,
+  ReplayOptions,
+  RestoredAnalyticRun,
+} from '../labs/explorer/recording';
 export {
   compareNetworkRun,
   problemFromRecording,
@@ -34,21 +39,20 @@ export {
   replayNetworkRun,
   restoreNetworkRun,
   resumeNetworkRun,
-} from './network';
+} from '../labs/network/recording';
 export type {
   LiveLandscape,
   RestoreNetworkOptions,
   RestoredNetworkRun,
   ResumeNetworkOptions,
-} from './network';
-export { DEFAULT_APP, restoreExplorer, restoreNetwork, sessionFromRuns } from './live-session';
-export type {
-  LiveBasinMap,
-  LiveRun,
-  LiveSession,
-  RestoredExplorer,
-  RestoredNetwork,
-} from './live-session';
+} from '../labs/network/recording';
+export { DEFAULT_APP, sessionFromRuns } from './live-session';
+export type { LiveRun, LiveSession } from './live-session';
+export type { LiveBasinMap } from '../labs/basins/jobs';
+export { restoreExplorer } from '../labs/explorer/recording';
+export type { RestoredExplorer } from '../labs/explorer/recording';
+export { restoreNetwork } from '../labs/network/recording';
+export type { RestoredNetwork } from '../labs/network/recording';
 export {
   AUTOSAVE_FILE,
   Autosaver,

@@ -2,29 +2,19 @@
  * Sessions from the engine's live objects, and back: what `session.save` and `session.open`
  * (and the autosaver) call.
  */
-import type { BasinsSpec } from '../../common/spec';
-import type { Domain, Point, SurfaceSpec } from '../../common/schemas';
+import type { Point, SurfaceSpec } from '../../common/schemas';
 import {
   SessionError,
   type ExplorerRecording,
   type ForkOrigin,
   type JsonObject,
-  type LandscapeRecording,
-  type NetworkRecording,
   type SessionData,
 } from '../../common/session';
-import type { AnalyticRun } from '../experiments/analytic-run';
-import type { NetworkProblem, NetworkRun, Tf } from '../network';
-import { recordAnalyticRun, restoreAnalyticRun, type RestoredAnalyticRun } from './analytic';
-import {
-  problemFromRecording,
-  recordLandscape,
-  recordNetworkRun,
-  restoreNetworkRun,
-  type LiveLandscape,
-  type RestoreNetworkOptions,
-  type RestoredNetworkRun,
-} from './network';
+import type { LiveBasinMap } from '../labs/basins/jobs';
+import type { AnalyticRun } from '../labs/explorer/analytic-run';
+import { recordAnalyticRun } from '../labs/explorer/recording';
+import { recordLandscape, recordNetworkRun, type LiveLandscape } from '../labs/network/recording';
+import type { NetworkProblem, NetworkRun } from '../network';
 
 /** The application that writes sessions, unless told otherwise. */
 export const DEFAULT_APP = { name: 'LossLab', version: 'unknown' };
@@ -36,19 +26,6 @@ export interface LiveRun<R> {
   color?: string;
   /** Where it branched off another run ("re-run from here"). */
   forkedFrom?: ForkOrigin;
-}
-
-/** A finished basin map: what was asked (`basins.compute`'s spec) and what came out. */
-export interface LiveBasinMap {
-  spec: BasinsSpec;
-  result: {
-    domain: Domain;
-    minima: Point[];
-    radius: number;
-    labels: Int16Array;
-    steps: Uint32Array;
-    finals: Float64Array;
-  };
 }
 
 /** Everything a session is made from. */
@@ -146,74 +123,4 @@ export function sessionFromRuns(session: LiveSession): SessionData {
     };
   }
   return data;
-}
-
-/** The explorer of a session, rebuilt as engine runs. */
-export interface RestoredExplorer {
-  surface: SurfaceSpec;
-  start: Point;
-  runs: RestoredAnalyticRun[];
-  basins?: ExplorerRecording['basins'];
-}
-
-/**
- * AnalyticRuns holding a session's recorded trajectories bit for bit, each resumable when
- * replaying its configuration reproduces it (see restoreAnalyticRun). All or nothing: a run
- * that cannot be rebuilt throws a SessionError naming it, and no run is returned.
- */
-export function restoreExplorer(explorer: ExplorerRecording): RestoredExplorer {
-  const runs = explorer.runs.map((recording, i) => {
-    try {
-      return restoreAnalyticRun(recording);
-    } catch (err) {
-      if (err instanceof SessionError) {
-        throw new SessionError(err.message, `explorer.runs.${i}.${err.field ?? 'config'}`);
-      }
-      throw err;
-    }
-  });
-  return {
-    surface: explorer.surface,
-    start: explorer.start,
-    runs,
-    ...(explorer.basins ? { basins: explorer.basins } : {}),
-  };
-}
-
-/** The network lab of a session, rebuilt: its problem (built anew), runs and landscapes. */
-export interface RestoredNetwork {
-  problem: NetworkProblem;
-  runs: RestoredNetworkRun[];
-  landscapes: LandscapeRecording[];
-}
-
-/**
- * The session's problem (dataset and model rebuilt from their specs) with NetworkRuns showing
- * the recorded curves (see restoreNetworkRun; resumeNetworkRun makes one steppable). On any
- * failure the problem is disposed and a SessionError thrown.
- */
-export function restoreNetwork(
-  tf: Tf,
-  network: NetworkRecording,
-  options: RestoreNetworkOptions = {},
-): RestoredNetwork {
-  let problem: NetworkProblem;
-  try {
-    problem = problemFromRecording(tf, network);
-  } catch (err) {
-    throw new SessionError(
-      `the session's network cannot be rebuilt: ${(err as Error).message}`,
-      'network.model',
-    );
-  }
-  try {
-    const runs = network.runs.map((recording) => restoreNetworkRun(problem, recording, options));
-    return { problem, runs, landscapes: network.landscapes };
-  } catch (err) {
-    problem.dispose();
-    if (err instanceof SessionError) throw err;
-    throw new SessionError(
-      `the session's network runs cannot be rebuilt: ${(err as Error).message}`,
-    );
-  }
 }

@@ -6,7 +6,7 @@
 import { describe, expect, it } from 'vitest';
 import type { Hyper, HyperPatch, OptimizerSpec } from '../../../electron/common/schemas';
 import { optimizerSpecSchema } from '../../../electron/common/schemas';
-import { AnalyticRun } from '../../../electron/engine/experiments/analytic-run';
+import { AnalyticRun } from '../../../electron/engine/labs/explorer/analytic-run';
 import {
   HyperError,
   LECTURE_EPS,

@@ -7,7 +7,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { AnalyticRun } from '../../../electron/engine/experiments/analytic-run';
+import { AnalyticRun } from '../../../electron/engine/labs/explorer/analytic-run';
 import {
   startInProcessEngine,
   type InProcessEngine,

@@ -5,7 +5,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import type { OptimizerSpec, Point } from '../../../electron/common/schemas';
-import { AnalyticRun } from '../../../electron/engine/experiments/analytic-run';
+import { AnalyticRun } from '../../../electron/engine/labs/explorer/analytic-run';
 import { presetByName, presets } from '../../../electron/engine/problems/presets';
 import type { Surface } from '../../../electron/engine/problems/surface';
 import { SeededRandom } from './seeded-random';

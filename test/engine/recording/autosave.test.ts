@@ -9,7 +9,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { build } from 'esbuild';
 import { afterAll, describe, expect, it } from 'vitest';
-import { AnalyticRun } from '../../../electron/engine/experiments/analytic-run';
+import { AnalyticRun } from '../../../electron/engine/labs/explorer/analytic-run';
 import {
   AUTOSAVE_FILE,
   Autosaver,
@@ -173,7 +173,7 @@ describe('autosave', () => {
     await build({
       stdin: {
         contents: `
-          import { AnalyticRun } from './electron/engine/experiments/analytic-run';
+          import { AnalyticRun } from './electron/engine/labs/explorer/analytic-run';
           import { Autosaver, sessionFromRuns } from './electron/engine/recording';
           const runs = [0, 1, 2].map((i) => new AnalyticRun({
             runId: 'r' + i, surface: 'rosenbrock', start: [-1.5 + 0.1 * i, 2],

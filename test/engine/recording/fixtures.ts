@@ -5,8 +5,8 @@
  */
 import type { OptimizerSpec, Point } from '../../../electron/common/schemas';
 import type { JsonObject, SessionData, SessionTypedArray } from '../../../electron/common/session';
-import { AnalyticRun } from '../../../electron/engine/experiments/analytic-run';
-import { computeBasins } from '../../../electron/engine/experiments/basins';
+import { AnalyticRun } from '../../../electron/engine/labs/explorer/analytic-run';
+import { computeBasins } from '../../../electron/engine/labs/basins/compute';
 import {
   computeLandscape,
   projectTrajectory,

@@ -6,7 +6,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SessionError, type SessionData } from '../../../electron/common/session';
-import { AnalyticRun } from '../../../electron/engine/experiments/analytic-run';
+import { AnalyticRun } from '../../../electron/engine/labs/explorer/analytic-run';
 import { loadBackend } from '../../../electron/engine/backend/select';
 import type { NetworkProblem } from '../../../electron/engine/network';
 import {

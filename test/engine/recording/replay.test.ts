@@ -8,7 +8,7 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { OptimizerSpec } from '../../../electron/common/schemas';
 import type { AnalyticRunRecording, SessionData } from '../../../electron/common/session';
-import { AnalyticRun } from '../../../electron/engine/experiments/analytic-run';
+import { AnalyticRun } from '../../../electron/engine/labs/explorer/analytic-run';
 import {
   forkRun,
   readSession,

@@ -1,4 +1,4 @@
-import type { TrajectoryOutput, TrajectorySpec } from '../../common/spec';
+import type { TrajectoryOutput, TrajectorySpec } from '../../../common/spec';
 import { AnalyticRun } from './analytic-run';
 
 /** One run of a trajectory SPEC, stepped to the end. */

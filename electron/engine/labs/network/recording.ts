@@ -21,15 +21,15 @@ import {
   type NetworkChangeRecording,
   type NetworkRecording,
   type NetworkRunRecording,
-} from '../../common/session';
-import type { BatchSize, NetworkRunConfig } from '../../common/network';
-import type { RunStatus } from '../../common/protocol';
-import type { Hyper, Schedule } from '../../common/schemas';
-import type { Directions, LandscapeGrid, ProjectedTrajectory } from '../landscape';
-import { NetworkProblem, NetworkRun, type NetworkChange, type Tf } from '../network';
-import { patchHyper, resolveHyper } from '../optim';
-import { constantSchedule } from '../optim/schedules';
-import { firstDifference } from './analytic';
+} from '../../../common/session';
+import type { BatchSize, NetworkRunConfig } from '../../../common/network';
+import type { RunStatus } from '../../../common/protocol';
+import type { Hyper, Schedule } from '../../../common/schemas';
+import type { Directions, LandscapeGrid, ProjectedTrajectory } from '../../landscape';
+import { NetworkProblem, NetworkRun, type NetworkChange, type Tf } from '../../network';
+import { patchHyper, resolveHyper } from '../../optim';
+import { constantSchedule } from '../../optim/schedules';
+import { firstDifference } from '../explorer/recording';
 
 /** A live network run as the session records it (copies of everything). */
 export function recordNetworkRun(
@@ -507,4 +507,42 @@ export function recordLandscape(landscape: LiveLandscape, index: number): Landsc
       ...(p.loss ? { loss: p.loss.slice() } : {}),
     })),
   };
+}
+
+/** The network lab of a session, rebuilt: its problem (built anew), runs and landscapes. */
+export interface RestoredNetwork {
+  problem: NetworkProblem;
+  runs: RestoredNetworkRun[];
+  landscapes: LandscapeRecording[];
+}
+
+/**
+ * The session's problem (dataset and model rebuilt from their specs) with NetworkRuns showing
+ * the recorded curves (see restoreNetworkRun; resumeNetworkRun makes one steppable). On any
+ * failure the problem is disposed and a SessionError thrown.
+ */
+export function restoreNetwork(
+  tf: Tf,
+  network: NetworkRecording,
+  options: RestoreNetworkOptions = {},
+): RestoredNetwork {
+  let problem: NetworkProblem;
+  try {
+    problem = problemFromRecording(tf, network);
+  } catch (err) {
+    throw new SessionError(
+      `the session's network cannot be rebuilt: ${(err as Error).message}`,
+      'network.model',
+    );
+  }
+  try {
+    const runs = network.runs.map((recording) => restoreNetworkRun(problem, recording, options));
+    return { problem, runs, landscapes: network.landscapes };
+  } catch (err) {
+    problem.dispose();
+    if (err instanceof SessionError) throw err;
+    throw new SessionError(
+      `the session's network runs cannot be rebuilt: ${(err as Error).message}`,
+    );
+  }
 }

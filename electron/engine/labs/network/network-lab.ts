@@ -7,7 +7,7 @@
  * A landscape is around one run's θ, on that run's architecture: only runs of the same
  * architecture (same θ layout and loss, see architectureKey) are projected onto its plane.
  */
-import { FieldError } from '../core/errors';
+import { FieldError } from '../../core/errors';
 import type {
   EngineMessage,
   NetworkLandscape,
@@ -16,16 +16,16 @@ import type {
   NetworkSplitData,
   NetworkView,
   ValidClientMessage,
-} from '../../common/protocol';
+} from '../../../common/protocol';
 import type {
   DatasetSpec,
   ModelSpec,
   ModelSpecInput,
   NetworkRunConfigInput,
   NetworkRunUpdate,
-} from '../../common/network';
-import type { Domain } from '../../common/schemas';
-import type { SplitName } from '../datasets';
+} from '../../../common/network';
+import type { Domain } from '../../../common/schemas';
+import type { SplitName } from '../../datasets';
 import {
   computeLandscape,
   computeLineInSlices,
@@ -35,8 +35,8 @@ import {
   projectTrajectory,
   randomDirections,
   type Directions,
-} from '../landscape';
-import { ModelError, NetworkProblem, NetworkRun, type Tf } from '../network';
+} from '../../landscape';
+import { ModelError, NetworkProblem, NetworkRun, type Tf } from '../../network';
 import {
   BudgetError,
   checkLandscape,
@@ -44,14 +44,14 @@ import {
   formatBytes,
   HOST_RUN_BYTES,
   runHostBytes,
-} from '../network/budget';
-import type { ForkOrigin, LandscapeRecording, NetworkRunRecording } from '../../common/session';
+} from '../../network/budget';
+import type { ForkOrigin, LandscapeRecording, NetworkRunRecording } from '../../../common/session';
 import {
   recordNetworkRun,
   resumeNetworkRun,
   type LiveLandscape,
   type RestoredNetwork,
-} from '../recording';
+} from './recording';
 
 type Post = (message: EngineMessage, transfer?: ArrayBuffer[]) => void;
 type Msg<T extends ValidClientMessage['type']> = Extract<ValidClientMessage, { type: T }>;

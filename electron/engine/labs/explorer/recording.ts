@@ -6,12 +6,18 @@
  * exactly. When it does not (a recording made by another LossLab, say), the recording is kept
  * and the run cannot continue.
  */
-import type { HyperChange, RunConfig, RunStatus } from '../../common/protocol';
-import type { Hyper, OptimizerSpec, Schedule } from '../../common/schemas';
-import { SessionError, type AnalyticRunRecording, type ForkOrigin } from '../../common/session';
-import { AnalyticRun, MAX_RUN_STEPS } from '../experiments/analytic-run';
-import { patchHyper, resolveHyper } from '../optim';
-import { constantSchedule } from '../optim/schedules';
+import type { HyperChange, RunConfig, RunStatus } from '../../../common/protocol';
+import type { Hyper, OptimizerSpec, Schedule } from '../../../common/schemas';
+import type { Point, SurfaceSpec } from '../../../common/schemas';
+import {
+  SessionError,
+  type AnalyticRunRecording,
+  type ExplorerRecording,
+  type ForkOrigin,
+} from '../../../common/session';
+import { AnalyticRun, MAX_RUN_STEPS } from './analytic-run';
+import { patchHyper, resolveHyper } from '../../optim';
+import { constantSchedule } from '../../optim/schedules';
 
 /** A live run as the session records it (copies of its series). */
 export function recordAnalyticRun(
@@ -303,4 +309,36 @@ export function forkRun(
     optimizer: { ...optimizer, schedule },
   });
   return { run, forkedFrom, continued: false, note };
+}
+
+/** The explorer of a session, rebuilt as engine runs. */
+export interface RestoredExplorer {
+  surface: SurfaceSpec;
+  start: Point;
+  runs: RestoredAnalyticRun[];
+  basins?: ExplorerRecording['basins'];
+}
+
+/**
+ * AnalyticRuns holding a session's recorded trajectories bit for bit, each resumable when
+ * replaying its configuration reproduces it (see restoreAnalyticRun). All or nothing: a run
+ * that cannot be rebuilt throws a SessionError naming it, and no run is returned.
+ */
+export function restoreExplorer(explorer: ExplorerRecording): RestoredExplorer {
+  const runs = explorer.runs.map((recording, i) => {
+    try {
+      return restoreAnalyticRun(recording);
+    } catch (err) {
+      if (err instanceof SessionError) {
+        throw new SessionError(err.message, `explorer.runs.${i}.${err.field ?? 'config'}`);
+      }
+      throw err;
+    }
+  });
+  return {
+    surface: explorer.surface,
+    start: explorer.start,
+    runs,
+    ...(explorer.basins ? { basins: explorer.basins } : {}),
+  };
 }

@@ -13,19 +13,19 @@ import type {
   Point,
   Schedule,
   SurfaceSpec,
-} from '../../common/schemas';
-import { DEFAULT_BASINS_TOLERANCE, type BasinCounts, type BasinsSpec } from '../../common/spec';
-import { resolveHyper } from '../optim';
-import { constantSchedule } from '../optim/schedules';
-import { resolveSurface } from '../problems';
-import type { Surface } from '../problems/surface';
-import { LABEL_DIVERGED, LABEL_NONE, type BasinsOutcome } from './basins-batch';
-import { BasinsCancelledError, runBand, type BandJob } from './basins-band';
-import { WorkerError } from '../core/worker-pool';
-import { sharedBasinsPool, type BasinsPool } from './basins-pool';
+} from '../../../common/schemas';
+import { DEFAULT_BASINS_TOLERANCE, type BasinCounts, type BasinsSpec } from '../../../common/spec';
+import { resolveHyper } from '../../optim';
+import { constantSchedule } from '../../optim/schedules';
+import { resolveSurface } from '../../problems';
+import type { Surface } from '../../problems/surface';
+import { LABEL_DIVERGED, LABEL_NONE, type BasinsOutcome } from './batch';
+import { BasinsCancelledError, runBand, type BandJob } from './band';
+import { WorkerError } from '../../core/worker-pool';
+import { sharedBasinsPool, type BasinsPool } from './pool';
 
-export { LABEL_DIVERGED, LABEL_NONE } from './basins-batch';
-export { BasinsCancelledError } from './basins-band';
+export { LABEL_DIVERGED, LABEL_NONE } from './batch';
+export { BasinsCancelledError } from './band';
 
 /**
  * Below this many point-steps (N² × steps) a map is computed in-thread: a worker's start-up

@@ -4,7 +4,7 @@
  * cell, which balls can reach into it. Most points sit in a cell no ball reaches and are
  * answered by one table load; the exact distance test then decides for the rest.
  */
-import type { Point } from '../../common/schemas';
+import type { Point } from '../../../common/schemas';
 
 /** A cell no ball reaches. */
 export const CELL_EMPTY = -1;

@@ -7,14 +7,14 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import type { EngineMessageOf } from '../../../electron/common/protocol';
-import { basinsSpecSchema } from '../../../electron/common/spec';
+import type { EngineMessageOf } from '../../../../electron/common/protocol';
+import { basinsSpecSchema } from '../../../../electron/common/spec';
 import {
   startInProcessEngine,
   type InProcessEngine,
-} from '../../../electron/engine/hosts/in-process';
-import { AUTOSAVE_FILE, readSession } from '../../../electron/engine/recording';
-import { TestClient } from '../../helpers/engine-client';
+} from '../../../../electron/engine/hosts/in-process';
+import { AUTOSAVE_FILE, readSession } from '../../../../electron/engine/recording';
+import { TestClient } from '../../../helpers/engine-client';
 
 const hosts: InProcessEngine[] = [];
 const dirs: string[] = [];

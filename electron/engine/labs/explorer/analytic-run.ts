@@ -5,7 +5,7 @@ import type {
   RunInspection,
   RunState,
   RunStatus,
-} from '../../common/protocol';
+} from '../../../common/protocol';
 import type {
   Hyper,
   HyperPatch,
@@ -13,19 +13,19 @@ import type {
   Point,
   Schedule,
   SurfaceSpec,
-} from '../../common/schemas';
-import { Optimizer, patchHyper, resolveHyper, scheduledLr } from '../optim';
-import { constantSchedule } from '../optim/schedules';
-import { resolveSurface, type Surface } from '../problems';
-import { lossBound } from './divergence';
-import { trajectoryColumns } from '../../common/columns';
-import { ColumnStore } from '../core/columns';
-import { FieldError } from '../core/errors';
+} from '../../../common/schemas';
+import { Optimizer, patchHyper, resolveHyper, scheduledLr } from '../../optim';
+import { constantSchedule } from '../../optim/schedules';
+import { resolveSurface, type Surface } from '../../problems';
+import { lossBound } from '../../problems/divergence';
+import { trajectoryColumns } from '../../../common/columns';
+import { ColumnStore } from '../../core/columns';
+import { FieldError } from '../../core/errors';
 
 /** A run stops by itself after this many steps, so a forgotten Play cannot eat the memory. */
 export const MAX_RUN_STEPS = 2_000_000;
 
-export { DIVERGENCE_FACTOR, lossBound } from './divergence';
+export { DIVERGENCE_FACTOR, lossBound } from '../../problems/divergence';
 
 /**
  * One optimizer on one analytic surface from one start: θ ∈ ℝ², stepped in plain float64 code.

@@ -6,11 +6,11 @@
  *
  * No Node or worker API here: the same class runs in the engine's thread and in basins workers.
  */
-import type { Hyper, OptimizerName, Point, Schedule } from '../../common/schemas';
-import { rules, scheduledLr, type RuleState, type UpdateRule } from '../optim';
-import type { Surface } from '../problems/surface';
-import { buildBallIndex, CELL_SEVERAL, type BallIndex } from './basins-minima';
-import { lossBound } from './divergence';
+import type { Hyper, OptimizerName, Point, Schedule } from '../../../common/schemas';
+import { rules, scheduledLr, type RuleState, type UpdateRule } from '../../optim';
+import type { Surface } from '../../problems/surface';
+import { buildBallIndex, CELL_SEVERAL, type BallIndex } from './minima';
+import { lossBound } from '../../problems/divergence';
 
 /** Label of a start that ended away from every known minimum. */
 export const LABEL_NONE = -1;

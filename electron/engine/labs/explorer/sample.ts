@@ -1,7 +1,7 @@
-import { FieldError } from '../core/errors';
-import type { Domain } from '../../common/schemas';
-import type { SurfaceInfo } from '../../common/protocol';
-import type { Surface } from '../problems';
+import { FieldError } from '../../core/errors';
+import type { Domain } from '../../../common/schemas';
+import type { SurfaceInfo } from '../../../common/protocol';
+import type { Surface } from '../../problems';
 
 export interface SurfaceGrid {
   info: SurfaceInfo;

@@ -3,14 +3,9 @@
  * basin-map rows queue for free workers; workers live on between computations, so the second
  * map pays no thread start-up, and are unref'd while idle, so they never keep a process alive.
  */
-import { locateWorker, WorkerError, WorkerPool, type WorkerSlot } from '../core/worker-pool';
-import type { BasinsOutcome } from './basins-batch';
-import {
-  BasinsCancelledError,
-  type BandJob,
-  type BandReply,
-  type BandRequest,
-} from './basins-band';
+import { locateWorker, WorkerError, WorkerPool, type WorkerSlot } from '../../core/worker-pool';
+import type { BasinsOutcome } from './batch';
+import { BasinsCancelledError, type BandJob, type BandReply, type BandRequest } from './band';
 
 export interface BandRunOptions {
   signal?: AbortSignal;

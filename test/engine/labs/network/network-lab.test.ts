@@ -1,11 +1,11 @@
 /** The network lab through the engine's protocol: setup, runs in playback frames, views, landscapes. */
 import { afterEach, describe, expect, it } from 'vitest';
-import type { EngineMessage, EngineMessageOf } from '../../../electron/common/protocol';
+import type { EngineMessage, EngineMessageOf } from '../../../../electron/common/protocol';
 import {
   startInProcessEngine,
   type InProcessEngine,
-} from '../../../electron/engine/hosts/in-process';
-import { TestClient } from '../../helpers/engine-client';
+} from '../../../../electron/engine/hosts/in-process';
+import { TestClient } from '../../../helpers/engine-client';
 
 let host: InProcessEngine | undefined;
 afterEach(() => host?.close());

@@ -9,9 +9,9 @@ import type {
   Point,
   Schedule,
   SurfaceSpec,
-} from '../../common/schemas';
-import type { Surface } from '../problems/surface';
-import { BasinsBatch, type BasinsOutcome } from './basins-batch';
+} from '../../../common/schemas';
+import type { Surface } from '../../problems/surface';
+import { BasinsBatch, type BasinsOutcome } from './batch';
 
 /** Rows [rowStart, rowEnd) of a resolution × resolution grid over `domain`. */
 export interface BandJob {

@@ -7,10 +7,10 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { build } from 'esbuild';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import type { EngineMessage } from '../../../electron/common/protocol';
-import type { OptimizerSpec, Point } from '../../../electron/common/schemas';
-import type { BasinsSpec } from '../../../electron/common/spec';
-import { AnalyticRun } from '../../../electron/engine/experiments/analytic-run';
+import type { EngineMessage } from '../../../../electron/common/protocol';
+import type { OptimizerSpec, Point } from '../../../../electron/common/schemas';
+import type { BasinsSpec } from '../../../../electron/common/spec';
+import { AnalyticRun } from '../../../../electron/engine/labs/explorer/analytic-run';
 import {
   BasinsCancelledError,
   computeBasins,
@@ -18,19 +18,19 @@ import {
   LABEL_NONE,
   planBasins,
   type BasinsResult,
-} from '../../../electron/engine/experiments/basins';
-import { gridStarts } from '../../../electron/engine/experiments/basins-band';
-import { BasinsBatch } from '../../../electron/engine/experiments/basins-batch';
-import { BasinsPool, locateBasinsWorker } from '../../../electron/engine/experiments/basins-pool';
+} from '../../../../electron/engine/labs/basins/compute';
+import { gridStarts } from '../../../../electron/engine/labs/basins/band';
+import { BasinsBatch } from '../../../../electron/engine/labs/basins/batch';
+import { BasinsPool, locateBasinsWorker } from '../../../../electron/engine/labs/basins/pool';
 import {
   startInProcessEngine,
   type InProcessEngine,
-} from '../../../electron/engine/hosts/in-process';
-import { resolveHyper } from '../../../electron/engine/optim';
-import { presetByName } from '../../../electron/engine/problems/presets';
-import { TestClient } from '../../helpers/engine-client';
+} from '../../../../electron/engine/hosts/in-process';
+import { resolveHyper } from '../../../../electron/engine/optim';
+import { presetByName } from '../../../../electron/engine/problems/presets';
+import { TestClient } from '../../../helpers/engine-client';
 
-const root = path.resolve(__dirname, '../../..');
+const root = path.resolve(__dirname, '../../../..');
 const himmelblau = presetByName.get('himmelblau');
 if (!himmelblau) throw new Error('the himmelblau preset is missing');
 
