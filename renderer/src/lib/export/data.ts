@@ -4,7 +4,6 @@
  */
 import type { RunState } from '../../../../electron/common/protocol';
 import type { Point, SurfaceSpec } from '../../../../electron/common/schemas';
-import { runLabel } from '../state/optimizers';
 import type { TrajectoryView } from '../views/view-data';
 
 export interface ExportRun {
@@ -42,16 +41,11 @@ export interface TrajectoryExport {
 /** JSON has no NaN or Infinity: such values become null. */
 export const finite = (v: number): number | null => (Number.isFinite(v) ? v : null);
 
-/** A run's name from its optimizer and settings, as the run panel shows it. */
-function defaultLabel(run: ExportRun): string {
-  return run.state ? runLabel(run.state) : run.runId;
-}
-
 export function trajectoriesJson(
   surface: SurfaceSpec,
   start: Point,
   runs: ExportRun[],
-  labelOf: (run: ExportRun) => string = defaultLabel,
+  labelOf: (run: ExportRun) => string,
 ): TrajectoryExport {
   return {
     format: 'losslab-trajectories',
@@ -115,10 +109,7 @@ export function csvField(value: string | number): string {
 }
 
 /** One row per step per run, with a header row. */
-export function trajectoriesCsv(
-  runs: ExportRun[],
-  labelOf: (run: ExportRun) => string = defaultLabel,
-): string {
+export function trajectoriesCsv(runs: ExportRun[], labelOf: (run: ExportRun) => string): string {
   const lines = [CSV_COLUMNS.join(',')];
   for (const run of runs) {
     const t = run.trajectory;
@@ -147,19 +138,6 @@ export function trajectoriesCsv(
     }
   }
   return lines.join('\n') + '\n';
-}
-
-/** Hands a file to the user: a download in the browser (Electron asks where to save it). */
-export function downloadBlob(blob: Blob, filename: string): void {
-  const url = URL.createObjectURL(blob);
-  const a = document.createElement('a');
-  a.href = url;
-  a.download = filename;
-  a.rel = 'noopener';
-  document.body.appendChild(a);
-  a.click();
-  a.remove();
-  setTimeout(() => URL.revokeObjectURL(url), 10_000);
 }
 
 /** A file name stem for exports: losslab-<surface>-<date>. */

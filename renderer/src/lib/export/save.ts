@@ -2,8 +2,6 @@
  * Handing an exported file to the user: in Electron the preload's native Save dialog
  * (`window.losslab.saveFile`), in browser mode a download through an anchor and a Blob URL.
  */
-import { downloadBlob } from './data';
-
 export interface SaveResult {
   /** False when the user cancelled the save dialog. */
   saved: boolean;
@@ -24,4 +22,17 @@ export async function saveFile(blob: Blob, suggestedName: string): Promise<SaveR
   }
   downloadBlob(blob, suggestedName);
   return { saved: true, name: suggestedName, size: blob.size };
+}
+
+/** Hands a file to the user: a download in the browser (Electron asks where to save it). */
+function downloadBlob(blob: Blob, filename: string): void {
+  const url = URL.createObjectURL(blob);
+  const a = document.createElement('a');
+  a.href = url;
+  a.download = filename;
+  a.rel = 'noopener';
+  document.body.appendChild(a);
+  a.click();
+  a.remove();
+  setTimeout(() => URL.revokeObjectURL(url), 10_000);
 }

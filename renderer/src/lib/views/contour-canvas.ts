@@ -21,9 +21,6 @@ import type { ValueScale } from './scale';
 import { PALETTES, type ViewPalette } from './look';
 import type { GridData } from './view-data';
 
-/** App.svelte still names the basin map's type from here. */
-export type { BasinOverlay } from './contour-layout';
-
 export class ContourCanvas {
   readonly base: HTMLCanvasElement;
   readonly overlay: HTMLCanvasElement;
