@@ -3,8 +3,26 @@
  * epoch) and CSV (one row per update per run). What the engine reported, unrounded.
  */
 import type { NetworkProblemInfo, NetworkRunState } from '../../../../electron/common/protocol';
-import type { NetRun } from '../labs/network/run-data';
 import { csvField, finite } from './data';
+
+/** A column store as the export reads it: rows held, and each named column. */
+interface ColumnsView<K extends string> {
+  readonly count: number;
+  get(name: K): Float64Array;
+}
+
+/** A network run as its curves' export reads it; the network lab's runs implement it. */
+export interface NetworkExportRun {
+  readonly runId: string;
+  readonly color: string;
+  readonly state: NetworkRunState | undefined;
+  readonly steps: ColumnsView<'loss' | 'accuracy' | 'gradNorm' | 'lr' | 'updateMs'>;
+  readonly epochs: ColumnsView<
+    'step' | 'trainLoss' | 'trainAccuracy' | 'validationLoss' | 'validationAccuracy' | 'epochMs'
+  >;
+  /** The latest test evaluation asked for. */
+  readonly test: { loss: number; accuracy: number; step: number } | undefined;
+}
 
 export interface NetworkCurvesExport {
   format: 'losslab-network-curves';
@@ -26,7 +44,7 @@ export interface NetworkCurvesExport {
       'step' | 'trainLoss' | 'trainAccuracy' | 'validationLoss' | 'validationAccuracy' | 'epochMs',
       (number | null)[]
     >;
-    test: NetRun['test'] | null;
+    test: NetworkExportRun['test'] | null;
   }[];
 }
 
@@ -34,10 +52,10 @@ function column(values: Float64Array, count: number): (number | null)[] {
   return Array.from(values.subarray(0, count), finite);
 }
 
-export function networkCurvesJson(
+export function networkCurvesJson<R extends NetworkExportRun>(
   problem: NetworkProblemInfo | undefined,
-  runs: NetRun[],
-  labelOf: (run: NetRun) => string,
+  runs: R[],
+  labelOf: (run: R) => string,
 ): NetworkCurvesExport {
   return {
     format: 'losslab-network-curves',
@@ -89,7 +107,10 @@ export const NETWORK_CSV_COLUMNS = [
 ] as const;
 
 /** One row per update per run, with a header row; non-finite values are left empty. */
-export function networkCurvesCsv(runs: NetRun[], labelOf: (run: NetRun) => string): string {
+export function networkCurvesCsv<R extends NetworkExportRun>(
+  runs: R[],
+  labelOf: (run: R) => string,
+): string {
   const lines = [NETWORK_CSV_COLUMNS.join(',')];
   for (const run of runs) {
     const s = run.steps;
