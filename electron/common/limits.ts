@@ -62,7 +62,7 @@ export const MAX_ERROR_CHARS = 400;
 /** Most bytes a session may hold once unzipped (manifest and arrays together): 2 GiB. */
 export const MAX_SESSION_BYTES = 2 * 2 ** 30;
 
-/** Most bytes of one session.upload part: well inside a 64 MiB WebSocket frame. */
+/** Most bytes of one session.upload part: well inside a WebSocket frame (DEFAULT_MAX_FRAME_BYTES). */
 export const MAX_UPLOAD_PART_BYTES = 16 * 2 ** 20;
 
 /** Most entries a session's zip may have. */
@@ -83,3 +83,17 @@ export const MAX_RECORDED_STEPS = 10_000_000;
 export const MAX_RECORDED_RUNS = 64;
 /** Most landscapes a session may record. */
 export const MAX_RECORDED_LANDSCAPES = 64;
+
+// ---------------------------------------------------------------------------------------------
+// The browser-mode server
+
+/** Most engines alive at once, one per open page (each holds ~100 MB); an option's default. */
+export const DEFAULT_MAX_ENGINES = 4;
+/** Largest WebSocket message (64 MiB); a bigger one closes its socket. An option's default. */
+export const DEFAULT_MAX_FRAME_BYTES = 64 * 2 ** 20;
+/** Pages that may wait for an engine; past them a page is told why and its socket closed. */
+export const MAX_WAITING_PAGES = 16;
+/** Messages a page may send while its engine restarts; later ones are refused. */
+export const MAX_BACKLOG = 1000;
+/** TCP connections at once (a page opens a handful). */
+export const MAX_CONNECTIONS = 256;
