@@ -6,34 +6,23 @@
  * Opening is all or nothing: the file is read, every run rebuilt and checked by replay, and
  * only then are the engine's runs replaced. A file that fails anywhere changes nothing.
  */
-import { FieldError } from './core/errors';
 import type {
   EngineMessage,
   RecordingState,
-  RestoredRunInfo,
   SessionSummary,
   ValidClientMessage,
 } from '../common/protocol';
-import { SessionError, type ForkOrigin, type SessionData } from '../common/session';
-import type { AnalyticRun } from './labs/explorer/analytic-run';
-import type { BasinsJobs } from './labs/basins/jobs';
-import { countLabels } from './labs/basins/compute';
-import { landscapeMessage, MAX_NETWORK_RUNS, type NetworkLab } from './labs/network/network-lab';
-import type { Tf } from './network';
+import { SessionError, type SessionData } from '../common/session';
+import { FieldError } from './core/errors';
+import type { Lab } from './labs/lab';
 import {
   Autosaver,
   discardRecoverable,
   findRecoverable,
-  forkRun,
   readSessionAsync,
-  recordAnalyticRun,
   recoverSession,
-  restoreExplorer,
-  restoreNetwork,
-  sessionFromRuns,
+  sessionHeader,
   writeSessionAsync,
-  type RestoredExplorer,
-  type RestoredNetwork,
 } from './recording';
 
 type Msg<T extends ValidClientMessage['type']> = Extract<ValidClientMessage, { type: T }>;
@@ -42,11 +31,8 @@ type Post = (message: EngineMessage, transfer?: ArrayBuffer[]) => void;
 
 /** What the desk needs of the engine. */
 export interface SessionHost {
-  readonly runs: Map<string, AnalyticRun>;
-  readonly net: NetworkLab;
-  readonly basins: BasinsJobs;
-  readonly maxRuns: number;
-  tf(): Promise<Tf>;
+  /** The labs, each recording and adopting its own part of a session, in this order. */
+  readonly labs: readonly Lab[];
   /** Stops playback and tells the client. */
   pause(): void;
   post: Post;
@@ -62,10 +48,6 @@ export interface SessionOptions {
 }
 
 export class SessionDesk {
-  /** Where each forked analytic run branched off (saved with it). */
-  private readonly forks = new Map<string, ForkOrigin>();
-  /** Colours a restored session gave its analytic runs (the client's context overrides). */
-  private readonly colors = new Map<string, string>();
   /** The client's latest context, for the autosave. */
   private context: Context = { view: {}, colors: {}, basins: false, landscape: false };
   private autosaver: Autosaver | undefined;
@@ -91,12 +73,6 @@ export class SessionDesk {
     this.autosaver?.touch();
   }
 
-  /** An analytic run went away: forget what was kept about it. */
-  forget(runId: string): void {
-    this.forks.delete(runId);
-    this.colors.delete(runId);
-  }
-
   /** The engine is closing without the user's say: leave the autosave for recovery. */
   close(): void {
     this.autosaver?.halt();
@@ -107,56 +83,16 @@ export class SessionDesk {
     this.touch();
   }
 
-  /** The session as it is now. */
+  /** The session as it is now: its header, then each lab's part. */
   private session(context: Context, extra: { createdAt?: string } = {}): SessionData {
-    const { host } = this;
-    const colors = (runId: string) => context.colors[runId] ?? this.colors.get(runId);
-    const explorerRuns = [...host.runs.values()].map((run) => {
-      const color = colors(run.runId);
-      const forkedFrom = this.forks.get(run.runId);
-      return {
-        run,
-        ...(color !== undefined ? { color } : {}),
-        ...(forkedFrom ? { forkedFrom } : {}),
-      };
-    });
-    const first = host.runs.values().next().value;
-    const holds = context.labs ?? { explorer: true, network: true };
-    const explorer = !holds.explorer
-      ? undefined
-      : (context.explorer ??
-        (first
-          ? { surface: first.initialConfig().surface, start: first.initialConfig().start }
-          : undefined));
-    const basins = context.basins ? host.basins.latest : undefined;
-    const net = holds.network ? host.net.live() : undefined;
-    const landscape = context.landscape ? host.net.landscapeToSave : undefined;
-    return sessionFromRuns({
+    const data = sessionHeader({
       ...(extra.createdAt ? { createdAt: extra.createdAt } : {}),
       app: { name: 'LossLab', version: this.options.appVersion ?? 'unknown' },
       ...(context.title !== undefined ? { title: context.title } : {}),
-      ...(explorer
-        ? { explorer: { ...explorer, runs: explorerRuns, ...(basins ? { basins } : {}) } }
-        : {}),
-      ...(net
-        ? {
-            network: {
-              problem: net.problem,
-              runs: net.runs.map((run) => {
-                const info = host.net.restoredInfo(run.runId);
-                const color = context.colors[run.runId] ?? info?.color;
-                return {
-                  run,
-                  ...(color !== undefined ? { color } : {}),
-                  ...(info?.forkedFrom ? { forkedFrom: info.forkedFrom } : {}),
-                };
-              }),
-              ...(landscape ? { landscapes: [landscape] } : {}),
-            },
-          }
-        : {}),
       view: context.view,
     });
+    for (const lab of this.host.labs) lab.record(data, context);
+    return data;
   }
 
   /** session.save: the session's bytes, written without blocking the engine for long. */
@@ -277,50 +213,17 @@ export class SessionDesk {
     }
   }
 
-  /** Rebuilds a session's runs (all checked first) and puts them in place of the engine's. */
+  /**
+   * Rebuilds every lab's part of a session (each checked, all before any is adopted), then puts
+   * them in place of what the labs held.
+   */
   private async adopt(data: SessionData): Promise<SessionSummary> {
-    const { host } = this;
-    const explorerRuns = data.explorer?.runs.length ?? 0;
-    if (explorerRuns > host.maxRuns) {
-      throw new SessionError(
-        `the session holds ${explorerRuns} surface runs; this LossLab holds at most ${host.maxRuns}`,
-        'explorer.runs',
-      );
-    }
-    const networkRuns = data.network?.runs.length ?? 0;
-    if (networkRuns > MAX_NETWORK_RUNS) {
-      throw new SessionError(
-        `the session holds ${networkRuns} network runs; this LossLab holds at most ${MAX_NETWORK_RUNS}`,
-        'network.runs',
-      );
-    }
-    const explorer: RestoredExplorer | undefined = data.explorer
-      ? restoreExplorer(data.explorer)
-      : undefined;
-    const network: RestoredNetwork | undefined = data.network
-      ? restoreNetwork(await host.tf(), data.network)
-      : undefined;
-
+    const { labs } = this.host;
+    for (const lab of labs) lab.admit(data);
+    const restored: unknown[] = [];
+    for (const lab of labs) restored.push(await lab.restore(data));
     // Everything is rebuilt: now replace.
-    host.pause();
-    for (const runId of [...host.runs.keys()]) {
-      host.runs.delete(runId);
-      this.forget(runId);
-      host.post({ type: 'run.removed', runId });
-    }
-    const info = (r: {
-      run: { runId: string };
-      color?: string;
-      forkedFrom?: ForkOrigin;
-      resumable: boolean;
-      note?: string;
-    }): RestoredRunInfo => ({
-      runId: r.run.runId,
-      ...(r.color !== undefined ? { color: r.color } : {}),
-      ...(r.forkedFrom ? { forkedFrom: r.forkedFrom } : {}),
-      resumable: r.resumable,
-      ...(r.note !== undefined ? { note: r.note } : {}),
-    });
+    this.host.pause();
     const summary: SessionSummary = {
       createdAt: data.createdAt,
       app: data.app,
@@ -329,59 +232,8 @@ export class SessionDesk {
       ...(data.savedAt !== undefined ? { savedAt: data.savedAt } : {}),
       ...(data.autosave ? { autosave: true } : {}),
     };
-    if (explorer) {
-      for (const r of explorer.runs) {
-        host.runs.set(r.run.runId, r.run);
-        if (r.color !== undefined) this.colors.set(r.run.runId, r.color);
-        if (r.forkedFrom) this.forks.set(r.run.runId, r.forkedFrom);
-      }
-      const b = explorer.basins;
-      summary.explorer = {
-        surface: explorer.surface,
-        start: explorer.start,
-        runs: explorer.runs.map(info),
-        ...(b
-          ? {
-              basins: {
-                surface: typeof b.spec.surface === 'string' ? b.spec.surface : b.spec.surface.expr,
-                resolution: b.spec.resolution,
-                domain: b.domain,
-                minima: b.minima,
-                radius: b.radius,
-                labels: b.labels,
-                steps: b.steps,
-                finals: b.finals,
-                counts: countLabels(b.labels, b.minima.length),
-                elapsedMs: 0,
-                workers: 0,
-              },
-            }
-          : {}),
-      };
-      if (b) host.basins.latest = { spec: b.spec, result: b };
-    }
-    if (network) {
-      const problem = host.net.adopt(network, data.network?.runs ?? []);
-      summary.network = {
-        problem,
-        runs: network.runs.map(info),
-        landscapes: network.landscapes.map(landscapeMessage),
-      };
-    } else {
-      // A file without a network lab empties it, as the page does: nothing of the old one
-      // stays behind, unseen, to be saved with the next session.
-      host.net.clear();
-    }
+    labs.forEach((lab, i) => lab.adopt(restored[i], summary));
     return summary;
-  }
-
-  /** Every run's state, then its whole trajectory (in the next frame). */
-  sync(): void {
-    for (const run of this.host.runs.values()) {
-      this.host.post({ type: 'run.state', run: run.state() });
-      run.rewindFrames();
-    }
-    this.host.net.sync();
   }
 
   // ---- Recording
@@ -490,42 +342,5 @@ export class SessionDesk {
       },
       data.createdAt,
     );
-  }
-
-  // ---- Fork
-
-  /** run.fork: "re-run from here" — a new run from `runId`'s state after `step` steps. */
-  fork(message: Msg<'run.fork'>): void {
-    const { host } = this;
-    const source = host.runs.get(message.runId);
-    if (!source) throw new FieldError('runId', `no run "${message.runId}"`);
-    if (host.runs.has(message.newRunId)) {
-      throw new FieldError('newRunId', `a run "${message.newRunId}" already exists`);
-    }
-    if (host.runs.size >= host.maxRuns) {
-      throw new FieldError('newRunId', `at most ${host.maxRuns} runs at once`);
-    }
-    if (message.step > source.step) {
-      throw new FieldError(
-        'step',
-        `run "${message.runId}" has taken ${source.step} steps; it cannot be forked at step ${message.step}`,
-      );
-    }
-    const forked = forkRun(recordAnalyticRun(source), message.step, message.optimizer, {
-      runId: message.newRunId,
-      ...(message.label !== undefined ? { label: message.label } : {}),
-    });
-    host.runs.set(message.newRunId, forked.run);
-    this.forks.set(message.newRunId, forked.forkedFrom);
-    host.post({ type: 'run.state', run: forked.run.state() });
-    host.post({
-      type: 'run.forked',
-      id: message.id,
-      runId: message.newRunId,
-      forkedFrom: forked.forkedFrom,
-      continued: forked.continued,
-      ...(forked.note !== undefined ? { note: forked.note } : {}),
-    });
-    this.touch();
   }
 }

@@ -47,14 +47,16 @@ afterEach(async () => {
 
 /** What the engine holds, as text: every run's state, and which network problem. */
 function snapshot(engine: Engine): string {
-  const e = engine as unknown as {
-    runs: Map<string, { state(): unknown }>;
-    net: { runs: Map<string, { state(): unknown }>; problem?: object };
+  type Runs = { all(): Iterable<{ state(): unknown }> };
+  const { labs } = engine as unknown as {
+    labs: { name: string; runs?: Runs; problem?: object }[];
   };
+  const explorer = labs.find((l) => l.name === 'explorer')!;
+  const net = labs.find((l) => l.name === 'network')!;
   return JSON.stringify({
-    runs: [...e.runs.values()].map((r) => r.state()),
-    net: [...e.net.runs.values()].map((r) => r.state()),
-    problem: problemId(e.net.problem),
+    runs: [...explorer.runs!.all()].map((r) => r.state()),
+    net: [...net.runs!.all()].map((r) => r.state()),
+    problem: problemId(net.problem),
   });
 }
 

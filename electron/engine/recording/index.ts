@@ -24,6 +24,7 @@ export {
   replayRun,
   restoreAnalyticRun,
   settingsAfter,
+  recordExplorer,
 } from '../labs/explorer/recording';
 export type {
   ForkedRun,
@@ -32,23 +33,24 @@ export type {
   RestoredAnalyticRun,
 } from '../labs/explorer/recording';
 export {
-  compareNetworkRun,
   problemFromRecording,
   recordLandscape,
+  recordNetwork,
   recordNetworkRun,
-  replayNetworkRun,
   restoreNetworkRun,
   resumeNetworkRun,
 } from '../labs/network/recording';
+export { compareNetworkRun, replayNetworkRun } from '../labs/network/replay';
 export type {
   LiveLandscape,
   RestoreNetworkOptions,
   RestoredNetworkRun,
   ResumeNetworkOptions,
 } from '../labs/network/recording';
-export { DEFAULT_APP, sessionFromRuns } from './live-session';
-export type { LiveRun, LiveSession } from './live-session';
-export type { LiveBasinMap } from '../labs/basins/jobs';
+export { DEFAULT_APP, sessionFromRuns, sessionHeader } from './live-session';
+export type { LiveSession } from './live-session';
+export type { LiveRun } from '../labs/lab';
+export type { LiveBasinMap } from '../labs/basins/recording';
 export { restoreExplorer } from '../labs/explorer/recording';
 export type { RestoredExplorer } from '../labs/explorer/recording';
 export { restoreNetwork } from '../labs/network/recording';

@@ -1,32 +1,17 @@
 /**
- * Sessions from the engine's live objects, and back: what `session.save` and `session.open`
- * (and the autosaver) call.
+ * Sessions from live objects: a session's header, and a whole session of given live runs (the
+ * engine's session desk asks each lab for its own part instead; tests and tools use this).
  */
 import type { Point, SurfaceSpec } from '../../common/schemas';
-import {
-  SessionError,
-  type ExplorerRecording,
-  type ForkOrigin,
-  type JsonObject,
-  type SessionData,
-} from '../../common/session';
-import type { LiveBasinMap } from '../labs/basins/jobs';
+import type { JsonObject, SessionData } from '../../common/session';
+import { recordBasinMap, type LiveBasinMap } from '../labs/basins/recording';
 import type { AnalyticRun } from '../labs/explorer/analytic-run';
-import { recordAnalyticRun } from '../labs/explorer/recording';
-import { recordLandscape, recordNetworkRun, type LiveLandscape } from '../labs/network/recording';
-import type { NetworkProblem, NetworkRun } from '../network';
+import { recordExplorer } from '../labs/explorer/recording';
+import type { LiveRun } from '../labs/lab';
+import { recordNetwork, type LiveNetwork } from '../labs/network/recording';
 
 /** The application that writes sessions, unless told otherwise. */
 export const DEFAULT_APP = { name: 'LossLab', version: 'unknown' };
-
-/** A live run with what only the client or the engine's bookkeeping knows about it. */
-export interface LiveRun<R> {
-  run: R;
-  /** The colour the client draws it in. */
-  color?: string;
-  /** Where it branched off another run ("re-run from here"). */
-  forkedFrom?: ForkOrigin;
-}
 
 /** Everything a session is made from. */
 export interface LiveSession {
@@ -43,31 +28,13 @@ export interface LiveSession {
     runs: readonly (AnalyticRun | LiveRun<AnalyticRun>)[];
     basins?: LiveBasinMap;
   };
-  network?: {
-    problem: NetworkProblem;
-    runs: readonly (NetworkRun | LiveRun<NetworkRun>)[];
-    landscapes?: readonly LiveLandscape[];
-  };
+  network?: LiveNetwork;
   /** The client's view state (camera, toggles, theme, titles, annotations). @default {} */
   view?: JsonObject;
 }
 
-function live<R extends object>(entry: R | LiveRun<R>): LiveRun<R> {
-  return 'run' in entry ? (entry as LiveRun<R>) : { run: entry };
-}
-
-function extra(entry: LiveRun<unknown>): { color?: string; forkedFrom?: ForkOrigin } {
-  return {
-    ...(entry.color !== undefined ? { color: entry.color } : {}),
-    ...(entry.forkedFrom ? { forkedFrom: entry.forkedFrom } : {}),
-  };
-}
-
-/**
- * A session of the engine's current runs: each run's starting settings, changes, status and
- * series (copied, so the runs may go on while the session is written).
- */
-export function sessionFromRuns(session: LiveSession): SessionData {
+/** A session's header: when, by what, its title and the client's view; no lab's part yet. */
+export function sessionHeader(session: Omit<LiveSession, 'explorer' | 'network'>): SessionData {
   const createdAt =
     session.createdAt === undefined
       ? new Date().toISOString()
@@ -79,48 +46,21 @@ export function sessionFromRuns(session: LiveSession): SessionData {
   };
   if (session.title !== undefined) data.title = session.title;
   if (session.autosave) data.autosave = true;
+  return data;
+}
+
+/**
+ * A session of the given live runs: its header, then the explorer part (with its basin map)
+ * and the network part, each recorded by its lab (copies, so the runs may go on while the
+ * session is written).
+ */
+export function sessionFromRuns(session: LiveSession): SessionData {
+  const data = sessionHeader(session);
   if (session.explorer) {
-    const e = session.explorer;
-    const explorer: ExplorerRecording = {
-      surface: e.surface,
-      start: [e.start[0], e.start[1]],
-      runs: e.runs.map((entry) => {
-        const r = live(entry);
-        return recordAnalyticRun(r.run, extra(r));
-      }),
-    };
-    if (e.basins) {
-      const { spec, result } = e.basins;
-      explorer.basins = {
-        spec,
-        domain: result.domain,
-        minima: result.minima,
-        radius: result.radius,
-        labels: result.labels.slice(),
-        steps: result.steps.slice(),
-        finals: result.finals.slice(),
-      };
-    }
-    data.explorer = explorer;
+    const { basins, ...explorer } = session.explorer;
+    data.explorer = recordExplorer(explorer);
+    if (basins) data.explorer.basins = recordBasinMap(basins);
   }
-  if (session.network) {
-    const { problem, runs, landscapes = [] } = session.network;
-    const spec = problem.dataset.spec;
-    if (spec.kind === 'custom') {
-      throw new SessionError(
-        `cannot save this session: its dataset "${spec.name}" was built from given arrays, not a spec`,
-        'network.dataset',
-      );
-    }
-    data.network = {
-      dataset: spec,
-      model: problem.model,
-      runs: runs.map((entry) => {
-        const r = live(entry);
-        return recordNetworkRun(r.run, extra(r));
-      }),
-      landscapes: landscapes.map((l, i) => recordLandscape(l, i)),
-    };
-  }
+  if (session.network) data.network = recordNetwork(session.network);
   return data;
 }

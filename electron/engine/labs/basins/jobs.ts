@@ -9,20 +9,7 @@ import type { BasinsSpec } from '../../../common/spec';
 import { errorReply, FieldError } from '../../core/errors';
 import { BasinsCancelledError, computeBasins, planBasins, type BasinsPlan } from './compute';
 import type { BasinsPool } from './pool';
-import type { Domain, Point } from '../../../common/schemas';
-
-/** A finished basin map: what was asked (`basins.compute`'s spec) and what came out. */
-export interface LiveBasinMap {
-  spec: BasinsSpec;
-  result: {
-    domain: Domain;
-    minima: Point[];
-    radius: number;
-    labels: Int16Array;
-    steps: Uint32Array;
-    finals: Float64Array;
-  };
-}
+import type { LiveBasinMap } from './recording';
 
 /** Most basin maps one engine computes at once (each holds its whole grid's optimizer state). */
 export const MAX_BASINS_JOBS = 4;

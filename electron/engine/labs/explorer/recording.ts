@@ -15,6 +15,8 @@ import {
   type ExplorerRecording,
   type ForkOrigin,
 } from '../../../common/session';
+import { liveRun, runExtras, type LiveRun } from '../lab';
+import { firstDifference } from '../same-bits';
 import { AnalyticRun, MAX_RUN_STEPS } from './analytic-run';
 import { patchHyper, resolveHyper } from '../../optim';
 import { constantSchedule } from '../../optim/schedules';
@@ -102,25 +104,6 @@ export function replayRecording(recording: AnalyticRunRecording): {
     first ??= { run, difference };
   }
   return first!;
-}
-
-/** Same number, bit for bit: +0 and −0 differ, every NaN equals every NaN. */
-function sameBits(a: number, b: number): boolean {
-  if (a === b) return a !== 0 || 1 / a === 1 / b;
-  return Number.isNaN(a) && Number.isNaN(b);
-}
-
-/** The first index where two series differ, or −1 (up to `count` entries of both). */
-export function firstDifference(
-  a: ArrayLike<number>,
-  b: ArrayLike<number>,
-  count?: number,
-): number {
-  const n = count ?? Math.max(a.length, b.length);
-  for (let i = 0; i < n; i++) {
-    if (i >= a.length || i >= b.length || !sameBits(a[i], b[i])) return i;
-  }
-  return -1;
 }
 
 /**
@@ -340,5 +323,27 @@ export function restoreExplorer(explorer: ExplorerRecording): RestoredExplorer {
     start: explorer.start,
     runs,
     ...(explorer.basins ? { basins: explorer.basins } : {}),
+  };
+}
+
+/** An explorer as it is now: its surface and start, and its runs (with colour and origin). */
+export interface LiveExplorer {
+  surface: SurfaceSpec;
+  start: Point;
+  runs: readonly (AnalyticRun | LiveRun<AnalyticRun>)[];
+}
+
+/**
+ * The explorer part of a session: each run's starting settings, changes, status and series
+ * (copied, so the runs may go on while the session is written).
+ */
+export function recordExplorer(explorer: LiveExplorer): ExplorerRecording {
+  return {
+    surface: explorer.surface,
+    start: [explorer.start[0], explorer.start[1]],
+    runs: explorer.runs.map((entry) => {
+      const r = liveRun(entry);
+      return recordAnalyticRun(r.run, runExtras(r));
+    }),
   };
 }

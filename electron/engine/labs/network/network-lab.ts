@@ -1,102 +1,108 @@
 /**
- * The engine side of the network lab: one dataset and a default model (a NetworkProblem),
- * several training runs — each of the lab's model or of its own, on the same data (uploaded
- * once) — their data views, landscapes and lines. The engine routes the `net.*` messages here
- * and trains the runs while playing (see Engine).
- *
- * A landscape is around one run's θ, on that run's architecture: only runs of the same
- * architecture (same θ layout and loss, see architectureKey) are projected onto its plane.
+ * The network lab: one dataset and a default model (a NetworkProblem), several training runs —
+ * each of the lab's model or of its own, on the same data (uploaded once) — their data views,
+ * landscapes and lines. It answers the `net.*` messages, trains its runs while playing (its
+ * own loop, see training.ts), and records and adopts the session's network part.
  */
 import { FieldError } from '../../core/errors';
 import type {
-  EngineMessage,
-  NetworkLandscape,
-  NetworkProblemInfo,
-  NetworkRunFrame,
-  NetworkSplitData,
-  NetworkView,
-  ValidClientMessage,
-} from '../../../common/protocol';
-import type {
   DatasetSpec,
-  ModelSpec,
   ModelSpecInput,
   NetworkRunConfigInput,
   NetworkRunUpdate,
 } from '../../../common/network';
-import type { Domain } from '../../../common/schemas';
-import type { SplitName } from '../../datasets';
+import type { NetworkRunFrame, SessionSummary, ValidClientMessage } from '../../../common/protocol';
 import {
-  computeLandscape,
-  computeLineInSlices,
-  LandscapeCancelledError,
-  landscapePool,
-  pcaDirections,
-  projectTrajectory,
-  randomDirections,
-  type Directions,
-} from '../../landscape';
+  SessionError,
+  type ForkOrigin,
+  type NetworkRunRecording,
+  type SessionData,
+} from '../../../common/session';
+import { landscapePool } from '../../landscape';
 import { ModelError, NetworkProblem, NetworkRun, type Tf } from '../../network';
+import { BudgetError, formatBytes, HOST_RUN_BYTES, runHostBytes } from '../../network/budget';
 import {
-  BudgetError,
-  checkLandscape,
-  checkPass,
-  formatBytes,
-  HOST_RUN_BYTES,
-  runHostBytes,
-} from '../../network/budget';
-import type { ForkOrigin, LandscapeRecording, NetworkRunRecording } from '../../../common/session';
+  labsHeld,
+  restoredRunInfo,
+  type Lab,
+  type SessionContext,
+  type LabHost,
+  type Msg,
+  type Post,
+} from '../lab';
+import { dataView, describeProblem } from './data-view';
+import { landscapeMessage, NetworkLandscapes } from './landscapes';
 import {
+  recordNetwork,
   recordNetworkRun,
+  restoreNetwork,
   resumeNetworkRun,
-  type LiveLandscape,
   type RestoredNetwork,
 } from './recording';
-
-type Post = (message: EngineMessage, transfer?: ArrayBuffer[]) => void;
-type Msg<T extends ValidClientMessage['type']> = Extract<ValidClientMessage, { type: T }>;
+import { NetworkRuns } from './training';
 
 /** Most network runs at once. */
 export const MAX_NETWORK_RUNS = 8;
 
-export class NetworkLab {
+/** A session's network part, rebuilt, with the recordings a resume must reproduce. */
+type RestoredLab = RestoredNetwork & { recordings: readonly NetworkRunRecording[] };
+
+/** The client messages the network lab answers. */
+const NETWORK_MESSAGES = [
+  'net.setup',
+  'net.speed',
+  'net.run.create',
+  'net.run.update',
+  'net.run.remove',
+  'net.evaluate',
+  'net.view',
+  'net.landscape',
+  'net.landscape.cancel',
+  'net.run.resume',
+  'net.directions.save',
+  'net.line',
+] as const;
+
+export class NetworkLab implements Lab<RestoredLab | undefined> {
+  readonly name = 'network';
+  readonly messages = NETWORK_MESSAGES;
   private problem: NetworkProblem | undefined;
-  readonly runs = new Map<string, NetworkRun>();
-  /**
-   * Directions of finished landscapes by request id (to save), and saved ones by name, each
-   * with the architecture whose θ they span.
-   */
-  private readonly landscapeDirections = new Map<
-    number,
-    { directions: Directions; architecture: string }
-  >();
-  private readonly saved = new Map<string, { directions: Directions; architecture: string }>();
-  private readonly jobs = new Map<number, AbortController>();
-  /** The last finished landscape, whole, for a session to save. */
-  private lastLandscape: LiveLandscape | undefined;
+  /** The runs by id. */
+  readonly live = new Map<string, NetworkRun>();
+  /** Long jobs (landscapes, lines, resumes) by request id. */
+  readonly jobs = new Map<number, AbortController>();
+  readonly landscapes: NetworkLandscapes;
+  readonly runs: NetworkRuns;
   /** Runs restored from a session, with what the session said of them. */
   private readonly restored = new Map<
     string,
     { color?: string; forkedFrom?: ForkOrigin; recording?: NetworkRunRecording }
   >();
 
+  readonly post: Post;
+
   constructor(
     private readonly tf: () => Promise<Tf>,
-    private readonly post: Post,
-  ) {}
+    private readonly host: LabHost,
+    frameIntervalMs: number,
+  ) {
+    this.post = host.post;
+    this.landscapes = new NetworkLandscapes(this);
+    this.runs = new NetworkRuns(this, { frameIntervalMs, fail: (err) => host.fail(err) });
+  }
 
   get hasProblem(): boolean {
     return this.problem !== undefined;
   }
 
-  private requireProblem(): NetworkProblem {
+  requireProblem(): NetworkProblem {
     if (!this.problem)
       throw new FieldError(undefined, 'set up a dataset and model first (net.setup)');
     return this.problem;
   }
 
-  private run(runId: string): NetworkRun {
-    const run = this.runs.get(runId);
+  run(runId: string): NetworkRun {
+    const run = this.live.get(runId);
     if (!run) throw new FieldError('runId', `no network run "${runId}"`);
     return run;
   }
@@ -106,12 +112,10 @@ export class NetworkLab {
     const tf = await this.tf();
     const problem = new NetworkProblem(tf, message.dataset, message.model);
     for (const job of this.jobs.values()) job.abort();
-    for (const runId of [...this.runs.keys()]) this.remove(runId);
+    for (const runId of [...this.live.keys()]) this.remove(runId);
     this.problem?.dispose();
     this.problem = problem;
-    this.saved.clear();
-    this.landscapeDirections.clear();
-    this.lastLandscape = undefined;
+    this.landscapes.clear();
     this.restored.clear();
     // Start the landscape workers now, so the first landscape does not pay for them.
     if (tf.getBackend() !== 'tensorflow') landscapePool()?.warm(tf.getBackend() as 'wasm' | 'cpu');
@@ -121,23 +125,23 @@ export class NetworkLab {
 
   create(config: NetworkRunConfigInput): void {
     const problem = this.requireProblem();
-    if (this.runs.has(config.runId))
+    if (this.live.has(config.runId))
       throw new FieldError('run.runId', `a run "${config.runId}" already exists`);
-    if (this.runs.size >= MAX_NETWORK_RUNS)
+    if (this.live.size >= MAX_NETWORK_RUNS)
       throw new FieldError('run', `at most ${MAX_NETWORK_RUNS} network runs at once`);
     const architecture = architectureOf(problem, config.model);
     // Each run keeps its own θ, buffers and snapshots, of its own architecture's size.
     const perRun = runHostBytes(architecture.layout.size);
     let used = 0;
-    for (const run of this.runs.values()) used += runHostBytes(run.theta.length);
+    for (const run of this.live.values()) used += runHostBytes(run.theta.length);
     if (used + perRun > HOST_RUN_BYTES) {
       throw new BudgetError(
         'run',
-        `each run of this network keeps about ${formatBytes(perRun)} (θ, its optimizer's buffers, snapshots); with the ${this.runs.size} runs here (${formatBytes(used)}) it would pass the ${formatBytes(HOST_RUN_BYTES)} the lab allows`,
+        `each run of this network keeps about ${formatBytes(perRun)} (θ, its optimizer's buffers, snapshots); with the ${this.live.size} runs here (${formatBytes(used)}) it would pass the ${formatBytes(HOST_RUN_BYTES)} the lab allows`,
       );
     }
     const run = new NetworkRun(problem, config);
-    this.runs.set(run.runId, run);
+    this.live.set(run.runId, run);
     this.post({ type: 'net.run.state', run: run.state() });
   }
 
@@ -149,61 +153,141 @@ export class NetworkLab {
 
   remove(runId: string): void {
     this.run(runId);
-    this.runs.delete(runId);
+    this.live.delete(runId);
     this.restored.delete(runId);
     this.post({ type: 'net.run.removed', runId });
   }
 
-  /** The problem and runs as they are now, for a session. */
-  live(): { problem: NetworkProblem; runs: NetworkRun[] } | undefined {
-    if (!this.problem) return undefined;
-    return { problem: this.problem, runs: [...this.runs.values()] };
+  handle(message: ValidClientMessage): Promise<void> | void {
+    switch (message.type) {
+      case 'net.setup':
+        return this.setup(message);
+      case 'net.speed':
+        this.runs.speed(message.rate);
+        return this.ok(message.id);
+      case 'net.run.create':
+        this.create(message.run);
+        this.host.flush();
+        return this.ok(message.id);
+      case 'net.run.update':
+        this.update(message.runId, message.change);
+        this.host.flush();
+        return this.ok(message.id);
+      case 'net.run.remove':
+        this.remove(message.runId);
+        return this.ok(message.id);
+      case 'net.evaluate':
+        return this.evaluate(message);
+      case 'net.view': {
+        this.requireProblem();
+        const run = this.run(message.runId);
+        const { view, transfer } = dataView(run, message);
+        this.post({ type: 'net.view.data', id: message.id, runId: run.runId, view }, transfer);
+        return;
+      }
+      case 'net.landscape':
+        return this.landscapes.landscape(message);
+      case 'net.landscape.cancel':
+        // Also cancels a net.run.resume with this id.
+        return this.cancel(message.id);
+      case 'net.run.resume':
+        return this.resumeAndReply(message.id, message.runId);
+      case 'net.directions.save':
+        this.landscapes.saveDirections(message);
+        return this.ok(message.id);
+      case 'net.line':
+        return this.landscapes.line(message);
+      default:
+        throw new FieldError('type', `the network lab does not answer "${message.type}"`);
+    }
   }
 
-  /** The last finished landscape, whole (center and directions included). */
-  get landscapeToSave(): LiveLandscape | undefined {
-    return this.lastLandscape;
+  private ok(id: number): void {
+    this.post({ type: 'ok', id });
   }
 
-  /** What the session said about a restored run (its colour, its fork origin). */
-  restoredInfo(runId: string): { color?: string; forkedFrom?: ForkOrigin } | undefined {
-    return this.restored.get(runId);
+  private async resumeAndReply(id: number, runId: string): Promise<void> {
+    await this.resume(id, runId);
+    this.host.flush();
+    this.ok(id);
   }
 
   /**
-   * Replaces the problem and every run with a session's (already rebuilt and checked). The
-   * runs' states and curves go out on the client's next `sync`; nothing is posted now but the
-   * old runs' removal.
+   * The network part: its problem's specs, every run with its colour (the client's, else the
+   * session's it came from) and fork origin, and the last landscape when it is on screen.
    */
-  adopt(network: RestoredNetwork, recordings: readonly NetworkRunRecording[]): NetworkProblemInfo {
+  record(session: SessionData, context: SessionContext): void {
+    if (!labsHeld(context).network || !this.problem) return;
+    const runs = [...this.live.values()].map((run) => {
+      const info = this.restored.get(run.runId);
+      const color = context.colors[run.runId] ?? info?.color;
+      return {
+        run,
+        ...(color !== undefined ? { color } : {}),
+        ...(info?.forkedFrom ? { forkedFrom: info.forkedFrom } : {}),
+      };
+    });
+    const landscape = context.landscape ? this.landscapes.last : undefined;
+    session.network = recordNetwork({
+      problem: this.problem,
+      runs,
+      ...(landscape ? { landscapes: [landscape] } : {}),
+    });
+  }
+
+  admit(session: SessionData): void {
+    const count = session.network?.runs.length ?? 0;
+    if (count > MAX_NETWORK_RUNS) {
+      throw new SessionError(
+        `the session holds ${count} network runs; this LossLab holds at most ${MAX_NETWORK_RUNS}`,
+        'network.runs',
+      );
+    }
+  }
+
+  async restore(session: SessionData): Promise<RestoredLab | undefined> {
+    if (!session.network) return undefined;
+    const restored = restoreNetwork(await this.tf(), session.network);
+    return { ...restored, recordings: session.network.runs };
+  }
+
+  /**
+   * Replaces the problem and every run with a session's (already rebuilt and checked), or
+   * empties the lab for a session without one, as the page does: nothing of the old one stays
+   * behind, unseen, to be saved with the next session. The runs' states and curves go out on
+   * the client's next `sync`; nothing is posted now but the old runs' removal.
+   */
+  adopt(network: RestoredLab | undefined, summary: SessionSummary): void {
+    if (!network) return this.clear();
     for (const job of this.jobs.values()) job.abort();
-    for (const runId of [...this.runs.keys()]) this.remove(runId);
+    for (const runId of [...this.live.keys()]) this.remove(runId);
     this.problem?.dispose();
     this.problem = network.problem;
-    this.saved.clear();
-    this.landscapeDirections.clear();
     this.restored.clear();
     network.runs.forEach((r, i) => {
-      this.runs.set(r.run.runId, r.run);
+      this.live.set(r.run.runId, r.run);
       this.restored.set(r.run.runId, {
         // What resume must reproduce: the recording as saved (a run still going was "ok").
-        ...(recordings[i] ? { recording: recordings[i] } : {}),
+        ...(network.recordings[i] ? { recording: network.recordings[i] } : {}),
         ...(r.color !== undefined ? { color: r.color } : {}),
         ...(r.forkedFrom ? { forkedFrom: r.forkedFrom } : {}),
       });
     });
-    const last = network.landscapes.at(-1);
-    this.lastLandscape = last ? liveLandscape(last) : undefined;
-    return describeProblem(
-      network.problem,
-      network.problem.dataset.spec as DatasetSpec,
-      network.problem.model,
-    );
+    this.landscapes.clear(network.landscapes.at(-1));
+    summary.network = {
+      problem: describeProblem(
+        network.problem,
+        network.problem.dataset.spec as DatasetSpec,
+        network.problem.model,
+      ),
+      runs: network.runs.map(restoredRunInfo),
+      landscapes: network.landscapes.map(landscapeMessage),
+    };
   }
 
   /** Every run's state, and its curves again from the start. */
   sync(): void {
-    for (const run of this.runs.values()) this.post({ type: 'net.run.state', run: run.state() });
+    for (const run of this.live.values()) this.post({ type: 'net.run.state', run: run.state() });
     this.rewindFrames();
   }
 
@@ -230,10 +314,10 @@ export class NetworkLab {
           this.post({ type: 'net.resume.progress', id, runId, done, total });
         },
       });
-      if (this.runs.get(runId) !== run) {
+      if (this.live.get(runId) !== run) {
         throw new FieldError('runId', `run "${runId}" was removed while it was retrained`);
       }
-      this.runs.set(runId, resumed.run);
+      this.live.set(runId, resumed.run);
       if (info && resumed.resumable) {
         const { recording: _done, ...rest } = info;
         this.restored.set(runId, rest);
@@ -258,7 +342,7 @@ export class NetworkLab {
 
   /** Back to θ₀ with fresh optimizer state; `runId` undefined: every run. */
   reset(runId?: string): void {
-    const targets = runId ? [this.run(runId)] : [...this.runs.values()];
+    const targets = runId ? [this.run(runId)] : [...this.live.values()];
     for (const run of targets) {
       run.reset();
       this.post({ type: 'net.run.state', run: run.state() });
@@ -292,12 +376,10 @@ export class NetworkLab {
   /** No problem and no runs: as a new engine (a session without a network lab was opened). */
   clear(): void {
     for (const job of this.jobs.values()) job.abort();
-    for (const runId of [...this.runs.keys()]) this.remove(runId);
+    for (const runId of [...this.live.keys()]) this.remove(runId);
     this.problem?.dispose();
     this.problem = undefined;
-    this.saved.clear();
-    this.landscapeDirections.clear();
-    this.lastLandscape = undefined;
+    this.landscapes.clear();
     this.restored.clear();
   }
 
@@ -308,7 +390,7 @@ export class NetworkLab {
 
   takeFrames(): NetworkRunFrame[] {
     const frames: NetworkRunFrame[] = [];
-    for (const run of this.runs.values()) {
+    for (const run of this.live.values()) {
       const frame = run.takeFrame();
       if (frame) frames.push(frame);
     }
@@ -316,7 +398,7 @@ export class NetworkLab {
   }
 
   rewindFrames(): void {
-    for (const run of this.runs.values()) run.rewindFrames();
+    for (const run of this.live.values()) run.rewindFrames();
   }
 
   evaluate(message: Msg<'net.evaluate'>): void {
@@ -332,305 +414,16 @@ export class NetworkLab {
     });
   }
 
-  /** What the data view shows for a run: its decision surface, fitted curve or mistakes. */
-  view(message: Msg<'net.view'>): void {
-    this.requireProblem();
-    const run = this.run(message.runId);
-    // The run's own architecture on the lab's data.
-    const problem = run.problem;
-    const { dataset } = problem;
-    let view: NetworkView;
-    const transfer: ArrayBuffer[] = [];
-    if (dataset.inputDim === 2) {
-      const r = message.resolution;
-      checkPass(
-        problem.layout,
-        r * r,
-        false,
-        problem.budget,
-        `the decision surface at ${r} × ${r} points`,
-        'resolution',
-        problem.residentBytes,
-        ' — ask for a lower resolution',
-      );
-      const bounds = inputBounds(problem);
-      const [[x0, x1], [y0, y1]] = bounds;
-      const grid = new Float32Array(2 * r * r);
-      for (let j = 0; j < r; j++) {
-        for (let i = 0; i < r; i++) {
-          grid[2 * (j * r + i)] = x0 + ((x1 - x0) * i) / (r - 1);
-          grid[2 * (j * r + i) + 1] = y0 + ((y1 - y0) * j) / (r - 1);
-        }
-      }
-      const probabilities = problem.predict(run.theta, grid);
-      view = { kind: 'decision', resolution: r, bounds, classes: dataset.classes, probabilities };
-      transfer.push(probabilities.buffer as ArrayBuffer);
-    } else if (dataset.task === 'regression') {
-      const [[x0, x1]] = inputBounds(problem);
-      const count = 200;
-      const x = Float32Array.from({ length: count }, (_, i) => x0 + ((x1 - x0) * i) / (count - 1));
-      const y = problem.predict(run.theta, x);
-      view = { kind: 'curve', x, y };
-      transfer.push(x.buffer as ArrayBuffer, y.buffer as ArrayBuffer);
-    } else {
-      const split = problem.split(message.split);
-      const wrong = problem.misclassified(run.theta, message.split, 10_000);
-      const shown = wrong.slice(0, 48);
-      const d = dataset.inputDim;
-      const pixels = new Float32Array(shown.length * d);
-      shown.forEach((w, k) =>
-        pixels.set(split.raw.subarray(w.index * d, (w.index + 1) * d), k * d),
-      );
-      view = {
-        kind: 'mistakes',
-        split: message.split,
-        pixels,
-        labels: Int32Array.from(shown, (w) => w.label),
-        predicted: Int32Array.from(shown, (w) => w.predicted),
-        wrong: wrong.length,
-        total: split.n,
-      };
-      transfer.push(pixels.buffer as ArrayBuffer);
-    }
-    this.post({ type: 'net.view.data', id: message.id, runId: run.runId, view }, transfer);
-  }
-
-  /** The landscape around a run's θ, with progress; cancellable with its request id. */
-  async landscape(message: Msg<'net.landscape'>): Promise<void> {
-    this.requireProblem();
-    const centerRun = this.run(message.center.runId);
-    // The landscape is the centre run's architecture's loss over its θ.
-    const problem = centerRun.problem;
-    const center = Float64Array.from(
-      message.center.at === 'initial' ? problem.initialTheta : centerRun.theta,
-    );
-    const spec = message.directions;
-    let directions: Directions;
-    if (spec.kind === 'random') {
-      directions = randomDirections(problem.layout, center, spec.seed);
-    } else if (spec.kind === 'pca') {
-      const run = this.run(spec.runId);
-      if (!run.problem.sameArchitecture(problem)) {
-        throw new FieldError(
-          'directions.runId',
-          `run "${run.runId}" is another architecture (${run.problem.architectureKey}) than the centre run "${centerRun.runId}" (${problem.architectureKey}): its trajectory does not span this landscape's θ`,
-        );
-      }
-      directions = pcaDirections(
-        run.snapshots.list().map((s) => s.theta),
-        run.theta,
-      );
-    } else {
-      const saved = this.saved.get(spec.name);
-      if (!saved) throw new FieldError('directions.name', `no saved directions "${spec.name}"`);
-      if (saved.architecture !== problem.architectureKey) {
-        throw new FieldError(
-          'directions.name',
-          `the directions "${spec.name}" belong to another architecture (${saved.architecture}) than the centre run "${centerRun.runId}" (${problem.architectureKey})`,
-        );
-      }
-      directions = saved.directions;
-    }
-    const asked = message.project.map((runId) => this.run(runId));
-    const projected = asked.filter((run) => run.problem.sameArchitecture(problem));
-    const otherArchitecture = asked
-      .filter((run) => !run.problem.sameArchitecture(problem))
-      .map((run) => run.runId);
-    if (this.jobs.has(message.id))
-      throw new FieldError('id', `landscape ${message.id} is already running`);
-    const { resolution, coarse, split } = message.grid;
-    checkLandscape(
-      problem.layout,
-      problem.split(split).n,
-      resolution * resolution + coarse * coarse,
-      problem.budget,
-      { field: 'grid.resolution', resolution },
-    );
-    // Project first: with `fit`, the grid's range grows to hold every projected path.
-    const paths = projected.map((run) => projectTrajectory(run, center, directions));
-    const range = message.fit ? fitRange(message.grid.range, paths) : message.grid.range;
-    const controller = new AbortController();
-    this.jobs.set(message.id, controller);
-    let lastPost = 0;
-    try {
-      const grid = await computeLandscape(problem, center, directions, {
-        ...message.grid,
-        range,
-        signal: controller.signal,
-        onProgress: (p) => {
-          const now = performance.now();
-          const show = p.coarse !== undefined || now - lastPost > 250 || p.done === p.total;
-          if (!show) {
-            this.post({
-              type: 'net.landscape.progress',
-              id: message.id,
-              phase: p.phase,
-              done: p.done,
-              total: p.total,
-            });
-            return;
-          }
-          lastPost = now;
-          const values = p.values.slice();
-          this.post(
-            {
-              type: 'net.landscape.progress',
-              id: message.id,
-              phase: p.phase,
-              done: p.done,
-              total: p.total,
-              values,
-            },
-            [values.buffer as ArrayBuffer],
-          );
-        },
-      });
-      const projections = projected.map((run) => {
-        const path = projectTrajectory(run, center, directions, { lossOn: grid.split });
-        return {
-          runId: run.runId,
-          steps: path.steps,
-          alpha: path.alpha,
-          beta: path.beta,
-          distance: path.distance,
-          loss: path.loss ?? new Float64Array(path.steps.length).fill(NaN),
-        };
-      });
-      this.landscapeDirections.set(message.id, {
-        directions,
-        architecture: problem.architectureKey,
-      });
-      this.lastLandscape = {
-        grid: {
-          resolution: grid.resolution,
-          range,
-          split: grid.split,
-          values: grid.values.slice(),
-          min: grid.min,
-          max: grid.max,
-          centerLoss: grid.centerLoss,
-        },
-        directions: {
-          ...directions,
-          kind: spec.kind === 'saved' ? 'saved' : directions.kind,
-          ...(spec.kind === 'saved' ? { name: spec.name } : {}),
-        },
-        center,
-        centerOf: {
-          runId: centerRun.runId,
-          at: message.center.at,
-          step: message.center.at === 'initial' ? 0 : centerRun.step,
-        },
-        projections: projections.map((p) => ({
-          runId: p.runId,
-          steps: p.steps.slice(),
-          alpha: p.alpha.slice(),
-          beta: p.beta.slice(),
-          distance: p.distance.slice(),
-          loss: p.loss.slice(),
-        })),
-      };
-      const landscape: NetworkLandscape = {
-        resolution: grid.resolution,
-        range,
-        split: grid.split === 'validation' ? 'validation' : 'train',
-        values: grid.values,
-        min: grid.min,
-        max: grid.max,
-        centerLoss: grid.centerLoss,
-        ms: grid.ms,
-        threads: grid.threads,
-        center: {
-          runId: centerRun.runId,
-          at: message.center.at,
-          step: message.center.at === 'initial' ? 0 : centerRun.step,
-        },
-        directions: {
-          kind: spec.kind,
-          ...(spec.kind === 'random' ? { seed: spec.seed } : {}),
-          ...(spec.kind === 'saved' ? { name: spec.name } : {}),
-          ...(directions.explainedVariance ? { explained: directions.explainedVariance } : {}),
-        },
-        ...(otherArchitecture.length > 0 ? { otherArchitecture } : {}),
-        projections,
-      };
-      const transfer: ArrayBuffer[] = [grid.values.buffer as ArrayBuffer];
-      for (const p of projections) {
-        for (const a of [p.steps, p.alpha, p.beta, p.distance, p.loss])
-          transfer.push(a.buffer as ArrayBuffer);
-      }
-      this.post({ type: 'net.landscape.result', id: message.id, landscape }, transfer);
-    } catch (err) {
-      if (err instanceof LandscapeCancelledError) {
-        throw new FieldError(undefined, `cancelled: landscape ${message.id} was cancelled`);
-      }
-      throw err;
-    } finally {
-      this.jobs.delete(message.id);
-    }
-  }
-
-  cancelLandscape(id: number): void {
+  cancel(id: number): void {
     this.jobs.get(id)?.abort();
   }
 
-  saveDirections(message: Msg<'net.directions.save'>): void {
-    const directions = this.landscapeDirections.get(message.landscapeId);
-    if (!directions)
-      throw new FieldError('landscapeId', `no finished landscape ${message.landscapeId}`);
-    this.saved.set(message.name, directions);
-  }
-
-  /** L along the segment between two θs, in slices; cancellable with its request id. */
-  async line(message: Msg<'net.line'>): Promise<void> {
-    this.requireProblem();
-    const [a, b] = [this.run(message.from.runId), this.run(message.to.runId)];
-    if (!a.problem.sameArchitecture(b.problem)) {
-      throw new FieldError(
-        'to.runId',
-        `runs "${a.runId}" (${a.problem.architectureKey}) and "${b.runId}" (${b.problem.architectureKey}) are different architectures: no line joins their θs`,
-      );
-    }
-    const problem = a.problem;
-    const at = (run: NetworkRun, end: { at: 'initial' | 'current' }) =>
-      Float64Array.from(end.at === 'initial' ? run.problem.initialTheta : run.theta);
-    const [from, to] = [at(a, message.from), at(b, message.to)];
-    if (this.jobs.has(message.id))
-      throw new FieldError('id', `request ${message.id} is already running`);
-    checkLandscape(problem.layout, problem.split(message.split).n, message.points, problem.budget, {
-      field: 'points',
-    });
-    const controller = new AbortController();
-    this.jobs.set(message.id, controller);
-    let line;
-    try {
-      line = await computeLineInSlices(problem, from, to, {
-        points: message.points,
-        range: message.range,
-        split: message.split,
-        signal: controller.signal,
-      });
-    } catch (err) {
-      if (err instanceof LandscapeCancelledError) {
-        throw new FieldError(undefined, `cancelled: line ${message.id} was cancelled`);
-      }
-      throw err;
-    } finally {
-      this.jobs.delete(message.id);
-    }
-    const t = Float64Array.from(line.t);
-    const values = Float64Array.from(line.values);
-    this.post({ type: 'net.line.result', id: message.id, t, values, loss: message.split }, [
-      t.buffer as ArrayBuffer,
-      values.buffer as ArrayBuffer,
-    ]);
-  }
-
   close(): void {
+    this.runs.play(false);
     for (const job of this.jobs.values()) job.abort();
     this.problem?.dispose();
     this.problem = undefined;
-    this.runs.clear();
+    this.live.clear();
   }
 }
 
@@ -652,138 +445,4 @@ function architectureOf(
     }
     throw err;
   }
-}
-
-/** A recorded landscape as the lab keeps its last one (to save it again). */
-function liveLandscape(l: LandscapeRecording): LiveLandscape {
-  const { d1, d2, ...rest } = l.directions;
-  return {
-    id: l.id,
-    ...(l.label !== undefined ? { label: l.label } : {}),
-    grid: {
-      resolution: l.resolution,
-      range: l.range,
-      split: l.split,
-      values: l.values,
-      min: l.min,
-      max: l.max,
-      centerLoss: l.centerLoss,
-    },
-    directions: { ...rest, d1, d2 },
-    center: l.center,
-    ...(l.centerOf ? { centerOf: l.centerOf } : {}),
-    projections: l.projections,
-  };
-}
-
-/** A recorded landscape as the protocol shows it. */
-export function landscapeMessage(l: LandscapeRecording): NetworkLandscape {
-  const n = (p: { steps: Float64Array }) => new Float64Array(p.steps.length).fill(NaN);
-  return {
-    resolution: l.resolution,
-    range: l.range,
-    split: l.split,
-    values: l.values.slice(),
-    min: l.min,
-    max: l.max,
-    centerLoss: l.centerLoss,
-    ms: 0,
-    threads: 0,
-    center: {
-      runId: l.centerOf?.runId ?? '',
-      at: l.centerOf?.at === 'initial' ? 'initial' : 'current',
-      step: l.centerOf?.step ?? 0,
-    },
-    directions: {
-      kind: l.directions.kind === 'given' ? 'saved' : l.directions.kind,
-      ...(l.directions.seed !== undefined ? { seed: l.directions.seed } : {}),
-      ...(l.directions.name !== undefined ? { name: l.directions.name } : {}),
-      ...(l.directions.explainedVariance ? { explained: l.directions.explainedVariance } : {}),
-    },
-    projections: l.projections.map((p) => ({
-      runId: p.runId,
-      steps: p.steps.slice(),
-      alpha: p.alpha.slice(),
-      beta: p.beta.slice(),
-      distance: p.distance.slice(),
-      loss: p.loss ? p.loss.slice() : n(p),
-    })),
-  };
-}
-
-/** The smallest symmetric square range holding `base` and every projected point, plus 15%. */
-function fitRange(
-  base: [[number, number], [number, number]],
-  paths: { alpha: Float64Array; beta: Float64Array }[],
-): [[number, number], [number, number]] {
-  let reach = Math.max(...base.flat().map(Math.abs));
-  for (const p of paths) {
-    for (let k = 0; k < p.alpha.length; k++) {
-      const r = Math.max(Math.abs(p.alpha[k]), Math.abs(p.beta[k]));
-      if (Number.isFinite(r)) reach = Math.max(reach, 1.15 * r);
-    }
-  }
-  return [
-    [-reach, reach],
-    [-reach, reach],
-  ];
-}
-
-/** Bounding box of every split's inputs (2-D), or of x and y (1-D regression), with a margin. */
-function inputBounds(problem: NetworkProblem): Domain {
-  const { dataset } = problem;
-  const pad = (lo: number, hi: number): [number, number] => {
-    const m = (hi - lo) * 0.08 || 1;
-    return [lo - m, hi + m];
-  };
-  const range = (stride: number, offset: number): [number, number] => {
-    let lo = Infinity;
-    let hi = -Infinity;
-    for (const split of [dataset.train, dataset.validation, dataset.test]) {
-      for (let i = offset; i < split.raw.length; i += stride) {
-        const v = split.raw[i];
-        if (v < lo) lo = v;
-        if (v > hi) hi = v;
-      }
-    }
-    return lo <= hi ? pad(lo, hi) : [-1, 1];
-  };
-  if (dataset.inputDim === 2) return [range(2, 0), range(2, 1)];
-  let lo = Infinity;
-  let hi = -Infinity;
-  for (const split of [dataset.train, dataset.validation, dataset.test]) {
-    for (const v of split.y) {
-      if (v < lo) lo = v;
-      if (v > hi) hi = v;
-    }
-  }
-  return [range(1, 0), lo <= hi ? pad(lo, hi) : [-1, 1]];
-}
-
-function describeProblem(
-  problem: NetworkProblem,
-  dataset: DatasetSpec,
-  model: ModelSpec,
-): NetworkProblemInfo {
-  const d = problem.dataset;
-  const split = (name: SplitName): NetworkSplitData => {
-    const s = d[name];
-    return d.inputDim <= 2
-      ? { n: s.n, x: s.raw.slice(), y: s.y.slice() }
-      : { n: s.n, y: s.y.slice() };
-  };
-  return {
-    dataset,
-    model,
-    task: d.task,
-    inputDim: d.inputDim,
-    classes: d.classes,
-    parameters: problem.layout.size,
-    layers: problem.layout.tensors.map((t) => ({ name: t.name, shape: [...t.shape] })),
-    ...(d.mismatch ? { mismatch: d.mismatch } : {}),
-    train: split('train'),
-    validation: split('validation'),
-    test: split('test'),
-    bounds: inputBounds(problem),
-  };
 }
