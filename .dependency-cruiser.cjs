@@ -1,0 +1,87 @@
+// @ts-check
+/**
+ * The floors LossLab's code is layered in (ARCHITECTURE.md): an import may only go down a floor,
+ * never up and never in a circle. Checked by `npm run lint`; drawn by `npm run graph`.
+ */
+
+/** The engine's floors, top first (paths under electron/engine/). */
+const engineFloors = [
+  ['hosts/'],
+  ['engine\\.ts$'],
+  ['sessions\\.ts$'],
+  ['recording/'],
+  ['labs/'],
+  ['landscape/'],
+  ['network/'],
+  ['datasets/'],
+  ['optim/', 'problems/', 'backend/'],
+  ['core/'],
+];
+
+const under = (prefix, paths) => `^${prefix}(${paths.join('|')})`;
+
+/** @type {import('dependency-cruiser').IForbiddenRuleType[]} */
+const forbidden = [
+  {
+    name: 'no-circular',
+    comment: 'No import circles anywhere: each module can be read after the ones it imports.',
+    severity: 'error',
+    from: {},
+    to: { circular: true },
+  },
+  ...engineFloors.slice(1).map((floor, i) => ({
+    name: `engine-up-from-${floor[0].replace(/[^a-z]/g, '')}`,
+    comment: `electron/engine/${floor.join(', ')} may not import a floor above it.`,
+    severity: /** @type {const} */ ('error'),
+    from: { path: under('electron/engine/', floor) },
+    to: { path: under('electron/engine/', engineFloors.slice(0, i + 1).flat()) },
+  })),
+  {
+    name: 'lab-to-other-lab',
+    comment: 'A lab does not import another: what two labs share goes down a floor.',
+    severity: 'error',
+    from: { path: '^electron/engine/labs/([^/]+)/' },
+    to: { path: '^electron/engine/labs/[^/]+/', pathNot: '^electron/engine/labs/$1/' },
+  },
+  {
+    name: 'common-is-shared',
+    comment: 'electron/common/ runs everywhere: it imports nothing else of LossLab.',
+    severity: 'error',
+    from: { path: '^electron/common/' },
+    to: { path: '^(electron/(?!common/)|renderer/)' },
+  },
+  {
+    name: 'engine-knows-only-a-port',
+    comment: 'The engine is hosted by main, the server and the CLI; it never imports them.',
+    severity: 'error',
+    from: { path: '^electron/engine/' },
+    to: { path: '^(electron/(main|preload|web|cli)/|renderer/)' },
+  },
+  {
+    name: 'views-import-no-lab',
+    comment: 'Views own their data types; the labs produce them, never the other way.',
+    severity: 'error',
+    from: { path: '^renderer/src/lib/views/' },
+    to: { path: '^renderer/src/(App|lib/(labs|state|session|export|controls|engine)/)' },
+  },
+  {
+    name: 'renderer-lab-to-other-lab',
+    comment: "A lab's page and store do not import another lab's.",
+    severity: 'error',
+    from: { path: '^renderer/src/lib/labs/([^/]+)/' },
+    to: { path: '^renderer/src/lib/labs/[^/]+/', pathNot: '^renderer/src/lib/labs/$1/' },
+  },
+];
+
+/** @type {import('dependency-cruiser').IConfiguration} */
+module.exports = {
+  forbidden,
+  options: {
+    doNotFollow: { path: 'node_modules' },
+    exclude: { path: 'node_modules' },
+    // Type-only imports count: a circle of types is still a circle to read.
+    tsPreCompilationDeps: true,
+    tsConfig: { fileName: 'tsconfig.node.json' },
+    enhancedResolveOptions: { extensions: ['.ts', '.js', '.svelte', '.mjs'] },
+  },
+};
