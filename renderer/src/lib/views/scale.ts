@@ -53,6 +53,36 @@ export function niceTicks(lo: number, hi: number, count: number): number[] {
   return ticks;
 }
 
+/**
+ * The ticks of a log axis whose labels stay apart: at most about `labels` of them, each at least
+ * 1/`labels` of the axis' decades from the others. Round values go first (10ⁿ, then 2 and 5 ×
+ * 10ⁿ, then other one-digit values, then the rest: chart.js adds the axis' ends, such as 0.58 next to 0.6, which made labels
+ * print over each other on a narrow range). Returned in increasing order.
+ */
+export function thinLogTicks(values: number[], min: number, max: number, labels = 5): number[] {
+  const lo = Math.log10(min);
+  const hi = Math.log10(max);
+  if (!(hi > lo) || !Number.isFinite(lo) || !Number.isFinite(hi)) return values;
+  const gap = (hi - lo) / labels;
+  const rank = (v: number): number => {
+    const mantissa = Number((v / 10 ** Math.floor(Math.log10(v))).toPrecision(6));
+    if (mantissa === 1) return 0;
+    if (mantissa === 2 || mantissa === 5) return 1;
+    return Number.isInteger(mantissa) ? 2 : 3;
+  };
+  const candidates = values.filter((v) => v > 0 && Number.isFinite(v));
+  const kept: number[] = [];
+  for (const r of [0, 1, 2, 3]) {
+    for (const v of candidates) {
+      if (rank(v) !== r) continue;
+      const at = Math.log10(v);
+      // A hair of tolerance: 0.1 and 0.2 on a range of 5 × log10(2) decades both stay.
+      if (kept.every((k) => Math.abs(Math.log10(k) - at) >= gap * (1 - 1e-9))) kept.push(v);
+    }
+  }
+  return kept.sort((a, b) => a - b);
+}
+
 /** A compact label for a loss value or coordinate. */
 export function formatTick(v: number): string {
   if (v === 0) return '0';
