@@ -11,7 +11,7 @@ import { viewTheme } from '../views/theme.svelte';
 import { drawLegend, drawStepLabel, legendSize } from './legend';
 import { drawNote } from './notes';
 import { legendRuns, type ExportNote, type LegendContent } from './overlay-content';
-import type { ExportTargets, ViewTarget } from './targets.svelte';
+import type { ExportTargets, ViewTarget } from '../views/targets.svelte';
 import { backgroundColor } from './tasks';
 
 /** Which view a frame shows. */

@@ -5,7 +5,7 @@
  */
 import { applyPalette, GIFEncoder, quantize } from 'gifenc';
 import { animationPlan, FrameRenderer, frameStep, type AnimationOptions } from './frames';
-import type { ExportTargets } from './targets.svelte';
+import type { ExportTargets } from '../views/targets.svelte';
 import { abortError, nextTask, throwIfAborted, type LongTaskOptions } from './tasks';
 
 /** Largest GIF side: beyond it files run to hundreds of megabytes. */

@@ -3,7 +3,6 @@
  * each run's colour and name) and presentation notes. Plain data and colours, free of the DOM,
  * shared by the raster and the SVG exports.
  */
-import type { Point } from '../../../../electron/common/schemas';
 import { viridis } from '../views/palette';
 import type { ValueScale } from '../views/scale';
 import type { ViewRun } from '../views/view-data';
@@ -38,11 +37,4 @@ export function viridisColor(t: number): string {
 export const legendLabel = (run: LegendRun) =>
   run.diverged ? `${run.label} — diverged` : run.label;
 
-/** A note as exports take it: its text, the landscape point, the box's offset from it. */
-export interface ExportNote {
-  text: string;
-  /** The point the arrow points at, in the surface's coordinates. */
-  at: Point;
-  /** The box's centre relative to the point, in CSS pixels. */
-  offset: [number, number];
-}
+export type { ExportNote } from '../views/view-data';

@@ -7,7 +7,7 @@ import { CANVAS_FONT } from '../views/look';
 import { viewTheme } from '../views/theme.svelte';
 import { FrameRenderer } from './frames';
 import type { ExportNote } from './overlay-content';
-import type { ChartTarget, ExportTargets } from './targets.svelte';
+import type { ChartTarget, ExportTargets } from '../views/targets.svelte';
 import { backgroundColor, canvasToBlob } from './tasks';
 
 /** A view that can be exported as an image. */

@@ -8,7 +8,7 @@ import type { FrameView } from './frames';
 import type { LabExports } from './lab-exports';
 import { exportPng } from './png';
 import { contourSvg, curvesSvg } from './svg';
-import type { ExportTargets } from './targets.svelte';
+import type { ExportTargets } from '../views/targets.svelte';
 import type { ProgressCallback } from './tasks';
 import type { VideoContainer } from './video';
 

@@ -13,7 +13,7 @@ import { legendRuns, type ExportNote } from './overlay-content';
 import { curvesLayout, pickCharts } from './png';
 import { svgLegendSize } from './svg-legend';
 import { backgroundRect, el, esc, idPart, num, SVG_FONT, svgDocument } from './svg-markup';
-import type { ChartTarget, ViewTarget } from './targets.svelte';
+import type { ChartTarget, ViewTarget } from '../views/targets.svelte';
 import { backgroundColor } from './tasks';
 
 /** The theme's colours for text, axes and grid outside the legend box. */

@@ -17,7 +17,7 @@ import {
 } from 'mediabunny';
 import { MAX_VIDEO_PIXELS, MAX_VIDEO_SIDE } from './export-kinds';
 import { animationPlan, FrameRenderer, frameStep, type AnimationOptions } from './frames';
-import type { ExportTargets } from './targets.svelte';
+import type { ExportTargets } from '../views/targets.svelte';
 import { abortError, nextTask, throwIfAborted, type LongTaskOptions } from './tasks';
 
 /** Which container to write; 'auto' picks MP4 when H.264 encodes, else WebM. */

@@ -4,7 +4,7 @@
  * Svelte, so unit tests in plain Node can build them.
  */
 import type { SurfaceInfo } from '../../../../electron/common/protocol';
-import type { Domain } from '../../../../electron/common/schemas';
+import type { Domain, Point } from '../../../../electron/common/schemas';
 
 /**
  * A run's trajectory as views read it: point i is θ after i steps; `gradNorm`, `lr`, `grad` and
@@ -60,4 +60,13 @@ export interface ViewSettingsLike {
   wireframe: boolean;
   contours: boolean;
   stepMode: boolean;
+}
+
+/** A presentation note as views pin it and exports draw it: its text, the landscape point, the box's offset from it. */
+export interface ExportNote {
+  text: string;
+  /** The point the arrow points at, in the surface's coordinates. */
+  at: Point;
+  /** The box's centre relative to the point, in CSS pixels. */
+  offset: [number, number];
 }

@@ -7,11 +7,11 @@
  * stack — the explorer's views and the network lab's are never mounted together, but if two
  * were, the one mounted last is the one on show.
  */
-import type { ContourCanvas } from '../views/contour-canvas';
-import type { CurveChart } from '../views/curve-chart';
-import type { SurfaceScene } from '../views/surface-scene';
-import type { ViewSource } from '../views/view-source';
-import type { ExportNote } from './overlay-content';
+import type { ContourCanvas } from './contour-canvas';
+import type { CurveChart } from './curve-chart';
+import type { SurfaceScene } from './surface-scene';
+import type { ViewSource } from './view-source';
+import type { ExportNote } from './view-data';
 
 /** A view and the source it draws (for run labels and colours in legends). */
 export interface ViewTarget<T> {
