@@ -3,6 +3,7 @@
  * the names the user typed, a colour and an id for each new run, one queue for the requests
  * that change the set of runs, and the status line that a refused request writes to.
  */
+import type { Schedule } from '../../../../electron/common/schemas';
 import type { EngineConnection } from '../engine/connection.svelte';
 import type { EngineClient } from '../engine/client';
 import { attempt } from '../engine/attempt';
@@ -62,6 +63,20 @@ export abstract class RunStore<S, R extends StoreRun<S>> {
 
   /** The name the lab gives a run the engine has created (the user typed none). */
   protected abstract generatedLabel(state: S): string;
+
+  /** The learning rate a schedule gives at each of `steps` steps, as the engine applies it. */
+  async schedulePreview(
+    schedule: Schedule,
+    lr: number,
+    steps: number,
+  ): Promise<Float64Array | undefined> {
+    try {
+      const reply = await this.client.request({ type: 'schedule.preview', schedule, lr, steps });
+      return reply.values;
+    } catch {
+      return undefined;
+    }
+  }
 
   /** Runs an operation after every one asked before it (see SerialQueue.run). */
   protected serial<T>(operation: () => Promise<T>, restructures = false): Promise<T> {

@@ -323,20 +323,6 @@ export class ExplorerRuns extends ExplorerPlayback {
     });
   }
 
-  /** The learning rate a schedule gives at each of `steps` steps, as the engine applies it. */
-  async schedulePreview(
-    schedule: Schedule,
-    lr: number,
-    steps: number,
-  ): Promise<Float64Array | undefined> {
-    try {
-      const reply = await this.client.request({ type: 'schedule.preview', schedule, lr, steps });
-      return reply.values;
-    } catch {
-      return undefined;
-    }
-  }
-
   /**
    * "Re-run from here": a new run continuing `runId` from its state after `step` steps, with
    * other settings. Resolves a note when the optimizer's state could not be carried over.
