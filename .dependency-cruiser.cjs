@@ -18,6 +18,15 @@ const engineFloors = [
   ['core/'],
 ];
 
+/** The renderer's floors, top first (paths under renderer/src/). */
+const rendererFloors = [
+  ['App\\.svelte$', 'main\\.ts$'],
+  ['lib/session/', 'lib/export/'],
+  ['lib/labs/'],
+  ['lib/controls/', 'lib/views/'],
+  ['lib/engine/', 'lib/state/'],
+];
+
 const under = (prefix, paths) => `^${prefix}(${paths.join('|')})`;
 
 /** @type {import('dependency-cruiser').IForbiddenRuleType[]} */
@@ -35,6 +44,13 @@ const forbidden = [
     severity: /** @type {const} */ ('error'),
     from: { path: under('electron/engine/', floor) },
     to: { path: under('electron/engine/', engineFloors.slice(0, i + 1).flat()) },
+  })),
+  ...rendererFloors.slice(1).map((floor, i) => ({
+    name: `renderer-up-from-${floor[0].replace(/^lib\//, '').replace(/[^a-z]/g, '')}`,
+    comment: `renderer/src/${floor.join(', ')} may not import a floor above it.`,
+    severity: /** @type {const} */ ('error'),
+    from: { path: under('renderer/src/', floor) },
+    to: { path: under('renderer/src/', rendererFloors.slice(0, i + 1).flat()) },
   })),
   {
     name: 'lab-to-other-lab',
