@@ -5,12 +5,14 @@
  */
 import { FieldError } from '../../core/errors';
 import type { ForkOrigin } from '../../../common/session';
+import { columnBuffers, trajectoryColumns } from '../../../common/columns';
+import { MAX_EXPLORER_RUNS } from '../../../common/limits';
 import type { Point } from '../../../common/schemas';
 import { type FrameMessage, type LabRuns, type Post } from '../lab';
 import type { AnalyticRun } from './analytic-run';
 
-/** Most explorer runs one engine holds at once. */
-export const MAX_RUNS = 16;
+/** Most explorer runs one engine holds at once (see MAX_EXPLORER_RUNS). */
+export const MAX_RUNS = MAX_EXPLORER_RUNS;
 
 export class ExplorerRuns implements LabRuns<AnalyticRun> {
   readonly scope = 'analytic';
@@ -119,9 +121,7 @@ export class ExplorerRuns implements LabRuns<AnalyticRun> {
       const f = run.takeFrame();
       if (!f) continue;
       frame.runs.push(f);
-      for (const array of [f.points, f.gradNorm, f.lr, f.grad, f.effStep]) {
-        transfer.push(array.buffer as ArrayBuffer);
-      }
+      transfer.push(...columnBuffers(trajectoryColumns, f));
     }
   }
 

@@ -11,6 +11,7 @@ import type {
   NetworkRunConfigInput,
   NetworkRunUpdate,
 } from '../../../common/network';
+import { MAX_NETWORK_RUNS } from '../../../common/limits';
 import type { NetworkRunFrame, SessionSummary, ValidClientMessage } from '../../../common/protocol';
 import {
   SessionError,
@@ -41,8 +42,7 @@ import {
 } from './recording';
 import { NetworkRuns } from './training';
 
-/** Most network runs at once. */
-export const MAX_NETWORK_RUNS = 8;
+export { MAX_NETWORK_RUNS };
 
 /** A session's network part, rebuilt, with the recordings a resume must reproduce. */
 type RestoredLab = RestoredNetwork & { recordings: readonly NetworkRunRecording[] };

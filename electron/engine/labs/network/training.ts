@@ -4,6 +4,7 @@
  * slow page never slows training, and frames still go out once per displayed frame,
  * acknowledged, holding whatever the runs did meanwhile.
  */
+import { columnBuffers, networkEpochColumns, networkStepColumns } from '../../../common/columns';
 import type { NetworkRunFrame } from '../../../common/protocol';
 import type { NetworkRun } from '../../network';
 import type { FrameMessage, LabRuns } from '../lab';
@@ -76,9 +77,8 @@ export class NetworkRuns implements LabRuns<NetworkRun> {
     if (net.length === 0) return;
     frame.net = net;
     for (const f of net) {
-      for (const array of [...Object.values(f.steps), ...Object.values(f.epochs)]) {
-        if (array instanceof Float64Array) transfer.push(array.buffer as ArrayBuffer);
-      }
+      transfer.push(...columnBuffers(networkStepColumns, f.steps));
+      transfer.push(...columnBuffers(networkEpochColumns, f.epochs));
     }
   }
 

@@ -1,10 +1,11 @@
+import type { TrajectoryColumns } from '../../../../electron/common/columns';
 import type { RunFrame } from '../../../../electron/common/protocol';
 
 /**
  * A run's trajectory as the renderer keeps it: growable typed arrays filled from frames. Point
  * i is θ after i steps; `gradNorm`, `lr`, `grad` and `effStep` describe the step leaving it.
  */
-export class Trajectory {
+export class Trajectory implements TrajectoryColumns {
   /** (x, y, loss) per point. */
   points = new Float64Array(3 * 1024);
   gradNorm = new Float64Array(1024);

@@ -3,14 +3,15 @@
  * names the runs it races and the view it wants without depending on the store that plays it).
  */
 import type { EngineMessageOf, RunState } from '../../../../../electron/common/protocol';
+import type { MAX_RACE_RUNS as RaceRunsLimit } from '../../../../../electron/common/limits';
 import type { OptimizerSpec, SurfaceSpec } from '../../../../../electron/common/schemas';
 import type { Trajectory } from '../../state/trajectory';
 import type { StoreRun } from '../run-store.svelte';
 
 /** Surface grid resolution for the views. */
 export const GRID_RESOLUTION = 256;
-/** Most runs in one race. */
-export const MAX_RACE_RUNS = 8;
+/** Most runs in one race: one per run colour (common/limits.ts; the type keeps them equal). */
+export const MAX_RACE_RUNS: typeof RaceRunsLimit = 8;
 
 export type SurfaceGrid = EngineMessageOf<'surface.grid'>;
 export type BasinsResult = EngineMessageOf<'basins.result'>;
