@@ -96,9 +96,13 @@ export default tseslint.config(
       ],
     },
   },
-  // common/ is pure TypeScript: no Electron, no Node, no DOM, no other folder.
-  {
-    files: ['electron/common/**/*.ts'],
+  // common/ is pure TypeScript: no Electron, no Node, no DOM, no other folder (its own
+  // subfolders, like protocol/, import common's files one folder up).
+  ...[
+    { files: ['electron/common/*.ts'], outside: ['../*', '!../common'] },
+    { files: ['electron/common/*/**/*.ts'], outside: ['../../*', '!../../common'] },
+  ].map(({ files, outside }) => ({
+    files,
     rules: {
       '@typescript-eslint/no-restricted-imports': [
         'error',
@@ -106,13 +110,10 @@ export default tseslint.config(
           paths: [{ name: 'electron', message: 'electron/common never imports electron.' }],
           patterns: [
             { group: ['node:*', ...nodeBuiltins], message: 'electron/common is pure TypeScript.' },
-            {
-              group: ['../*', '!../common'],
-              message: 'electron/common imports nothing outside itself.',
-            },
+            { group: outside, message: 'electron/common imports nothing outside itself.' },
           ],
         },
       ],
     },
-  },
+  })),
 );

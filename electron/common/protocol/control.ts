@@ -3,10 +3,7 @@
  * of both labs' runs, and the frames that carry their new points.
  */
 import { z } from 'zod';
-/* eslint-disable @typescript-eslint/no-restricted-imports -- these are electron/common's own
-   modules, one folder up; the zone's `../*` pattern is meant for files directly in common/ */
 import { pointSchema } from '../schemas';
-/* eslint-enable @typescript-eslint/no-restricted-imports */
 import {
   requestIdSchema,
   runIdSchema,

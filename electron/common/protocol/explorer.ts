@@ -3,8 +3,6 @@
  * remove), surface samples, schedule previews and basin maps.
  */
 import { z } from 'zod';
-/* eslint-disable @typescript-eslint/no-restricted-imports -- these are electron/common's own
-   modules, one folder up; the zone's `../*` pattern is meant for files directly in common/ */
 import {
   hyperPatchSchema,
   hyperSchema,
@@ -21,7 +19,6 @@ import {
 } from '../schemas';
 import { basinsSpecSchema, type BasinCounts } from '../spec';
 import type { BasinColumns, TrajectoryColumns } from '../columns';
-/* eslint-enable @typescript-eslint/no-restricted-imports */
 import { requestIdSchema, runIdSchema, type RunStatus } from './base';
 
 const runId = runIdSchema;

@@ -3,8 +3,6 @@
  * evaluations, views of the data, loss landscapes and lines between two θs.
  */
 import { z } from 'zod';
-/* eslint-disable @typescript-eslint/no-restricted-imports -- these are electron/common's own
-   modules, one folder up; the zone's `../*` pattern is meant for files directly in common/ */
 import type { Domain, Hyper, OptimizerName, Schedule } from '../schemas';
 import {
   datasetSpecSchema,
@@ -17,7 +15,6 @@ import {
 } from '../network';
 import type { NetworkEpochColumns, NetworkStepColumns } from '../columns';
 import { MAX_PROJECTED_RUNS } from '../limits';
-/* eslint-enable @typescript-eslint/no-restricted-imports */
 import { requestIdSchema, runIdSchema, type RunStatus } from './base';
 
 const runId = runIdSchema;

@@ -3,8 +3,6 @@
  * after a crash, resynchronize, and fork a run ("re-run from here").
  */
 import { z } from 'zod';
-/* eslint-disable @typescript-eslint/no-restricted-imports -- these are electron/common's own
-   modules, one folder up; the zone's `../*` pattern is meant for files directly in common/ */
 import {
   optimizerSpecSchema,
   pointSchema,
@@ -14,7 +12,6 @@ import {
 } from '../schemas';
 import { MAX_SESSION_BYTES, MAX_UPLOAD_PART_BYTES } from '../limits';
 import type { ForkOrigin, JsonObject } from '../session';
-/* eslint-enable @typescript-eslint/no-restricted-imports */
 import { requestIdSchema, runIdSchema, type RunStatus } from './base';
 import type { BasinsResultMessage } from './explorer';
 import type { NetworkLandscape, NetworkProblemInfo } from './network';
