@@ -140,6 +140,15 @@ export interface LiveRun<R> {
   forkedFrom?: ForkOrigin;
 }
 
+/** A live run with its colour and fork origin, each when it has one. */
+export function withOrigin<R>(run: R, color?: string, forkedFrom?: ForkOrigin): LiveRun<R> {
+  return {
+    run,
+    ...(color !== undefined ? { color } : {}),
+    ...(forkedFrom ? { forkedFrom } : {}),
+  };
+}
+
 /** A run as it is given to a session: alone, or with its colour and fork origin. */
 export function liveRun<R extends object>(entry: R | LiveRun<R>): LiveRun<R> {
   return 'run' in entry ? (entry as LiveRun<R>) : { run: entry };

@@ -9,7 +9,7 @@ import type { BasinsSpec } from '../../../common/spec';
 import { errorReply, FieldError } from '../../core/errors';
 import { BasinsCancelledError, computeBasins, planBasins, type BasinsPlan } from './compute';
 import type { BasinsPool } from './pool';
-import type { LiveBasinMap } from './recording';
+import { recordBasinMap, type LiveBasinMap } from './recording';
 
 /** Most basin maps one engine computes at once (each holds its whole grid's optimizer state). */
 export const MAX_BASINS_JOBS = 4;
@@ -112,17 +112,7 @@ export class BasinsJobs {
         elapsedMs: result.elapsedMs,
         workers: result.workers,
       };
-      this.latest = {
-        spec,
-        result: {
-          domain: result.domain,
-          minima: result.minima,
-          radius: result.radius,
-          labels: result.labels.slice(),
-          steps: result.steps.slice(),
-          finals: result.finals.slice(),
-        },
-      };
+      this.latest = { spec, result: recordBasinMap({ spec, result }) };
       this.post(message, [
         result.labels.buffer as ArrayBuffer,
         result.steps.buffer as ArrayBuffer,

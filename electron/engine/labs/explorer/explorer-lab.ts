@@ -16,6 +16,7 @@ import {
   type SessionContext,
   type LabHost,
   type Msg,
+  withOrigin,
 } from '../lab';
 import { AnalyticRun } from './analytic-run';
 import {
@@ -152,15 +153,9 @@ export class ExplorerLab implements Lab<RestoredExplorer | undefined> {
         : undefined);
     if (!where) return;
     const { colors, forks } = this.runs;
-    const runs = [...this.runs.all()].map((run) => {
-      const color = context.colors?.[run.runId] ?? colors.get(run.runId);
-      const forkedFrom = forks.get(run.runId);
-      return {
-        run,
-        ...(color !== undefined ? { color } : {}),
-        ...(forkedFrom ? { forkedFrom } : {}),
-      };
-    });
+    const runs = [...this.runs.all()].map((run) =>
+      withOrigin(run, context.colors[run.runId] ?? colors.get(run.runId), forks.get(run.runId)),
+    );
     session.explorer = recordExplorer({ ...where, runs });
   }
 

@@ -30,6 +30,7 @@ import {
   type LabHost,
   type Msg,
   type Post,
+  withOrigin,
 } from '../lab';
 import { dataView, describeProblem } from './data-view';
 import { landscapeMessage, NetworkLandscapes } from './landscapes';
@@ -220,12 +221,7 @@ export class NetworkLab implements Lab<RestoredLab | undefined> {
     if (!labsHeld(context).network || !this.problem) return;
     const runs = [...this.live.values()].map((run) => {
       const info = this.restored.get(run.runId);
-      const color = context.colors[run.runId] ?? info?.color;
-      return {
-        run,
-        ...(color !== undefined ? { color } : {}),
-        ...(info?.forkedFrom ? { forkedFrom: info.forkedFrom } : {}),
-      };
+      return withOrigin(run, context.colors[run.runId] ?? info?.color, info?.forkedFrom);
     });
     const landscape = context.landscape ? this.landscapes.last : undefined;
     session.network = recordNetwork({
