@@ -7,7 +7,7 @@
 /** The engine's floors, top first (paths under electron/engine/). */
 const engineFloors = [
   ['hosts/'],
-  ['engine\\.ts$'],
+  ['engine\\.ts$', 'step-jobs\\.ts$'],
   ['sessions\\.ts$'],
   ['recording/'],
   ['labs/'],
@@ -58,6 +58,22 @@ const forbidden = [
     severity: 'error',
     from: { path: '^electron/engine/labs/([^/]+)/' },
     to: { path: '^electron/engine/labs/[^/]+/', pathNot: '^electron/engine/labs/$1/' },
+  },
+  {
+    name: 'lab-shape-is-shared',
+    comment: 'labs/*.ts (the Lab interface and helpers) serve every lab and import none.',
+    severity: 'error',
+    from: { path: '^electron/engine/labs/[^/]+\\.ts$' },
+    to: { path: '^electron/engine/labs/[^/]+/' },
+  },
+  {
+    name: 'file-format-knows-no-lab',
+    comment:
+      'The .losslab codec, zip and autosave turn session data into bytes; only the live ' +
+      'recording asks the labs for their part.',
+    severity: 'error',
+    from: { path: '^electron/engine/recording/(?!live-session|index)' },
+    to: { path: '^electron/engine/labs/' },
   },
   {
     name: 'common-is-shared',
