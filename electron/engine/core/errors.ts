@@ -34,6 +34,19 @@ export class FieldError extends RangeError {
 }
 
 /**
+ * A computation stopped because its caller cancelled it (an AbortSignal, a cancel request):
+ * not a failure, so callers that asked for the cancellation tell it apart by its class. Each
+ * computation keeps its own message ("cancelled", "the landscape was cancelled"), which clients
+ * read.
+ */
+export class CancelledError extends Error {
+  constructor(message = 'cancelled') {
+    super(message);
+    this.name = 'CancelledError';
+  }
+}
+
+/**
  * Where a scope sits in a request: a path its fields continue (`run.optimizer` →
  * `run.optimizer.lr`), or `{ whole }`, a path that stands for every field of the scope (a
  * SPEC's `runs`, when which run is not known) — the message then keeps naming the field.

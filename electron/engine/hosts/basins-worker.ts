@@ -5,12 +5,8 @@
  */
 import { parentPort } from 'node:worker_threads';
 import type { SurfaceSpec } from '../../common/schemas';
-import {
-  BasinsCancelledError,
-  runBand,
-  type BandReply,
-  type BandRequest,
-} from '../labs/basins/band';
+import { CancelledError } from '../core/errors';
+import { runBand, type BandReply, type BandRequest } from '../labs/basins/band';
 import { presetByName } from '../problems/presets';
 import type { Surface } from '../problems/surface';
 
@@ -48,7 +44,7 @@ parent.on('message', (request: BandRequest) => {
         outcome.finals.buffer as ArrayBuffer,
       ]);
     } catch (err) {
-      if (err instanceof BasinsCancelledError) reply({ type: 'cancelled', task });
+      if (err instanceof CancelledError) reply({ type: 'cancelled', task });
       else reply({ type: 'failed', task, message: (err as Error)?.message ?? String(err) });
     }
   })();

@@ -14,7 +14,7 @@ import type { NetworkProblem } from '../network/problem';
 import { LandscapeError, type Directions } from './directions';
 import { LandscapeEvaluator, type LandscapeData } from './evaluator';
 import { WorkerError } from '../core/worker-pool';
-import { LandscapeCancelledError, landscapePool, type LandscapePool } from './pool';
+import { landscapeCancelled, landscapePool, type LandscapePool } from './pool';
 
 export interface LandscapeOptions extends Partial<LandscapeGridSpec> {
   /**
@@ -116,7 +116,7 @@ export async function computeLandscape(
     split: options.split ?? DEFAULTS.split,
   };
   const { resolution: r, split } = spec;
-  if (options.signal?.aborted) throw new LandscapeCancelledError();
+  if (options.signal?.aborted) throw landscapeCancelled();
   const alphas = axis(spec.range[0], r);
   const betas = axis(spec.range[1], r);
   const values = new Float32Array(r * r).fill(NaN);
@@ -219,7 +219,7 @@ async function inThread(
     for (let t = 0; t < points.length; t++) {
       if (finished[t]) continue;
       await new Promise((resolve) => setImmediate(resolve));
-      if (signal?.aborted) throw new LandscapeCancelledError();
+      if (signal?.aborted) throw landscapeCancelled();
       onTask(t, evaluator.evaluate(points[t]) as Float32Array);
     }
   } finally {
@@ -315,7 +315,7 @@ export async function computeLineInSlices(
       values[k] = (evaluator.evaluate(point) as Float32Array)[0];
       if (performance.now() >= deadline) {
         await new Promise((resolve) => setImmediate(resolve));
-        if (options.signal?.aborted) throw new LandscapeCancelledError();
+        if (options.signal?.aborted) throw landscapeCancelled();
         deadline = performance.now() + (options.sliceMs ?? 20);
       }
     }

@@ -21,7 +21,7 @@ export { axis, computeLandscape, computeLine, computeLineInSlices, landscapeData
 export type { LandscapeGrid, LandscapeLine, LandscapeOptions, LandscapeProgress } from './grid';
 export {
   closeLandscapePool,
-  LandscapeCancelledError,
+  landscapeCancelled,
   LandscapePool,
   landscapePool,
   locateLandscapeWorker,

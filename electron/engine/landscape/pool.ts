@@ -6,18 +6,16 @@
  */
 import os from 'node:os';
 import type { BackendName } from '../../common/protocol';
+import { CancelledError } from '../core/errors';
 import { locateWorker, WorkerError, WorkerPool, type WorkerSlot } from '../core/worker-pool';
 import type { LandscapeData } from './evaluator';
 import type { FromWorker, ToWorker } from './protocol';
 
 export const LANDSCAPE_WORKER_FILE = 'landscape-worker.js';
 
-/** The job was cancelled (AbortSignal). */
-export class LandscapeCancelledError extends Error {
-  constructor() {
-    super('the landscape was cancelled');
-    this.name = 'LandscapeCancelledError';
-  }
+/** Why a cancelled landscape job rejects (its AbortSignal aborted). */
+export function landscapeCancelled(): CancelledError {
+  return new CancelledError('the landscape was cancelled');
 }
 
 /** The landscape worker bundle next to the running bundle, or undefined (see locateWorker). */
@@ -67,12 +65,12 @@ export class LandscapePool {
 
   /**
    * Evaluates every task of a job on up to `size` workers. Resolves when all are done; rejects
-   * with LandscapeCancelledError or WorkerError (tasks already reported stay valid).
+   * with CancelledError or WorkerError (tasks already reported stay valid).
    */
   run(job: PoolJob): Promise<void> {
     const refusal = this.pool.refusal;
     if (refusal) return Promise.reject(new WorkerError(refusal));
-    if (job.signal?.aborted) return Promise.reject(new LandscapeCancelledError());
+    if (job.signal?.aborted) return Promise.reject(landscapeCancelled());
     const id = this.nextJob++;
     const cancel = new SharedArrayBuffer(4);
     const flag = new Int32Array(cancel);
@@ -94,7 +92,7 @@ export class LandscapePool {
         if (err) reject(err);
         else resolve();
       };
-      const onAbort = () => finish(new LandscapeCancelledError());
+      const onAbort = () => finish(landscapeCancelled());
       job.signal?.addEventListener('abort', onAbort, { once: true });
 
       const feed = (slot: Slot) => {
@@ -126,7 +124,7 @@ export class LandscapePool {
               if (--remaining === 0) finish();
               else feed(slot);
             } else if (message.type === 'cancelled') {
-              finish(new LandscapeCancelledError());
+              finish(landscapeCancelled());
             } else {
               finish(new WorkerError(`a landscape worker failed: ${message.message}`));
             }

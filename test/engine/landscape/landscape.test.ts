@@ -8,13 +8,13 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadBackend } from '../../../electron/engine/backend/select';
+import { CancelledError } from '../../../electron/engine/core/errors';
 import { Rng } from '../../../electron/engine/datasets';
 import {
   computeLandscape,
   computeLine,
   filterNormalize,
   givenDirections,
-  LandscapeCancelledError,
   LandscapeEvaluator,
   LandscapePool,
   landscapeData,
@@ -166,7 +166,7 @@ describe('landscape evaluation', () => {
         },
       },
     );
-    await expect(pending).rejects.toBeInstanceOf(LandscapeCancelledError);
+    await expect(pending).rejects.toBeInstanceOf(CancelledError);
     expect(rows).toBe(3);
     expect(tf.memory().numTensors).toBe(before);
     problem.dispose();
@@ -408,7 +408,7 @@ describe('the worker pool', () => {
         if (++rows === 2) controller.abort();
       },
     });
-    await expect(pending).rejects.toBeInstanceOf(LandscapeCancelledError);
+    await expect(pending).rejects.toBeInstanceOf(CancelledError);
     // The pool is free again at once.
     const grid = await computeLandscape(problem, problem.initialTheta, dirs, {
       resolution: 5,

@@ -10,6 +10,7 @@ import type {
   Schedule,
   SurfaceSpec,
 } from '../../../common/schemas';
+import { CancelledError } from '../../core/errors';
 import type { Surface } from '../../problems/surface';
 import { BasinsBatch, type BasinsOutcome } from './batch';
 
@@ -31,7 +32,7 @@ export interface BandJob {
 export interface BandHooks {
   /** Called between chunks with the steps every start of the band has taken. */
   onProgress?(step: number): void;
-  /** Polled between chunks; true stops the band with a BasinsCancelledError. */
+  /** Polled between chunks; true stops the band with a CancelledError. */
   cancelled?(): boolean;
   /** Awaited between chunks: lets the thread's other messages through. */
   pause?(): Promise<void>;
@@ -40,14 +41,6 @@ export interface BandHooks {
    * @default 8
    */
   chunkMs?: number;
-}
-
-/** Thrown when a computation was cancelled; its message names it so clients can tell. */
-export class BasinsCancelledError extends Error {
-  constructor(message = 'cancelled') {
-    super(message);
-    this.name = 'BasinsCancelledError';
-  }
 }
 
 /**
@@ -95,7 +88,7 @@ export async function runBand(
   // First guess: ~0.25 M point-steps, a few ms for a preset; then sized from measured time.
   let chunk = Math.max(1, Math.floor(262_144 / Math.max(1, batch.count)));
   while (!batch.done) {
-    if (hooks.cancelled?.()) throw new BasinsCancelledError();
+    if (hooks.cancelled?.()) throw new CancelledError();
     const t0 = performance.now();
     const taken = batch.advance(chunk);
     const ms = performance.now() - t0;
@@ -104,7 +97,7 @@ export async function runBand(
     hooks.onProgress?.(batch.step);
     if (hooks.pause && !batch.done) await hooks.pause();
   }
-  if (hooks.cancelled?.()) throw new BasinsCancelledError();
+  if (hooks.cancelled?.()) throw new CancelledError();
   return batch.result();
 }
 

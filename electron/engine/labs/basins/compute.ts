@@ -20,12 +20,12 @@ import { constantSchedule } from '../../optim/schedules';
 import { resolveSurface } from '../../problems';
 import type { Surface } from '../../problems/surface';
 import { LABEL_DIVERGED, LABEL_NONE, type BasinsOutcome } from './batch';
-import { BasinsCancelledError, runBand, type BandJob } from './band';
+import { runBand, type BandJob } from './band';
+import { CancelledError } from '../../core/errors';
 import { WorkerError } from '../../core/worker-pool';
 import { sharedBasinsPool, type BasinsPool } from './pool';
 
 export { LABEL_DIVERGED, LABEL_NONE } from './batch';
-export { BasinsCancelledError } from './band';
 
 /**
  * Below this many point-steps (N² × steps) a map is computed in-thread: a worker's start-up
@@ -77,7 +77,7 @@ export interface BasinsResult extends BasinsOutcome {
 }
 
 export interface BasinsOptions {
-  /** Aborting rejects the computation with BasinsCancelledError within a chunk of steps. */
+  /** Aborting rejects the computation with CancelledError within a chunk of steps. */
   signal?: AbortSignal;
   /** Point-steps done out of N² × steps, between chunks. */
   onProgress?(done: number, total: number): void;
@@ -125,14 +125,14 @@ export function planBasins(spec: BasinsSpec): BasinsPlan {
   };
 }
 
-/** Computes a basin map. Rejects with BasinsCancelledError when `options.signal` aborts. */
+/** Computes a basin map. Rejects with CancelledError when `options.signal` aborts. */
 export async function computeBasins(
   spec: BasinsSpec | BasinsPlan,
   options: BasinsOptions = {},
 ): Promise<BasinsResult> {
   const t0 = performance.now();
   const plan = 'surfaceSpec' in spec ? spec : planBasins(spec);
-  if (options.signal?.aborted) throw new BasinsCancelledError();
+  if (options.signal?.aborted) throw new CancelledError();
   // Aborted by the caller, or by this function when one band fails: the others stop too.
   const inner = new AbortController();
   const { signal } = inner;
@@ -217,7 +217,7 @@ async function compute(
       }),
     );
   }
-  if (signal.aborted) throw new BasinsCancelledError();
+  if (signal.aborted) throw new CancelledError();
 
   const labels = new Int16Array(n * n);
   const stepsOut = new Uint32Array(n * n);

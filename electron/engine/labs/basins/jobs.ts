@@ -6,8 +6,8 @@
  */
 import type { BasinsResultMessage, EngineMessage } from '../../../common/protocol';
 import type { BasinsSpec } from '../../../common/spec';
-import { errorReply, FieldError } from '../../core/errors';
-import { BasinsCancelledError, computeBasins, planBasins, type BasinsPlan } from './compute';
+import { CancelledError, errorReply, FieldError } from '../../core/errors';
+import { computeBasins, planBasins, type BasinsPlan } from './compute';
 import type { BasinsPool } from './pool';
 import { recordBasinMap, type LiveBasinMap } from './recording';
 
@@ -119,7 +119,7 @@ export class BasinsJobs {
         result.finals.buffer as ArrayBuffer,
       ]);
     } catch (err) {
-      if (err instanceof BasinsCancelledError) {
+      if (err instanceof CancelledError) {
         this.post({ type: 'error', id, message: `cancelled: basins.compute ${id} was cancelled` });
       } else {
         this.post({ type: 'error', id, ...describe(err) });

@@ -3,9 +3,10 @@
  * basin-map rows queue for free workers; workers live on between computations, so the second
  * map pays no thread start-up, and are unref'd while idle, so they never keep a process alive.
  */
+import { CancelledError } from '../../core/errors';
 import { locateWorker, WorkerError, WorkerPool, type WorkerSlot } from '../../core/worker-pool';
 import type { BasinsOutcome } from './batch';
-import { BasinsCancelledError, type BandJob, type BandReply, type BandRequest } from './band';
+import { type BandJob, type BandReply, type BandRequest } from './band';
 
 export interface BandRunOptions {
   signal?: AbortSignal;
@@ -66,11 +67,11 @@ export class BasinsPool {
     return this.pool.size;
   }
 
-  /** Computes one band on a worker. Rejects with BasinsCancelledError or WorkerError. */
+  /** Computes one band on a worker. Rejects with CancelledError or WorkerError. */
   run(job: BandJob, options: BandRunOptions = {}): Promise<BasinsOutcome> {
     const refusal = this.pool.refusal;
     if (refusal) return Promise.reject(new WorkerError(refusal));
-    if (options.signal?.aborted) return Promise.reject(new BasinsCancelledError());
+    if (options.signal?.aborted) return Promise.reject(new CancelledError());
     return new Promise<BasinsOutcome>((resolve, reject) => {
       const task: Task = {
         id: this.nextTask++,
@@ -111,7 +112,7 @@ export class BasinsPool {
     Atomics.store(task.flag, 0, 1);
     const queued = this.queue.indexOf(task);
     if (queued >= 0) this.queue.splice(queued, 1);
-    this.settle(task, new BasinsCancelledError());
+    this.settle(task, new CancelledError());
   }
 
   private settle(task: Task, result: BasinsOutcome | Error): void {
@@ -150,7 +151,7 @@ export class BasinsPool {
     }
     this.pool.release(slot);
     if (reply.type === 'done') this.settle(task, reply.outcome);
-    else if (reply.type === 'cancelled') this.settle(task, new BasinsCancelledError());
+    else if (reply.type === 'cancelled') this.settle(task, new CancelledError());
     else this.settle(task, new Error(reply.message));
     this.dispatch();
   }

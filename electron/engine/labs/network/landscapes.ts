@@ -6,13 +6,12 @@
  * A landscape is around one run's θ, on that run's architecture: only runs of the same
  * architecture (same θ layout and loss, see architectureKey) are projected onto its plane.
  */
-import { FieldError } from '../../core/errors';
+import { CancelledError, FieldError } from '../../core/errors';
 import type { NetworkLandscape } from '../../../common/protocol';
 import type { LandscapeRecording } from '../../../common/session';
 import {
   computeLandscape,
   computeLineInSlices,
-  LandscapeCancelledError,
   pcaDirections,
   projectTrajectory,
   randomDirections,
@@ -222,7 +221,7 @@ export class NetworkLandscapes {
       }
       this.lab.post({ type: 'net.landscape.result', id: message.id, landscape }, transfer);
     } catch (err) {
-      if (err instanceof LandscapeCancelledError) {
+      if (err instanceof CancelledError) {
         throw new FieldError(undefined, `cancelled: landscape ${message.id} was cancelled`);
       }
       throw err;
@@ -268,7 +267,7 @@ export class NetworkLandscapes {
         signal: controller.signal,
       });
     } catch (err) {
-      if (err instanceof LandscapeCancelledError) {
+      if (err instanceof CancelledError) {
         throw new FieldError(undefined, `cancelled: line ${message.id} was cancelled`);
       }
       throw err;

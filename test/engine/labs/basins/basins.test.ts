@@ -10,9 +10,9 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { EngineMessage } from '../../../../electron/common/protocol';
 import type { OptimizerSpec, Point } from '../../../../electron/common/schemas';
 import type { BasinsSpec } from '../../../../electron/common/spec';
+import { CancelledError } from '../../../../electron/engine/core/errors';
 import { AnalyticRun } from '../../../../electron/engine/labs/explorer/analytic-run';
 import {
-  BasinsCancelledError,
   computeBasins,
   LABEL_DIVERGED,
   LABEL_NONE,
@@ -343,7 +343,7 @@ describe('basin maps on worker threads', () => {
         },
       },
     );
-    await expect(promise).rejects.toBeInstanceOf(BasinsCancelledError);
+    await expect(promise).rejects.toBeInstanceOf(CancelledError);
     expect(performance.now() - abortedAt).toBeLessThan(PROMPT_MS);
     expect(seen.length).toBeGreaterThanOrEqual(3);
     // The pool's workers stop at their next chunk and take new work.
@@ -389,7 +389,7 @@ describe('cancelling in the calling thread', () => {
       abortedAt = performance.now();
       controller.abort();
     }, 150);
-    await expect(promise).rejects.toBeInstanceOf(BasinsCancelledError);
+    await expect(promise).rejects.toBeInstanceOf(CancelledError);
     clearInterval(timer);
     // A chunk of steps takes ~8 ms; the bound leaves room for a loaded machine.
     expect(performance.now() - abortedAt).toBeLessThan(PROMPT_MS);
@@ -403,7 +403,7 @@ describe('cancelling in the calling thread', () => {
         { surface: 'himmelblau', optimizer: adam, resolution: 10, steps: 10 },
         { workers: 0, signal: AbortSignal.abort() },
       ),
-    ).rejects.toBeInstanceOf(BasinsCancelledError);
+    ).rejects.toBeInstanceOf(CancelledError);
   });
 });
 
