@@ -9,10 +9,9 @@ import type {
   NetworkRunFrame,
   NetworkRunState,
   NetworkStepCurves,
-  RunStatus,
 } from '../../common/protocol';
 import { networkEpochColumns, networkStepColumns } from '../../common/columns';
-import type { Hyper, HyperPatch, OptimizerName, Schedule } from '../../common/schemas';
+import type { HyperPatch, Schedule } from '../../common/schemas';
 import {
   networkRunConfigSchema,
   type BatchSize,
@@ -21,8 +20,7 @@ import {
   type NetworkRunConfigInput,
   type NetworkRunUpdate,
 } from '../../common/network';
-import { Optimizer, patchHyper, resolveHyper, scheduledLr } from '../optim';
-import { constantSchedule } from '../optim/schedules';
+import { OptimizerRun, type RecordedSettings } from '../optim/optimizer-run';
 import { ColumnStore } from '../core/columns';
 import { Rng, streams } from '../datasets/random';
 import type { SplitName } from '../datasets';
@@ -46,10 +44,7 @@ export type StepCurves = NetworkStepCurves;
 export type EpochCurves = NetworkEpochCurves;
 export type { NetworkRunFrame, NetworkRunState };
 
-export class NetworkRun {
-  readonly runId: string;
-  readonly label: string | undefined;
-  readonly optimizerName: OptimizerName;
+export class NetworkRun extends OptimizerRun<NetworkChange> {
   readonly seed: number;
   readonly validateEvery: number;
   /**
@@ -59,8 +54,6 @@ export class NetworkRun {
   readonly problem: NetworkProblem;
   /** The model its config asked for (undefined: the problem's). */
   private readonly ownModel: ModelSpec | undefined;
-  private optimizer: Optimizer;
-  private schedule: Schedule;
   private batchSizeSetting: BatchSize;
   /** θ, updated in place by the optimizer. */
   readonly theta: Float64Array;
@@ -95,28 +88,22 @@ export class NetworkRun {
   readonly epochs = this.epochCurves.columns;
   private epochSum = { loss: 0, correct: 0, seen: 0, ms: 0 };
   readonly snapshots: SnapshotStore;
-  changes: NetworkChange[] = [];
-  status: RunStatus = 'ok';
-  reason: string | undefined;
   private sentSteps = 0;
   private sentEpochs = 0;
-  /** The settings the current run started from (sessions replay from them). */
-  private origin!: { hyper: Hyper; schedule: Schedule; batchSize: BatchSize };
+  /** The batch size the current run started from (sessions replay from it). */
+  private originBatchSize!: BatchSize;
 
   constructor(problem: NetworkProblem, configInput: NetworkRunConfigInput) {
     const config = networkRunConfigSchema.parse(configInput);
+    const own = config.model ? problem.architecture(config.model) : problem;
+    own.checkBatch(config.batchSize, 'run.batchSize');
+    const size = own.layout.size;
+    super(config, size);
     this.ownModel = config.model;
-    this.problem = problem = config.model ? problem.architecture(config.model) : problem;
-    problem.checkBatch(config.batchSize, 'run.batchSize');
-    this.runId = config.runId;
-    this.label = config.label;
+    this.problem = own;
     this.seed = config.seed;
     this.validateEvery = config.validateEvery;
-    this.optimizerName = config.optimizer.optimizer;
-    this.schedule = config.optimizer.schedule ?? constantSchedule;
     this.batchSizeSetting = config.batchSize;
-    const size = problem.layout.size;
-    this.optimizer = new Optimizer(this.optimizerName, resolveHyper(config.optimizer), size);
     this.theta = new Float64Array(size);
     this.grad = new Float64Array(size);
     this.previous = new Float64Array(size);
@@ -134,21 +121,8 @@ export class NetworkRun {
     return this.epochs.step.length;
   }
 
-  get hyper(): Hyper {
-    return this.optimizer.hyper;
-  }
-
   get batchSize(): BatchSize {
     return this.batchSizeSetting;
-  }
-
-  /** η for the next step. */
-  get currentLr(): number {
-    return scheduledLr(this.schedule, this.optimizer.hyper.lr, this.step);
-  }
-
-  get optimizerState(): Optimizer['state'] {
-    return this.optimizer.state;
   }
 
   /** The gradient of the latest update (shared; do not modify). */
@@ -161,13 +135,12 @@ export class NetworkRun {
    * now (what the sliders show is what the new run starts with); the change log empties.
    */
   reset(): void {
-    this.optimizer = new Optimizer(this.optimizerName, this.optimizer.hyper, this.theta.length);
-    this.changes = [];
+    this.resetOptimizer();
     this.restart();
   }
 
   private restart(): void {
-    this.origin = { hyper: this.hyper, schedule: this.schedule, batchSize: this.batchSize };
+    this.originBatchSize = this.batchSize;
     this.theta.set(this.problem.initialTheta);
     this.grad.fill(0);
     this.batchRng = new Rng(this.seed, streams.batches);
@@ -181,8 +154,7 @@ export class NetworkRun {
     this.snapshots.offer(0, this.theta);
     this.sentSteps = 0;
     this.sentEpochs = 0;
-    this.status = 'ok';
-    this.reason = undefined;
+    this.startOver();
   }
 
   /**
@@ -193,10 +165,7 @@ export class NetworkRun {
   update(change: NetworkRunUpdate): void {
     if (change.batchSize !== undefined)
       this.problem.checkBatch(change.batchSize, 'change.batchSize');
-    if (change.hyper) {
-      this.optimizer.hyper = patchHyper(this.optimizerName, this.optimizer.hyper, change.hyper);
-    }
-    if (change.schedule) this.schedule = change.schedule;
+    this.applySettings(change.hyper, change.schedule);
     if (change.batchSize !== undefined) this.batchSizeSetting = change.batchSize;
     this.changes.push({
       step: this.step,
@@ -373,17 +342,13 @@ export class NetworkRun {
       status: this.status,
       step: this.step,
       epoch: this.epoch,
-      optimizer: this.optimizerName,
-      hyper: this.optimizer.hyper,
-      schedule: this.schedule,
-      lr: this.currentLr,
+      ...this.settingsState(),
       batchSize: this.batchSizeSetting,
       seed: this.seed,
       changes: this.changes,
       parameters: this.theta.length,
       model: this.problem.model,
-      ...(this.reason ? { reason: this.reason } : {}),
-      ...(this.label ? { label: this.label } : {}),
+      ...this.notes(),
     };
   }
 
@@ -393,11 +358,10 @@ export class NetworkRun {
    * tfjs backend).
    */
   initialConfig(): NetworkRunConfig {
-    const { hyper, schedule, batchSize } = this.origin;
     return {
       runId: this.runId,
-      optimizer: { optimizer: this.optimizerName, ...hyper, betas: [...hyper.betas], schedule },
-      batchSize,
+      optimizer: this.originSpec(),
+      batchSize: this.originBatchSize,
       seed: this.seed,
       snapshotEvery: this.snapshots.every,
       validateEvery: this.validateEvery,
@@ -412,22 +376,20 @@ export class NetworkRun {
    * so a run recorded as still running becomes `finished`, with `reason` saying why (and how
    * it can go on). `settings` are those in effect after the recorded changes.
    */
-  adoptRecording(recording: {
-    steps: Record<'loss' | 'accuracy' | 'gradNorm' | 'lr' | 'updateMs', Float64Array>;
-    epochs: Record<keyof NetworkRun['epochs'], Float64Array>;
-    snapshots: { step: number; theta: Float32Array }[];
-    finalTheta: Float64Array;
-    changes: NetworkChange[];
-    status: RunStatus;
-    reason?: string;
-    settings: { hyper: Hyper; schedule: Schedule; batchSize: BatchSize };
-    notResumable: string;
-  }): void {
+  adoptRecording(
+    recording: RecordedSettings<NetworkChange> & {
+      steps: Record<'loss' | 'accuracy' | 'gradNorm' | 'lr' | 'updateMs', Float64Array>;
+      epochs: Record<keyof NetworkRun['epochs'], Float64Array>;
+      snapshots: { step: number; theta: Float32Array }[];
+      finalTheta: Float64Array;
+      settings: { batchSize: BatchSize };
+    },
+  ): void {
     this.stepCurves.assign({
       ...recording.steps,
       // Not recorded: the batch sizes follow from the settings and the training set's size.
       examples: batchExamples(
-        this.origin.batchSize,
+        this.originBatchSize,
         recording.changes,
         recording.steps.loss.length,
         this.trainSize,
@@ -443,17 +405,8 @@ export class NetworkRun {
     this.theta.set(recording.finalTheta);
     this.previous.set(recording.finalTheta);
     this.grad.fill(0);
-    this.changes = recording.changes.map((c) => ({ ...c }));
-    this.optimizer.hyper = recording.settings.hyper;
-    this.schedule = recording.settings.schedule;
+    this.adoptSettings(recording);
     this.batchSizeSetting = recording.settings.batchSize;
-    if (recording.status === 'ok') {
-      this.status = 'finished';
-      this.reason = recording.notResumable;
-    } else {
-      this.status = recording.status;
-      this.reason = recording.reason;
-    }
     this.sentSteps = 0;
     this.sentEpochs = 0;
   }

@@ -4,18 +4,10 @@ import type {
   RunFrame,
   RunInspection,
   RunState,
-  RunStatus,
 } from '../../../common/protocol';
-import type {
-  Hyper,
-  HyperPatch,
-  OptimizerName,
-  Point,
-  Schedule,
-  SurfaceSpec,
-} from '../../../common/schemas';
-import { Optimizer, patchHyper, resolveHyper, scheduledLr } from '../../optim';
-import { constantSchedule } from '../../optim/schedules';
+import type { HyperPatch, Point, Schedule, SurfaceSpec } from '../../../common/schemas';
+import { scheduledLr } from '../../optim';
+import { OptimizerRun, type RecordedSettings } from '../../optim/optimizer-run';
 import { resolveSurface, type Surface } from '../../problems';
 import { lossBound } from '../../problems/divergence';
 import { trajectoryColumns } from '../../../common/columns';
@@ -32,15 +24,10 @@ export { DIVERGENCE_FACTOR, lossBound } from '../../problems/divergence';
  * Keeps the whole trajectory (x, y, loss per step) with the gradient norm and learning rate at
  * each point, and every hyperparameter change with the step it took effect before.
  */
-export class AnalyticRun {
-  readonly runId: string;
+export class AnalyticRun extends OptimizerRun<HyperChange> {
   readonly surface: Surface;
   /** The spec the surface came from, as given. */
   readonly surfaceSpec: SurfaceSpec;
-  readonly optimizerName: OptimizerName;
-  readonly label: string | undefined;
-  private optimizer: Optimizer;
-  private schedule: Schedule;
   private start: Point;
   private readonly theta = new Float64Array(2);
   private readonly grad = new Float64Array(2);
@@ -60,44 +47,24 @@ export class AnalyticRun {
   private readonly eff = new Float64Array(2);
   /** θ before the last step, for the step-mode arrow. */
   private readonly previous = new Float64Array(2);
-  changes: HyperChange[] = [];
-  status: RunStatus = 'ok';
-  reason: string | undefined;
   /** Points already sent in frames. */
   private sent = 0;
   /** The largest |loss| before the run counts as diverged (see lossBound). */
   private bound = Infinity;
-  /** The settings the current trajectory started from (sessions replay from them). */
-  private origin!: { start: Point; hyper: Hyper; schedule: Schedule };
+  /** The start of the current trajectory (sessions replay from it). */
+  private originStart!: Point;
 
   constructor(config: RunConfig) {
-    this.runId = config.runId;
-    this.label = config.label;
+    super(config, 2);
     this.surfaceSpec = config.surface;
     this.surface = resolveSurface(config.surface);
-    this.optimizerName = config.optimizer.optimizer;
-    this.schedule = config.optimizer.schedule ?? constantSchedule;
     this.start = [config.start[0], config.start[1]];
-    this.optimizer = new Optimizer(this.optimizerName, resolveHyper(config.optimizer), 2);
     this.restart();
   }
 
   /** Optimizer steps taken. */
   get step(): number {
     return this.gradNorm.length - 1;
-  }
-
-  get hyper(): Hyper {
-    return this.optimizer.hyper;
-  }
-
-  /** η for the next step. */
-  get currentLr(): number {
-    return scheduledLr(this.schedule, this.optimizer.hyper.lr, this.step);
-  }
-
-  get optimizerState(): Optimizer['state'] {
-    return this.optimizer.state;
   }
 
   /**
@@ -107,21 +74,15 @@ export class AnalyticRun {
    */
   reset(start?: Point): void {
     if (start) this.start = [start[0], start[1]];
-    this.optimizer = new Optimizer(this.optimizerName, this.optimizer.hyper, 2);
-    this.changes = [];
+    this.resetOptimizer();
     this.restart();
   }
 
   private restart(): void {
     this.trajectory.clear();
     this.sent = 0;
-    this.status = 'ok';
-    this.reason = undefined;
-    this.origin = {
-      start: [this.start[0], this.start[1]],
-      hyper: this.hyper,
-      schedule: this.schedule,
-    };
+    this.startOver();
+    this.originStart = [this.start[0], this.start[1]];
     this.theta[0] = this.previous[0] = this.start[0];
     this.theta[1] = this.previous[1] = this.start[1];
     const loss = this.surface.valueAndGrad(this.theta[0], this.theta[1], this.grad, 0);
@@ -130,7 +91,7 @@ export class AnalyticRun {
       throw new FieldError('start', `at the start (${this.start[0]}, ${this.start[1]}) ${problem}`);
     }
     this.bound = lossBound(loss);
-    this.record(loss, scheduledLr(this.schedule, this.optimizer.hyper.lr, 0));
+    this.record(loss, this.lrAt(0));
   }
 
   /**
@@ -138,8 +99,7 @@ export class AnalyticRun {
    * (momentum buffer, σ, m, v, t) carries over; the change is recorded with its step.
    */
   update(patch: HyperPatch, schedule?: Schedule): void {
-    this.optimizer.hyper = patchHyper(this.optimizerName, this.optimizer.hyper, patch);
-    if (schedule) this.schedule = schedule;
+    this.applySettings(patch, schedule);
     this.changes.push({ step: this.step, patch, ...(schedule ? { schedule } : {}) });
     // The next step's η may have changed: restate it on the current point.
     this.lr.truncate(this.lr.length - 1);
@@ -267,14 +227,10 @@ export class AnalyticRun {
       surface: this.surfaceSpec,
       status: this.status,
       step: this.step,
-      optimizer: this.optimizerName,
-      hyper: this.optimizer.hyper,
-      schedule: this.schedule,
-      lr: this.currentLr,
+      ...this.settingsState(),
       start: this.start,
       changes: this.changes,
-      ...(this.reason ? { reason: this.reason } : {}),
-      ...(this.label ? { label: this.label } : {}),
+      ...this.notes(),
     };
   }
 
@@ -283,12 +239,12 @@ export class AnalyticRun {
    * reset): replaying `changes` on it, each at its step, reproduces the run bit for bit.
    */
   initialConfig(): RunConfig {
-    const { start, hyper, schedule } = this.origin;
+    const start = this.originStart;
     return {
       runId: this.runId,
       surface: this.surfaceSpec,
       start: [start[0], start[1]],
-      optimizer: { optimizer: this.optimizerName, ...hyper, betas: [...hyper.betas], schedule },
+      optimizer: this.originSpec(),
       ...(this.label !== undefined ? { label: this.label } : {}),
     };
   }
@@ -299,22 +255,17 @@ export class AnalyticRun {
    * run recorded as still running becomes `finished`, with `reason` saying why it cannot go on.
    * `settings` are the hyperparameters and schedule in effect after the recorded changes.
    */
-  adoptRecording(recording: {
-    points: Float64Array;
-    gradNorm: Float64Array;
-    lr: Float64Array;
-    grad: Float64Array;
-    effStep: Float64Array;
-    changes: HyperChange[];
-    status: RunStatus;
-    reason?: string;
-    settings: { hyper: Hyper; schedule: Schedule };
-    notResumable: string;
-  }): void {
+  adoptRecording(
+    recording: RecordedSettings<HyperChange> & {
+      points: Float64Array;
+      gradNorm: Float64Array;
+      lr: Float64Array;
+      grad: Float64Array;
+      effStep: Float64Array;
+    },
+  ): void {
     this.trajectory.assign(recording);
-    this.changes = recording.changes.map((c) => ({ ...c }));
-    this.optimizer.hyper = recording.settings.hyper;
-    this.schedule = recording.settings.schedule;
+    this.adoptSettings(recording);
     const n = this.points.length;
     this.theta[0] = this.previous[0] = this.points.at(n - 3);
     this.theta[1] = this.previous[1] = this.points.at(n - 2);
@@ -324,13 +275,6 @@ export class AnalyticRun {
     if (n >= 6) {
       this.previous[0] = this.points.at(n - 6);
       this.previous[1] = this.points.at(n - 5);
-    }
-    if (recording.status === 'ok') {
-      this.status = 'finished';
-      this.reason = recording.notResumable;
-    } else {
-      this.status = recording.status;
-      this.reason = recording.reason;
     }
     this.sent = 0;
   }
