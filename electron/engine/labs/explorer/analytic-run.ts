@@ -10,7 +10,7 @@ import { scheduledLr } from '../../optim';
 import { OptimizerRun, type RecordedSettings } from '../../optim/optimizer-run';
 import { resolveSurface, type Surface } from '../../problems';
 import { lossBound } from '../../problems/divergence';
-import { trajectoryColumns } from '../../../common/columns';
+import { trajectoryColumns, type TrajectoryColumns } from '../../../common/columns';
 import { ColumnStore } from '../../core/columns';
 import { FieldError } from '../../core/errors';
 
@@ -255,15 +255,7 @@ export class AnalyticRun extends OptimizerRun<HyperChange> {
    * run recorded as still running becomes `finished`, with `reason` saying why it cannot go on.
    * `settings` are the hyperparameters and schedule in effect after the recorded changes.
    */
-  adoptRecording(
-    recording: RecordedSettings<HyperChange> & {
-      points: Float64Array;
-      gradNorm: Float64Array;
-      lr: Float64Array;
-      grad: Float64Array;
-      effStep: Float64Array;
-    },
-  ): void {
+  adoptRecording(recording: RecordedSettings<HyperChange> & TrajectoryColumns): void {
     this.trajectory.assign(recording);
     this.adoptSettings(recording);
     const n = this.points.length;

@@ -2,6 +2,7 @@
  * Trajectories and curves as data: JSON (one object per run, arrays per quantity) and CSV (one
  * row per step per run). Everything here is what the engine reported, unrounded.
  */
+import type { TrajectoryColumn } from '../../../../electron/common/columns';
 import type { RunState } from '../../../../electron/common/protocol';
 import type { Point, SurfaceSpec } from '../../../../electron/common/schemas';
 import type { TrajectoryView } from '../views/view-data';
@@ -18,7 +19,7 @@ export interface TrajectoryExport {
   version: 1;
   surface: SurfaceSpec;
   start: Point;
-  runs: {
+  runs: ({
     runId: string;
     label: string;
     color: string;
@@ -28,14 +29,22 @@ export interface TrajectoryExport {
     status: string;
     reason: string | null;
     changes: RunState['changes'];
-    /** [x, y, loss] per point; point k is θ after k steps. */
-    points: [number, number, number][];
-    gradNorm: (number | null)[];
-    lr: (number | null)[];
-    grad: [number | null, number | null][];
-    /** η/σ per coordinate used by the step leaving each point (null where none was taken yet). */
-    effStep: [number | null, number | null][];
-  }[];
+  } & TrajectoryExportColumns)[];
+}
+
+/**
+ * A run's trajectory columns in an export, a row per point (a scalar column's rows bare),
+ * non-finite values as null. It has every column of the trajectory's declaration, so a column
+ * declared there is not exported until it is given its shape here.
+ */
+export interface TrajectoryExportColumns extends Record<TrajectoryColumn, unknown> {
+  /** [x, y, loss] per point; point k is θ after k steps. */
+  points: [number, number, number][];
+  gradNorm: (number | null)[];
+  lr: (number | null)[];
+  grad: [number | null, number | null][];
+  /** η/σ per coordinate used by the step leaving each point (null where none was taken yet). */
+  effStep: [number | null, number | null][];
 }
 
 /** JSON has no NaN or Infinity: such values become null. */

@@ -3,6 +3,7 @@
  * network lab's) depends on the views and never the other way round. Pure types: no DOM, no
  * Svelte, so unit tests in plain Node can build them.
  */
+import type { TrajectoryColumns } from '../../../../electron/common/columns';
 import type { SurfaceInfo } from '../../../../electron/common/protocol';
 import type { Domain, Point } from '../../../../electron/common/schemas';
 
@@ -10,15 +11,7 @@ import type { Domain, Point } from '../../../../electron/common/schemas';
  * A run's trajectory as views read it: point i is θ after i steps; `gradNorm`, `lr`, `grad` and
  * `effStep` describe the step leaving it. The stores' growable trajectories implement it.
  */
-export interface TrajectoryView {
-  /** (x, y, loss) per point. */
-  readonly points: Float64Array;
-  readonly gradNorm: Float64Array;
-  readonly lr: Float64Array;
-  /** ∇L, two entries per point. */
-  readonly grad: Float64Array;
-  /** Step size per unit gradient per coordinate (η, or η/σ), two entries per point. */
-  readonly effStep: Float64Array;
+export interface TrajectoryView extends Readonly<TrajectoryColumns> {
   /** Points held. */
   readonly count: number;
   /** Bumped when points before the end were replaced (reset, rewind): views redraw all. */
