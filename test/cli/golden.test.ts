@@ -9,11 +9,9 @@
  * it is missing (and then checks it like any other); it never overwrites it.
  */
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
-import { Writable } from 'node:stream';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { main } from '../../electron/cli/index';
+import { runCli } from './harness';
 
 interface GoldenCase {
   name: string;
@@ -116,28 +114,11 @@ const specs: Omit<GoldenCase, 'stdout'>[] = [
   },
 ];
 
-function capture(): { stream: Writable; text: () => string } {
-  const chunks: Buffer[] = [];
-  const stream = new Writable({
-    write(chunk, _enc, done) {
-      chunks.push(Buffer.from(chunk));
-      done();
-    },
-  });
-  return { stream, text: () => Buffer.concat(chunks).toString('utf8') };
-}
-
-/** `losslab COMMAND FILE` in process; its stdout with the wall-clock time masked. */
+/** `losslab COMMAND -` in process, the SPEC on stdin; its stdout with wall-clock times masked. */
 async function run(command: string, spec: unknown): Promise<string> {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'losslab-golden-'));
-  const file = path.join(dir, 'spec.json');
-  fs.writeFileSync(file, JSON.stringify(spec));
-  const out = capture();
-  const err = capture();
-  const code = await main([command, file], out.stream, err.stream);
-  fs.rmSync(dir, { recursive: true });
-  if (code !== 0) throw new Error(`${command} exited ${code}: ${err.text()}`);
-  return out.text().replace(/"(seconds|msPerStep)":\s*[0-9.e+-]+/g, '"$1":0');
+  const { code, out, err } = await runCli([command, '-'], JSON.stringify(spec));
+  if (code !== 0) throw new Error(`${command} exited ${code}: ${err}`);
+  return out.replace(/"(seconds|msPerStep)":\s*[0-9.e+-]+/g, '"$1":0');
 }
 
 let golden: GoldenCase[];
