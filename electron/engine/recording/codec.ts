@@ -34,7 +34,13 @@ import {
   type ColumnSet,
   type RecordedColumns,
 } from '../../common/columns';
-import { arrayBytes, decodeSession, decodeSessionSteps, runHeader } from './decode';
+import {
+  arrayBytes,
+  decodeSession,
+  decodeSessionSteps,
+  directionsHeader,
+  runHeader,
+} from './decode';
 import { runSliced, runSync, type Progress, type SliceOptions, type Steps } from './slices';
 
 export { decodeSession };
@@ -201,11 +207,7 @@ function* encodeSessionSteps(
           centerLoss: encodeReal(l.centerLoss),
           ...(l.centerOf ? { centerOf: l.centerOf } : {}),
           directions: {
-            kind: d.kind,
-            ...(d.seed !== undefined ? { seed: d.seed } : {}),
-            ...(d.name !== undefined ? { name: d.name } : {}),
-            ...(d.explainedVariance ? { explainedVariance: d.explainedVariance } : {}),
-            ...(d.points !== undefined ? { points: d.points } : {}),
+            ...directionsHeader(d),
           },
           arrays: {
             values: put(`${at}/values`, l.values),

@@ -58,6 +58,28 @@ export function runHeader<Config, Change>(
   };
 }
 
+/**
+ * A landscape's directions apart from their arrays, as the manifest keeps them and a recording
+ * holds them: the same fields in the same order both ways (the order is part of the file).
+ */
+export function directionsHeader<
+  D extends {
+    kind: unknown;
+    seed?: unknown;
+    name?: unknown;
+    explainedVariance?: unknown;
+    points?: unknown;
+  },
+>(d: D): Pick<D, 'kind' | 'seed' | 'name' | 'explainedVariance' | 'points'> {
+  return {
+    kind: d.kind,
+    ...(d.seed !== undefined ? { seed: d.seed } : {}),
+    ...(d.name !== undefined ? { name: d.name } : {}),
+    ...(d.explainedVariance ? { explainedVariance: d.explainedVariance } : {}),
+    ...(d.points !== undefined ? { points: d.points } : {}),
+  };
+}
+
 /** Bytes of every array a manifest lists. */
 export function arrayBytes(manifest: SessionManifest): number {
   let total = 0;
@@ -305,11 +327,7 @@ export function* decodeSessionSteps(
         centerLoss: decodeReal(l.centerLoss),
         ...(l.centerOf ? { centerOf: l.centerOf } : {}),
         directions: {
-          kind: d.kind,
-          ...(d.seed !== undefined ? { seed: d.seed } : {}),
-          ...(d.name !== undefined ? { name: d.name } : {}),
-          ...(d.explainedVariance ? { explainedVariance: d.explainedVariance } : {}),
-          ...(d.points !== undefined ? { points: d.points } : {}),
+          ...directionsHeader(d),
           d1: take(l.arrays.d1, 'f64', size, `${f}.arrays.d1`, theta, finite),
           d2: take(l.arrays.d2, 'f64', size, `${f}.arrays.d2`, theta, finite),
         },
