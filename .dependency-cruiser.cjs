@@ -29,6 +29,22 @@ const rendererFloors = [
 
 const under = (prefix, paths) => `^${prefix}(${paths.join('|')})`;
 
+/**
+ * One rule per floor below the top: nothing on it imports a floor above it.
+ * @param {string} area what the rules' names start with
+ * @param {string} prefix the folder the floors' paths are under
+ * @param {string[][]} floors top first
+ * @returns {import('dependency-cruiser').IForbiddenRuleType[]}
+ */
+const floorRules = (area, prefix, floors) =>
+  floors.slice(1).map((floor, i) => ({
+    name: `${area}-up-from-${floor[0].replace(/^lib\//, '').replace(/[^a-z]/g, '')}`,
+    comment: `${prefix}${floor.join(', ')} may not import a floor above it.`,
+    severity: 'error',
+    from: { path: under(prefix, floor) },
+    to: { path: under(prefix, floors.slice(0, i + 1).flat()) },
+  }));
+
 /** @type {import('dependency-cruiser').IForbiddenRuleType[]} */
 const forbidden = [
   {
@@ -38,20 +54,8 @@ const forbidden = [
     from: {},
     to: { circular: true },
   },
-  ...engineFloors.slice(1).map((floor, i) => ({
-    name: `engine-up-from-${floor[0].replace(/[^a-z]/g, '')}`,
-    comment: `electron/engine/${floor.join(', ')} may not import a floor above it.`,
-    severity: /** @type {const} */ ('error'),
-    from: { path: under('electron/engine/', floor) },
-    to: { path: under('electron/engine/', engineFloors.slice(0, i + 1).flat()) },
-  })),
-  ...rendererFloors.slice(1).map((floor, i) => ({
-    name: `renderer-up-from-${floor[0].replace(/^lib\//, '').replace(/[^a-z]/g, '')}`,
-    comment: `renderer/src/${floor.join(', ')} may not import a floor above it.`,
-    severity: /** @type {const} */ ('error'),
-    from: { path: under('renderer/src/', floor) },
-    to: { path: under('renderer/src/', rendererFloors.slice(0, i + 1).flat()) },
-  })),
+  ...floorRules('engine', 'electron/engine/', engineFloors),
+  ...floorRules('renderer', 'renderer/src/', rendererFloors),
   {
     name: 'lab-to-other-lab',
     comment: 'A lab does not import another: what two labs share goes down a floor.',
