@@ -13,6 +13,7 @@ export * from './base';
 export * from './control';
 export * from './explorer';
 export * from './network';
+export * from './critical';
 export * from './session';
 export * from './host';
 export * from './messages';

@@ -5,6 +5,7 @@
  */
 import { z } from 'zod';
 import { controlRequests, type ControlMessage } from './control';
+import { criticalRequests, type CriticalMessage } from './critical';
 import { explorerRequests, type ExplorerMessage } from './explorer';
 import { networkRequests, type NetworkMessage } from './network';
 import { sessionRequests, type SessionMessage } from './session';
@@ -14,6 +15,7 @@ export const clientMessageSchema = z.discriminatedUnion('type', [
   ...controlRequests,
   ...explorerRequests,
   ...networkRequests,
+  ...criticalRequests,
   ...sessionRequests,
 ]);
 export type ClientMessage = z.input<typeof clientMessageSchema>;
@@ -27,7 +29,8 @@ export type ValidClientMessageOf<T extends ClientMessageType> = Extract<
 >;
 
 /** Every message the engine sends. */
-export type EngineMessage = ControlMessage | ExplorerMessage | NetworkMessage | SessionMessage;
+export type EngineMessage =
+  ControlMessage | ExplorerMessage | NetworkMessage | CriticalMessage | SessionMessage;
 export type EngineMessageType = EngineMessage['type'];
 export type EngineMessageOf<T extends EngineMessageType> = Extract<EngineMessage, { type: T }>;
 
@@ -75,6 +78,13 @@ export const requestReplies = {
   'net.run.resume': { reply: ['ok'], progress: ['net.resume.progress'] },
   'net.directions.save': { reply: ['ok'] },
   'net.line': { reply: ['net.line.result'] },
+  'critical.analyze': { reply: ['critical.result'], progress: ['critical.progress'] },
+  'critical.escape': { reply: ['critical.escaped'], progress: ['critical.progress'] },
+  'critical.line': { reply: ['critical.line.result'], progress: ['critical.progress'] },
+  'critical.experiment': {
+    reply: ['critical.experiment.result'],
+    progress: ['critical.experiment.progress'],
+  },
   'session.save': { reply: ['session.file'] },
   'session.open': { reply: ['session.opened'], progress: ['session.progress'] },
   'session.upload': { reply: ['ok'] },

@@ -29,6 +29,8 @@ const progress: Record<ProgressMessageType, true> = {
   'basins.progress': true,
   'net.landscape.progress': true,
   'net.resume.progress': true,
+  'critical.progress': true,
+  'critical.experiment.progress': true,
   'session.progress': true,
 };
 const notReplies = new Set<string>(Object.keys(progress));
