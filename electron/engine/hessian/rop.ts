@@ -162,6 +162,8 @@ export class MlpHessian implements SymmetricOperator {
   /** The layer of each parameter. */
   private readonly layerOf: Uint16Array;
   private tiles: Tiles | undefined;
+  /** (∇²ℓ_i/n)·W_D[:, o] for each unit o of the last hidden layer (see unitCurvature). */
+  private unitCurvatures: Float32Array | undefined;
   private disposed = false;
 
   constructor(
@@ -310,15 +312,7 @@ export class MlpHessian implements SymmetricOperator {
     let done = 0;
     for (const _ of this.coordinateColumns(all, h)) await checkpoint?.(++done, total);
     for (const layer of this.layers) {
-      const from = layer.weightOffset;
-      const to = layer.biasOffset + layer.fanOut;
-      for (let col = from; col < to; col++) {
-        for (let row = from; row < col; row++) {
-          const m = 0.5 * (h[col * p + row] + h[row * p + col]);
-          h[col * p + row] = m;
-          h[row * p + col] = m;
-        }
-      }
+      symmetrizeBlock(h, p, layer.weightOffset, layer.biasOffset + layer.fanOut);
     }
     const l2 = this.model.l2;
     if (l2 !== 0) {
@@ -367,20 +361,11 @@ export class MlpHessian implements SymmetricOperator {
         yield;
       }
       if (stop > 0) {
-        // Rows r of the layers below: c_q·H[r, q] = c_q·H[q, r] = (c_q / c_r)·(column of r)[q],
-        // in blocks of 64 × 64 (the reads go across columns).
-        const below = layer.weightOffset;
-        for (let c0 = 0; c0 < group.length; c0 += 64) {
-          const cs = group.slice(c0, c0 + 64);
-          for (let r0 = 0; r0 < below; r0 += 64) {
-            for (const c of cs) {
-              const to = c.col * p;
-              for (let r = r0; r < Math.min(below, r0 + 64); r++) {
-                out[to + r] = (c.scale / scaleOf[r]) * out[colOf[r] * p + c.index];
-              }
-            }
-          }
-        }
+        // Rows r of the layers below: c_q·H[r, q] = c_q·H[q, r] = (c_q / c_r)·(column of r)[q].
+        const cols = Int32Array.from(group, (c) => c.col);
+        const rows = Int32Array.from(group, (c) => c.index);
+        const scales = Float64Array.from(group, (c) => c.scale);
+        copyTransposed(out, p, cols, rows, scales, layer.weightOffset, colOf, scaleOf);
       }
       whole &&= group.length === (layer.fanIn + 1) * layer.fanOut;
     }
@@ -606,19 +591,29 @@ export class MlpHessian implements SymmetricOperator {
       j[dir] = index >= bo ? fanIn : (index - wo) % fanIn;
     });
     // s = R{U_l0}'s column o_k (K × n): c_k·[H_l0 | 1]_{:, j_k}.
+    // s = R{U_l0}'s column o_k (K × n): c_k·[H_l0 | 1]_{:, j_k}; sg = s ⊙ A_l0's column o_k
+    // (R{H_l0+1}'s), sc = s ⊙ C_l0's column o_k (for layer l0's own part).
     const s = new Float32Array(k * n);
+    const a0 = l0 < depth ? this.host.a[l0] : undefined;
+    const c0 = l0 < depth ? this.host.c[l0] : undefined;
+    const sg = a0 ? new Float32Array(k * n) : s;
+    const sc = c0 ? new Float32Array(k * n) : undefined;
     const h0 = this.host.h[l0];
     for (let dir = 0; dir < k; dir++) {
-      for (let i = 0; i < n; i++) {
-        s[dir * n + i] = scales[dir] * (j[dir] < fanIn ? h0[i * fanIn + j[dir]] : 1);
+      const jj = j[dir];
+      const oo = o[dir];
+      const c = scales[dir];
+      for (let i = 0, at = dir * n; i < n; i++, at++) {
+        const v = jj < fanIn ? c * h0[i * fanIn + jj] : c;
+        s[at] = v;
+        if (a0) sg[at] = v * a0[i * fanOut + oo];
+        if (sc) sc[at] = v * c0![i * fanOut + oo];
       }
     }
     const pass = this.newPass(k);
     tf.tidy(() => {
       pass.tiles = this.tilesFor(k);
       let rdz: Tensor2D;
-      // R{U_l0} ⊙ C_l0's column o_k (K × n), for layer l0's own part.
-      let sc: Float32Array | undefined;
       if (l0 === depth) {
         const rz = new Float32Array(k * n * classes);
         for (let dir = 0; dir < k; dir++) {
@@ -626,21 +621,11 @@ export class MlpHessian implements SymmetricOperator {
         }
         rdz = tf.tensor2d(this.curvatureHost(rz, k), [k * n, classes]);
       } else {
-        const a = this.host.a[l0];
-        const c = this.host.c[l0];
-        const sg = a ? columnTimes(s, a, o, n, fanOut) : s;
-        sc = c ? columnTimes(s, c, o, n, fanOut) : undefined;
         const next = layers[l0 + 1];
-        // W_{l0+1}'s column o_k for each direction (K × out').
-        const wcols = new Float32Array(k * next.fanOut);
-        for (let dir = 0; dir < k; dir++) {
-          for (let q = 0; q < next.fanOut; q++) {
-            wcols[dir * next.fanOut + q] =
-              this.theta32[next.weightOffset + q * next.fanIn + o[dir]];
-          }
-        }
         // δU_{l0+1}ᵀ R{H_{l0+1}}: Σ_i s_g[k, i] δU_{l0+1}[i, :] into row (k, o_k) of its part.
-        const columnPart = (sums: Float32Array) => {
+        const sgT = tf.tensor2d(sg, [k, n]);
+        if (!next.residual) {
+          const sums = download(tf.matMul(sgT, this.dev.du[l0 + 1]));
           const t2 = new Float32Array(k * next.fanIn * next.fanOut);
           for (let dir = 0; dir < k; dir++) {
             t2.set(
@@ -649,32 +634,31 @@ export class MlpHessian implements SymmetricOperator {
             );
           }
           pass.t2[l0 + 1] = t2;
-        };
+        }
         if (l0 + 1 === depth) {
-          // R{Z} = R{H_D} W_Dᵀ: s_g[k, i]·W_D[:, o_k], and the curvature, on the host.
-          const rz = new Float32Array(k * n * classes);
+          // R{Z} = s_g[k, i]·W_D[:, o_k], so R{δZ} = s_g[k, i]·(∇²ℓ_i/n)·W_D[:, o_k]: the
+          // curvature of each unit's column, computed once (see unitCurvature).
+          const g = this.unitCurvature();
+          const r = new Float32Array(k * n * classes);
           for (let dir = 0; dir < k; dir++) {
-            for (let i = 0; i < n; i++) {
-              const v = sg[dir * n + i];
-              const at = (dir * n + i) * classes;
-              for (let q = 0; q < classes; q++) rz[at + q] = v * wcols[dir * classes + q];
+            for (let i = 0, at = dir * n; i < n; i++, at++) {
+              const v = sg[at];
+              const from = (o[dir] * n + i) * classes;
+              for (let q = 0; q < classes; q++) r[at * classes + q] = v * g[from + q];
             }
           }
-          rdz = tf.tensor2d(this.curvatureHost(rz, k), [k * n, classes]);
-          const dz = this.host.du[depth];
-          const sums = new Float32Array(k * classes);
-          for (let dir = 0; dir < k; dir++) {
-            for (let i = 0; i < n; i++) {
-              const v = sg[dir * n + i];
-              for (let q = 0; q < classes; q++) sums[dir * classes + q] += v * dz[i * classes + q];
-            }
-          }
-          columnPart(sums);
+          rdz = tf.tensor2d(r, [k * n, classes]);
         } else {
-          const outer = tf.mul(tf.tensor3d(sg, [k, n, 1]), tf.tensor3d(wcols, [k, 1, next.fanOut]));
-          pass.ru[l0 + 1] = tf.reshape(outer, [k * n, next.fanOut]) as Tensor2D;
+          // R{U_{l0+1}} = s_g ⊗ W_{l0+1}'s column o_k.
+          const wcols = new Float32Array(k * next.fanOut);
+          for (let dir = 0; dir < k; dir++) {
+            for (let q = 0; q < next.fanOut; q++) {
+              wcols[dir * next.fanOut + q] =
+                this.theta32[next.weightOffset + q * next.fanIn + o[dir]];
+            }
+          }
+          pass.ru[l0 + 1] = outerBlocks(tf, sgT, wcols, next.fanOut);
           if (next.residual) pass.rh[l0 + 1] = place(tf, sg, o, k, n, next.fanIn);
-          else columnPart(download(tf.matMul(tf.tensor2d(sg, [k, n]), this.dev.du[l0 + 1])));
           this.forwardLayers(pass, l0 + 1);
           rdz = this.curvature(pass.ru[depth]!, k);
         }
@@ -684,7 +668,7 @@ export class MlpHessian implements SymmetricOperator {
         l0 < depth ? this.backwardLayers(pass, rdz, depth, l0 + 1, undefined, true)! : rdz;
       const a = l0 < depth ? pass.tiles.a[l0] : undefined;
       const rdu = a ? scaleBlocks(tf, rdh, a, k) : rdh;
-      const t1 = download(tf.matMul(transposeBlocks(tf, rdu, k, n), this.dev.hOnes[l0]));
+      const t1 = contractExamples(tf, rdu, this.dev.hOnes[l0], k, n);
       if (sc) {
         const rows = download(tf.matMul(tf.tensor2d(sc, [k, n]), this.dev.hOnes[l0]));
         for (let dir = 0; dir < k; dir++) {
@@ -705,8 +689,7 @@ export class MlpHessian implements SymmetricOperator {
             dir * fanIn,
           );
         }
-        const outer = tf.mul(tf.tensor3d(sc, [k, n, 1]), tf.tensor3d(wrows, [k, 1, fanIn]));
-        next = addDispose(tf, next, tf.reshape(outer, [k * n, fanIn]) as Tensor2D);
+        next = addDispose(tf, next, outerBlocks(tf, tf.tensor2d(sc, [k, n]), wrows, fanIn));
       }
       if (j.some((jj) => jj < fanIn)) {
         const du = this.host.du[l0];
@@ -721,6 +704,26 @@ export class MlpHessian implements SymmetricOperator {
       this.backwardLayers(pass, next, l0 - 1, stop);
     });
     return pass;
+  }
+
+  /**
+   * (∇²ℓ_i/n)·W_D[:, o] for every example i and unit o feeding the output layer (in_D × n ×
+   * classes, unit-major): R{δZ} of any direction whose R{H_D} is a single column o, scaled.
+   */
+  private unitCurvature(): Float32Array {
+    if (this.unitCurvatures) return this.unitCurvatures;
+    const { n, classes } = this;
+    const { fanIn, weightOffset } = this.layers[this.depth];
+    const r = new Float32Array(fanIn * n * classes);
+    for (let o = 0; o < fanIn; o++) {
+      for (let i = 0; i < n; i++) {
+        for (let q = 0; q < classes; q++) {
+          r[(o * n + i) * classes + q] = this.theta32[weightOffset + q * fanIn + o];
+        }
+      }
+    }
+    this.unitCurvatures = this.curvatureHost(r, fanIn);
+    return this.unitCurvatures;
   }
 
   private newPass(k: number): Pass {
@@ -788,9 +791,9 @@ export class MlpHessian implements SymmetricOperator {
         if (a) rdu = scaleBlocks(tf, rdh, a, k);
         if (c && u) rdu = addDispose(tf, rdu, scaleBlocks(tf, u, c, k));
       }
-      pass.t1[l] = download(tf.matMul(transposeBlocks(tf, rdu, k, n), this.dev.hOnes[l]));
+      pass.t1[l] = contractExamples(tf, rdu, this.dev.hOnes[l], k, n);
       const h = rh[l];
-      if (h) pass.t2[l] = download(tf.matMul(transposeBlocks(tf, h, k, n), this.dev.du[l]));
+      if (h) pass.t2[l] = contractExamples(tf, h, this.dev.du[l], k, n);
       if (l === to && !next) return undefined;
       let below = tf.matMul<Tensor2D>(rdu, this.dev.w[l]);
       const d = direct?.(l);
@@ -1009,19 +1012,51 @@ function withOnes(tf: Tf, h: Tensor2D): Tensor2D {
   );
 }
 
-/** s[k, i]·m[i, at_k] for K × n values s and an n × width matrix m (host arrays). */
-function columnTimes(
-  s: Float32Array,
-  m: Float32Array,
-  at: Int32Array,
-  n: number,
-  width: number,
-): Float32Array {
-  const out = new Float32Array(s.length);
-  for (let dir = 0; dir < at.length; dir++) {
-    for (let i = 0; i < n; i++) out[dir * n + i] = s[dir * n + i] * m[i * width + at[dir]];
+/** Square tiles for the copies across columns of a column-major matrix (cache, TLB). */
+const TILE = 32;
+
+/**
+ * For each column cols[a] (the coordinate rows[a], scale scales[a]) and each row r < below:
+ * out[cols[a], r] = (scales[a] / scaleOf[r])·out[colOf[r], rows[a]] — a transposed copy,
+ * tile by tile.
+ */
+function copyTransposed(
+  out: Float64Array,
+  p: number,
+  cols: Int32Array,
+  rows: Int32Array,
+  scales: Float64Array,
+  below: number,
+  colOf: Int32Array,
+  scaleOf: Float64Array,
+): void {
+  for (let a0 = 0; a0 < cols.length; a0 += TILE) {
+    const a1 = Math.min(cols.length, a0 + TILE);
+    for (let r0 = 0; r0 < below; r0 += TILE) {
+      const r1 = Math.min(below, r0 + TILE);
+      for (let a = a0; a < a1; a++) {
+        const to = cols[a] * p;
+        const q = rows[a];
+        const c = scales[a];
+        for (let r = r0; r < r1; r++) out[to + r] = (c / scaleOf[r]) * out[colOf[r] * p + q];
+      }
+    }
   }
-  return out;
+}
+
+/** The block [from, to) × [from, to) of a p × p matrix replaced by the mean of it and its transpose. */
+function symmetrizeBlock(h: Float64Array, p: number, from: number, to: number): void {
+  for (let c0 = from; c0 < to; c0 += TILE) {
+    for (let r0 = from; r0 <= c0; r0 += TILE) {
+      for (let col = c0; col < Math.min(to, c0 + TILE); col++) {
+        for (let row = r0; row < Math.min(col, r0 + TILE); row++) {
+          const m = 0.5 * (h[col * p + row] + h[row * p + col]);
+          h[col * p + row] = m;
+          h[row * p + col] = m;
+        }
+      }
+    }
+  }
 }
 
 /**
@@ -1038,8 +1073,33 @@ function place(
 ): Tensor2D {
   const onehot = new Float32Array(k * width);
   for (let dir = 0; dir < k; dir++) if (at[dir] < width) onehot[dir * width + at[dir]] = 1;
-  const placed = tf.mul(tf.tensor3d(values, [k, n, 1]), tf.tensor3d(onehot, [k, 1, width]));
-  return tf.reshape(placed, [k * n, width]) as Tensor2D;
+  return outerBlocks(tf, tf.tensor2d(values, [k, n]), onehot, width);
+}
+
+/**
+ * K·n × width with row (k, i) = s[k, i]·rows[k, :]: block k is the outer product of s's row k
+ * (K × n, a tensor, freed) and row k of `rows` (K × width, host) — a broadcast multiply.
+ */
+function outerBlocks(tf: Tf, s: Tensor2D, rows: Float32Array, width: number): Tensor2D {
+  const [k, n] = s.shape;
+  const outer = tf.tidy(() => {
+    const product = tf.mul(tf.reshape(s, [k, n, 1]), tf.tensor3d(rows, [k, 1, width]));
+    return tf.reshape(product, [k * n, width]) as Tensor2D;
+  });
+  s.dispose();
+  return outer;
+}
+
+/**
+ * Each block's transpose times m, to the host: x is K·n × w (K blocks of n examples), m is
+ * n × c; the result is K·w × c (block k's xᵀm in rows k·w …). The transposed copy is freed
+ * right after the product (it is as large as x).
+ */
+function contractExamples(tf: Tf, x: Tensor2D, m: Tensor2D, k: number, n: number): Float32Array {
+  const xt = transposeBlocks(tf, x, k, n);
+  const values = download(tf.matMul(xt, m));
+  if (xt !== x) xt.dispose();
+  return values;
 }
 
 /** Reads a tensor to the host and frees it. */
@@ -1058,19 +1118,25 @@ function download(t: TfModule.Tensor): Float32Array {
 function transposeBlocks(tf: Tf, x: Tensor2D, k: number, n: number): Tensor2D {
   const w = x.shape[1];
   if (w === 1) return tf.reshape(x, [k, n]) as Tensor2D;
-  if (k === 1) return transpose(tf, x);
-  const t =
-    n % 64 === 0 && n > 64
-      ? tf.transpose(tf.reshape(x, [k, n / 64, 64, w]), [0, 3, 1, 2])
-      : tf.transpose(tf.reshape(x, [k, n, w]), [0, 2, 1]);
-  return tf.reshape(t, [k * w, n]) as Tensor2D;
+  return tf.tidy(() => {
+    if (k === 1) return transpose(tf, x);
+    const t =
+      n % 64 === 0 && n > 64
+        ? tf.transpose(tf.reshape(x, [k, n / 64, 64, w]), [0, 3, 1, 2])
+        : tf.transpose(tf.reshape(x, [k, n, w]), [0, 2, 1]);
+    return tf.reshape(t, [k * w, n]) as Tensor2D;
+  });
 }
 
 /** n × K·w (direction k in columns k·w … k·w + w − 1) → K·n × w, direction-major. */
 function directionMajor(tf: Tf, x: Tensor2D, k: number, n: number): Tensor2D {
   if (k === 1) return x;
   const w = x.shape[1] / k;
-  return tf.reshape(tf.transpose(tf.reshape(x, [n, k, w]), [1, 0, 2]), [k * n, w]) as Tensor2D;
+  const t = tf.tidy(
+    () => tf.reshape(tf.transpose(tf.reshape(x, [n, k, w]), [1, 0, 2]), [k * n, w]) as Tensor2D,
+  );
+  x.dispose();
+  return t;
 }
 
 /**
@@ -1080,8 +1146,10 @@ function directionMajor(tf: Tf, x: Tensor2D, k: number, n: number): Tensor2D {
 function scaleBlocks(tf: Tf, x: Tensor2D, f: Tensor2D, k: number): Tensor2D {
   if (f.shape[0] === x.shape[0]) return tf.mul<Tensor2D>(x, f);
   const [rows, w] = x.shape;
-  const scaled = tf.mul(tf.reshape(x, [k, rows / k, w]), tf.reshape(f, [1, rows / k, w]));
-  return tf.reshape(scaled, [rows, w]) as Tensor2D;
+  return tf.tidy(() => {
+    const scaled = tf.mul(tf.reshape(x, [k, rows / k, w]), tf.reshape(f, [1, rows / k, w]));
+    return tf.reshape(scaled, [rows, w]) as Tensor2D;
+  });
 }
 
 /** a + b, disposing a (and b unless `both` is false). */
