@@ -1,5 +1,6 @@
 import type { Command } from '../spec';
 import { basins } from './basins';
+import { hessian } from './hessian';
 import { landscape } from './landscape';
 import { train } from './train';
 import { trajectory } from './trajectory';
@@ -10,4 +11,5 @@ export const commands: Record<string, Command> = {
   basins,
   train,
   landscape,
+  hessian,
 };
