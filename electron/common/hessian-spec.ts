@@ -43,6 +43,11 @@ const optionFields = {
   /** Seed of Lanczos's start vector and of Hutchinson's and SLQ's probes. @default 0 */
   probeSeed,
   /**
+   * ‖∇L‖ above which the point is called `not critical`; absent: the kind says what the
+   * curvature is (minimum, saddle, maximum, degenerate) whatever the gradient.
+   */
+  gradTolerance: finite().min(0).max(1e6).optional(),
+  /**
    * Also print unit eigenvectors: of the two largest and the most negative eigenvalue (the
    * critical-points lab's picks). @default false
    */
@@ -248,8 +253,8 @@ export interface HessianOutput {
   method: 'exact' | 'lanczos';
   traceMethod: 'exact' | 'hutchinson';
   traceError?: number;
-  /** Lanczos: iterations run and each returned Ritz value's residual ‖H v − λ v‖. */
-  lanczos?: { iterations: number; residuals: number[] };
+  /** Lanczos: iterations run, each Ritz value's residual ‖H v − λ v‖, all below 1e-8·max|λ|. */
+  lanczos?: { iterations: number; residuals: number[]; converged: boolean };
   /** Exact: max |H − Hᵀ| / max |H| of the computed Hessian before it was symmetrized. */
   symmetryError?: number;
   eigenvectors?: { indices: number[]; values: number[]; vectors: number[][] };

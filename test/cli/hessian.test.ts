@@ -82,6 +82,16 @@ describe('an explicit network (the reference format)', () => {
     expect(out.eigenvectors).toBeUndefined();
   });
 
+  it('judges the gradient only when given gradTolerance', async () => {
+    const c = reference.cases.find((r) => r.name === 'softplus-2-3-3-2-ce')!;
+    // ‖∇L‖ = 0.718.
+    expect((await hessian(c.spec)).classification.kind).toBe('saddle');
+    expect((await hessian({ ...c.spec, gradTolerance: 1 })).classification.kind).toBe('saddle');
+    expect((await hessian({ ...c.spec, gradTolerance: 0.5 })).classification.kind).toBe(
+      'not critical',
+    );
+  });
+
   it('eigenvectors on request: unit vectors with H v = λ v, checked by the spectrum of H + μ v vᵀ', async () => {
     const c = reference.cases.find((r) => r.name === 'tanh-2-4-1-mse')!;
     const out = await hessian({ ...c.spec, eigenvectors: true });
@@ -200,6 +210,7 @@ describe('a LossLab dataset and model', () => {
     const e = exact.eigenvalues;
     expect(worst(out.eigenvalues, [...e.slice(0, 4), ...e.slice(-4)])).toBeLessThan(1e-4);
     expect(out.lanczos!.residuals).toHaveLength(8);
+    expect(out.lanczos!.converged).toBe(true);
     expect(out.traceMethod).toBe('hutchinson');
     expect(Math.abs(out.trace - exact.trace)).toBeLessThan(4 * out.traceError!);
     expect(out.loss).toBe(exact.loss);

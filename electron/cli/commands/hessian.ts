@@ -35,7 +35,7 @@ Lanczos quadrature, as PyHessian), and what they say about the point. Prints
     "density": { "grid", "density", "probes", "iterations", "sigma",
                  "minimumRatio", "index" },                             when asked for
     "method": "exact" | "lanczos", "traceMethod": "exact" | "hutchinson", "traceError",
-    "lanczos": { "iterations", "residuals" }, "symmetryError",
+    "lanczos": { "iterations", "residuals", "converged" }, "symmetryError",
     "eigenvectors": { "indices", "values", "vectors" },                when asked for
     "backend", "ms", "examples",
     … and for a LossLab network "dataset", "model", "point", "split" }
@@ -63,6 +63,8 @@ SPEC, one of two forms:
     "traceProbes": 50,                         Hutchinson's probes (Lanczos)
     "density": { "probes": 5, "iterations": 80, "bins": 400 },
     "tau": 1e-4,                               eigenvalues within ±τ·max|λ| are flat
+    "gradTolerance": 1e-3,                     ‖∇L‖ above it: "not critical" (absent: the
+                                               kind is the curvature's, whatever ‖∇L‖)
     "probeSeed": 0,                            Lanczos's start, Hutchinson's and SLQ's probes
     "eigenvectors": false                      those of the most negative and two largest
 Sizes are checked before any work: an exact Hessian holds P² float64 numbers.

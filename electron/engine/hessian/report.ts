@@ -33,7 +33,7 @@ import type { Tf } from '../network/mlp';
 import { describeDataset, describeModel, trainFromSpec } from '../network/train-spec';
 import { MAX_TRAIN_STEPS } from '../../common/limits';
 import { classify } from './classify';
-import { denseHessian } from './dense';
+import { denseHessianReport } from './dense';
 import { slqDensity } from './density';
 import { symmetricEigen } from './eigen';
 import {
@@ -69,6 +69,8 @@ export type AnalysisPhase = 'hessian' | 'eigen' | 'lanczos' | 'trace' | 'density
 
 /** How to analyse: the critical lab's spectrum options (their split is the caller's). */
 export interface AnalysisOptions extends Omit<SpectrumOptions, 'split'> {
+  /** ‖∇L‖ above which the point is 'not critical'; absent: its kind is its curvature's. */
+  gradTolerance?: number;
   /** Also the unit eigenvectors of the most negative and the two largest eigenvalues. */
   vectors?: boolean;
   /** Hessian-vector products per applyMany while building the exact Hessian. @default 32 */
@@ -106,8 +108,11 @@ export interface NetworkAnalysis {
   };
   /** Exact: max |H − Hᵀ| / max |H| before symmetrizing (float32 noise). */
   symmetryError?: number;
-  /** Lanczos: iterations run, and ‖H v − λ v‖ of each Ritz pair. */
-  lanczos?: { iterations: number; residuals: Float64Array };
+  /**
+   * Lanczos: iterations run, ‖H v − λ v‖ of each Ritz pair, and whether every one is below
+   * 1e-8·max|λ| (or the Krylov space is all of ℝ^P).
+   */
+  lanczos?: { iterations: number; residuals: Float64Array; converged: boolean };
   ms: number;
 }
 
@@ -176,25 +181,6 @@ export function checkAnalysis(parameters: number, options: AnalysisOptions): voi
   }
 }
 
-/** max |A − Aᵀ| / max |A| of a row-major n × n matrix; then A ← (A + Aᵀ)/2. */
-function symmetrize(a: Float64Array, n: number): number {
-  let scale = 0;
-  let asymmetry = 0;
-  for (let i = 0; i < n; i++) {
-    const row = i * n;
-    scale = Math.max(scale, Math.abs(a[row + i]));
-    for (let j = i + 1; j < n; j++) {
-      const [u, v] = [a[row + j], a[j * n + i]];
-      scale = Math.max(scale, Math.abs(u), Math.abs(v));
-      asymmetry = Math.max(asymmetry, Math.abs(u - v));
-      const mean = 0.5 * (u + v);
-      a[row + j] = mean;
-      a[j * n + i] = mean;
-    }
-  }
-  return scale > 0 ? asymmetry / scale : 0;
-}
-
 /** Indices of the eigenvalues whose vectors are kept: the most negative, the two largest. */
 function pickedVectors(count: number): number[] {
   return [...new Set([0, count - 2, count - 1].filter((i) => i >= 0))];
@@ -230,8 +216,9 @@ export async function analyzeOperator(
 
   if (method === 'exact') {
     options.onPhase?.('hessian');
-    const h = await denseHessian(op, checkpoint, options.batch ?? HVP_BATCH);
-    symmetryError = symmetrize(h, p);
+    const dense = await denseHessianReport(op, checkpoint, options.batch ?? HVP_BATCH);
+    const h = dense.matrix;
+    symmetryError = dense.symmetryError;
     trace = 0;
     for (let i = 0; i < p; i++) trace += h[i * p + i];
     if (!Number.isFinite(trace) || !Number.isFinite(symmetryError)) {
@@ -262,7 +249,11 @@ export async function analyzeOperator(
       checkpoint,
     );
     eigenvalues = result.values;
-    lanczosInfo = { iterations: result.iterations, residuals: Float64Array.from(result.residuals) };
+    lanczosInfo = {
+      iterations: result.iterations,
+      residuals: result.residuals,
+      converged: result.converged,
+    };
     if (options.vectors && result.vectors) {
       vectorIndices.push(...pickedVectors(eigenvalues.length));
       eigenvectors = new Float64Array(vectorIndices.length * p);
@@ -280,7 +271,10 @@ export async function analyzeOperator(
     traceError = estimate.standardError;
   }
 
-  const classification = classify(eigenvalues, gradNorm, { tau: options.tau });
+  const classification = classify(eigenvalues, gradNorm, {
+    tau: options.tau,
+    ...(options.gradTolerance !== undefined ? { gradTolerance: options.gradTolerance } : {}),
+  });
   let density: NetworkAnalysis['density'];
   if (options.density) {
     options.onPhase?.('density');
@@ -435,6 +429,7 @@ export function analysisJson(a: NetworkAnalysis, backend: string, examples: numb
           lanczos: {
             iterations: a.lanczos.iterations,
             residuals: Array.from(a.lanczos.residuals),
+            converged: a.lanczos.converged,
           },
         }
       : {}),
@@ -467,6 +462,7 @@ function optionsOf(spec: NetworkHessianSpec | DatasetHessianSpec): AnalysisOptio
     seed: spec.probeSeed,
     ...(spec.density ? { density: spec.density } : {}),
     vectors: spec.eigenvectors,
+    ...(spec.gradTolerance !== undefined ? { gradTolerance: spec.gradTolerance } : {}),
   };
 }
 
