@@ -4,7 +4,8 @@
 //       200 Adam steps) by power iteration with 20 Hessian-vector products, PyHessian's way
 //       (PyTorch: double backprop through the gradient's graph);
 //   (b) every eigenvalue of a 1,443-parameter tanh MLP 8-32-32-3 (softmax cross-entropy, 512
-//       points): LossLab builds H from P Hessian-vector products (MlpHessian.applyMany) and runs
+//       points): LossLab builds H from P Hessian-vector products (MlpHessian.applyMany, one chunk
+//       of directions at a time) and runs
 //       its symmetric eigensolver, values only; PyTorch torch.autograd.functional.hessian and
 //       torch.linalg.eigvalsh (float32, its faster setting here). The spectra are compared;
 //   (c) an 81-bin SLQ spectral density of the 64-256-256-10 digits MLP (85,002 parameters),
@@ -442,7 +443,7 @@ async function child(workload, args) {
         const op = operator(lib, problem, theta);
         let h;
         try {
-          h = await lib.denseHessian(op, checkpoint);
+          h = await lib.denseHessian(op, checkpoint, op.chunk);
         } finally {
           op.dispose();
         }

@@ -61,7 +61,7 @@ export class HessianError extends FieldError {
  */
 export const MAX_ANALYSIS_BYTES = 2 ** 30;
 
-/** Hessian-vector products computed together (applyMany) while building a dense Hessian. */
+/** Hessian-vector products per applyMany while building a dense Hessian, by default. */
 const HVP_BATCH = 32;
 
 /** The stages of an analysis, as progress reports them. */
@@ -73,7 +73,10 @@ export interface AnalysisOptions extends Omit<SpectrumOptions, 'split'> {
   gradTolerance?: number;
   /** Also the unit eigenvectors of the most negative and the two largest eigenvalues. */
   vectors?: boolean;
-  /** Hessian-vector products per applyMany while building the exact Hessian. @default 32 */
+  /**
+   * Hessian-vector products per applyMany while building the exact Hessian.
+   * @default 32 (analyzeNetwork: the operator's chunk)
+   */
   batch?: number;
   /** Hears each stage as it starts; the checkpoint's done/total start again at each. */
   onPhase?: (phase: AnalysisPhase) => void;
@@ -366,8 +369,7 @@ export async function analyzeNetwork(
   checkAnalysis(theta.length, options);
   const budget = budgetOf(tf.getBackend());
   const one = hvpBytes(model, data.n, theta.length);
-  const fits = Math.floor(budget.deviceBytes / one);
-  if (fits < 1) {
+  if (one > budget.deviceBytes) {
     throw new HessianError(
       undefined,
       `one Hessian-vector product on ${data.n.toLocaleString('en')} examples of a network of ` +
@@ -375,7 +377,6 @@ export async function analyzeNetwork(
         `${tf.getBackend()} backend (at most ${formatBytes(budget.deviceBytes)}) — use fewer examples`,
     );
   }
-  const batch = Math.min(options.batch ?? HVP_BATCH, fits);
   let op: MlpHessian;
   try {
     op = new MlpHessian(tf, model, theta, data);
@@ -385,7 +386,8 @@ export async function analyzeNetwork(
     throw err;
   }
   try {
-    return await analyzeOperator(op, { ...options, batch }, checkpoint);
+    // Columns of the dense Hessian per applyMany: one chunk of the operator's (its memory bound).
+    return await analyzeOperator(op, { ...options, batch: options.batch ?? op.chunk }, checkpoint);
   } finally {
     op.dispose();
   }
