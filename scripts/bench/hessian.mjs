@@ -5,9 +5,9 @@
 //       (PyTorch: double backprop through the gradient's graph);
 //   (b) every eigenvalue of a 1,443-parameter tanh MLP 8-32-32-3 (softmax cross-entropy, 512
 //       points): LossLab builds H from P Hessian-vector products (MlpHessian.applyMany, one chunk
-//       of directions at a time) and runs
-//       its symmetric eigensolver, values only; PyTorch torch.autograd.functional.hessian and
-//       torch.linalg.eigvalsh (float32, its faster setting here). The spectra are compared;
+//       of directions at a time) and runs its symmetric eigensolver, values only; PyTorch
+//       torch.autograd.functional.hessian and torch.linalg.eigvalsh (float32, its faster
+//       setting here). The spectra are compared;
 //   (c) an 81-bin SLQ spectral density of the 64-256-256-10 digits MLP (85,002 parameters),
 //       PyHessian's density(): 1 Rademacher probe × 100 Lanczos steps with full
 //       reorthogonalization, on a batch of 256 digits and on all 1,792.
