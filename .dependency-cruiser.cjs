@@ -12,6 +12,7 @@ const engineFloors = [
   ['recording/'],
   ['labs/'],
   ['landscape/'],
+  ['hessian/'],
   ['network/'],
   ['datasets/'],
   ['optim/', 'problems/', 'backend/'],

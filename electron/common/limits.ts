@@ -83,6 +83,11 @@ export const MAX_RECORDED_STEPS = 10_000_000;
 export const MAX_RECORDED_RUNS = 64;
 /** Most landscapes a session may record. */
 export const MAX_RECORDED_LANDSCAPES = 64;
+/**
+ * Most critical-points experiments a session may record, and the lab keeps (the oldest go
+ * first): each is a figure's worth of numbers, and a lesson runs a handful.
+ */
+export const MAX_RECORDED_EXPERIMENTS = 64;
 
 // ---------------------------------------------------------------------------------------------
 // The browser-mode server

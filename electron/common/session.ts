@@ -14,6 +14,7 @@ import { z } from 'zod';
 import {
   MAX_MANIFEST_BYTES,
   MAX_RECORDED_CHANGES,
+  MAX_RECORDED_EXPERIMENTS,
   MAX_RECORDED_LANDSCAPES,
   MAX_RECORDED_RUNS,
   MAX_RECORDED_STEPS,
@@ -46,6 +47,7 @@ import {
   type NetworkRunConfig,
 } from './network';
 import { runIdSchema, type RunStatus } from './protocol/base';
+import { criticalExperimentSchema, type CriticalExperimentRecord } from './protocol/critical';
 import { runConfigSchema, type HyperChange, type RunConfig } from './protocol/explorer';
 import {
   domainSchema,
@@ -204,6 +206,11 @@ export const networkRunManifestSchema = z
       snapshots: arrayName,
       /** f64 θ when saved. */
       finalTheta: arrayName,
+      /**
+       * f64 θ₀ of a run that started elsewhere than the model's initial θ (a run escaped from a
+       * saddle); absent: the model's θ₀.
+       */
+      startTheta: arrayName.optional(),
     }),
   })
   .superRefine(checkChanges);
@@ -280,6 +287,118 @@ export const networkManifestSchema = z
 export type NetworkManifest = z.infer<typeof networkManifestSchema>;
 
 // ---------------------------------------------------------------------------------------------
+// The critical-points lab: its finished experiments
+
+const pointKindSchema = z.enum(['minimum', 'saddle', 'maximum', 'degenerate', 'not critical']);
+const count = z.int().min(0).max(MAX_RECORDED_STEPS);
+
+/**
+ * An experiment's result as the manifest keeps it: numbers that may be NaN or ±∞ (a diverged
+ * training) as `real`, series as f64 arrays of the file (each list of series of one length).
+ */
+export const criticalResultManifestSchema = z.discriminatedUnion('kind', [
+  z.strictObject({
+    kind: z.literal('minimum-ratio'),
+    points: z
+      .array(
+        z.strictObject({
+          seed: z.int().min(0),
+          steps: count,
+          loss: real,
+          gradNorm: real,
+          minimumRatio: real,
+          flat: count,
+          index: real,
+          kind: pointKindSchema,
+          converged: z.boolean(),
+        }),
+      )
+      .max(10_000),
+    tau: real,
+    gradTolerance: real,
+    parameters: count,
+  }),
+  z.strictObject({
+    kind: z.literal('saddle-escape'),
+    saddle: z.strictObject({
+      loss: real,
+      gradNorm: real,
+      lambdaMin: real,
+      lambdaMax: real,
+      index: real,
+    }),
+    predicted: real,
+    actual: real,
+    t: real,
+    /** f64, one entry per recorded step each. */
+    arrays: z.strictObject({ steps: arrayName, plain: arrayName, escaped: arrayName }),
+  }),
+  z.strictObject({
+    kind: z.literal('edge-of-stability'),
+    series: z
+      .array(
+        z.strictObject({
+          lr: real,
+          threshold: real,
+          diverged: z.boolean().optional(),
+          /** f64: steps and loss of one length, sharpnessSteps and sharpness of another. */
+          arrays: z.strictObject({
+            steps: arrayName,
+            loss: arrayName,
+            sharpnessSteps: arrayName,
+            sharpness: arrayName,
+          }),
+        }),
+      )
+      .max(64),
+    parameters: count,
+  }),
+  z.strictObject({
+    kind: z.literal('sharpness'),
+    runId: runIdSchema,
+    /** f64, one entry per sampled step each. */
+    arrays: z.strictObject({
+      steps: arrayName,
+      lambdaMax: arrayName,
+      trace: arrayName,
+      loss: arrayName,
+    }),
+  }),
+]);
+export type CriticalResultManifest = z.infer<typeof criticalResultManifestSchema>;
+
+export const criticalExperimentManifestSchema = z
+  .strictObject({
+    id: z.string().min(1).max(64),
+    spec: criticalExperimentSchema,
+    finishedAt: isoDate,
+    result: criticalResultManifestSchema,
+  })
+  .refine((e) => e.spec.kind === e.result.kind, {
+    message: "the result is not of the spec's kind",
+    path: ['result', 'kind'],
+  });
+
+export const criticalManifestSchema = z
+  .strictObject({
+    experiments: z.array(criticalExperimentManifestSchema).max(MAX_RECORDED_EXPERIMENTS),
+  })
+  .superRefine((value, ctx) => {
+    const seen = new Set<string>();
+    value.experiments.forEach((e, i) => {
+      if (seen.has(e.id)) {
+        ctx.addIssue({
+          code: 'custom',
+          message: `"${e.id}" is the id of an earlier experiment too`,
+          path: ['experiments', i, 'id'],
+        });
+      }
+      seen.add(e.id);
+    });
+  });
+export type CriticalManifest = z.infer<typeof criticalManifestSchema>;
+
+// ---------------------------------------------------------------------------------------------
 // The manifest
 
 /** The client's own state (camera, toggles, theme, titles, annotations): opaque here. */
@@ -302,6 +421,7 @@ export const sessionManifestSchema = z.strictObject({
   autosave: z.boolean().optional(),
   explorer: explorerManifestSchema.optional(),
   network: networkManifestSchema.optional(),
+  critical: criticalManifestSchema.optional(),
   view: viewSchema,
   /** Every array in the zip: its dtype, length and checksum. */
   arrays: z.record(arrayName, arrayInfoSchema),
@@ -360,6 +480,8 @@ export interface NetworkRunRecording
   /** snapshotSteps.length × parameters, one θ after another. */
   snapshots: Float32Array;
   finalTheta: Float64Array;
+  /** θ₀ of a run started elsewhere than the model's initial θ (absent: the model's). */
+  startTheta?: Float64Array;
 }
 
 export interface LandscapeProjectionRecording {
@@ -404,6 +526,11 @@ export interface NetworkRecording {
   landscapes: LandscapeRecording[];
 }
 
+/** The critical-points lab's part: its finished experiments, oldest first. */
+export interface CriticalRecording {
+  experiments: CriticalExperimentRecord[];
+}
+
 /** A whole session in memory: what writeSession saves and readSession gives back. */
 export interface SessionData {
   /** When the session (or the recording) began, ISO 8601. */
@@ -415,6 +542,8 @@ export interface SessionData {
   autosave?: boolean;
   explorer?: ExplorerRecording;
   network?: NetworkRecording;
+  /** The critical-points lab's finished experiments. */
+  critical?: CriticalRecording;
   /** The client's own state, saved and restored as it is. */
   view: JsonObject;
 }

@@ -9,6 +9,7 @@
  * request is then answered by an error starting "cancelled").
  */
 import { z } from 'zod';
+import { surfaceSpecSchema } from '../schemas';
 import { requestIdSchema, runIdSchema } from './base';
 
 const runId = runIdSchema;
@@ -24,10 +25,21 @@ const finite = z.number().refine(Number.isFinite, { message: 'must be a finite n
 
 /** Where the Hessian is taken. */
 export const criticalTargetSchema = z.discriminatedUnion('kind', [
-  // A point of the explorer's current surface.
-  z.strictObject({ kind: z.literal('surface'), point: z.tuple([finite, finite]) }),
-  // A step of a run of either lab (absent: the run's current step).
-  z.strictObject({ kind: z.literal('run'), runId, step: z.int().min(0).optional() }),
+  // A point of the explorer's current surface: `surface` when given, else the surface of the
+  // explorer's runs (the first run's).
+  z.strictObject({
+    kind: z.literal('surface'),
+    point: z.tuple([finite, finite]),
+    surface: surfaceSpecSchema.optional(),
+  }),
+  // A step of a run of either lab (absent: the run's current step). `lab` says whose run when
+  // both labs have a run of that id (absent: the network lab's, as everywhere in the engine).
+  z.strictObject({
+    kind: z.literal('run'),
+    runId,
+    step: z.int().min(0).optional(),
+    lab: z.enum(['explorer', 'network']).optional(),
+  }),
 ]);
 export type CriticalTargetSpec = z.output<typeof criticalTargetSchema>;
 
@@ -326,12 +338,32 @@ export type CriticalExperimentResult =
       loss: Float64Array;
     };
 
-/** The critical-points lab's engine messages. */
+/**
+ * A finished experiment as the lab keeps it (and a session saves it): its spec, its result
+ * and when it finished (ISO 8601). `id` is the lab's own ("experiment-3"), unique in the lab
+ * and in the session it is saved in.
+ */
+export interface CriticalExperimentRecord {
+  id: string;
+  spec: CriticalExperimentSpec;
+  result: CriticalExperimentResult;
+  finishedAt: string;
+}
+
+/**
+ * The critical-points lab's engine messages.
+ *
+ * Restored experiments: the lab keeps every finished experiment (with its spec) and a session
+ * saves them. On every `sync` (after hello, and after session.open) the lab sends
+ * `critical.experiments` with the whole list, which replaces whatever the client held: that
+ * is how a client gets the experiments of a session it opened, or back after reconnecting.
+ */
 export type CriticalMessage =
   | {
       type: 'critical.progress';
       id: number;
-      phase: 'hessian' | 'eigen' | 'lanczos' | 'trace' | 'density' | 'line' | 'escape';
+      /** `replay`: retraining a network run up to a step whose θ was not kept. */
+      phase: 'hessian' | 'eigen' | 'lanczos' | 'trace' | 'density' | 'line' | 'escape' | 'replay';
       done: number;
       total: number;
     }
@@ -347,4 +379,12 @@ export type CriticalMessage =
       eta?: number;
       partial?: CriticalExperimentResult;
     }
-  | { type: 'critical.experiment.result'; id: number; result: CriticalExperimentResult };
+  | {
+      type: 'critical.experiment.result';
+      id: number;
+      result: CriticalExperimentResult;
+      /** The id the lab keeps it under (see CriticalExperimentRecord). */
+      experimentId: string;
+    }
+  /** Every experiment the lab holds, oldest first (sent on `sync`). */
+  | { type: 'critical.experiments'; experiments: CriticalExperimentRecord[] };

@@ -15,6 +15,9 @@ import type {
 } from '../../common/protocol';
 import type { Point } from '../../common/schemas';
 import type { ForkOrigin, SessionData } from '../../common/session';
+import type { Checkpoint } from '../hessian/types';
+import type { NetworkProblem } from '../network';
+import type { Surface } from '../problems';
 
 /** A client message of one type. */
 export type Msg<T extends ValidClientMessage['type']> = Extract<ValidClientMessage, { type: T }>;
@@ -48,6 +51,35 @@ export interface SteppedRun {
   readonly status: RunStatus;
 }
 
+/**
+ * A point of a run, as another lab reads it (the critical-points lab takes Hessians there):
+ * a point of an explorer run on its surface, or a network run's θ on its architecture.
+ */
+export type RunProbe = SurfaceProbe | NetworkProbe;
+
+export interface SurfaceProbe {
+  lab: 'explorer';
+  runId: string;
+  /** The run's surface, with its exact gradient and Hessian. */
+  surface: Surface;
+  point: [number, number];
+  /** The run's step at that point. */
+  step: number;
+  label: string;
+}
+
+export interface NetworkProbe {
+  lab: 'network';
+  runId: string;
+  /** The problem of the run's architecture (its data and model, uploaded to the backend). */
+  problem: NetworkProblem;
+  /** θ at `step` (a copy the caller owns): float64 for the run's current step, else a kept
+   * float32 snapshot widened, or θ retrained bit for bit up to the step. */
+  theta: Float64Array;
+  step: number;
+  label: string;
+}
+
 /** The runs of a lab that has some: what playback and `step` drive. */
 export interface LabRuns<R extends SteppedRun = SteppedRun> {
   /** The playback scope that names this lab's runs. */
@@ -74,6 +106,23 @@ export interface LabRuns<R extends SteppedRun = SteppedRun> {
   play(playing: boolean): void;
   /** Adds every run's new points since its last frame to `frame`, their buffers to `transfer`. */
   takeFrames(frame: FrameMessage, transfer: ArrayBuffer[]): void;
+  /**
+   * The point of run `runId` at `step` (absent: its current step), for another lab to read.
+   * Refusals name `target.runId` and `target.step` (the steps whose point is available). A
+   * step that must be recomputed (a network θ not kept) calls `checkpoint` between units of
+   * work, so it reports progress and can be cancelled.
+   */
+  probe?(runId: string, step: number | undefined, checkpoint?: Checkpoint): Promise<RunProbe>;
+  /**
+   * Starts a new run `newRunId` with run `runId`'s settings as they are now (fresh optimizer
+   * state) from `theta`, labelled `label`, recorded as branched off `runId` at `step`.
+   * Refusals name `newRunId`.
+   */
+  branch?(
+    runId: string,
+    newRunId: string,
+    from: { theta: Float64Array; step: number; label: string },
+  ): void;
 }
 
 /** One lab: its messages, its runs (if any), and its part of a session. */

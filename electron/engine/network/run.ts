@@ -92,8 +92,21 @@ export class NetworkRun extends OptimizerRun<NetworkChange> {
   private sentEpochs = 0;
   /** The batch size the current run started from (sessions replay from it). */
   private originBatchSize!: BatchSize;
+  /**
+   * θ₀ of a run started elsewhere than the problem's initial θ (a run escaped from a saddle
+   * trains on from θ + t·d): copied, saved in sessions with the run. Undefined: the problem's.
+   */
+  readonly startTheta: Float64Array | undefined;
 
-  constructor(problem: NetworkProblem, configInput: NetworkRunConfigInput) {
+  /**
+   * @param options.startTheta where the run starts (and a reset goes back to) instead of the
+   *   problem's θ₀; of the run's architecture's length.
+   */
+  constructor(
+    problem: NetworkProblem,
+    configInput: NetworkRunConfigInput,
+    options: { startTheta?: ArrayLike<number> } = {},
+  ) {
     const config = networkRunConfigSchema.parse(configInput);
     const own = config.model ? problem.architecture(config.model) : problem;
     own.checkBatch(config.batchSize, 'run.batchSize');
@@ -108,7 +121,18 @@ export class NetworkRun extends OptimizerRun<NetworkChange> {
     this.grad = new Float64Array(size);
     this.previous = new Float64Array(size);
     this.snapshots = new SnapshotStore(config.snapshotEvery, size);
+    if (options.startTheta !== undefined) {
+      if (options.startTheta.length !== size) {
+        throw new RangeError(`a start θ of ${options.startTheta.length} entries; θ has ${size}`);
+      }
+      this.startTheta = Float64Array.from(options.startTheta);
+    }
     this.restart();
+  }
+
+  /** θ₀ of this run: its own start θ, else the problem's. Do not modify. */
+  get initialTheta(): Float64Array {
+    return this.startTheta ?? this.problem.initialTheta;
   }
 
   /** Updates taken so far. */
@@ -141,7 +165,7 @@ export class NetworkRun extends OptimizerRun<NetworkChange> {
 
   private restart(): void {
     this.originBatchSize = this.batchSize;
-    this.theta.set(this.problem.initialTheta);
+    this.theta.set(this.initialTheta);
     this.grad.fill(0);
     this.batchRng = new Rng(this.seed, streams.batches);
     this.dropoutRng = new Rng(this.seed, streams.dropout);
@@ -367,6 +391,30 @@ export class NetworkRun extends OptimizerRun<NetworkChange> {
       validateEvery: this.validateEvery,
       ...(this.ownModel !== undefined ? { model: this.ownModel } : {}),
       ...(this.label !== undefined ? { label: this.label } : {}),
+    };
+  }
+
+  /**
+   * The configuration of a new run `runId` with this run's settings as they are now (its
+   * optimizer with the hyperparameters and schedule in effect, batch size, seed, snapshot and
+   * validation spacing, model): what a run branched off this one starts from.
+   */
+  configNow(runId: string, label?: string): NetworkRunConfig {
+    const hyper = this.hyper;
+    return {
+      runId,
+      optimizer: {
+        optimizer: this.optimizerName,
+        ...hyper,
+        betas: [...hyper.betas],
+        schedule: this.schedule,
+      },
+      batchSize: this.batchSizeSetting,
+      seed: this.seed,
+      snapshotEvery: this.snapshots.every,
+      validateEvery: this.validateEvery,
+      ...(this.ownModel !== undefined ? { model: this.ownModel } : {}),
+      ...(label !== undefined ? { label } : {}),
     };
   }
 

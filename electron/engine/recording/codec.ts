@@ -41,6 +41,7 @@ import {
   directionsHeader,
   runHeader,
 } from './decode';
+import { encodeCritical } from './critical-part';
 import { runSliced, runSync, type Progress, type SliceOptions, type Steps } from './slices';
 
 export { decodeSession };
@@ -190,6 +191,7 @@ function* encodeSessionSteps(
             snapshotSteps: put(`${at}/snapshot-steps`, run.snapshotSteps),
             snapshots: put(`${at}/snapshots`, run.snapshots),
             finalTheta: put(`${at}/final-theta`, run.finalTheta),
+            ...(run.startTheta ? { startTheta: put(`${at}/start-theta`, run.startTheta) } : {}),
           },
         };
       }),
@@ -233,6 +235,10 @@ function* encodeSessionSteps(
     };
   }
 
+  const critical = data.critical
+    ? encodeCritical(data.critical, (name, array) => put(name, array))
+    : undefined;
+
   const manifest: Omit<SessionManifest, 'arrays'> = {
     format: SESSION_FORMAT,
     version: SESSION_VERSION,
@@ -243,6 +249,7 @@ function* encodeSessionSteps(
     ...(data.autosave ? { autosave: true } : {}),
     ...(explorer ? { explorer } : {}),
     ...(network ? { network } : {}),
+    ...(critical ? { critical } : {}),
     view: data.view,
   };
   return { manifest: yield* checkWritable(manifest, arrays), arrays };

@@ -30,6 +30,7 @@ import {
   type RecordedColumns,
 } from '../../common/columns';
 import type { SessionArchive } from './container';
+import { decodeCritical } from './critical-part';
 import { runSync, type Progress, type Steps } from './slices';
 
 /** What every run carries beside its arrays, the same in the manifest and in memory. */
@@ -306,6 +307,18 @@ export function* decodeSessionSteps(
           `θ of ${run.parameters} parameters`,
           finite,
         ),
+        ...(a.startTheta !== undefined
+          ? {
+              startTheta: take(
+                a.startTheta,
+                'f64',
+                run.parameters,
+                `${f}.startTheta`,
+                `θ of ${run.parameters} parameters`,
+                finite,
+              ),
+            }
+          : {}),
       };
     });
     const landscapes = n.landscapes.map((l, i): LandscapeRecording => {
@@ -359,6 +372,13 @@ export function* decodeSessionSteps(
       };
     });
     data.network = { dataset: n.dataset, model: n.model, runs, landscapes };
+  }
+
+  if (manifest.critical) {
+    // Any f64 value: a diverged training's series holds NaN and ±∞.
+    data.critical = decodeCritical(manifest.critical, (name, length, field, what) =>
+      take(name, 'f64', length, field, what),
+    );
   }
 
   // Every role is resolved: now each array's values, in slices.

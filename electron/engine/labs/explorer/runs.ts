@@ -8,7 +8,7 @@ import type { ForkOrigin } from '../../../common/session';
 import { columnBuffers, trajectoryColumns } from '../../../common/columns';
 import { MAX_EXPLORER_RUNS } from '../../../common/limits';
 import type { Point } from '../../../common/schemas';
-import { type FrameMessage, type LabRuns, type Post } from '../lab';
+import { type FrameMessage, type LabRuns, type Post, type SurfaceProbe } from '../lab';
 import type { AnalyticRun } from './analytic-run';
 
 /** Most explorer runs one engine holds at once (see MAX_EXPLORER_RUNS). */
@@ -61,6 +61,32 @@ export class ExplorerRuns implements LabRuns<AnalyticRun> {
     this.byId.set(run.runId, run);
     if (origin.color !== undefined) this.colors.set(run.runId, origin.color);
     if (origin.forkedFrom) this.forks.set(run.runId, origin.forkedFrom);
+  }
+
+  /**
+   * The point of run `runId` after `step` steps (absent: its newest): every point of an
+   * explorer run is kept, so any step it has taken can be read.
+   */
+  probe(runId: string, step?: number): Promise<SurfaceProbe> {
+    const run = this.byId.get(runId);
+    if (!run) return Promise.reject(new FieldError('target.runId', `no surface run "${runId}"`));
+    const at = step ?? run.step;
+    if (at > run.step) {
+      return Promise.reject(
+        new FieldError(
+          'target.step',
+          `surface run "${runId}" has taken ${run.step} steps: its points are steps 0 to ${run.step}`,
+        ),
+      );
+    }
+    return Promise.resolve({
+      lab: 'explorer',
+      runId,
+      surface: run.surface,
+      point: [run.points.at(3 * at), run.points.at(3 * at + 1)],
+      step: at,
+      label: run.label ?? runId,
+    });
   }
 
   /** Removes a run and what was kept about it, and tells the client. */

@@ -62,7 +62,7 @@ export class NetworkLandscapes {
     // The landscape is the centre run's architecture's loss over its θ.
     const problem = centerRun.problem;
     const center = Float64Array.from(
-      message.center.at === 'initial' ? problem.initialTheta : centerRun.theta,
+      message.center.at === 'initial' ? centerRun.initialTheta : centerRun.theta,
     );
     const spec = message.directions;
     let directions: Directions;
@@ -249,7 +249,7 @@ export class NetworkLandscapes {
     }
     const problem = a.problem;
     const at = (run: NetworkRun, end: { at: 'initial' | 'current' }) =>
-      Float64Array.from(end.at === 'initial' ? run.problem.initialTheta : run.theta);
+      Float64Array.from(end.at === 'initial' ? run.initialTheta : run.theta);
     const [from, to] = [at(a, message.from), at(b, message.to)];
     if (this.lab.jobs.has(message.id))
       throw new FieldError('id', `request ${message.id} is already running`);

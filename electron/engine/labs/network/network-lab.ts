@@ -126,23 +126,58 @@ export class NetworkLab implements Lab<RestoredLab | undefined> {
 
   create(config: NetworkRunConfigInput): void {
     const problem = this.requireProblem();
-    if (this.live.has(config.runId))
-      throw new FieldError('run.runId', `a run "${config.runId}" already exists`);
+    this.admitRun(config.runId, architectureOf(problem, config.model), {
+      id: 'run.runId',
+      run: 'run',
+    });
+    const run = new NetworkRun(problem, config);
+    this.live.set(run.runId, run);
+    this.post({ type: 'net.run.state', run: run.state() });
+  }
+
+  /**
+   * Refuses a new run `runId` of `architecture` when one of that id exists, MAX_NETWORK_RUNS
+   * do, or its θ, buffers and snapshots would pass the lab's host memory; the refusals name
+   * `fields.id` and `fields.run`.
+   */
+  private admitRun(
+    runId: string,
+    architecture: NetworkProblem,
+    fields: { id: string; run: string },
+  ): void {
+    if (this.live.has(runId)) throw new FieldError(fields.id, `a run "${runId}" already exists`);
     if (this.live.size >= MAX_NETWORK_RUNS)
-      throw new FieldError('run', `at most ${MAX_NETWORK_RUNS} network runs at once`);
-    const architecture = architectureOf(problem, config.model);
+      throw new FieldError(fields.run, `at most ${MAX_NETWORK_RUNS} network runs at once`);
     // Each run keeps its own θ, buffers and snapshots, of its own architecture's size.
     const perRun = runHostBytes(architecture.layout.size);
     let used = 0;
     for (const run of this.live.values()) used += runHostBytes(run.theta.length);
     if (used + perRun > HOST_RUN_BYTES) {
       throw new BudgetError(
-        'run',
+        fields.run,
         `each run of this network keeps about ${formatBytes(perRun)} (θ, its optimizer's buffers, snapshots); with the ${this.live.size} runs here (${formatBytes(used)}) it would pass the ${formatBytes(HOST_RUN_BYTES)} the lab allows`,
       );
     }
-    const run = new NetworkRun(problem, config);
-    this.live.set(run.runId, run);
+  }
+
+  /**
+   * A new run `newRunId` with run `runId`'s settings as they are now and fresh optimizer
+   * state, training on from `from.theta` (a run escaped from a saddle): its start θ is its own
+   * and saved with it; it is recorded as branched off `runId` at `from.step`.
+   */
+  branch(
+    runId: string,
+    newRunId: string,
+    from: { theta: Float64Array; step: number; label: string },
+  ): void {
+    const problem = this.requireProblem();
+    const source = this.live.get(runId);
+    if (!source) throw new FieldError('target.runId', `no network run "${runId}"`);
+    this.admitRun(newRunId, source.problem, { id: 'newRunId', run: 'newRunId' });
+    const config = source.configNow(newRunId, from.label.slice(0, 120));
+    const run = new NetworkRun(problem, config, { startTheta: from.theta });
+    this.live.set(newRunId, run);
+    this.restored.set(newRunId, { forkedFrom: { runId, step: from.step } });
     this.post({ type: 'net.run.state', run: run.state() });
   }
 

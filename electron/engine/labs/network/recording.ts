@@ -64,6 +64,7 @@ export function recordNetworkRun(
     snapshotSteps: Uint32Array.from(snapshots, (s) => s.step),
     snapshots: thetas,
     finalTheta: run.theta.slice(),
+    ...(run.startTheta ? { startTheta: run.startTheta.slice() } : {}),
   };
 }
 
@@ -124,11 +125,20 @@ export function restoreNetworkRun(
   let note: string | undefined;
   try {
     const first = recording.snapshotSteps[0] === 0 ? recording.snapshots : undefined;
-    const theta0 = Float32Array.from(architecture.initialTheta);
+    const theta0 = Float32Array.from(recording.startTheta ?? architecture.initialTheta);
     if (first && firstDifference(theta0, first, recording.parameters) >= 0) {
-      note = 'the initial θ rebuilt from the model spec differs from the recorded one';
+      note = recording.startTheta
+        ? 'the recorded start θ differs from the first recorded snapshot'
+        : 'the initial θ rebuilt from the model spec differs from the recorded one';
     } else {
-      const probe = replayNetworkRun(problem, recording.config, recording.changes, verify);
+      const probe = replayNetworkRun(
+        problem,
+        recording.config,
+        recording.changes,
+        verify,
+        'ok',
+        recording.startTheta,
+      );
       const difference = compareNetworkRun(probe, recording, verify);
       if (difference) note = `retraining does not reproduce the recording: ${difference}`;
     }
@@ -168,7 +178,7 @@ export async function resumeNetworkRun(
   const chunk = Math.max(1, options.chunk ?? 50);
   let note: string;
   try {
-    const run = new NetworkRun(problem, recording.config);
+    const run = new NetworkRun(problem, recording.config, startOf(recording));
     const plan = replayPlan(run, recording.changes, recording.steps, recording.status);
     for (;;) {
       if (options.signal?.aborted) {
@@ -207,6 +217,11 @@ export async function resumeNetworkRun(
   };
 }
 
+/** A recorded run's own start θ, as NetworkRun's options take it. */
+function startOf(recording: NetworkRunRecording): { startTheta?: Float64Array } {
+  return recording.startTheta ? { startTheta: recording.startTheta } : {};
+}
+
 function extraOf(recording: NetworkRunRecording): { color?: string; forkedFrom?: ForkOrigin } {
   return {
     ...(recording.color !== undefined ? { color: recording.color } : {}),
@@ -243,7 +258,7 @@ function adopt(
   recording: NetworkRunRecording,
   note: string | undefined,
 ): NetworkRun {
-  const run = new NetworkRun(problem, recording.config);
+  const run = new NetworkRun(problem, recording.config, startOf(recording));
   let settings;
   try {
     settings = settingsAfter(recording);

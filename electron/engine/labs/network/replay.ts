@@ -15,8 +15,9 @@ import { firstDifference } from '../same-bits';
  * Retrains a recorded run on `problem` from its configuration, applying each change at its
  * step, for `steps` updates (or until it diverges). `ended` is how the recorded run ended: one
  * that diverged was stopped by an attempt at the step after its last, which the replay makes
- * too (changes recorded at that last step are applied after it). Synchronous; see
- * resumeNetworkRun for the chunked, cancellable form.
+ * too (changes recorded at that last step are applied after it). `startTheta`: the run's own
+ * θ₀ (a run escaped from a saddle), else the problem's. Synchronous; see resumeNetworkRun for
+ * the chunked, cancellable form.
  */
 export function replayNetworkRun(
   problem: NetworkProblem,
@@ -24,8 +25,9 @@ export function replayNetworkRun(
   changes: readonly NetworkChangeRecording[],
   steps: number,
   ended: RunStatus = 'ok',
+  startTheta?: Float64Array,
 ): NetworkRun {
-  const run = new NetworkRun(problem, config);
+  const run = new NetworkRun(problem, config, startTheta ? { startTheta } : {});
   const plan = replayPlan(run, changes, steps, ended);
   while (plan.next(Infinity)) {
     /* all in one go */

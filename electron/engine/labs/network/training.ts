@@ -6,8 +6,11 @@
  */
 import { columnBuffers, networkEpochColumns, networkStepColumns } from '../../../common/columns';
 import type { NetworkRunFrame } from '../../../common/protocol';
+import { FieldError } from '../../core/errors';
+import type { Checkpoint } from '../../hessian/types';
 import type { NetworkRun } from '../../network';
-import type { FrameMessage, LabRuns } from '../lab';
+import type { FrameMessage, LabRuns, NetworkProbe } from '../lab';
+import { probeNetworkRun } from './probe';
 
 /**
  * Longest slice of network training while playing before the engine turns to its messages and
@@ -23,6 +26,12 @@ export interface TrainedLab {
   advance(run: NetworkRun, steps: number, deadline?: number): number;
   reset(runId?: string): void;
   takeFrames(): NetworkRunFrame[];
+  /** A new run with `runId`'s settings now, from θ (see LabRuns.branch). */
+  branch(
+    runId: string,
+    newRunId: string,
+    from: { theta: Float64Array; step: number; label: string },
+  ): void;
 }
 
 export class NetworkRuns implements LabRuns<NetworkRun> {
@@ -63,6 +72,21 @@ export class NetworkRuns implements LabRuns<NetworkRun> {
 
   reset(runId: string | undefined): void {
     this.lab.reset(runId);
+  }
+
+  /** θ of a run at a step (see probe.ts). */
+  probe(runId: string, step?: number, checkpoint?: Checkpoint): Promise<NetworkProbe> {
+    const run = this.lab.live.get(runId);
+    if (!run) return Promise.reject(new FieldError('target.runId', `no network run "${runId}"`));
+    return probeNetworkRun(run, step, checkpoint);
+  }
+
+  branch(
+    runId: string,
+    newRunId: string,
+    from: { theta: Float64Array; step: number; label: string },
+  ): void {
+    this.lab.branch(runId, newRunId, from);
   }
 
   /** Runs train in their own loop, not per frame: a frame only counts those still going. */
