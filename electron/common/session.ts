@@ -243,11 +243,14 @@ export const landscapeManifestSchema = z.strictObject({
   centerOf: landscapeCenterSchema.optional(),
   directions: z.strictObject({
     /** `saved`: directions the user kept under `name` from an earlier landscape. */
-    kind: z.enum(['random', 'pca', 'given', 'saved']),
+    /** `hessian`: the top two eigenvectors of the Hessian at the centre. */
+    kind: z.enum(['random', 'pca', 'given', 'saved', 'hessian']),
     seed: z.int().min(0).optional(),
     name: z.string().min(1).max(120).optional(),
     explainedVariance: z.tuple([finite(), finite()]).optional(),
     points: z.int().min(0).optional(),
+    /** Hessian: the eigenvalues of d₁ and d₂. */
+    eigenvalues: z.tuple([finite(), finite()]).optional(),
   }),
   arrays: z.strictObject({
     /** f32 L(α_i, β_j) at [j · resolution + i]; NaN where not finite. */
@@ -505,11 +508,12 @@ export interface LandscapeRecording {
   centerLoss: number;
   centerOf?: LandscapeCenter;
   directions: {
-    kind: 'random' | 'pca' | 'given' | 'saved';
+    kind: 'random' | 'pca' | 'given' | 'saved' | 'hessian';
     seed?: number;
     name?: string;
     explainedVariance?: [number, number];
     points?: number;
+    eigenvalues?: [number, number];
     d1: Float64Array;
     d2: Float64Array;
   };

@@ -21,6 +21,7 @@ import {
   type BackendReport,
 } from './backend/select';
 import { BasinsLab } from './labs/basins/basins-lab';
+import { CriticalLab } from './labs/critical/critical-lab';
 import { ExplorerLab } from './labs/explorer/explorer-lab';
 import {
   type FrameMessage,
@@ -95,10 +96,18 @@ export class Engine {
       touch: () => this.sessions.touch(),
       fail: (err) => this.stopOnFailure(err),
     };
+    const explorer = new ExplorerLab(host);
+    const network = new NetworkLab(this.tf, host, this.frameIntervalMs);
     this.labs = [
-      new ExplorerLab(host),
+      explorer,
       new BasinsLab(host, { progressIntervalMs: this.frameIntervalMs }),
-      new NetworkLab(this.tf, host, this.frameIntervalMs),
+      network,
+      // Reads the other labs' runs only through what it is handed here.
+      new CriticalLab(this.tf, host, {
+        explorer: explorer.runs,
+        network: network.runs,
+        networkProblem: () => (network.hasProblem ? network.requireProblem() : undefined),
+      }),
     ];
     for (const lab of this.labs) for (const type of lab.messages) this.routes.set(type, lab);
     this.stepJobs = new StepJobs({

@@ -76,6 +76,9 @@ export const networkRequests = [
       }),
       z.strictObject({ kind: z.literal('pca'), runId }),
       z.strictObject({ kind: z.literal('saved'), name: z.string().min(1).max(64) }),
+      // The top two eigenvectors of the Hessian at the centre (Lanczos), reported with their
+      // eigenvalues: the plane of the sharpest curvature.
+      z.strictObject({ kind: z.literal('hessian') }),
     ]),
     /** Runs whose recorded trajectories are projected onto the plane. */
     project: z.array(runId).max(MAX_PROJECTED_RUNS).default([]),
@@ -127,7 +130,8 @@ export type NetworkMessage =
   | {
       type: 'net.landscape.progress';
       id: number;
-      phase: 'coarse' | 'full';
+      /** `directions`: Lanczos for the Hessian's eigenvectors (no values yet). */
+      phase: 'directions' | 'coarse' | 'full';
       done: number;
       total: number;
       /** The grid so far (NaN where not computed yet), sent a few times a second. */
@@ -248,11 +252,13 @@ export interface NetworkLandscape {
   threads: number;
   center: { runId: string; at: 'initial' | 'current'; step: number };
   directions: {
-    kind: 'random' | 'pca' | 'saved';
+    kind: 'random' | 'pca' | 'saved' | 'hessian';
     seed?: number;
     name?: string;
     /** PCA: share of the trajectory's variance along d₁ and d₂. */
     explained?: [number, number];
+    /** Hessian: the eigenvalues of d₁ and d₂ (the largest, then the second largest). */
+    eigenvalues?: [number, number];
   };
   /**
    * Runs asked to be projected whose architecture differs from the centre run's: their θ lives

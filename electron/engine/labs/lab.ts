@@ -49,6 +49,8 @@ export interface LabHost {
 export interface SteppedRun {
   readonly runId: string;
   readonly status: RunStatus;
+  /** Steps taken. */
+  readonly step: number;
 }
 
 /**
@@ -113,6 +115,16 @@ export interface LabRuns<R extends SteppedRun = SteppedRun> {
    * work, so it reports progress and can be cancelled.
    */
   probe?(runId: string, step: number | undefined, checkpoint?: Checkpoint): Promise<RunProbe>;
+  /**
+   * The steps of run `runId` whose θ `keptTheta` gives at once (ascending; the current step
+   * last), or undefined when it has no run `runId`.
+   */
+  keptSteps?(runId: string): number[] | undefined;
+  /**
+   * θ of run `runId` after `step` steps when it is at hand (kept, or the current one): a copy,
+   * or undefined when it would have to be recomputed (see `probe`) or there is no such run.
+   */
+  keptTheta?(runId: string, step: number): Float64Array | undefined;
   /**
    * Starts a new run `newRunId` with run `runId`'s settings as they are now (fresh optimizer
    * state) from `theta`, labelled `label`, recorded as branched off `runId` at `step`.

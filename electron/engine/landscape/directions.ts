@@ -7,7 +7,7 @@ import { Rng, streams } from '../datasets/random';
 import type { ParamLayout } from '../network/layout';
 
 export interface Directions {
-  kind: 'random' | 'pca' | 'given';
+  kind: 'random' | 'pca' | 'given' | 'hessian';
   d1: Float64Array;
   d2: Float64Array;
   /** Seed of random directions. */
@@ -16,6 +16,8 @@ export interface Directions {
   explainedVariance?: [number, number];
   /** PCA: how many trajectory points the components were computed from. */
   points?: number;
+  /** Hessian: the eigenvalues of d₁ and d₂ (unit eigenvectors of the two largest). */
+  eigenvalues?: [number, number];
 }
 
 /** A landscape SPEC that cannot be honoured; `field` names the offending field. */

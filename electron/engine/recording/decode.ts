@@ -70,14 +70,16 @@ export function directionsHeader<
     name?: unknown;
     explainedVariance?: unknown;
     points?: unknown;
+    eigenvalues?: unknown;
   },
->(d: D): Pick<D, 'kind' | 'seed' | 'name' | 'explainedVariance' | 'points'> {
+>(d: D): Pick<D, 'kind' | 'seed' | 'name' | 'explainedVariance' | 'points' | 'eigenvalues'> {
   return {
     kind: d.kind,
     ...(d.seed !== undefined ? { seed: d.seed } : {}),
     ...(d.name !== undefined ? { name: d.name } : {}),
     ...(d.explainedVariance ? { explainedVariance: d.explainedVariance } : {}),
     ...(d.points !== undefined ? { points: d.points } : {}),
+    ...(d.eigenvalues ? { eigenvalues: d.eigenvalues } : {}),
   };
 }
 

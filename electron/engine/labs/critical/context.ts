@@ -19,6 +19,11 @@ export interface ExperimentContext {
     step: number,
   ): Float64Array /* a network run's θ at a recorded step, throws FieldError */;
   runSteps(runId: string): number;
+  /**
+   * The steps of network run `runId` whose θ thetaAt gives (its kept snapshots and its current
+   * step, ascending); thetaAt refuses any other (retraining to it would block the engine).
+   */
+  keptSteps?(runId: string): number[];
 }
 
 /** Progress of an experiment: units done of total, with the partial result when there is one. */

@@ -20,6 +20,7 @@ import {
 import type { NetworkProblem, NetworkRun } from '../../network';
 import { checkLandscape } from '../../network/budget';
 import { type Msg, type Post } from '../lab';
+import { hessianDirections } from './hessian-directions';
 import type { LiveLandscape } from './recording';
 
 /** What the landscapes need of the lab. */
@@ -45,6 +46,8 @@ export class NetworkLandscapes {
   private readonly saved = new Map<string, { directions: Directions; architecture: string }>();
   /** The last finished landscape, whole, for a session to save. */
   last: LiveLandscape | undefined;
+  /** The last Hessian directions' d₁ and architecture: the next one's Lanczos starts there. */
+  private lastHessian: { architecture: string; d1: Float64Array } | undefined;
 
   constructor(private readonly lab: LandscapeHost) {}
 
@@ -52,6 +55,7 @@ export class NetworkLandscapes {
   clear(last?: LandscapeRecording): void {
     this.saved.clear();
     this.landscapeDirections.clear();
+    this.lastHessian = undefined;
     this.last = last ? liveLandscape(last) : undefined;
   }
 
@@ -65,7 +69,7 @@ export class NetworkLandscapes {
       message.center.at === 'initial' ? centerRun.initialTheta : centerRun.theta,
     );
     const spec = message.directions;
-    let directions: Directions;
+    let directions: Directions | undefined;
     if (spec.kind === 'random') {
       directions = randomDirections(problem.layout, center, spec.seed);
     } else if (spec.kind === 'pca') {
@@ -80,7 +84,7 @@ export class NetworkLandscapes {
         run.snapshots.list().map((s) => s.theta),
         run.theta,
       );
-    } else {
+    } else if (spec.kind === 'saved') {
       const saved = this.saved.get(spec.name);
       if (!saved) throw new FieldError('directions.name', `no saved directions "${spec.name}"`);
       if (saved.architecture !== problem.architectureKey) {
@@ -106,14 +110,38 @@ export class NetworkLandscapes {
       problem.budget,
       { field: 'grid.resolution', resolution },
     );
-    // Project first: with `fit`, the grid's range grows to hold every projected path.
-    const paths = projected.map((run) => projectTrajectory(run, center, directions));
-    const range = message.fit ? fitRange(message.grid.range, paths) : message.grid.range;
     const controller = new AbortController();
     this.lab.jobs.set(message.id, controller);
     let lastPost = 0;
     try {
-      const grid = await computeLandscape(problem, center, directions, {
+      if (!directions) {
+        // The Hessian's top two eigenvectors at the centre, on the grid's split.
+        directions = await hessianDirections(problem, center, split, {
+          signal: controller.signal,
+          start:
+            this.lastHessian?.architecture === problem.architectureKey
+              ? this.lastHessian.d1
+              : undefined,
+          onProgress: (done, total) => {
+            const now = performance.now();
+            if (now - lastPost < 250 && done < total) return;
+            lastPost = now;
+            this.lab.post({
+              type: 'net.landscape.progress',
+              id: message.id,
+              phase: 'directions',
+              done,
+              total,
+            });
+          },
+        });
+        this.lastHessian = { architecture: problem.architectureKey, d1: directions.d1 };
+      }
+      const plane = directions;
+      // Project first: with `fit`, the grid's range grows to hold every projected path.
+      const paths = projected.map((run) => projectTrajectory(run, center, plane));
+      const range = message.fit ? fitRange(message.grid.range, paths) : message.grid.range;
+      const grid = await computeLandscape(problem, center, plane, {
         ...message.grid,
         range,
         signal: controller.signal,
@@ -146,7 +174,7 @@ export class NetworkLandscapes {
         },
       });
       const projections = projected.map((run) => {
-        const path = projectTrajectory(run, center, directions, { lossOn: grid.split });
+        const path = projectTrajectory(run, center, plane, { lossOn: grid.split });
         return {
           runId: run.runId,
           steps: path.steps,
@@ -157,7 +185,7 @@ export class NetworkLandscapes {
         };
       });
       this.landscapeDirections.set(message.id, {
-        directions,
+        directions: plane,
         architecture: problem.architectureKey,
       });
       this.last = {
@@ -171,8 +199,8 @@ export class NetworkLandscapes {
           centerLoss: grid.centerLoss,
         },
         directions: {
-          ...directions,
-          kind: spec.kind === 'saved' ? 'saved' : directions.kind,
+          ...plane,
+          kind: spec.kind === 'saved' ? 'saved' : plane.kind,
           ...(spec.kind === 'saved' ? { name: spec.name } : {}),
         },
         center,
@@ -209,7 +237,8 @@ export class NetworkLandscapes {
           kind: spec.kind,
           ...(spec.kind === 'random' ? { seed: spec.seed } : {}),
           ...(spec.kind === 'saved' ? { name: spec.name } : {}),
-          ...(directions.explainedVariance ? { explained: directions.explainedVariance } : {}),
+          ...(plane.explainedVariance ? { explained: plane.explainedVariance } : {}),
+          ...(plane.eigenvalues ? { eigenvalues: plane.eigenvalues } : {}),
         },
         ...(otherArchitecture.length > 0 ? { otherArchitecture } : {}),
         projections,
@@ -328,6 +357,7 @@ export function landscapeMessage(l: LandscapeRecording): NetworkLandscape {
       ...(l.directions.seed !== undefined ? { seed: l.directions.seed } : {}),
       ...(l.directions.name !== undefined ? { name: l.directions.name } : {}),
       ...(l.directions.explainedVariance ? { explained: l.directions.explainedVariance } : {}),
+      ...(l.directions.eigenvalues ? { eigenvalues: l.directions.eigenvalues } : {}),
     },
     projections: l.projections.map((p) => ({
       runId: p.runId,

@@ -34,13 +34,24 @@ export async function probeNetworkRun(
   if (at > run.step) {
     throw new FieldError(
       'target.step',
-      `network run "${run.runId}" has taken ${run.step} steps; ${keptSteps(run)}`,
+      `network run "${run.runId}" has taken ${run.step} steps; ${describeKept(run)}`,
     );
   }
-  if (at === run.step) return probe(run.theta.slice());
-  const kept = run.snapshots.list().find((s) => s.step === at);
-  if (kept) return probe(Float64Array.from(kept.theta));
-  return probe(await replayTheta(run, at, checkpoint));
+  return probe(keptTheta(run, at) ?? (await replayTheta(run, at, checkpoint)));
+}
+
+/** θ after `step` updates when it is at hand: the current θ, or a kept snapshot (widened). */
+export function keptTheta(run: NetworkRun, step: number): Float64Array | undefined {
+  if (step === run.step) return run.theta.slice();
+  const kept = run.snapshots.list().find((s) => s.step === step);
+  return kept ? Float64Array.from(kept.theta) : undefined;
+}
+
+/** The steps whose θ is at hand (keptTheta), ascending. */
+export function keptSteps(run: NetworkRun): number[] {
+  const steps = run.snapshots.stepList().filter((s) => s < run.step);
+  steps.push(run.step);
+  return steps;
 }
 
 /** θ after `step` updates, retrained from the run's start and checked against its curve. */
@@ -62,14 +73,14 @@ async function replayTheta(
   if (!reproduced) {
     throw new FieldError(
       'target.step',
-      `θ of network run "${run.runId}" at step ${step} was not kept and retraining does not reproduce the run here; ${keptSteps(run)}`,
+      `θ of network run "${run.runId}" at step ${step} was not kept and retraining does not reproduce the run here; ${describeKept(run)}`,
     );
   }
   return replay.theta.slice();
 }
 
 /** Which of a run's θs are at hand, in a few words. */
-function keptSteps(run: NetworkRun): string {
+function describeKept(run: NetworkRun): string {
   const steps = run.snapshots.stepList().filter((s) => s < run.step);
   const spacing = run.snapshots.spacing;
   const regular = steps.every((s, i) => s === i * spacing);

@@ -309,7 +309,10 @@ export interface LiveLandscape {
   grid: Pick<LandscapeGrid, 'resolution' | 'values' | 'min' | 'max' | 'centerLoss'> & {
     split: string;
   } & ({ range: [[number, number], [number, number]] } | Pick<LandscapeGrid, 'alphas' | 'betas'>);
-  directions: Pick<Directions, 'd1' | 'd2' | 'seed' | 'explainedVariance' | 'points'> & {
+  directions: Pick<
+    Directions,
+    'd1' | 'd2' | 'seed' | 'explainedVariance' | 'points' | 'eigenvalues'
+  > & {
     kind: LandscapeRecording['directions']['kind'];
     name?: string;
   };
@@ -359,6 +362,7 @@ export function recordLandscape(landscape: LiveLandscape, index: number): Landsc
       ...(d.name !== undefined ? { name: d.name } : {}),
       ...(d.explainedVariance ? { explainedVariance: [...d.explainedVariance] } : {}),
       ...(d.points !== undefined ? { points: d.points } : {}),
+      ...(d.eigenvalues ? { eigenvalues: [...d.eigenvalues] } : {}),
       d1: d.d1.slice(),
       d2: d.d2.slice(),
     },

@@ -10,7 +10,7 @@ import { FieldError } from '../../core/errors';
 import type { Checkpoint } from '../../hessian/types';
 import type { NetworkRun } from '../../network';
 import type { FrameMessage, LabRuns, NetworkProbe } from '../lab';
-import { probeNetworkRun } from './probe';
+import { keptSteps, keptTheta, probeNetworkRun } from './probe';
 
 /**
  * Longest slice of network training while playing before the engine turns to its messages and
@@ -79,6 +79,16 @@ export class NetworkRuns implements LabRuns<NetworkRun> {
     const run = this.lab.live.get(runId);
     if (!run) return Promise.reject(new FieldError('target.runId', `no network run "${runId}"`));
     return probeNetworkRun(run, step, checkpoint);
+  }
+
+  keptSteps(runId: string): number[] | undefined {
+    const run = this.lab.live.get(runId);
+    return run ? keptSteps(run) : undefined;
+  }
+
+  keptTheta(runId: string, step: number): Float64Array | undefined {
+    const run = this.lab.live.get(runId);
+    return run && step <= run.step ? keptTheta(run, step) : undefined;
   }
 
   branch(

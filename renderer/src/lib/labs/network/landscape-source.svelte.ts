@@ -8,7 +8,13 @@ import type { ViewGrid, ViewRun, ViewSettingsLike, ViewSource } from '../../view
 /** Where the landscape stands (`id`: the engine's request, to cancel it). */
 export type LandscapeState =
   | { status: 'idle' }
-  | { status: 'computing'; done: number; total: number; phase: 'coarse' | 'full'; id: number }
+  | {
+      status: 'computing';
+      done: number;
+      total: number;
+      phase: 'directions' | 'coarse' | 'full';
+      id: number;
+    }
   | { status: 'done'; landscape: NetworkLandscape; id: number }
   | { status: 'failed'; message: string };
 
