@@ -146,7 +146,8 @@ export async function networkLine(
     job.phase('line');
     for (let i = 0; i < points; i++) {
       await job.checkpoint(i, points);
-      const s = -radius + (2 * radius * i) / (points - 1);
+      // Symmetric about 0: s_i = r·(2i − (n − 1))/(n − 1), so s and −s are the same distance.
+      const s = (radius * (2 * i - (points - 1))) / (points - 1);
       line.t[i] = s;
       line.top[i] = op.lossAt(along(probe.theta, max, s));
       line.random[i] = op.lossAt(along(probe.theta, random, s));

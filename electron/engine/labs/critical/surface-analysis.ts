@@ -122,7 +122,7 @@ export function surfaceLine(
     loss,
   };
   for (let i = 0; i < points; i++) {
-    const s = -radius + (2 * radius * i) / (points - 1);
+    const s = (radius * (2 * i - (points - 1))) / (points - 1);
     line.t[i] = s;
     line.top[i] = point.surface.value(x + s * tx, y + s * ty);
     line.random[i] = point.surface.value(x + s * rx, y + s * ry);
