@@ -8,24 +8,28 @@
  * through them (the explorer's reset to a new start, the network lab's branch).
  *
  * Every request is a job (jobs.ts): progress messages a few times a second, Cancel by
- * job.cancel (answered by an error starting "cancelled"), sizes refused before any work.
+ * job.cancel (answered by an error starting "cancelled"), sizes refused before any work
+ * (network-analysis.ts: an exact Hessian past MAX_EXACT_PARAMETERS, or past MAX_JOB_BYTES).
  *
- * Where the jobs run: in the engine's own thread, yielding to its event loop through the
- * checkpoint every JOB_YIELD_MS (30 ms) — between Hessian-vector products, Lanczos iterations,
- * line points and replayed training steps. Why not a worker (as landscapes use): a job's work
- * is a sequence of small tfjs calls on the network lab's problem, whose data is already on the
- * engine's backend; a worker would load its own tfjs (wasm: about half a second the first
- * time) and rebuild the data for each job, and under tfjs-node it could not use the native
- * backend at all (tfjs-node loads once per process). Playback keeps going meanwhile: the
- * engine's frame timer and the network runs' training slices run between two checkpoints, so
- * training shares the core with the job instead of stopping. The one long synchronous piece
- * is the dense eigensolver of an exact spectrum (O(P³), P ≤ MAX_EXACT_PARAMETERS); its
- * measured cost is in the lab's notes below.
- *
- * Measured (see test/engine/labs/critical/timing.test.ts's log line, `npx vitest run` on this
- * machine): MEASUREMENTS
+ * Where the jobs run, and why. A network's spectrum (critical.analyze) runs on a worker
+ * thread (pool.ts, worker.ts) when the engine is built (dist/engine/critical-worker.js): the
+ * exact spectrum ends in a dense symmetric eigensolver, one synchronous O(P³) piece that
+ * cannot yield. Measured (test/engine/labs/critical/worker.test.ts logs it; 2 shared cores,
+ * wasm): an exact analysis of 1,218 parameters (2-32-32-2, the lab's default model) stalled the
+ * engine's event loop for up to 4.1 s in its own thread — no frame, no training, no Cancel —
+ * and for at most 58 ms with the analysis on a worker (4.8 s either way). The eigensolver alone
+ * with eigenvectors: 0.3 s at P = 600, 2.4 s at 1,218, 13.8 s at 2,000. A worker costs one
+ * tfjs load (started by the lab's first request) and a copy of the split's data per job.
+ * Everything else runs in the engine's thread, yielding through the checkpoint every
+ * JOB_YIELD_MS (30 ms), because every piece of it is short: Escape, the line and the
+ * landscapes' Hessian directions are at most 80 Lanczos steps of one Hessian-vector product
+ * each (milliseconds) on the data already on the engine's backend; retraining to a step whose
+ * θ was not kept is a few updates between checkpoints; the experiments train networks in the
+ * engine like the network lab does. Without a worker bundle (running from source: the tests)
+ * or with every worker busy, an analysis runs in the engine's thread too.
  */
 import type {
+  BackendName,
   CriticalExperimentRecord,
   SessionSummary,
   ValidClientMessage,
@@ -38,6 +42,7 @@ import { labsHeld, type Lab, type LabHost, type Msg, type SessionContext } from 
 import { experimentContext, runExperiment } from './experiment-jobs';
 import { CriticalJobs } from './jobs';
 import { analyzeNetworkPoint } from './network-analysis';
+import { criticalPool, type CriticalPool } from './pool';
 import { escapeNetwork, networkLine } from './network-moves';
 import { analyzeSurface, escapeSurface, surfaceLine } from './surface-analysis';
 import { resolveTarget, runsOf, type CriticalSources } from './targets';
@@ -61,16 +66,38 @@ export class CriticalLab implements Lab<Restored> {
   /** The number in the next experiment's id. */
   private nextExperiment = 1;
 
+  /** Worker threads for network analyses (undefined: none, computed in the engine's thread). */
+  private readonly pool: () => CriticalPool | undefined;
+  private warmed = false;
+
+  /**
+   * @param options.pool worker threads for network analyses; @default the process's pool when
+   *   its bundle is there (a built engine), none when running from source. `null`: none.
+   */
   constructor(
     private readonly tf: () => Promise<Tf>,
     private readonly host: LabHost,
     private readonly sources: CriticalSources,
-    options: { progressIntervalMs?: number; yieldEveryMs?: number } = {},
+    options: {
+      progressIntervalMs?: number;
+      yieldEveryMs?: number;
+      pool?: CriticalPool | null;
+    } = {},
   ) {
     this.jobs = new CriticalJobs(host.post, options);
+    this.pool = options.pool === undefined ? criticalPool : () => options.pool ?? undefined;
+  }
+
+  /** The first request starts a worker loading tfjs, so the first analysis need not wait. */
+  private async warm(): Promise<void> {
+    if (this.warmed || !this.sources.networkProblem()) return;
+    this.warmed = true;
+    const backend = (await this.tf()).getBackend() as BackendName;
+    this.pool()?.warm(backend);
   }
 
   handle(message: ValidClientMessage): Promise<void> {
+    void this.warm().catch(() => undefined);
     switch (message.type) {
       case 'critical.analyze':
         return this.analyze(message);
@@ -92,7 +119,7 @@ export class CriticalLab implements Lab<Restored> {
       if (target.kind === 'run') job.phase('replay');
       const point = await resolveTarget(this.sources, target, job.checkpoint);
       if (point.lab === 'explorer') return analyzeSurface(point, options.tau);
-      return analyzeNetworkPoint(await this.tf(), point, options, job);
+      return analyzeNetworkPoint(await this.tf(), point, options, job, this.pool());
     });
     const transfer = [analysis.eigenvalues.buffer, analysis.eigenvectors.buffer] as ArrayBuffer[];
     if (analysis.density) {

@@ -32,6 +32,8 @@ export interface Job {
   readonly checkpoint: Checkpoint;
   /** The stage that starts now (its done/total start again). */
   phase(phase: JobPhase): void;
+  /** Reports progress of work done elsewhere (a worker thread), as the checkpoint does. */
+  report(done: number, total: number): void;
 }
 
 export class CriticalJobs {
@@ -71,16 +73,19 @@ export class CriticalJobs {
     let phase: JobPhase = 'hessian';
     let told: JobPhase | undefined;
     let last = -Infinity;
+    const report = (done: number, total: number) => {
+      const now = performance.now();
+      if (told === phase && now - last < interval && done < total) return;
+      told = phase;
+      last = now;
+      progress(phase, done, total);
+    };
     const checkpoint = makeCheckpoint({
       signal: controller.signal,
       yieldEveryMs: this.options.yieldEveryMs ?? JOB_YIELD_MS,
-      onProgress: (done: number, total: number) => {
-        const now = performance.now();
-        if (told === phase && now - last < interval && done < total) return;
-        told = phase;
-        last = now;
-        progress(phase, done, total);
-      },
+      // Every call: this job's own throttle keeps a new phase's first report.
+      progressEveryMs: 0,
+      onProgress: report,
     });
     const job: Job = {
       id,
@@ -89,6 +94,7 @@ export class CriticalJobs {
       phase: (p) => {
         phase = p;
       },
+      report,
     };
     try {
       return await work(job);

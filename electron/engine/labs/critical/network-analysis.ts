@@ -7,21 +7,25 @@
  */
 import {
   MAX_EXACT_PARAMETERS,
+  type BackendName,
   type CriticalAnalysis,
   type SpectrumOptions,
 } from '../../../common/protocol';
 import { FieldError } from '../../core/errors';
+import { WorkerError } from '../../core/worker-pool';
 import { fromNetwork } from '../../hessian/hessian-model';
 import {
   analysisMethod,
   analyzeNetwork,
   checkAnalysis,
   type AnalysisOptions,
+  type NetworkAnalysis,
 } from '../../hessian/report';
 import { formatBytes } from '../../network/budget';
 import type { Tf } from '../../network';
 import type { NetworkProbe } from '../lab';
 import type { Job } from './jobs';
+import type { CriticalPool } from './pool';
 import { describeTarget } from './targets';
 
 /**
@@ -98,23 +102,56 @@ export function networkData(
   }
 }
 
-/** The Hessian of a network probe's loss on `options.split`, analysed (see the file's top). */
+/**
+ * The Hessian of a network probe's loss on `options.split`, analysed (see the file's top): on
+ * a worker of `pool` when one is free, else in the engine's thread (yielding at checkpoints).
+ */
 export async function analyzeNetworkPoint(
   tf: Tf,
   probe: NetworkProbe,
   options: SpectrumOptions,
   job: Job,
+  pool?: CriticalPool,
 ): Promise<CriticalAnalysis> {
   checkNetworkAnalysis(probe.theta.length, options);
   const { model, ...data } = networkData(probe, options.split);
-  const a = await analyzeNetwork(
-    tf,
-    model,
-    probe.theta,
-    data,
-    { ...analysisOptions(options), onPhase: (phase) => job.phase(phase) },
-    job.checkpoint,
-  ).catch((err: unknown) => {
+  const inThread = () =>
+    analyzeNetwork(
+      tf,
+      model,
+      probe.theta,
+      data,
+      { ...analysisOptions(options), onPhase: (phase) => job.phase(phase) },
+      job.checkpoint,
+    );
+  let work: Promise<NetworkAnalysis>;
+  if (pool?.available) {
+    work = pool
+      .analyze(
+        {
+          backend: tf.getBackend() as BackendName,
+          model,
+          data: { x: data.x, y: data.y, n: data.n },
+          theta: probe.theta,
+          options: analysisOptions(options),
+        },
+        {
+          signal: job.signal,
+          onProgress: (phase, done, total) => {
+            job.phase(phase);
+            job.report(done, total);
+          },
+        },
+      )
+      // No worker could take it after all: compute here.
+      .catch((err: unknown) => {
+        if (err instanceof WorkerError) return inThread();
+        throw err;
+      });
+  } else {
+    work = inThread();
+  }
+  const a = await work.catch((err: unknown) => {
     throw inOptions(err);
   });
   return {

@@ -4,11 +4,7 @@
  * Cancel, refusals), escaped network runs in sessions, and the landscapes' Hessian directions.
  */
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
-import type {
-  ClientMessage,
-  EngineMessage,
-  EngineMessageOf,
-} from '../../../../electron/common/protocol';
+import type { EngineMessage, EngineMessageOf } from '../../../../electron/common/protocol';
 import { loadBackend } from '../../../../electron/engine/backend/select';
 import {
   startInProcessEngine,
@@ -35,7 +31,7 @@ async function engine(): Promise<TestClient> {
   return client;
 }
 
-type Request = Omit<Extract<ClientMessage, { id: number }>, 'id'>;
+type Request = Parameters<TestClient['request']>[0];
 
 /** Sends a request and returns its reply, failing on an error reply. */
 async function ask<T extends EngineMessage['type']>(
@@ -211,11 +207,15 @@ function referenceAt(steps: number): { theta: Float64Array; ref: Reference } {
 }
 
 describe('networks: spectra, Escape, lines', () => {
-  it("an exact spectrum equals the eigenvalues of a float64 Hessian by differences of the gradient", async () => {
+  it('an exact spectrum equals the eigenvalues of a float64 Hessian by differences of the gradient', async () => {
     const client = await networkEngine();
     const { analysis } = await ask(
       client,
-      { type: 'critical.analyze', target: { kind: 'run', runId: 'n1' }, options: { method: 'exact' } },
+      {
+        type: 'critical.analyze',
+        target: { kind: 'run', runId: 'n1' },
+        options: { method: 'exact' },
+      },
       'critical.result',
     );
     const { theta, ref } = referenceAt(30);
@@ -307,7 +307,12 @@ describe('networks: spectra, Escape, lines', () => {
     const id = 9001;
     const progress = client.waitFor((m) => m.type === 'critical.progress' && m.id === id);
     const answer = client.sendAndWait(
-      { type: 'critical.analyze', id, target: { kind: 'run', runId: 'big' }, options: { method: 'exact' } },
+      {
+        type: 'critical.analyze',
+        id,
+        target: { kind: 'run', runId: 'big' },
+        options: { method: 'exact' },
+      },
       (m) => 'id' in m && m.id === id && !m.type.endsWith('progress'),
     );
     const first = (await progress) as EngineMessageOf<'critical.progress'>;
@@ -371,7 +376,9 @@ describe('networks: spectra, Escape, lines', () => {
     });
     expect(wide.field).toBe('options.method');
     expect(wide.message).toMatch(/4,482 parameters/);
-    expect(client.log.some((m) => m.type === 'critical.progress' && m.id === undefined)).toBe(false);
+    expect(client.log.some((m) => m.type === 'critical.progress' && m.id === undefined)).toBe(
+      false,
+    );
     expect((await client.hello()).type).toBe('hello');
   });
 
@@ -416,11 +423,7 @@ describe('networks: spectra, Escape, lines', () => {
     expect(saved.config.label).toBe('n1 · escaped @ step 0');
 
     const again = await engine();
-    const opened = await ask(
-      again,
-      { type: 'session.open', bytes: file.bytes },
-      'session.opened',
-    );
+    const opened = await ask(again, { type: 'session.open', bytes: file.bytes }, 'session.opened');
     const restored = opened.session.network!.runs.find((r) => r.runId === 'esc')!;
     expect(restored).toMatchObject({ resumable: true, forkedFrom: { runId: 'n1', step: 0 } });
     // Retraining the escaped run from its own start θ reproduces it bit for bit.
@@ -443,7 +446,14 @@ describe("the network landscape's Hessian directions", () => {
         type: 'net.landscape',
         center: { runId: 'n1', at: 'current' },
         directions: { kind: 'hessian' },
-        grid: { resolution: 5, coarse: 0, range: [[-0.5, 0.5], [-0.5, 0.5]] },
+        grid: {
+          resolution: 5,
+          coarse: 0,
+          range: [
+            [-0.5, 0.5],
+            [-0.5, 0.5],
+          ],
+        },
       },
       'net.landscape.result',
     );

@@ -28,7 +28,9 @@ export function lossAndGrad(ref: Reference, theta: ArrayLike<number>, grad?: Flo
   let total = 0;
   for (let i = 0; i < n; i++) {
     // Forward: h[0] = x_i; h[l+1] = tanh(W_l h[l] + b_l); z = W_D h[D] + b_D.
-    const h: Float64Array[] = [Float64Array.from({ length: layout.inputDim }, (_, k) => x[i * layout.inputDim + k])];
+    const h: Float64Array[] = [
+      Float64Array.from({ length: layout.inputDim }, (_, k) => x[i * layout.inputDim + k]),
+    ];
     for (let l = 0; l <= depth; l++) {
       const { fanIn, fanOut, weight, bias } = layers[l];
       const out = new Float64Array(fanOut);
