@@ -78,6 +78,45 @@ function validLabMessage(rng: SeededRandom, id: number): Record<string, unknown>
     () => ({ type: 'session.context', id, context: { view: { a: 1 } } }),
     () => ({ type: 'job.cancel', id: rng.int(20_000) }),
     () => ({ type: 'sync', id }),
+    // The critical-points lab (its experiments are too long for these suites).
+    () => ({
+      type: 'critical.analyze',
+      id,
+      target: {
+        kind: 'run',
+        runId: rng.pick(['a', 'b', 'n1']),
+        ...(rng.chance(0.5) ? { step: rng.int(8) } : {}),
+      },
+      options: {
+        method: rng.pick(['auto', 'exact', 'lanczos']),
+        k: 1 + rng.int(4),
+        iterations: 2 + rng.int(30),
+        traceProbes: 1 + rng.int(5),
+      },
+    }),
+    () => ({
+      type: 'critical.analyze',
+      id,
+      target: {
+        kind: 'surface',
+        point: [rng.uniform(-2, 2), rng.uniform(-2, 2)],
+        surface: surfaceSpec(rng),
+      },
+    }),
+    () => ({
+      type: 'critical.line',
+      id,
+      target: { kind: 'run', runId: rng.pick(['a', 'b', 'n1']) },
+      points: 3 + rng.int(20),
+      radius: 0.1,
+    }),
+    () => ({
+      type: 'critical.escape',
+      id,
+      target: { kind: 'run', runId: rng.pick(['a', 'n1']) },
+      t: 0.1,
+      newRunId: 'esc',
+    }),
   ])();
 }
 
