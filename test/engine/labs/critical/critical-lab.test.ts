@@ -437,6 +437,44 @@ describe('networks: spectra, Escape, lines', () => {
   });
 });
 
+describe('run ids of both labs', () => {
+  it("`target.lab` says whose run; without it the network lab's, as everywhere", async () => {
+    const client = await networkEngine(3);
+    await ask(
+      client,
+      {
+        type: 'run.create',
+        run: {
+          runId: 'n1',
+          surface: 'saddle-valley',
+          start: [0, 0],
+          optimizer: { optimizer: 'sgd', lr: 0.1 },
+        },
+      },
+      'ok',
+    );
+    const explorer = await ask(
+      client,
+      { type: 'critical.analyze', target: { kind: 'run', runId: 'n1', lab: 'explorer' } },
+      'critical.result',
+    );
+    expect(explorer.analysis.method).toBe('closed-form');
+    expect(explorer.analysis.classification.kind).toBe('saddle');
+    const network = await ask(
+      client,
+      { type: 'critical.analyze', target: { kind: 'run', runId: 'n1' } },
+      'critical.result',
+    );
+    expect(network.analysis.target).toEqual({ lab: 'network', runId: 'n1', step: 3 });
+    const late = await refused(client, {
+      type: 'critical.analyze',
+      target: { kind: 'run', runId: 'n1', lab: 'explorer', step: 1 },
+    });
+    expect(late.field).toBe('target.step');
+    expect(late.message).toMatch(/taken 0 steps/);
+  });
+});
+
 describe("the network landscape's Hessian directions", () => {
   it('are orthonormal, and their Rayleigh quotients are the reported eigenvalues', async () => {
     const client = await networkEngine();
