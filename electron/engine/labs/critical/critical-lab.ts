@@ -16,9 +16,10 @@
  * exact spectrum ends in a dense symmetric eigensolver, one synchronous O(P³) piece that
  * cannot yield. Measured (test/engine/labs/critical/worker.test.ts logs it; 2 shared cores,
  * wasm): an exact analysis of 1,218 parameters (2-32-32-2, the lab's default model) stalled the
- * engine's event loop for up to 4.1 s in its own thread — no frame, no training, no Cancel —
- * and for at most 58 ms with the analysis on a worker (4.8 s either way). The eigensolver alone
- * with eigenvectors: 0.3 s at P = 600, 2.4 s at 1,218, 13.8 s at 2,000. A worker costs one
+ * engine's event loop for up to 3.5–4.1 s in its own thread — no frame, no training, no Cancel
+ * — and for at most 19–58 ms with the analysis on a worker (3.2–4.8 s either way; two runs).
+ * The eigensolver alone with eigenvectors: 0.3 s at P = 600, 2.4 s at 1,218, 13.8 s at 2,000
+ * (without them 0.06, 0.4 and 1.9 s). A worker costs one
  * tfjs load (started by the lab's first request) and a copy of the split's data per job.
  * Everything else runs in the engine's thread, yielding through the checkpoint every
  * JOB_YIELD_MS (30 ms), because every piece of it is short: Escape, the line and the
