@@ -10,6 +10,9 @@ import type {
   EngineMessageOf,
 } from '../../../../electron/common/protocol';
 import { criticalExperimentSchema } from '../../../../electron/common/protocol';
+import type { z } from 'zod';
+
+type CriticalExperimentInput = z.input<typeof criticalExperimentSchema>;
 import type { SessionData } from '../../../../electron/common/session';
 import {
   startInProcessEngine,
@@ -238,12 +241,12 @@ describe('experiments run through the lab', () => {
       },
     });
     await client.request({ type: 'step', steps: 40, runId: 'n1' });
-    const specs = [
+    const specs: CriticalExperimentInput[] = [
       { kind: 'sharpness', runId: 'n1', samples: 5, traceProbes: 3 },
       { kind: 'edge-of-stability', lrs: [0.05], steps: 50, every: 10 },
       { kind: 'minimum-ratio', count: 2, maxSteps: 200 },
       { kind: 'saddle-escape', steps: 30 },
-    ] as const;
+    ];
     const ids: string[] = [];
     for (const experiment of specs) {
       const reply = await client.request({ type: 'critical.experiment', experiment }, 120_000);
