@@ -305,16 +305,13 @@ function vector(v: unknown, field: string, length: number): number[] {
 }
 
 function matrix(v: unknown, field: string, rows: number, cols: number): number[][] {
-  const cols0 = Array.isArray(v) && Array.isArray(v[0]) ? v[0].length : '?';
   if (!Array.isArray(v) || v.length !== rows || !v.every((r) => Array.isArray(r))) {
     throw refusal(field, `expected ${rows} × ${cols}, got ${shapeOf(v)}`);
   }
   v.forEach((row: unknown[], i) => {
     if (row.length !== cols) {
-      throw refusal(
-        field,
-        `expected ${rows} × ${cols}, got ${rows} × ${i === 0 ? cols0 : `${cols0} (row ${i}: ${row.length})`}`,
-      );
+      const got = i === 0 ? `${rows} × ${row.length}` : `row ${i} of ${row.length}`;
+      throw refusal(field, `expected ${rows} × ${cols}, got ${got}`);
     }
     row.forEach((e, j) => {
       if (typeof e !== 'number' || !Number.isFinite(e)) {

@@ -139,7 +139,7 @@ for (const backend of ['cpu', 'wasm']) {
       }
     });
 
-    it('on a network, stock ops give a wrong Hessian-vector product, the custom ones the right one', () => {
+    it('on a network, stock ops give wrong Hessian-vector products, the custom ones right', () => {
       for (const activation of ['tanh', 'sigmoid', 'softplus', 'relu'] as const) {
         for (const loss of ['crossEntropy', 'softmaxMse', 'sumSquared'] as const) {
           const model: HessianModel = {

@@ -68,7 +68,7 @@ function denseByColumns(op: MlpHessian): Float64Array {
 }
 
 describe('reference spec conversion', () => {
-  it('transposes W into LossLab order, and referenceOrder maps θ onto the reference flattening', () => {
+  it('transposes W into LossLab order; referenceOrder maps θ onto the reference order', () => {
     for (const c of fixture.cases) {
       const { model, theta, x, n } = fromReferenceSpec(c.spec);
       const spec = c.spec as { layers: { W: number[][]; b: number[] }[]; data: { x: number[][] } };
