@@ -1,0 +1,66 @@
+/** What the experiments' tests share: a context around a problem, and recorders. */
+import type { CriticalExperimentResult } from '../../../../../electron/common/protocol';
+import { CancelledError } from '../../../../../electron/engine/core/errors';
+import type { Checkpoint } from '../../../../../electron/engine/hessian/types';
+import type {
+  ExperimentContext,
+  ExperimentReport,
+} from '../../../../../electron/engine/labs/critical/context';
+import type { NetworkProblem, Tf } from '../../../../../electron/engine/network';
+import type { RefActivation, RefModel } from './reference';
+
+/** A context around a problem, with recorded θs of runs (run id → θ by step). */
+export function contextOf(
+  tf: Tf,
+  problem: NetworkProblem,
+  runs: Record<string, Map<number, Float64Array>> = {},
+): ExperimentContext {
+  return {
+    tf,
+    backend: tf.getBackend(),
+    problem,
+    thetaAt(runId, step) {
+      const theta = runs[runId]?.get(step);
+      if (!theta) throw new Error(`no θ of ${runId} at step ${step}`);
+      return Float64Array.from(theta);
+    },
+    runSteps(runId) {
+      return Math.max(...(runs[runId]?.keys() ?? [0]));
+    },
+  };
+}
+
+/** A report that keeps every call. */
+export function recorder(): {
+  report: ExperimentReport;
+  calls: { done: number; total: number; partial?: CriticalExperimentResult }[];
+} {
+  const calls: { done: number; total: number; partial?: CriticalExperimentResult }[] = [];
+  return { report: (done, total, partial) => calls.push({ done, total, partial }), calls };
+}
+
+/** A checkpoint that lets `calls` calls through, then throws CancelledError. */
+export function cancelAfter(calls: number): Checkpoint {
+  let n = 0;
+  return () => {
+    if (++n > calls) throw new CancelledError();
+  };
+}
+
+export const noCheckpoint: Checkpoint = () => {};
+
+/** The reference model of a network problem's loss (train split). */
+export function refModelOf(problem: NetworkProblem): RefModel {
+  const { layout, model, lossKind } = problem;
+  return {
+    sizes: [layout.inputDim, ...layout.layers.map((l) => l.fanOut)],
+    activation: model.activation as RefActivation,
+    loss:
+      lossKind === 'crossEntropy'
+        ? 'crossEntropy'
+        : lossKind === 'mse'
+          ? 'softmaxMse'
+          : 'sumSquared',
+    l2: model.l2,
+  };
+}
