@@ -33,9 +33,6 @@ import type { Objective } from './train';
 export { DEFAULT_TAU, MlpHessian };
 export type { HessianData, HessianModel };
 
-/** Hessian-vector products batched per `applyMany` call when building a dense Hessian. */
-const DENSE_BATCH = 16;
-
 /**
  * The training split for the squared loss: standardized inputs, and targets n × K (one-hot
  * rows for classification, the regression targets as they are for K = 1).
@@ -139,7 +136,7 @@ export async function exactSpectrum(
   checkpoint: Checkpoint,
   vectors = false,
 ): Promise<{ values: Float64Array; vectors?: Float64Array }> {
-  const { matrix } = await denseHessian(op, checkpoint, DENSE_BATCH);
+  const matrix = await denseHessian(op, checkpoint);
   const spectrum = symmetricEigen(matrix, op.size, { vectors });
   return { values: spectrum.values, ...(spectrum.vectors ? { vectors: spectrum.vectors } : {}) };
 }

@@ -18,7 +18,13 @@ export {
 } from './edge-of-stability';
 export { MINIMUM_RATIO_LR, runMinimumRatio, trainEndpoint } from './minimum-ratio';
 export type { Endpoint } from './minimum-ratio';
-export { findSaddle, runSaddleEscape, SADDLE_GRAD_TOLERANCE, splitUnit } from './saddle-escape';
+export {
+  findSaddle,
+  originTheta,
+  runSaddleEscape,
+  SADDLE_GRAD_TOLERANCE,
+  SADDLE_WIDTH,
+} from './saddle-escape';
 export type { Saddle } from './saddle-escape';
 export { runSharpness, sampleSteps, SHARPNESS_LANCZOS_ITERATIONS } from './sharpness';
 export { networkObjective, trainFullBatch } from './train';

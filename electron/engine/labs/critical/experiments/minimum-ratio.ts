@@ -134,7 +134,10 @@ export async function runMinimumRatio(
       op.dispose();
     }
     await progress.reach(start + perNetwork);
-    const c = classify(values, end.gradNorm, { tau: spec.tau });
+    const c = classify(values, end.gradNorm, {
+      tau: spec.tau,
+      gradTolerance: spec.gradTolerance,
+    });
     points.push({
       seed,
       steps: end.steps,

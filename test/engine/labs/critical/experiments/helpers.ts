@@ -1,5 +1,6 @@
 /** What the experiments' tests share: a context around a problem, and recorders. */
 import type { CriticalExperimentResult } from '../../../../../electron/common/protocol';
+import { expect } from 'vitest';
 import { CancelledError } from '../../../../../electron/engine/core/errors';
 import type { Checkpoint } from '../../../../../electron/engine/hessian/types';
 import type {
@@ -48,6 +49,35 @@ export function cancelAfter(calls: number): Checkpoint {
 }
 
 export const noCheckpoint: Checkpoint = () => {};
+
+/** How many times a job calls its checkpoint when it runs to the end. */
+export async function checkpointCalls(
+  job: (checkpoint: Checkpoint) => Promise<unknown>,
+): Promise<number> {
+  let calls = 0;
+  await job(() => {
+    calls++;
+  });
+  return calls;
+}
+
+/**
+ * Runs a job cancelled at its first checkpoint, a third of the way through its checkpoints and
+ * two thirds of the way (so in each phase, whatever the sub-computations' granularity), and
+ * expects each run to reject with CancelledError and leave tf.memory().numTensors where it was.
+ */
+export async function expectCancelsCleanly(
+  tf: Tf,
+  job: (checkpoint: Checkpoint) => Promise<unknown>,
+): Promise<void> {
+  // A run to the end first: whatever stays with the problem (its uploaded split) is there.
+  const total = await checkpointCalls(job);
+  const before = tf.memory().numTensors;
+  for (const calls of [0, Math.floor(total / 3), Math.floor((2 * total) / 3)]) {
+    await expect(job(cancelAfter(calls))).rejects.toBeInstanceOf(CancelledError);
+    expect(tf.memory().numTensors).toBe(before);
+  }
+}
 
 /** The reference model of a network problem's loss (train split). */
 export function refModelOf(problem: NetworkProblem): RefModel {
