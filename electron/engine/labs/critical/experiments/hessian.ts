@@ -9,11 +9,10 @@
  *   spectrum describes exactly what the lab trains;
  * - a tanh MLP under the squared loss (`squaredModel`): Σ_k (z_k − y_k)² per example, y one-hot
  *   for classification and the target for regression, averaged over the examples (the MSE
- *   of Cohen et al., 2021). Its outputs are linear, so unlike the softmax losses it has
- *   minima at finite θ (a softmax can always sharpen its probabilities further by growing its
- *   logits: cross-entropy's "minima" are at infinity, where the gradient only tends to zero).
+ *   of Cohen et al., 2021), for the experiments that need a loss of their own whatever the
+ *   lab's model is. Its outputs are linear: its curvature in the outputs is the constant 2I,
+ *   where a softmax's saturates as the logits grow.
  */
-import { DEFAULT_TAU } from '../../../../common/protocol';
 import type { NetworkProblem, Tf } from '../../../network';
 import { buildLayout, initialTheta, type ParamLayout } from '../../../network';
 import { denseHessian } from '../../../hessian/dense';
@@ -30,7 +29,7 @@ import { hutchinsonTrace } from '../../../hessian/trace';
 import type { Checkpoint, SymmetricOperator } from '../../../hessian/types';
 import type { Objective } from './train';
 
-export { DEFAULT_TAU, MlpHessian };
+export { MlpHessian };
 export type { HessianData, HessianModel };
 
 /**
@@ -53,27 +52,25 @@ export function networkHessian(tf: Tf, problem: NetworkProblem, theta: Float64Ar
 }
 
 /**
- * A tanh MLP with the given hidden widths under the squared loss, for the problem's inputs and
- * outputs; its θ layout is the network lab's (torch's Linear order), so `layout` places its
- * tensors and `initialTheta` draws a Glorot θ₀ for a seed.
+ * A tanh MLP of `depth` hidden layers of `width` units under the squared loss, for the
+ * problem's inputs and outputs. Its θ layout is the network lab's (torch's Linear order), which
+ * `layout` describes; `init(seed)` draws a Glorot θ₀ as the network lab would.
  */
 export function squaredModel(
   problem: NetworkProblem,
-  hidden: number[],
+  depth: number,
+  width: number,
 ): { model: HessianModel; layout: ParamLayout; init(seed: number): Float64Array } {
   const { inputDim, outputDim } = problem.dataset;
   const layout = buildLayout(inputDim, outputDim, {
-    depth: hidden.length,
-    width: hidden[0],
+    depth,
+    width,
     activation: 'tanh',
     residual: false,
   });
-  // buildLayout takes one width for every hidden layer: rebuild the sizes from it (and refuse
-  // uneven widths, which nothing here asks for).
-  if (hidden.some((w) => w !== hidden[0])) throw new Error('hidden layers of one width only');
   return {
     model: {
-      sizes: [inputDim, ...hidden, outputDim],
+      sizes: [inputDim, ...Array<number>(depth).fill(width), outputDim],
       activation: 'tanh',
       loss: 'sumSquared',
       residual: false,

@@ -85,7 +85,7 @@ export function originTheta(
   problem: NetworkProblem,
   width: number,
 ): { theta: Float64Array; parameters: number } {
-  const { layout } = squaredModel(problem, [width]);
+  const { layout } = squaredModel(problem, 1, width);
   const { y, n } = squaredData(problem);
   const k = problem.dataset.outputDim;
   const theta = new Float64Array(layout.size);
@@ -105,7 +105,7 @@ export async function findSaddle(
   seed: number,
   checkpoint: Checkpoint,
 ): Promise<Saddle> {
-  const { model } = squaredModel(problem, [SADDLE_WIDTH]);
+  const { model } = squaredModel(problem, 1, SADDLE_WIDTH);
   const { theta } = originTheta(problem, SADDLE_WIDTH);
   const p = theta.length;
   const objective = new HessianObjective(ctx.tf, model, squaredData(problem));
@@ -161,7 +161,7 @@ export async function runSaddleEscape(
   checkpoint: Checkpoint,
 ): Promise<Result> {
   const problem = ctx.problem;
-  const { model, layout } = squaredModel(problem, [SADDLE_WIDTH]);
+  const { model, layout } = squaredModel(problem, 1, SADDLE_WIDTH);
   const p = layout.size;
   // Units: the saddle's P Hessian-vector products, then both trainings (steps + 1 each).
   const progress = new Progress(p + 2 * (spec.steps + 1), report, checkpoint);

@@ -39,7 +39,7 @@ describe('runEdgeOfStability', () => {
   it('sharpens to 2/η and hovers there while the loss falls; a diverging η ends its series', async () => {
     const { report, calls } = recorder();
     const result = await runEdgeOfStability(contextOf(tf, problem), spec, report, noCheckpoint);
-    const p = squaredModel(problem, Array(EOS_DEPTH).fill(EOS_WIDTH)).layout.size;
+    const p = squaredModel(problem, EOS_DEPTH, EOS_WIDTH).layout.size;
     expect(result.parameters).toBe(p);
     expect(
       calls.filter((c) => c.partial).map((c) => (c.partial as typeof result).series.length),
@@ -77,7 +77,7 @@ describe('runEdgeOfStability', () => {
   });
 
   it('a warm-started sample is the top eigenvalue of the dense Hessian there', async () => {
-    const { model, init } = squaredModel(problem, Array(EOS_DEPTH).fill(EOS_WIDTH));
+    const { model, init } = squaredModel(problem, EOS_DEPTH, EOS_WIDTH);
     const run = { ...spec, lrs: [0.1], steps: 300 };
     const result = await runEdgeOfStability(contextOf(tf, problem), run, () => {}, noCheckpoint);
     const series = result.series[0];
