@@ -62,8 +62,8 @@ export async function checkpointCalls(
 }
 
 /**
- * Runs a job cancelled at its first checkpoint, a third of the way through its checkpoints and
- * two thirds of the way (so in each phase, whatever the sub-computations' granularity), and
+ * Runs a job cancelled at each of its checkpoints (at most 30 of them; else at 8 spread from
+ * the first to the last, so every phase is hit whatever the sub-computations' granularity), and
  * expects each run to reject with CancelledError and leave tf.memory().numTensors where it was.
  */
 export async function expectCancelsCleanly(
@@ -73,12 +73,15 @@ export async function expectCancelsCleanly(
   // A run to the end first: whatever stays with the problem (its uploaded split) is there.
   const total = await checkpointCalls(job);
   const before = tf.memory().numTensors;
-  for (const calls of [0, Math.floor(total / 3), Math.floor((2 * total) / 3)]) {
+  const at =
+    total <= 30
+      ? Array.from({ length: total }, (_, i) => i)
+      : Array.from({ length: 8 }, (_, i) => Math.round((i * (total - 1)) / 7));
+  for (const calls of at) {
     await expect(job(cancelAfter(calls))).rejects.toBeInstanceOf(CancelledError);
     expect(tf.memory().numTensors).toBe(before);
   }
 }
-
 /** The reference model of a network problem's loss (train split). */
 export function refModelOf(problem: NetworkProblem): RefModel {
   const { layout, model, lossKind } = problem;

@@ -118,7 +118,7 @@ describe('runMinimumRatio', () => {
   it('stops with CancelledError when the checkpoint throws, leaving no tensors', async () => {
     const ctx = contextOf(tf, problem);
     await expectCancelsCleanly(tf, (checkpoint) =>
-      runMinimumRatio(ctx, { ...spec, count: 2, maxSteps: 20 }, () => {}, checkpoint),
+      runMinimumRatio(ctx, { ...spec, count: 2, maxSteps: 3 }, () => {}, checkpoint),
     );
   });
 });
