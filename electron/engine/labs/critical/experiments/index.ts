@@ -1,14 +1,7 @@
 /**
  * The critical-points lab's experiments, each a pure async job: (context, spec, report,
- * checkpoint) → result. `runExperiment` dispatches a spec to its job.
+ * checkpoint) → result (the lab dispatches by kind in ../experiment-jobs.ts).
  */
-import type { CriticalExperimentResult, CriticalExperimentSpec } from '../../../../common/protocol';
-import type { Checkpoint } from '../../../hessian/types';
-import type { ExperimentContext, ExperimentReport } from '../context';
-import { runEdgeOfStability } from './edge-of-stability';
-import { runMinimumRatio } from './minimum-ratio';
-import { runSaddleEscape } from './saddle-escape';
-import { runSharpness } from './sharpness';
 
 export {
   EOS_DEPTH,
@@ -29,22 +22,3 @@ export type { Saddle } from './saddle-escape';
 export { runSharpness, sampleSteps, SHARPNESS_LANCZOS_ITERATIONS } from './sharpness';
 export { networkObjective, trainFullBatch } from './train';
 export type { Objective, TrainOptions, TrainResult } from './train';
-
-/** Runs the experiment a spec asks for. */
-export function runExperiment(
-  ctx: ExperimentContext,
-  spec: CriticalExperimentSpec,
-  report: ExperimentReport,
-  checkpoint: Checkpoint,
-): Promise<CriticalExperimentResult> {
-  switch (spec.kind) {
-    case 'minimum-ratio':
-      return runMinimumRatio(ctx, spec, report, checkpoint);
-    case 'saddle-escape':
-      return runSaddleEscape(ctx, spec, report, checkpoint);
-    case 'edge-of-stability':
-      return runEdgeOfStability(ctx, spec, report, checkpoint);
-    case 'sharpness':
-      return runSharpness(ctx, spec, report, checkpoint);
-  }
-}
