@@ -104,7 +104,7 @@ export const criticalExperimentSchema = z.discriminatedUnion('kind', [
   // 2/η, for each η (Cohen et al., ICLR 2021).
   z.strictObject({
     kind: z.literal('edge-of-stability'),
-    lrs: z.array(z.number().positive().max(10)).min(1).max(6).default([0.01, 0.02, 0.04]),
+    lrs: z.array(z.number().positive().max(10)).min(1).max(6).default([0.05, 0.1, 0.2]),
     steps: z.int().min(10).max(100_000).default(2000),
     every: z.int().min(1).max(1000).default(10),
     seed: z

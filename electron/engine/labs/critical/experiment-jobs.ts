@@ -13,7 +13,7 @@ import {
   runMinimumRatio,
   runSaddleEscape,
   runSharpness,
-} from './experiments-stub';
+} from './experiments';
 import type { CriticalSources } from './targets';
 
 /** The context of one experiment: tfjs, the network lab's problem, its runs' kept θs. */
