@@ -8,12 +8,7 @@ import { FieldError } from '../../core/errors';
 import type { Checkpoint } from '../../hessian/types';
 import type { NetworkProblem, Tf } from '../../network';
 import type { ExperimentContext, ExperimentReport } from './context';
-import {
-  runEdgeOfStability,
-  runMinimumRatio,
-  runSaddleEscape,
-  runSharpness,
-} from './experiments';
+import { runEdgeOfStability, runMinimumRatio, runSaddleEscape, runSharpness } from './experiments';
 import type { CriticalSources } from './targets';
 
 /** The context of one experiment: tfjs, the network lab's problem, its runs' kept θs. */
