@@ -302,6 +302,7 @@ const count = z.int().min(0).max(MAX_RECORDED_STEPS);
 export const criticalResultManifestSchema = z.discriminatedUnion('kind', [
   z.strictObject({
     kind: z.literal('minimum-ratio'),
+    architecture: z.string().max(200),
     points: z
       .array(
         z.strictObject({

@@ -10,6 +10,7 @@
  */
 import { z } from 'zod';
 import { surfaceSpecSchema } from '../schemas';
+import { activationNames } from '../network';
 import { requestIdSchema, runIdSchema } from './base';
 
 const runId = runIdSchema;
@@ -78,6 +79,19 @@ export const criticalExperimentSchema = z.discriminatedUnion('kind', [
   // minimum ratio against its training loss (the lecture's figure).
   z.strictObject({
     kind: z.literal('minimum-ratio'),
+    // The networks trained: by default a small one of its own on the lab's data (one hidden
+    // layer of 8 tanh units: the lecture's picture), or the lab's model ('lab'). A large ReLU
+    // net's spectrum is a few outliers over a bulk that τ·max|λ| calls flat.
+    network: z
+      .union([
+        z.literal('lab'),
+        z.strictObject({
+          depth: z.int().min(1).max(4).default(1),
+          width: z.int().min(1).max(64).default(8),
+          activation: z.enum(activationNames).default('tanh'),
+        }),
+      ])
+      .default({ depth: 1, width: 8, activation: 'tanh' }),
     count: z.int().min(2).max(200).default(24),
     gradTolerance: z.number().positive().max(10).default(1e-3),
     maxSteps: z.int().min(1).max(100_000).default(3000),
@@ -291,6 +305,8 @@ export interface MinimumRatioPoint {
 export type CriticalExperimentResult =
   | {
       kind: 'minimum-ratio';
+      /** The networks' architecture (architectureKey: layers, activation, loss, L2). */
+      architecture: string;
       points: MinimumRatioPoint[];
       tau: number;
       gradTolerance: number;

@@ -41,6 +41,7 @@ function encodeResult(r: CriticalExperimentResult, at: string, put: Put): Critic
     case 'minimum-ratio':
       return {
         kind: r.kind,
+        architecture: r.architecture,
         points: r.points.map((p) => ({
           seed: p.seed,
           steps: p.steps,
@@ -130,6 +131,7 @@ function decodeResult(
     case 'minimum-ratio':
       return {
         kind: r.kind,
+        architecture: r.architecture,
         points: r.points.map((p) => ({
           seed: p.seed,
           steps: p.steps,

@@ -39,6 +39,7 @@ function experiments(): CriticalExperimentRecord[] {
       finishedAt: '2026-12-08T10:00:00.000Z',
       result: {
         kind: 'minimum-ratio',
+        architecture: '1x8 tanh crossEntropy l2=0',
         points: [
           {
             seed: 1,

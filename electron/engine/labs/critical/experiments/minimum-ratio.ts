@@ -30,6 +30,7 @@ import {
   type CriticalExperimentSpec,
   type MinimumRatioPoint,
 } from '../../../../common/protocol';
+import { architectureKey } from '../../../../common/network';
 import { FieldError } from '../../../core/errors';
 import { classify } from '../../../hessian/classify';
 import type { Checkpoint } from '../../../hessian/types';
@@ -101,7 +102,10 @@ export async function runMinimumRatio(
   report: ExperimentReport,
   checkpoint: Checkpoint,
 ): Promise<Result> {
-  const problem = ctx.problem;
+  const problem =
+    spec.network === 'lab'
+      ? ctx.problem
+      : ctx.problem.architecture({ ...ctx.problem.model, ...spec.network, residual: false });
   const parameters = problem.layout.size;
   if (parameters > MAX_EXACT_PARAMETERS) {
     throw new FieldError(
@@ -116,6 +120,7 @@ export async function runMinimumRatio(
   const points: MinimumRatioPoint[] = [];
   const result = (): Result => ({
     kind: 'minimum-ratio',
+    architecture: architectureKey(problem.model, problem.dataset.task === 'regression'),
     points: [...points],
     tau: spec.tau,
     gradTolerance: spec.gradTolerance,

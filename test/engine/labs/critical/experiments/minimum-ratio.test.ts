@@ -7,6 +7,7 @@
  * tensors.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { architectureKey } from '../../../../../electron/common/network';
 import type { CriticalExperimentSpec } from '../../../../../electron/common/protocol';
 import { loadBackend } from '../../../../../electron/engine/backend/select';
 import { FieldError } from '../../../../../electron/engine/core/errors';
@@ -40,6 +41,7 @@ afterAll(() => problem.dispose());
 // maxSteps 1700 leaves some of the four short of the tolerance (on wasm: seeds 1 and 3).
 const spec: Spec = {
   kind: 'minimum-ratio',
+  network: 'lab',
   count: 4,
   gradTolerance: 1e-3,
   maxSteps: 1700,
@@ -54,6 +56,7 @@ describe('runMinimumRatio', () => {
     const p = problem.layout.size;
     expect(result).toMatchObject({ kind: 'minimum-ratio', tau: 1e-4, gradTolerance: 1e-3 });
     expect(result.parameters).toBe(p);
+    expect(result.architecture).toBe(architectureKey(problem.model));
     expect(result.points.map((q) => q.seed)).toEqual([1, 2, 3, 4]);
 
     // A partial result after each network, with the points so far.
@@ -113,6 +116,21 @@ describe('runMinimumRatio', () => {
     await expect(run).rejects.toBeInstanceOf(FieldError);
     await expect(run).rejects.toMatchObject({ field: 'experiment' });
     await expect(run).rejects.toThrow(/4,482 parameters/);
+  });
+
+  it("trains a network of its own on the lab's data unless told to use the lab's model", async () => {
+    const own = {
+      ...spec,
+      count: 2,
+      maxSteps: 50,
+      network: { depth: 1, width: 3, activation: 'tanh' },
+    } as const;
+    const result = await runMinimumRatio(contextOf(tf, problem), own, () => {}, noCheckpoint);
+    const { inputDim, outputDim } = problem.layout;
+    // One hidden layer of 3 units: (in + 1)·3 + (3 + 1)·out parameters.
+    expect(result.parameters).toBe((inputDim + 1) * 3 + 4 * outputDim);
+    expect(result.architecture).toMatch(/^1x3 tanh /);
+    expect(result.points).toHaveLength(2);
   });
 
   it('stops with CancelledError when the checkpoint throws, leaving no tensors', async () => {
