@@ -105,8 +105,20 @@ const forbidden = [
     name: 'renderer-lab-to-other-lab',
     comment: "A lab's page and store do not import another lab's.",
     severity: 'error',
-    from: { path: '^renderer/src/lib/labs/([^/]+)/' },
+    from: { path: '^renderer/src/lib/labs/([^/]+)/', pathNot: '^renderer/src/lib/labs/explorer/' },
     to: { path: '^renderer/src/lib/labs/[^/]+/', pathNot: '^renderer/src/lib/labs/$1/' },
+  },
+  {
+    name: 'renderer-explorer-to-other-lab',
+    comment:
+      "The explorer imports no other lab's page or store but the critical-points lab's surface " +
+      "part (labs/critical/surface/: the explorer's critical point, shown on the explorer's views).",
+    severity: 'error',
+    from: { path: '^renderer/src/lib/labs/explorer/' },
+    to: {
+      path: '^renderer/src/lib/labs/[^/]+/',
+      pathNot: '^renderer/src/lib/labs/(explorer|critical/surface)/',
+    },
   },
 ];
 

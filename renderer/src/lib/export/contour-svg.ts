@@ -1,7 +1,8 @@
 /**
  * The contour view as an SVG document, built in named steps from what the view shows: the
  * heatmap and basin map (embedded images), level lines with labels, axes, critical points, one
- * group per run, notes and the legend. Pure: the caller measures text and encodes the images,
+ * group per run, the Hessian at a chosen point (eigenvector arrows, the Taylor model's level
+ * lines), notes and the legend. Pure: the caller measures text and encodes the images,
  * so unit tests in plain Node check the markup.
  */
 import type { Point } from '../../../../electron/common/schemas';
@@ -13,9 +14,11 @@ import {
   type PlotRect,
 } from '../views/contour-layout';
 import { marchingSquares } from '../views/contours';
+import { criticalDrawing, type CriticalDrawing } from '../views/critical-geometry';
+import type { CurvatureColors } from '../views/look';
 import type { ViewPalette } from '../views/look';
 import { contourLevels, formatTick, niceTicks, type ValueScale } from '../views/scale';
-import type { GridData, ViewRun } from '../views/view-data';
+import type { CriticalOverlay, GridData, ViewRun } from '../views/view-data';
 import type { ExportNote, LegendRun } from './overlay-content';
 import { notesSvg, svgLegend } from './svg-legend';
 import { backgroundRect, el, esc, idPart, num, svgDocument, type TextWidth } from './svg-markup';
@@ -47,6 +50,8 @@ export interface ContourSvgScene {
   background?: string;
   palette: ViewPalette;
   textWidth: TextWidth;
+  /** The Hessian at a point, as the view draws it, when one is on show. */
+  critical?: { overlay: CriticalOverlay; colors: CurvatureColors };
 }
 
 /** The contour view as an SVG document. */
@@ -72,7 +77,12 @@ export function contourSvgDocument(scene: ContourSvgScene): string {
   if (scene.contours) body.push(...levelLinesSvg(scene));
   body.push(axesSvg(scene));
   body.push(criticalPointsSvg(grid, place));
+  const critical = scene.critical
+    ? criticalDrawing(scene.critical.overlay, scene.critical.colors, grid.domain, plot)
+    : undefined;
+  if (critical) body.push(hessianLevelsSvg(critical));
   body.push(runsSvg(scene.runs, step, scene.lineScale, place));
+  if (critical) body.push(hessianArrowsSvg(critical));
   const [[x0, x1], [y0, y1]] = grid.domain;
   const notes = scene.notes.filter(
     (n) => n.at[0] >= x0 && n.at[0] <= x1 && n.at[1] >= y0 && n.at[1] <= y1,
@@ -306,4 +316,115 @@ function runsSvg(
     );
   });
   return el('g', { id: 'trajectories', 'clip-path': 'url(#plot-clip)' }, groups);
+}
+
+/** The Taylor model's level lines (over a halo) and its patch, clipped to the plot. */
+function hessianLevelsSvg(drawing: CriticalDrawing): string {
+  const segments = (s: number[]) => {
+    const d: string[] = [];
+    for (let k = 0; k < s.length; k += 4)
+      d.push(`M${num(s[k])} ${num(s[k + 1])}L${num(s[k + 2])} ${num(s[k + 3])}`);
+    return d.join('');
+  };
+  const levels = drawing.levels.map((level) =>
+    el('g', { class: `taylor-level ${level.side}`, fill: 'none', 'stroke-linecap': 'round' }, [
+      el('path', {
+        d: segments(level.segments),
+        stroke: drawing.colors.halo,
+        'stroke-opacity': 0.55,
+        'stroke-width': 3.5,
+      }),
+      el('path', { d: segments(level.segments), stroke: level.color, 'stroke-width': 1.5 }),
+    ]),
+  );
+  const patch = drawing.patch;
+  if (patch) {
+    const box = { x: patch.x, y: patch.y, width: patch.w, height: patch.h, fill: 'none' };
+    levels.push(
+      el('g', { class: 'taylor-patch', 'stroke-dasharray': '4 4' }, [
+        el('rect', { ...box, stroke: drawing.colors.halo, 'stroke-width': 3 }),
+        el('rect', { ...box, stroke: drawing.colors.text, 'stroke-width': 1 }),
+      ]),
+    );
+  }
+  return el('g', { id: 'hessian-model', 'clip-path': 'url(#plot-clip)' }, levels);
+}
+
+/** The eigenvector arrows and Escape's step (over a halo), θ ringed, and the λ labels. */
+function hessianArrowsSvg(drawing: CriticalDrawing): string {
+  const arrow = (
+    a: CriticalDrawing['arrows'][number],
+    color: string,
+    width: number,
+    head: number,
+  ) => {
+    const [px, py] = a.from;
+    const [qx, qy] = a.to;
+    const angle = Math.atan2(qy - py, qx - px);
+    const tip = [qx + Math.cos(angle) * (head - 9), qy + Math.sin(angle) * (head - 9)];
+    const wing = (turn: number) =>
+      `${num(qx - head * Math.cos(angle + turn))} ${num(qy - head * Math.sin(angle + turn))}`;
+    return el('g', {}, [
+      el('line', {
+        x1: px,
+        y1: py,
+        x2: qx,
+        y2: qy,
+        stroke: color,
+        'stroke-width': width,
+        'stroke-linecap': 'round',
+        'stroke-dasharray': a.dashed ? '6 4' : undefined,
+      }),
+      el('path', {
+        d: `M${num(tip[0])} ${num(tip[1])}L${wing(-0.42)}L${wing(0.42)}Z`,
+        fill: color,
+      }),
+    ]);
+  };
+  const [cx, cy] = drawing.at;
+  const parts = [
+    ...drawing.arrows.map((a) => arrow(a, drawing.colors.halo, 6, 12)),
+    ...drawing.arrows.map((a) =>
+      el(
+        'g',
+        { class: a.index < 0 ? 'escape-step' : `eigenvector lambda-${a.index + 1}` },
+        arrow(a, a.color, 2.5, 9),
+      ),
+    ),
+    el('circle', {
+      cx,
+      cy,
+      r: 5,
+      fill: drawing.colors.halo,
+      stroke: drawing.colors.text,
+      'stroke-width': 2,
+    }),
+    ...drawing.labels.map((label) =>
+      el(
+        'text',
+        {
+          class: 'lambda',
+          x: label.x,
+          y: label.y,
+          'text-anchor':
+            label.align === 'left' ? 'start' : label.align === 'right' ? 'end' : 'middle',
+          'dominant-baseline':
+            label.baseline === 'top'
+              ? 'hanging'
+              : label.baseline === 'bottom'
+                ? 'text-after-edge'
+                : 'central',
+          fill: label.color,
+          stroke: drawing.colors.halo,
+          'stroke-width': 4,
+          'paint-order': 'stroke',
+          'stroke-linejoin': 'round',
+          'font-size': 13,
+          'font-weight': 'bold',
+        },
+        esc(label.text),
+      ),
+    ),
+  ];
+  return el('g', { id: 'hessian-arrows', 'clip-path': 'url(#plot-clip)' }, parts);
 }

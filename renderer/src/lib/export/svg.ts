@@ -88,6 +88,7 @@ export function contourSvg(
     background: options.transparent ? undefined : backgroundColor(),
     palette: pal(),
     textWidth,
+    ...(view.overlayState?.critical ? { critical: view.overlayState.critical } : {}),
   });
 }
 

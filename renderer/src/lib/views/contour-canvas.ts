@@ -17,9 +17,18 @@ import {
   type PlotReserve,
 } from './contour-layout';
 import { paintContourOverlay } from './contour-overlay';
+import { pickTrajectoryPoint } from './critical-geometry';
 import type { ValueScale } from './scale';
 import { PALETTES, type ViewPalette } from './look';
 import type { GridData } from './view-data';
+
+/** What a click on the plot asks for, beside moving the start (each only where the source can). */
+export interface ContourClicks {
+  /** A click on a point of a trajectory drawn: that run's step. */
+  trajectory?(runId: string, step: number): void;
+  /** A Shift- or Alt-click anywhere on the plot: that point of the surface. */
+  point?(point: Point): void;
+}
 
 export class ContourCanvas {
   readonly base: HTMLCanvasElement;
@@ -41,6 +50,8 @@ export class ContourCanvas {
   private frameRequested = false;
   private readonly resizeObserver: ResizeObserver;
   private reserve: PlotReserve = { top: 0, right: 0 };
+  /** What clicks on the plot ask for besides moving the start (the source's, set by the view). */
+  clicks: ContourClicks = {};
   /** Milliseconds the last overlay draw took. */
   lastDrawMs = 0;
 
@@ -71,19 +82,50 @@ export class ContourCanvas {
     });
   }
 
+  /**
+   * A press on the plot. Shift- or Alt-click: the source's `point` (the Hessian there). On a
+   * trajectory point: a click is the source's `trajectory` (that run's step), a drag from it
+   * still moves the start. Elsewhere: the press and the drag move the start, as always.
+   */
   private readonly pointerDown = (event: PointerEvent) => {
     if (event.button !== 0) return;
     const point = this.toDomain(event.offsetX, event.offsetY);
     if (!point) return;
+    if ((event.shiftKey || event.altKey) && this.clicks.point) {
+      event.preventDefault();
+      this.clicks.point(point);
+      return;
+    }
+    const hit =
+      this.clicks.trajectory && this.state && this.grid
+        ? pickTrajectoryPoint(
+            this.state.runs,
+            this.grid.domain,
+            this.plot,
+            event.offsetX,
+            event.offsetY,
+            this.state.scrubStep,
+          )
+        : undefined;
     this.overlay.setPointerCapture(event.pointerId);
-    this.onPick(point, 'start');
+    let dragging = !hit;
+    if (dragging) this.onPick(point, 'start');
     const move = (e: PointerEvent) => {
+      if (!dragging) {
+        if (Math.hypot(e.offsetX - event.offsetX, e.offsetY - event.offsetY) < 4) return;
+        dragging = true;
+        this.onPick(point, 'start');
+      }
       const p = this.toDomain(e.offsetX, e.offsetY, true);
       if (p) this.onPick(p, 'move');
     };
     const up = (e: PointerEvent) => {
       this.overlay.removeEventListener('pointermove', move);
       this.overlay.removeEventListener('pointerup', up);
+      if (!dragging && hit) {
+        this.clicks.trajectory?.(hit.runId, hit.step);
+        return;
+      }
       const p = this.toDomain(e.offsetX, e.offsetY, true);
       if (p) this.onPick(p, 'end');
     };
@@ -325,7 +367,24 @@ export class ContourCanvas {
     if (!this.grid) return;
     const layout = paintContourOverlay(ctx, plot, this.grid, state, step, room);
     if (ctx.canvas === this.overlay) {
-      this.container.dataset.stepLabels = JSON.stringify(layout);
+      this.container.dataset.stepLabels = JSON.stringify(layout.steps);
+      const critical = layout.critical;
+      // What the Hessian's picture drew (tests read it): θ, the arrows, labels and level lines.
+      if (critical) {
+        this.container.dataset.critical = JSON.stringify({
+          at: critical.at,
+          arrows: critical.arrows.map((a) => ({
+            index: a.index,
+            from: a.from,
+            to: a.to,
+            color: a.color,
+            dashed: a.dashed,
+          })),
+          labels: critical.labels.map((l) => l.text),
+          levels: critical.levels.map((l) => ({ side: l.side, segments: l.segments.length / 4 })),
+          patch: critical.patch,
+        });
+      } else delete this.container.dataset.critical;
     }
   }
 

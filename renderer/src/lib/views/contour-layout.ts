@@ -6,13 +6,16 @@
 import type { RunInspection } from '../../../../electron/common/protocol';
 import type { Domain } from '../../../../electron/common/schemas';
 import type { ContourLines } from './contours';
+import type { CurvatureColors } from './look';
 import { formatTick } from './scale';
-import type { TrajectoryView } from './view-data';
+import type { CriticalOverlay, TrajectoryView } from './view-data';
 
 export interface ContourRun {
   runId: string;
   color: string;
   trajectory: TrajectoryView;
+  /** False for a run on another surface than the one shown (it cannot be picked). */
+  onSurface?: boolean;
 }
 
 export interface BasinOverlay {
@@ -31,6 +34,8 @@ export interface OverlayState {
   lineScale: number;
   /** Replay: draw each trajectory up to this step (its current point there). */
   scrubStep?: number;
+  /** The Hessian at a point: eigenvector arrows and the Taylor model's level lines. */
+  critical?: { overlay: CriticalOverlay; colors: CurvatureColors };
 }
 
 /** The plot rectangle in CSS pixels. */

@@ -1,7 +1,8 @@
 /**
  * The contour view's overlay, redrawn per frame (on screen and into exports): minima and
- * saddles, each run's trajectory with its start and current point, the hovered step, and step
- * mode's arrows with their numbers in boxes placed clear of everything else.
+ * saddles, each run's trajectory with its start and current point, the hovered step, step
+ * mode's arrows with their numbers in boxes placed clear of everything else, and the Hessian
+ * at a chosen point (its eigenvectors as arrows, the Taylor model's level lines).
  */
 import type { RunInspection, SurfaceInfo } from '../../../../electron/common/protocol';
 import type { Domain } from '../../../../electron/common/schemas';
@@ -13,6 +14,8 @@ import {
   type PlotRect,
   type StepLabelLayout,
 } from './contour-layout';
+import { criticalDrawing, type CriticalDrawing } from './critical-geometry';
+import { CANVAS_FONT } from './look';
 import { placeLabel } from './placement';
 import type { GridData, TrajectoryView } from './view-data';
 
@@ -22,6 +25,12 @@ interface StepArrows {
   color: string;
   labels: [string, string][];
   arrows: [number, number, number, number][];
+}
+
+/** What the overlay drew where (CSS pixels), for tests. */
+export interface OverlayLayout {
+  steps: StepLabelLayout[];
+  critical?: CriticalDrawing;
 }
 
 /**
@@ -35,7 +44,7 @@ export function paintContourOverlay(
   state: OverlayState,
   step: number | undefined,
   room: PlotRect,
-): StepLabelLayout[] {
+): OverlayLayout {
   const domain = grid.domain;
   const { x, y, w, h } = plot;
   const at = (px: number, py: number) => projectTo(domain, plot, px, py);
@@ -46,6 +55,11 @@ export function paintContourOverlay(
   ctx.clip();
 
   drawCriticalPoints(ctx, domain, grid.info, plot);
+  const critical = state.critical
+    ? criticalDrawing(state.critical.overlay, state.critical.colors, domain, plot)
+    : undefined;
+  // The model's level lines under the runs, its arrows over them.
+  if (critical) drawCriticalLevels(ctx, critical);
   const [[x0, x1], [y0, y1]] = grid.domain;
   const ax = w / (x1 - x0);
   const ay = h / (y1 - y0);
@@ -103,11 +117,99 @@ export function paintContourOverlay(
     if (inspection && inspection.step === count - 1 && count === t.count)
       steps.push(drawArrows(ctx, domain, plot, run, inspection, t));
   }
+  if (critical) drawCriticalArrows(ctx, critical);
   ctx.restore();
   // The numbers go last, each box where it covers no arrow, no current point and no other
   // box: in the plot near its point, or in the view's free room beside it (a flat domain
   // leaves little height in the plot) with a line to its point.
-  return drawStepLabels(ctx, room, steps);
+  return { steps: drawStepLabels(ctx, room, steps), ...(critical ? { critical } : {}) };
+}
+
+/** The Taylor model's level lines (over a halo) and its patch's dashed outline. */
+function drawCriticalLevels(ctx: CanvasRenderingContext2D, drawing: CriticalDrawing): void {
+  ctx.save();
+  ctx.lineCap = 'round';
+  for (const level of drawing.levels) {
+    const s = level.segments;
+    ctx.beginPath();
+    for (let k = 0; k < s.length; k += 4) {
+      ctx.moveTo(s[k], s[k + 1]);
+      ctx.lineTo(s[k + 2], s[k + 3]);
+    }
+    ctx.strokeStyle = drawing.colors.halo;
+    ctx.globalAlpha = 0.55;
+    ctx.lineWidth = 3.5;
+    ctx.stroke();
+    ctx.globalAlpha = 1;
+    ctx.strokeStyle = level.color;
+    ctx.lineWidth = 1.5;
+    ctx.stroke();
+  }
+  const patch = drawing.patch;
+  if (patch) {
+    ctx.setLineDash([4, 4]);
+    ctx.strokeStyle = drawing.colors.halo;
+    ctx.lineWidth = 3;
+    ctx.strokeRect(patch.x, patch.y, patch.w, patch.h);
+    ctx.strokeStyle = drawing.colors.text;
+    ctx.lineWidth = 1;
+    ctx.strokeRect(patch.x, patch.y, patch.w, patch.h);
+    ctx.setLineDash([]);
+  }
+  ctx.restore();
+}
+
+/** The eigenvector arrows (and Escape's step) over a halo, θ ringed, and the λ labels. */
+function drawCriticalArrows(ctx: CanvasRenderingContext2D, drawing: CriticalDrawing): void {
+  ctx.save();
+  const arrow = (
+    a: CriticalDrawing['arrows'][number],
+    color: string,
+    width: number,
+    head: number,
+  ) => {
+    const [px, py] = a.from;
+    const [qx, qy] = a.to;
+    ctx.strokeStyle = color;
+    ctx.fillStyle = color;
+    ctx.lineWidth = width;
+    ctx.setLineDash(a.dashed ? [6, 4] : []);
+    ctx.beginPath();
+    ctx.moveTo(px, py);
+    ctx.lineTo(qx, qy);
+    ctx.stroke();
+    ctx.setLineDash([]);
+    const angle = Math.atan2(qy - py, qx - px);
+    ctx.beginPath();
+    ctx.moveTo(qx + Math.cos(angle) * (head - 9), qy + Math.sin(angle) * (head - 9));
+    ctx.lineTo(qx - head * Math.cos(angle - 0.42), qy - head * Math.sin(angle - 0.42));
+    ctx.lineTo(qx - head * Math.cos(angle + 0.42), qy - head * Math.sin(angle + 0.42));
+    ctx.closePath();
+    ctx.fill();
+  };
+  ctx.lineCap = 'round';
+  for (const a of drawing.arrows) arrow(a, drawing.colors.halo, 6, 12);
+  for (const a of drawing.arrows) arrow(a, a.color, 2.5, 9);
+  const [cx, cy] = drawing.at;
+  ctx.beginPath();
+  ctx.arc(cx, cy, 5, 0, 2 * Math.PI);
+  ctx.fillStyle = drawing.colors.halo;
+  ctx.fill();
+  ctx.lineWidth = 2;
+  ctx.strokeStyle = drawing.colors.text;
+  ctx.stroke();
+  ctx.font = `bold 13px ${CANVAS_FONT}`;
+  ctx.lineJoin = 'round';
+  for (const label of drawing.labels) {
+    ctx.textAlign = label.align;
+    ctx.textBaseline = label.baseline;
+    ctx.strokeStyle = drawing.colors.halo;
+    ctx.lineWidth = 4;
+    ctx.strokeText(label.text, label.x, label.y);
+    ctx.fillStyle = label.color;
+    ctx.fillText(label.text, label.x, label.y);
+  }
+  ctx.restore();
 }
 
 /** Places and draws step mode's label boxes within `plot` (the room); returns where they went. */

@@ -54,3 +54,33 @@ export const PALETTES: Record<ThemeName, ViewPalette> = {
     accent: '#0f766e',
   },
 };
+
+/**
+ * The colours of the Hessian's picture (eigenvector arrows, the Taylor model's level lines and
+ * mesh), from the theme: readable on its panels and, over a halo, on the heatmap.
+ */
+export interface CurvatureColors {
+  /** λ > 0: the model curves up. */
+  positive: string;
+  /** λ < 0: the model curves down. */
+  negative: string;
+  /** λ within ±τ·max|λ|. */
+  flat: string;
+  /** Under lines and text, so they read on any colour of the heatmap. */
+  halo: string;
+  text: string;
+}
+
+/**
+ * Positive curvature in the theme's accent (teal), negative in its danger colour (red): a pair
+ * colour-blind readers tell apart by lightness too; each drawn over a halo of the theme's panel.
+ */
+export function curvatureColors(palette: ViewPalette): CurvatureColors {
+  return {
+    positive: palette.accent,
+    negative: palette.danger,
+    flat: palette.muted,
+    halo: palette.panel,
+    text: palette.text,
+  };
+}

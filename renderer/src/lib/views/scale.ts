@@ -12,9 +12,14 @@ export interface ValueScale {
   invert(t: number): number;
 }
 
+/** The log scale's offset δ in log(L − min + δ): a ten-thousandth of the range (never 0). */
+function logDelta(span: number): number {
+  return span * 1e-4 + 1e-12;
+}
+
 export function valueScale(min: number, max: number, log: boolean): ValueScale {
   const span = max - min;
-  const delta = span * 1e-4 + 1e-12;
+  const delta = logDelta(span);
   const lo = Math.log(delta);
   const hi = Math.log(span + delta);
   const f = ((value: number) => {
@@ -30,6 +35,24 @@ export function valueScale(min: number, max: number, log: boolean): ValueScale {
   f.max = max;
   f.invert = (t: number) => (log ? min + Math.exp(lo + t * (hi - lo)) - delta : min + t * span);
   return f;
+}
+
+/**
+ * Where `value` sits on a scale without the clamp to [0, 1] (a model that dips below the
+ * surface's range, or rises above it): the same formula as the scale itself. NaN where the
+ * scale has no place for it: not finite, or (log scale) below the minimum by more than the
+ * scale's δ, where log(L − min + δ) does not exist.
+ */
+export function unclampedScale(scale: ValueScale, value: number): number {
+  const { min, max } = scale;
+  const span = max - min;
+  if (!Number.isFinite(value) || !(span > 0)) return NaN;
+  if (!scale.log) return (value - min) / span;
+  const delta = logDelta(span);
+  const above = value - min;
+  if (above < -delta) return NaN;
+  const lo = Math.log(delta);
+  return (Math.log(Math.max(above, 0) + delta) - lo) / (Math.log(span + delta) - lo);
 }
 
 /** Contour levels: evenly spaced in the scale's t, so log surfaces get geometric levels. */

@@ -166,20 +166,22 @@ export function toWorld(
 
 /**
  * An arrow's shaft and head from world point `a` towards `b`, lifted off the surface and kept
- * between 0.08 and 0.7 long; none when the points coincide.
+ * between `bounds` long (0.08 to 0.7: step mode's arrows stay visible); none when the points
+ * coincide.
  */
 export function arrowMeshes(
   a: Float32Array,
   b: Float32Array,
   color: string,
   opacity: number,
+  bounds: { min: number; max: number } = { min: 0.08, max: 0.7 },
 ): THREE.Mesh[] {
   const start = new THREE.Vector3(a[0], a[1] + LIFT, a[2]);
   const direction = new THREE.Vector3(b[0], b[1] + LIFT, b[2]).sub(start);
   const length = direction.length();
   if (!(length > 0)) return [];
   direction.normalize();
-  const shown = Math.min(0.7, Math.max(0.08, length));
+  const shown = Math.min(bounds.max, Math.max(bounds.min, length));
   const material = new THREE.MeshBasicMaterial({
     color,
     depthTest: false,
@@ -200,13 +202,16 @@ export function arrowMeshes(
   return [shaft, cone];
 }
 
-/** Frees an object's geometry and materials. */
+/** Frees an object's geometry and materials (and a sprite's texture). */
 export function disposeObject(object: THREE.Object3D): void {
   const mesh = object as THREE.Mesh;
-  mesh.geometry?.dispose();
+  // Sprites share one geometry of three.js's own: it is not theirs to free.
+  if (!(object instanceof THREE.Sprite)) mesh.geometry?.dispose();
   const material = mesh.material as THREE.Material | THREE.Material[] | undefined;
-  if (Array.isArray(material)) material.forEach((m) => m.dispose());
-  else material?.dispose();
+  for (const m of Array.isArray(material) ? material : material ? [material] : []) {
+    (m as THREE.SpriteMaterial).map?.dispose();
+    m.dispose();
+  }
 }
 
 /** Empties a group, freeing what it held. */

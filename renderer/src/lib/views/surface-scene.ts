@@ -1,8 +1,9 @@
 /**
  * The 3-D view: the loss surface as a coloured mesh (linear or log-scaled height) with its
  * level lines, each run's trajectory as a line on it, its current point as a ball, minima and
- * saddles as markers. Renders on demand (data or camera changed), never in a loop. Replay
- * draws every trajectory up to a step; exports render the same scene offscreen at any size.
+ * saddles as markers, and the Hessian at a chosen point (eigenvector arrows, the Taylor
+ * quadric). Renders on demand (data or camera changed), never in a loop. Replay draws every
+ * trajectory up to a step; exports render the same scene offscreen at any size.
  */
 import * as THREE from 'three';
 import type { Point } from '../../../../electron/common/schemas';
@@ -20,8 +21,10 @@ import {
   toWorld,
   valueAt,
 } from './surface-geometry';
+import type { CurvatureColors } from './look';
+import { criticalObjects } from './surface-critical';
 import { SceneRuns, type SceneRun } from './surface-runs';
-import type { GridData } from './view-data';
+import type { CriticalOverlay, GridData } from './view-data';
 import type { CameraPose } from './view-source';
 
 /** An offscreen render of the scene (exports). */
@@ -76,12 +79,15 @@ export class SurfaceScene {
   /** Renders exports offscreen; made on first use, reused, disposed with the scene. */
   private snapshotRenderer: THREE.WebGLRenderer | undefined;
   private readonly stepArrows = new THREE.Group();
+  /** The Hessian's picture, and what it was built from (rebuilt when the surface changes). */
+  private readonly critical = new THREE.Group();
+  private criticalSource: { overlay: CriticalOverlay; colors: CurvatureColors } | undefined;
   /** Milliseconds the last render took on the main thread. */
   lastRenderMs = 0;
 
   constructor(
     private readonly container: HTMLElement,
-    private readonly onPick: (point: Point) => void,
+    private readonly onPick: (point: Point, modifier: boolean) => void,
   ) {
     // On a software rasterizer (SwiftShader, llvmpipe: VMs, remote desktops, CI) multisampling
     // costs more than the whole scene; draw without it there.
@@ -97,7 +103,7 @@ export class SurfaceScene {
     this.scene.add(new THREE.HemisphereLight(0xffffff, 0x30364a, 1.6));
     const sun = new THREE.DirectionalLight(0xffffff, 1.4);
     sun.position.set(1.5, 3, 2);
-    this.scene.add(sun, this.markers, this.runs.hoverMarkers, this.stepArrows);
+    this.scene.add(sun, this.markers, this.runs.hoverMarkers, this.stepArrows, this.critical);
 
     this.eye = new SurfaceCamera(this.renderer.domElement, () => this.requestRender());
     this.resetCamera();
@@ -201,6 +207,7 @@ export class SurfaceScene {
     }
 
     this.placeMarkers();
+    this.buildCritical();
     this.runs.invalidate(); // heights changed
     // A new surface (or height scale) has another box: frame it again unless the user moved.
     this.frame();
@@ -232,7 +239,35 @@ export class SurfaceScene {
 
   private pick(event: PointerEvent): void {
     const point = this.pointAt(event.clientX, event.clientY);
-    if (point) this.onPick(point);
+    if (point) this.onPick(point, event.shiftKey || event.altKey);
+  }
+
+  /**
+   * The Hessian at a point: its eigenvectors as arrows and its Taylor model as a translucent
+   * quadric (see surface-critical.ts); none when undefined.
+   */
+  setCritical(overlay: CriticalOverlay | undefined, colors: CurvatureColors): void {
+    this.criticalSource = overlay ? { overlay, colors } : undefined;
+    this.buildCritical();
+    this.requestRender();
+  }
+
+  private buildCritical(): void {
+    clearGroup(this.critical);
+    const source = this.criticalSource;
+    if (!source || !this.grid || !this.scale) {
+      delete this.container.dataset.critical;
+      return;
+    }
+    const { objects, summary } = criticalObjects(
+      source.overlay,
+      source.colors,
+      this.grid,
+      this.scale,
+    );
+    if (objects.length > 0) this.critical.add(...objects);
+    // What the picture holds, for tests (as data-step-arrows does for step mode).
+    this.container.dataset.critical = JSON.stringify(summary);
   }
 
   /** The surface's (x, y) under a point of the page (client pixels), if the surface is there. */
@@ -446,6 +481,7 @@ export class SurfaceScene {
     this.eye.dispose();
     this.setRuns([]);
     this.setSteps([]);
+    clearGroup(this.critical);
     this.runs.dispose();
     this.disposeSurface();
     for (const child of [...this.markers.children]) disposeObject(child);

@@ -63,3 +63,31 @@ export interface ExportNote {
   /** The box's centre relative to the point, in CSS pixels. */
   offset: [number, number];
 }
+
+/**
+ * The Hessian at a point of the surface on show, as the views draw it: the eigenvectors as
+ * arrows from θ (length ∝ |λ|, coloured by the sign of λ) and the second-order Taylor model
+ * q(θ') = L + gᵀd + ½dᵀHd, d = θ' − θ, as a translucent quadric (3-D) and its level lines
+ * (contours). A 2-parameter surface's Hessian is exact (closed form), so everything here is
+ * the engine's numbers, not a fit.
+ */
+export interface CriticalOverlay {
+  /** θ, where the Hessian was taken. */
+  point: Point;
+  /** L(θ). */
+  loss: number;
+  /** ∇L(θ). */
+  gradient: [number, number];
+  /** The Hessian's entries [Lxx, Lxy, Lyy]. */
+  hessian: [number, number, number];
+  /** λ₁ ≤ λ₂. */
+  eigenvalues: [number, number];
+  /** Unit eigenvectors of λ₁ and λ₂. */
+  vectors: [Point, Point];
+  /** τ·max|λ|: an eigenvalue within ± this is flat (no sign float32 can trust). */
+  flat: number;
+  /** Draw the Taylor quadric (the arrows are always drawn). */
+  quadric: boolean;
+  /** Escape's step θ → `to` (dashed while it is a preview, solid once taken). */
+  escape?: { to: Point; taken: boolean };
+}

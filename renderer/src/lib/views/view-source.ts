@@ -6,9 +6,9 @@
 import { getContext, setContext } from 'svelte';
 import type { RunInspection } from '../../../../electron/common/protocol';
 import type { Point } from '../../../../electron/common/schemas';
-import type { ViewGrid, ViewRun, ViewSettingsLike } from './view-data';
+import type { CriticalOverlay, ViewGrid, ViewRun, ViewSettingsLike } from './view-data';
 
-export type { ViewGrid, ViewRun, ViewSettingsLike } from './view-data';
+export type { CriticalOverlay, ViewGrid, ViewRun, ViewSettingsLike } from './view-data';
 
 /** Where the 3-D camera looks from: angles in degrees, and its distance from the origin. */
 export interface CameraPose {
@@ -48,6 +48,12 @@ export interface ViewSource {
   readonly scrubStep?: number;
   /** Moves the start point, where the source has one. */
   pick?(point: Point): void;
+  /** The Hessian at a point of the surface on show, drawn by both views (where the source has one). */
+  readonly critical?: CriticalOverlay;
+  /** A click on a trajectory's point: the Hessian at that run's step (where the source can). */
+  analyzeRun?(runId: string, step: number): void;
+  /** A Shift- or Alt-click on the surface: the Hessian at that point (where the source can). */
+  analyzePoint?(point: Point): void;
 }
 
 const key = Symbol('view-source');

@@ -2,18 +2,21 @@
  * The explorer's store: an analytic surface and a race of optimizers on it. Built in floors,
  * each its own file: the runs as they play (playback.svelte.ts), the surface and the runs on it
  * (runs.svelte.ts), and here what sets up a whole race (a lesson, a session, a restart), the
- * basin map and the camera.
+ * basin map, the camera, and the critical point (the Hessian at a point the user picks, drawn
+ * on both views, and Escape from it, which restarts every run).
  */
 import { getContext, setContext } from 'svelte';
-import type { SessionSummary } from '../../../../../electron/common/protocol';
+import type { EscapeResult, SessionSummary } from '../../../../../electron/common/protocol';
 import type { Point, SurfaceSpec } from '../../../../../electron/common/schemas';
 import { runLabel } from '../../state/optimizers';
+import type { CriticalOverlay } from '../../views/view-data';
 import { cameraPoseFrom, type CameraPose, type ViewSource } from '../../views/view-source';
+import { DEFAULT_ESCAPE_T, SurfaceCritical } from '../critical/surface/surface-critical.svelte';
 import type { BasinsState } from './basins.svelte';
 import { lessonById, type Lesson } from './lessons';
 import { ExplorerRuns } from './runs.svelte';
 import { savedLabelSettings, savedOrigins, type ExplorerViewState } from './session-view';
-import { optimizerSpecOf, type NewRun, type Run } from './types';
+import { optimizerSpecOf, sameSurface, type NewRun, type Run } from './types';
 
 /** The explorer's state: the surface, the runs, playback, the basin map and the camera. */
 export class ExplorerStore extends ExplorerRuns implements ViewSource {
@@ -21,6 +24,113 @@ export class ExplorerStore extends ExplorerRuns implements ViewSource {
   cameraVersion = $state(0);
   /** Camera direction a lesson asks for (azimuth, elevation in degrees). */
   cameraPose = $state.raw<CameraPose | undefined>();
+  /**
+   * The Hessian at a point of the surface: a run's step (a click on its trajectory, the
+   * timeline's Hessian here, H) or any point (Shift-click). Not saved in sessions.
+   */
+  readonly criticalPoint = new SurfaceCritical({
+    client: this.client,
+    restartRuns: (escape) => this.restartRunsFrom(escape),
+  });
+
+  /** What both views draw of the critical point: only on the surface its run descends. */
+  get critical(): CriticalOverlay | undefined {
+    const overlay = this.criticalPoint.overlay;
+    const runId = this.criticalPoint.analysis?.target.runId;
+    const run = runId === undefined ? undefined : this.runs.find((r) => r.runId === runId);
+    if (run?.state && !sameSurface(run.state.surface, this.surface)) return undefined;
+    return overlay;
+  }
+
+  /** A click on a trajectory's point: the Hessian at that run's step. */
+  analyzeRun(runId: string, step: number): void {
+    void this.criticalPoint.analyzeRun(runId, step);
+  }
+
+  /** A Shift- or Alt-click on the surface: the Hessian at that point. */
+  analyzePoint(point: Point): void {
+    void this.criticalPoint.analyzePoint(point);
+  }
+
+  /**
+   * "Hessian here": the selected run (else `runId`) at the step on show, the timeline's replay
+   * step or its current one.
+   */
+  analyzeHere(runId = this.selectedRun?.runId): void {
+    const run = this.runs.find((r) => r.runId === runId);
+    if (!run) return;
+    const last = run.trajectory.count - 1;
+    if (last < 0) {
+      void this.criticalPoint.analyzeRun(run.runId);
+      return;
+    }
+    const step = Math.min(this.scrubStep ?? last, last);
+    void this.criticalPoint.analyzeRun(run.runId, step);
+  }
+
+  /**
+   * The timeline moved to `step`: a critical point on a run's step follows it along that run
+   * (so any step of any run can be read by scrubbing).
+   */
+  followScrub(step: number | undefined): void {
+    const point = this.criticalPoint;
+    const target = point.target;
+    if (target?.kind !== 'run' || point.detached) return;
+    const run = this.runs.find((r) => r.runId === target.runId);
+    const last = (run?.trajectory.count ?? 0) - 1;
+    if (!run || last < 0) return;
+    const at = Math.min(step ?? last, last);
+    if (at === target.step) return;
+    void point.analyzeRun(run.runId, at);
+  }
+
+  /**
+   * Escape: the request runs in the race's queue with playback paused; the engine starts every
+   * run again from the point it reached, which becomes the common start; then the runs play on
+   * from there.
+   */
+  private async restartRunsFrom(escape: () => Promise<EscapeResult>): Promise<EscapeResult> {
+    const result = await this.serial(async () => {
+      await this.pauseNow();
+      const reply = await escape();
+      if (reply.point) this.start = [reply.point[0], reply.point[1]];
+      this.inspections = {};
+      this.scrubStep = undefined;
+      return reply;
+    }, true);
+    void this.play();
+    return result;
+  }
+
+  /** A new common start: the critical point stays, as a point (its run's step is gone). */
+  override setStart(start: Point): Promise<void> {
+    this.criticalPoint.detach();
+    return super.setStart(start);
+  }
+
+  override reset(): Promise<void> {
+    this.criticalPoint.detach();
+    return super.reset();
+  }
+
+  /** The critical point belongs to the surface it was taken on. */
+  protected override async loadSurface(surface: SurfaceSpec): Promise<void> {
+    this.criticalPoint.clear();
+    await super.loadSurface(surface);
+  }
+
+  protected override async removeRunNow(runId: string): Promise<void> {
+    await super.removeRunNow(runId);
+    if (this.criticalPoint.analysis?.target.runId === runId) this.criticalPoint.detach();
+  }
+
+  /** A lesson that reads the Hessian at its end: where its run stands when it stops. */
+  protected override lessonEnded(lesson: Lesson): void {
+    const critical = lesson.critical;
+    if (!critical) return;
+    const run = this.runs[critical.run ?? 0];
+    if (run) void this.criticalPoint.analyzeRun(run.runId);
+  }
 
   /** The basin map of the contour view. */
   get basins(): BasinsState {
@@ -62,6 +172,7 @@ export class ExplorerStore extends ExplorerRuns implements ViewSource {
   /** Sets up a lesson: its surface, start, runs, pace, view and camera. */
   async applyLesson(lesson: Lesson): Promise<boolean> {
     this.openLesson(lesson);
+    this.criticalPoint.t = lesson.critical?.escape?.t ?? DEFAULT_ESCAPE_T;
     const ok = await this.setUp({
       surface: lesson.surface,
       start: lesson.start,
@@ -126,6 +237,7 @@ export class ExplorerStore extends ExplorerRuns implements ViewSource {
       this.labelSettings = savedLabelSettings(view?.labelSettings);
       this.inspections = {};
       this.scrubStep = undefined;
+      this.criticalPoint.clear();
       this.basinMap.forget();
       this.runs = [];
       // The runs in the order they were shown (a fork sits beside its source).

@@ -38,6 +38,12 @@ export interface Lesson {
   stepsPerSecond: number;
   camera?: { azimuth: number; elevation: number };
   view?: Partial<ViewSettings>;
+  /**
+   * The lesson reads the Hessian: at its end (`stopAt`) it computes it where run `run` (the
+   * first by default) stands, and shows it on the views and in the critical point card;
+   * `escape.t` is the step length its Escape suggests.
+   */
+  critical?: { analyzeAt: 'end'; run?: number; escape?: { t: number } };
 }
 
 export const lessons: Lesson[] = [
@@ -244,6 +250,64 @@ export const lessons: Lesson[] = [
     stepsPerSecond: 100,
     camera: { azimuth: 30, elevation: 40 },
     view: { lossLog: false },
+  },
+  {
+    id: 'read-eigenvalues',
+    letter: 'h',
+    title: {
+      en: 'Saddle or minimum: read the eigenvalues',
+      zh: '鞍点还是极小值：看 Hessian 的特征值',
+    },
+    body: {
+      en: "Both runs come to rest where the gradient vanishes, and their loss curves alone cannot tell the two points apart. The Hessian H can: at a critical point g = 0, so the second-order Taylor model is L(θ') ≈ L(θ) + ½ dᵀHd, and along an eigenvector d = t·v it is L(θ) + ½λt². Run 1 starts on the ridge y = 0 and converges to the saddle at the origin: there λ₁ = −1 < 0, the loss falls both ways along y. Run 2 starts beside the ridge and reaches the minimum (0, 1), where both eigenvalues are positive (1 and 2): the loss rises every way.",
+      zh: "两条轨迹都停在梯度为零的地方，仅凭损失曲线无法区分这两个点。Hessian H 可以：在临界点处 g = 0，二阶泰勒模型是 L(θ') ≈ L(θ) + ½ dᵀHd，沿特征向量 d = t·v 则为 L(θ) + ½λt²。轨迹 1 从山脊 y = 0 出发，收敛到原点处的鞍点：那里 λ₁ = −1 < 0，沿 y 方向两侧的损失都会下降。轨迹 2 从山脊旁边出发，到达极小值 (0, 1)，那里两个特征值都是正的（1 和 2）：往任何方向损失都会上升。",
+    },
+    watch: {
+      en: 'At step 400 the lesson computes the Hessian where run 1 stopped: the badge says saddle point, λ₁ = −1 (red arrows; the quadric curves down along y), λ₂ = 1 (teal). Then click the end of run 2 in the contour view: minimum, λ₁ = 1 and λ₂ = 2, both teal.',
+      zh: '在第 400 步，本课计算轨迹 1 停下处的 Hessian：标记显示“鞍点”，λ₁ = −1（红色箭头；二次曲面沿 y 向下弯），λ₂ = 1（青色）。然后在等高线图上点击轨迹 2 的终点：极小值，λ₁ = 1、λ₂ = 2，都是青色。',
+    },
+    surface: 'saddle-valley',
+    start: [1.8, 0],
+    runs: [
+      { optimizer: { optimizer: 'sgd', lr: 0.05 }, label: 'GD η = 0.05 on the ridge y = 0' },
+      {
+        optimizer: { optimizer: 'sgd', lr: 0.05 },
+        label: 'GD η = 0.05 from (1.8, 0.3)',
+        start: [1.8, 0.3],
+      },
+    ],
+    stopAt: 400,
+    stepsPerSecond: 80,
+    camera: { azimuth: 35, elevation: 35 },
+    view: { lossLog: false },
+    critical: { analyzeAt: 'end' },
+  },
+  {
+    id: 'escape-saddle',
+    letter: 'i',
+    title: {
+      en: 'Escape along the negative eigenvector',
+      zh: '沿负特征值的特征向量逃离鞍点',
+    },
+    body: {
+      en: "A run that lands exactly on a saddle's stable manifold never leaves it. Both runs start on the ridge y = 0, where ∂L/∂y = y³ − y is exactly 0: every step stays on the ridge, and gradient descent and momentum alike converge to the saddle (0, 0). The gradient there is zero, but the Hessian still shows the way down: the eigenvector of λ₁ = −1 points along y. Escape takes one step of length t along it; to second order the loss changes by ½λ₁t² = −½t² (here exactly −½t² + ¼t⁴), and the runs go on from the point reached.",
+      zh: '恰好落在鞍点稳定流形上的轨迹永远不会离开。两条轨迹都从山脊 y = 0 出发，那里 ∂L/∂y = y³ − y 恰好为 0：每一步都留在山脊上，梯度下降和动量都收敛到鞍点 (0, 0)。那里梯度为零，但 Hessian 仍然指出了下山的路：λ₁ = −1 的特征向量沿着 y 方向。“逃离”沿它走一步，步长为 t；按二阶近似，损失变化 ½λ₁t² = −½t²（这里精确值是 −½t² + ¼t⁴），然后轨迹从到达的点继续。',
+    },
+    watch: {
+      en: 'At step 300 the lesson computes the Hessian: saddle point, λ₁ = −1. Press Escape (t = 0.2): predicted ½λt² = −0.02 beside the actual −0.0196. The runs start again from there, fall into a minimum (0, ±1), and at step 300 the badge says minimum.',
+      zh: '在第 300 步，本课计算 Hessian：鞍点，λ₁ = −1。按“逃离”（t = 0.2）：预测 ½λt² = −0.02，实际为 −0.0196。轨迹从那里重新开始，落入极小值 (0, ±1)，到第 300 步时标记显示“极小值”。',
+    },
+    surface: 'saddle-valley',
+    start: [1.8, 0],
+    runs: [
+      { optimizer: { optimizer: 'sgd', lr: 0.05 }, label: 'GD η = 0.05' },
+      { optimizer: { optimizer: 'sgd', lr: 0.05, momentum: 0.9 }, label: 'Momentum 0.9, η = 0.05' },
+    ],
+    stopAt: 300,
+    stepsPerSecond: 60,
+    camera: { azimuth: 35, elevation: 35 },
+    view: { lossLog: false },
+    critical: { analyzeAt: 'end', escape: { t: 0.2 } },
   },
 ];
 

@@ -239,6 +239,10 @@ export class ExplorerPlayback extends RunStore<RunState, Run> {
         this.stopping = false;
         this.playing = this.enginePlaying;
       }
+      if (this.lesson === lesson) this.lessonEnded(lesson);
     });
   }
+
+  /** A lesson has just paused at its end (its runs stand at `stopAt`). */
+  protected lessonEnded(_lesson: Lesson): void {}
 }

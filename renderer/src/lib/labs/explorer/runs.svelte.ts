@@ -245,7 +245,7 @@ export class ExplorerRuns extends ExplorerPlayback {
     return { runId, color, trajectory: new Trajectory(), state: undefined };
   }
 
-  protected async createRun({ optimizer, label, surface }: NewRun): Promise<Run> {
+  protected async createRun({ optimizer, label, surface, start }: NewRun): Promise<Run> {
     if (this.runs.length >= MAX_RACE_RUNS)
       throw new Error(`a race holds at most ${MAX_RACE_RUNS} runs`);
     const placeholder = this.placeholder();
@@ -257,7 +257,7 @@ export class ExplorerRuns extends ExplorerPlayback {
         run: {
           runId,
           surface: surface ?? this.surface,
-          start: this.start,
+          start: start ?? this.start,
           optimizer,
           ...(label ? { label } : {}),
         },

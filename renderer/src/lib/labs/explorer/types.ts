@@ -4,7 +4,7 @@
  */
 import type { EngineMessageOf, RunState } from '../../../../../electron/common/protocol';
 import type { MAX_RACE_RUNS as RaceRunsLimit } from '../../../../../electron/common/limits';
-import type { OptimizerSpec, SurfaceSpec } from '../../../../../electron/common/schemas';
+import type { OptimizerSpec, Point, SurfaceSpec } from '../../../../../electron/common/schemas';
 import type { Trajectory } from '../../state/trajectory';
 import type { StoreRun } from '../run-store.svelte';
 
@@ -33,12 +33,17 @@ export interface ViewSettings {
   stepMode: boolean;
 }
 
-/** A run to create: its optimizer, and the label and surface it is given, if any. */
+/** A run to create: its optimizer, and the label, surface and start it is given, if any. */
 export interface NewRun {
   optimizer: OptimizerSpec;
   label?: string;
   /** The run's own surface, when it differs from the race's (a lesson comparing two losses). */
   surface?: SurfaceSpec;
+  /**
+   * The run's own start, when it differs from the race's (a lesson with one run on a saddle's
+   * ridge and one beside it). A new common start (a click, Escape) moves it with the others.
+   */
+  start?: Point;
 }
 
 /** Whether two surface specs name the same surface. */
