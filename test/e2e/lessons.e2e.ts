@@ -24,7 +24,17 @@ afterAll(() => h?.close());
 type Run = TrajectoryExport['runs'][number];
 
 /** Where each lesson pauses itself (renderer/src/lib/labs/explorer/lessons.ts). */
-const stopAt: Record<string, number> = { a: 200, b: 400, c: 400, d: 400, e: 400, f: 300, g: 600 };
+const stopAt: Record<string, number> = {
+  a: 200,
+  b: 400,
+  c: 400,
+  d: 400,
+  e: 400,
+  f: 300,
+  g: 600,
+  h: 400,
+  i: 300,
+};
 
 async function lesson(
   letter: string,
@@ -52,6 +62,35 @@ async function lesson(
 }
 
 const last = (r: Run) => r.points[r.points.length - 1];
+
+/** The critical point card's analysis (the engine's numbers), once computed. */
+async function criticalAnalysis(): Promise<{
+  kind: string;
+  eigenvalues: number[];
+  gradNorm: number;
+  runId?: string;
+  step: number;
+}> {
+  const card = h.page.getByTestId('critical-card');
+  await expect.poll(() => card.getAttribute('data-status'), { timeout: 20_000 }).toBe('done');
+  return JSON.parse((await card.getAttribute('data-analysis'))!);
+}
+
+/** Where a point of saddle-valley is on the page, in the contour view. */
+async function contourPoint(x: number, y: number): Promise<{ x: number; y: number }> {
+  return h.page.getByTestId('contour-view').evaluate(
+    (el, [x, y]) => {
+      const [px, py, w, hh] = ((el as HTMLElement).dataset.plot ?? '').split(',').map(Number);
+      const r = el.getBoundingClientRect();
+      // saddle-valley's domain, [−2, 2] × [−1.6, 1.6].
+      return {
+        x: r.left + px + ((x + 2) / 4) * w,
+        y: r.top + py + (1 - (y + 1.6) / 3.2) * hh,
+      };
+    },
+    [x, y],
+  );
+}
 const stepLengths = (r: Run) =>
   r.points.slice(1).map((p, k) => Math.hypot(p[0] - r.points[k][0], p[1] - r.points[k][1]));
 
@@ -142,6 +181,81 @@ describe('lessons', () => {
     );
     await h.shot('lesson-g-zh');
     await h.page.getByRole('button', { name: 'English' }).click();
+  });
+
+  it('(h) the saddle where run 1 stopped has one negative eigenvalue, the minimum run 2 reached none', async () => {
+    const [ridge, beside] = await lesson('h', 2, 400, 20);
+    // Run 1 never leaves the ridge y = 0 (∂L/∂y = y³ − y is 0 there): it ends at the saddle.
+    expect(ridge.points.every((p) => p[1] === 0)).toBe(true);
+    expect(Math.abs(last(ridge)[0])).toBeLessThan(1e-6);
+    expect(last(beside)[1]).toBeCloseTo(1, 6);
+    // At its end the lesson read the Hessian where run 1 stands: the engine's closed form,
+    // H = diag(1, 3y² − 1) = diag(1, −1).
+    const saddle = await criticalAnalysis();
+    expect(saddle.runId).toBe(ridge.runId);
+    expect(saddle.step).toBe(400);
+    expect(saddle.kind).toBe('saddle');
+    expect(saddle.eigenvalues[0]).toBeCloseTo(-1, 12);
+    expect(saddle.eigenvalues[1]).toBeCloseTo(1, 12);
+    expect(saddle.gradNorm).toBeLessThan(1e-6);
+    expect(await h.page.getByTestId('critical-badge').textContent()).toBe('saddle point');
+    // The end of run 2, clicked in the contour view: the minimum (0, 1), H = diag(1, 2).
+    const at = await contourPoint(last(beside)[0], last(beside)[1]);
+    await h.page.mouse.click(at.x, at.y);
+    await expect
+      .poll(() => h.page.getByTestId('critical-badge').textContent(), { timeout: 20_000 })
+      .toBe('minimum');
+    const minimum = await criticalAnalysis();
+    expect(minimum.runId).toBe(beside.runId);
+    expect(minimum.step).toBe(400);
+    expect(minimum.eigenvalues[0]).toBeCloseTo(1, 6);
+    expect(minimum.eigenvalues[1]).toBeCloseTo(2, 6);
+    await h.shot('lesson-h-minimum');
+  });
+
+  it('(i) runs stuck on the saddle escape along the negative eigenvector and reach a minimum', async () => {
+    const [gd, momentum] = await lesson('i', 2, 300, 20);
+    for (const run of [gd, momentum]) {
+      expect(run.points.every((p) => p[1] === 0)).toBe(true);
+      expect(last(run)[2]).toBeCloseTo(0.25, 10);
+    }
+    const saddle = await criticalAnalysis();
+    expect(saddle.kind).toBe('saddle');
+    expect(saddle.eigenvalues[0]).toBeCloseTo(-1, 10);
+    // Escape with the lesson's t = 0.2: to second order ½λt² = −0.02; along y from the saddle
+    // the loss changes by exactly −½t² + ¼t⁴ = −0.0196.
+    const card = h.page.getByTestId('critical-card');
+    expect(await card.getByRole('spinbutton', { name: 'Escape step length t' }).inputValue()).toBe(
+      '0.2',
+    );
+    await card.getByRole('button', { name: 'Escape', exact: true }).click();
+    await expect.poll(() => card.getAttribute('data-escape'), { timeout: 20_000 }).toBeTruthy();
+    const escape = JSON.parse((await card.getAttribute('data-escape'))!) as {
+      predicted: number;
+      actual: number;
+      t: number;
+      point: [number, number];
+    };
+    expect(escape.t).toBe(0.2);
+    expect(escape.predicted).toBeCloseTo(-0.02, 10);
+    expect(escape.actual).toBeCloseTo(-0.0196, 9);
+    expect(Math.abs(escape.actual - escape.predicted)).toBeLessThan(0.2 ** 3);
+    expect(Math.abs(escape.point[1])).toBeCloseTo(0.2, 9);
+    // The runs play on from there to the lesson's end, where it reads the Hessian again.
+    await expect
+      .poll(() => h.page.getByTestId('critical-badge').textContent(), { timeout: 60_000 })
+      .toBe('minimum');
+    expect(await stepCount(h.page)).toBe(300);
+    const minimum = await criticalAnalysis();
+    expect(minimum.eigenvalues[0]).toBeCloseTo(1, 6);
+    expect(minimum.eigenvalues[1]).toBeCloseTo(2, 6);
+    const after = await exportTrajectories(h.page);
+    for (const run of after.runs) {
+      expect(run.points[0][1]).toBe(escape.point[1]);
+      expect(Math.abs(last(run)[1])).toBeCloseTo(1, 4);
+      expect(last(run)[2]).toBeLessThan(1e-6);
+    }
+    await h.shot('lesson-i-escaped');
   });
 
   it('logged no errors', () => {

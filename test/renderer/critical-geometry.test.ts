@@ -6,7 +6,11 @@
  */
 import { describe, expect, it } from 'vitest';
 import type { Domain } from '../../electron/common/schemas';
-import { escapeText, taylorLines } from '../../renderer/src/lib/labs/critical/surface/taylor-text';
+import {
+  escapeText,
+  gradientCounts,
+  taylorLines,
+} from '../../renderer/src/lib/labs/critical/surface/taylor-text';
 import {
   arrowScale,
   criticalDrawing,
@@ -182,9 +186,8 @@ describe('the quadric patch', () => {
         return best;
       })
       .sort((a, b) => a - b);
-    expect(crossings).toHaveLength(3);
+    expect(crossings).toHaveLength(2);
     expect(crossings[1] - crossings[0]).toBeCloseTo(crossings[0], 2);
-    expect(crossings[2] - crossings[1]).toBeCloseTo(crossings[0], 2);
   });
 });
 
@@ -310,7 +313,7 @@ describe("the card's derivation", () => {
         [0, 1],
         [1, 0],
       ],
-      kind: 'saddle',
+      sloped: false,
     });
     expect(lines.model).toBe("L(θ') ≈ 0.25 + (0, 0)·d + ½ dᵀH d");
     expect(lines.rows).toEqual(['1  0', '0  −1']);
@@ -318,6 +321,20 @@ describe("the card's derivation", () => {
     expect(lines.along).toEqual([
       'v₁ = (0, 1): L(θ + t·v₁) ≈ 0.25 − 0.5 t²',
       'v₂ = (1, 0): L(θ + t·v₂) ≈ 0.25 + 0.5 t²',
+    ]);
+  });
+
+  it('adds the linear term where the gradient counts', () => {
+    // saddle-valley at (0.5, 0.5): g = (0.5, −0.375), H = diag(1, −0.25).
+    const at = valleyAt(0.5, 0.5);
+    expect(gradientCounts('saddle', 0.625, 1, 0.48)).toBe(true);
+    expect(gradientCounts('saddle', 0.001, 1, 0.48)).toBe(false);
+    expect(gradientCounts('not critical', 0, 1, 0.48)).toBe(true);
+    const lines = taylorLines({ ...at, vectors: at.vectors, sloped: true });
+    expect(lines.critical).toMatch(/^Here g ≠ 0/);
+    expect(lines.along).toEqual([
+      'v₁ = (0, 1): L(θ + t·v₁) ≈ 0.266 − 0.375 t − 0.125 t²',
+      'v₂ = (1, 0): L(θ + t·v₂) ≈ 0.266 + 0.5 t + 0.5 t²',
     ]);
   });
 

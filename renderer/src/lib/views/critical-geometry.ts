@@ -12,7 +12,7 @@
  * as a pair of arrows θ → θ ± ℓᵢvᵢ with ℓᵢ ∝ |λᵢ| (the larger one a fixed share of the view,
  * {@link ARROW_SHARE}) coloured by the sign of λᵢ, and the model itself over a square patch of
  * the arrows' reach: a quadric mesh in 3-D, its level lines on the contour view, where the
- * levels q = L(θ) ± M·(k/4)² (M the largest |q − L(θ)| on the patch, k = 1, 2, 3) are rings at
+ * levels q = L(θ) ± M·(k/3)² (M the largest |q − L(θ)| on the patch, k = 1, 2) are rings at
  * equal steps of |d| along each eigenvector (q − L(θ) grows as |d|² at a critical point).
  */
 import type { Domain, Point } from '../../../../electron/common/schemas';
@@ -24,7 +24,7 @@ import type { CriticalOverlay, TrajectoryView } from './view-data';
 /** The larger eigenvalue's arrow is this share of the domain's shorter side. */
 export const ARROW_SHARE = 0.15;
 /** Level rings of the model on each side of L(θ): q − L(θ) = ±M·(k/RINGS)², k = 1 … RINGS − 1. */
-const RINGS = 4;
+const RINGS = 3;
 
 export type CurvatureSign = 'positive' | 'negative' | 'flat';
 
@@ -114,15 +114,17 @@ export interface QuadricPatch {
 }
 
 /**
- * The model over the square [θ − r, θ + r]² (r the arrows' reach: the patch covers what the
- * arrows span), cut to the domain; undefined when θ lies so far outside that nothing is left.
+ * The model over the square [θ − r, θ + r]², r = `extent` × the arrows' reach (by default the
+ * patch covers what the arrows span), cut to the domain; undefined when θ lies so far outside
+ * that nothing is left.
  */
 export function quadricPatch(
   overlay: CriticalOverlay,
   domain: Domain,
   n = 33,
+  extent = 1,
 ): QuadricPatch | undefined {
-  const { reach } = arrowScale(overlay, domain);
+  const reach = extent * arrowScale(overlay, domain).reach;
   const [[dx0, dx1], [dy0, dy1]] = domain;
   const [px, py] = overlay.point;
   const x0 = Math.max(dx0, px - reach);
@@ -158,7 +160,7 @@ export interface QuadricLevel {
 }
 
 /**
- * The model's level lines over its patch: q = L(θ) ± M·(k/4)², k = 1, 2, 3, with M the largest
+ * The model's level lines over its patch: q = L(θ) ± M·(k/3)², k = 1, 2, with M the largest
  * |q − L(θ)| on the patch. Levels the patch never reaches (below L(θ) at a minimum) have no
  * segments and are left out.
  */

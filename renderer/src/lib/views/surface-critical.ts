@@ -1,8 +1,8 @@
 /**
  * The Hessian's picture in the 3-D view: the eigenvectors as arrows lying level at θ's height
  * (θ ± ℓᵢvᵢ, ℓᵢ ∝ |λᵢ|, coloured by the sign of λᵢ, labelled λ₁ = …, λ₂ = …), and the
- * second-order Taylor model q(θ') = L(θ) + gᵀd + ½dᵀHd as a translucent quadric over the
- * square patch the arrows span (critical-geometry.ts has the math).
+ * second-order Taylor model q(θ') = L(θ) + gᵀd + ½dᵀHd as a translucent quadric over a square
+ * patch twice the arrows' reach (critical-geometry.ts has the math).
  *
  * The quadric's heights go through the surface's own scale, unclamped (scale.ts's
  * `unclampedScale`): on a linear surface q − min over the range, on a log surface
@@ -21,11 +21,26 @@ import type { CriticalOverlay, GridData } from './view-data';
 /** Heights (in the scale's t) the quadric is drawn between; beyond, it is clipped. */
 const T_MIN = -0.03;
 const T_MAX = 1.25;
+/**
+ * The quadric's half-width, in arrows' reaches: twice as far as the arrows go, where the model
+ * has left the surface's tangent plane by 4× what it has at the arrows' tips, so its curvature
+ * shows from the default camera (the contour view's rings stay within the arrows' reach).
+ */
+const EXTENT = 2;
 /** The quadric's samples per side, and every how many of them a line is drawn on it. */
 const PATCH = 41;
 const LINE_EVERY = 5;
+/** The arrows: as long as they are (no clamp), half again as thick as step mode's. */
+const ARROW = { min: 0, max: 10, width: 1.5 };
+/**
+ * The λ labels' height as a share of the view's height: the same on screen however far the
+ * camera is (a sprite without size attenuation is scaled by its depth; at the view's vertical
+ * field of view of 40°, a height h spans h/tan(20°) of the 2 units of clip space).
+ */
+const LABEL_SHARE = 0.045;
+const LABEL_HEIGHT = 2 * LABEL_SHARE * Math.tan((20 * Math.PI) / 180);
 /** The quadric's opacity: the surface shows through it. */
-const OPACITY = 0.38;
+const OPACITY = 0.3;
 
 /** What the 3-D view drew (tests read it from the view's data-critical). */
 export interface SceneCriticalSummary {
@@ -63,7 +78,7 @@ export function criticalObjects(
     const color = colorOf(arrow.sign);
     for (const tip of arrow.tips) {
       // Level at θ's height: the arrow shows a direction of the plane, the quadric the curvature.
-      const meshes = arrowMeshes(at, world(tip, overlay.loss), color, 1, { min: 0, max: 10 });
+      const meshes = arrowMeshes(at, world(tip, overlay.loss), color, 1, ARROW);
       if (meshes.length === 0 || arrow.length <= 0) continue;
       objects.push(...meshes);
       summary.arrows++;
@@ -95,10 +110,7 @@ export function criticalObjects(
     const to = overlay.escape.to;
     const from = new Float32Array([at[0], at[1], at[2]]);
     const end = world(to, valueAt(grid, to[0], to[1]));
-    const meshes = arrowMeshes(from, end, colors.negative, overlay.escape.taken ? 1 : 0.6, {
-      min: 0,
-      max: 10,
-    });
+    const meshes = arrowMeshes(from, end, colors.negative, overlay.escape.taken ? 1 : 0.55, ARROW);
     if (meshes.length > 0) {
       objects.push(...meshes);
       summary.arrows++;
@@ -126,7 +138,7 @@ function quadricMesh(
   grid: GridData,
   scale: ValueScale,
 ): { objects: THREE.Object3D[]; triangles: number } | undefined {
-  const patch = quadricPatch(overlay, grid.domain, PATCH);
+  const patch = quadricPatch(overlay, grid.domain, PATCH, EXTENT);
   if (!patch) return undefined;
   const n = patch.n;
   const [[dx0, dx1], [dy0, dy1]] = grid.domain;
@@ -174,15 +186,19 @@ function quadricMesh(
   geometry.setIndex(index);
   const surface = new THREE.Mesh(
     geometry,
+    // Drawn over the surface, translucent: the model is tangent to the surface at θ and, where
+    // the surface curves up faster (a quartic's valley), runs under it; hidden by depth it
+    // would show only in fragments.
     new THREE.MeshBasicMaterial({
       vertexColors: true,
       transparent: true,
       opacity: OPACITY,
       side: THREE.DoubleSide,
       depthWrite: false,
+      depthTest: false,
     }),
   );
-  surface.renderOrder = 2;
+  surface.renderOrder = 5;
 
   // Lines along x and y every LINE_EVERY samples, where both ends are inside.
   const lines: number[] = [];
@@ -206,13 +222,18 @@ function quadricMesh(
   lineGeometry.setAttribute('color', new THREE.BufferAttribute(new Float32Array(lineColors), 3));
   const wire = new THREE.LineSegments(
     lineGeometry,
-    new THREE.LineBasicMaterial({ vertexColors: true, transparent: true, opacity: 0.85 }),
+    new THREE.LineBasicMaterial({
+      vertexColors: true,
+      transparent: true,
+      opacity: 0.8,
+      depthTest: false,
+    }),
   );
-  wire.renderOrder = 2;
+  wire.renderOrder = 5;
   return { objects: [surface, wire], triangles: index.length / 3 };
 }
 
-/** A label that always faces the camera: text in `color` over a halo, about 0.06 world units high. */
+/** A label that always faces the camera: text in `color` over a halo, LABEL_HEIGHT high. */
 function textSprite(text: string, color: string, halo: string): THREE.Sprite {
   const fontSize = 48;
   const canvas = document.createElement('canvas');
@@ -235,10 +256,14 @@ function textSprite(text: string, color: string, halo: string): THREE.Sprite {
   const texture = new THREE.CanvasTexture(canvas);
   texture.colorSpace = THREE.SRGBColorSpace;
   const sprite = new THREE.Sprite(
-    new THREE.SpriteMaterial({ map: texture, depthTest: false, transparent: true }),
+    new THREE.SpriteMaterial({
+      map: texture,
+      depthTest: false,
+      transparent: true,
+      sizeAttenuation: false,
+    }),
   );
-  const h = 0.075;
-  sprite.scale.set((h * width) / height, h, 1);
+  sprite.scale.set((LABEL_HEIGHT * width) / height, LABEL_HEIGHT, 1);
   sprite.renderOrder = 8;
   return sprite;
 }

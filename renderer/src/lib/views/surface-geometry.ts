@@ -166,7 +166,8 @@ export function toWorld(
 
 /**
  * An arrow's shaft and head from world point `a` towards `b`, lifted off the surface and kept
- * between `bounds` long (0.08 to 0.7: step mode's arrows stay visible); none when the points
+ * between `bounds` long (0.08 to 0.7: step mode's arrows stay visible), `bounds.width` times
+ * as thick as step mode's; none when the points
  * coincide.
  */
 export function arrowMeshes(
@@ -174,7 +175,7 @@ export function arrowMeshes(
   b: Float32Array,
   color: string,
   opacity: number,
-  bounds: { min: number; max: number } = { min: 0.08, max: 0.7 },
+  bounds: { min: number; max: number; width?: number } = { min: 0.08, max: 0.7 },
 ): THREE.Mesh[] {
   const start = new THREE.Vector3(a[0], a[1] + LIFT, a[2]);
   const direction = new THREE.Vector3(b[0], b[1] + LIFT, b[2]).sub(start);
@@ -188,9 +189,13 @@ export function arrowMeshes(
     transparent: opacity < 1,
     opacity,
   });
-  const head = Math.min(0.06, shown * 0.4);
-  const shaft = new THREE.Mesh(new THREE.CylinderGeometry(0.007, 0.007, shown - head, 8), material);
-  const cone = new THREE.Mesh(new THREE.ConeGeometry(0.022, head, 12), material.clone());
+  const width = bounds.width ?? 1;
+  const head = Math.min(0.06 * width, shown * 0.4);
+  const shaft = new THREE.Mesh(
+    new THREE.CylinderGeometry(0.007 * width, 0.007 * width, shown - head, 8),
+    material,
+  );
+  const cone = new THREE.Mesh(new THREE.ConeGeometry(0.022 * width, head, 12), material.clone());
   // Cylinders and cones point along +y: turn them onto the arrow's direction.
   const turn = new THREE.Quaternion().setFromUnitVectors(new THREE.Vector3(0, 1, 0), direction);
   shaft.quaternion.copy(turn);

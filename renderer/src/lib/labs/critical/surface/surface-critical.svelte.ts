@@ -57,7 +57,10 @@ export class SurfaceCritical {
   target = $state.raw<CriticalTargetSpec | undefined>();
   /** The engine's answer for the latest point that got one. */
   analysis = $state.raw<CriticalAnalysis | undefined>();
-  /** The last Escape taken from `analysis`'s point. */
+  /**
+   * The last Escape taken (kept when the runs, played on, are analyzed again: its predicted
+   * and actual change stay on the card until another Escape or the card closes).
+   */
   escaped = $state.raw<EscapeResult | undefined>();
   status = $state<CriticalStatus>('idle');
   progress = $state.raw<CriticalProgress | undefined>();
@@ -121,7 +124,6 @@ export class SurfaceCritical {
       );
       if (generation !== this.generation) return undefined;
       this.analysis = reply.analysis;
-      this.escaped = undefined;
       this.detached = false;
       this.status = 'done';
       return reply.analysis;
@@ -258,7 +260,8 @@ export class SurfaceCritical {
       quadric: this.showQuadric,
     };
     const escaped = this.escaped;
-    if (escaped?.point) {
+    const from = escaped?.target.point;
+    if (escaped?.point && from && from[0] === point[0] && from[1] === point[1]) {
       overlay.escape = { to: [escaped.point[0], escaped.point[1]], taken: true };
     } else if (c.lambdaMin < -overlay.flat && this.t > 0 && Number.isFinite(this.t)) {
       const [dx, dy] = escapeDirection(overlay);

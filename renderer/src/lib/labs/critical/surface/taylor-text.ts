@@ -24,7 +24,22 @@ export interface TaylorNumbers {
   /** λ₁ ≤ λ₂ with their unit eigenvectors. */
   eigenvalues: [number, number];
   vectors: [[number, number], [number, number]];
-  kind: PointKind;
+  /** The linear term counts here (see {@link gradientCounts}): θ is not a critical point. */
+  sloped: boolean;
+}
+
+/**
+ * Whether the gradient term counts beside the curvature over a distance r (the arrows'
+ * reach): |gᵀd| ≤ ‖g‖·r against ½·max|λ|·r², the linear term is more than a twentieth of
+ * the quadratic one. A point the engine calls not critical always counts as sloped.
+ */
+export function gradientCounts(
+  kind: PointKind,
+  gradNorm: number,
+  scale: number,
+  reach: number,
+): boolean {
+  return kind === 'not critical' || gradNorm * reach > 0.05 * 0.5 * scale * reach * reach;
 }
 
 /** A number as the card writes it (3 significant digits, a true minus sign). */
@@ -35,9 +50,9 @@ export function pair(v: readonly [number, number]): string {
   return `(${num(v[0])}, ${num(v[1])})`;
 }
 
-/** c·t² as a signed term: "+ 0.5 t²", "− 0.5 t²". */
-function signedSquare(c: number): string {
-  return `${c < 0 ? '−' : '+'} ${num(Math.abs(c))} t²`;
+/** c·`power` as a signed term: "+ 0.5 t²", "− 0.12 t". */
+function signedTerm(c: number, power: string): string {
+  return `${c < 0 ? '−' : '+'} ${num(Math.abs(c))} ${power}`;
 }
 
 /** The badge's words for a kind. */
@@ -66,14 +81,16 @@ export interface TaylorLines {
 /** The derivation with `n`'s numbers. */
 export function taylorLines(n: TaylorNumbers): TaylorLines {
   const [hxx, hxy, hyy] = n.hessian;
-  const critical =
-    n.kind === 'not critical'
-      ? `Here g ≠ 0: the linear term gᵀd leads near θ; ½dᵀHd is the curvature it bends by.`
-      : `At a critical point g = 0, so L(θ') ≈ L(θ) + ½ dᵀHd; with d = t·v and Hv = λv, ½ dᵀHd = ½λt².`;
-  const along = ([0, 1] as const).map(
-    (i) =>
-      `v${i === 0 ? '₁' : '₂'} = ${pair(n.vectors[i])}: L(θ + t·v${i === 0 ? '₁' : '₂'}) ≈ ${num(n.loss)} ${signedSquare(0.5 * n.eigenvalues[i])}${n.kind === 'not critical' ? ' + t·gᵀv' : ''}`,
-  ) as [string, string];
+  const critical = n.sloped
+    ? `Here g ≠ 0, so θ is not a critical point: the linear term gᵀd leads near θ. Where g = 0 it vanishes, L(θ') ≈ L(θ) + ½ dᵀHd, and along d = t·v (Hv = λv) that is ½λt².`
+    : `At a critical point g = 0, so L(θ') ≈ L(θ) + ½ dᵀHd; with d = t·v and Hv = λv, ½ dᵀHd = ½λt².`;
+  const along = ([0, 1] as const).map((i) => {
+    const v = n.vectors[i];
+    const name = `v${i === 0 ? '₁' : '₂'}`;
+    const slope = n.gradient[0] * v[0] + n.gradient[1] * v[1];
+    const linear = n.sloped ? ` ${signedTerm(slope, 't')}` : '';
+    return `${name} = ${pair(v)}: L(θ + t·${name}) ≈ ${num(n.loss)}${linear} ${signedTerm(0.5 * n.eigenvalues[i], 't²')}`;
+  }) as [string, string];
   const head = `L(θ') ≈ ${num(n.loss)} + ${pair(n.gradient)}·d + ½ dᵀ`;
   return {
     model: `${head}H d`,
