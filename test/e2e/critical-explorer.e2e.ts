@@ -93,7 +93,11 @@ const eigenvaluesAt = (y: number) => [1, 3 * y * y - 1].sort((a, b) => a - b);
 async function pixelsNear(bytes: Buffer, color: [number, number, number], tolerance = 40) {
   return h.page.evaluate(
     async ([base64, [r, g, b], tol]) => {
-      const blob = await (await fetch(`data:image/png;base64,${base64}`)).blob();
+      // Decoded from the bytes in the page: the page's CSP lets it fetch nothing.
+      const raw = atob(base64);
+      const bytes = new Uint8Array(raw.length);
+      for (let i = 0; i < raw.length; i++) bytes[i] = raw.charCodeAt(i);
+      const blob = new Blob([bytes], { type: 'image/png' });
       const bitmap = await createImageBitmap(blob);
       const canvas = new OffscreenCanvas(bitmap.width, bitmap.height);
       const ctx = canvas.getContext('2d')!;

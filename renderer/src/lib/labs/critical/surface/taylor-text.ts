@@ -64,6 +64,15 @@ export const KIND_LABEL: Record<PointKind, string> = {
   'not critical': 'not critical',
 };
 
+/** What the curvature alone says where the gradient still counts (not a critical point). */
+export const SHAPE_LABEL: Record<PointKind, string> = {
+  minimum: "a minimum's curvature",
+  saddle: "a saddle's curvature",
+  maximum: "a maximum's curvature",
+  degenerate: 'degenerate curvature',
+  'not critical': '',
+};
+
 /** One line per step of the derivation, with the point's numbers. */
 export interface TaylorLines {
   /** The model with the point's L and g: "L(θ') ≈ 0.25 + (0, 0)·d + ½ dᵀH d". */
