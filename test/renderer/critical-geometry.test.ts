@@ -16,6 +16,7 @@ import {
   criticalDrawing,
   curvatureArrows,
   curvatureSign,
+  describeCritical,
   escapeDirection,
   formatValue,
   lambdaLabel,
@@ -238,6 +239,17 @@ describe('the contour picture', () => {
     expect(drawing.labels).toHaveLength(2);
     expect(drawing.levels).toEqual([]);
     expect(drawing.patch).toBeUndefined();
+  });
+});
+
+describe('the picture in words', () => {
+  it('names the point, the eigenvalues and the model', () => {
+    expect(describeCritical(saddle)).toBe(
+      'The Hessian at (0, 0): eigenvalues λ₁ = −1 and λ₂ = 1, drawn as arrows along their eigenvectors, and the second-order Taylor model around it.',
+    );
+    expect(describeCritical({ ...minimum, quadric: false })).toMatch(
+      /λ₂ = 2, drawn as arrows along their eigenvectors\.$/,
+    );
   });
 });
 

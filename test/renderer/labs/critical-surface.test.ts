@@ -7,6 +7,7 @@
 import { describe, expect, it } from 'vitest';
 import type { CriticalAnalysis, EscapeResult } from '../../../electron/common/protocol';
 import { ExplorerStore } from '../../../renderer/src/lib/labs/explorer/explorer.svelte';
+import { lessonById, type Lesson } from '../../../renderer/src/lib/labs/explorer/lessons';
 import {
   SurfaceCritical,
   type SurfaceCriticalHost,
@@ -280,6 +281,28 @@ describe('the explorer’s critical point', () => {
     expect((await escaping)?.predicted).toBeCloseTo(-0.02, 15);
     // The views keep the saddle's picture, with the step taken.
     expect(lab.critical?.escape).toEqual({ to: [0, 0.2], taken: true });
+  });
+
+  it('a lesson that reads the Hessian asks for it where its run stands at its end', () => {
+    const { lab, client } = explorer(401);
+    const lesson = lessonById('read-eigenvalues')!;
+    expect(lesson.critical).toEqual({ analyzeAt: 'end' });
+    (lab as unknown as { lessonEnded(lesson: Lesson): void }).lessonEnded(lesson);
+    expect(client.sent[0].message).toEqual({
+      type: 'critical.analyze',
+      target: { kind: 'run', runId: 'run-1' },
+    });
+    // A lesson without it asks nothing.
+    (lab as unknown as { lessonEnded(lesson: Lesson): void }).lessonEnded(lessonById('saddle')!);
+    expect(client.sent).toHaveLength(1);
+  });
+
+  it("takes Escape's step length from the lesson", () => {
+    const { lab } = explorer(1);
+    void lab.applyLesson(lessonById('escape-saddle')!);
+    expect(lab.criticalPoint.t).toBe(0.2);
+    void lab.applyLesson(lessonById('momentum')!);
+    expect(lab.criticalPoint.t).toBe(0.5);
   });
 
   it('keeps the point through a new start, and forgets it with the surface', async () => {

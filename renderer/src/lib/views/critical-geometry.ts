@@ -216,6 +216,14 @@ export function lambdaLabel(arrow: Pick<CurvatureArrow, 'index' | 'lambda'>): st
   return `λ${arrow.index === 0 ? '₁' : '₂'} = ${formatValue(arrow.lambda)}`;
 }
 
+/** The picture in words, for screen readers: where, the eigenvalues, what is drawn. */
+export function describeCritical(overlay: CriticalOverlay): string {
+  const [l1, l2] = overlay.eigenvalues;
+  const at = `(${formatValue(overlay.point[0])}, ${formatValue(overlay.point[1])})`;
+  const model = overlay.quadric ? ', and the second-order Taylor model around it' : '';
+  return `The Hessian at ${at}: eigenvalues λ₁ = ${formatValue(l1)} and λ₂ = ${formatValue(l2)}, drawn as arrows along their eigenvectors${model}.`;
+}
+
 /** A run as the picking sees it. */
 export interface PickableRun {
   runId: string;
