@@ -195,6 +195,25 @@ describe('the quadric patch', () => {
 describe('Escape', () => {
   it('goes along ±v₁, the sign that does not raise the loss to first order', () => {
     expect(escapeDirection(saddle)).toEqual([0, 1]);
+    // g = 0: either sign is as good; the engine's has its larger component positive.
+    expect(
+      escapeDirection({
+        ...saddle,
+        vectors: [
+          [0.6, -0.8],
+          [0.8, 0.6],
+        ],
+      }),
+    ).toEqual([-0.6, 0.8]);
+    expect(
+      escapeDirection({
+        ...saddle,
+        vectors: [
+          [-0.8, 0.6],
+          [0.6, 0.8],
+        ],
+      }),
+    ).toEqual([0.8, -0.6]);
     // At (0.2, −0.1) the gradient's y part is positive: d points to −y.
     expect(escapeDirection(valleyAt(0.2, -0.1))).toEqual([-0, -1]);
     expect(escapeDirection(valleyAt(0.2, 0.1))).toEqual([0, 1]);

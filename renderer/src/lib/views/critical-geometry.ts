@@ -194,11 +194,17 @@ export function quadricLevels(overlay: CriticalOverlay, domain: Domain, n = 49):
   return out.filter((l) => l.segments.length > 0);
 }
 
-/** Escape's unit direction as the engine chooses it: ±v₁, the sign so that gᵀd ≤ 0. */
+/**
+ * Escape's unit direction as the engine chooses it (hessian/analytic.ts): ±v₁, the sign so
+ * that gᵀd ≤ 0, and where gᵀv₁ = 0 (a critical point) the one whose larger component is
+ * positive.
+ */
 export function escapeDirection(overlay: Pick<CriticalOverlay, 'gradient' | 'vectors'>): Point {
   const [vx, vy] = overlay.vectors[0];
   const slope = overlay.gradient[0] * vx + overlay.gradient[1] * vy;
-  return slope > 0 ? [-vx, -vy] : [vx, vy];
+  const larger = Math.abs(vx) >= Math.abs(vy) ? vx : vy;
+  const flip = slope > 0 || (slope === 0 && larger < 0);
+  return flip ? [-vx, -vy] : [vx, vy];
 }
 
 /** A number for a label: 3 significant digits, exponent form outside [10⁻³, 10⁴). */
