@@ -86,6 +86,7 @@ function standalone() {
   const client = new NumberedClient();
   const host: SurfaceCriticalHost = {
     client: client as unknown as SurfaceCriticalHost['client'],
+    surface: () => 'saddle-valley',
     restartRuns: (escape) => escape(),
   };
   return { client, point: new SurfaceCritical(host) };
@@ -97,7 +98,7 @@ describe('SurfaceCritical', () => {
     const done = point.analyzeRun('run-1', 300);
     expect(client.sent[0].message).toEqual({
       type: 'critical.analyze',
-      target: { kind: 'run', runId: 'run-1', step: 300 },
+      target: { kind: 'run', runId: 'run-1', lab: 'explorer', step: 300 },
     });
     expect(point.status).toBe('analyzing');
     client.sent[0].resolve({
@@ -190,7 +191,7 @@ describe('SurfaceCritical', () => {
     const escaping = point.escape();
     expect(client.sent[1].message).toEqual({
       type: 'critical.escape',
-      target: { kind: 'run', runId: 'run-1', step: 300 },
+      target: { kind: 'run', runId: 'run-1', lab: 'explorer', step: 300 },
       t: 0.2,
       tau: 1e-4,
     });
@@ -199,11 +200,13 @@ describe('SurfaceCritical', () => {
     expect(result!.actual - result!.predicted).toBeCloseTo(0.25 * 0.2 ** 4, 15);
     expect(point.escaped).toEqual(result);
     expect(point.detached).toBe(true);
-    expect(point.target).toEqual({ kind: 'surface', point: [0, 0] });
+    expect(point.target).toEqual({ kind: 'surface', point: [0, 0], surface: 'saddle-valley' });
     expect(point.overlay!.escape).toEqual({ to: [0, 0.2], taken: true });
     // Again: from the saddle as a point of the surface (run-1's step 300 is gone).
     void point.escape();
-    expect(client.sent[2].message).toMatchObject({ target: { kind: 'surface', point: [0, 0] } });
+    expect(client.sent[2].message).toMatchObject({
+      target: { kind: 'surface', point: [0, 0], surface: 'saddle-valley' },
+    });
   });
 
   it('shows a refusal in its status line', async () => {
@@ -290,7 +293,7 @@ describe('the explorer’s critical point', () => {
     (lab as unknown as { lessonEnded(lesson: Lesson): void }).lessonEnded(lesson);
     expect(client.sent[0].message).toEqual({
       type: 'critical.analyze',
-      target: { kind: 'run', runId: 'run-1' },
+      target: { kind: 'run', runId: 'run-1', lab: 'explorer' },
     });
     // A lesson without it asks nothing.
     (lab as unknown as { lessonEnded(lesson: Lesson): void }).lessonEnded(lessonById('saddle')!);

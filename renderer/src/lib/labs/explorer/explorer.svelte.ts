@@ -30,6 +30,7 @@ export class ExplorerStore extends ExplorerRuns implements ViewSource {
    */
   readonly criticalPoint = new SurfaceCritical({
     client: this.client,
+    surface: () => this.surface,
     restartRuns: (escape) => this.restartRunsFrom(escape),
   });
 

@@ -23,7 +23,7 @@ import type {
   CriticalTargetSpec,
   EscapeResult,
 } from '../../../../../../electron/common/protocol';
-import type { Point } from '../../../../../../electron/common/schemas';
+import type { Point, SurfaceSpec } from '../../../../../../electron/common/schemas';
 import { errorMessage } from '../../../engine/attempt';
 import type { EngineClient } from '../../../engine/client';
 import { escapeDirection, formatValue } from '../../../views/critical-geometry';
@@ -32,6 +32,8 @@ import type { CriticalOverlay } from '../../../views/view-data';
 /** What the critical point needs of the lab whose surface it is on. */
 export interface SurfaceCriticalHost {
   readonly client: Pick<EngineClient, 'request' | 'post' | 'on'>;
+  /** The surface on show: a point of it is analyzed there (a lesson may show another surface). */
+  surface(): SurfaceSpec;
   /**
    * Runs Escape's request where the lab restarts its runs (after the requests asked before,
    * playback paused), then takes the escaped point as the runs' new start. Throws the
@@ -47,6 +49,15 @@ export interface CriticalProgress {
   phase: string;
   done: number;
   total: number;
+}
+
+/**
+ * A step of an explorer run (absent: its current step). `lab` names the explorer: a network
+ * run may have the same id (a session made elsewhere), and the engine reads an unnamed one as
+ * the network lab's.
+ */
+function runTarget(runId: string, step?: number): CriticalTargetSpec {
+  return { kind: 'run', runId, lab: 'explorer', ...(step === undefined ? {} : { step }) };
 }
 
 /** Escape's step length when nothing else set it. */
@@ -95,14 +106,19 @@ export class SurfaceCritical {
     return this.status === 'analyzing' || this.status === 'escaping';
   }
 
-  /** The Hessian at a step of a run (absent: its current step). */
+  /** The Hessian at a step of an explorer run (absent: its current step). */
   analyzeRun(runId: string, step?: number): Promise<CriticalAnalysis | undefined> {
-    return this.analyze({ kind: 'run', runId, ...(step === undefined ? {} : { step }) });
+    return this.analyze(runTarget(runId, step));
   }
 
   /** The Hessian at a point of the surface on show. */
   analyzePoint(point: Point): Promise<CriticalAnalysis | undefined> {
-    return this.analyze({ kind: 'surface', point: [point[0], point[1]] });
+    return this.analyze(this.pointTarget(point));
+  }
+
+  /** A point of the surface on show, as the engine takes it. */
+  private pointTarget(point: readonly [number, number]): CriticalTargetSpec {
+    return { kind: 'surface', point: [point[0], point[1]], surface: this.host.surface() };
   }
 
   /**
@@ -159,8 +175,8 @@ export class SurfaceCritical {
   /** Where Escape goes from: the analyzed run's step, or its point once the runs restarted. */
   private escapeTarget(analysis: CriticalAnalysis): CriticalTargetSpec | undefined {
     const { runId, step, point } = analysis.target;
-    if (runId !== undefined && !this.detached) return { kind: 'run', runId, step };
-    return point ? { kind: 'surface', point: [point[0], point[1]] } : undefined;
+    if (runId !== undefined && !this.detached) return runTarget(runId, step);
+    return point ? this.pointTarget(point) : undefined;
   }
 
   /**
@@ -189,9 +205,7 @@ export class SurfaceCritical {
       this.escaped = result;
       // The runs start again from θ + t·d: the analyzed run and step name another point now.
       this.detached = true;
-      this.target = analysis.target.point
-        ? { kind: 'surface', point: [analysis.target.point[0], analysis.target.point[1]] }
-        : this.target;
+      this.target = analysis.target.point ? this.pointTarget(analysis.target.point) : this.target;
       this.status = 'done';
       return result;
     } catch (err) {
