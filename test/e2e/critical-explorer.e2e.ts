@@ -121,6 +121,11 @@ describe('the explorer’s critical point', () => {
   it('a click on a trajectory’s point gives the Hessian at that step, drawn on both views', async () => {
     await h.page.getByRole('combobox', { name: 'Surface' }).selectOption('saddle-valley');
     await expect.poll(() => h.page.getByRole('region', { name: /^Run \d+:/ }).count()).toBe(3);
+    // The runs' panels wait while the runs move to the new surface: Play only after that.
+    const optimizer = h.page
+      .getByRole('region', { name: /^Run 3:/ })
+      .getByRole('combobox', { name: 'Optimizer' });
+    await expect.poll(() => optimizer.isEnabled(), { timeout: 30_000 }).toBe(true);
     await playUntil(h.page, 120, 5);
     const data = await exportTrajectories(h.page);
     // The Adam run's step 10, well clear of the others.
