@@ -220,6 +220,30 @@ function chartSvg(target: ChartTarget, left: number, top: number): string {
 
   const series = chart.data.datasets.map((d) => {
     const seriesId = (d as { seriesId?: string }).seriesId ?? d.label ?? '';
+    // A scatter (points without a line): a circle per point, a ring when its fill is clear.
+    if (d.showLine === false) {
+      const r = typeof d.pointRadius === 'number' ? d.pointRadius : 3;
+      const fill = String(d.backgroundColor ?? d.borderColor);
+      const hollow =
+        /^rgba\([^)]*,\s*0\)$/.test(fill.replace(/\s+/g, ' ')) || fill === 'transparent';
+      const dots = d.data.flatMap((p) =>
+        Number.isFinite(p.x) && Number.isFinite(p.y)
+          ? [el('circle', { cx: xs.getPixelForValue(p.x), cy: ys.getPixelForValue(p.y), r })]
+          : [],
+      );
+      return el(
+        'g',
+        {
+          class: 'points',
+          id: `series-${id}-${idPart(seriesId)}`,
+          'data-label': d.label ?? '',
+          fill: hollow ? 'none' : fill,
+          stroke: String(d.borderColor),
+          'stroke-width': 1.5,
+        },
+        dots,
+      );
+    }
     const path: string[] = [];
     let pen = false;
     for (const p of d.data) {

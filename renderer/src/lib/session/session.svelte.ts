@@ -12,6 +12,11 @@ import type {
 } from '../../../../electron/common/protocol';
 import type { JsonObject } from '../../../../electron/common/session';
 import { EngineRequestError } from '../engine/client';
+import type {
+  CriticalStore,
+  CriticalViewState,
+  SavedExperiment,
+} from '../labs/critical/critical.svelte';
 import type { NetworkStore, NetworkViewState } from '../labs/network/network.svelte';
 import type { ExplorerStore } from '../labs/explorer/explorer.svelte';
 import type { ExplorerViewState } from '../labs/explorer/session-view';
@@ -28,7 +33,8 @@ import type { CameraPose } from '../views/view-source';
 import type { Presentation, PresentationState } from './presentation.svelte';
 import { UPLOAD_PART_BYTES, uploadParts } from './upload';
 
-export type LabMode = 'surfaces' | 'network';
+/** The page on show: the explorer, the network lab, or the critical-points lab's experiments. */
+export type LabMode = 'surfaces' | 'network' | 'critical';
 
 /** The renderer's own part of a session (the manifest's `view`). */
 export interface SessionView {
@@ -36,6 +42,7 @@ export interface SessionView {
   mode?: LabMode;
   explorer?: ExplorerViewState;
   network?: NetworkViewState;
+  critical?: CriticalViewState;
   presentation?: PresentationState;
 }
 
@@ -82,6 +89,7 @@ export class SessionDesk {
   constructor(
     private readonly lab: ExplorerStore,
     private readonly net: NetworkStore,
+    private readonly critical: CriticalStore,
     readonly presentation: Presentation,
     private readonly hooks: SessionHooks,
   ) {
@@ -121,7 +129,8 @@ export class SessionDesk {
    */
   get labs(): Record<LabName, boolean> {
     const { lab, net } = this;
-    const mode: LabName = this.hooks.mode() === 'network' ? 'network' : 'explorer';
+    // The critical-points page works on the network lab's problem and runs.
+    const mode: LabName = this.hooks.mode() === 'surfaces' ? 'explorer' : 'network';
     const now = this.labProgress();
     const since = this.recording.recording ? this.baseline : undefined;
     const used = (name: LabName) =>
@@ -179,6 +188,7 @@ export class SessionDesk {
       mode: this.hooks.mode(),
       explorer: lab.viewState(this.hooks.camera()),
       network: net.viewState(),
+      critical: this.critical.viewState(),
       presentation: presentation.state(),
     };
     const colors: Record<string, string> = {};
@@ -318,6 +328,7 @@ export class SessionDesk {
     if (session.title) this.presentation.title = session.title;
     await this.lab.adoptSession(session.explorer, view.explorer);
     this.net.adoptSession(session.network, view.network);
+    this.critical.adoptSaved(savedExperiments(session), view.critical);
     await this.lab.client.request({ type: 'sync' });
     this.net.afterSync();
     if (view.explorer?.scrubStep !== undefined) this.lab.scrubStep = view.explorer.scrubStep;
@@ -434,6 +445,15 @@ export class SessionDesk {
       this.fail('Could not discard the recording', err);
     }
   }
+}
+
+/**
+ * The critical-points lab's experiments a session holds, as {spec, result} pairs. The engine
+ * keeps them; until its summary carries them (`critical.experiments`), a session has none.
+ */
+function savedExperiments(session: SessionSummary): SavedExperiment[] {
+  const part = (session as { critical?: { experiments?: SavedExperiment[] } }).critical;
+  return part?.experiments ?? [];
 }
 
 function describe(session: SessionSummary): string {

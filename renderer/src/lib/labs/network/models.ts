@@ -1,5 +1,25 @@
-/** What a network lab's model is, in words, and when two models are the same. */
-import type { ModelSpec } from '../../../../../electron/common/network';
+/** What a network lab's dataset and model are, in words, and when two models are the same. */
+import type { DatasetSpec, ModelSpec } from '../../../../../electron/common/network';
+
+const datasetNames: Record<DatasetSpec['kind'], string> = {
+  spirals: 'two spirals',
+  circles: 'circles',
+  xor: 'XOR',
+  moons: 'moons',
+  blobs: 'Gaussian blobs',
+  sine: 'noisy sine',
+  polynomial: 'noisy polynomial',
+  digits: 'handwritten digits',
+};
+
+/** "two spirals, 400 points", "handwritten digits, 1,797 images": a dataset in a few words. */
+export function datasetLabel(dataset: DatasetSpec): string {
+  const n = dataset.n;
+  const what = dataset.kind === 'digits' ? 'images' : 'points';
+  return n === undefined
+    ? datasetNames[dataset.kind]
+    : `${datasetNames[dataset.kind]}, ${n.toLocaleString('en')} ${what}`;
+}
 
 /** "3×32 tanh", "20×16 ReLU residual, MSE": what a model is, in a few words. */
 export function architectureLabel(model: Partial<ModelSpec> | undefined): string {

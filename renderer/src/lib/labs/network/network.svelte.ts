@@ -173,6 +173,36 @@ export class NetworkStore extends NetworkRuns {
     }, true);
   }
 
+  /** A first problem so the lab is never empty: two spirals, Adam against SGD with momentum. */
+  setupDefault(): Promise<boolean> {
+    if (this.problem) return Promise.resolve(true);
+    return this.setup([
+      { optimizer: { optimizer: 'adam', lr: 0.01 }, batchSize: 32 },
+      { optimizer: { optimizer: 'sgd', lr: 0.05, momentum: 0.9 }, batchSize: 32 },
+    ]);
+  }
+
+  /**
+   * A run another lab has the engine make (Escape from a critical point trains on from there
+   * with the settings of the run escaped from): it gets a new id of this lab's and shows as a
+   * placeholder while `make` asks for it (the engine's reports then fill it in); `make` says
+   * whether the engine made it, and the placeholder goes if not. Resolves the new run's id.
+   */
+  makeRun(make: (runId: string) => Promise<boolean>): Promise<string | undefined> {
+    return this.serial(async () => {
+      if (!this.problem) return undefined;
+      const runId = this.newRunId();
+      this.runs = [...this.runs, this.placeholder(runId, this.freeColor())];
+      let made = false;
+      try {
+        made = await make(runId);
+      } finally {
+        if (!made) this.runs = this.runs.filter((r) => r.runId !== runId);
+      }
+      return made ? runId : undefined;
+    }, true);
+  }
+
   /**
    * The loss landscape around a run's θ (initial or current) along the chosen directions, with
    * every run projected onto its plane; partial grids show while it is computed.
