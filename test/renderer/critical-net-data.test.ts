@@ -140,11 +140,11 @@ describe('the signed-log axis', () => {
   });
 
   it('ticks at 0 and ±10ᵐ from the band up, thinned, within the range', () => {
-    expect(signedLogTicks(-0.05, 20, 1e-3, 10)).toEqual([
-      -0.01, -0.001, 0, 0.001, 0.01, 0.1, 1, 10,
-    ]);
-    // Thinned to every other decade counted from the outermost, which stays.
-    expect(signedLogTicks(-0.05, 20, 1e-3, 7)).toEqual([-0.01, 0, 0.001, 0.1, 10]);
+    // y spans −log₁₀ 51 … log₁₀ 20001 (6.0 units): ticks at least 0.6 apart; ±1e-3 (y ±0.30)
+    // is too near 0 and goes, the rest stay.
+    expect(signedLogTicks(-0.05, 20, 1e-3, 10)).toEqual([-0.01, 0, 0.01, 0.1, 1, 10]);
+    // Fewer allowed: 1.2 apart, from the outermost in (1 is 1.0 from 10, −0.01 1.04 from 0).
+    expect(signedLogTicks(-0.05, 20, 1e-3, 5)).toEqual([0, 0.1, 10]);
     const many = signedLogTicks(-1e3, 1e3, 1e-6, 7);
     expect(many.length).toBeLessThanOrEqual(7);
     expect(many).toContain(0);
@@ -167,7 +167,10 @@ describe('the signed-log axis', () => {
     const log = densityPoints(d, true);
     expect(Number.isNaN(log[0].y)).toBe(true);
     expect(log[1]).toEqual({ x: 1, y: 0.5 });
-    expect(log[2].y).toBe(1e-30);
+    // 29 decades under the peak: a tail, left out.
+    expect(Number.isNaN(log[2].y)).toBe(true);
+    const near = densityPoints({ ...d, density: Float64Array.from([0.5, 1, 2e-6]) }, true);
+    expect(near.map((p) => p.y)).toEqual([0.5, 1, 2e-6]);
     expect(densityPoints(d, false)[0]).toEqual({ x: 0, y: 0 });
   });
 });

@@ -101,8 +101,8 @@ export function chartContents(
               label: 'minimum (ratio 1)',
               color: '#5eead4',
               points: [
-                { x: lo / 2, y: 1 },
-                { x: hi * 2, y: 1 },
+                { x: lo, y: 1 },
+                { x: hi, y: 1 },
               ],
             },
           ],

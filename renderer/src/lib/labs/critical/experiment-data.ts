@@ -225,7 +225,7 @@ export function resultSummary(result: CriticalExperimentResult): string {
         )
         .join(' · ');
     case 'sharpness':
-      return `${result.steps.length} steps of ${result.runId}: λ_max ${fmt(result.lambdaMax[0])} → ${fmt(last(result.lambdaMax))}, trace ${fmt(result.trace[0])} → ${fmt(last(result.trace))}`;
+      return `at ${result.steps.length} ${result.steps.length === 1 ? 'step' : 'steps'} of run ${result.runId}: λ_max ${fmt(result.lambdaMax[0])} → ${fmt(last(result.lambdaMax))}, trace ${fmt(result.trace[0])} → ${fmt(last(result.trace))}`;
   }
 }
 

@@ -8,7 +8,7 @@
 import { Chart, type ChartDataset } from 'chart.js';
 import { CurveChart } from '../../views/curve-chart';
 import { chartOptions, type MarkerOptions } from '../../views/curve-options';
-import { thinLogTicks } from '../../views/scale';
+import { formatTick, thinLogTicks } from '../../views/scale';
 
 type Point = { x: number; y: number };
 
@@ -115,9 +115,11 @@ export class PointsChart extends CurveChart {
       type: string;
       min?: number;
       suggestedMax?: number;
+      ticks: { callback?: (value: number | string) => string };
       afterBuildTicks?: (axis: { ticks: { value: number }[]; min: number; max: number }) => void;
     };
     x.type = this.xLog ? 'logarithmic' : 'linear';
+    x.ticks.callback = (value) => formatTick(Number(value));
     delete x.min;
     delete x.suggestedMax;
     x.afterBuildTicks = (axis) => {

@@ -78,8 +78,10 @@ export function signedLogInverse(y: number, band: number): number {
 }
 
 /**
- * Round values of λ for the ticks of a signed-log axis spanning λ ∈ [lo, hi]: 0, and ±10ᵐ
- * from the band's decade up, thinned to every other decade when there are more than `most`.
+ * Round values of λ for the ticks of a signed-log axis spanning λ ∈ [lo, hi]: 0 and ±10ᵐ from
+ * the band's decade up, kept at least 1/`most` of the axis apart (in its own units) so their
+ * labels do not print over each other — 0 first, then the outermost decades inwards (the band's
+ * edges, crowded near 0, go first). Returned in increasing order.
  */
 export function signedLogTicks(lo: number, hi: number, band: number, most = 7): number[] {
   if (!(band > 0)) return [];
@@ -91,23 +93,17 @@ export function signedLogTicks(lo: number, hi: number, band: number, most = 7): 
     for (let m = first; m <= last; m++) if (10 ** m <= limit * 1.0001) out.push(10 ** m);
     return out;
   };
-  const positive = decades(hi);
-  const negative = decades(-lo);
-  let ticks = [...negative.map((v) => -v).reverse(), 0, ...positive];
-  // Thin from the inside out, keeping 0 and the outermost decades.
-  let every = 1;
-  while (ticks.length > most && every < 8) {
-    every *= 2;
-    const keep = (list: number[]) => list.filter((_, i) => (list.length - 1 - i) % every === 0);
-    ticks = [
-      ...keep(negative)
-        .map((v) => -v)
-        .reverse(),
-      0,
-      ...keep(positive),
-    ];
+  const y = (l: number) => signedLog(l, band);
+  const span = Math.max(y(hi), 0) - Math.min(y(lo), 0);
+  const gap = span / most;
+  const outermostFirst = [...decades(hi), ...decades(-lo).map((v) => -v)].sort(
+    (a, b) => Math.abs(b) - Math.abs(a),
+  );
+  const kept: number[] = [];
+  for (const l of [0, ...outermostFirst]) {
+    if (kept.every((k) => Math.abs(y(k) - y(l)) >= gap * (1 - 1e-9))) kept.push(l);
   }
-  return ticks;
+  return kept.sort((a, b) => a - b);
 }
 
 /** λ as a tick label: "0", "1e-3", "0.01", "100", "−1e4". */
@@ -120,18 +116,25 @@ export function tickLabel(lambda: number): string {
   return Math.abs(a / 10 ** m - 1) < 1e-9 ? `${sign}1e${m}` : `${sign}${a.toExponential(1)}`;
 }
 
+/** How many decades below its peak a log axis shows the density (its Gaussian tails go to 1e-300). */
+export const DENSITY_DECADES = 6;
+
 /**
- * The SLQ density as a curve: its grid and values, values ≤ 0 dropped on a log axis (it cannot
- * show them), so the curve breaks there instead of falling to the axis.
+ * The SLQ density as a curve: its grid and values. On a log axis, values ≤ 0 and those more
+ * than DENSITY_DECADES below the peak are dropped (the curve breaks there instead of dragging
+ * the axis down to the tails' 1e-300).
  */
 export function densityPoints(
   density: NonNullable<CriticalAnalysis['density']>,
   log: boolean,
 ): { x: number; y: number }[] {
+  let peak = 0;
+  for (const v of density.density) if (v > peak) peak = v;
+  const floor = peak * 10 ** -DENSITY_DECADES;
   const out: { x: number; y: number }[] = [];
   for (let i = 0; i < density.grid.length; i++) {
     const y = density.density[i];
-    out.push({ x: density.grid[i], y: log && !(y > 0) ? NaN : y });
+    out.push({ x: density.grid[i], y: log && !(y > 0 && y >= floor) ? NaN : y });
   }
   return out;
 }
