@@ -8,7 +8,6 @@
  */
 import fs from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { ExperimentsExport } from '../../renderer/src/lib/labs/critical/experiment-data';
 import { loadApp, openApp, type Harness } from './harness';
 
 let h: Harness;
@@ -19,6 +18,12 @@ beforeAll(async () => {
   await h.page.getByTestId('critical-problem').waitFor();
 });
 afterAll(() => h?.close());
+
+/** The experiments file (renderer/src/lib/labs/critical/experiment-data.ts, ExperimentsExport). */
+interface ExperimentsExport {
+  format: 'losslab-critical-experiments';
+  runs: { kind: string; spec: unknown; result: unknown }[];
+}
 
 /** The experiments on show, through Export → Experiments (JSON). */
 async function exported(): Promise<ExperimentsExport> {
@@ -32,9 +37,7 @@ async function exported(): Promise<ExperimentsExport> {
 
 /** Opens a lesson and waits until its experiment has its result (the verdict shows). */
 async function lesson(letter: string, timeout = 240_000): Promise<void> {
-  await h.page
-    .getByRole('button', { name: new RegExp(`^\\(${letter}\\)`) })
-    .click();
+  await h.page.getByRole('button', { name: new RegExp(`^\\(${letter}\\)`) }).click();
   await h.page.getByRole('heading', { name: new RegExp(`^\\(${letter}\\)`) }).waitFor();
   await h.page.getByTestId('lesson-verdict').waitFor({ timeout });
 }
@@ -104,6 +107,16 @@ describe('critical-points lessons', () => {
       expect(s.loss.some((l, i) => i > 0 && l > s.loss[i - 1] * (1 + 1e-3))).toBe(true);
     }
     await h.shot('critical-lesson-k');
+  });
+
+  it("the language switch is the explorer lessons' own", async () => {
+    await h.page.getByRole('button', { name: '中文' }).click();
+    await h.page.getByRole('heading', { name: /^\(k\) 稳定性边缘/ }).waitFor();
+    await h.page.getByRole('tab', { name: 'Surfaces' }).click();
+    const picker = h.page.getByRole('combobox', { name: 'Lesson' });
+    const value = await picker.locator('option', { hasText: /^\(a\)/ }).getAttribute('value');
+    await picker.selectOption(value!);
+    await h.page.getByRole('heading', { name: /^\(a\) 动量/ }).waitFor();
     expect(h.problems).toEqual([]);
   });
 });

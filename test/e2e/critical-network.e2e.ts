@@ -41,11 +41,7 @@ const netStep = async () =>
 
 /** The same number as the panel prints it (three significant digits, or exponent notation). */
 const shown = (v: number) =>
-  v === 0
-    ? '0'
-    : Math.abs(v) >= 1e4 || Math.abs(v) < 1e-3
-      ? v.toExponential(2)
-      : v.toPrecision(3);
+  v === 0 ? '0' : Math.abs(v) >= 1e4 || Math.abs(v) < 1e-3 ? v.toExponential(2) : v.toPrecision(3);
 
 describe('the Hessian of a network', () => {
   it('builds a small network and trains it a little', async () => {
@@ -117,7 +113,9 @@ describe('the Hessian of a network', () => {
 
   it('draws the loss along the top eigenvector beside a random direction', async () => {
     await h.page.getByRole('button', { name: 'Draw' }).click();
-    await expect.poll(() => (replies['critical.line.result'] ?? []).length, { timeout: 60_000 }).toBe(1);
+    await expect
+      .poll(() => (replies['critical.line.result'] ?? []).length, { timeout: 60_000 })
+      .toBe(1);
     await h.page.waitForTimeout(300);
     const stats = await canvasStats(h.page, '[data-testid="critical-line"] canvas');
     expect(stats.covered).toBeGreaterThan(0.01);
@@ -142,6 +140,21 @@ describe('the Hessian of a network', () => {
     expect(e.predicted).toBeCloseTo(0.5 * e.lambda * e.t * e.t, 12);
     expect(e.predicted).toBeLessThan(0);
     await h.shot('critical-network-escape');
+  });
+});
+
+describe('the landscape along the top Hessian eigenvectors', () => {
+  it('computes the plane of the two largest eigenvalues, which it names', async () => {
+    await h.page.getByRole('tab', { name: 'Loss landscape' }).click();
+    const settings = h.page.getByRole('form', { name: 'Landscape settings' });
+    await settings.getByRole('combobox', { name: 'Directions' }).selectOption('hessian');
+    await settings.getByRole('combobox', { name: 'Landscape resolution' }).selectOption('11');
+    await settings.getByRole('button', { name: 'Compute landscape' }).click();
+    const result = h.page.getByTestId('landscape-result');
+    await result.waitFor({ timeout: 90_000 });
+    const [, l1, l2] = /λ₁ = (\S+), λ₂ = (\S+)/.exec(await text(result))!;
+    expect(Number(l1)).toBeGreaterThanOrEqual(Number(l2));
+    expect(Number(l1)).toBeGreaterThan(0);
   });
 });
 

@@ -321,7 +321,7 @@ describe('CriticalStore: experiments', () => {
     expect(store.viewState()).toEqual({ selected: 'minimum-ratio', lesson: lesson.id });
   });
 
-  it("takes over a session's experiments: each kind its last, the form its settings", () => {
+  it("takes over the engine's experiments: each kind its last, the form its settings", () => {
     const { store } = setup();
     const first = {
       kind: 'minimum-ratio' as const,
@@ -332,13 +332,10 @@ describe('CriticalStore: experiments', () => {
       seed: 1,
     };
     const last = { ...first, count: 7 };
-    store.adoptSaved(
-      [
-        { spec: first, result: ratioResult(5) },
-        { spec: last, result: ratioResult(7) },
-      ],
-      { selected: 'minimum-ratio', lesson: 'edge-of-stability' },
-    );
+    store.adoptSaved([
+      { spec: first, result: ratioResult(5) },
+      { spec: last, result: ratioResult(7) },
+    ]);
     expect(store.shown('minimum-ratio')).toEqual({
       result: ratioResult(7),
       spec: last,
@@ -346,8 +343,21 @@ describe('CriticalStore: experiments', () => {
     });
     expect(store.settings['minimum-ratio'].count).toBe(7);
     expect(store.shown('sharpness')).toBeUndefined();
-    expect(store.lesson?.letter).toBe('k');
     expect(store.exportable()).toHaveLength(1);
+    store.restoreView({ selected: 'sharpness', lesson: 'edge-of-stability' });
+    expect(store.selected).toBe('sharpness');
+    expect(store.lesson?.letter).toBe('k');
+    // An empty list (a new engine) clears them.
+    store.adoptSaved([]);
+    expect(store.shown('minimum-ratio')).toBeUndefined();
+  });
+
+  it('a running experiment goes on when the list comes', async () => {
+    const { store } = setup();
+    void store.runExperiment('saddle-escape');
+    await settle();
+    store.adoptSaved([]);
+    expect(store.runningExperiment).toBe('saddle-escape');
   });
 });
 

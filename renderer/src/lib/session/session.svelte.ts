@@ -12,11 +12,7 @@ import type {
 } from '../../../../electron/common/protocol';
 import type { JsonObject } from '../../../../electron/common/session';
 import { EngineRequestError } from '../engine/client';
-import type {
-  CriticalStore,
-  CriticalViewState,
-  SavedExperiment,
-} from '../labs/critical/critical.svelte';
+import type { CriticalStore, CriticalViewState } from '../labs/critical/critical.svelte';
 import type { NetworkStore, NetworkViewState } from '../labs/network/network.svelte';
 import type { ExplorerStore } from '../labs/explorer/explorer.svelte';
 import type { ExplorerViewState } from '../labs/explorer/session-view';
@@ -328,8 +324,9 @@ export class SessionDesk {
     if (session.title) this.presentation.title = session.title;
     await this.lab.adoptSession(session.explorer, view.explorer);
     this.net.adoptSession(session.network, view.network);
-    this.critical.adoptSaved(savedExperiments(session), view.critical);
+    // The session's experiments come with the sync (critical.experiments).
     await this.lab.client.request({ type: 'sync' });
+    this.critical.restoreView(view.critical);
     this.net.afterSync();
     if (view.explorer?.scrubStep !== undefined) this.lab.scrubStep = view.explorer.scrubStep;
     const mode =
@@ -445,15 +442,6 @@ export class SessionDesk {
       this.fail('Could not discard the recording', err);
     }
   }
-}
-
-/**
- * The critical-points lab's experiments a session holds, as {spec, result} pairs. The engine
- * keeps them; until its summary carries them (`critical.experiments`), a session has none.
- */
-function savedExperiments(session: SessionSummary): SavedExperiment[] {
-  const part = (session as { critical?: { experiments?: SavedExperiment[] } }).critical;
-  return part?.experiments ?? [];
 }
 
 function describe(session: SessionSummary): string {

@@ -164,6 +164,7 @@ export class CriticalStore {
     const route = (p: { id: number } & Progress) => this.watching.get(p.id)?.(p);
     this.client.on('critical.progress', route);
     this.client.on('critical.experiment.progress', route);
+    // PENDING(protocol): critical.experiments → this.adoptSaved(experiments)
   }
 
   get client(): EngineClient {
@@ -331,17 +332,18 @@ export class CriticalStore {
   }
 
   /**
-   * Takes over the experiments a session saved: each kind shows its last result, with the
-   * settings it ran with in its form.
+   * Takes over the experiments the engine holds (a session's, or after a reconnection): each
+   * kind shows its last result, with the settings it ran with in its form. An experiment
+   * running now goes on as it is.
    */
-  adoptSaved(saved: readonly SavedExperiment[], view?: CriticalViewState): void {
+  adoptSaved(saved: readonly SavedExperiment[]): void {
     const runs: AnyExperiments = {
       'minimum-ratio': { job: IDLE },
       'saddle-escape': { job: IDLE },
       'edge-of-stability': { job: IDLE },
       sharpness: { job: IDLE },
     };
-    const settings = defaultSettings();
+    const settings = $state.snapshot(this.settings) as ReturnType<typeof defaultSettings>;
     for (const { spec, result } of saved) {
       if (spec.kind !== result.kind) continue;
       (runs as Record<string, ExperimentRun>)[spec.kind] = {
@@ -350,9 +352,17 @@ export class CriticalStore {
       };
       (settings as Record<string, CriticalExperimentSpec>)[spec.kind] = structuredClone(spec);
     }
+    const running = this.runningExperiment;
+    if (running) (runs as Record<string, unknown>)[running] = this.experiments[running];
     this.experiments = runs;
     this.settings = settings;
-    this.selected = view?.selected ?? saved.at(-1)?.spec.kind ?? 'minimum-ratio';
+  }
+
+  /** Takes over what a session kept of the lab's view: the experiment and lesson on show. */
+  restoreView(view: CriticalViewState | undefined): void {
+    const kinds: readonly string[] = EXPERIMENT_KINDS;
+    this.selected =
+      view?.selected && kinds.includes(view.selected) ? view.selected : 'minimum-ratio';
     this.lesson = view?.lesson ? lessonById(view.lesson) : undefined;
     this.analysis = IDLE;
     this.line = IDLE;
