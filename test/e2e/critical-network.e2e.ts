@@ -8,6 +8,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { CriticalAnalysis, EscapeResult } from '../../electron/common/protocol';
 import { decodeFrame } from '../../electron/web/frames';
+import fs from 'node:fs';
+import { closeExportDialog, openExportDialog, pngSize, runExport } from './export-helpers';
 import { canvasStats, loadApp, openApp, type Harness } from './harness';
 
 let h: Harness;
@@ -176,5 +178,38 @@ describe('the minimum-ratio experiment', () => {
     expect(stats.covered).toBeGreaterThan(0.005);
     expect(h.problems).toEqual([]);
     await h.shot('critical-minimum-ratio');
+  });
+
+  it('exports the scatter as PNG and SVG (a circle per network) and its table as CSV', async () => {
+    const dialog = await openExportDialog(h.page, 'Vector image (SVG)…');
+    const what = dialog.getByRole('combobox', { name: 'What to export' });
+    expect(await what.locator('option').allTextContents()).toEqual([
+      'PNG image of the charts',
+      'SVG of the charts',
+      'Experiments (JSON)',
+      'Experiment table (CSV)',
+    ]);
+    const svg = (await runExport(h.page, dialog)).toString('utf8');
+    const points = /<g class="points"[^>]*>(.*?)<\/g>/gs;
+    const circles = [...svg.matchAll(points)].reduce(
+      (n, m) => n + (m[1].match(/<circle /g)?.length ?? 0),
+      0,
+    );
+    expect(circles).toBe(4);
+    await what.selectOption('png-curves');
+    const png = await runExport(h.page, dialog);
+    expect(pngSize(png).width).toBeGreaterThan(400);
+    await closeExportDialog(dialog);
+    await h.page.getByRole('button', { name: 'Export ▾' }).click();
+    const [download] = await Promise.all([
+      h.page.waitForEvent('download'),
+      h.page.getByRole('menuitem', { name: 'Experiment table (CSV)' }).click(),
+    ]);
+    const csv = fs
+      .readFileSync((await download.path())!, 'utf8')
+      .trim()
+      .split('\n');
+    expect(csv[0]).toBe('seed,steps,loss,grad_norm,minimum_ratio,index,flat,kind,converged');
+    expect(csv).toHaveLength(5);
   });
 });
