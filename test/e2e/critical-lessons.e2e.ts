@@ -7,8 +7,9 @@
  * shown in English and in Chinese, with the language switch the explorer's lessons share.
  */
 import fs from 'node:fs';
+import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadApp, openApp, type Harness } from './harness';
+import { loadApp, openApp, shotsDir, type Harness } from './harness';
 
 let h: Harness;
 beforeAll(async () => {
@@ -107,6 +108,34 @@ describe('critical-points lessons', () => {
       expect(s.loss.some((l, i) => i > 0 && l > s.loss[i - 1] * (1 + 1e-3))).toBe(true);
     }
     await h.shot('critical-lesson-k');
+  });
+
+  it('a session keeps the experiments and brings the page back as it was', async () => {
+    const before = await exported();
+    await h.page.getByRole('button', { name: 'Session ▾' }).click();
+    const [download] = await Promise.all([
+      h.page.waitForEvent('download'),
+      h.page.getByRole('menuitem', { name: 'Save session…' }).click(),
+    ]);
+    const file = path.join(shotsDir, 'critical-lessons.losslab');
+    await download.saveAs(file);
+    // A new page (a new engine): nothing of the lab is left.
+    await loadApp(h);
+    await h.page.getByRole('button', { name: 'Session ▾' }).click();
+    const [chooser] = await Promise.all([
+      h.page.waitForEvent('filechooser'),
+      h.page.getByRole('menuitem', { name: 'Open session…' }).click(),
+    ]);
+    await chooser.setFiles(file);
+    // The experiments page, on the edge of stability, with its lesson and its verdict.
+    await h.page.getByRole('heading', { name: /^\(k\)/ }).waitFor({ timeout: 60_000 });
+    expect(
+      await h.page.getByRole('tab', { name: 'Critical points' }).getAttribute('aria-selected'),
+    ).toBe('true');
+    await h.page.getByTestId('lesson-verdict').waitFor();
+    const after = await exported();
+    expect(after.runs.map((r) => r.kind).sort()).toEqual(before.runs.map((r) => r.kind).sort());
+    expect(after).toEqual(before);
   });
 
   it("the language switch is the explorer lessons' own", async () => {
