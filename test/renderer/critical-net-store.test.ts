@@ -322,7 +322,7 @@ describe('CriticalStore: experiments', () => {
   });
 
   it("takes over the engine's experiments: each kind its last, the form its settings", () => {
-    const { store } = setup();
+    const { store, client } = setup();
     const first = {
       kind: 'minimum-ratio' as const,
       count: 5,
@@ -332,10 +332,23 @@ describe('CriticalStore: experiments', () => {
       seed: 1,
     };
     const last = { ...first, count: 7 };
-    store.adoptSaved([
-      { spec: first, result: ratioResult(5) },
-      { spec: last, result: ratioResult(7) },
-    ]);
+    // What the engine sends on every sync: the whole list, oldest first.
+    client.emit('critical.experiments', {
+      experiments: [
+        {
+          id: 'experiment-1',
+          spec: first,
+          result: ratioResult(5),
+          finishedAt: '2025-01-01T00:00:00Z',
+        },
+        {
+          id: 'experiment-2',
+          spec: last,
+          result: ratioResult(7),
+          finishedAt: '2025-01-01T00:01:00Z',
+        },
+      ],
+    });
     expect(store.shown('minimum-ratio')).toEqual({
       result: ratioResult(7),
       spec: last,
@@ -348,15 +361,15 @@ describe('CriticalStore: experiments', () => {
     expect(store.selected).toBe('sharpness');
     expect(store.lesson?.letter).toBe('k');
     // An empty list (a new engine) clears them.
-    store.adoptSaved([]);
+    client.emit('critical.experiments', { experiments: [] });
     expect(store.shown('minimum-ratio')).toBeUndefined();
   });
 
   it('a running experiment goes on when the list comes', async () => {
-    const { store } = setup();
+    const { store, client } = setup();
     void store.runExperiment('saddle-escape');
     await settle();
-    store.adoptSaved([]);
+    client.emit('critical.experiments', { experiments: [] });
     expect(store.runningExperiment).toBe('saddle-escape');
   });
 });

@@ -164,7 +164,9 @@ export class CriticalStore {
     const route = (p: { id: number } & Progress) => this.watching.get(p.id)?.(p);
     this.client.on('critical.progress', route);
     this.client.on('critical.experiment.progress', route);
-    // PENDING(protocol): critical.experiments → this.adoptSaved(experiments)
+    // The engine keeps the finished experiments (and a session saves them): on every sync (a
+    // connection, a session opened) it sends the whole list, which replaces the page's.
+    this.client.on('critical.experiments', ({ experiments }) => this.adoptSaved(experiments));
   }
 
   get client(): EngineClient {

@@ -213,7 +213,8 @@ export class NetworkStore extends NetworkRuns {
     directions:
       | { kind: 'random'; seed: number }
       | { kind: 'pca'; runId: string }
-      | { kind: 'saved'; name: string };
+      | { kind: 'saved'; name: string }
+      | { kind: 'hessian' };
     resolution: number;
     range: number;
     split: 'train' | 'validation';
@@ -265,7 +266,8 @@ export class NetworkStore extends NetworkRuns {
             status: 'computing',
             done: 0,
             total: options.resolution ** 2,
-            phase: 'coarse',
+            // The Hessian's eigenvectors come first (Lanczos), before any loss value.
+            phase: options.directions.kind === 'hessian' ? 'directions' : 'coarse',
             id,
           };
         },
