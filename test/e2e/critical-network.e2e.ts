@@ -1,14 +1,14 @@
 /**
- * The critical-points lab on networks, end to end: the Hessian of a small network at a step of
- * its run, computed with progress and Cancel (one cancelled, one to the end), its stems drawn
+ * The critical-points lab on networks, end to end: a long spectral density cancelled midway;
+ * the Hessian of a small network at a step of its run computed to the end, its stems drawn
  * and its figures the engine's own (read back from the WebSocket frames the page received);
  * the loss along the top eigenvector; Escape making a new run; and the minimum-ratio
  * experiment's scatter with one point per network. Screenshots at 1280×720.
  */
+import fs from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { CriticalAnalysis, EscapeResult } from '../../electron/common/protocol';
 import { decodeFrame } from '../../electron/web/frames';
-import fs from 'node:fs';
 import { closeExportDialog, openExportDialog, pngSize, runExport } from './export-helpers';
 import { canvasStats, loadApp, openApp, type Harness } from './harness';
 
@@ -46,6 +46,33 @@ const shown = (v: number) =>
   v === 0 ? '0' : Math.abs(v) >= 1e4 || Math.abs(v) < 1e-3 ? v.toExponential(2) : v.toPrecision(3);
 
 describe('the Hessian of a network', () => {
+  it('Cancel stops a long spectral density and says "cancelled", not an error', async () => {
+    // The lab's first network (1,218 parameters) and an SLQ density of 100 probes × 300
+    // Lanczos steps: tens of thousands of Hessian-vector products, long enough to cancel.
+    await h.page.getByRole('tab', { name: 'Hessian' }).click();
+    const form = h.page.getByRole('form', { name: 'Hessian settings' });
+    await form.getByRole('combobox', { name: 'Spectrum method' }).selectOption('lanczos');
+    await form.getByRole('checkbox', { name: 'Spectral density (SLQ)' }).check();
+    await form.getByRole('spinbutton', { name: 'SLQ probes' }).fill('100');
+    await form.getByRole('spinbutton', { name: 'SLQ iterations' }).fill('300');
+    await form.getByRole('button', { name: 'Compute Hessian' }).click();
+    const bar = form.getByRole('progressbar', { name: 'Hessian progress' });
+    await bar.waitFor({ timeout: 30_000 });
+    // It reports how far it has come as it goes.
+    await expect
+      .poll(async () => Number(await bar.getAttribute('data-total')), { timeout: 60_000 })
+      .toBeGreaterThan(0);
+    await form.getByRole('button', { name: 'Cancel' }).click();
+    await bar.waitFor({ state: 'detached', timeout: 30_000 });
+    expect(await text(form.getByRole('status'))).toBe('cancelled');
+    expect(await form.getByRole('alert').count()).toBe(0);
+    expect(replies['critical.result'] ?? []).toHaveLength(0);
+    // Back to an exact spectrum for what follows.
+    await form.getByRole('checkbox', { name: 'Spectral density (SLQ)' }).uncheck();
+    await form.getByRole('combobox', { name: 'Spectrum method' }).selectOption('auto');
+    await h.page.getByRole('tab', { name: 'Loss landscape' }).click();
+  });
+
   it('builds a small network and trains it a little', async () => {
     const details = h.page.locator('details.setup');
     if ((await details.getAttribute('open')) === null) await details.locator('summary').click();
@@ -65,27 +92,9 @@ describe('the Hessian of a network', () => {
     await expect.poll(netStep).toBe(10);
   });
 
-  it('Cancel stops a long spectral density and says "cancelled", not an error', async () => {
+  it('computes the exact spectrum to the end: stems drawn, the figures the engine sent', async () => {
     await h.page.getByRole('tab', { name: 'Hessian' }).click();
     const form = h.page.getByRole('form', { name: 'Hessian settings' });
-    await form.getByRole('checkbox', { name: 'Spectral density (SLQ)' }).check();
-    await form.getByRole('spinbutton', { name: 'SLQ probes' }).fill('100');
-    await form.getByRole('spinbutton', { name: 'SLQ iterations' }).fill('300');
-    await form.getByRole('button', { name: 'Compute Hessian' }).click();
-    const bar = form.getByRole('progressbar', { name: 'Hessian progress' });
-    await bar.waitFor({ timeout: 30_000 });
-    // It reports how far it has come as it goes.
-    await expect.poll(async () => Number(await bar.getAttribute('data-total'))).toBeGreaterThan(0);
-    await form.getByRole('button', { name: 'Cancel' }).click();
-    await bar.waitFor({ state: 'detached', timeout: 30_000 });
-    expect(await text(form.getByRole('status'))).toBe('cancelled');
-    expect(await form.getByRole('alert').count()).toBe(0);
-    expect(replies['critical.result'] ?? []).toHaveLength(0);
-  });
-
-  it('computes the exact spectrum to the end: stems drawn, the figures the engine sent', async () => {
-    const form = h.page.getByRole('form', { name: 'Hessian settings' });
-    await form.getByRole('checkbox', { name: 'Spectral density (SLQ)' }).uncheck();
     await form.getByRole('button', { name: 'Compute Hessian' }).click();
     const result = h.page.getByTestId('hessian-result');
     await result.waitFor({ timeout: 60_000 });
