@@ -46,7 +46,6 @@ export const EXPERIMENT_CHARTS: Record<CriticalExperimentKind, ExperimentChartSp
       y: 'loss',
       x: 'step',
       type: 'curves',
-      logY: true,
     },
   ],
   'edge-of-stability': [
