@@ -170,6 +170,39 @@ describe('CriticalStore: the Hessian of a network run', () => {
     expect(store.analysis).toEqual({ status: 'failed', message: 'no run "net-9"' });
   });
 
+  it('a cancelled or refused analysis leaves the last result on show, with its line and Escape', async () => {
+    const { store, client } = setup();
+    const first = store.analyze('net-1', undefined, {});
+    await settle();
+    const a = client.last('critical.analyze');
+    a.resolve({ type: 'critical.result', id: a.message.id, analysis });
+    await first;
+    expect(store.result).toBe(analysis);
+    const line = store.computeLine({ radius: 1 });
+    await settle();
+    const l = client.last('critical.line');
+    l.resolve({ type: 'critical.line.result', id: l.message.id, line: { t: new Float64Array(3) } });
+    await line;
+    // The next one: while it computes, and once cancelled, the first stays.
+    const second = store.analyze('net-1', 3, {});
+    await settle();
+    expect(store.analysis.status).toBe('running');
+    expect(store.result).toBe(analysis);
+    client.last('critical.analyze').reject(new EngineRequestError('cancelled'));
+    await second;
+    expect(store.analysis).toEqual({ status: 'cancelled' });
+    expect(store.result).toBe(analysis);
+    expect(store.line.status).toBe('done');
+    // Escape still goes from the point on show.
+    void store.escapeAlong(0.5);
+    await settle();
+    expect(client.last('critical.escape').message.target).toEqual({
+      kind: 'run',
+      runId: 'net-1',
+      step: 40,
+    });
+  });
+
   it('draws the line through the analysed point on the data it was analysed on', async () => {
     const { store, client } = setup();
     const done = store.analyze('net-1', undefined, { split: 'validation' });

@@ -11,6 +11,7 @@
 import { getContext, setContext } from 'svelte';
 import type { DatasetSpecInput, ModelSpecInput } from '../../../../../electron/common/network';
 import type {
+  DEFAULT_TAU as DefaultTau,
   CriticalAnalysis,
   CriticalExperimentKind,
   CriticalExperimentResult,
@@ -27,6 +28,9 @@ import { IDLE, isCancellation, type JobState } from './jobs';
 import { lessonById, type CriticalLesson } from './lessons';
 
 export type Language = 'en' | 'zh';
+
+/** The protocol's default flat band τ (the page imports only types from it; the type keeps them equal). */
+const DEFAULT_TAU: typeof DefaultTau = 1e-4;
 
 /** A network run as the critical lab offers it for analysis. */
 export interface CriticalRunInfo {
@@ -132,6 +136,11 @@ type Progress = { done: number; total: number; phase?: string; eta?: number; par
 export class CriticalStore {
   /** The Hessian at the point asked for. */
   analysis = $state.raw<JobState<CriticalAnalysis>>(IDLE);
+  /**
+   * The last analysis that finished: on show (and what the line and Escape start from) while
+   * the next one computes, and after that one is cancelled or refused.
+   */
+  result = $state.raw<CriticalAnalysis | undefined>();
   /** The loss along the top eigenvector and a random direction. */
   line = $state.raw<JobState<CriticalLine>>(IDLE);
   /** The last Escape. */
@@ -235,21 +244,23 @@ export class CriticalStore {
       ...(step !== undefined ? { step } : {}),
     };
     await this.host.pauseNetwork();
-    // A new point: the line and Escape of the old one no longer go with it.
-    this.line = IDLE;
-    this.escape = IDLE;
-    this.analysisSplit = options.split ?? 'train';
-    await this.job<CriticalAnalysis>(
+    const analysis = await this.job<CriticalAnalysis>(
       (s) => (this.analysis = s),
       async (onId) =>
         (await this.client.request({ type: 'critical.analyze', target, options }, onId)).analysis,
     );
+    if (!analysis) return;
+    // A new point: the line and Escape of the old one no longer go with it.
+    this.result = analysis;
+    this.analysisSplit = options.split ?? 'train';
+    this.line = IDLE;
+    this.escape = IDLE;
   }
 
   /** The target of the analysis on show, to ask more of the same point. */
   private analysedTarget(): CriticalTargetSpec | undefined {
-    if (this.analysis.status !== 'done') return undefined;
-    const { runId, step } = this.analysis.value.target;
+    if (!this.result) return undefined;
+    const { runId, step } = this.result.target;
     return runId === undefined ? undefined : { kind: 'run', runId, step };
   }
 
@@ -284,7 +295,7 @@ export class CriticalStore {
   async escapeAlong(t: number): Promise<void> {
     const target = this.analysedTarget();
     if (!target || this.escape.status === 'running') return;
-    const tau = this.analysis.status === 'done' ? this.analysis.value.classification.tau : 1e-4;
+    const tau = this.result?.classification.tau ?? DEFAULT_TAU;
     await this.host.makeNetworkRun(
       async (newRunId) =>
         (await this.job<EscapeResult>(
@@ -367,6 +378,7 @@ export class CriticalStore {
       view?.selected && kinds.includes(view.selected) ? view.selected : 'minimum-ratio';
     this.lesson = view?.lesson ? lessonById(view.lesson) : undefined;
     this.analysis = IDLE;
+    this.result = undefined;
     this.line = IDLE;
     this.escape = IDLE;
   }
