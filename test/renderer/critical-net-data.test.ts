@@ -210,6 +210,7 @@ describe('experiment tables', () => {
   it('minimum ratio: one row per network, CSV with its header and nothing rounded', () => {
     const result: CriticalExperimentResult = {
       kind: 'minimum-ratio',
+      architecture: '1x4 tanh crossEntropy l2=0',
       points: [
         point({ seed: 1, loss: 0.123456789 }),
         point({ seed: 2, kind: 'minimum', minimumRatio: 1, index: 0 }),
@@ -278,7 +279,14 @@ describe('the minimum-ratio scatter', () => {
     const budget = groups.filter((g) => g.hollow);
     expect(budget.map((g) => g.points.length)).toEqual([1]);
     const contents = chartContents(
-      { kind: 'minimum-ratio', points, tau: 1e-4, gradTolerance: 1e-3, parameters: 9 },
+      {
+        kind: 'minimum-ratio',
+        architecture: '1x4 tanh crossEntropy l2=0',
+        points,
+        tau: 1e-4,
+        gradTolerance: 1e-3,
+        parameters: 9,
+      },
       1,
     );
     const c = contents['minimum-ratio'];
@@ -288,7 +296,14 @@ describe('the minimum-ratio scatter', () => {
 
   it('every chart an experiment declares gets content', () => {
     const results: CriticalExperimentResult[] = [
-      { kind: 'minimum-ratio', points: [point({})], tau: 1e-4, gradTolerance: 1e-3, parameters: 9 },
+      {
+        kind: 'minimum-ratio',
+        architecture: '1x4 tanh crossEntropy l2=0',
+        points: [point({})],
+        tau: 1e-4,
+        gradTolerance: 1e-3,
+        parameters: 9,
+      },
       {
         kind: 'saddle-escape',
         saddle: { loss: 1, gradNorm: 0, lambdaMin: -1, lambdaMax: 2, index: 0.1 },
@@ -356,6 +371,7 @@ describe('lessons', () => {
     expect(j.letter).toBe('j');
     const result = (ratios: number[], negative: boolean[]): CriticalExperimentResult => ({
       kind: 'minimum-ratio',
+      architecture: '1x4 tanh crossEntropy l2=0',
       points: ratios.map((r, i) =>
         point({
           minimumRatio: r,

@@ -106,6 +106,7 @@ const analysis = {
 
 const ratioResult = (n: number): CriticalExperimentResult => ({
   kind: 'minimum-ratio',
+  architecture: '1x4 tanh crossEntropy l2=0',
   points: Array.from({ length: n }, (_, i) => ({
     seed: i,
     steps: 10,
@@ -264,6 +265,7 @@ describe('CriticalStore: experiments', () => {
     const { store, client } = setup();
     const spec = {
       kind: 'minimum-ratio' as const,
+      network: 'lab' as const,
       count: 3,
       gradTolerance: 1e-3,
       maxSteps: 10,
@@ -358,6 +360,7 @@ describe('CriticalStore: experiments', () => {
     const { store, client } = setup();
     const first = {
       kind: 'minimum-ratio' as const,
+      network: 'lab' as const,
       count: 5,
       gradTolerance: 1e-3,
       maxSteps: 10,

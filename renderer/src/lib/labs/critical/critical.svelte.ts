@@ -106,6 +106,7 @@ export function defaultSettings(): { [K in CriticalExperimentKind]: ExperimentSp
   return {
     'minimum-ratio': {
       kind: 'minimum-ratio',
+      network: { depth: 1, width: 8, activation: 'tanh' },
       count: 24,
       gradTolerance: 1e-3,
       maxSteps: 3000,
@@ -115,7 +116,7 @@ export function defaultSettings(): { [K in CriticalExperimentKind]: ExperimentSp
     'saddle-escape': { kind: 'saddle-escape', steps: 500, t: 0.5, seed: 1 },
     'edge-of-stability': {
       kind: 'edge-of-stability',
-      lrs: [0.01, 0.02, 0.04],
+      lrs: [0.05, 0.1, 0.2],
       steps: 2000,
       every: 10,
       seed: 0,

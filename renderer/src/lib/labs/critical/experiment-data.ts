@@ -213,7 +213,7 @@ export function resultSummary(result: CriticalExperimentResult): string {
       const n = result.points.length;
       const between = result.points.filter((p) => p.minimumRatio > 0.5 && p.minimumRatio < 1);
       const negative = result.points.filter((p) => p.index > 0).length;
-      return `${n} networks of ${result.parameters.toLocaleString('en')} parameters: ${between.length} with a minimum ratio in (0.5, 1), ${negative} with negative eigenvalues`;
+      return `${n} networks (${result.architecture}, ${result.parameters.toLocaleString('en')} parameters): ${between.length} with a minimum ratio in (0.5, 1), ${negative} with negative eigenvalues`;
     }
     case 'saddle-escape':
       return `from a saddle at loss ${fmt(result.saddle.loss)} (λ_min ${fmt(result.saddle.lambdaMin)}): predicted ΔL ${fmt(result.predicted)}, actual ${fmt(result.actual)}; after ${fmt(last(result.steps))} steps plain ${fmt(last(result.plain))}, escaped ${fmt(last(result.escaped))}`;

@@ -55,11 +55,13 @@ export const criticalLessons: CriticalLesson[] = [
       zh: '每个点是一个网络：横轴是训练损失，纵轴是最小值比例。训练认为“已收敛”的网络，最小值比例很高却小于 1：它们停在鞍点，而不是极小值——实践中真正的局部极小值很少见。落在 ±τ·max|λ| 之内的特征值单独计数：float32 无法判断它们的正负。',
     },
     // 70 training points, 2 → 4 tanh units → 2 classes (22 parameters), cross-entropy: the
-    // endpoints' ratios come out near 0.7, each with a negative eigenvalue or so left.
+    // endpoints' ratios come out near 0.7, each with a negative eigenvalue or so left. The
+    // experiment trains networks of its own of that shape; the lab gets the same network.
     dataset: { kind: 'moons', n: 100, seed: 0 },
     model: { depth: 1, width: 4, activation: 'tanh', seed: 0 },
     experiment: {
       kind: 'minimum-ratio',
+      network: { depth: 1, width: 4, activation: 'tanh' },
       count: 12,
       gradTolerance: 1e-3,
       maxSteps: 2000,
