@@ -1,12 +1,15 @@
 /**
  * The CLI prints byte for byte what it printed on 2026-12-07, before the engine was reshaped
  * into labs: every command on the SPECs of its `--help` example and on the torch.optim
- * reference SPECs (`test/fixtures/cli-golden.json` holds each SPEC and its whole stdout). Only
- * the wall-clock times (a landscape's `"seconds"`, a run's `"msPerStep"`) are masked. A change
- * in a number, a field, its order or its formatting fails here with the first differing line.
+ * reference SPECs (`test/fixtures/cli-golden.json` holds each SPEC and its whole stdout).
+ * Commands added since (`hessian`) are held to what they printed when they were added (the
+ * case's own `written`). Only the wall-clock times (a landscape's `"seconds"`, a run's
+ * `"msPerStep"`, a Hessian's `"ms"`) are masked. A change in a number, a field, its order or
+ * its formatting fails here with the first differing line.
  *
- * `LOSSLAB_WRITE_FIXTURES=1 npx vitest run test/cli/golden.test.ts` writes the fixture when
- * it is missing (and then checks it like any other); it never overwrites it.
+ * `LOSSLAB_WRITE_FIXTURES=1 npx vitest run test/cli/golden.test.ts` writes the cases the
+ * fixture is missing (the whole fixture when there is none), appended after the ones it has,
+ * and then checks them like any other; it never overwrites a recorded case.
  */
 import fs from 'node:fs';
 import path from 'node:path';
@@ -17,6 +20,8 @@ interface GoldenCase {
   name: string;
   command: string;
   spec: unknown;
+  /** When this case was recorded, if not with the fixture (its top-level `written`). */
+  written?: string;
   stdout: string;
 }
 
@@ -25,6 +30,10 @@ const fixtureFile = path.join(__dirname, '../fixtures/cli-golden.json');
 const reference = JSON.parse(
   fs.readFileSync(path.join(__dirname, '../fixtures/torch-optim.json'), 'utf8'),
 ) as { cases: { name: string; spec: unknown }[] };
+
+const hessianReference = JSON.parse(
+  fs.readFileSync(path.join(__dirname, '../fixtures/hessian.json'), 'utf8'),
+) as { cases: { name: string; spec: object }[] };
 
 /** The SPECs: each command's `--help` example, a few richer ones, and the torch cases. */
 const specs: Omit<GoldenCase, 'stdout'>[] = [
@@ -112,22 +121,63 @@ const specs: Omit<GoldenCase, 'stdout'>[] = [
       landscape: { resolution: 9, threads: 0, directions: { kind: 'pca' }, line: { points: 11 } },
     },
   },
+  {
+    name: 'hessian --help example',
+    command: 'hessian',
+    spec: {
+      dataset: { kind: 'moons' },
+      model: { width: 8, activation: 'tanh' },
+      steps: 300,
+      batchSize: 'full',
+      runs: [{ optimizer: 'adam', lr: 0.02 }],
+    },
+  },
+  {
+    name: 'hessian of the 793-parameter reference network by Lanczos, with eigenvectors and SLQ',
+    command: 'hessian',
+    spec: {
+      ...hessianReference.cases.find((c) => c.name === 'tanh-6-24-24-1-mse')!.spec,
+      method: 'lanczos',
+      k: 5,
+      iterations: 60,
+      traceProbes: 20,
+      density: { probes: 2, iterations: 40, bins: 81 },
+      eigenvectors: true,
+    },
+  },
 ];
 
 /** `losslab COMMAND -` in process, the SPEC on stdin; its stdout with wall-clock times masked. */
 async function run(command: string, spec: unknown): Promise<string> {
   const { code, out, err } = await runCli([command, '-'], JSON.stringify(spec));
   if (code !== 0) throw new Error(`${command} exited ${code}: ${err}`);
-  return out.replace(/"(seconds|msPerStep)":\s*[0-9.e+-]+/g, '"$1":0');
+  return out.replace(/"(seconds|msPerStep|ms)":\s*[0-9.e+-]+/g, '"$1":0');
 }
 
 let golden: GoldenCase[];
 
 beforeAll(async () => {
-  if (process.env.LOSSLAB_WRITE_FIXTURES === '1' && !fs.existsSync(fixtureFile)) {
-    const cases: GoldenCase[] = [];
-    for (const c of specs) cases.push({ ...c, stdout: await run(c.command, c.spec) });
-    fs.writeFileSync(fixtureFile, `${JSON.stringify({ written: '2026-12-07', cases }, null, 1)}\n`);
+  if (process.env.LOSSLAB_WRITE_FIXTURES === '1') {
+    const today = new Date().toISOString().slice(0, 10);
+    const fixture = fs.existsSync(fixtureFile)
+      ? (JSON.parse(fs.readFileSync(fixtureFile, 'utf8')) as {
+          written: string;
+          cases: GoldenCase[];
+        })
+      : { written: today, cases: [] };
+    const recorded = new Set(fixture.cases.map((c) => c.name));
+    const missing = specs.filter((c) => !recorded.has(c.name));
+    for (const c of missing) {
+      const stdout = await run(c.command, c.spec);
+      fixture.cases.push({
+        ...c,
+        ...(fixture.written !== today ? { written: today } : {}),
+        stdout,
+      });
+    }
+    if (missing.length > 0) {
+      fs.writeFileSync(fixtureFile, `${JSON.stringify(fixture, null, 2)}\n`);
+    }
   }
   golden = (JSON.parse(fs.readFileSync(fixtureFile, 'utf8')) as { cases: GoldenCase[] }).cases;
 }, 600_000);
