@@ -6,12 +6,13 @@
  * field.
  */
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { HessianOutput } from '../../electron/common/hessian-spec';
 import { loadBackend } from '../../electron/engine/backend/select';
 import { NetworkProblem, type Tf } from '../../electron/engine/network';
-import { runCli } from './harness';
+import { buildCli, runCli, spawnCli } from './harness';
 
 interface ReferenceCase {
   name: string;
@@ -229,6 +230,37 @@ describe('a LossLab dataset and model', () => {
     // SLQ's share of the measure above τ·max|λ| estimates the exact minimum ratio.
     expect(Math.abs(d.minimumRatio - exact.minimumRatio)).toBeLessThan(0.2);
   });
+});
+
+describe('the built binary', () => {
+  it('reads a SPEC file, prints the analysis and exits 0; a bad one exits 2 with one line', async () => {
+    const { bin, remove } = await buildCli('cli-hessian');
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'losslab-hessian-'));
+    try {
+      const c = reference.cases.find((r) => r.name === 'relu-2-6-1-mse')!;
+      const file = path.join(dir, 'relu.json');
+      fs.writeFileSync(file, JSON.stringify(c.spec));
+      const ok = await spawnCli(bin, ['hessian', file], { timeoutMs: 120_000 });
+      expect(ok.stderr).toBe('');
+      expect(ok.code).toBe(0);
+      const out = JSON.parse(ok.stdout) as HessianOutput;
+      expect(worst(out.eigenvalues, c.expected.eigenvalues)).toBeLessThan(1e-4);
+      expect(out.flat).toBe(c.expected.flat);
+
+      const bad = await spawnCli(bin, ['hessian', '-'], {
+        input: JSON.stringify({ ...c.spec, method: 'lanczos', k: 13 }),
+        timeoutMs: 120_000,
+      });
+      expect(bad.code).toBe(2);
+      expect(bad.stdout).toBe('');
+      expect(bad.stderr).toMatch(
+        /^losslab hessian: spec\.k: 2k = 26 eigenvalues are more than the 25 parameters; [^\n]*\n$/,
+      );
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+      remove();
+    }
+  }, 300_000);
 });
 
 describe('refusals: exit 2, one line naming the field', () => {
