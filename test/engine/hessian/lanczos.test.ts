@@ -7,7 +7,8 @@ import { describe, expect, it } from 'vitest';
 import { CancelledError, FieldError } from '../../../electron/engine/core/errors';
 import { makeCheckpoint } from '../../../electron/engine/hessian/checkpoint';
 import { symmetricEigen } from '../../../electron/engine/hessian/eigen';
-import { lanczos, powerIteration } from '../../../electron/engine/hessian/lanczos';
+import { Rng } from '../../../electron/engine/datasets/random';
+import { krylov, lanczos, powerIteration } from '../../../electron/engine/hessian/lanczos';
 import type { Checkpoint } from '../../../electron/engine/hessian/types';
 import { denseOperator, fromSpectrum, matVec, maxDiff, randomOrthogonal } from './linalg-fixtures';
 
@@ -89,6 +90,33 @@ describe('lanczos', () => {
     const result = await lanczos(denseOperator(id, m), { k: 2, iterations: m, seed: 5 }, none);
     expect([...result.values]).toEqual([1, 1, 1, 1].map((x) => expect.closeTo(x, 14)));
     expect(result.iterations).toBe(m);
+  });
+
+  it('keeps the Krylov basis orthonormal to working precision past converged Ritz values (one Gram–Schmidt pass unless w cancels)', async () => {
+    // 150 steps on the Hessian-like spectrum: the outliers converge within a few dozen steps,
+    // after which plain Lanczos would lose orthogonality (Paige); max |VᵀV − I| stays ~1e-14.
+    const op = denseOperator(a, n);
+    const rng = new Rng(3);
+    const start = new Float64Array(n).map(() => rng.normal());
+    const norm = Math.hypot(...start);
+    const run = await krylov(
+      op,
+      start.map((x) => x / norm),
+      150,
+      rng,
+      none,
+      { offset: 0, total: 150 },
+    );
+    expect(run.steps).toBe(150);
+    let worst = 0;
+    for (let i = 0; i < run.basis.length; i++) {
+      for (let j = 0; j <= i; j++) {
+        let q = 0;
+        for (let r = 0; r < n; r++) q += run.basis[i][r] * run.basis[j][r];
+        worst = Math.max(worst, Math.abs(q - (i === j ? 1 : 0)));
+      }
+    }
+    expect(worst).toBeLessThan(1e-13);
   });
 
   it('refuses a bad k, start or iteration count, naming the field', async () => {
