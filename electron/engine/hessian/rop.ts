@@ -916,13 +916,17 @@ export class MlpHessian implements SymmetricOperator {
         // [V¹ᵀ … Vᴷᵀ; v¹ᵀ … vᴷᵀ]: (in+1) × K·out, entry (j, k·out + o) = V^k[o, j].
         const m = new Float32Array((fanIn + 1) * k * fanOut);
         const stride = k * fanOut;
+        // Rows of m in turn (contiguous stores, strided loads: cheaper than strided stores).
         cols.forEach((col, dir) => {
           const base = col * p;
-          for (let o = 0; o < fanOut; o++) {
-            const at = dir * fanOut + o;
-            for (let j = 0; j < fanIn; j++) m[j * stride + at] = v[base + wo + o * fanIn + j];
-            m[fanIn * stride + at] = v[base + bo + o];
+          const at = dir * fanOut;
+          for (let j = 0; j < fanIn; j++) {
+            const row = j * stride + at;
+            for (let o = 0, from = base + wo + j; o < fanOut; o++, from += fanIn)
+              m[row + o] = v[from];
           }
+          const row = fanIn * stride + at;
+          for (let o = 0; o < fanOut; o++) m[row + o] = v[base + bo + o];
         });
         const term = tf.matMul<Tensor2D>(this.dev.hOnes[l], tf.tensor2d(m, [fanIn + 1, stride]));
         return directionMajor(tf, term, k, this.n);
@@ -935,9 +939,12 @@ export class MlpHessian implements SymmetricOperator {
         const stride = k * fanIn;
         cols.forEach((col, dir) => {
           const base = col * p + wo;
-          for (let o = 0; o < fanOut; o++) {
-            for (let j = 0; j < fanIn; j++)
-              m[o * stride + dir * fanIn + j] = v[base + o * fanIn + j];
+          if (k === 1) m.set(v.subarray(base, base + fanOut * fanIn));
+          else {
+            for (let o = 0; o < fanOut; o++) {
+              const from = base + o * fanIn;
+              m.set(v.subarray(from, from + fanIn), o * stride + dir * fanIn);
+            }
           }
         });
         const term = tf.matMul<Tensor2D>(this.dev.du[l], tf.tensor2d(m, [fanOut, stride]));
@@ -958,18 +965,21 @@ export class MlpHessian implements SymmetricOperator {
       const { fanIn, fanOut, weightOffset: wo, biasOffset: bo } = layer;
       const t1 = result.t1[layer.index]!;
       const t2 = result.t2[layer.index];
+      // One pass over out's rows (t2 read down its columns: strided loads, contiguous stores).
       cols.forEach((col, dir) => {
         const base = col * p;
+        const r2 = dir * fanIn * fanOut;
         for (let o = 0; o < fanOut; o++) {
           const w = base + wo + o * fanIn;
           const r1 = (dir * fanOut + o) * (fanIn + 1);
-          for (let jj = 0; jj < fanIn; jj++) out[w + jj] = t1[r1 + jj];
+          if (t2) {
+            for (let jj = 0, at = r2 + o; jj < fanIn; jj++, at += fanOut) {
+              out[w + jj] = t1[r1 + jj] + t2[at];
+            }
+          } else {
+            for (let jj = 0; jj < fanIn; jj++) out[w + jj] = t1[r1 + jj];
+          }
           out[base + bo + o] = t1[r1 + fanIn];
-        }
-        if (!t2) return;
-        for (let jj = 0; jj < fanIn; jj++) {
-          const r2 = (dir * fanIn + jj) * fanOut;
-          for (let o = 0; o < fanOut; o++) out[base + wo + o * fanIn + jj] += t2[r2 + o];
         }
       });
     }
