@@ -97,17 +97,27 @@ async function populate(client: TestClient): Promise<void> {
 
 /**
  * A cheap request behind a case: its reply means the case has been handled. A valid `step`
- * may go on in slices after that; its own reply is awaited too, so its steps are not taken for
- * a change made by the next case.
+ * may go on in slices after that, and a critical-points job (a Hessian, a line, an Escape) runs
+ * on after it is accepted; their own replies are awaited too, so their steps or new runs are not
+ * taken for a change made by the next case.
  */
-async function probe(client: TestClient, message: unknown): Promise<EngineMessage | undefined> {
+async function probe(
+  client: TestClient,
+  message: unknown,
+  from: number,
+): Promise<EngineMessage | undefined> {
   try {
     const reply = await client.request({ type: 'run.inspect', runId: 'probe-no-such-run' });
+    // A frame the server could not decode is refused without its id: nothing more will come.
+    const undecodable = client.log
+      .slice(from)
+      .some((m) => m.type === 'error' && (m as { id?: number }).id === undefined);
     const id = usableId(message);
     const answers = (m: EngineMessage) => 'id' in m && m.id === id && !m.type.endsWith('.progress');
-    const isStep = (message as { type?: unknown })?.type === 'step';
-    if (isStep && id !== undefined && !client.log.some(answers)) {
-      await client.waitFor(answers, 10_000);
+    const type = (message as { type?: unknown })?.type;
+    const isJob = type === 'step' || (typeof type === 'string' && type.startsWith('critical.'));
+    if (isJob && id !== undefined && !undecodable && !client.log.some(answers)) {
+      await client.waitFor(answers, 60_000);
     }
     return reply;
   } catch {
@@ -174,7 +184,7 @@ describe('hostile engine messages', () => {
         const before = snapshot(host.engine);
         const from = client.log.length;
         void host.engine.receive(message);
-        const reply = await probe(client, message);
+        const reply = await probe(client, message, from);
         if (!reply) {
           f.hung++;
           continue;
@@ -253,7 +263,7 @@ describe('hostile engine messages', () => {
       const where = describeCase(n, message);
       const from = client.log.length;
       ws.send(frame);
-      const reply = await probe(client, message);
+      const reply = await probe(client, message, from);
       if (!reply) {
         f.hung++;
         continue;
