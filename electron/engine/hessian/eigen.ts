@@ -37,6 +37,20 @@
  *    then every QL rotation is applied to Q's columns, so Q ends as the eigenvectors of A:
  *    A = Q diag(λ) Qᵀ. Q is kept by rows, so one sweep's rotations run along each row.
  *
+ * ## Two threads
+ *
+ * Each O(n³) pass — the fused tridiagonalization pass, the reflector accumulation pass, the
+ * rotations of a QL sweep — is split into two halves that write disjoint memory: the
+ * triangle's rows [0, round(m/√2)) and the rest (half of its entries each), whose partial
+ * products q⁽⁰⁾ and q⁽¹⁾ are summed afterwards in a fixed order; the first and the second half
+ * of Q's rows. All O(n²) data lives in one Float64Array on a SharedArrayBuffer; a helper
+ * worker thread runs the second halves while this thread runs the first, joined by an Atomics
+ * counter per pass (a short spin, then a futex wait). With one thread the same halves run one
+ * after the other, so the numbers are the same to the last bit either way. The O(n) work
+ * between passes (a reflector, the QL recurrence) stays on this thread. The helper runs the
+ * passes' own source (the self-contained pass functions' text, started with `eval: true`): no
+ * separate bundle to build or find, and the very same code on both threads.
+ *
  * The matrix is first scaled by a power of two (exact) so its largest entry is in [½, 1): no
  * square overflows or underflows needlessly. Only the lower triangle (j ≤ i) of `a` is read.
  *
@@ -51,36 +65,46 @@
  * eigenvector of λ₁ is formed from whichever of (a − c ± √…) and 2b is larger, so it stays
  * accurate when b ≈ 0 or when the eigenvalues nearly coincide.
  */
+import { Worker } from 'node:worker_threads';
 import { FieldError } from '../core/errors';
 import type { Spectrum } from './types';
 
 export interface EigenOptions {
   /** Also compute the unit eigenvectors (columns of Spectrum.vectors). */
   vectors?: boolean;
+  /**
+   * Threads for the O(n³) passes: 1, or 2 (this one and a helper worker thread sharing the
+   * matrix). Each pass is split into the same two halves either way, so the results are the
+   * same to the last bit. Default: 2 from n = 320 up, where worker threads can be started.
+   */
+  threads?: 1 | 2;
 }
 
 const EPS = Number.EPSILON / 2;
 /** Total QL sweeps allowed per eigenvalue, as LAPACK's dsteqr (30 n in all). */
 const MAX_SWEEPS = 30;
+/** Below this size a pass is too short to share: the hand-over would cost more than it saves. */
+const PARALLEL_FROM = 320;
 
 /**
  * All eigenvalues (ascending) of the symmetric n × n matrix `a` (row-major; only its lower
- * triangle is read), and with `vectors` its unit eigenvectors: column j of the result, at
- * [j·n, (j + 1)·n), belongs to values[j]. `a` is overwritten when vectors are asked for.
- * Throws FieldError('hessian') for a non-finite entry.
+ * triangle is read, and `a` is not modified), and with `vectors` its unit eigenvectors:
+ * column j of the result, at [j·n, (j + 1)·n), belongs to values[j]. Throws
+ * FieldError('hessian') for a non-finite entry.
  */
 export function symmetricEigen(a: Float64Array, n: number, options: EigenOptions = {}): Spectrum {
-  if (!Number.isInteger(n) || n < 0) throw new FieldError('size', `must be a whole number ≥ 0`);
-  if (a.length < n * n) throw new FieldError('hessian', `needs ${n}×${n} entries, got ${a.length}`);
+  if (!Number.isInteger(n) || n < 0) throw new FieldError('size', 'must be a whole number ≥ 0');
+  if (a.length < n * n) {
+    throw new FieldError('hessian', `needs ${n}×${n} entries, got ${a.length}`);
+  }
+  if (options.threads !== undefined && options.threads !== 1 && options.threads !== 2) {
+    throw new FieldError('threads', 'must be 1 or 2');
+  }
   const wantVectors = options.vectors === true;
   const values = new Float64Array(n);
-  if (n === 0)
-    return {
-      values,
-      ...(wantVectors ? { vectors: new Float64Array(0) } : {}),
-      size: 0,
-      method: 'exact',
-    };
+  if (n === 0) {
+    return { values, ...(wantVectors ? { vectors: values } : {}), size: 0, method: 'exact' };
+  }
 
   // Largest entry of the lower triangle, and the scale 2^k that brings it into [½, 1).
   let max = 0;
@@ -89,62 +113,64 @@ export function symmetricEigen(a: Float64Array, n: number, options: EigenOptions
     for (let j = 0; j <= i; j++) {
       const x = Math.abs(a[row + j]);
       if (!(x <= max)) {
-        if (!Number.isFinite(x))
+        if (!Number.isFinite(x)) {
           throw new FieldError('hessian', `entry (${i}, ${j}) is ${a[row + j]}`);
+        }
         max = x;
       }
     }
   }
   if (max === 0) {
     // The zero matrix: every eigenvalue 0, the unit vectors as eigenvectors.
-    return {
-      values,
-      ...(wantVectors ? { vectors: identity(n) } : {}),
-      size: n,
-      method: 'exact',
-    };
+    const vectors = wantVectors ? new Float64Array(n * n) : undefined;
+    for (let i = 0; vectors && i < n; i++) vectors[i * n + i] = 1;
+    return { values, ...(vectors ? { vectors } : {}), size: n, method: 'exact' };
   }
-  const scale = 2 ** Math.max(-1000, Math.min(1000, -Math.ceil(Math.log2(max) + 1e-12)));
+  const scale = powerOfTwoScale(max);
 
-  // The packed lower triangle, scaled, with room for the interleaved work vectors after it.
-  const T = (n * (n + 1)) / 2;
-  const M = new Float64Array(T + 4 * n);
+  const L = layoutOf(n, wantVectors);
+  const F =
+    typeof SharedArrayBuffer === 'function'
+      ? new Float64Array(new SharedArrayBuffer(8 * L.size))
+      : new Float64Array(L.size);
   for (let i = 0, o = 0; i < n; i++) {
     const row = i * n;
-    for (let j = 0; j <= i; j++) M[o++] = a[row + j] * scale;
+    for (let j = 0; j <= i; j++) F[o++] = a[row + j] * scale;
   }
+  const threads = options.threads ?? (n >= PARALLEL_FROM ? 2 : 1);
+  const worker = threads === 2 && F.buffer instanceof SharedArrayBuffer ? helperWorker() : null;
+  const team = worker ? helperTeam(F, L, worker) : soloTeam(F, L);
   const d = new Float64Array(n);
   const e = new Float64Array(n);
-  const tau = new Float64Array(n);
-  tridiagonalize(M, T, n, d, e, tau);
-
-  let q: Float64Array | undefined;
-  if (wantVectors) {
-    q = a;
-    accumulateReflectors(M, n, tau, q);
+  try {
+    const tau = new Float64Array(n);
+    tridiagonalize(F, L, team, d, e, tau);
+    if (wantVectors) accumulateReflectors(F, L, team, tau);
+    // e[i] couples i − 1 and i; the QL code wants e[i] coupling i and i + 1.
+    for (let i = 1; i < n; i++) e[i - 1] = e[i];
+    e[n - 1] = 0;
+    if (wantVectors) implicitQL(d, e, n, F, L.R, (from, m) => team.run(PASS_ROTATIONS, from, m));
+    else implicitQL(d, e, n);
+  } finally {
+    team.finish();
   }
-  // e[i] couples i − 1 and i; the QL code wants e[i] coupling i and i + 1.
-  for (let i = 1; i < n; i++) e[i - 1] = e[i];
-  e[n - 1] = 0;
-  implicitQL(d, e, n, q);
 
   // Ascending order (a stable sort of indices), back to the matrix's scale.
   const order = sortedOrder(d);
   for (let j = 0; j < n; j++) values[j] = d[order[j]] / scale;
-  if (!q) return { values, size: n, method: 'exact' };
+  if (!wantVectors) return { values, size: n, method: 'exact' };
   const vectors = new Float64Array(n * n);
   for (let j = 0; j < n; j++) {
-    const k = order[j];
+    const k = L.Z + order[j];
     const col = j * n;
-    for (let r = 0; r < n; r++) vectors[col + r] = q[r * n + k];
+    for (let r = 0; r < n; r++) vectors[col + r] = F[k + r * n];
   }
   return { values, vectors, size: n, method: 'exact' };
 }
 
-function identity(n: number): Float64Array {
-  const v = new Float64Array(n * n);
-  for (let i = 0; i < n; i++) v[i * n + i] = 1;
-  return v;
+/** 2^k with max · 2^k in [½, 1) (k clamped so the scale itself stays finite and normal). */
+function powerOfTwoScale(max: number): number {
+  return 2 ** Math.max(-1000, Math.min(1000, -Math.ceil(Math.log2(max) + 1e-12)));
 }
 
 function sortedOrder(d: Float64Array): Int32Array {
@@ -154,123 +180,124 @@ function sortedOrder(d: Float64Array): Int32Array {
   return order.sort((x, y) => d[x] - d[y] || x - y);
 }
 
-/** Offset of row r of the packed lower triangle. */
-const rowStart = (r: number): number => (r * (r + 1)) >> 1;
+// ---------------------------------------------------------------------------------------------
+// The work area: one Float64Array (shared with the helper thread) holds every O(n²) array.
 
-/**
- * Householder tridiagonalization in place on the packed triangle M[0, T) (see the file's
- * top). Leaves the diagonal in d, the sub-diagonal in e[1..n−1] (e[i] couples i − 1 and i),
- * the reflectors' τ in tau[i] and their v (without the implicit v_{i−1} = 1) in row i of M.
- * M[T, T + 4n) is the work area: per column c, [v_c, w_c, u_c, q_c].
- */
-function tridiagonalize(
-  M: Float64Array,
-  T: number,
-  n: number,
-  d: Float64Array,
-  e: Float64Array,
-  tau: Float64Array,
+/** Offsets of the regions of the work area. */
+interface Layout {
+  n: number;
+  /** Per column c: [v_c, w_c, u_c, q_c] at X + 4c (the packed triangle is at 0). */
+  X: number;
+  /** The two halves' partial products B·u. */
+  Q0: number;
+  Q1: number;
+  /** Eigenvectors by rows (n × n): component r of vector k at Z + r·n + k. */
+  Z: number;
+  /** The accumulation's [v_c, g_c, v′_c] per column. */
+  W: number;
+  /** The two halves' partial rows g′ = v′ᵀ Q. */
+  G0: number;
+  G1: number;
+  /** A QL sweep's rotations (c_i, s_i) at R + 2i. */
+  R: number;
+  /** τ of the reflector being accumulated. */
+  TAU: number;
+  size: number;
+}
+
+function layoutOf(n: number, vectors: boolean): Layout {
+  // A cache line between regions that the two threads write, so neither evicts the other's.
+  const pad = 8;
+  const X = (n * (n + 1)) / 2 + pad;
+  const Q0 = X + 4 * n + pad;
+  const Q1 = Q0 + n + pad;
+  let end = Q1 + n + pad;
+  const L = { n, X, Q0, Q1, Z: 0, W: 0, G0: 0, G1: 0, R: 0, TAU: 0, size: 0 };
+  if (vectors) {
+    L.Z = end;
+    L.W = L.Z + n * n + pad;
+    L.G0 = L.W + 3 * n + pad;
+    L.G1 = L.G0 + n + pad;
+    L.R = L.G1 + n + pad;
+    end = L.R + 2 * n + pad;
+  }
+  L.TAU = end;
+  L.size = end + pad;
+  return L;
+}
+
+/** The passes a team runs (their numbers are written out in runPart, which the helper runs). */
+const PASS_TRIDIAGONAL = 1;
+const PASS_REFLECTOR = 2;
+const PASS_ROTATIONS = 3;
+
+// ---------------------------------------------------------------------------------------------
+// The passes. Each is split into two halves, part 0 and part 1, that write disjoint memory;
+// run one after the other or on two threads they give the same numbers. These functions are
+// self-contained (no imports, no module constants): the helper thread runs their source.
+
+/** Part `part` of pass `kind` with arguments a, b (see the PASS_ constants). */
+function runPart(
+  F: Float64Array,
+  L: Layout,
+  kind: number,
+  a: number,
+  b: number,
+  part: number,
 ): void {
-  if (n === 1) {
-    d[0] = M[0];
-    return;
-  }
-  if (n > 2) {
-    // Step n − 1's product B·v by the fused pass with a zero update.
-    let i = n - 1;
-    let t = reflect(M, T, i, d, e);
-    tau[i] = t;
-    for (let c = 0; c < i; c++) {
-      M[T + 4 * c] = 0;
-      M[T + 4 * c + 1] = 0;
+  if (kind === 1) {
+    // The fused tridiagonalization pass over rows 0..a−1: rows [0, split) into Q0, the rest
+    // into Q1 (which must start at 0 where part 0's rows also add).
+    const split = splitTriangle(a);
+    if (part === 0) {
+      tridiagonalRows(F, L.X, L.Q0, 0, split);
+    } else {
+      for (let c = 0; c < split; c++) F[L.Q1 + c] = 0;
+      tridiagonalRows(F, L.X, L.Q1, split, a);
     }
-    fusedPass(M, T, i);
-    for (; i >= 2; i--) {
-      // v ← u (slot 2 → slot 0); q = B v is in slot 3.
-      let qv = 0;
-      for (let c = 0, x = T; c < i; c++, x += 4) {
-        const v = M[x + 2];
-        M[x] = v;
-        qv += M[x + 3] * v;
-      }
-      // w = τ q − (τ²/2)(qᵀv) v.
-      const k = 0.5 * t * t * qv;
-      for (let c = 0, x = T; c < i; c++, x += 4) M[x + 1] = t * M[x + 3] - k * M[x];
-      // Row i − 1 of the updated block first: the next reflector is made from it.
-      const ro = rowStart(i - 1);
-      const xr = T + 4 * (i - 1);
-      const vr = M[xr];
-      const wr = M[xr + 1];
-      for (let c = 0, x = T; c < i - 1; c++, x += 4) M[ro + c] -= vr * M[x + 1] + wr * M[x];
-      M[ro + i - 1] -= 2 * vr * wr;
-      if (i - 1 >= 2) {
-        t = reflect(M, T, i - 1, d, e);
-        tau[i - 1] = t;
-        fusedPass(M, T, i - 1);
-      } else {
-        M[0] -= 2 * M[T] * M[T + 1];
-      }
-    }
+  } else if (kind === 2) {
+    // Reflector a on Z's leading a × a block (b = 1: also the next reflector's row g′).
+    const half = a >> 1;
+    if (part === 0) reflectorRows(F, L, L.G0, 0, half, a, b === 1);
+    else reflectorRows(F, L, L.G1, half, a, a, b === 1);
+  } else if (kind === 3) {
+    // A QL sweep's rotations of columns a..b, on every row of Z.
+    const half = L.n >> 1;
+    if (part === 0) rotationRows(F, L.Z, L.n, 0, half, a, b, L.R);
+    else rotationRows(F, L.Z, L.n, half, L.n, a, b, L.R);
   }
-  d[1] = M[2];
-  e[1] = M[1];
-  d[0] = M[0];
+}
+
+/** Rows [0, split) hold half of the m(m + 1)/2 entries of the triangle's first m rows. */
+function splitTriangle(m: number): number {
+  return Math.round(m * Math.SQRT1_2);
 }
 
 /**
- * The reflector of row i (i ≥ 2): x = M's row i left of the diagonal. Writes v into the work
- * area's slot 2 (u) for c < i and into row i itself (c < i − 1), d[i] and e[i] = β; returns τ
- * (0 when x is already β e_{i−1}: then u = 0 and the step changes nothing).
+ * Rows rFrom..rTo−1 of the fused pass (see the file's top): a ← a − (v_r w_c + w_r v_c) with
+ * (v, w, u) at F[X + 4c ..], and q = B′u accumulated into F[Q + c]. Four rows at a time so
+ * each column's v_c, w_c, u_c, q_c are loaded once for four elements; q_r is first written
+ * at row r's diagonal, after every earlier row of this half has added to the earlier q.
  */
-function reflect(M: Float64Array, T: number, i: number, d: Float64Array, e: Float64Array): number {
-  const o = rowStart(i);
-  d[i] = M[o + i];
-  let sigma = 0;
-  for (let c = 0; c < i - 1; c++) sigma += M[o + c] * M[o + c];
-  const alpha = M[o + i - 1];
-  if (sigma === 0) {
-    e[i] = alpha;
-    for (let c = 0; c < i; c++) M[T + 4 * c + 2] = 0;
-    return 0;
-  }
-  const norm = Math.sqrt(alpha * alpha + sigma);
-  const beta = alpha > 0 ? -norm : norm;
-  const s = 1 / (alpha - beta);
-  for (let c = 0; c < i - 1; c++) {
-    const v = M[o + c] * s;
-    M[o + c] = v;
-    M[T + 4 * c + 2] = v;
-  }
-  M[T + 4 * (i - 1) + 2] = 1;
-  e[i] = beta;
-  return (beta - alpha) / beta;
-}
-
-/**
- * One pass over rows 0..m−1 of the packed triangle: a ← a − (v_r w_c + w_r v_c) (the update of
- * the step before), and q = (updated block)·u, from the work area's slots (v, w, u, q) at
- * M[T + 4c ..]. Rows go four at a time so each column's slots are read once per four elements;
- * q_r is first written at row r's diagonal, after every row above has added to the earlier q.
- */
-function fusedPass(M: Float64Array, T: number, m: number): void {
-  let r = 0;
-  // The first m mod 4 rows one at a time, so the blocks of four end exactly at row m − 1.
-  for (const lead = m & 3; r < lead; r++) fusedRows1From(M, T, r, 0, 0);
-  for (; r < m; r += 4) {
-    const x = T + 4 * r;
-    const v0 = M[x];
-    const w0 = M[x + 1];
-    const u0 = M[x + 2];
-    const v1 = M[x + 4];
-    const w1 = M[x + 5];
-    const u1 = M[x + 6];
-    const v2 = M[x + 8];
-    const w2 = M[x + 9];
-    const u2 = M[x + 10];
-    const v3 = M[x + 12];
-    const w3 = M[x + 13];
-    const u3 = M[x + 14];
-    const o0 = rowStart(r);
+function tridiagonalRows(F: Float64Array, X: number, Q: number, rFrom: number, rTo: number): void {
+  let r = rFrom;
+  // The first (rTo − rFrom) mod 4 rows one at a time, so the blocks of four end at rTo.
+  for (const lead = rFrom + ((rTo - rFrom) & 3); r < lead; r++) tridiagonalRow(F, X, Q, r, 0, 0);
+  for (; r < rTo; r += 4) {
+    const x = X + 4 * r;
+    const v0 = F[x];
+    const w0 = F[x + 1];
+    const u0 = F[x + 2];
+    const v1 = F[x + 4];
+    const w1 = F[x + 5];
+    const u1 = F[x + 6];
+    const v2 = F[x + 8];
+    const w2 = F[x + 9];
+    const u2 = F[x + 10];
+    const v3 = F[x + 12];
+    const w3 = F[x + 13];
+    const u3 = F[x + 14];
+    const o0 = (r * (r + 1)) >> 1;
     const o1 = o0 + r + 1;
     const o2 = o1 + r + 2;
     const o3 = o2 + r + 3;
@@ -278,163 +305,493 @@ function fusedPass(M: Float64Array, T: number, m: number): void {
     let s1 = 0;
     let s2 = 0;
     let s3 = 0;
-    for (let c = 0, y = T; c < r; c++, y += 4) {
-      const vc = M[y];
-      const wc = M[y + 1];
-      const uc = M[y + 2];
-      const a0 = M[o0 + c] - (v0 * wc + w0 * vc);
-      const a1 = M[o1 + c] - (v1 * wc + w1 * vc);
-      const a2 = M[o2 + c] - (v2 * wc + w2 * vc);
-      const a3 = M[o3 + c] - (v3 * wc + w3 * vc);
-      M[o0 + c] = a0;
-      M[o1 + c] = a1;
-      M[o2 + c] = a2;
-      M[o3 + c] = a3;
+    for (let c = 0, y = X; c < r; c++, y += 4) {
+      const vc = F[y];
+      const wc = F[y + 1];
+      const uc = F[y + 2];
+      const a0 = F[o0 + c] - (v0 * wc + w0 * vc);
+      const a1 = F[o1 + c] - (v1 * wc + w1 * vc);
+      const a2 = F[o2 + c] - (v2 * wc + w2 * vc);
+      const a3 = F[o3 + c] - (v3 * wc + w3 * vc);
+      F[o0 + c] = a0;
+      F[o1 + c] = a1;
+      F[o2 + c] = a2;
+      F[o3 + c] = a3;
       s0 += a0 * uc;
       s1 += a1 * uc;
       s2 += a2 * uc;
       s3 += a3 * uc;
-      M[y + 3] += a0 * u0 + a1 * u1 + (a2 * u2 + a3 * u3);
+      F[Q + c] += a0 * u0 + a1 * u1 + (a2 * u2 + a3 * u3);
     }
     // The 4 × 4 triangle on the diagonal, row by row.
-    fusedRows1From(M, T, r, r, s0);
-    fusedRows1From(M, T, r + 1, r, s1);
-    fusedRows1From(M, T, r + 2, r, s2);
-    fusedRows1From(M, T, r + 3, r, s3);
+    tridiagonalRow(F, X, Q, r, r, s0);
+    tridiagonalRow(F, X, Q, r + 1, r, s1);
+    tridiagonalRow(F, X, Q, r + 2, r, s2);
+    tridiagonalRow(F, X, Q, r + 3, r, s3);
   }
 }
 
 /** Row r of the fused pass from column `from` to the diagonal, with its product so far s. */
-function fusedRows1From(M: Float64Array, T: number, r: number, from: number, s: number): void {
-  const o = rowStart(r);
-  const x = T + 4 * r;
-  const vr = M[x];
-  const wr = M[x + 1];
-  const ur = M[x + 2];
-  for (let c = from, y = T + 4 * from; c < r; c++, y += 4) {
-    const a = M[o + c] - (vr * M[y + 1] + wr * M[y]);
-    M[o + c] = a;
-    s += a * M[y + 2];
-    M[y + 3] += a * ur;
-  }
-  const a = M[o + r] - 2 * vr * wr;
-  M[o + r] = a;
-  M[x + 3] = s + a * ur;
-}
-
-/**
- * Q = H_{n−1} ⋯ H_2 into q (n × n, by rows). Q after H_2..H_{i−1} is the identity outside its
- * leading i × i block, and H_i = I − τ v vᵀ acts on rows 0..i−1: g = vᵀQ (a row), then
- * Q ← Q − τ v g. As in the tridiagonalization, the update of step i and step i + 1's g are one
- * pass. `work` holds per column c: [v_c, g_c, v′_c] (this step's reflector and row, the next
- * step's reflector).
- */
-function accumulateReflectors(
-  M: Float64Array,
-  n: number,
-  tau: Float64Array,
-  q: Float64Array,
+function tridiagonalRow(
+  F: Float64Array,
+  X: number,
+  Q: number,
+  r: number,
+  from: number,
+  s: number,
 ): void {
-  q.fill(0, 0, n * n);
-  for (let i = 0; i < n; i++) q[i * n + i] = 1;
-  if (n <= 2) return;
-  const work = new Float64Array(3 * n);
-  const g = new Float64Array(n);
-  // Step 2 acts on the identity: g = vᵀ I = v.
-  loadReflector(M, 2, work, 0);
-  work[1] = work[0];
-  work[4] = work[3];
-  for (let i = 2; i < n; i++) {
-    const next = i + 1 < n;
-    if (next) loadReflector(M, i + 1, work, 2);
-    g.fill(0, 0, i + 1);
-    applyReflector(q, n, i, tau[i], work, g, next);
-    if (!next) break;
-    // Row i of Q is still e_i (H_i acts on rows < i): g′_i = v′_i = 1.
-    g[i] = 1;
-    for (let c = 0; c <= i; c++) {
-      work[3 * c] = work[3 * c + 2];
-      work[3 * c + 1] = g[c];
-    }
+  const o = (r * (r + 1)) >> 1;
+  const x = X + 4 * r;
+  const vr = F[x];
+  const wr = F[x + 1];
+  const ur = F[x + 2];
+  for (let c = from, y = X + 4 * from; c < r; c++, y += 4) {
+    const a = F[o + c] - (vr * F[y + 1] + wr * F[y]);
+    F[o + c] = a;
+    s += a * F[y + 2];
+    F[Q + c] += a * ur;
   }
-}
-
-/** Reflector i's v (row i of M left of its last entry, then 1) into slot `slot` of work. */
-function loadReflector(M: Float64Array, i: number, work: Float64Array, slot: number): void {
-  const o = rowStart(i);
-  for (let c = 0; c < i - 1; c++) work[3 * c + slot] = M[o + c];
-  work[3 * (i - 1) + slot] = 1;
+  const a = F[o + r] - 2 * vr * wr;
+  F[o + r] = a;
+  F[Q + r] = s + a * ur;
 }
 
 /**
- * Q[r, c] −= τ v_r g_c for r, c < i, and (when `next`) g′_c = Σ_r v′_r Q[r, c] over the
- * updated rows r < i, with v′ in slot 2 of `work`.
+ * Rows rFrom..rTo−1 of Q ← Q − τ v g on the leading i × i block of Z (τ at F[TAU], v and g
+ * in slots 0 and 1 of W), and with `next` this half's part of g′ = v′ᵀ Q (v′ in slot 2) into
+ * F[G ..]. Four rows at a time.
  */
-function applyReflector(
-  q: Float64Array,
-  n: number,
+function reflectorRows(
+  F: Float64Array,
+  L: Layout,
+  G: number,
+  rFrom: number,
+  rTo: number,
   i: number,
-  t: number,
-  work: Float64Array,
-  g: Float64Array,
   next: boolean,
 ): void {
+  const n = L.n;
+  const W = L.W;
+  const t = F[L.TAU];
+  if (next) for (let c = 0; c < i; c++) F[G + c] = 0;
   if (t === 0) {
-    if (!next) return;
-    for (let r = 0; r < i; r++) {
-      const vr = work[3 * r + 2];
-      const row = r * n;
-      for (let c = 0; c < i; c++) g[c] += vr * q[row + c];
+    // H = I: only g′.
+    for (let r = rFrom; next && r < rTo; r++) {
+      const pr = F[W + 3 * r + 2];
+      const row = L.Z + r * n;
+      for (let c = 0; c < i; c++) F[G + c] += pr * F[row + c];
     }
     return;
   }
-  let r = 0;
-  for (; r + 3 < i; r += 4) {
-    const row0 = r * n;
+  let r = rFrom;
+  for (; r + 3 < rTo; r += 4) {
+    const row0 = L.Z + r * n;
     const row1 = row0 + n;
     const row2 = row1 + n;
     const row3 = row2 + n;
-    const t0 = t * work[3 * r];
-    const t1 = t * work[3 * r + 3];
-    const t2 = t * work[3 * r + 6];
-    const t3 = t * work[3 * r + 9];
-    const p0 = work[3 * r + 2];
-    const p1 = work[3 * r + 5];
-    const p2 = work[3 * r + 8];
-    const p3 = work[3 * r + 11];
-    for (let c = 0; c < i; c++) {
-      const gc = work[3 * c + 1];
-      const a0 = q[row0 + c] - t0 * gc;
-      const a1 = q[row1 + c] - t1 * gc;
-      const a2 = q[row2 + c] - t2 * gc;
-      const a3 = q[row3 + c] - t3 * gc;
-      q[row0 + c] = a0;
-      q[row1 + c] = a1;
-      q[row2 + c] = a2;
-      q[row3 + c] = a3;
-      g[c] += a0 * p0 + a1 * p1 + (a2 * p2 + a3 * p3);
+    const x = W + 3 * r;
+    const t0 = t * F[x];
+    const t1 = t * F[x + 3];
+    const t2 = t * F[x + 6];
+    const t3 = t * F[x + 9];
+    const p0 = F[x + 2];
+    const p1 = F[x + 5];
+    const p2 = F[x + 8];
+    const p3 = F[x + 11];
+    for (let c = 0, y = W + 1; c < i; c++, y += 3) {
+      const gc = F[y];
+      const a0 = F[row0 + c] - t0 * gc;
+      const a1 = F[row1 + c] - t1 * gc;
+      const a2 = F[row2 + c] - t2 * gc;
+      const a3 = F[row3 + c] - t3 * gc;
+      F[row0 + c] = a0;
+      F[row1 + c] = a1;
+      F[row2 + c] = a2;
+      F[row3 + c] = a3;
+      F[G + c] += a0 * p0 + a1 * p1 + (a2 * p2 + a3 * p3);
     }
   }
-  for (; r < i; r++) {
-    const row = r * n;
-    const tr = t * work[3 * r];
-    const pr = work[3 * r + 2];
-    for (let c = 0; c < i; c++) {
-      const a = q[row + c] - tr * work[3 * c + 1];
-      q[row + c] = a;
-      g[c] += a * pr;
+  for (; r < rTo; r++) {
+    const row = L.Z + r * n;
+    const tr = t * F[W + 3 * r];
+    const pr = F[W + 3 * r + 2];
+    for (let c = 0, y = W + 1; c < i; c++, y += 3) {
+      const a = F[row + c] - tr * F[y];
+      F[row + c] = a;
+      F[G + c] += a * pr;
     }
   }
+}
+
+/**
+ * One QL sweep's rotations on rows rFrom..rTo−1 of the n-column matrix at F[Z ..]: for
+ * i = m − 1 down to `from`, columns (i, i + 1) ← (c_i z_i − s_i z_{i+1}, s_i z_i + c_i z_{i+1})
+ * with (c_i, s_i) at F[R + 2i]. Along a row the new z_i is the next rotation's z_{i+1}, so it
+ * stays in a register; four rows go together so each rotation is loaded once for four.
+ */
+function rotationRows(
+  F: Float64Array,
+  Z: number,
+  n: number,
+  rFrom: number,
+  rTo: number,
+  from: number,
+  m: number,
+  R: number,
+): void {
+  if (from >= m) return;
+  let r = rFrom;
+  for (; r + 3 < rTo; r += 4) {
+    const row0 = Z + r * n;
+    const row1 = row0 + n;
+    const row2 = row1 + n;
+    const row3 = row2 + n;
+    let f0 = F[row0 + m];
+    let f1 = F[row1 + m];
+    let f2 = F[row2 + m];
+    let f3 = F[row3 + m];
+    for (let i = m - 1, y = R + 2 * (m - 1); i >= from; i--, y -= 2) {
+      const c = F[y];
+      const s = F[y + 1];
+      const z0 = F[row0 + i];
+      const z1 = F[row1 + i];
+      const z2 = F[row2 + i];
+      const z3 = F[row3 + i];
+      F[row0 + i + 1] = s * z0 + c * f0;
+      F[row1 + i + 1] = s * z1 + c * f1;
+      F[row2 + i + 1] = s * z2 + c * f2;
+      F[row3 + i + 1] = s * z3 + c * f3;
+      f0 = c * z0 - s * f0;
+      f1 = c * z1 - s * f1;
+      f2 = c * z2 - s * f2;
+      f3 = c * z3 - s * f3;
+    }
+    F[row0 + from] = f0;
+    F[row1 + from] = f1;
+    F[row2 + from] = f2;
+    F[row3 + from] = f3;
+  }
+  for (; r < rTo; r++) {
+    const row = Z + r * n;
+    let f = F[row + m];
+    for (let i = m - 1, y = R + 2 * (m - 1); i >= from; i--, y -= 2) {
+      const c = F[y];
+      const s = F[y + 1];
+      const z = F[row + i];
+      F[row + i + 1] = s * z + c * f;
+      f = c * z - s * f;
+    }
+    F[row + from] = f;
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Teams: who runs the two halves of each pass.
+
+interface Team {
+  /** Runs both halves of a pass and returns when both are done. */
+  run(kind: number, a: number, b: number): void;
+  /** Releases the helper (always called, also after an error). */
+  finish(): void;
+}
+
+function soloTeam(F: Float64Array, L: Layout): Team {
+  return {
+    run(kind, a, b) {
+      runPart(F, L, kind, a, b, 0);
+      runPart(F, L, kind, a, b, 1);
+    },
+    finish() {},
+  };
+}
+
+/** The helper's control words (an Int32Array on its own SharedArrayBuffer). */
+const GO = 0; // the pass number the helper may start
+const DONE = 1; // the pass number the helper finished
+const KIND = 2;
+const ARG_A = 3;
+const ARG_B = 4;
+const STATE = 5; // 0: not yet started, 1: attached, −1: the caller took its half, 2: failed
+/** Spins before sleeping on a futex: a pass's halves end within microseconds of each other. */
+const SPIN = 2000;
+/** How long the caller waits for a helper to start before doing its half itself. */
+const ATTACH_MS = 2000;
+/** A helper that has not finished a pass in this long is lost. */
+const STALL_MS = 60_000;
+
+/**
+ * The helper's side: attach to a job (unless the caller already gave up on it), then run
+ * part 1 of each pass as its number appears in GO, until a pass of kind 0. Self-contained:
+ * it runs from its source in the helper thread.
+ */
+function helperLoop(F: Float64Array, ctl: Int32Array, L: Layout): void {
+  if (Atomics.compareExchange(ctl, 5, 0, 1) !== 0) return;
+  for (let step = 1; ; step++) {
+    // Spin through the caller's O(n) work between passes (microseconds), then sleep.
+    for (let k = 0; Atomics.load(ctl, 0) < step; k++) {
+      if (k > 20000) Atomics.wait(ctl, 0, step - 1, 5);
+    }
+    const kind = ctl[2];
+    if (kind === 0) return;
+    try {
+      runPart(F, L, kind, ctl[3], ctl[4], 1);
+    } catch {
+      Atomics.store(ctl, 5, 2);
+    }
+    Atomics.store(ctl, 1, step);
+    Atomics.notify(ctl, 1);
+  }
+}
+
+/** The helper thread, started on first use; null where worker threads cannot start. */
+let helper: Worker | null | undefined;
+
+function helperWorker(): Worker | null {
+  if (helper !== undefined) return helper;
+  try {
+    const functions = [
+      runPart,
+      splitTriangle,
+      tridiagonalRows,
+      tridiagonalRow,
+      reflectorRows,
+      rotationRows,
+      helperLoop,
+    ];
+    const source = [
+      "'use strict';",
+      "const { parentPort } = require('node:worker_threads');",
+      ...functions.map(String),
+      `parentPort.on('message', (job) => ${helperLoop.name}(new Float64Array(job.data), new Int32Array(job.control), job.layout));`,
+    ].join('\n');
+    const worker = new Worker(source, { eval: true });
+    worker.unref();
+    const lost = () => {
+      if (helper === worker) helper = null;
+    };
+    worker.on('error', lost);
+    worker.on('exit', lost);
+    helper = worker;
+  } catch {
+    helper = null;
+  }
+  return helper;
+}
+
+/** Passes whose half the helper thread ran, since the module loaded. */
+let helperPasses = 0;
+
+/** How many passes the helper thread has shared so far (0 when none could start). */
+export function eigenHelperPasses(): number {
+  return helperPasses;
+}
+
+/**
+ * Starts the helper thread ahead of the first large eigenproblem (its start-up, tens of
+ * milliseconds, is otherwise paid by that call). Returns whether a helper is available.
+ */
+export function prepareEigenHelper(): boolean {
+  return helperWorker() !== null;
+}
+
+/** Waits until ctl[index] ≠ current, briefly (Atomics.wait where this thread may block). */
+function pause(ctl: Int32Array, index: number, current: number): void {
+  try {
+    Atomics.wait(ctl, index, current, 1);
+  } catch {
+    // A thread that may not block spins.
+  }
+}
+
+function helperTeam(F: Float64Array, L: Layout, worker: Worker): Team {
+  const ctl = new Int32Array(new SharedArrayBuffer(64));
+  worker.postMessage({ data: F.buffer, control: ctl.buffer, layout: L });
+  let step = 0;
+  let solo = false;
+  const both = (kind: number, a: number, b: number) => {
+    runPart(F, L, kind, a, b, 0);
+    runPart(F, L, kind, a, b, 1);
+  };
+  return {
+    run(kind, a, b) {
+      if (solo) return both(kind, a, b);
+      ctl[KIND] = kind;
+      ctl[ARG_A] = a;
+      ctl[ARG_B] = b;
+      Atomics.store(ctl, GO, ++step);
+      Atomics.notify(ctl, GO);
+      runPart(F, L, kind, a, b, 0);
+      let started = 0;
+      for (let k = 0; Atomics.load(ctl, DONE) !== step; k++) {
+        if (k < SPIN) continue;
+        started ||= performance.now();
+        const waited = performance.now() - started;
+        if (waited > ATTACH_MS && Atomics.compareExchange(ctl, STATE, 0, -1) === 0) {
+          // The helper never started (busy, or gone): its halves are done here from now on.
+          solo = true;
+          runPart(F, L, kind, a, b, 1);
+          return;
+        }
+        if (waited > STALL_MS) throw new Error('the eigensolver’s helper thread stopped');
+        pause(ctl, DONE, step - 1);
+      }
+      if (Atomics.load(ctl, STATE) === 2) throw new Error('the eigensolver’s helper thread failed');
+      helperPasses++;
+    },
+    finish() {
+      if (solo) return;
+      ctl[KIND] = 0;
+      Atomics.store(ctl, GO, ++step);
+      Atomics.notify(ctl, GO);
+    },
+  };
+}
+
+// ---------------------------------------------------------------------------------------------
+// The O(n²) parts, on this thread.
+
+/**
+ * Householder tridiagonalization of the packed triangle (see the file's top). Leaves the
+ * diagonal in d, the sub-diagonal in e[1..n−1] (e[i] couples i − 1 and i), the reflectors'
+ * τ in tau[i] and their v (without the implicit v_{i−1} = 1) in row i of the triangle.
+ */
+function tridiagonalize(
+  F: Float64Array,
+  L: Layout,
+  team: Team,
+  d: Float64Array,
+  e: Float64Array,
+  tau: Float64Array,
+): void {
+  const { n, X, Q0, Q1 } = L;
+  if (n === 1) {
+    d[0] = F[0];
+    return;
+  }
+  if (n > 2) {
+    // Step n − 1's product B·v by the fused pass with a zero update.
+    let i = n - 1;
+    let t = reflect(F, X, i, d, e);
+    tau[i] = t;
+    for (let c = 0; c < i; c++) {
+      F[X + 4 * c] = 0;
+      F[X + 4 * c + 1] = 0;
+    }
+    team.run(PASS_TRIDIAGONAL, i, 0);
+    for (; i >= 2; i--) {
+      // v ← u (slot 2 → 0); q = B v from the halves' partial products, into slot 3.
+      const split = splitTriangle(i);
+      let qv = 0;
+      for (let c = 0, x = X; c < i; c++, x += 4) {
+        const v = F[x + 2];
+        const q = c < split ? F[Q0 + c] + F[Q1 + c] : F[Q1 + c];
+        F[x] = v;
+        F[x + 3] = q;
+        qv += q * v;
+      }
+      // w = τ q − (τ²/2)(qᵀv) v.
+      const k = 0.5 * t * t * qv;
+      for (let c = 0, x = X; c < i; c++, x += 4) F[x + 1] = t * F[x + 3] - k * F[x];
+      // Row i − 1 of the updated block first: the next reflector is made from it.
+      const ro = ((i - 1) * i) >> 1;
+      const xr = X + 4 * (i - 1);
+      const vr = F[xr];
+      const wr = F[xr + 1];
+      for (let c = 0, x = X; c < i - 1; c++, x += 4) F[ro + c] -= vr * F[x + 1] + wr * F[x];
+      F[ro + i - 1] -= 2 * vr * wr;
+      if (i - 1 >= 2) {
+        t = reflect(F, X, i - 1, d, e);
+        tau[i - 1] = t;
+        team.run(PASS_TRIDIAGONAL, i - 1, 0);
+      } else {
+        F[0] -= 2 * F[X] * F[X + 1];
+      }
+    }
+  }
+  d[1] = F[2];
+  e[1] = F[1];
+  d[0] = F[0];
+}
+
+/**
+ * The reflector of row i (i ≥ 2): x = the triangle's row i left of the diagonal. Writes v
+ * into slot 2 (u) of X for c < i and into row i itself (c < i − 1), d[i] and e[i] = β;
+ * returns τ (0 when x is already β e_{i−1}: then u = 0 and the step changes nothing).
+ */
+function reflect(F: Float64Array, X: number, i: number, d: Float64Array, e: Float64Array): number {
+  const o = (i * (i + 1)) >> 1;
+  d[i] = F[o + i];
+  let sigma = 0;
+  for (let c = 0; c < i - 1; c++) sigma += F[o + c] * F[o + c];
+  const alpha = F[o + i - 1];
+  if (sigma === 0) {
+    e[i] = alpha;
+    for (let c = 0; c < i; c++) F[X + 4 * c + 2] = 0;
+    return 0;
+  }
+  const norm = Math.sqrt(alpha * alpha + sigma);
+  const beta = alpha > 0 ? -norm : norm;
+  const s = 1 / (alpha - beta);
+  for (let c = 0; c < i - 1; c++) {
+    const v = F[o + c] * s;
+    F[o + c] = v;
+    F[X + 4 * c + 2] = v;
+  }
+  F[X + 4 * (i - 1) + 2] = 1;
+  e[i] = beta;
+  return (beta - alpha) / beta;
+}
+
+/**
+ * Q = H_{n−1} ⋯ H_2 into the rows of Z. Q after H_2..H_{i−1} is the identity outside its
+ * leading i × i block, and H_i = I − τ v vᵀ acts on rows 0..i−1: g = vᵀQ (a row), then
+ * Q ← Q − τ v g. As in the tridiagonalization, the update of step i and step i + 1's g are one
+ * pass; W holds per column c: [v_c, g_c, v′_c].
+ */
+function accumulateReflectors(F: Float64Array, L: Layout, team: Team, tau: Float64Array): void {
+  const { n, Z, W, G0, G1 } = L;
+  for (let i = 0; i < n; i++) F[Z + i * n + i] = 1;
+  if (n <= 2) return;
+  // Step 2 acts on the identity: g = vᵀ I = v.
+  loadReflector(F, W, 2, 0);
+  F[W + 1] = F[W];
+  F[W + 4] = F[W + 3];
+  for (let i = 2; i < n; i++) {
+    const next = i + 1 < n;
+    if (next) loadReflector(F, W, i + 1, 2);
+    F[L.TAU] = tau[i];
+    team.run(PASS_REFLECTOR, i, next ? 1 : 0);
+    if (!next) break;
+    // g′ from the halves; row i of Q is still e_i (H_i acts on rows < i): g′_i = v′_i = 1.
+    for (let c = 0, x = W; c < i; c++, x += 3) {
+      F[x] = F[x + 2];
+      F[x + 1] = F[G0 + c] + F[G1 + c];
+    }
+    F[W + 3 * i] = F[W + 3 * i + 2];
+    F[W + 3 * i + 1] = 1;
+  }
+}
+
+/** Reflector i's v (row i of the triangle left of its last entry, then 1) into slot `slot` of W. */
+function loadReflector(F: Float64Array, W: number, i: number, slot: number): void {
+  const o = (i * (i + 1)) >> 1;
+  for (let c = 0; c < i - 1; c++) F[W + 3 * c + slot] = F[o + c];
+  F[W + 3 * (i - 1) + slot] = 1;
 }
 
 /**
  * Implicit QL with Wilkinson's shift on the tridiagonal (d, e), e[i] coupling i and i + 1
- * (e[n − 1] = 0). Eigenvalues into d (unsorted); each sweep's rotations applied to the
- * columns of q (`rows` rows of length n) when given: q = I gives the eigenvectors by rows
- * (component r of eigenvector k at q[r·n + k]), q = e_rᵀ just their r-th components.
+ * (e[n − 1] = 0). Eigenvalues into d (unsorted). With `rot`, each sweep's rotations are
+ * written to rot[base + 2i], rot[base + 2i + 1] and `apply(from, m)` applies them.
  */
-function implicitQL(d: Float64Array, e: Float64Array, n: number, q?: Float64Array, rows = n): void {
-  const rot = q ? new Float64Array(2 * n) : undefined;
+function implicitQL(
+  d: Float64Array,
+  e: Float64Array,
+  n: number,
+  rot?: Float64Array,
+  base = 0,
+  apply?: (from: number, m: number) => void,
+): void {
   let sweeps = 0;
   const eps2 = EPS * EPS;
   // Couplings below ε²‖T‖ are dropped whatever their neighbours: a backward error of ε²‖T‖
@@ -483,76 +840,16 @@ function implicitQL(d: Float64Array, e: Float64Array, n: number, q?: Float64Arra
         d[i + 1] = g + p;
         g = c * r - b;
         if (rot) {
-          rot[2 * i] = c;
-          rot[2 * i + 1] = s;
+          rot[base + 2 * i] = c;
+          rot[base + 2 * i + 1] = s;
         }
       }
-      if (q && rot) rotateColumns(q, rows, n, underflow ? i + 1 : l, m, rot);
+      apply?.(underflow ? i + 1 : l, m);
       if (underflow) continue;
       d[l] -= p;
       e[l] = g;
       e[m] = 0;
     }
-  }
-}
-
-/**
- * Applies one sweep's rotations to every row of q (`rows` rows of length n): for i = m − 1 down to `from`, columns
- * (i, i + 1) ← (c_i z_i − s_i z_{i+1}, s_i z_i + c_i z_{i+1}), with (c_i, s_i) at rot[2i],
- * rot[2i + 1]. Along a row the new z_i is the next rotation's z_{i+1}, so it stays in a
- * register; four rows go together so each rotation is loaded once for four.
- */
-function rotateColumns(
-  q: Float64Array,
-  rows: number,
-  n: number,
-  from: number,
-  m: number,
-  rot: Float64Array,
-): void {
-  if (from >= m) return;
-  let r = 0;
-  for (; r + 3 < rows; r += 4) {
-    const row0 = r * n;
-    const row1 = row0 + n;
-    const row2 = row1 + n;
-    const row3 = row2 + n;
-    let f0 = q[row0 + m];
-    let f1 = q[row1 + m];
-    let f2 = q[row2 + m];
-    let f3 = q[row3 + m];
-    for (let i = m - 1; i >= from; i--) {
-      const c = rot[2 * i];
-      const s = rot[2 * i + 1];
-      const z0 = q[row0 + i];
-      const z1 = q[row1 + i];
-      const z2 = q[row2 + i];
-      const z3 = q[row3 + i];
-      q[row0 + i + 1] = s * z0 + c * f0;
-      q[row1 + i + 1] = s * z1 + c * f1;
-      q[row2 + i + 1] = s * z2 + c * f2;
-      q[row3 + i + 1] = s * z3 + c * f3;
-      f0 = c * z0 - s * f0;
-      f1 = c * z1 - s * f1;
-      f2 = c * z2 - s * f2;
-      f3 = c * z3 - s * f3;
-    }
-    q[row0 + from] = f0;
-    q[row1 + from] = f1;
-    q[row2 + from] = f2;
-    q[row3 + from] = f3;
-  }
-  for (; r < rows; r++) {
-    const row = r * n;
-    let f = q[row + m];
-    for (let i = m - 1; i >= from; i--) {
-      const c = rot[2 * i];
-      const s = rot[2 * i + 1];
-      const z = q[row + i];
-      q[row + i + 1] = s * z + c * f;
-      f = c * z - s * f;
-    }
-    q[row + from] = f;
   }
 }
 
@@ -589,8 +886,7 @@ export function tridiagonalEigen(
     }
     max = Math.max(max, x, y);
   }
-  const scale =
-    max === 0 ? 1 : 2 ** Math.max(-1000, Math.min(1000, -Math.ceil(Math.log2(max) + 1e-12)));
+  const scale = max === 0 ? 1 : powerOfTwoScale(max);
   const d = new Float64Array(m);
   const e = new Float64Array(m);
   for (let i = 0; i < m; i++) {
@@ -599,34 +895,33 @@ export function tridiagonalEigen(
   }
   const full = options.vectors === true;
   const rows = full ? m : rowIndices.length;
-  let q: Float64Array | undefined;
-  if (rows > 0) {
-    q = new Float64Array(rows * m);
-    if (full) for (let i = 0; i < m; i++) q[i * m + i] = 1;
-    else
-      rowIndices.forEach((r, k) => {
-        if (!Number.isInteger(r) || r < 0 || r >= m) throw new FieldError('rows', `no row ${r}`);
-        (q as Float64Array)[k * m + r] = 1;
-      });
+  // The tracked rows of the eigenvector matrix (m columns each), then a sweep's rotations.
+  const q = new Float64Array(rows * m + 2 * m);
+  if (full) for (let i = 0; i < m; i++) q[i * m + i] = 1;
+  else {
+    rowIndices.forEach((r, k) => {
+      if (!Number.isInteger(r) || r < 0 || r >= m) throw new FieldError('rows', `no row ${r}`);
+      q[k * m + r] = 1;
+    });
   }
-  implicitQL(d, e, m, q, rows);
+  const R = rows * m;
+  if (rows > 0)
+    implicitQL(d, e, m, q, R, (from, to) => rotationRows(q, 0, m, 0, rows, from, to, R));
+  else implicitQL(d, e, m);
   const order = sortedOrder(d);
   const values = new Float64Array(m);
   for (let j = 0; j < m; j++) values[j] = d[order[j]] / scale;
-  const picked = (row: number) => {
+  const row = (k: number) => {
     const out = new Float64Array(m);
-    for (let j = 0; j < m; j++) out[j] = (q as Float64Array)[row * m + order[j]];
+    for (let j = 0; j < m; j++) out[j] = q[k * m + order[j]];
     return out;
   };
-  if (!q) return { values, rows: [] };
-  if (full) {
-    const vectors = new Float64Array(m * m);
-    for (let j = 0; j < m; j++) {
-      for (let r = 0; r < m; r++) vectors[j * m + r] = q[r * m + order[j]];
-    }
-    return { values, vectors, rows: rowIndices.map((r) => vectors.filter((_, k) => k % m === r)) };
+  if (!full) return { values, rows: rowIndices.map((_, k) => row(k)) };
+  const vectors = new Float64Array(m * m);
+  for (let j = 0; j < m; j++) {
+    for (let r = 0; r < m; r++) vectors[j * m + r] = q[r * m + order[j]];
   }
-  return { values, rows: rowIndices.map((_, k) => picked(k)) };
+  return { values, vectors, rows: rowIndices.map((r) => row(r)) };
 }
 
 export interface Eigen2 {

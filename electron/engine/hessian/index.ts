@@ -9,7 +9,13 @@ export { asymmetry, denseHessian, denseHessianReport, symmetrize } from './dense
 export type { DenseHessian } from './dense';
 export { densityMoments, densityOnGrid, slqDensity, slqTrace } from './density';
 export type { SlqOptions } from './density';
-export { eigen2, symmetricEigen, tridiagonalEigen } from './eigen';
+export {
+  eigen2,
+  eigenHelperPasses,
+  prepareEigenHelper,
+  symmetricEigen,
+  tridiagonalEigen,
+} from './eigen';
 export type { Eigen2, EigenOptions, TridiagonalSpectrum } from './eigen';
 export { lanczos, powerIteration } from './lanczos';
 export type { LanczosOptions, LanczosResult, PowerIterationOptions } from './lanczos';

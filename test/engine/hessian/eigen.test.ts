@@ -13,7 +13,12 @@ import {
   denseHessian,
   denseHessianReport,
 } from '../../../electron/engine/hessian/dense';
-import { eigen2, symmetricEigen, tridiagonalEigen } from '../../../electron/engine/hessian/eigen';
+import {
+  eigen2,
+  eigenHelperPasses,
+  symmetricEigen,
+  tridiagonalEigen,
+} from '../../../electron/engine/hessian/eigen';
 import {
   denseOperator,
   fromSpectrum,
@@ -62,7 +67,7 @@ describe('symmetricEigen', () => {
     (n) => {
       const a = randomSymmetric(n, n);
       const norm = frobenius(a);
-      const { values, vectors, size, method } = symmetricEigen(a.slice(), n, { vectors: true });
+      const { values, vectors, size, method } = symmetricEigen(a, n, { vectors: true });
       expect(size).toBe(n);
       expect(method).toBe('exact');
       expect(ascending(values)).toBe(true);
@@ -74,6 +79,23 @@ describe('symmetricEigen', () => {
       expect(symmetricEigen(a.slice(), n).values).toEqual(values);
     },
   );
+
+  it('gives the same numbers, to the last bit, on one thread and on two', () => {
+    // Large enough for the helper thread (n ≥ 320); the passes split the same way on one.
+    const n = 330;
+    const a = randomSymmetric(n, 17);
+    const one = symmetricEigen(a, n, { vectors: true, threads: 1 });
+    const before = eigenHelperPasses();
+    const two = symmetricEigen(a, n, { vectors: true, threads: 2 });
+    // The helper ran half of every O(n³) pass: n − 2 + n − 2 of them, and one per QL sweep.
+    expect(eigenHelperPasses() - before).toBeGreaterThan(2 * (n - 2));
+    expect(two.values).toEqual(one.values);
+    expect(two.vectors).toEqual(one.vectors);
+    const { residual, orthogonality } = checkPairs(a, n, two.values, two.vectors!);
+    expect(residual).toBeLessThanOrEqual(1e-13 * frobenius(a));
+    expect(orthogonality).toBeLessThanOrEqual(1e-13);
+    expect(symmetricEigen(a, n).values).toEqual(one.values);
+  });
 
   it('gives the tridiagonal Toeplitz spectrum a + 2b cos(kπ/(n + 1)) and its sine vectors', () => {
     for (const n of [50, 203]) {
