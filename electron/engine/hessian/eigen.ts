@@ -67,7 +67,7 @@
  */
 import { Worker } from 'node:worker_threads';
 import { FieldError } from '../core/errors';
-import type { Spectrum } from './types';
+import type { Checkpoint, Spectrum } from './types';
 
 export interface EigenOptions {
   /** Also compute the unit eigenvectors (columns of Spectrum.vectors). */
@@ -90,9 +90,52 @@ const PARALLEL_FROM = 320;
  * All eigenvalues (ascending) of the symmetric n × n matrix `a` (row-major; only its lower
  * triangle is read, and `a` is not modified), and with `vectors` its unit eigenvectors:
  * column j of the result, at [j·n, (j + 1)·n), belongs to values[j]. Throws
- * FieldError('hessian') for a non-finite entry.
+ * FieldError('hessian') for a non-finite entry. Synchronous: see symmetricEigenAsync for a
+ * version that reports progress and can be cancelled.
  */
 export function symmetricEigen(a: Float64Array, n: number, options: EigenOptions = {}): Spectrum {
+  return drain(eigenWork(a, n, options));
+}
+
+/** Progress of symmetricEigenAsync is reported as done out of this many. */
+export const EIGEN_PROGRESS_TOTAL = 1000;
+
+/**
+ * symmetricEigen, calling checkpoint(done, EIGEN_PROGRESS_TOTAL) between passes (a few hundred
+ * microseconds apart at n ≈ 1500), so a long decomposition reports progress, lets the event
+ * loop run and stops with the checkpoint's CancelledError. `a` is read at the start only.
+ */
+export async function symmetricEigenAsync(
+  a: Float64Array,
+  n: number,
+  options: EigenOptions,
+  checkpoint: Checkpoint,
+): Promise<Spectrum> {
+  const work = eigenWork(a, n, options);
+  try {
+    for (;;) {
+      const step = work.next();
+      if (step.done) return step.value;
+      const turn = checkpoint(step.value, EIGEN_PROGRESS_TOTAL);
+      if (turn) await turn;
+    }
+  } finally {
+    // After a cancel: run the work's own `finally`, which releases the helper thread (the
+    // value given to return() is not used).
+    work.return(undefined as never);
+  }
+}
+
+/**
+ * The decomposition as a generator that yields its progress (out of EIGEN_PROGRESS_TOTAL)
+ * after each pass and returns the spectrum: the same code runs to the end at once
+ * (symmetricEigen) or a pass at a time between checkpoints (symmetricEigenAsync).
+ */
+function* eigenWork(
+  a: Float64Array,
+  n: number,
+  options: EigenOptions,
+): Generator<number, Spectrum, void> {
   if (!Number.isInteger(n) || n < 0) throw new FieldError('size', 'must be a whole number ≥ 0');
   if (a.length < n * n) {
     throw new FieldError('hessian', `needs ${n}×${n} entries, got ${a.length}`);
@@ -142,15 +185,21 @@ export function symmetricEigen(a: Float64Array, n: number, options: EigenOptions
   const team = worker ? helperTeam(F, L, worker) : soloTeam(F, L);
   const d = new Float64Array(n);
   const e = new Float64Array(n);
+  // Progress: the phases' shares of the work (measured at n ≈ 1500).
+  const [tri, acc] = wantVectors ? [130, 300] : [970, 970];
   try {
     const tau = new Float64Array(n);
-    tridiagonalize(F, L, team, d, e, tau);
-    if (wantVectors) accumulateReflectors(F, L, team, tau);
+    for (const done of tridiagonalize(F, L, team, d, e, tau)) yield tri * done;
+    if (wantVectors) {
+      for (const done of accumulateReflectors(F, L, team, tau)) yield tri + (acc - tri) * done;
+    }
     // e[i] couples i − 1 and i; the QL code wants e[i] coupling i and i + 1.
     for (let i = 1; i < n; i++) e[i - 1] = e[i];
     e[n - 1] = 0;
-    if (wantVectors) implicitQL(d, e, n, F, L.R, (from, m) => team.run(PASS_ROTATIONS, from, m));
-    else implicitQL(d, e, n);
+    const rotate = (from: number, m: number) => team.run(PASS_ROTATIONS, from, m);
+    for (const done of implicitQL(d, e, n, F, L.R, wantVectors ? rotate : undefined)) {
+      yield acc + (EIGEN_PROGRESS_TOTAL - acc) * done;
+    }
   } finally {
     team.finish();
   }
@@ -171,6 +220,14 @@ export function symmetricEigen(a: Float64Array, n: number, options: EigenOptions
 /** 2^k with max · 2^k in [½, 1) (k clamped so the scale itself stays finite and normal). */
 function powerOfTwoScale(max: number): number {
   return 2 ** Math.max(-1000, Math.min(1000, -Math.ceil(Math.log2(max) + 1e-12)));
+}
+
+/** Runs a generator to its end. */
+function drain<T>(work: Generator<unknown, T, void>): T {
+  for (;;) {
+    const step = work.next();
+    if (step.done) return step.value;
+  }
 }
 
 function sortedOrder(d: Float64Array): Int32Array {
@@ -654,15 +711,16 @@ function helperTeam(F: Float64Array, L: Layout, worker: Worker): Team {
  * Householder tridiagonalization of the packed triangle (see the file's top). Leaves the
  * diagonal in d, the sub-diagonal in e[1..n−1] (e[i] couples i − 1 and i), the reflectors'
  * τ in tau[i] and their v (without the implicit v_{i−1} = 1) in row i of the triangle.
+ * Yields the share of its work done after each pass.
  */
-function tridiagonalize(
+function* tridiagonalize(
   F: Float64Array,
   L: Layout,
   team: Team,
   d: Float64Array,
   e: Float64Array,
   tau: Float64Array,
-): void {
+): Generator<number, void, void> {
   const { n, X, Q0, Q1 } = L;
   if (n === 1) {
     d[0] = F[0];
@@ -678,7 +736,10 @@ function tridiagonalize(
       F[X + 4 * c + 1] = 0;
     }
     team.run(PASS_TRIDIAGONAL, i, 0);
+    // Step i costs ∝ i²: the work left after it is ∝ i³.
+    const cube = n ** 3;
     for (; i >= 2; i--) {
+      yield 1 - i ** 3 / cube;
       // v ← u (slot 2 → 0); q = B v from the halves' partial products, into slot 3.
       const split = splitTriangle(i);
       let qv = 0;
@@ -746,9 +807,14 @@ function reflect(F: Float64Array, X: number, i: number, d: Float64Array, e: Floa
  * Q = H_{n−1} ⋯ H_2 into the rows of Z. Q after H_2..H_{i−1} is the identity outside its
  * leading i × i block, and H_i = I − τ v vᵀ acts on rows 0..i−1: g = vᵀQ (a row), then
  * Q ← Q − τ v g. As in the tridiagonalization, the update of step i and step i + 1's g are one
- * pass; W holds per column c: [v_c, g_c, v′_c].
+ * pass; W holds per column c: [v_c, g_c, v′_c]. Yields the share of its work done.
  */
-function accumulateReflectors(F: Float64Array, L: Layout, team: Team, tau: Float64Array): void {
+function* accumulateReflectors(
+  F: Float64Array,
+  L: Layout,
+  team: Team,
+  tau: Float64Array,
+): Generator<number, void, void> {
   const { n, Z, W, G0, G1 } = L;
   for (let i = 0; i < n; i++) F[Z + i * n + i] = 1;
   if (n <= 2) return;
@@ -762,6 +828,7 @@ function accumulateReflectors(F: Float64Array, L: Layout, team: Team, tau: Float
     F[L.TAU] = tau[i];
     team.run(PASS_REFLECTOR, i, next ? 1 : 0);
     if (!next) break;
+    yield (i / n) ** 3;
     // g′ from the halves; row i of Q is still e_i (H_i acts on rows < i): g′_i = v′_i = 1.
     for (let c = 0, x = W; c < i; c++, x += 3) {
       F[x] = F[x + 2];
@@ -782,16 +849,18 @@ function loadReflector(F: Float64Array, W: number, i: number, slot: number): voi
 /**
  * Implicit QL with Wilkinson's shift on the tridiagonal (d, e), e[i] coupling i and i + 1
  * (e[n − 1] = 0). Eigenvalues into d (unsorted). With `rot`, each sweep's rotations are
- * written to rot[base + 2i], rot[base + 2i + 1] and `apply(from, m)` applies them.
+ * written to rot[base + 2i], rot[base + 2i + 1]; with `apply`, apply(from, m) applies them
+ * and the share of the work done is yielded after each sweep (the rotations of eigenvalue l
+ * cost ∝ (n − l) n).
  */
-function implicitQL(
+function* implicitQL(
   d: Float64Array,
   e: Float64Array,
   n: number,
   rot?: Float64Array,
   base = 0,
   apply?: (from: number, m: number) => void,
-): void {
+): Generator<number, void, void> {
   let sweeps = 0;
   const eps2 = EPS * EPS;
   // Couplings below ε²‖T‖ are dropped whatever their neighbours: a backward error of ε²‖T‖
@@ -844,7 +913,10 @@ function implicitQL(
           rot[base + 2 * i + 1] = s;
         }
       }
-      apply?.(underflow ? i + 1 : l, m);
+      if (apply) {
+        apply(underflow ? i + 1 : l, m);
+        yield 1 - ((n - l) / n) ** 2;
+      }
       if (underflow) continue;
       d[l] -= p;
       e[l] = g;
@@ -905,9 +977,8 @@ export function tridiagonalEigen(
     });
   }
   const R = rows * m;
-  if (rows > 0)
-    implicitQL(d, e, m, q, R, (from, to) => rotationRows(q, 0, m, 0, rows, from, to, R));
-  else implicitQL(d, e, m);
+  const apply = (from: number, to: number) => rotationRows(q, 0, m, 0, rows, from, to, R);
+  drain(implicitQL(d, e, m, q, R, rows > 0 ? apply : undefined));
   const order = sortedOrder(d);
   const values = new Float64Array(m);
   for (let j = 0; j < m; j++) values[j] = d[order[j]] / scale;

@@ -10,10 +10,12 @@ export type { DenseHessian } from './dense';
 export { densityMoments, densityOnGrid, slqDensity, slqTrace } from './density';
 export type { SlqOptions } from './density';
 export {
+  EIGEN_PROGRESS_TOTAL,
   eigen2,
   eigenHelperPasses,
   prepareEigenHelper,
   symmetricEigen,
+  symmetricEigenAsync,
   tridiagonalEigen,
 } from './eigen';
 export type { Eigen2, EigenOptions, TridiagonalSpectrum } from './eigen';

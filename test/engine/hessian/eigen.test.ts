@@ -7,16 +7,19 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { FieldError } from '../../../electron/engine/core/errors';
+import { CancelledError, FieldError } from '../../../electron/engine/core/errors';
 import {
   asymmetry,
   denseHessian,
   denseHessianReport,
 } from '../../../electron/engine/hessian/dense';
+import { makeCheckpoint } from '../../../electron/engine/hessian/checkpoint';
 import {
+  EIGEN_PROGRESS_TOTAL,
   eigen2,
   eigenHelperPasses,
   symmetricEigen,
+  symmetricEigenAsync,
   tridiagonalEigen,
 } from '../../../electron/engine/hessian/eigen';
 import {
@@ -216,6 +219,46 @@ describe('symmetricEigen', () => {
       expect(f).toThrow(FieldError);
       expect(f).toThrow(expect.objectContaining({ field: 'hessian' }));
     }
+  });
+});
+
+describe('symmetricEigenAsync', () => {
+  it('gives the same spectrum, reporting progress up to the total between passes', async () => {
+    const n = 340;
+    const a = randomSymmetric(n, 23);
+    const seen: number[] = [];
+    const result = await symmetricEigenAsync(a, n, { vectors: true }, (done, total) => {
+      expect(total).toBe(EIGEN_PROGRESS_TOTAL);
+      seen.push(done);
+    });
+    const sync = symmetricEigen(a, n, { vectors: true });
+    expect(result.values).toEqual(sync.values);
+    expect(result.vectors).toEqual(sync.vectors);
+    // One report per pass (n − 2 + n − 3 of them, and one per QL sweep), never going back.
+    expect(seen.length).toBeGreaterThan(2 * n);
+    expect(seen.every((x, i) => i === 0 || x >= seen[i - 1])).toBe(true);
+    expect(seen.at(-1)).toBeGreaterThan(0.99 * EIGEN_PROGRESS_TOTAL);
+  });
+
+  it('stops with CancelledError, releasing the helper thread for the next decomposition', async () => {
+    const n = 360;
+    const a = randomSymmetric(n, 29);
+    const controller = new AbortController();
+    const checkpoint = makeCheckpoint({
+      signal: controller.signal,
+      yieldEveryMs: 0,
+      onProgress: (done) => {
+        if (done > 100) controller.abort();
+      },
+      progressEveryMs: 0,
+    });
+    await expect(symmetricEigenAsync(a, n, { vectors: true }, checkpoint)).rejects.toBeInstanceOf(
+      CancelledError,
+    );
+    const before = eigenHelperPasses();
+    const after = symmetricEigen(a, n);
+    expect(eigenHelperPasses() - before).toBe(n - 2);
+    expect(after.values).toEqual(symmetricEigen(a, n, { threads: 1 }).values);
   });
 });
 
