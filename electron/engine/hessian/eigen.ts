@@ -196,8 +196,13 @@ function* eigenWork(
     // e[i] couples i − 1 and i; the QL code wants e[i] coupling i and i + 1.
     for (let i = 1; i < n; i++) e[i - 1] = e[i];
     e[n - 1] = 0;
-    const rotate = (from: number, m: number) => team.run(PASS_ROTATIONS, from, m);
-    for (const done of implicitQL(d, e, n, F, L.R, wantVectors ? rotate : undefined)) {
+    const sink: RotationSink = {
+      F,
+      base: (slot) => L.R + 2 * n * slot,
+      one: (from, m, slot) => team.run(PASS_ROTATIONS, from, m, slot),
+      pair: (from1, from2, m, slot1) => team.run(PASS_ROTATION_PAIR, from1, from2, m, slot1),
+    };
+    for (const done of implicitQL(d, e, n, wantVectors ? sink : undefined)) {
       yield acc + (EIGEN_PROGRESS_TOTAL - acc) * done;
     }
   } finally {
@@ -255,7 +260,7 @@ interface Layout {
   /** The two halves' partial rows g′ = v′ᵀ Q. */
   G0: number;
   G1: number;
-  /** A QL sweep's rotations (c_i, s_i) at R + 2i. */
+  /** Two QL sweeps' rotations: sweep slot s's (c_i, s_i) at R + 2n·s + 2i. */
   R: number;
   /** τ of the reflector being accumulated. */
   TAU: number;
@@ -276,7 +281,7 @@ function layoutOf(n: number, vectors: boolean): Layout {
     L.G0 = L.W + 3 * n + pad;
     L.G1 = L.G0 + n + pad;
     L.R = L.G1 + n + pad;
-    end = L.R + 2 * n + pad;
+    end = L.R + 4 * n + pad;
   }
   L.TAU = end;
   L.size = end + pad;
@@ -287,19 +292,22 @@ function layoutOf(n: number, vectors: boolean): Layout {
 const PASS_TRIDIAGONAL = 1;
 const PASS_REFLECTOR = 2;
 const PASS_ROTATIONS = 3;
+const PASS_ROTATION_PAIR = 4;
 
 // ---------------------------------------------------------------------------------------------
 // The passes. Each is split into two halves, part 0 and part 1, that write disjoint memory;
 // run one after the other or on two threads they give the same numbers. These functions are
 // self-contained (no imports, no module constants): the helper thread runs their source.
 
-/** Part `part` of pass `kind` with arguments a, b (see the PASS_ constants). */
+/** Part `part` of pass `kind` with arguments a, b, c, d (see the PASS_ constants). */
 function runPart(
   F: Float64Array,
   L: Layout,
   kind: number,
   a: number,
   b: number,
+  c: number,
+  d: number,
   part: number,
 ): void {
   if (kind === 1) {
@@ -309,20 +317,25 @@ function runPart(
     if (part === 0) {
       tridiagonalRows(F, L.X, L.Q0, 0, split);
     } else {
-      for (let c = 0; c < split; c++) F[L.Q1 + c] = 0;
+      for (let col = 0; col < split; col++) F[L.Q1 + col] = 0;
       tridiagonalRows(F, L.X, L.Q1, split, a);
     }
-  } else if (kind === 2) {
+    return;
+  }
+  if (kind === 2) {
     // Reflector a on Z's leading a × a block (b = 1: also the next reflector's row g′).
     const half = a >> 1;
     if (part === 0) reflectorRows(F, L, L.G0, 0, half, a, b === 1);
     else reflectorRows(F, L, L.G1, half, a, a, b === 1);
-  } else if (kind === 3) {
-    // A QL sweep's rotations of columns a..b, on every row of Z.
-    const half = L.n >> 1;
-    if (part === 0) rotationRows(F, L.Z, L.n, 0, half, a, b, L.R);
-    else rotationRows(F, L.Z, L.n, half, L.n, a, b, L.R);
+    return;
   }
+  // QL rotations on half of Z's rows: one sweep (a..b from slot c), or two (a..c from slot d,
+  // then b..c from the other slot).
+  const half = L.n >> 1;
+  const [from, to] = part === 0 ? [0, half] : [half, L.n];
+  const slot = (s: number) => L.R + 2 * L.n * s;
+  if (kind === 3) rotationRows(F, L.Z, L.n, from, to, a, b, slot(c));
+  else if (kind === 4) rotationPairRows(F, L.Z, L.n, from, to, a, b, c, slot(d), slot(1 - d));
 }
 
 /** Rows [0, split) hold half of the m(m + 1)/2 entries of the triangle's first m rows. */
@@ -542,21 +555,140 @@ function rotationRows(
   }
 }
 
+/**
+ * Two consecutive QL sweeps' rotations in one pass over rows rFrom..rTo−1: sweep 1 on columns
+ * l1..m (rotations at R1), then sweep 2 on l2..m (l2 ≥ l1, at R2), the same numbers as
+ * applying them one after the other. Along a row both run as chains from column m down:
+ * sweep 1 turns z into z′ with a one-column delay, and each z′_j goes straight into sweep 2's
+ * rotation j, so every element is loaded and stored once for the two rotations.
+ */
+function rotationPairRows(
+  F: Float64Array,
+  Z: number,
+  n: number,
+  rFrom: number,
+  rTo: number,
+  l1: number,
+  l2: number,
+  m: number,
+  R1: number,
+  R2: number,
+): void {
+  // Sweep 2's rotations j ≥ low take z′_j from sweep 1's rotation j − 1; at j = l1 (when
+  // l2 = l1) z′_j is sweep 1's last value instead.
+  const low = Math.max(l2, l1 + 1);
+  let r = rFrom;
+  for (; r + 3 < rTo; r += 4) {
+    const row0 = Z + r * n;
+    const row1 = row0 + n;
+    const row2 = row1 + n;
+    const row3 = row2 + n;
+    // z′_m, from sweep 1's rotation m − 1: sweep 2's first carried value g.
+    let c = F[R1 + 2 * (m - 1)];
+    let s = F[R1 + 2 * (m - 1) + 1];
+    let z0 = F[row0 + m - 1];
+    let z1 = F[row1 + m - 1];
+    let z2 = F[row2 + m - 1];
+    let z3 = F[row3 + m - 1];
+    let f0 = F[row0 + m];
+    let f1 = F[row1 + m];
+    let f2 = F[row2 + m];
+    let f3 = F[row3 + m];
+    let g0 = s * z0 + c * f0;
+    let g1 = s * z1 + c * f1;
+    let g2 = s * z2 + c * f2;
+    let g3 = s * z3 + c * f3;
+    f0 = c * z0 - s * f0;
+    f1 = c * z1 - s * f1;
+    f2 = c * z2 - s * f2;
+    f3 = c * z3 - s * f3;
+    for (let j = m - 1; j >= low; j--) {
+      c = F[R1 + 2 * j - 2];
+      s = F[R1 + 2 * j - 1];
+      z0 = F[row0 + j - 1];
+      z1 = F[row1 + j - 1];
+      z2 = F[row2 + j - 1];
+      z3 = F[row3 + j - 1];
+      const x0 = s * z0 + c * f0;
+      const x1 = s * z1 + c * f1;
+      const x2 = s * z2 + c * f2;
+      const x3 = s * z3 + c * f3;
+      f0 = c * z0 - s * f0;
+      f1 = c * z1 - s * f1;
+      f2 = c * z2 - s * f2;
+      f3 = c * z3 - s * f3;
+      c = F[R2 + 2 * j];
+      s = F[R2 + 2 * j + 1];
+      F[row0 + j + 1] = s * x0 + c * g0;
+      F[row1 + j + 1] = s * x1 + c * g1;
+      F[row2 + j + 1] = s * x2 + c * g2;
+      F[row3 + j + 1] = s * x3 + c * g3;
+      g0 = c * x0 - s * g0;
+      g1 = c * x1 - s * g1;
+      g2 = c * x2 - s * g2;
+      g3 = c * x3 - s * g3;
+    }
+    if (l2 === l1) {
+      // Sweep 2's last rotation, on sweep 1's last value.
+      c = F[R2 + 2 * l1];
+      s = F[R2 + 2 * l1 + 1];
+      F[row0 + l1 + 1] = s * f0 + c * g0;
+      F[row1 + l1 + 1] = s * f1 + c * g1;
+      F[row2 + l1 + 1] = s * f2 + c * g2;
+      F[row3 + l1 + 1] = s * f3 + c * g3;
+      F[row0 + l1] = c * f0 - s * g0;
+      F[row1 + l1] = c * f1 - s * g1;
+      F[row2 + l1] = c * f2 - s * g2;
+      F[row3 + l1] = c * f3 - s * g3;
+      continue;
+    }
+    F[row0 + l2] = g0;
+    F[row1 + l2] = g1;
+    F[row2 + l2] = g2;
+    F[row3 + l2] = g3;
+    // Below l2 only sweep 1 is left.
+    for (let j = l2 - 1; j > l1; j--) {
+      c = F[R1 + 2 * j - 2];
+      s = F[R1 + 2 * j - 1];
+      z0 = F[row0 + j - 1];
+      z1 = F[row1 + j - 1];
+      z2 = F[row2 + j - 1];
+      z3 = F[row3 + j - 1];
+      F[row0 + j] = s * z0 + c * f0;
+      F[row1 + j] = s * z1 + c * f1;
+      F[row2 + j] = s * z2 + c * f2;
+      F[row3 + j] = s * z3 + c * f3;
+      f0 = c * z0 - s * f0;
+      f1 = c * z1 - s * f1;
+      f2 = c * z2 - s * f2;
+      f3 = c * z3 - s * f3;
+    }
+    F[row0 + l1] = f0;
+    F[row1 + l1] = f1;
+    F[row2 + l1] = f2;
+    F[row3 + l1] = f3;
+  }
+  if (r < rTo) {
+    rotationRows(F, Z, n, r, rTo, l1, m, R1);
+    rotationRows(F, Z, n, r, rTo, l2, m, R2);
+  }
+}
+
 // ---------------------------------------------------------------------------------------------
 // Teams: who runs the two halves of each pass.
 
 interface Team {
   /** Runs both halves of a pass and returns when both are done. */
-  run(kind: number, a: number, b: number): void;
+  run(kind: number, a: number, b: number, c?: number, d?: number): void;
   /** Releases the helper (always called, also after an error). */
   finish(): void;
 }
 
 function soloTeam(F: Float64Array, L: Layout): Team {
   return {
-    run(kind, a, b) {
-      runPart(F, L, kind, a, b, 0);
-      runPart(F, L, kind, a, b, 1);
+    run(kind, a, b, c = 0, d = 0) {
+      runPart(F, L, kind, a, b, c, d, 0);
+      runPart(F, L, kind, a, b, c, d, 1);
     },
     finish() {},
   };
@@ -569,6 +701,8 @@ const KIND = 2;
 const ARG_A = 3;
 const ARG_B = 4;
 const STATE = 5; // 0: not yet started, 1: attached, −1: the caller took its half, 2: failed
+const ARG_C = 6;
+const ARG_D = 7;
 /** Spins before sleeping on a futex: a pass's halves end within microseconds of each other. */
 const SPIN = 2000;
 /** How long the caller waits for a helper to start before doing its half itself. */
@@ -591,7 +725,7 @@ function helperLoop(F: Float64Array, ctl: Int32Array, L: Layout): void {
     const kind = ctl[2];
     if (kind === 0) return;
     try {
-      runPart(F, L, kind, ctl[3], ctl[4], 1);
+      runPart(F, L, kind, ctl[3], ctl[4], ctl[6], ctl[7], 1);
     } catch {
       Atomics.store(ctl, 5, 2);
     }
@@ -613,6 +747,7 @@ function helperWorker(): Worker | null {
       tridiagonalRow,
       reflectorRows,
       rotationRows,
+      rotationPairRows,
       helperLoop,
     ];
     const source = [
@@ -665,19 +800,21 @@ function helperTeam(F: Float64Array, L: Layout, worker: Worker): Team {
   worker.postMessage({ data: F.buffer, control: ctl.buffer, layout: L });
   let step = 0;
   let solo = false;
-  const both = (kind: number, a: number, b: number) => {
-    runPart(F, L, kind, a, b, 0);
-    runPart(F, L, kind, a, b, 1);
+  const both = (kind: number, a: number, b: number, c: number, d: number) => {
+    runPart(F, L, kind, a, b, c, d, 0);
+    runPart(F, L, kind, a, b, c, d, 1);
   };
   return {
-    run(kind, a, b) {
-      if (solo) return both(kind, a, b);
+    run(kind, a, b, c = 0, d = 0) {
+      if (solo) return both(kind, a, b, c, d);
       ctl[KIND] = kind;
       ctl[ARG_A] = a;
       ctl[ARG_B] = b;
+      ctl[ARG_C] = c;
+      ctl[ARG_D] = d;
       Atomics.store(ctl, GO, ++step);
       Atomics.notify(ctl, GO);
-      runPart(F, L, kind, a, b, 0);
+      runPart(F, L, kind, a, b, c, d, 0);
       let started = 0;
       for (let k = 0; Atomics.load(ctl, DONE) !== step; k++) {
         if (k < SPIN) continue;
@@ -686,7 +823,7 @@ function helperTeam(F: Float64Array, L: Layout, worker: Worker): Team {
         if (waited > ATTACH_MS && Atomics.compareExchange(ctl, STATE, 0, -1) === 0) {
           // The helper never started (busy, or gone): its halves are done here from now on.
           solo = true;
-          runPart(F, L, kind, a, b, 1);
+          runPart(F, L, kind, a, b, c, d, 1);
           return;
         }
         if (waited > STALL_MS) throw new Error('the eigensolver’s helper thread stopped');
@@ -847,19 +984,29 @@ function loadReflector(F: Float64Array, W: number, i: number, slot: number): voi
 }
 
 /**
+ * Where a QL run sends its rotations: sweep rotations (c_i, s_i) are written to
+ * F[base(slot) + 2i], F[base(slot) + 2i + 1] for one of two slots, then applied by `one`, or
+ * two consecutive sweeps over the same block end m by `pair` (one pass over the rows for both:
+ * each element is loaded and stored once for two rotations).
+ */
+interface RotationSink {
+  F: Float64Array;
+  base(slot: number): number;
+  one(from: number, m: number, slot: number): void;
+  pair?(from1: number, from2: number, m: number, slot1: number): void;
+}
+
+/**
  * Implicit QL with Wilkinson's shift on the tridiagonal (d, e), e[i] coupling i and i + 1
- * (e[n − 1] = 0). Eigenvalues into d (unsorted). With `rot`, each sweep's rotations are
- * written to rot[base + 2i], rot[base + 2i + 1]; with `apply`, apply(from, m) applies them
- * and the share of the work done is yielded after each sweep (the rotations of eigenvalue l
- * cost ∝ (n − l) n).
+ * (e[n − 1] = 0). Eigenvalues into d (unsorted). With `sink`, the rotations of every sweep
+ * are applied through it, in order, and the share of the work done is yielded after each
+ * sweep (the rotations of eigenvalue l cost ∝ (n − l) n).
  */
 function* implicitQL(
   d: Float64Array,
   e: Float64Array,
   n: number,
-  rot?: Float64Array,
-  base = 0,
-  apply?: (from: number, m: number) => void,
+  sink?: RotationSink,
 ): Generator<number, void, void> {
   let sweeps = 0;
   const eps2 = EPS * EPS;
@@ -868,6 +1015,8 @@ function* implicitQL(
   let norm = 0;
   for (let i = 0; i < n; i++) norm = Math.max(norm, Math.abs(d[i]) + Math.abs(e[i]));
   const floor = eps2 * norm;
+  // A sweep whose rotations wait for the next one, to be applied with it as a pair.
+  let held: { from: number; m: number; slot: number } | undefined;
   for (let l = 0; l < n; l++) {
     for (;;) {
       // The first negligible coupling at or after l ends the unreduced block [l, m].
@@ -880,6 +1029,9 @@ function* implicitQL(
       if (++sweeps > MAX_SWEEPS * n) {
         throw new Error(`eigenvalues did not converge after ${sweeps - 1} QL sweeps`);
       }
+      const slot = held ? 1 - held.slot : 0;
+      const rot = sink?.F;
+      const base = sink ? sink.base(slot) : 0;
       // Wilkinson's shift from the leading 2 × 2 of the block, written to avoid overflow.
       let g = (d[l + 1] - d[l]) / (2 * e[l]);
       let r = Math.abs(g) > 1e150 ? Math.abs(g) : Math.sqrt(g * g + 1);
@@ -913,8 +1065,18 @@ function* implicitQL(
           rot[base + 2 * i + 1] = s;
         }
       }
-      if (apply) {
-        apply(underflow ? i + 1 : l, m);
+      if (sink) {
+        const from = underflow ? i + 1 : l;
+        if (held && sink.pair && held.m === m && !underflow) {
+          // QL's l only grows, so this sweep starts at or below the held one: a pair.
+          sink.pair(held.from, from, m, held.slot);
+          held = undefined;
+        } else {
+          if (held) sink.one(held.from, held.m, held.slot);
+          held = undefined;
+          if (underflow || !sink.pair) sink.one(from, m, slot);
+          else held = { from, m, slot };
+        }
         yield 1 - ((n - l) / n) ** 2;
       }
       if (underflow) continue;
@@ -923,6 +1085,7 @@ function* implicitQL(
       e[m] = 0;
     }
   }
+  if (sink && held) sink.one(held.from, held.m, held.slot);
 }
 
 /** The spectrum of a symmetric tridiagonal matrix (see tridiagonalEigen). */
@@ -977,8 +1140,12 @@ export function tridiagonalEigen(
     });
   }
   const R = rows * m;
-  const apply = (from: number, to: number) => rotationRows(q, 0, m, 0, rows, from, to, R);
-  drain(implicitQL(d, e, m, q, R, rows > 0 ? apply : undefined));
+  const sink: RotationSink = {
+    F: q,
+    base: () => R,
+    one: (from, to) => rotationRows(q, 0, m, 0, rows, from, to, R),
+  };
+  drain(implicitQL(d, e, m, rows > 0 ? sink : undefined));
   const order = sortedOrder(d);
   const values = new Float64Array(m);
   for (let j = 0; j < m; j++) values[j] = d[order[j]] / scale;
