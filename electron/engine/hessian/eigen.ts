@@ -181,7 +181,10 @@ function* eigenWork(
     for (let j = 0; j <= i; j++) F[o++] = a[row + j] * scale;
   }
   const threads = options.threads ?? (n >= PARALLEL_FROM ? 2 : 1);
-  const worker = threads === 2 && F.buffer instanceof SharedArrayBuffer ? helperWorker() : null;
+  // One helper serves one decomposition at a time: another one (an async one suspended at a
+  // checkpoint) runs on this thread alone.
+  const worker =
+    threads === 2 && !helperBusy && F.buffer instanceof SharedArrayBuffer ? helperWorker() : null;
   const team = worker ? helperTeam(F, L, worker) : soloTeam(F, L);
   const d = new Float64Array(n);
   const e = new Float64Array(n);
@@ -795,9 +798,13 @@ function pause(ctl: Int32Array, index: number, current: number): void {
   }
 }
 
+/** A decomposition holds the helper (until its team's finish()). */
+let helperBusy = false;
+
 function helperTeam(F: Float64Array, L: Layout, worker: Worker): Team {
   const ctl = new Int32Array(new SharedArrayBuffer(64));
   worker.postMessage({ data: F.buffer, control: ctl.buffer, layout: L });
+  helperBusy = true;
   let step = 0;
   let solo = false;
   const both = (kind: number, a: number, b: number, c: number, d: number) => {
@@ -833,6 +840,7 @@ function helperTeam(F: Float64Array, L: Layout, worker: Worker): Team {
       helperPasses++;
     },
     finish() {
+      helperBusy = false;
       if (solo) return;
       ctl[KIND] = 0;
       Atomics.store(ctl, GO, ++step);

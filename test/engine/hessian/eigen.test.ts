@@ -240,6 +240,20 @@ describe('symmetricEigenAsync', () => {
     expect(seen.at(-1)).toBeGreaterThan(0.99 * EIGEN_PROGRESS_TOTAL);
   });
 
+  it('runs two decompositions at once: one with the helper, the other on this thread', async () => {
+    const [n1, n2] = [340, 333];
+    const a1 = randomSymmetric(n1, 31);
+    const a2 = randomSymmetric(n2, 37);
+    const turn = makeCheckpoint({ yieldEveryMs: 0 });
+    const [r1, r2] = await Promise.all([
+      symmetricEigenAsync(a1, n1, { vectors: true }, turn),
+      symmetricEigenAsync(a2, n2, {}, turn),
+    ]);
+    expect(r1.values).toEqual(symmetricEigen(a1, n1, { threads: 1 }).values);
+    expect(r1.vectors).toEqual(symmetricEigen(a1, n1, { vectors: true, threads: 1 }).vectors);
+    expect(r2.values).toEqual(symmetricEigen(a2, n2, { threads: 1 }).values);
+  });
+
   it('stops with CancelledError, releasing the helper thread for the next decomposition', async () => {
     const n = 360;
     const a = randomSymmetric(n, 29);
