@@ -89,7 +89,8 @@ const PARALLEL_FROM = 320;
 /**
  * All eigenvalues (ascending) of the symmetric n × n matrix `a` (row-major; only its lower
  * triangle is read, and `a` is not modified), and with `vectors` its unit eigenvectors:
- * column j of the result, at [j·n, (j + 1)·n), belongs to values[j]. Throws
+ * column j of the result, at [j·n, (j + 1)·n), belongs to values[j], signed so that its
+ * largest component is positive. Throws
  * FieldError('hessian') for a non-finite entry. Synchronous: see symmetricEigenAsync for a
  * version that reports progress and can be cancelled.
  */
@@ -146,7 +147,12 @@ function* eigenWork(
   const wantVectors = options.vectors === true;
   const values = new Float64Array(n);
   if (n === 0) {
-    return { values, ...(wantVectors ? { vectors: values } : {}), size: 0, method: 'exact' };
+    return {
+      values,
+      ...(wantVectors ? { vectors: new Float64Array(0) } : {}),
+      size: 0,
+      method: 'exact',
+    };
   }
 
   // Largest entry of the lower triangle, and the scale 2^k that brings it into [½, 1).
@@ -220,7 +226,14 @@ function* eigenWork(
   for (let j = 0; j < n; j++) {
     const k = L.Z + order[j];
     const col = j * n;
-    for (let r = 0; r < n; r++) vectors[col + r] = F[k + r * n];
+    let big = 0;
+    for (let r = 0; r < n; r++) {
+      const x = F[k + r * n];
+      vectors[col + r] = x;
+      if (Math.abs(x) > Math.abs(big)) big = x;
+    }
+    // The sign that makes the largest component positive: the same vector from run to run.
+    if (big < 0) for (let r = 0; r < n; r++) vectors[col + r] = -vectors[col + r];
   }
   return { values, vectors, size: n, method: 'exact' };
 }

@@ -354,9 +354,12 @@ export async function lanczos(
     index.forEach((i, j) => {
       const y = vectors.subarray(j * n, (j + 1) * n);
       for (let l = 0; l < s; l++) axpy(t.vectors![i * s + l], run.basis[l], y);
-      // Unit length to rounding already; normalize so callers can rely on it exactly.
-      const norm = Math.sqrt(dot(y, y));
-      if (norm > 0) for (let r = 0; r < n; r++) y[r] /= norm;
+      // Unit length to rounding already; normalize so callers can rely on it exactly, with
+      // the largest component positive (as symmetricEigen's vectors).
+      let big = 0;
+      for (let r = 0; r < n; r++) if (Math.abs(y[r]) > Math.abs(big)) big = y[r];
+      const norm = Math.sqrt(dot(y, y)) * Math.sign(big);
+      if (norm !== 0) for (let r = 0; r < n; r++) y[r] /= norm;
     });
     result.vectors = vectors;
   }

@@ -76,6 +76,12 @@ describe('symmetricEigen', () => {
       expect(ascending(values)).toBe(true);
       const { residual, orthogonality } = checkPairs(a, n, values, vectors!);
       expect(residual).toBeLessThanOrEqual(1e-13 * norm);
+      // Each vector's largest component is positive.
+      for (let j = 0; j < n; j++) {
+        const v = [...vectors!.subarray(j * n, (j + 1) * n)];
+        const big = v.reduce((m, x) => (Math.abs(x) > Math.abs(m) ? x : m), 0);
+        expect(big).toBeGreaterThan(0);
+      }
       expect(orthogonality).toBeLessThanOrEqual(1e-13);
       expect(maxDiff(values, jacobiEigenvalues(a, n))).toBeLessThanOrEqual(1e-13 * norm);
       // Values only: the same numbers (the vectors do not change the QL shifts).

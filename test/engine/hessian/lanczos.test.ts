@@ -56,6 +56,7 @@ describe('lanczos', () => {
       expect(Math.abs(Math.sqrt(r) - result.residuals[j])).toBeLessThan(1e-10 * scale);
       expect(result.residuals[j]).toBeLessThanOrEqual(1e-8 * scale);
       expect(Math.hypot(...y)).toBeCloseTo(1, 14);
+      expect(y.reduce((m, x) => (Math.abs(x) > Math.abs(m) ? x : m), 0)).toBeGreaterThan(0);
     });
   });
 
