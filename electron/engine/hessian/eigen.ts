@@ -773,18 +773,29 @@ function helperWorker(): Worker | null {
       `parentPort.on('message', (job) => ${helperLoop.name}(new Float64Array(job.data), new Int32Array(job.control), job.layout));`,
     ].join('\n');
     const worker = new Worker(source, { eval: true });
-    worker.unref();
-    const lost = () => {
-      if (helper === worker) helper = null;
-    };
-    worker.on('error', lost);
-    worker.on('exit', lost);
+    helperReady = new Promise((resolve) => {
+      // Kept referenced until it is up (so a wait for it keeps the process alive), then
+      // unref'd: an idle helper never holds a process open.
+      worker.once('online', () => {
+        worker.unref();
+        resolve(true);
+      });
+      const lost = () => {
+        if (helper === worker) helper = null;
+        resolve(false);
+      };
+      worker.on('error', lost);
+      worker.on('exit', lost);
+    });
     helper = worker;
   } catch {
     helper = null;
   }
   return helper;
 }
+
+/** Settles when the helper has started (true) or could not (false). */
+let helperReady: Promise<boolean> = Promise.resolve(false);
 
 /** Passes whose half the helper thread ran, since the module loaded. */
 let helperPasses = 0;
@@ -796,10 +807,10 @@ export function eigenHelperPasses(): number {
 
 /**
  * Starts the helper thread ahead of the first large eigenproblem (its start-up, tens of
- * milliseconds, is otherwise paid by that call). Returns whether a helper is available.
+ * milliseconds, is otherwise paid by that call); resolves to whether it is running.
  */
-export function prepareEigenHelper(): boolean {
-  return helperWorker() !== null;
+export function prepareEigenHelper(): Promise<boolean> {
+  return helperWorker() ? helperReady : Promise.resolve(false);
 }
 
 /** Waits until ctl[index] ≠ current, briefly (Atomics.wait where this thread may block). */
@@ -824,6 +835,13 @@ function helperTeam(F: Float64Array, L: Layout, worker: Worker): Team {
     runPart(F, L, kind, a, b, c, d, 0);
     runPart(F, L, kind, a, b, c, d, 1);
   };
+  // Passes in a row in which the helper's half took more than twice as long as this one's.
+  let lagging = 0;
+  const release = () => {
+    ctl[KIND] = 0;
+    Atomics.store(ctl, GO, ++step);
+    Atomics.notify(ctl, GO);
+  };
   return {
     run(kind, a, b, c = 0, d = 0) {
       if (solo) return both(kind, a, b, c, d);
@@ -834,7 +852,9 @@ function helperTeam(F: Float64Array, L: Layout, worker: Worker): Team {
       ctl[ARG_D] = d;
       Atomics.store(ctl, GO, ++step);
       Atomics.notify(ctl, GO);
+      const t0 = performance.now();
       runPart(F, L, kind, a, b, c, d, 0);
+      const t1 = performance.now();
       let started = 0;
       for (let k = 0; Atomics.load(ctl, DONE) !== step; k++) {
         if (k < SPIN) continue;
@@ -851,13 +871,19 @@ function helperTeam(F: Float64Array, L: Layout, worker: Worker): Team {
       }
       if (Atomics.load(ctl, STATE) === 2) throw new Error('the eigensolver’s helper thread failed');
       helperPasses++;
+      // A helper that gets no core of its own (a busy machine) only adds hand-overs: after a
+      // run of passes in which it lagged far behind, this thread does both halves. The
+      // numbers do not change, only who computes them.
+      const own = t1 - t0;
+      lagging = own > 0.05 && performance.now() - t1 > own ? lagging + 1 : 0;
+      if (lagging >= 8) {
+        release();
+        solo = true;
+      }
     },
     finish() {
       helperBusy = false;
-      if (solo) return;
-      ctl[KIND] = 0;
-      Atomics.store(ctl, GO, ++step);
-      Atomics.notify(ctl, GO);
+      if (!solo) release();
     },
   };
 }

@@ -6,7 +6,7 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { CancelledError, FieldError } from '../../../electron/engine/core/errors';
 import {
   asymmetry,
@@ -18,6 +18,7 @@ import {
   EIGEN_PROGRESS_TOTAL,
   eigen2,
   eigenHelperPasses,
+  prepareEigenHelper,
   symmetricEigen,
   symmetricEigenAsync,
   tridiagonalEigen,
@@ -64,6 +65,10 @@ function ascending(values: Float64Array): boolean {
 }
 
 describe('symmetricEigen', () => {
+  beforeAll(async () => {
+    expect(await prepareEigenHelper()).toBe(true);
+  });
+
   // Sizes around the kernel's blocks of four rows and its lead rows.
   it.each([1, 2, 3, 4, 5, 6, 7, 8, 9, 16, 33, 64, 101])(
     'solves a random symmetric matrix of size %i: residuals, orthonormal vectors, Jacobi values',
@@ -96,8 +101,9 @@ describe('symmetricEigen', () => {
     const one = symmetricEigen(a, n, { vectors: true, threads: 1 });
     const before = eigenHelperPasses();
     const two = symmetricEigen(a, n, { vectors: true, threads: 2 });
-    // The helper ran half of every O(n³) pass: n − 2 + n − 2 of them, and one per QL sweep.
-    expect(eigenHelperPasses() - before).toBeGreaterThan(2 * (n - 2));
+    // The helper ran the second half of the passes (of all of them, unless it lagged far
+    // behind on a busy machine and this thread took over: the numbers are the same).
+    expect(eigenHelperPasses() - before).toBeGreaterThan(0);
     expect(two.values).toEqual(one.values);
     expect(two.vectors).toEqual(one.vectors);
     const { residual, orthogonality } = checkPairs(a, n, two.values, two.vectors!);
@@ -277,7 +283,7 @@ describe('symmetricEigenAsync', () => {
     );
     const before = eigenHelperPasses();
     const after = symmetricEigen(a, n);
-    expect(eigenHelperPasses() - before).toBe(n - 2);
+    expect(eigenHelperPasses() - before).toBeGreaterThan(0);
     expect(after.values).toEqual(symmetricEigen(a, n, { threads: 1 }).values);
   });
 });
