@@ -725,6 +725,8 @@ const SPIN = 2000;
 const ATTACH_MS = 2000;
 /** A helper that has not finished a pass in this long is lost. */
 const STALL_MS = 60_000;
+/** The stretch of work over which the caller judges whether the helper is worth it. */
+const WINDOW_MS = 10;
 
 /**
  * The helper's side: attach to a job (unless the caller already gave up on it), then run
@@ -766,17 +768,24 @@ function helperWorker(): Worker | null {
       rotationPairRows,
       helperLoop,
     ];
+    const run = runPart.name;
     const source = [
       "'use strict';",
-      "const { parentPort } = require('node:worker_threads');",
+      "const { parentPort, workerData } = require('node:worker_threads');",
       ...functions.map(String),
+      // Every pass once on a small zero matrix first: source that cannot run here (rewritten
+      // by an instrumenting tool, say) fails now, as an 'error', not in the middle of a job.
+      `const L = workerData.check, F = new Float64Array(L.size);`,
+      `for (const [k, a, b, c] of [[1, 6, 0, 0], [2, 6, 1, 0], [3, 2, 7, 0], [4, 2, 3, 7]])`,
+      `  for (const part of [0, 1]) ${run}(F, L, k, a, b, c, 0, part);`,
+      "parentPort.postMessage('ready');",
       `parentPort.on('message', (job) => ${helperLoop.name}(new Float64Array(job.data), new Int32Array(job.control), job.layout));`,
     ].join('\n');
-    const worker = new Worker(source, { eval: true });
+    const worker = new Worker(source, { eval: true, workerData: { check: layoutOf(8, true) } });
     helperReady = new Promise((resolve) => {
-      // Kept referenced until it is up (so a wait for it keeps the process alive), then
-      // unref'd: an idle helper never holds a process open.
-      worker.once('online', () => {
+      // Kept referenced until it is up and checked (so a wait for it keeps the process
+      // alive), then unref'd: an idle helper never holds a process open.
+      worker.once('message', () => {
         worker.unref();
         resolve(true);
       });
@@ -835,8 +844,10 @@ function helperTeam(F: Float64Array, L: Layout, worker: Worker): Team {
     runPart(F, L, kind, a, b, c, d, 0);
     runPart(F, L, kind, a, b, c, d, 1);
   };
-  // Passes in a row in which the helper's half took more than twice as long as this one's.
-  let lagging = 0;
+  // This thread's time on its halves and waiting for the helper's, over the current window.
+  let own = 0;
+  let waited = 0;
+  let windows = 0;
   const release = () => {
     ctl[KIND] = 0;
     Atomics.store(ctl, GO, ++step);
@@ -859,26 +870,32 @@ function helperTeam(F: Float64Array, L: Layout, worker: Worker): Team {
       for (let k = 0; Atomics.load(ctl, DONE) !== step; k++) {
         if (k < SPIN) continue;
         started ||= performance.now();
-        const waited = performance.now() - started;
-        if (waited > ATTACH_MS && Atomics.compareExchange(ctl, STATE, 0, -1) === 0) {
+        const idle = performance.now() - started;
+        if (idle > ATTACH_MS && Atomics.compareExchange(ctl, STATE, 0, -1) === 0) {
           // The helper never started (busy, or gone): its halves are done here from now on.
           solo = true;
           runPart(F, L, kind, a, b, c, d, 1);
           return;
         }
-        if (waited > STALL_MS) throw new Error('the eigensolver’s helper thread stopped');
+        if (idle > STALL_MS) throw new Error('the eigensolver’s helper thread stopped');
         pause(ctl, DONE, step - 1);
       }
       if (Atomics.load(ctl, STATE) === 2) throw new Error('the eigensolver’s helper thread failed');
       helperPasses++;
-      // A helper that gets no core of its own (a busy machine) only adds hand-overs: after a
-      // run of passes in which it lagged far behind, this thread does both halves. The
+      // A helper that gets no core of its own (a busy machine) only adds hand-overs: when,
+      // over a window of about WINDOW_MS of this thread's work, it waited for the helper
+      // longer than it worked (two threads slower than one), it does both halves from then
+      // on. The first window is not judged (the helper's code may still be warming up). The
       // numbers do not change, only who computes them.
-      const own = t1 - t0;
-      lagging = own > 0.05 && performance.now() - t1 > own ? lagging + 1 : 0;
-      if (lagging >= 8) {
-        release();
-        solo = true;
+      own += t1 - t0;
+      waited += performance.now() - t1;
+      if (own >= WINDOW_MS) {
+        if (windows++ > 0 && waited > own) {
+          release();
+          solo = true;
+        }
+        own = 0;
+        waited = 0;
       }
     },
     finish() {
