@@ -773,15 +773,26 @@ function helperWorker(): Worker | null {
       "'use strict';",
       "const { parentPort, workerData } = require('node:worker_threads');",
       ...functions.map(String),
-      // Every pass once on a small zero matrix first: source that cannot run here (rewritten
-      // by an instrumenting tool, say) fails now, as an 'error', not in the middle of a job.
-      `const L = workerData.check, F = new Float64Array(L.size);`,
-      `for (const [k, a, b, c] of [[1, 6, 0, 0], [2, 6, 1, 0], [3, 2, 7, 0], [4, 2, 3, 7]])`,
-      `  for (const part of [0, 1]) ${run}(F, L, k, a, b, c, 0, part);`,
+      // Every pass of a whole small decomposition first, on made-up numbers: source that
+      // cannot run here (rewritten by an instrumenting tool, say) fails now, as an 'error',
+      // not in the middle of a job; and the passes are compiled before the first job needs
+      // them at full speed.
+      `const L = workerData.check, n = L.n, F = new Float64Array(L.size);`,
+      'for (let i = 0; i < L.size; i++) F[i] = 1e-3 * Math.sin(i);',
+      'F[L.TAU] = 0.5;',
+      'const both = (k, a, b, c, d) => { for (const part of [0, 1]) ' +
+        run +
+        '(F, L, k, a, b, c, d, part); };',
+      'for (let m = n - 1; m >= 2; m--) both(1, m, 0, 0, 0);',
+      'for (let i = 2; i < n; i++) both(2, i, i + 1 < n ? 1 : 0, 0, 0);',
+      'for (let l = 0; l + 2 < n; l++) { both(3, l, n - 1, 0, 0); both(4, l, l + 1, n - 1, 0); }',
       "parentPort.postMessage('ready');",
       `parentPort.on('message', (job) => ${helperLoop.name}(new Float64Array(job.data), new Int32Array(job.control), job.layout));`,
     ].join('\n');
-    const worker = new Worker(source, { eval: true, workerData: { check: layoutOf(8, true) } });
+    const worker = new Worker(source, {
+      eval: true,
+      workerData: { check: layoutOf(WARM_UP_SIZE, true) },
+    });
     helperReady = new Promise((resolve) => {
       // Kept referenced until it is up and checked (so a wait for it keeps the process
       // alive), then unref'd: an idle helper never holds a process open.
@@ -814,12 +825,23 @@ export function eigenHelperPasses(): number {
   return helperPasses;
 }
 
+/** The size of the decompositions that warm up the passes' compiled code on both threads. */
+const WARM_UP_SIZE = 160;
+
 /**
- * Starts the helper thread ahead of the first large eigenproblem (its start-up, tens of
- * milliseconds, is otherwise paid by that call); resolves to whether it is running.
+ * Gets the eigensolver ready ahead of the first large eigenproblem, whose first passes would
+ * otherwise run before V8 has compiled them (and the helper's start-up, tens of milliseconds,
+ * would come on top): starts the helper thread, which runs a small decomposition's passes
+ * before it says it is ready, and runs one on this thread too (a few milliseconds). Resolves
+ * to whether the helper is running.
  */
-export function prepareEigenHelper(): Promise<boolean> {
-  return helperWorker() ? helperReady : Promise.resolve(false);
+export async function prepareEigenHelper(): Promise<boolean> {
+  const ready = helperWorker() ? await helperReady : false;
+  const n = WARM_UP_SIZE;
+  const a = new Float64Array(n * n);
+  for (let i = 0; i < n; i++) for (let j = 0; j < n; j++) a[i * n + j] = Math.cos(i * j + i + j);
+  symmetricEigen(a, n, { vectors: true, threads: 1 });
+  return ready;
 }
 
 /** Waits until ctl[index] ≠ current, briefly (Atomics.wait where this thread may block). */
@@ -848,6 +870,8 @@ function helperTeam(F: Float64Array, L: Layout, worker: Worker): Team {
   let own = 0;
   let waited = 0;
   let windows = 0;
+  /** Windows in a row in which two threads were slower than one. */
+  let slow = 0;
   const release = () => {
     ctl[KIND] = 0;
     Atomics.store(ctl, GO, ++step);
@@ -883,14 +907,15 @@ function helperTeam(F: Float64Array, L: Layout, worker: Worker): Team {
       if (Atomics.load(ctl, STATE) === 2) throw new Error('the eigensolver’s helper thread failed');
       helperPasses++;
       // A helper that gets no core of its own (a busy machine) only adds hand-overs: when,
-      // over a window of about WINDOW_MS of this thread's work, it waited for the helper
-      // longer than it worked (two threads slower than one), it does both halves from then
-      // on. The first window is not judged (the helper's code may still be warming up). The
+      // over two windows in a row of about WINDOW_MS of this thread's work, it waited for
+      // the helper longer than it worked (two threads slower than one), it does both halves
+      // from then on. The first window is not judged (code may still be warming up). The
       // numbers do not change, only who computes them.
       own += t1 - t0;
       waited += performance.now() - t1;
       if (own >= WINDOW_MS) {
-        if (windows++ > 0 && waited > own) {
+        slow = windows++ > 0 && waited > own ? slow + 1 : 0;
+        if (slow === 2) {
           release();
           solo = true;
         }
