@@ -11,6 +11,7 @@ import type { BackendName } from '../../../common/protocol';
 import { loadBackend } from '../../backend/select';
 import { CancelledError, FieldError } from '../../core/errors';
 import { makeCheckpoint } from '../../hessian/checkpoint';
+import { prepareEigenHelper } from '../../hessian/eigen';
 import { analyzeNetwork } from '../../hessian/report';
 import type { FromCriticalWorker, ToCriticalWorker } from './worker-messages';
 
@@ -32,6 +33,8 @@ parent.on('message', (message: ToCriticalWorker) => {
       loadBackend({ force: backendFor(message.backend), allowNative: false }).catch(
         () => undefined,
       );
+      // The eigensolver's second thread, started (and its passes compiled) before it is needed.
+      prepareEigenHelper().catch(() => undefined);
       return;
     case 'cancel':
       running.get(message.job)?.abort();

@@ -317,7 +317,9 @@ describe('networks: spectra, Escape, lines', () => {
     );
     const first = (await progress) as EngineMessageOf<'critical.progress'>;
     expect(first.phase).toBe('hessian');
-    expect(first.total).toBe(1218);
+    // The whole Hessian is built in chunks of coordinate directions: progress counts chunks.
+    expect(first.total).toBeGreaterThan(1);
+    expect(first.done).toBeLessThanOrEqual(first.total);
     host!.send({ type: 'job.cancel', id });
     const reply = await answer;
     expect(reply.type).toBe('error');
