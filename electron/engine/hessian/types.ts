@@ -52,27 +52,8 @@ export interface SpectralDensity {
   weights: Float64Array[];
 }
 
-/** What a point is, by its gradient and its Hessian's eigenvalues. */
-export type PointKind = 'minimum' | 'saddle' | 'maximum' | 'degenerate' | 'not critical';
-
-export interface Classification {
-  kind: PointKind;
-  gradNorm: number;
-  /** Eigenvalues counted. */
-  count: number;
-  /** Eigenvalues above τ·max|λ|. */
-  positive: number;
-  /** Eigenvalues below −τ·max|λ|. */
-  negative: number;
-  /** Eigenvalues within ±τ·max|λ|: float32 cannot sign them. */
-  flat: number;
-  /** positive / count: the lecture's minimum ratio. */
-  minimumRatio: number;
-  /** negative / count: the share of descent directions. */
-  index: number;
-  tau: number;
-  /** max |λ|. */
-  scale: number;
-  lambdaMax: number;
-  lambdaMin: number;
-}
+/**
+ * What a point is, by its gradient and its Hessian's eigenvalues: the protocol's shape (the
+ * engine's classification is what the client is sent).
+ */
+export type { PointClassification as Classification, PointKind } from '../../common/protocol';
