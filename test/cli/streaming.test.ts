@@ -294,35 +294,41 @@ describe('the built CLI', () => {
     fs.rmSync(dir, { recursive: true, force: true });
   });
 
-  it('prints 64 runs, 2.5× more than a 64 MB heap held before, within that heap', async () => {
-    // 64 runs (the most a SPEC may have) × 12,500 steps: 800,000 points, about 50 MB of JSON.
-    // Built whole in memory, even 16 × 20,000 aborted under this heap (out of memory, exit 134).
-    const spec = trajectorySpec(12_500, 64);
-    const file = path.join(dir, 'big.json');
-    fs.writeFileSync(file, JSON.stringify(spec));
-    const counter = new PointCounter();
-    const started = performance.now();
-    const run = await spawnCli(bin, ['trajectory', file], {
-      nodeArgs: ['--max-old-space-size=64'],
-      timeoutMs: 120_000,
-      keep: 200,
-      onStdout: (chunk) => counter.push(chunk),
-    });
-    const seconds = (performance.now() - started) / 1000;
-    expect(run.stderr).toBe('');
-    expect(run.signal).toBeNull();
-    expect(run.code).toBe(0);
-    expect(counter.complete).toBe(true);
-    expect(counter.points).toHaveLength(64);
-    expect(counter.points[0]).toBe(12_501);
-    expect(counter.points[63]).toBe(12_501);
-    expect(
-      run.stdout.startsWith('{"runs":[{"optimizer":"adam","status":"ok","points":[[-3,1,'),
-    ).toBe(true);
-    console.log(
-      `trajectory 64 × 12,500 under a 64 MB heap: ${(counter.bytes / 1e6).toFixed(1)} MB in ${seconds.toFixed(1)} s`,
-    );
-  }, 150_000);
+  // The child's live heap peaks near 40 MB of its 64: when both cores are busy, a late major GC
+  // can tip it over the limit (1 run in 4–6 under load here; never alone). Retried, not widened.
+  it(
+    'prints 64 runs, 2.5× more than a 64 MB heap held before, within that heap',
+    { retry: 2, timeout: 150_000 },
+    async () => {
+      // 64 runs (the most a SPEC may have) × 12,500 steps: 800,000 points, about 50 MB of JSON.
+      // Built whole in memory, even 16 × 20,000 aborted under this heap (out of memory, exit 134).
+      const spec = trajectorySpec(12_500, 64);
+      const file = path.join(dir, 'big.json');
+      fs.writeFileSync(file, JSON.stringify(spec));
+      const counter = new PointCounter();
+      const started = performance.now();
+      const run = await spawnCli(bin, ['trajectory', file], {
+        nodeArgs: ['--max-old-space-size=64'],
+        timeoutMs: 120_000,
+        keep: 200,
+        onStdout: (chunk) => counter.push(chunk),
+      });
+      const seconds = (performance.now() - started) / 1000;
+      expect(run.stderr).toBe('');
+      expect(run.signal).toBeNull();
+      expect(run.code).toBe(0);
+      expect(counter.complete).toBe(true);
+      expect(counter.points).toHaveLength(64);
+      expect(counter.points[0]).toBe(12_501);
+      expect(counter.points[63]).toBe(12_501);
+      expect(
+        run.stdout.startsWith('{"runs":[{"optimizer":"adam","status":"ok","points":[[-3,1,'),
+      ).toBe(true);
+      console.log(
+        `trajectory 64 × 12,500 under a 64 MB heap: ${(counter.bytes / 1e6).toFixed(1)} MB in ${seconds.toFixed(1)} s`,
+      );
+    },
+  );
 
   it('exits 0 quietly, soon, when stdout closes (| head -c 100)', async () => {
     const file = path.join(dir, 'long.json');
