@@ -27,6 +27,7 @@ import { createRequire } from 'node:module';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { problemA, problemB } from './shared/problems.mjs';
 
 const self = fileURLToPath(import.meta.url);
 const root = path.resolve(path.dirname(self), '../..');
@@ -283,35 +284,6 @@ async function engine() {
   const lib = createRequire(import.meta.url)(engineBundle);
   const { tf, report } = await lib.loadBackend();
   return { lib, tf, backend: report.backend };
-}
-
-/** The network benchmark's problem A (scripts/bench/network.mjs): the same seeded data. */
-function problemA(lib, tf) {
-  const rng = new lib.Rng(7);
-  const n = 1024;
-  const x = new Float64Array(2 * n);
-  const y = new Float64Array(n);
-  for (let i = 0; i < n; i++) {
-    x[2 * i] = rng.normal();
-    x[2 * i + 1] = rng.normal();
-    y[i] = Math.sin(2 * x[2 * i]) * Math.cos(x[2 * i + 1]) + 0.1 * rng.normal();
-  }
-  const dataset = lib.customDataset({
-    name: 'bench-a',
-    task: 'regression',
-    inputDim: 2,
-    train: { x, y },
-  });
-  return new lib.NetworkProblem(tf, dataset, { depth: 2, width: 64, activation: 'relu', seed: 0 });
-}
-
-/** The network benchmark's problem B: 1,792 digits, the MLP 64-256-256-10 (seed 0). */
-function problemB(lib, tf) {
-  return new lib.NetworkProblem(
-    tf,
-    { kind: 'digits', n: 1792, split: { train: 1, validation: 0, test: 0 } },
-    { depth: 2, width: 256, activation: 'relu', seed: 0 },
-  );
 }
 
 /** (b)'s problem: 512 Gaussian points in 8-D, 3 classes by a random linear teacher, tanh 32-32. */
