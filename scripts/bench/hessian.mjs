@@ -247,6 +247,15 @@ export async function run({ rounds = 5, log = () => {} } = {}) {
       );
       const split = (side) =>
         `${fmt(med(side, 'hessianSeconds'), 3)} s + ${fmt(med(side, 'eigenSeconds'), 3)} s`;
+      notes.push(
+        `(c) LossLab's time in Hessian-vector products and in the Lanczos iteration around them: ${DENSITY.batches
+          .map((n) => {
+            const all = med(`ll density-${n}`, 'seconds');
+            const hvp = med(`ll density-${n}`, 'hvpSeconds');
+            return `${fmt(hvp, 3)} s + ${fmt(all - hvp, 3)} s (${n})`;
+          })
+          .join(', ')}.`,
+      );
       const tb = best('spectrum');
       notes.push(
         `(b) split into building H and its eigenvalues: LossLab ${split('ll spectrum')}, ` +
@@ -440,8 +449,17 @@ async function child(workload, args) {
       const [n, probes, iterations, bins] = args.slice(0, 4).map(Number);
       const problem = problemB(lib, tf);
       const theta = read('b-theta.f64');
+      let hvpSeconds = 0;
       const { seconds, result } = await timed(REPEATS.density, async () => {
         const op = operator(lib, problem, theta, n);
+        // The time in Hessian-vector products, to tell it from the Lanczos iteration's own.
+        const apply = op.apply.bind(op);
+        hvpSeconds = 0;
+        op.apply = (v, out) => {
+          const t0 = performance.now();
+          apply(v, out);
+          hvpSeconds += (performance.now() - t0) / 1000;
+        };
         try {
           return await lib.slqDensity(op, { probes, iterations, bins, seed: 0 }, checkpoint);
         } finally {
@@ -452,7 +470,8 @@ async function child(workload, args) {
       for (const nodes of result.nodes) {
         for (const v of nodes) [top, bottom] = [Math.max(top, v), Math.min(bottom, v)];
       }
-      return { backend, seconds, lambdaMax: top, lambdaMin: bottom, examples: n };
+      // With one timed run (REPEATS.density), hvpSeconds is that run's.
+      return { backend, seconds, hvpSeconds, lambdaMax: top, lambdaMin: bottom, examples: n };
     }
     default:
       throw new Error(`unknown workload ${workload}`);

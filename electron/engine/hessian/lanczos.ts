@@ -22,7 +22,8 @@
  * et al. 2005 — one repetition gives orthogonality to working precision, and without heavy
  * cancellation one pass already does; see `orthogonalize`). That costs O(m n) per step and m
  * stored vectors, fine for the few hundred steps asked of it; the passes stream the basis four
- * vectors per sweep over w, since they are bound by memory traffic.
+ * vectors per sweep over w in WebAssembly SIMD (core/kernels/vector.wat), since they are bound by
+ * memory traffic.
  *
  * The iteration stops when the k smallest and k largest Ritz pairs have residuals below
  * tol · max|θ| (default 1e-8), or after `iterations` steps. If β_j vanishes the Krylov space is
@@ -37,6 +38,7 @@
  * PyHessian's test): the eigenvalue largest in magnitude, at a rate |λ₂/λ₁| per product.
  */
 import { FieldError } from '../core/errors';
+import { VectorBlock } from '../core/kernels/vector';
 import { Rng } from '../datasets/random';
 import { tridiagonalEigen } from './eigen';
 import type { Checkpoint, Spectrum, SymmetricOperator } from './types';
@@ -106,77 +108,23 @@ export function rademacherVector(n: number, rng: Rng): Float64Array {
 }
 
 /**
- * h ← Vᵀ w (h[i] = v_iᵀ w), four basis vectors per sweep over w: the sweep is memory-bound on
- * the basis, and reading w once per four vectors instead of once per vector cuts its traffic
- * and the loop overhead (V8 does not vectorize; four independent sums also pipeline).
+ * Vector `w` of the block ← w − V Vᵀ w by classical Gram–Schmidt against the block's first w
+ * vectors (V), repeated when needed ("twice is enough": Kahan and Parlett, The Symmetric
+ * Eigenvalue Problem §6.9; Giraud et al. 2005). One pass leaves |Vᵀw'| ≈ ε ‖w‖ (V orthonormal
+ * to working precision), i.e. ε ‖w‖/‖w'‖ relative to the result: to working precision unless
+ * the pass cancelled much of w. So the pass is repeated only when ‖w'‖ < ‖w‖/√2 (Kahan's
+ * criterion; `always` repeats it regardless), and a second pass leaves orthogonality to working
+ * precision. In Lanczos, w has already had its components along v_j and v_{j−1} removed, so
+ * only rounding and lost orthogonality remain for the pass to remove and the second pass is
+ * rarely needed: the full reorthogonalization, which streams the whole basis twice per pass
+ * (VectorBlock's SIMD kernels), then costs one pass per step instead of two. Returns ‖w‖ after.
  */
-function project(basis: readonly Float64Array[], w: Float64Array, h: Float64Array): void {
-  const n = w.length;
-  const count = basis.length;
-  let j = 0;
-  for (; j + 3 < count; j += 4) {
-    const q0 = basis[j];
-    const q1 = basis[j + 1];
-    const q2 = basis[j + 2];
-    const q3 = basis[j + 3];
-    let s0 = 0;
-    let s1 = 0;
-    let s2 = 0;
-    let s3 = 0;
-    for (let i = 0; i < n; i++) {
-      const x = w[i];
-      s0 += q0[i] * x;
-      s1 += q1[i] * x;
-      s2 += q2[i] * x;
-      s3 += q3[i] * x;
-    }
-    h[j] = s0;
-    h[j + 1] = s1;
-    h[j + 2] = s2;
-    h[j + 3] = s3;
-  }
-  for (; j < count; j++) h[j] = dot(basis[j], w);
-}
-
-/** w ← w − V h, four basis vectors per sweep over w (one load and store of w per four). */
-function subtract(basis: readonly Float64Array[], h: Float64Array, w: Float64Array): void {
-  const n = w.length;
-  const count = basis.length;
-  let j = 0;
-  for (; j + 3 < count; j += 4) {
-    const q0 = basis[j];
-    const q1 = basis[j + 1];
-    const q2 = basis[j + 2];
-    const q3 = basis[j + 3];
-    const [h0, h1, h2, h3] = [h[j], h[j + 1], h[j + 2], h[j + 3]];
-    for (let i = 0; i < n; i++) w[i] -= h0 * q0[i] + h1 * q1[i] + h2 * q2[i] + h3 * q3[i];
-  }
-  for (; j < count; j++) axpy(-h[j], basis[j], w);
-}
-
-/**
- * w ← w − V Vᵀ w by classical Gram–Schmidt, repeated when needed ("twice is enough": Kahan and
- * Parlett, The Symmetric Eigenvalue Problem §6.9; Giraud et al. 2005). One pass leaves
- * |Vᵀw'| ≈ ε ‖w‖ (V orthonormal to working precision), i.e. ε ‖w‖/‖w'‖ relative to the result:
- * to working precision unless the pass cancelled much of w. So the pass is repeated only when
- * ‖w'‖ < ‖w‖/√2 (Kahan's criterion; `always` repeats it regardless), and a second pass leaves
- * orthogonality to working precision. In Lanczos, w has already had its components along v_j
- * and v_{j−1} removed, so only rounding and lost orthogonality remain for the pass to remove and
- * the second pass is rarely needed: the full reorthogonalization, which streams the whole basis
- * twice per pass, then costs one pass per step instead of two. `h` is scratch of ≥ basis.length.
- * Returns ‖w‖ after.
- */
-function orthogonalize(
-  w: Float64Array,
-  basis: readonly Float64Array[],
-  h: Float64Array,
-  always = false,
-): number {
-  let before = Math.sqrt(dot(w, w));
+function orthogonalize(block: VectorBlock, w: number, always = false): number {
+  let before = Math.sqrt(block.dot(w, w));
   for (let pass = 0; pass < 2; pass++) {
-    project(basis, w, h);
-    subtract(basis, h, w);
-    const after = Math.sqrt(dot(w, w));
+    block.project(w, w);
+    block.subtract(w, w);
+    const after = Math.sqrt(block.dot(w, w));
     if (!always && !(after < Math.SQRT1_2 * before)) return after;
     before = after;
   }
@@ -187,6 +135,7 @@ function orthogonalize(
 export interface KrylovRun {
   alpha: Float64Array;
   beta: Float64Array;
+  /** v_1 … v_s: views into one VectorBlock (valid while the run is kept). */
   basis: Float64Array[];
   steps: number;
   /** Steps at which the iteration restarted (β = 0 before them). */
@@ -210,24 +159,33 @@ export async function krylov(
 ): Promise<KrylovRun> {
   const n = op.size;
   const m = Math.min(steps, n);
+  // The basis (at most m vectors) and the step's w in one block, slot j + 1 for w at step j.
+  let block: VectorBlock;
+  try {
+    block = new VectorBlock(n, m + 1);
+  } catch (err) {
+    if (err instanceof RangeError) throw new FieldError('iterations', err.message);
+    throw err;
+  }
+  block.set(0, start);
   const run: KrylovRun = {
     alpha: new Float64Array(m),
     beta: new Float64Array(m),
-    basis: [start],
+    basis: [block.vector(0)],
     steps: 0,
     restarts: 0,
   };
   const { alpha, beta, basis } = run;
   let norm = 0;
-  const h = new Float64Array(m + 1);
   for (let j = 0; j < m; j++) {
-    const v = basis[j];
-    const w = new Float64Array(n);
-    op.apply(v, w);
-    if (j > 0) axpy(-beta[j - 1], basis[j - 1], w);
-    const a = dot(v, w);
-    axpy(-a, v, w);
-    const b = orthogonalize(w, basis, h);
+    const at = j + 1;
+    const w = block.vector(at);
+    block.clear(at);
+    op.apply(basis[j], w);
+    if (j > 0) block.axpy(-beta[j - 1], j - 1, at);
+    const a = block.dot(j, at);
+    block.axpy(-a, j, at);
+    const b = orthogonalize(block, at);
     if (!Number.isFinite(a) || !Number.isFinite(b)) {
       throw new FieldError('hessian', `a Hessian-vector product is not finite (step ${j + 1})`);
     }
@@ -239,18 +197,18 @@ export async function krylov(
     if (j + 1 === m) break;
     if (b > 1e-12 * norm) {
       if (stop?.(j + 1, run)) break;
-      for (let i = 0; i < n; i++) w[i] /= b;
+      block.scale(1 / b, at);
       basis.push(w);
       continue;
     }
     // An invariant subspace: go on from a random direction outside it.
     beta[j] = 0;
-    const r = gaussianVector(n, rng);
-    const before = Math.sqrt(dot(r, r));
-    const after = orthogonalize(r, basis, h, true);
+    block.set(at, gaussianVector(n, rng));
+    const before = Math.sqrt(block.dot(at, at));
+    const after = orthogonalize(block, at, true);
     if (!(after > 1e-8 * before)) break;
-    for (let i = 0; i < n; i++) r[i] /= after;
-    basis.push(r);
+    block.scale(1 / after, at);
+    basis.push(w);
     run.restarts++;
   }
   return run;
