@@ -26,6 +26,7 @@ const entries = {
   'engine/basins-worker': 'electron/engine/hosts/basins-worker.ts',
   'engine/landscape-worker': 'electron/engine/landscape/worker.ts',
   'engine/critical-worker': 'electron/engine/labs/critical/worker.ts',
+  'engine/experiments-worker': 'electron/engine/labs/experiments/worker.ts',
   'web/server': 'electron/web/main.ts',
   'cli/index': 'electron/cli/main.ts',
 };

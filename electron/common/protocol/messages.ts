@@ -6,6 +6,7 @@
 import { z } from 'zod';
 import { controlRequests, type ControlMessage } from './control';
 import { criticalRequests, type CriticalMessage } from './critical';
+import { experimentsRequests, type ExperimentsMessage } from './experiments';
 import { explorerRequests, type ExplorerMessage } from './explorer';
 import { networkRequests, type NetworkMessage } from './network';
 import { sessionRequests, type SessionMessage } from './session';
@@ -16,6 +17,7 @@ export const clientMessageSchema = z.discriminatedUnion('type', [
   ...explorerRequests,
   ...networkRequests,
   ...criticalRequests,
+  ...experimentsRequests,
   ...sessionRequests,
 ]);
 export type ClientMessage = z.input<typeof clientMessageSchema>;
@@ -30,7 +32,12 @@ export type ValidClientMessageOf<T extends ClientMessageType> = Extract<
 
 /** Every message the engine sends. */
 export type EngineMessage =
-  ControlMessage | ExplorerMessage | NetworkMessage | CriticalMessage | SessionMessage;
+  | ControlMessage
+  | ExplorerMessage
+  | NetworkMessage
+  | CriticalMessage
+  | ExperimentsMessage
+  | SessionMessage;
 export type EngineMessageType = EngineMessage['type'];
 export type EngineMessageOf<T extends EngineMessageType> = Extract<EngineMessage, { type: T }>;
 
@@ -85,6 +92,8 @@ export const requestReplies = {
     reply: ['critical.experiment.result'],
     progress: ['critical.experiment.progress'],
   },
+  'experiments.run': { reply: ['experiments.result'], progress: ['experiments.progress'] },
+  'experiments.remove': { reply: ['ok'] },
   'session.save': { reply: ['session.file'] },
   'session.open': { reply: ['session.opened'], progress: ['session.progress'] },
   'session.upload': { reply: ['ok'] },

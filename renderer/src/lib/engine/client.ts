@@ -31,6 +31,7 @@ const progress: Record<ProgressMessageType, true> = {
   'net.resume.progress': true,
   'critical.progress': true,
   'critical.experiment.progress': true,
+  'experiments.progress': true,
   'session.progress': true,
 };
 const notReplies = new Set<string>(Object.keys(progress));

@@ -1,0 +1,320 @@
+/**
+ * The experiments lab's messages: guided experiments of many trainings each — the lecture's
+ * recipe (diagnose: model bias, optimization, overfitting, mismatch), model bias against
+ * optimization by depth, the complexity sweep, N-fold cross-validation, mismatch, and batch
+ * size — on the network lab's data and model (or a dataset and model of the experiment's own,
+ * as the CLI gives them).
+ *
+ * Every experiment is a job: `experiments.progress` carries its id, the trainings done and a
+ * partial result as trainings finish; `job.cancel` stops it (its request is then answered by
+ * an error starting "cancelled"; what finished is kept in the last partial result).
+ *
+ * Results have one shape whatever the experiment: figures (series of points, drawn as charts),
+ * a table (exported as CSV), the trainings with their per-epoch curves, and for the
+ * experiments that decide something, a verdict with its evidence.
+ */
+import { z } from 'zod';
+import {
+  batchSizeSchema,
+  datasetSpecSchema,
+  modelSpecSchema,
+  type DatasetSpec,
+  type ModelSpec,
+} from '../network';
+import { optimizerSpecSchema, type OptimizerSpec } from '../schemas';
+import { requestIdSchema } from './base';
+
+const seed = () =>
+  z
+    .int()
+    .min(0)
+    .max(2 ** 32 - 1);
+const epochs = (fallback: number) => z.int().min(1).max(10_000).default(fallback);
+
+/** Most trainings one experiment may run. */
+export const MAX_EXPERIMENT_TRAININGS = 400;
+
+/** The model fields an experiment may vary (a patch of the base model). */
+export const modelPatchSchema = z.strictObject({
+  depth: z.int().min(1).max(20).optional(),
+  width: z.int().min(1).max(1024).optional(),
+  activation: modelSpecSchema.shape.activation.unwrap().optional(),
+  residual: z.boolean().optional(),
+  l2: z.number().min(0).max(100).optional(),
+  dropout: z.number().min(0).max(0.95).optional(),
+  loss: modelSpecSchema.shape.loss,
+});
+export type ModelPatch = z.output<typeof modelPatchSchema>;
+
+/**
+ * How every training of an experiment trains unless the experiment varies it. `dataset` and
+ * `model` absent: the network lab's current ones (the CLI's default dataset is the moons).
+ */
+const trainingFields = {
+  dataset: datasetSpecSchema.optional(),
+  model: modelSpecSchema.optional(),
+  /** @default Adam, η = 0.01 */
+  optimizer: optimizerSpecSchema.default({ optimizer: 'adam', lr: 0.01 }),
+  /** @default 32 */
+  batchSize: batchSizeSchema.default(32),
+  /** Seed of the batch order and dropout; weight seeds come from the model. @default 0 */
+  seed: seed().default(0),
+};
+
+/** Thresholds of the lecture's flowchart (see the diagnose experiment). */
+const verdictThresholds = z.strictObject({
+  /** Training loss ≥ this share of the constant predictor's: "large". @default 0.2 */
+  largeTrainLoss: z.number().gt(0).max(1).default(0.2),
+  /** A reference beats the model when its training loss is below (1 − this) × the model's. */
+  optimizationMargin: z.number().min(0).max(1).default(0.1),
+  /** Validation loss ≥ (1 + this) × training loss (and above the large-loss level): overfit. */
+  overfitGap: z.number().min(0).max(100).default(0.5),
+  /** Test loss ≥ (1 + this) × validation loss: mismatch. */
+  mismatchGap: z.number().min(0).max(100).default(0.5),
+});
+export type VerdictThresholds = z.output<typeof verdictThresholds>;
+
+/** The experiments. */
+export const experimentSpecSchema = z.discriminatedUnion('kind', [
+  // The lecture's flowchart: the model and two references (a shallower and narrower net, a
+  // linear one) trained alike; their training, validation and test losses decide the branch.
+  z.strictObject({
+    kind: z.literal('diagnose'),
+    ...trainingFields,
+    epochs: epochs(200),
+    thresholds: verdictThresholds.prefault({}),
+  }),
+  // Plain MLPs of the given depths, then the same with residual connections, one budget:
+  // training loss per epoch per depth (the lecture's 20- vs 56-layer figure at MLP scale).
+  z.strictObject({
+    kind: z.literal('depth'),
+    ...trainingFields,
+    depths: z.array(z.int().min(1).max(20)).min(1).max(8).default([1, 2, 4, 8, 16]),
+    width: z.int().min(1).max(256).default(16),
+    residual: z.boolean().default(true),
+    epochs: epochs(100),
+  }),
+  // One model setting varied over values; training and validation loss at each (the U-curve),
+  // the value of least validation loss chosen.
+  z.strictObject({
+    kind: z.literal('complexity'),
+    ...trainingFields,
+    parameter: z.enum(['width', 'depth', 'epochs', 'l2']).default('width'),
+    values: z.array(z.number().min(0).max(100_000)).min(2).max(16).default([1, 2, 4, 8, 32, 128]),
+    epochs: epochs(200),
+  }),
+  // N-fold cross-validation of candidate models: N trainings each on N splits of the training
+  // and validation data together; the candidate of least mean validation loss chosen, then
+  // trained on all of it and scored on the held-out test set.
+  z.strictObject({
+    kind: z.literal('cross-validation'),
+    ...trainingFields,
+    folds: z.int().min(2).max(10).default(5),
+    candidates: z
+      .array(modelPatchSchema)
+      .min(1)
+      .max(12)
+      .default([{ width: 2 }, { width: 8 }, { width: 32 }, { width: 128 }]),
+    stratified: z.boolean().default(true),
+    epochs: epochs(100),
+  }),
+  // The model trained once; its validation loss (the training distribution) against its test
+  // loss on test sets shifted by each size s ∈ [0, 1] (2-D sets: rotated by s × 90°;
+  // regression: inputs drawn from the training range moved by s × its width; digits: images
+  // shifted right by round(s × 4) pixels).
+  z.strictObject({
+    kind: z.literal('mismatch'),
+    ...trainingFields,
+    sizes: z
+      .array(z.number().min(0).max(1))
+      .min(1)
+      .max(16)
+      .default([0, 0.1, 0.2, 0.35, 0.5, 0.75, 1]),
+    epochs: epochs(200),
+    thresholds: verdictThresholds.prefault({}),
+  }),
+  // Batch sizes (powers of two from 1 to the training set): (a) measured time per update and
+  // per epoch on this machine; (b) final accuracy / loss at equal epochs and at equal time.
+  z.strictObject({
+    kind: z.literal('batch-size'),
+    ...trainingFields,
+    /** Absent: 1, 2, 4, … up to the training set. */
+    sizes: z.array(z.int().min(1).max(1_000_000)).min(1).max(24).optional(),
+    /** Updates timed per batch size (after two untimed ones). */
+    timedUpdates: z.int().min(3).max(1000).default(20),
+    epochs: epochs(20),
+  }),
+]);
+export type ExperimentSpec = z.output<typeof experimentSpecSchema>;
+export type ExperimentSpecInput = z.input<typeof experimentSpecSchema>;
+export type ExperimentKind = ExperimentSpec['kind'];
+
+export const experimentKinds = [
+  'diagnose',
+  'depth',
+  'complexity',
+  'cross-validation',
+  'mismatch',
+  'batch-size',
+] as const satisfies readonly ExperimentKind[];
+
+/** The experiments lab's requests. */
+export const experimentsRequests = [
+  // Runs an experiment. Answered by experiments.result, after experiments.progress.
+  z.strictObject({
+    type: z.literal('experiments.run'),
+    id: requestIdSchema,
+    experiment: experimentSpecSchema,
+  }),
+  // Forgets a finished experiment (by its id). Answered by ok.
+  z.strictObject({
+    type: z.literal('experiments.remove'),
+    id: requestIdSchema,
+    experimentId: z.string().min(1).max(64),
+  }),
+] as const;
+
+// ---------------------------------------------------------------------------------------------
+// Results
+
+/** One training of an experiment: what it trained and how it went, epoch by epoch. */
+export interface TrainingRecord {
+  /** Unique in the experiment ("depth-8-residual", "fold-3/width-32"). */
+  id: string;
+  label: string;
+  /** The group it belongs to in the figures (a depth, a candidate, a batch size). */
+  group: string;
+  model: ModelSpec;
+  optimizer: OptimizerSpec;
+  batchSize: number | 'full';
+  status: 'ok' | 'diverged' | 'finished';
+  reason?: string;
+  steps: number;
+  /** Per epoch (after it): steps so far, mean training loss over its batches, validation. */
+  curves: {
+    step: number[];
+    trainLoss: number[];
+    validationLoss: (number | null)[];
+    trainAccuracy?: number[];
+    validationAccuracy?: (number | null)[];
+  };
+  /** At the end, on the whole of each split (null: the split is empty or θ diverged). */
+  final: {
+    train: EvaluationRecord;
+    validation: EvaluationRecord;
+    test: EvaluationRecord;
+  };
+  /** Median wall time of one update, ms, and of one epoch's updates. */
+  msPerUpdate: number;
+  msPerEpoch: number;
+  parameters: number;
+}
+
+export interface EvaluationRecord {
+  loss: number | null;
+  accuracy?: number | null;
+}
+
+/** A chart: series of (x, y) points, drawn as lines or points. */
+export interface Figure {
+  id: string;
+  title: string;
+  x: { label: string; log?: boolean; ticks?: 'integer' };
+  y: { label: string; log?: boolean };
+  kind: 'line' | 'scatter';
+  series: FigureSeries[];
+  /** Vertical marks (the chosen value, a threshold). */
+  marks?: { x: number; label: string }[];
+}
+
+export interface FigureSeries {
+  label: string;
+  x: number[];
+  y: (number | null)[];
+  /** ± this around y (a standard deviation). */
+  error?: number[];
+  /** Drawn dashed (a reference, a second measure). */
+  dashed?: boolean;
+  /** A colour index shared by related series (plain and residual of one depth). */
+  group?: number;
+}
+
+/** The result as a table (CSV): one row per training or per value. */
+export interface ResultTable {
+  columns: string[];
+  rows: (string | number | null)[][];
+}
+
+/** The branches of the lecture's flowchart. */
+export type VerdictBranch = 'model bias' | 'optimization' | 'overfitting' | 'mismatch' | 'fine';
+
+export interface Verdict {
+  branch: VerdictBranch;
+  /** The flowchart's questions in order, each with its answer and the numbers behind it. */
+  steps: { question: string; answer: boolean; evidence: string }[];
+  /** What the lecture recommends on this branch. */
+  advice: string;
+}
+
+export interface ExperimentResult {
+  kind: ExperimentKind;
+  title: string;
+  /** The dataset and model the trainings started from. */
+  dataset: {
+    kind: string;
+    task: 'classification' | 'regression';
+    train: number;
+    validation: number;
+    test: number;
+  };
+  model: ModelSpec;
+  figures: Figure[];
+  table: ResultTable;
+  trainings: TrainingRecord[];
+  /** Trainings planned in all (fewer in `trainings` while running or when cancelled). */
+  planned: number;
+  verdict?: Verdict;
+  /** What the experiment picked (cross-validation, complexity): its label and its numbers. */
+  chosen?: {
+    label: string;
+    value?: number;
+    testLoss?: number | null;
+    testAccuracy?: number | null;
+  };
+  /** Short findings in words (e.g. where parallelism stops helping). */
+  notes: string[];
+  /** The tfjs backend the trainings ran on, and in how many worker threads. */
+  backend: string;
+  threads: number;
+  ms: number;
+}
+
+/**
+ * A finished experiment as the lab keeps it (and a session saves it): its spec, its result and
+ * when it finished (ISO 8601); `id` is the lab's own ("experiment-3").
+ */
+export interface ExperimentRecord {
+  id: string;
+  spec: ExperimentSpec;
+  result: ExperimentResult;
+  finishedAt: string;
+}
+
+export type ExperimentsMessage =
+  | {
+      type: 'experiments.progress';
+      id: number;
+      /** Trainings finished, and planned. */
+      done: number;
+      total: number;
+      /** Fraction of the whole work done (trainings in progress counted by their epochs). */
+      fraction: number;
+      /** Estimated time left, ms (absent until a training has finished). */
+      etaMs?: number;
+      partial?: ExperimentResult;
+    }
+  | { type: 'experiments.result'; id: number; result: ExperimentResult; experimentId: string }
+  /** Every experiment the lab holds, oldest first (sent on `sync` and after a change). */
+  | { type: 'experiments.list'; experiments: ExperimentRecord[] };
+
+export type { DatasetSpec };

@@ -1,0 +1,139 @@
+/**
+ * One experiment as a job: its base (the dataset SPEC and model it starts from), its trainings
+ * run by the runner (workers, or this thread), progress in trainings and in epochs with the
+ * time left, partial results as trainings finish, and Cancel. Used by the lab (the network
+ * lab's data and model as the base) and by `losslab experiment` (the SPEC's own).
+ */
+import {
+  MAX_EXPERIMENT_TRAININGS,
+  type ExperimentResult,
+  type ExperimentSpec,
+} from '../../../common/protocol';
+import {
+  datasetSpecSchema,
+  modelSpecSchema,
+  type DatasetSpec,
+  type ModelSpec,
+} from '../../../common/network';
+import { FieldError } from '../../core/errors';
+import { buildDataset } from '../../datasets';
+import type { Checkpoint } from '../../hessian/types';
+import type { Tf } from '../../network';
+import { constantLoss, runPlan, type Base, type ExperimentServices } from './plans';
+import type { ExperimentsPool } from './pool';
+import { runTrainings } from './runner';
+import type { TrainingOutcome, TrainingTask } from './training';
+
+export interface ExperimentProgress {
+  done: number;
+  total: number;
+  fraction: number;
+  etaMs?: number;
+  partial?: ExperimentResult;
+}
+
+export interface ExperimentHooks {
+  signal: AbortSignal;
+  checkpoint: Checkpoint;
+  onProgress(progress: ExperimentProgress): void;
+}
+
+/** The base of an experiment: its own dataset and model, or the given defaults (the lab's). */
+export function experimentBase(
+  spec: ExperimentSpec,
+  fallback: { dataset: DatasetSpec; model: ModelSpec } | undefined,
+  backend: string,
+): Base {
+  const datasetInput = spec.dataset ?? fallback?.dataset;
+  if (!datasetInput) {
+    throw new FieldError(
+      'experiment.dataset',
+      "give a dataset, or set up the network lab's data first (net.setup)",
+    );
+  }
+  const dataset = datasetSpecSchema.parse(datasetInput);
+  const model = modelSpecSchema.parse(spec.model ?? fallback?.model ?? {});
+  const data = buildDataset(dataset);
+  return {
+    dataset,
+    model,
+    optimizer: spec.optimizer,
+    batchSize: spec.batchSize,
+    seed: spec.seed,
+    data,
+    constantLoss: constantLoss(data, model),
+    backend,
+  };
+}
+
+/** Runs the experiment; rejects with CancelledError when cancelled. */
+export async function runExperimentJob(
+  tf: Tf,
+  spec: ExperimentSpec,
+  base: Base,
+  pool: ExperimentsPool | undefined,
+  hooks: ExperimentHooks,
+): Promise<ExperimentResult> {
+  const started = performance.now();
+  let plannedTrainings = 0;
+  let plannedEpochs = 1;
+  let trainingsDone = 0;
+  let epochsDone = 0;
+  let threads = 0;
+  let lastPartial: ExperimentResult | undefined;
+  const progress = (fraction: number, partial?: ExperimentResult) => {
+    const elapsed = performance.now() - started;
+    hooks.onProgress({
+      done: trainingsDone,
+      total: plannedTrainings,
+      fraction,
+      ...(fraction > 0.02 && fraction < 1 ? { etaMs: (elapsed * (1 - fraction)) / fraction } : {}),
+      ...(partial ? { partial } : {}),
+    });
+  };
+  const services: ExperimentServices = {
+    base,
+    plan(trainings, epochs) {
+      if (trainings > MAX_EXPERIMENT_TRAININGS) {
+        throw new FieldError(
+          'experiment',
+          `this experiment would run ${trainings} trainings; at most ${MAX_EXPERIMENT_TRAININGS}`,
+        );
+      }
+      plannedTrainings = trainings;
+      plannedEpochs = Math.max(1, epochs);
+    },
+    get threads() {
+      return threads;
+    },
+    async train(tasks: TrainingTask[], onOutcome) {
+      const before = epochsDone;
+      const phaseEpochs = tasks.reduce((s, t) => s + t.epochs, 0);
+      const report = await runTrainings(
+        tf,
+        tasks,
+        {
+          signal: hooks.signal,
+          checkpoint: hooks.checkpoint,
+          onProgress: (_done, _total, fraction) => {
+            epochsDone = before + fraction * phaseEpochs;
+            progress(Math.min(1, epochsDone / plannedEpochs));
+          },
+          onDone: (index, outcome: TrainingOutcome) => {
+            trainingsDone++;
+            onOutcome?.(index, outcome);
+            progress(Math.min(1, epochsDone / plannedEpochs), lastPartial);
+          },
+        },
+        pool,
+      );
+      threads = Math.max(threads, report.threads);
+      epochsDone = before + phaseEpochs;
+      return report.outcomes;
+    },
+    partial(result) {
+      lastPartial = result;
+    },
+  };
+  return await runPlan(spec, services);
+}

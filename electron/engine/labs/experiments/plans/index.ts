@@ -1,0 +1,35 @@
+/** The experiments lab's experiments, each an async function of its spec and the services. */
+import type { ExperimentResult, ExperimentSpec } from '../../../../common/protocol';
+import { runBatchSize } from './batch-size';
+import type { ExperimentServices } from './common';
+import { runComplexity } from './complexity';
+import { runCrossValidation } from './cross-validation';
+import { runDepth } from './depth';
+import { runDiagnose } from './diagnose';
+import { runMismatch } from './mismatch';
+
+export { batchSizes } from './batch-size';
+export { constantLoss, type Base, type ExperimentServices } from './common';
+export { references, verdictOf } from './diagnose';
+export { shiftOf } from './mismatch';
+
+/** Runs the experiment `spec` asks for. */
+export function runPlan(
+  spec: ExperimentSpec,
+  services: ExperimentServices,
+): Promise<ExperimentResult> {
+  switch (spec.kind) {
+    case 'diagnose':
+      return runDiagnose(spec, services);
+    case 'depth':
+      return runDepth(spec, services);
+    case 'complexity':
+      return runComplexity(spec, services);
+    case 'cross-validation':
+      return runCrossValidation(spec, services);
+    case 'mismatch':
+      return runMismatch(spec, services);
+    case 'batch-size':
+      return runBatchSize(spec, services);
+  }
+}
