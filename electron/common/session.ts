@@ -48,6 +48,7 @@ import {
 } from './network';
 import { runIdSchema, type RunStatus } from './protocol/base';
 import { criticalExperimentSchema, type CriticalExperimentRecord } from './protocol/critical';
+import { experimentRecordSchema, type ExperimentRecord } from './protocol/experiments';
 import { runConfigSchema, type HyperChange, type RunConfig } from './protocol/explorer';
 import {
   domainSchema,
@@ -403,6 +404,29 @@ export const criticalManifestSchema = z
 export type CriticalManifest = z.infer<typeof criticalManifestSchema>;
 
 // ---------------------------------------------------------------------------------------------
+// The experiments lab: its finished experiments, as JSON in the manifest (numbers per epoch
+// and per training, small next to a network's θ snapshots)
+
+export const experimentsManifestSchema = z
+  .strictObject({
+    experiments: z.array(experimentRecordSchema).max(MAX_RECORDED_EXPERIMENTS),
+  })
+  .superRefine((value, ctx) => {
+    const seen = new Set<string>();
+    value.experiments.forEach((e, i) => {
+      if (seen.has(e.id)) {
+        ctx.addIssue({
+          code: 'custom',
+          message: `"${e.id}" is the id of an earlier experiment too`,
+          path: ['experiments', i, 'id'],
+        });
+      }
+      seen.add(e.id);
+    });
+  });
+export type ExperimentsManifest = z.infer<typeof experimentsManifestSchema>;
+
+// ---------------------------------------------------------------------------------------------
 // The manifest
 
 /** The client's own state (camera, toggles, theme, titles, annotations): opaque here. */
@@ -426,6 +450,7 @@ export const sessionManifestSchema = z.strictObject({
   explorer: explorerManifestSchema.optional(),
   network: networkManifestSchema.optional(),
   critical: criticalManifestSchema.optional(),
+  experiments: experimentsManifestSchema.optional(),
   view: viewSchema,
   /** Every array in the zip: its dtype, length and checksum. */
   arrays: z.record(arrayName, arrayInfoSchema),
@@ -536,6 +561,11 @@ export interface CriticalRecording {
   experiments: CriticalExperimentRecord[];
 }
 
+/** The experiments lab's part: its finished experiments, oldest first. */
+export interface ExperimentsRecording {
+  experiments: ExperimentRecord[];
+}
+
 /** A whole session in memory: what writeSession saves and readSession gives back. */
 export interface SessionData {
   /** When the session (or the recording) began, ISO 8601. */
@@ -549,6 +579,8 @@ export interface SessionData {
   network?: NetworkRecording;
   /** The critical-points lab's finished experiments. */
   critical?: CriticalRecording;
+  /** The experiments lab's finished experiments. */
+  experiments?: ExperimentsRecording;
   /** The client's own state, saved and restored as it is. */
   view: JsonObject;
 }

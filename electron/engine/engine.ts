@@ -22,6 +22,7 @@ import {
 } from './backend/select';
 import { BasinsLab } from './labs/basins/basins-lab';
 import { CriticalLab } from './labs/critical/critical-lab';
+import { ExperimentsLab } from './labs/experiments/experiments-lab';
 import { ExplorerLab } from './labs/explorer/explorer-lab';
 import {
   type FrameMessage,
@@ -106,6 +107,10 @@ export class Engine {
       new CriticalLab(this.tf, host, {
         explorer: explorer.runs,
         network: network.runs,
+        networkProblem: () => (network.hasProblem ? network.requireProblem() : undefined),
+      }),
+      // Trains on the network lab's data and model unless an experiment names its own.
+      new ExperimentsLab(this.tf, host, {
         networkProblem: () => (network.hasProblem ? network.requireProblem() : undefined),
       }),
     ];

@@ -117,6 +117,17 @@ function validLabMessage(rng: SeededRandom, id: number): Record<string, unknown>
       t: 0.1,
       newRunId: 'esc',
     }),
+    // The experiments lab: short ones only (one at a time; a second is refused while one runs).
+    () => ({
+      type: 'experiments.run',
+      id,
+      experiment: rng.pick([
+        { kind: 'complexity', values: [1, 2], epochs: 1 },
+        { kind: 'mismatch', sizes: [0, 1], epochs: 1 },
+        { kind: 'diagnose', epochs: 1 },
+      ]),
+    }),
+    () => ({ type: 'experiments.remove', id, experimentId: `experiment-${1 + rng.int(3)}` }),
   ])();
 }
 

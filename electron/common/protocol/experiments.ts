@@ -193,9 +193,9 @@ export interface TrainingRecord {
   /** Per epoch (after it): steps so far, mean training loss over its batches, validation. */
   curves: {
     step: number[];
-    trainLoss: number[];
+    trainLoss: (number | null)[];
     validationLoss: (number | null)[];
-    trainAccuracy?: number[];
+    trainAccuracy?: (number | null)[];
     validationAccuracy?: (number | null)[];
   };
   /** At the end, on the whole of each split (null: the split is empty or θ diverged). */
@@ -318,3 +318,132 @@ export type ExperimentsMessage =
   | { type: 'experiments.list'; experiments: ExperimentRecord[] };
 
 export type { DatasetSpec };
+
+// ---------------------------------------------------------------------------------------------
+// The same shapes as zod schemas, for a result read back from a session file (bounded: a
+// damaged or hostile file is refused with the field it got wrong, never trusted).
+
+const text = (max = 500) => z.string().max(max);
+const value = z.number().nullable();
+const values = (max = 100_000) => z.array(value).max(max);
+const evaluationSchema = z.strictObject({ loss: value, accuracy: value.optional() });
+
+export const trainingRecordSchema = z.strictObject({
+  id: text(120),
+  label: text(),
+  group: text(),
+  model: modelSpecSchema,
+  optimizer: optimizerSpecSchema,
+  batchSize: batchSizeSchema,
+  status: z.enum(['ok', 'diverged', 'finished']),
+  reason: text(1000).optional(),
+  steps: z.int().min(0),
+  curves: z.strictObject({
+    step: z.array(z.int().min(0)).max(100_000),
+    trainLoss: values(),
+    validationLoss: values(),
+    trainAccuracy: values().optional(),
+    validationAccuracy: values().optional(),
+  }),
+  final: z.strictObject({
+    train: evaluationSchema,
+    validation: evaluationSchema,
+    test: evaluationSchema,
+  }),
+  msPerUpdate: z.number().min(0),
+  msPerEpoch: z.number().min(0),
+  parameters: z.int().min(0),
+});
+
+const figureSchema = z.strictObject({
+  id: text(64),
+  title: text(),
+  x: z.strictObject({
+    label: text(),
+    log: z.boolean().optional(),
+    ticks: z.literal('integer').optional(),
+  }),
+  y: z.strictObject({ label: text(), log: z.boolean().optional() }),
+  kind: z.enum(['line', 'scatter']),
+  series: z
+    .array(
+      z.strictObject({
+        label: text(),
+        x: z.array(z.number()).max(100_000),
+        y: values(),
+        error: z.array(z.number()).max(100_000).optional(),
+        dashed: z.boolean().optional(),
+        group: z.int().min(0).max(1000).optional(),
+      }),
+    )
+    .max(1000),
+  marks: z
+    .array(z.strictObject({ x: z.number(), label: text() }))
+    .max(100)
+    .optional(),
+});
+
+export const experimentResultSchema = z.strictObject({
+  kind: z.enum(experimentKinds),
+  title: text(),
+  dataset: z.strictObject({
+    kind: text(64),
+    task: z.enum(['classification', 'regression']),
+    train: z.int().min(0),
+    validation: z.int().min(0),
+    test: z.int().min(0),
+  }),
+  model: modelSpecSchema,
+  figures: z.array(figureSchema).max(32),
+  table: z.strictObject({
+    columns: z.array(text(200)).max(64),
+    rows: z.array(z.array(z.union([text(1000), z.number(), z.null()])).max(64)).max(20_000),
+  }),
+  trainings: z.array(trainingRecordSchema).max(MAX_EXPERIMENT_TRAININGS),
+  planned: z.int().min(0).max(MAX_EXPERIMENT_TRAININGS),
+  verdict: z
+    .strictObject({
+      branch: z.enum(['model bias', 'optimization', 'overfitting', 'mismatch', 'fine']),
+      steps: z
+        .array(z.strictObject({ question: text(), answer: z.boolean(), evidence: text(2000) }))
+        .max(16),
+      advice: text(2000),
+    })
+    .optional(),
+  chosen: z
+    .strictObject({
+      label: text(),
+      value: z.number().optional(),
+      testLoss: value.optional(),
+      testAccuracy: value.optional(),
+    })
+    .optional(),
+  notes: z.array(text(2000)).max(64),
+  backend: text(64),
+  threads: z.int().min(0).max(1024),
+  ms: z.number().min(0),
+});
+
+export const experimentRecordSchema = z
+  .strictObject({
+    id: z.string().min(1).max(64),
+    spec: experimentSpecSchema,
+    result: experimentResultSchema,
+    finishedAt: z.iso.datetime(),
+  })
+  .refine((e) => e.spec.kind === e.result.kind, {
+    message: "the result is not of the spec's kind",
+    path: ['result', 'kind'],
+  });
+
+/**
+ * A result as plain JSON can hold it: every number that is not finite (a diverged training's
+ * loss) becomes null, so what a session saves reads back the same.
+ */
+export function jsonSafe<T>(value: T): T {
+  return JSON.parse(
+    JSON.stringify(value, (_key, v: unknown) =>
+      typeof v === 'number' && !Number.isFinite(v) ? null : v,
+    ),
+  ) as T;
+}

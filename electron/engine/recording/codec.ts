@@ -41,6 +41,7 @@ import {
   directionsHeader,
   runHeader,
 } from './decode';
+import { jsonSafe } from '../../common/protocol';
 import { encodeCritical } from './critical-part';
 import { runSliced, runSync, type Progress, type SliceOptions, type Steps } from './slices';
 
@@ -250,6 +251,9 @@ function* encodeSessionSteps(
     ...(explorer ? { explorer } : {}),
     ...(network ? { network } : {}),
     ...(critical ? { critical } : {}),
+    ...(data.experiments
+      ? { experiments: { experiments: jsonSafe(data.experiments.experiments) } }
+      : {}),
     view: data.view,
   };
   return { manifest: yield* checkWritable(manifest, arrays), arrays };

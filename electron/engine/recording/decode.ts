@@ -383,6 +383,11 @@ export function* decodeSessionSteps(
     );
   }
 
+  if (manifest.experiments) {
+    // Plain JSON, checked whole by the manifest's schema.
+    data.experiments = { experiments: manifest.experiments.experiments };
+  }
+
   // Every role is resolved: now each array's values, in slices.
   for (const { array, name, field, rule } of scans) {
     for (let from = 0; from < array.length; from += SCAN_CHUNK) {
