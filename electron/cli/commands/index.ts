@@ -1,5 +1,6 @@
 import type { Command } from '../spec';
 import { basins } from './basins';
+import { experiment } from './experiment';
 import { hessian } from './hessian';
 import { landscape } from './landscape';
 import { train } from './train';
@@ -12,4 +13,5 @@ export const commands: Record<string, Command> = {
   train,
   landscape,
   hessian,
+  experiment,
 };
