@@ -54,7 +54,10 @@ Example:
       throw new SpecError('spec: must be a JSON object');
     }
     const parsed = parseSpec(experimentSpecSchema, raw);
-    const spec = { ...parsed, dataset: parsed.dataset ?? datasetSpecSchema.parse(DEFAULT_DATASET) };
+    const spec =
+      parsed.kind === 'adaptive'
+        ? parsed
+        : { ...parsed, dataset: parsed.dataset ?? datasetSpecSchema.parse(DEFAULT_DATASET) };
     const [{ experimentBase, runExperimentJob }, { experimentsPool }, { loadBackend }] =
       await Promise.all([
         import('../../engine/labs/experiments/experiment-job'),

@@ -144,6 +144,30 @@ export const experimentSpecSchema = z.discriminatedUnion('kind', [
     timedUpdates: z.int().min(3).max(1000).default(20),
     epochs: epochs(20),
   }),
+  // Adaptive methods and generalization (Wilson et al., NeurIPS 2017, §3.3): their linearly
+  // separable least-squares problem with more features than examples, where SGD converges to
+  // the minimum-norm solution (test error 0) and AdaGrad, RMSProp and Adam to one that
+  // predicts the majority class for every new point. No dataset or model of the lab's.
+  z.strictObject({
+    kind: z.literal('adaptive'),
+    /** Training examples (features: 3 + 5n). */
+    n: z.int().min(4).max(400).default(50),
+    /** Share of positive labels (> ½: the majority class the adaptive methods predict). */
+    p: z.number().gt(0.5).lt(1).default(0.6),
+    steps: z.int().min(1).max(100_000).default(5000),
+    optimizers: z
+      .array(optimizerSpecSchema)
+      .min(1)
+      .max(8)
+      .default([
+        { optimizer: 'sgd', lr: 0.05 },
+        { optimizer: 'adagrad', lr: 0.05 },
+        { optimizer: 'rmsprop', lr: 0.001 },
+        { optimizer: 'adam', lr: 0.001 },
+      ]),
+    testPoints: z.int().min(10).max(100_000).default(1000),
+    seed: seed().default(1),
+  }),
 ]);
 export type ExperimentSpec = z.output<typeof experimentSpecSchema>;
 export type ExperimentSpecInput = z.input<typeof experimentSpecSchema>;
@@ -156,6 +180,7 @@ export const experimentKinds = [
   'cross-validation',
   'mismatch',
   'batch-size',
+  'adaptive',
 ] as const satisfies readonly ExperimentKind[];
 
 /** The experiments lab's requests. */
@@ -259,7 +284,7 @@ export interface Verdict {
 export interface ExperimentResult {
   kind: ExperimentKind;
   title: string;
-  /** The dataset and model the trainings started from. */
+  /** The dataset and model the trainings started from (no model: a plain linear one). */
   dataset: {
     kind: string;
     task: 'classification' | 'regression';
@@ -267,7 +292,7 @@ export interface ExperimentResult {
     validation: number;
     test: number;
   };
-  model: ModelSpec;
+  model?: ModelSpec;
   figures: Figure[];
   table: ResultTable;
   trainings: TrainingRecord[];
@@ -393,7 +418,7 @@ export const experimentResultSchema = z.strictObject({
     validation: z.int().min(0),
     test: z.int().min(0),
   }),
-  model: modelSpecSchema,
+  model: modelSpecSchema.optional(),
   figures: z.array(figureSchema).max(32),
   table: z.strictObject({
     columns: z.array(text(200)).max(64),

@@ -44,7 +44,10 @@ export function experimentBase(
   fallback: { dataset: DatasetSpec; model: ModelSpec } | undefined,
   backend: string,
 ): Base {
-  const datasetInput = spec.dataset ?? fallback?.dataset;
+  // Wilson et al.'s problem brings its own data: the base is then only nominal.
+  const own = spec.kind === 'adaptive' ? undefined : spec;
+  const datasetInput =
+    own?.dataset ?? fallback?.dataset ?? (own ? undefined : { kind: 'moons' as const });
   if (!datasetInput) {
     throw new FieldError(
       'experiment.dataset',
@@ -52,14 +55,14 @@ export function experimentBase(
     );
   }
   const dataset = datasetSpecSchema.parse(datasetInput);
-  const model = modelSpecSchema.parse(spec.model ?? fallback?.model ?? {});
+  const model = modelSpecSchema.parse(own?.model ?? fallback?.model ?? {});
   const data = buildDataset(dataset);
   return {
     dataset,
     model,
-    optimizer: spec.optimizer,
-    batchSize: spec.batchSize,
-    seed: spec.seed,
+    optimizer: own?.optimizer ?? { optimizer: 'adam', lr: 0.01 },
+    batchSize: own?.batchSize ?? 32,
+    seed: own?.seed ?? 0,
     data,
     constantLoss: constantLoss(data, model),
     backend,
@@ -133,6 +136,13 @@ export async function runExperimentJob(
     },
     partial(result) {
       lastPartial = result;
+    },
+    async advance(units, finished = false) {
+      epochsDone += units;
+      if (finished) trainingsDone++;
+      const fraction = Math.min(1, epochsDone / plannedEpochs);
+      progress(fraction, finished ? lastPartial : undefined);
+      await hooks.checkpoint(Math.round(epochsDone), Math.round(plannedEpochs));
     },
   };
   return await runPlan(spec, services);

@@ -12,6 +12,7 @@ import type {
   ExperimentRecord,
   ExperimentSpecInput,
 } from '../../../../electron/common/protocol';
+import { modelSpecSchema } from '../../../../electron/common/network';
 import { experimentSpecSchema } from '../../../../electron/common/protocol';
 import type { SessionData } from '../../../../electron/common/session';
 import {
@@ -143,7 +144,7 @@ describe('the experiments lab’s part of a session', () => {
       kind: 'complexity',
       title: 'Complexity sweep: width',
       dataset: { kind: 'moons', task: 'classification', train: 10, validation: 2, test: 2 },
-      model: experimentSpecSchema.parse({ kind: 'diagnose', model: {} }).model!,
+      model: modelSpecSchema.parse({}),
       figures: [
         {
           id: 'u',

@@ -47,6 +47,12 @@ export interface ExperimentServices {
     tasks: TrainingTask[],
     onOutcome?: (index: number, outcome: TrainingOutcome) => void,
   ): Promise<TrainingOutcome[]>;
+  /**
+   * Counts `units` epochs (or steps) of work done outside `train` (an experiment computing in
+   * this thread), and with `finished` one more training done; yields, and throws when
+   * cancelled.
+   */
+  advance(units: number, finished?: boolean): Promise<void>;
   /** A partial result to draw while the experiment runs. */
   partial(result: ExperimentResult): void;
   /** Worker threads the trainings ran on so far (0: the engine's thread). */

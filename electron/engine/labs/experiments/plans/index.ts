@@ -1,5 +1,6 @@
 /** The experiments lab's experiments, each an async function of its spec and the services. */
 import type { ExperimentResult, ExperimentSpec } from '../../../../common/protocol';
+import { runAdaptive } from './adaptive';
 import { runBatchSize } from './batch-size';
 import type { ExperimentServices } from './common';
 import { runComplexity } from './complexity';
@@ -8,6 +9,7 @@ import { runDepth } from './depth';
 import { runDiagnose } from './diagnose';
 import { runMismatch } from './mismatch';
 
+export { wilsonData } from './adaptive';
 export { batchSizes } from './batch-size';
 export { constantLoss, type Base, type ExperimentServices } from './common';
 export { references, verdictOf } from './diagnose';
@@ -31,5 +33,7 @@ export function runPlan(
       return runMismatch(spec, services);
     case 'batch-size':
       return runBatchSize(spec, services);
+    case 'adaptive':
+      return runAdaptive(spec, services);
   }
 }
