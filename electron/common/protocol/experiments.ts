@@ -140,7 +140,7 @@ export const experimentSpecSchema = z.discriminatedUnion('kind', [
     ...trainingFields,
     /** Absent: 1, 2, 4, … up to the training set. */
     sizes: z.array(z.int().min(1).max(1_000_000)).min(1).max(24).optional(),
-    /** Updates timed per batch size (after two untimed ones). */
+    /** Updates timed per batch size, ×4 at most (after 8 untimed ones on a throwaway run). */
     timedUpdates: z.int().min(3).max(1000).default(20),
     epochs: epochs(20),
   }),

@@ -96,6 +96,7 @@ export async function runExperimentJob(
   };
   const services: ExperimentServices = {
     base,
+    tf,
     plan(trainings, epochs) {
       if (trainings > MAX_EXPERIMENT_TRAININGS) {
         throw new FieldError(

@@ -43,12 +43,21 @@ export interface TrainingTask {
   maxSteps?: number;
   /** Datasets whose test split the final θ is scored on too (same inputs and outputs). */
   extraTests?: DatasetSpec[];
+  /** Return the final θ (for analyses after training: sharpness, lines, landscapes). */
+  keepTheta?: boolean;
+  /**
+   * Updates of a throwaway run first, so the timed ones meet compiled kernels and warm caches
+   * (the first updates of a thread are several times slower).
+   */
+  warmup?: number;
 }
 
 export interface TrainingOutcome {
   record: TrainingRecord;
   /** Loss and accuracy on each of task.extraTests' test splits. */
   extraTests: EvaluationRecord[];
+  /** The final θ, when the task asked for it. */
+  theta?: Float64Array;
 }
 
 /** The model with a patch applied. */
@@ -159,6 +168,16 @@ export async function runTraining(
   const dataset = taskDataset(task);
   const problem = new NetworkProblem(tf, dataset, task.model);
   try {
+    if (task.warmup) {
+      const spare = new NetworkRun(problem, {
+        runId: `${task.id}-warmup`,
+        optimizer: task.optimizer,
+        batchSize: task.batchSize,
+        seed: task.seed,
+        snapshotEvery: 1_000_000,
+      });
+      spare.advance(task.warmup);
+    }
     const run = new NetworkRun(problem, {
       runId: task.id,
       optimizer: task.optimizer,
@@ -217,7 +236,7 @@ function describe(task: TrainingTask, run: NetworkRun, problem: NetworkProblem):
     msPerEpoch: epochMs.length > 0 ? median(epochMs) : median(updates) * updates.length,
     parameters: problem.layout.size,
   };
-  return { record, extraTests };
+  return { record, extraTests, ...(task.keepTheta ? { theta: Float64Array.from(run.theta) } : {}) };
 }
 
 /**

@@ -11,6 +11,12 @@
  *     batches take more updates per epoch and usually end better — and at equal wall time:
  *     each size gets the updates that fit in the time the full batch takes for `epochs` epochs
  *     (by the timings of (a), so the budget is this machine's).
+ * (d) sharp and flat minima (Keskar et al., ICLR 2017): the sharpness of each equal-epochs
+ *     minimum — the Hessian's largest eigenvalue by power iteration (20 Hessian-vector
+ *     products, PyHessian's way) — and its generalization gap (test − training loss) against
+ *     batch size, and the loss along the line (1 − α) θ_small + α θ_large between the smallest
+ *     batch's minimum and the full batch's, α from −0.5 to 1.5: the large batch's minimum sits
+ *     in a narrower valley.
  *
  * The trainings run on the pool's workers side by side; each worker has a core of its own, so
  * the timings are one core's (the note says how many ran at once).
@@ -18,11 +24,25 @@
 import type {
   ExperimentResult,
   ExperimentSpec,
+  Figure,
   FigureSeries,
   TrainingRecord,
 } from '../../../../common/protocol';
 import { FieldError } from '../../../core/errors';
-import { cell, fmt, resultFrame, task, type ExperimentServices } from './common';
+import { fromNetwork } from '../../../hessian/hessian-model';
+import { powerIteration } from '../../../hessian/lanczos';
+import { MlpHessian } from '../../../hessian/rop';
+import {
+  cell,
+  fmt,
+  linspace,
+  lossAlongLine,
+  positiveSpan,
+  resultFrame,
+  task,
+  withProblem,
+  type ExperimentServices,
+} from './common';
 
 type Spec = Extract<ExperimentSpec, { kind: 'batch-size' }>;
 
@@ -51,7 +71,8 @@ export async function runBatchSize(
       group: String(b),
       batchSize: b,
       epochs: 1,
-      maxSteps: Math.min(updatesPerEpoch(b), 2 + spec.timedUpdates * 4),
+      maxSteps: Math.min(updatesPerEpoch(b), spec.timedUpdates * 4),
+      warmup: 8,
     }),
   );
   const equalEpochs = sizes.map((b) =>
@@ -61,6 +82,7 @@ export async function runBatchSize(
       group: String(b),
       batchSize: b,
       epochs: spec.epochs,
+      keepTheta: true,
     }),
   );
   const timingEpochs = timing.length;
@@ -70,9 +92,59 @@ export async function runBatchSize(
   const atEpochs: (TrainingRecord | undefined)[] = new Array(sizes.length);
   const atTime: (TrainingRecord | undefined)[] = new Array(sizes.length);
   let budgetMs: number | undefined = undefined;
+  /** λ_max at each equal-epochs minimum, and Keskar et al.'s line between two of them. */
+  const sharpness: (number | null)[] = sizes.map(() => null);
+  let line: { alphas: number[]; train: (number | null)[]; test: (number | null)[] } | undefined;
   const classification = base.data.task === 'classification';
   const score = (r: TrainingRecord | undefined) =>
     r ? (classification ? (r.final.validation.accuracy ?? null) : r.final.validation.loss) : null;
+
+  const analysisFigures = (): Figure[] => {
+    const figures: Figure[] = [];
+    if (sharpness.some((v) => v !== null)) {
+      const gap = atEpochs.map((r) =>
+        r && r.final.test.loss !== null && r.final.train.loss !== null
+          ? r.final.test.loss - r.final.train.loss
+          : null,
+      );
+      figures.push(
+        {
+          id: 'sharpness',
+          title: 'Sharpness of the minimum (λ_max of the Hessian) against batch size',
+          kind: 'line',
+          x: { label: 'batch size', log: true, ticks: 'integer' },
+          y: { label: 'λ_max', log: true },
+          series: [{ label: `λ_max after ${spec.epochs} epochs`, x: sizes, y: sharpness }],
+        },
+        {
+          id: 'gap',
+          title: 'Generalization gap (test − training loss) against batch size',
+          kind: 'line',
+          x: { label: 'batch size', log: true, ticks: 'integer' },
+          y: { label: 'test − training loss' },
+          series: [{ label: `after ${spec.epochs} epochs`, x: sizes, y: gap }],
+        },
+      );
+    }
+    if (line) {
+      figures.push({
+        id: 'line',
+        title: `Loss along the line from the batch-${sizes[0]} minimum (α = 0) to the batch-${sizes[sizes.length - 1]} one (α = 1)`,
+        kind: 'line',
+        x: { label: 'α' },
+        y: { label: 'loss', log: positiveSpan([{ label: '', x: [], y: line.train }]) > 30 },
+        series: [
+          { label: 'training loss', x: line.alphas, y: line.train },
+          { label: 'test loss', x: line.alphas, y: line.test, dashed: true },
+        ],
+        marks: [
+          { x: 0, label: `batch ${sizes[0]}` },
+          { x: 1, label: `batch ${sizes[sizes.length - 1]}` },
+        ],
+      });
+    }
+    return figures;
+  };
 
   const build = (): ExperimentResult => {
     const perUpdate = timed.map((r) => r?.msPerUpdate ?? null);
@@ -151,6 +223,7 @@ export async function runBatchSize(
             { label: 'equal time', x: sizes, y: atTime.map(score), dashed: true },
           ],
         },
+        ...analysisFigures(),
       ],
       table: {
         columns: [
@@ -161,6 +234,8 @@ export async function runBatchSize(
           `${measure}, equal epochs`,
           `${measure}, equal time`,
           'updates in equal time',
+          'λ_max (equal epochs)',
+          'test − training loss',
         ],
         rows: sizes.map((b, i) => [
           b,
@@ -170,6 +245,14 @@ export async function runBatchSize(
           cell(score(atEpochs[i])),
           cell(score(atTime[i])),
           atTime[i]?.steps ?? null,
+          cell(sharpness[i]),
+          cell(
+            atEpochs[i] &&
+              atEpochs[i]!.final.test.loss !== null &&
+              atEpochs[i]!.final.train.loss !== null
+              ? atEpochs[i]!.final.test.loss! - atEpochs[i]!.final.train.loss!
+              : null,
+          ),
         ]),
       },
       trainings: records,
@@ -185,10 +268,36 @@ export async function runBatchSize(
     timed[i] = outcome.record;
     services.partial(build());
   });
+  const thetas: (Float64Array | undefined)[] = new Array(sizes.length);
   await services.train(equalEpochs, (i, outcome) => {
     atEpochs[i] = outcome.record;
+    thetas[i] = outcome.theta;
     services.partial(build());
   });
+  // Sharpness at each minimum (PyHessian's power iteration, 20 Hessian-vector products on the
+  // training split) and Keskar et al.'s line between the smallest and the largest batch's.
+  await withProblem(services.tf, equalEpochs[0], async (problem) => {
+    const data = fromNetwork(problem, undefined, 'train');
+    for (let i = 0; i < sizes.length; i++) {
+      const theta = thetas[i];
+      if (!theta || atEpochs[i]?.status !== 'ok') continue;
+      const op = new MlpHessian(services.tf, data.model, theta, data);
+      try {
+        const top = await powerIteration(op, { iterations: 20, seed: 0 }, () => undefined);
+        sharpness[i] = Number.isFinite(top.value) ? Math.abs(top.value) : null;
+      } finally {
+        op.dispose();
+      }
+      await services.advance(0);
+    }
+    const [a, b] = [thetas[0], thetas[sizes.length - 1]];
+    if (a && b) {
+      const alphas = linspace(-0.5, 1.5, 41);
+      line = { alphas, ...lossAlongLine(problem, a, b, alphas) };
+    }
+  });
+  services.partial(build());
+
   // Equal time: the full batch's time for `epochs` epochs, shared out by each size's update time.
   const full = timed[sizes.length - 1]!;
   budgetMs = full.msPerUpdate * updatesPerEpoch(sizes[sizes.length - 1]) * spec.epochs;

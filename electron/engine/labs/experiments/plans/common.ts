@@ -19,7 +19,8 @@ import type {
 import type { BatchSize, DatasetSpec, ModelSpec } from '../../../../common/network';
 import type { OptimizerSpec } from '../../../../common/schemas';
 import type { Dataset } from '../../../datasets';
-import type { TrainingOutcome, TrainingTask } from '../training';
+import { NetworkProblem, type Tf } from '../../../network';
+import { taskDataset, type TrainingOutcome, type TrainingTask } from '../training';
 
 /** The data and model an experiment starts from. */
 export interface Base {
@@ -40,6 +41,8 @@ export interface Base {
 
 export interface ExperimentServices {
   base: Base;
+  /** tfjs in this thread, for analyses of trained θs (losses along lines, sharpness). */
+  tf: Tf;
   /** Declares the work to come: trainings and their epochs in all phases (the progress bar). */
   plan(trainings: number, epochs: number): void;
   /** Trains `tasks` (in parallel where it can); `onOutcome` hears each as it finishes. */
@@ -244,4 +247,44 @@ export function fmt(v: number | null | undefined): string {
   if (v === null || v === undefined || !Number.isFinite(v)) return '–';
   if (v !== 0 && Math.abs(v) < 1e-3) return v.toExponential(2);
   return String(Number(v.toPrecision(3)));
+}
+
+/**
+ * The problem of a task (its data, folds included, and its model) in this thread, for
+ * analyses of the θ its training returned; `use` runs with it, and its tensors are freed after.
+ */
+export async function withProblem<T>(
+  tf: Tf,
+  t: TrainingTask,
+  use: (problem: NetworkProblem) => T | Promise<T>,
+): Promise<T> {
+  const problem = new NetworkProblem(tf, taskDataset(t), t.model);
+  try {
+    return await use(problem);
+  } finally {
+    problem.dispose();
+  }
+}
+
+/** L((1 − α) a + α b) on each split, for α in `alphas` (Keskar et al.'s line). */
+export function lossAlongLine(
+  problem: NetworkProblem,
+  a: Float64Array,
+  b: Float64Array,
+  alphas: readonly number[],
+): { train: (number | null)[]; test: (number | null)[] } {
+  const theta = new Float64Array(a.length);
+  const train: (number | null)[] = [];
+  const test: (number | null)[] = [];
+  for (const alpha of alphas) {
+    for (let i = 0; i < a.length; i++) theta[i] = (1 - alpha) * a[i] + alpha * b[i];
+    train.push(finite(problem.evaluate(theta, 'train').loss));
+    test.push(problem.dataset.test.n > 0 ? finite(problem.evaluate(theta, 'test').loss) : null);
+  }
+  return { train, test };
+}
+
+/** n evenly spaced numbers from lo to hi. */
+export function linspace(lo: number, hi: number, n: number): number[] {
+  return Array.from({ length: n }, (_, i) => lo + ((hi - lo) * i) / (n - 1));
 }
