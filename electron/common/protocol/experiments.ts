@@ -144,6 +144,16 @@ export const experimentSpecSchema = z.discriminatedUnion('kind', [
     timedUpdates: z.int().min(3).max(1000).default(20),
     epochs: epochs(20),
   }),
+  // Cross-entropy against the squared error on the same network, data and initialization:
+  // both trainings' curves, and both losses over the margin between the right logit and the
+  // strongest wrong one, with the network's own examples on them (classification only).
+  z.strictObject({
+    kind: z.literal('losses'),
+    ...trainingFields,
+    // Plain SGD by default: Adam's per-coordinate normalization hides how flat a loss is.
+    optimizer: optimizerSpecSchema.default({ optimizer: 'sgd', lr: 0.5 }),
+    epochs: epochs(100),
+  }),
   // Adaptive methods and generalization (Wilson et al., NeurIPS 2017, §3.3): their linearly
   // separable least-squares problem with more features than examples, where SGD converges to
   // the minimum-norm solution (test error 0) and AdaGrad, RMSProp and Adam to one that
@@ -180,6 +190,7 @@ export const experimentKinds = [
   'cross-validation',
   'mismatch',
   'batch-size',
+  'losses',
   'adaptive',
 ] as const satisfies readonly ExperimentKind[];
 

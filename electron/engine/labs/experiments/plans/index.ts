@@ -7,12 +7,14 @@ import { runComplexity } from './complexity';
 import { runCrossValidation } from './cross-validation';
 import { runDepth } from './depth';
 import { runDiagnose } from './diagnose';
+import { runLosses } from './losses';
 import { runMismatch } from './mismatch';
 
 export { wilsonData } from './adaptive';
 export { batchSizes } from './batch-size';
 export { constantLoss, type Base, type ExperimentServices } from './common';
 export { references, verdictOf } from './diagnose';
+export { margins } from './losses';
 export { shiftOf } from './mismatch';
 
 /** Runs the experiment `spec` asks for. */
@@ -33,6 +35,8 @@ export function runPlan(
       return runMismatch(spec, services);
     case 'batch-size':
       return runBatchSize(spec, services);
+    case 'losses':
+      return runLosses(spec, services);
     case 'adaptive':
       return runAdaptive(spec, services);
   }
