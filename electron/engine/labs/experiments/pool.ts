@@ -73,6 +73,9 @@ export class ExperimentsPool {
         signal.removeEventListener('abort', onAbort);
         slot.onMessage = undefined;
         slot.onFailure = undefined;
+        // Ended on purpose: its exit says nothing of the bundle, even if it never spoke (a
+        // Cancel while it loads tfjs), so it must not mark the pool broken (WorkerPool.lose).
+        slot.alive = true;
         // It stays busy (no job is given to it) until its exit takes it out of the pool.
         void slot.worker.terminate();
         reject(new CancelledError());
