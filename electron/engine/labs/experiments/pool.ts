@@ -17,6 +17,8 @@ export const EXPERIMENTS_WORKER_FILE = 'experiments-worker.js';
 export class ExperimentsPool {
   private readonly pool: WorkerPool<ToExperimentsWorker, FromExperimentsWorker>;
   private nextJob = 1;
+  /** Exits of workers ended by a Cancel and not yet out of the pool (each still busy). */
+  private readonly ending = new Set<Promise<void>>();
 
   /**
    * @param workerFile the experiments worker bundle.
@@ -41,9 +43,10 @@ export class ExperimentsPool {
   }
 
   /**
-   * Trains on an idle worker. Rejects with CancelledError when `signal` aborts (ending the
-   * worker), with the worker's refusal as a FieldError, or with WorkerError when no worker
-   * could do it (the caller may then train in its own thread).
+   * Trains on an idle worker (waiting, when every worker is busy, for one that a Cancel is
+   * ending). Rejects with CancelledError when `signal` aborts (ending the worker), with the
+   * worker's refusal as a FieldError, or with WorkerError when no worker could do it (the
+   * caller may then train in its own thread).
    */
   train(
     task: TrainingTask,
@@ -55,7 +58,14 @@ export class ExperimentsPool {
     if (refusal) return Promise.reject(new WorkerError(refusal));
     if (signal.aborted) return Promise.reject(new CancelledError());
     const slot = this.pool.idle();
-    if (!slot) return Promise.reject(new WorkerError('every experiments worker is busy'));
+    if (!slot) {
+      // A worker ended by a Cancel a moment ago frees its place when its exit is heard: wait
+      // for that rather than report the pool busy (the caller would train in its own thread).
+      if (this.ending.size > 0) {
+        return Promise.race(this.ending).then(() => this.train(task, backend, signal, onEpoch));
+      }
+      return Promise.reject(new WorkerError('every experiments worker is busy'));
+    }
     const job = this.nextJob++;
     return new Promise<TrainingOutcome>((resolve, reject) => {
       let settled = false;
@@ -77,6 +87,9 @@ export class ExperimentsPool {
         // Cancel while it loads tfjs), so it must not mark the pool broken (WorkerPool.lose).
         slot.alive = true;
         // It stays busy (no job is given to it) until its exit takes it out of the pool.
+        const exited = new Promise<void>((resolve) => slot.worker.once('exit', () => resolve()));
+        this.ending.add(exited);
+        void exited.then(() => this.ending.delete(exited));
         void slot.worker.terminate();
         reject(new CancelledError());
       };

@@ -4,9 +4,9 @@
  * worker), a pool of 2. An experiment of six trainings runs on both workers and gives exactly
  * the in-thread run's numbers (a training is deterministic and both sides compute on wasm);
  * cancelled midway it rejects with CancelledError, keeps the trainings finished before, leaves
- * no worker busy (the pool takes the next experiment on both workers) and no tensor in this
- * thread; and a Cancel before the workers have said anything (still loading tfjs) does not
- * mark the pool broken. It fails if a cancelled worker is never replaced, if a training's
+ * no worker busy (the next experiment, started at once, runs on both workers) and no tensor in
+ * this thread; and a Cancel before the workers have said anything (still loading tfjs) does
+ * not mark the pool broken. It fails if a cancelled worker is never replaced, if a training's
  * numbers depend on where it ran, or if the pool falls back to this thread (threads 0).
  */
 import fs from 'node:fs';
@@ -127,16 +127,31 @@ describe('experiments on a worker pool', () => {
     const byId = new Map(here.trainings.map((t) => [t.id, numbers(t)]));
     for (const t of last.trainings) expect(numbers(t)).toEqual(byId.get(t.id));
 
-    // The cancelled worker is ended and leaves; the pool is whole again and takes the next
-    // experiment on both workers, with the same numbers.
-    console.log(`cancelled midway: every worker idle ${(await settle(pool)).toFixed(0)} ms later`);
-    expect(pool.refusal).toBeUndefined();
-    expect(pool.available).toBe(true);
+    // The cancelled worker is ended and leaves the pool when its exit is heard; the next
+    // experiment, started at once, waits for that and runs on both workers with the same
+    // numbers (before, it found that worker still busy and trained in this thread).
     const next = await run(tf, spec, { pool });
     expect(next.threads).toBe(2);
     expect(next.trainings.map(numbers)).toEqual(here.trainings.map(numbers));
+    // Afterwards no worker is busy, and none is left over from the cancelled run.
+    expect(slots(pool).map((s) => s.busy)).toEqual([false, false]);
+    expect(pool.refusal).toBeUndefined();
     expect(pool.available).toBe(true);
     expect(tf.memory().numTensors).toBe(before);
+  });
+
+  it('every worker is idle soon after a Cancel, with no next experiment', async () => {
+    const controller = new AbortController();
+    const { done } = runSpec(tf, spec, {
+      pool,
+      signal: controller.signal,
+      onProgress: (p) => {
+        if (p.done === 1) controller.abort();
+      },
+    });
+    await expect(done).rejects.toBeInstanceOf(CancelledError);
+    console.log(`cancelled: every worker idle ${(await settle(pool)).toFixed(0)} ms later`);
+    expect(pool.available).toBe(true);
   });
 
   it('a Cancel while the workers load tfjs leaves the pool working', async () => {
@@ -148,13 +163,11 @@ describe('experiments on a worker pool', () => {
     expect(slots(fresh).length).toBe(2);
     controller.abort();
     await expect(done).rejects.toBeInstanceOf(CancelledError);
-    console.log(
-      `cancelled at once: every worker idle ${(await settle(fresh)).toFixed(0)} ms later`,
-    );
     // Not "broken": a worker ended on purpose says nothing about the bundle.
     expect(fresh.refusal).toBeUndefined();
     const next = await run(tf, spec, { pool: fresh });
     expect(next.threads).toBe(2);
     expect(next.trainings.map(numbers)).toEqual(here.trainings.map(numbers));
+    expect(slots(fresh).map((s) => s.busy)).toEqual([false, false]);
   });
 });
