@@ -70,6 +70,9 @@ export class CriticalPool {
         // stays busy (no job is given to it) until its exit takes it out of the pool.
         slot.onMessage = undefined;
         slot.onFailure = undefined;
+        // Ended on purpose: its exit says nothing of the bundle, even if it never spoke (a
+        // Cancel while it loads tfjs), so it must not mark the pool broken (WorkerPool.lose).
+        slot.alive = true;
         void slot.worker.terminate();
         reject(new CancelledError());
       };
