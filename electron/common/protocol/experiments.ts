@@ -322,6 +322,8 @@ export interface ExperimentResult {
   /** The tfjs backend the trainings ran on, and in how many worker threads. */
   backend: string;
   threads: number;
+  /** Cores busy on average while it ran: the engine process's CPU time over the wall time. */
+  cores?: number;
   ms: number;
 }
 
@@ -457,6 +459,7 @@ export const experimentResultSchema = z.strictObject({
   notes: z.array(text(2000)).max(64),
   backend: text(64),
   threads: z.int().min(0).max(1024),
+  cores: z.number().min(0).max(1024).optional(),
   ms: z.number().min(0),
 });
 

@@ -15,6 +15,7 @@ import {
   type DatasetSpec,
   type ModelSpec,
 } from '../../../common/network';
+import { availableParallelism } from 'node:os';
 import { FieldError } from '../../core/errors';
 import { buildDataset } from '../../datasets';
 import type { Checkpoint } from '../../hessian/types';
@@ -146,5 +147,17 @@ export async function runExperimentJob(
       await hooks.checkpoint(Math.round(epochsDone), Math.round(plannedEpochs));
     },
   };
-  return await runPlan(spec, services);
+  const cpu = process.cpuUsage();
+  const result = await runPlan(spec, services);
+  const used = process.cpuUsage(cpu);
+  const wallMs = performance.now() - started;
+  if (wallMs >= 200) {
+    // CPU time of every thread of the process (the engine's and the workers').
+    const cores = (used.user + used.system) / 1000 / wallMs;
+    result.cores = Number(cores.toFixed(2));
+    result.notes.push(
+      `${cores.toFixed(1)} of ${availableParallelism()} cores busy on average (the engine process's CPU time over the ${(wallMs / 1000).toFixed(1)} s it ran).`,
+    );
+  }
+  return result;
 }

@@ -5,17 +5,28 @@
  * layer's input and output widths agree). A deeper plain net can express everything a
  * shallower one can (its extra layers could be the identity), so when its *training* loss ends
  * higher, the optimizer is to blame, not the model; with residual connections the deep nets
- * train (Li et al. 2018: skip connections smooth the loss landscape).
+ * train (Li et al. 2018: skip connections smooth the loss landscape). The deepest plain and
+ * residual nets' landscapes are drawn side by side as Li et al. draw them in one dimension: the
+ * training loss along two filter-normalized random directions through each final θ.
  */
-import type { ExperimentResult, ExperimentSpec, TrainingRecord } from '../../../../common/protocol';
+import type {
+  ExperimentResult,
+  ExperimentSpec,
+  FigureSeries,
+  TrainingRecord,
+} from '../../../../common/protocol';
+import { randomDirections } from '../../../landscape/directions';
 import {
   curvesFigure,
   fmt,
+  linspace,
+  lossAlongLine,
   positiveSpan,
   resultFrame,
   task,
   trainingColumns,
   trainingRow,
+  withProblem,
   type ExperimentServices,
 } from './common';
 
@@ -36,12 +47,14 @@ export async function runDepth(
         group: String(depth),
         model: { ...base.model, depth, width: spec.width, residual, dropout: 0 },
         epochs: spec.epochs,
+        keepTheta: depth === depths[depths.length - 1],
       }),
     ),
   );
   services.plan(tasks.length, tasks.length * spec.epochs);
   const done: (TrainingRecord | undefined)[] = new Array(tasks.length);
   const started = performance.now();
+  const landscape: FigureSeries[] = [];
   const build = (): ExperimentResult => {
     const records = done.filter((r): r is TrainingRecord => r !== undefined);
     const finalSeries = kinds.map((residual) => {
@@ -98,6 +111,18 @@ export async function runDepth(
           y: { label: 'training loss', log: positiveSpan(finalSeries) > 30 },
           series: finalSeries,
         },
+        ...(landscape.length
+          ? [
+              {
+                id: 'landscape',
+                title: `Training loss along two filter-normalized random directions through the depth-${depths[depths.length - 1]} nets' final θ (Li et al. 2018)`,
+                kind: 'line' as const,
+                x: { label: 'α (θ + α·d)' },
+                y: { label: 'training loss', log: positiveSpan(landscape) > 30 },
+                series: landscape,
+              },
+            ]
+          : []),
       ],
       table: { columns: trainingColumns, rows: records.map(trainingRow) },
       trainings: records,
@@ -105,9 +130,41 @@ export async function runDepth(
       ms: performance.now() - started,
     };
   };
+  const thetas: (Float64Array | undefined)[] = new Array(tasks.length);
   await services.train(tasks, (index, outcome) => {
     done[index] = outcome.record;
+    thetas[index] = outcome.theta;
     services.partial(build());
   });
+  // Li et al.'s picture, in one dimension: the loss of the deepest nets along two
+  // filter-normalized random directions through their final θ.
+  const alphas = linspace(-1, 1, 41);
+  for (const [index, t] of tasks.entries()) {
+    const theta = thetas[index];
+    if (!theta || done[index]?.status !== 'ok') continue;
+    await withProblem(services.tf, t, (problem) => {
+      const { d1, d2 } = randomDirections(problem.layout, theta, 0);
+      const residual = t.model.residual;
+      [d1, d2].forEach((d, k) => {
+        const end = Float64Array.from(theta, (v, i) => v + d[i]);
+        const start = Float64Array.from(theta, (v, i) => v - d[i]);
+        // θ + α d for α ∈ [−1, 1] is the line from θ − d (α' = 0) to θ + d (α' = 1).
+        const { train } = lossAlongLine(
+          problem,
+          start,
+          end,
+          alphas.map((a) => (a + 1) / 2),
+        );
+        landscape.push({
+          label: `depth ${t.model.depth}${residual ? ', residual' : ', plain'} — direction ${k + 1}`,
+          x: alphas,
+          y: train,
+          group: residual ? 1 : 0,
+          ...(k === 1 ? { dashed: true } : {}),
+        });
+      });
+    });
+    await services.advance(0);
+  }
   return build();
 }
