@@ -45,6 +45,13 @@ SPEC: "kind" and its settings (every one has a default), and for every kind
                       input range; digits: round(4s) pixels right)
   "batch-size"        "sizes": [1, 2, 4, …, n] (default), "timedUpdates": 20, "epochs": 20 —
                       time per update and per epoch, accuracy at equal epochs and equal time
+  "scaling"           "batchSize": 8, "factor": 8, "warmupEpochs": 5, "epochs": 40,
+                      "optimizer" default SGD η 0.05, momentum 0.9 — the linear scaling rule
+                      with and without warm-up (Goyal et al. 2017)
+  "losses"            "epochs": 100, "optimizer" default SGD η 0.5 — cross-entropy against
+                      squared error from one θ₀, and both over the margin
+  "adaptive"          "n": 50, "p": 0.6, "steps": 5000, "optimizers": [...], "testPoints":
+                      1000 — Wilson et al.'s example (no dataset or model: its own data)
 At most 400 trainings per experiment.
 
 Example:

@@ -144,6 +144,18 @@ export const experimentSpecSchema = z.discriminatedUnion('kind', [
     timedUpdates: z.int().min(3).max(1000).default(20),
     epochs: epochs(20),
   }),
+  // The linear scaling rule with warm-up (Goyal et al. 2017): the batch × factor with η as it
+  // was, with η × factor, and with η × factor reached by a linear warm-up, beside the base batch.
+  z.strictObject({
+    kind: z.literal('scaling'),
+    ...trainingFields,
+    // SGD with momentum, as Goyal et al. (the rule is about SGD's step).
+    optimizer: optimizerSpecSchema.default({ optimizer: 'sgd', lr: 0.05, momentum: 0.9 }),
+    batchSize: z.int().min(1).max(1_000_000).default(8),
+    factor: z.int().min(2).max(1024).default(8),
+    warmupEpochs: z.int().min(1).max(1000).default(5),
+    epochs: epochs(40),
+  }),
   // Cross-entropy against the squared error on the same network, data and initialization:
   // both trainings' curves, and both losses over the margin between the right logit and the
   // strongest wrong one, with the network's own examples on them (classification only).
@@ -190,6 +202,7 @@ export const experimentKinds = [
   'cross-validation',
   'mismatch',
   'batch-size',
+  'scaling',
   'losses',
   'adaptive',
 ] as const satisfies readonly ExperimentKind[];

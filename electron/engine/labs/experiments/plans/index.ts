@@ -9,6 +9,7 @@ import { runDepth } from './depth';
 import { runDiagnose } from './diagnose';
 import { runLosses } from './losses';
 import { runMismatch } from './mismatch';
+import { runScaling } from './scaling';
 
 export { wilsonData } from './adaptive';
 export { batchSizes } from './batch-size';
@@ -35,6 +36,8 @@ export function runPlan(
       return runMismatch(spec, services);
     case 'batch-size':
       return runBatchSize(spec, services);
+    case 'scaling':
+      return runScaling(spec, services);
     case 'losses':
       return runLosses(spec, services);
     case 'adaptive':
