@@ -19,7 +19,7 @@ import { availableParallelism } from 'node:os';
 import { FieldError } from '../../core/errors';
 import { buildDataset } from '../../datasets';
 import type { Checkpoint } from '../../hessian/types';
-import type { Tf } from '../../network';
+import { NetworkProblem, type Tf } from '../../network';
 import { constantLoss, runPlan, type Base, type ExperimentServices } from './plans';
 import type { ExperimentsPool } from './pool';
 import { runTrainings } from './runner';
@@ -112,6 +112,7 @@ export async function runExperimentJob(
       return threads;
     },
     async train(tasks: TrainingTask[], onOutcome) {
+      checkSizes(tf, base, tasks);
       const before = epochsDone;
       const phaseEpochs = tasks.reduce((s, t) => s + t.epochs, 0);
       const report = await runTrainings(
@@ -160,4 +161,30 @@ export async function runExperimentJob(
     );
   }
   return result;
+}
+
+/**
+ * Refuses, before any of them trains, trainings whose network or batch would not fit the
+ * backend's budget (each distinct model and batch size sized once, on the base's data; the
+ * refusal names `experiment` and the largest batch that fits).
+ */
+function checkSizes(tf: Tf, base: Base, tasks: readonly TrainingTask[]): void {
+  const seen = new Set<string>();
+  for (const t of tasks) {
+    const key = JSON.stringify([t.model, t.batchSize]);
+    if (seen.has(key)) continue;
+    seen.add(key);
+    let problem: NetworkProblem | undefined;
+    try {
+      problem = new NetworkProblem(tf, base.data, t.model);
+      problem.checkBatch(t.batchSize, 'experiment.batchSize');
+    } catch (err) {
+      if (err instanceof FieldError && !(err.field ?? '').startsWith('experiment')) {
+        throw new FieldError('experiment.model', `${t.label}: ${err.reason}`);
+      }
+      throw err;
+    } finally {
+      problem?.dispose();
+    }
+  }
 }
