@@ -99,7 +99,10 @@ describe('experiments on a worker pool', () => {
     expect(there.backend).toBe('wasm');
     expect(there.trainings.map(numbers)).toEqual(here.trainings.map(numbers));
     expect(there.figures).toEqual(here.figures);
-    expect(there.notes).toEqual(here.notes);
+    // Every note but the machine's (how many cores were busy).
+    const fixed = (notes: string[]) => notes.filter((n) => !/cores busy on average/.test(n));
+    expect(fixed(there.notes)).toEqual(fixed(here.notes));
+    expect(fixed(there.notes).length).toBe(there.notes.length - 1);
     // A partial result per finished training, in whatever order they finished.
     expect(progress.filter((p) => p.partial).map((p) => p.partial!.trainings.length)).toEqual([
       1, 2, 3, 4, 5, 6,
