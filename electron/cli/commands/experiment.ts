@@ -45,6 +45,9 @@ SPEC: "kind" and its settings (every one has a default), and for every kind
                       input range; digits: round(4s) pixels right)
   "batch-size"        "sizes": [1, 2, 4, …, n] (default), "timedUpdates": 20, "epochs": 20 —
                       time per update and per epoch, accuracy at equal epochs and equal time
+  "noise"             "batchSize": 4, "epochs": 60, "maxUpdates": 20000, "optimizer" default
+                      SGD η 0.5 — a small batch against the full batch at equal epochs and
+                      at equal updates: losses and trajectories on one plane
   "scaling"           "batchSize": 8, "factor": 8, "warmupEpochs": 5, "epochs": 40,
                       "optimizer" default SGD η 0.05, momentum 0.9 — the linear scaling rule
                       with and without warm-up (Goyal et al. 2017)

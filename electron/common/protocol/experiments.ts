@@ -144,6 +144,19 @@ export const experimentSpecSchema = z.discriminatedUnion('kind', [
     timedUpdates: z.int().min(3).max(1000).default(20),
     epochs: epochs(20),
   }),
+  // Noisy small batches against the full batch from one θ₀: at equal epochs and with the full
+  // batch given as many updates as the small one took; their losses per update and their
+  // trajectories on one shared plane (through θ₀ and two of the endpoints).
+  z.strictObject({
+    kind: z.literal('noise'),
+    ...trainingFields,
+    // Plain SGD: the noise of its mini-batch gradients is the point.
+    optimizer: optimizerSpecSchema.default({ optimizer: 'sgd', lr: 0.5 }),
+    batchSize: z.int().min(1).max(1_000_000).default(4),
+    epochs: epochs(60),
+    /** Most updates the full batch is given to match the small batch's count. */
+    maxUpdates: z.int().min(1).max(100_000).default(20_000),
+  }),
   // The linear scaling rule with warm-up (Goyal et al. 2017): the batch × factor with η as it
   // was, with η × factor, and with η × factor reached by a linear warm-up, beside the base batch.
   z.strictObject({
@@ -202,6 +215,7 @@ export const experimentKinds = [
   'cross-validation',
   'mismatch',
   'batch-size',
+  'noise',
   'scaling',
   'losses',
   'adaptive',

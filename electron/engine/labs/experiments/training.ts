@@ -45,6 +45,8 @@ export interface TrainingTask {
   extraTests?: DatasetSpec[];
   /** Return the final θ (for analyses after training: sharpness, lines, landscapes). */
   keepTheta?: boolean;
+  /** Return θ every this many steps (thinned evenly past 1,000 snapshots): the trajectory. */
+  snapshotEvery?: number;
   /**
    * Updates of a throwaway run first, so the timed ones meet compiled kernels and warm caches
    * (the first updates of a thread are several times slower).
@@ -58,6 +60,8 @@ export interface TrainingOutcome {
   extraTests: EvaluationRecord[];
   /** The final θ, when the task asked for it. */
   theta?: Float64Array;
+  /** θ at steps along the way (float32), when the task asked for them. */
+  trajectory?: { steps: number[]; thetas: Float32Array[] };
 }
 
 /** The model with a patch applied. */
@@ -183,8 +187,8 @@ export async function runTraining(
       optimizer: task.optimizer,
       batchSize: task.batchSize,
       seed: task.seed,
-      // Keep no θ snapshots beyond the minimum: an experiment reads curves only.
-      snapshotEvery: 1_000_000,
+      // No θ snapshots unless the task wants its trajectory: most experiments read curves.
+      snapshotEvery: task.snapshotEvery ?? 1_000_000,
     });
     const maxSteps = task.maxSteps ?? Infinity;
     while (run.epoch < task.epochs && run.status === 'ok' && run.step < maxSteps) {
@@ -236,7 +240,24 @@ function describe(task: TrainingTask, run: NetworkRun, problem: NetworkProblem):
     msPerEpoch: epochMs.length > 0 ? median(epochMs) : median(updates) * updates.length,
     parameters: problem.layout.size,
   };
-  return { record, extraTests, ...(task.keepTheta ? { theta: Float64Array.from(run.theta) } : {}) };
+  const kept = task.snapshotEvery ? run.snapshots.list() : [];
+  const last = kept.length > 0 && kept[kept.length - 1].step === run.step;
+  return {
+    record,
+    extraTests,
+    ...(task.keepTheta ? { theta: Float64Array.from(run.theta) } : {}),
+    ...(task.snapshotEvery
+      ? {
+          trajectory: {
+            steps: [...kept.map((k) => k.step), ...(last ? [] : [run.step])],
+            thetas: [
+              ...kept.map((k) => Float32Array.from(k.theta)),
+              ...(last ? [] : [Float32Array.from(run.theta)]),
+            ],
+          },
+        }
+      : {}),
+  };
 }
 
 /**

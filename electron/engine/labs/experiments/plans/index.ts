@@ -9,6 +9,7 @@ import { runDepth } from './depth';
 import { runDiagnose } from './diagnose';
 import { runLosses } from './losses';
 import { runMismatch } from './mismatch';
+import { runNoise } from './noise';
 import { runScaling } from './scaling';
 
 export { wilsonData } from './adaptive';
@@ -36,6 +37,8 @@ export function runPlan(
       return runMismatch(spec, services);
     case 'batch-size':
       return runBatchSize(spec, services);
+    case 'noise':
+      return runNoise(spec, services);
     case 'scaling':
       return runScaling(spec, services);
     case 'losses':
