@@ -29,7 +29,7 @@ import {
   formatValue,
   fractionDone,
   isCancellation,
-} from '../../renderer/src/lib/labs/critical/jobs';
+} from '../../renderer/src/lib/labs/jobs';
 import { criticalLessons, lessonById } from '../../renderer/src/lib/labs/critical/lessons';
 import {
   densityPoints,

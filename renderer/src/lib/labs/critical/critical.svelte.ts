@@ -24,7 +24,7 @@ import type {
 import type { EngineConnection } from '../../engine/connection.svelte';
 import type { EngineClient } from '../../engine/client';
 import { errorMessage } from '../../engine/attempt';
-import { IDLE, isCancellation, type JobState } from './jobs';
+import { IDLE, isCancellation, type JobState } from '../jobs';
 import { lessonById, type CriticalLesson } from './lessons';
 
 export type Language = 'en' | 'zh';

@@ -11,7 +11,7 @@ import type {
   MinimumRatioPoint,
   PointKind,
 } from '../../../../../electron/common/protocol';
-import { formatValue as fmt } from './jobs';
+import { formatValue as fmt } from '../jobs';
 
 /** A table: named columns and one row per item. */
 export interface Table {

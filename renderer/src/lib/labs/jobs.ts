@@ -1,9 +1,9 @@
 /**
- * The critical-points lab's requests are jobs: each reports progress under its request's id,
- * `job.cancel` with that id stops it, and a cancelled job's request is answered by an error
- * starting "cancelled" — which the page shows as "cancelled", not as a failure. This is the
- * state a job's panel draws, and the few words and numbers it draws with. Plain data, free of
- * Svelte, so the unit tests read it directly.
+ * The critical-points lab's requests and the experiments lab's are jobs: each reports progress
+ * under its request's id, `job.cancel` with that id stops it, and a cancelled job's request is
+ * answered by an error starting "cancelled" — which the page shows as "cancelled", not as a
+ * failure. This is the state a job's panel draws, and the few words and numbers it draws with.
+ * Plain data, free of Svelte, so the unit tests read it directly.
  */
 
 /** Where a job stands; `P` is what its progress messages carry (a partial result). */
