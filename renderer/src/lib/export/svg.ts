@@ -110,25 +110,28 @@ export function curvesSvg(charts: ChartTarget[], options: CurvesSvgOptions = {})
     const datasets = picked[0].chart.chart.data.datasets;
     let lx = 8;
     const ly = layout.height + 4;
-    const entries = datasets.map((d) => {
-      const color = String(d.borderColor);
-      const dashed = Array.isArray(d.borderDash) && d.borderDash.length > 0;
-      const label = d.label ?? '';
-      const entry = el('g', { class: 'legend-entry' }, [
-        el('line', {
-          x1: lx,
-          x2: lx + 18,
-          y1: ly + 6,
-          y2: ly + 6,
-          stroke: color,
-          'stroke-width': 2,
-          'stroke-dasharray': dashed ? '6 4' : undefined,
-        }),
-        el('text', { x: lx + 24, y: ly + 10, 'font-size': 11, fill: pal().text }, esc(label)),
-      ]);
-      lx += 24 + 1.1 * textWidth(label, 11) + 18;
-      return entry;
-    });
+    // Unnamed datasets (error bars) belong to a named one.
+    const entries = datasets
+      .filter((d) => d.label !== '')
+      .map((d) => {
+        const color = String(d.borderColor);
+        const dashed = Array.isArray(d.borderDash) && d.borderDash.length > 0;
+        const label = d.label ?? '';
+        const entry = el('g', { class: 'legend-entry' }, [
+          el('line', {
+            x1: lx,
+            x2: lx + 18,
+            y1: ly + 6,
+            y2: ly + 6,
+            stroke: color,
+            'stroke-width': 2,
+            'stroke-dasharray': dashed ? '6 4' : undefined,
+          }),
+          el('text', { x: lx + 24, y: ly + 10, 'font-size': 11, fill: pal().text }, esc(label)),
+        ]);
+        lx += 24 + 1.1 * textWidth(label, 11) + 18;
+        return entry;
+      });
     body.push(el('g', { id: 'legend' }, entries));
   }
   const title = picked.length === 1 ? `LossLab curves: ${picked[0].title}` : 'LossLab curves';
@@ -269,10 +272,10 @@ function chartSvg(target: ChartTarget, left: number, top: number): string {
       'stroke-dasharray': dashed ? '6 4' : undefined,
     });
   });
-  const vertical = (step: number, color: string, cls: string, dash: string) => {
+  const vertical = (step: number, color: string, cls: string, dash: string, label?: string) => {
     const px = xs.getPixelForValue(step);
     if (px < area.left || px > area.right) return '';
-    return el('line', {
+    const line = el('line', {
       class: cls,
       x1: px,
       x2: px,
@@ -282,8 +285,28 @@ function chartSvg(target: ChartTarget, left: number, top: number): string {
       'stroke-width': 1.5,
       'stroke-dasharray': dash,
     });
+    if (!label) return line;
+    // As on screen: right of the line, or left of it in the plot's right third.
+    const left = px > area.left + (2 / 3) * (area.right - area.left);
+    return (
+      line +
+      el(
+        'text',
+        {
+          class: `${cls}-label`,
+          x: px + (left ? -4 : 4),
+          y: area.top + 13,
+          'text-anchor': left ? 'end' : 'start',
+          'font-size': 11,
+          fill: color,
+        },
+        esc(label),
+      )
+    );
   };
-  const marks = curve.markers.map((m) => vertical(m.step, m.color, 'change-marker', '4 3'));
+  const marks = curve.markers.map((m) =>
+    vertical(m.step, m.color, 'change-marker', '4 3', m.label),
+  );
   if (curve.cursor !== undefined) marks.push(vertical(curve.cursor, pal().cursor, 'cursor', '6 4'));
   parts.push(
     el('g', { class: 'series-group', 'clip-path': `url(#clip-${id})` }, [...series, ...marks]),

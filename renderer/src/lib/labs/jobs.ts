@@ -18,6 +18,11 @@ export type JobState<T, P = never> =
       phase?: string;
       /** Seconds left, as the engine estimates them from its pace so far. */
       eta?: number;
+      /**
+       * Share of the whole work done, where the engine counts it more finely than `done` of
+       * `total` (an experiment counts the epochs of the trainings still going).
+       */
+      fraction?: number;
       partial?: P;
     }
   | { status: 'done'; value: T }
@@ -32,8 +37,9 @@ export function isCancellation(message: string): boolean {
 }
 
 /** Share done of a running job, in [0, 1] (0 while the total is unknown). */
-export function fractionDone(job: { done: number; total: number }): number {
-  return job.total > 0 ? Math.min(1, Math.max(0, job.done / job.total)) : 0;
+export function fractionDone(job: { done: number; total: number; fraction?: number }): number {
+  const share = job.fraction ?? (job.total > 0 ? job.done / job.total : 0);
+  return Number.isFinite(share) ? Math.min(1, Math.max(0, share)) : 0;
 }
 
 /**

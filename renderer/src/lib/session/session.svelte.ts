@@ -29,8 +29,11 @@ import type { CameraPose } from '../views/view-source';
 import type { Presentation, PresentationState } from './presentation.svelte';
 import { UPLOAD_PART_BYTES, uploadParts } from './upload';
 
-/** The page on show: the explorer, the network lab, or the critical-points lab's experiments. */
-export type LabMode = 'surfaces' | 'network' | 'critical';
+/**
+ * The page on show: the explorer, the network lab, the critical-points lab's experiments, or
+ * the experiments lab.
+ */
+export type LabMode = 'surfaces' | 'network' | 'critical' | 'experiments';
 
 /** The renderer's own part of a session (the manifest's `view`). */
 export interface SessionView {

@@ -4,16 +4,24 @@
  */
 import type { ChartOptions, Plugin } from 'chart.js';
 import { formatTick, thinLogTicks } from './scale';
-import { PALETTES, type ViewPalette } from './look';
+import { CANVAS_FONT, PALETTES, type ViewPalette } from './look';
 
-/** A dashed vertical line at a step (a hyperparameter change). */
+/** A dashed vertical line at a step (a hyperparameter change, an experiment's chosen value). */
 export interface Marker {
   step: number;
   color: string;
+  /** Written beside the line's top ("chosen: 16"). @default none */
+  label?: string;
 }
 
 /** What the marker plugin draws, kept in the chart's plugin options. */
-export type MarkerOptions = { markers: Marker[]; cursor: number | undefined; cursorColor: string };
+export type MarkerOptions = {
+  markers: Marker[];
+  cursor: number | undefined;
+  cursorColor: string;
+  /** Presentation mode's type size, for the markers' labels. @default 1 */
+  fontScale?: number;
+};
 
 /** Draws the markers and the replay cursor as dashed lines over the plot. */
 export const markerPlugin: Plugin<'line'> = {
@@ -36,7 +44,17 @@ export const markerPlugin: Plugin<'line'> = {
     ctx.lineWidth = 1.5;
     for (const m of markers) {
       ctx.strokeStyle = m.color;
-      line(scales.x.getPixelForValue(m.step));
+      const x = scales.x.getPixelForValue(m.step);
+      line(x);
+      if (m.label && x >= chartArea.left && x <= chartArea.right) {
+        // Right of the line, or left of it when the line is in the plot's right third.
+        const left = x > chartArea.left + (2 / 3) * (chartArea.right - chartArea.left);
+        ctx.fillStyle = m.color;
+        ctx.font = `${Math.round(11 * (options?.fontScale ?? 1))}px ${CANVAS_FONT}`;
+        ctx.textBaseline = 'top';
+        ctx.textAlign = left ? 'right' : 'left';
+        ctx.fillText(m.label, x + (left ? -4 : 4), chartArea.top + 3);
+      }
     }
     if (cursor !== undefined) {
       ctx.setLineDash([6, 4]);
@@ -74,8 +92,9 @@ export function applyLook(options: ChartOptions<'line'>, look: ChartLook): void 
     a.border = { color: palette.axis };
   }
   options.elements!.line!.borderWidth = 2 * lineScale;
-  (options.plugins as { losslabMarkers: MarkerOptions }).losslabMarkers.cursorColor =
-    palette.cursor;
+  const markers = (options.plugins as { losslabMarkers: MarkerOptions }).losslabMarkers;
+  markers.cursorColor = palette.cursor;
+  markers.fontScale = fontScale;
 }
 
 /** The options every curve chart shares; `onHover` only for the live one. */

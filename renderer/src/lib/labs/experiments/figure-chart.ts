@@ -1,0 +1,216 @@
+/**
+ * One of an experiment's figures as a chart: a CurveChart (same look, PNG and SVG export through
+ * the chart registry) drawing the engine's Figure as it is — every point (an experiment has a
+ * few hundred at most, no downsampling), lines or points, dashed series, error bars as short
+ * vertical segments with caps, log axes, integer or named ticks, and the figure's vertical
+ * marks with their labels.
+ */
+import { Chart, type ChartDataset } from 'chart.js';
+import type { Figure } from '../../../../../electron/common/protocol';
+import { CurveChart } from '../../views/curve-chart';
+import {
+  chartOptions,
+  markerPlugin,
+  type ChartLook,
+  type MarkerOptions,
+} from '../../views/curve-options';
+import { formatTick, thinLogTicks } from '../../views/scale';
+import {
+  dataTicks,
+  figureDatasets,
+  integerTick,
+  namedAxis,
+  type FigureDataset,
+  type NamedAxis,
+} from './figure-data';
+
+type Point = { x: number; y: number };
+
+/** The dataset properties a figure is drawn with (also what an export copies). */
+const KEYS = [
+  'label',
+  'borderColor',
+  'backgroundColor',
+  'borderDash',
+  'borderWidth',
+  'showLine',
+  'pointRadius',
+  'pointBorderWidth',
+  'pointStyle',
+  'spanGaps',
+] as const;
+
+type AxisOptions = {
+  type: string;
+  min?: number;
+  max?: number;
+  suggestedMax?: number;
+  offset?: boolean;
+  grace?: string;
+  ticks: {
+    callback?: (value: number | string) => string;
+    precision?: number;
+    maxTicksLimit?: number;
+    autoSkip?: boolean;
+    maxRotation?: number;
+  };
+  title: { text: string };
+  afterBuildTicks?: (axis: { ticks: { value: number }[]; min: number; max: number }) => void;
+};
+
+export class FigureChart extends CurveChart {
+  private figure: Figure;
+  private yLog: boolean;
+  private readonly named: NamedAxis | undefined;
+
+  /** Axis titles are fixed when made: a figure with other titles gets a chart of its own. */
+  constructor(canvas: HTMLCanvasElement, figure: Figure) {
+    const named = namedAxis(figure.x.label, figure.x.ticks);
+    super(canvas, figure.y.label, () => undefined, named?.title ?? figure.x.label);
+    this.named = named;
+    this.figure = figure;
+    this.yLog = figure.y.log ?? false;
+    this.chart.options.spanGaps = false;
+    this.chart.options.interaction = { mode: 'nearest', intersect: true };
+    this.chart.options.plugins!.tooltip = {
+      enabled: true,
+      filter: (item) => item.dataset.label !== '',
+      callbacks: {
+        label: (item) => `${item.dataset.label}: ${formatTick(item.parsed.y ?? NaN)}`,
+      },
+    };
+    this.draw();
+  }
+
+  /** Points drawn now, over every named series (what the page says it draws). */
+  get pointCount(): number {
+    return this.chart.data.datasets
+      .filter((d) => d.label !== '')
+      .reduce((n, d) => n + d.data.filter((p) => Number.isFinite((p as Point).y)).length, 0);
+  }
+
+  /** Shows a figure (a longer partial one, or another with the same axes). */
+  show(figure: Figure): void {
+    this.figure = figure;
+    this.draw();
+  }
+
+  /** Colours of the theme, and presentation mode's sizes (lines and points too). */
+  override setLook(look: ChartLook): void {
+    super.setLook(look);
+    this.draw();
+  }
+
+  /** Whether the y axis is logarithmic. */
+  override get logScale(): boolean {
+    return this.yLog;
+  }
+
+  override setLogScale(log: boolean): void {
+    if (log === this.yLog) return;
+    this.yLog = log;
+    this.draw();
+  }
+
+  /** Axis types, ticks and bounds on a chart's options (the live chart's and an export's). */
+  private configure(options: ReturnType<typeof chartOptions>): void {
+    const f = this.figure;
+    const x = options.scales!.x as unknown as AxisOptions;
+    const y = options.scales!.y as unknown as AxisOptions;
+    const xLog = f.x.log ?? false;
+    x.type = xLog ? 'logarithmic' : 'linear';
+    delete x.min;
+    delete x.max;
+    delete x.suggestedMax;
+    x.ticks.maxRotation = 0;
+    const named = this.named;
+    if (named) {
+      // Named positions: one tick each, the points clear of the plot's edges.
+      const positions = [...named.names.keys()].sort((a, b) => a - b);
+      x.min = positions[0] - 0.5;
+      x.max = positions[positions.length - 1] + 0.5;
+      x.ticks.autoSkip = false;
+      x.afterBuildTicks = (axis) => {
+        axis.ticks = positions.map((value) => ({ value }));
+      };
+      x.ticks.callback = (value) => named.names.get(Number(value)) ?? '';
+    } else if (f.x.ticks === 'integer') {
+      x.ticks.precision = 0;
+      x.ticks.callback = (value) => integerTick(Number(value));
+      const ticks = xLog ? dataTicks(f) : undefined;
+      x.afterBuildTicks = (axis) => {
+        if (ticks) axis.ticks = ticks.map((value) => ({ value }));
+      };
+      if (ticks) x.ticks.autoSkip = false;
+    } else {
+      x.ticks.callback = (value) => formatTick(Number(value));
+      x.afterBuildTicks = (axis) => {
+        if (!xLog) return;
+        const values = axis.ticks.map((t) => t.value);
+        axis.ticks = thinLogTicks(values, axis.min, axis.max).map((value) => ({ value }));
+      };
+    }
+    y.type = this.yLog ? 'logarithmic' : 'linear';
+    // A little room above the highest point: a plateau is not the frame.
+    if (this.yLog) delete y.grace;
+    else y.grace = '5%';
+    const color = this.currentLook.palette.text;
+    (options.plugins as { losslabMarkers: MarkerOptions }).losslabMarkers.markers = (
+      f.marks ?? []
+    ).map((m) => ({ step: m.x, color, label: m.label }));
+  }
+
+  private datasets(): FigureDataset[] {
+    return figureDatasets(this.figure, {
+      xLog: this.figure.x.log ?? false,
+      yLog: this.yLog,
+      lineScale: this.currentLook.lineScale,
+    });
+  }
+
+  private draw(): void {
+    this.configure(this.chart.options as ReturnType<typeof chartOptions>);
+    this.chart.data.datasets = this.datasets() as unknown as ChartDataset<'line', Point[]>[];
+    this.chart.update('none');
+  }
+
+  /** As the base's: the chart drawn again offscreen, as on screen. */
+  override renderImage(
+    pixelScale: number,
+    size: { width: number; height: number } = {
+      width: this.chart.width,
+      height: this.chart.height,
+    },
+  ): HTMLCanvasElement {
+    const work = document.createElement('canvas');
+    work.width = size.width;
+    work.height = size.height;
+    const options = chartOptions(this.yTitle, this.xTitle, this.currentLook);
+    this.configure(options);
+    options.responsive = false;
+    options.devicePixelRatio = pixelScale;
+    options.events = [];
+    options.spanGaps = false;
+    const datasets = this.chart.data.datasets.map((d) => {
+      const copy: Record<string, unknown> = { data: d.data.slice() };
+      for (const key of KEYS) {
+        const value = (d as unknown as Record<string, unknown>)[key];
+        if (value !== undefined) copy[key] = value;
+      }
+      return copy as unknown as ChartDataset<'line', Point[]>;
+    });
+    // Drawn synchronously (no animation), then copied: destroy() clears the working canvas.
+    const chart = new Chart(work, {
+      type: 'line',
+      data: { datasets },
+      plugins: [markerPlugin],
+      options,
+    });
+    const out = document.createElement('canvas');
+    out.width = work.width;
+    out.height = work.height;
+    out.getContext('2d')!.drawImage(work, 0, 0);
+    chart.destroy();
+    return out;
+  }
+}

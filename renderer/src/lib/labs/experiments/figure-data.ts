@@ -1,0 +1,225 @@
+/**
+ * What an experiment's figure draws, whatever the experiment: the engine's Figure (series of x
+ * and y, error bars, dashes, colour groups, marks, log axes) as chart.js datasets, the axis's
+ * named positions ("candidate (0: width 2; 1: width 8)" has its names on the ticks), and the
+ * legend under the chart. Plain data, free of chart.js and Svelte, so the unit tests read it.
+ */
+import type { Figure, FigureSeries } from '../../../../../electron/common/protocol';
+import { runColors } from '../../views/palette';
+
+type Point = { x: number; y: number };
+
+/** A chart.js line dataset as the figure chart draws it (and its exports copy). */
+export interface FigureDataset {
+  label: string;
+  data: Point[];
+  borderColor: string;
+  backgroundColor: string;
+  borderDash: number[];
+  borderWidth: number;
+  showLine: boolean;
+  pointRadius: number;
+  pointBorderWidth: number;
+  pointStyle: 'circle' | 'rectRot' | 'line';
+  spanGaps: boolean;
+  /** Error bars are not named in legends. */
+  errorBars?: true;
+}
+
+/** The colour of a series: its group's, else its own place's. */
+export function seriesColor(series: FigureSeries, index: number): string {
+  return runColors[(series.group ?? index) % runColors.length];
+}
+
+const HOLLOW = 'rgba(0, 0, 0, 0)';
+
+/**
+ * The datasets of a figure. On a log axis, values ≤ 0 are left out (and error bars stop at
+ * the point). `lineScale` is presentation mode's.
+ */
+export function figureDatasets(
+  figure: Figure,
+  options: { xLog: boolean; yLog: boolean; lineScale?: number },
+): FigureDataset[] {
+  const scale = options.lineScale ?? 1;
+  const scatter = figure.kind === 'scatter';
+  const fits = (x: number, y: number) =>
+    Number.isFinite(x) &&
+    Number.isFinite(y) &&
+    (!options.xLog || x > 0) &&
+    (!options.yLog || y > 0);
+  const bars: FigureDataset[] = [];
+  const lines = figure.series.map((s, k): FigureDataset => {
+    const color = seriesColor(s, k);
+    const data = s.x.map((x, i) => {
+      const y = s.y[i] ?? NaN;
+      return { x, y: fits(x, y) ? y : NaN };
+    });
+    if (s.error) {
+      const segments: Point[] = [];
+      s.x.forEach((x, i) => {
+        const y = s.y[i];
+        const e = s.error?.[i];
+        if (y === null || y === undefined || e === undefined || !fits(x, y)) return;
+        if (!(Number.isFinite(e) && e > 0)) return;
+        const low = y - e;
+        segments.push(
+          { x, y: options.yLog && !(low > 0) ? y : low },
+          { x, y: y + e },
+          { x, y: NaN },
+        );
+      });
+      bars.push({
+        label: '',
+        data: segments,
+        borderColor: color,
+        backgroundColor: color,
+        borderDash: [],
+        borderWidth: 1.5 * scale,
+        showLine: true,
+        pointRadius: 5 * scale,
+        pointBorderWidth: 1.5 * scale,
+        pointStyle: 'line',
+        spanGaps: false,
+        errorBars: true,
+      });
+    }
+    const few = s.x.length <= 24;
+    return {
+      label: s.label,
+      data,
+      borderColor: color,
+      backgroundColor: scatter && s.dashed ? HOLLOW : color,
+      borderDash: s.dashed && !scatter ? [6, 4] : [],
+      borderWidth: 2 * scale,
+      showLine: !scatter,
+      pointRadius: (scatter ? (s.error ? 5 : 4) : few ? 2.5 : 0) * scale,
+      pointBorderWidth: 1.5 * scale,
+      pointStyle: scatter && s.error ? 'rectRot' : 'circle',
+      spanGaps: false,
+    };
+  });
+  // Error bars under the points they belong to.
+  return [...bars, ...lines];
+}
+
+/** An axis whose integer positions have names: "split (0 training, 1 validation, 2 test)". */
+export interface NamedAxis {
+  /** The title without the names: "split". */
+  title: string;
+  /** The name of each position. */
+  names: Map<number, string>;
+}
+
+/**
+ * The names an integer axis's title gives its positions, in parentheses after the title:
+ * "candidate (0: width 2; 1: width 8)" or "split (0 training, 1 validation, 2 test)".
+ * Undefined when the title names none (or names them otherwise).
+ */
+export function namedAxis(label: string, ticks: 'integer' | undefined): NamedAxis | undefined {
+  if (ticks !== 'integer') return undefined;
+  const m = /^(.*?)\s*\((.*)\)\s*$/.exec(label);
+  if (!m) return undefined;
+  const entries = m[2].split(/\s*[;,]\s*/).filter(Boolean);
+  const names = new Map<number, string>();
+  for (const entry of entries) {
+    const e = /^(-?\d+)\s*:?\s+(.+)$/.exec(entry) ?? /^(-?\d+):(.+)$/.exec(entry);
+    if (!e) return undefined;
+    names.set(Number(e[1]), e[2].trim());
+  }
+  return names.size >= 2 ? { title: m[1], names } : undefined;
+}
+
+/** A tick on an integer axis: whole numbers only, grouped by thousands. */
+export function integerTick(v: number): string {
+  if (!Number.isInteger(v)) return '';
+  return Math.abs(v) >= 1e6 ? v.toExponential(0).replace('e+', 'e') : v.toLocaleString('en');
+}
+
+/**
+ * The ticks of a log axis with integer positions (batch sizes, widths): the positions the
+ * series have, when there are few enough to read (else undefined: chart.js's own, thinned).
+ */
+export function dataTicks(figure: Figure, most = 12): number[] | undefined {
+  const xs = [...new Set(figure.series.flatMap((s) => s.x).filter((x) => x > 0))].sort(
+    (a, b) => a - b,
+  );
+  if (xs.length === 0) return undefined;
+  if (xs.length <= most) return xs;
+  const every = Math.ceil(xs.length / most);
+  return xs.filter((_, i) => i % every === 0 || i === xs.length - 1);
+}
+
+/** One entry of a figure's legend. */
+export interface LegendEntry {
+  label: string;
+  color: string;
+  /** How the entry's mark is drawn. */
+  mark: 'line' | 'dash' | 'dot' | 'ring' | 'diamond';
+}
+
+/** Most series a legend names one by one; more are named by group and line style. */
+const LEGEND_MOST = 8;
+
+/** The longest start all strings share, cut back to a whole word or phrase. */
+function commonStart(labels: string[]): string {
+  if (labels.length === 0) return '';
+  let start = labels[0];
+  for (const l of labels) while (!l.startsWith(start)) start = start.slice(0, -1);
+  if (labels.every((l) => l === start)) return start;
+  // "width 2, fold " → "width 2"
+  const cut = start.search(/[,—–:(]\s*[^,—–:(]*$/);
+  return (cut > 0 ? start.slice(0, cut) : start).trim();
+}
+
+/** The longest end all strings share, from a separator on: " — validation". */
+function commonEnd(labels: string[]): string {
+  const reversed = labels.map((l) => [...l].reverse().join(''));
+  let end = reversed[0] ?? '';
+  for (const l of reversed) while (!l.startsWith(end)) end = end.slice(0, -1);
+  const text = [...end].reverse().join('');
+  const at = text.search(/[—–]/);
+  return at >= 0 ? text.slice(at + 1).trim() : '';
+}
+
+/**
+ * What a figure's colours, dashes and marks mean. Up to eight series, one entry each; more
+ * (every fold of every candidate), one per colour group and one per line style.
+ */
+export function legendEntries(figure: Figure): LegendEntry[] {
+  const scatter = figure.kind === 'scatter';
+  const markOf = (s: FigureSeries): LegendEntry['mark'] =>
+    scatter ? (s.error ? 'diamond' : s.dashed ? 'ring' : 'dot') : s.dashed ? 'dash' : 'line';
+  const named = (s: FigureSeries) =>
+    s.error && !/±/.test(s.label) ? `${s.label} ± s.d.` : s.label;
+  if (figure.series.length <= LEGEND_MOST) {
+    return figure.series.map((s, k) => ({
+      label: named(s),
+      color: seriesColor(s, k),
+      mark: markOf(s),
+    }));
+  }
+  const groups = new Map<string, { color: string; labels: string[] }>();
+  figure.series.forEach((s, k) => {
+    const color = seriesColor(s, k);
+    const g = groups.get(color) ?? { color, labels: [] };
+    g.labels.push(s.label);
+    groups.set(color, g);
+  });
+  const entries: LegendEntry[] = [...groups.values()].map((g) => ({
+    label: commonStart(g.labels) || g.labels[0],
+    color: g.color,
+    mark: scatter ? 'dot' : 'line',
+  }));
+  if (!scatter) {
+    const solid = commonEnd(figure.series.filter((s) => !s.dashed).map((s) => s.label));
+    const dashed = commonEnd(figure.series.filter((s) => s.dashed).map((s) => s.label));
+    if (solid && dashed) {
+      entries.push(
+        { label: `solid: ${solid}`, color: 'var(--muted)', mark: 'line' },
+        { label: `dashed: ${dashed}`, color: 'var(--muted)', mark: 'dash' },
+      );
+    }
+  }
+  return entries;
+}

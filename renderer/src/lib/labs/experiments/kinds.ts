@@ -1,0 +1,235 @@
+/**
+ * The experiments lab's six experiments as the page offers them: what each is called, what it
+ * reproduces, the settings its form shows (the protocol's defaults), and the SPEC a form makes.
+ * Plain data, free of Svelte, so the unit tests read it directly.
+ */
+import type { ExperimentKind, ExperimentSpecInput } from '../../../../../electron/common/protocol';
+
+/** The experiments in the order the picker shows them. */
+export const EXPERIMENT_KINDS: readonly ExperimentKind[] = [
+  'diagnose',
+  'depth',
+  'complexity',
+  'cross-validation',
+  'mismatch',
+  'batch-size',
+];
+
+/** What each experiment is called on the page and in files. */
+export const EXPERIMENT_TITLES: Record<ExperimentKind, string> = {
+  diagnose: 'Diagnose',
+  depth: 'Model bias vs optimization',
+  complexity: 'Complexity sweep',
+  'cross-validation': 'N-fold cross-validation',
+  mismatch: 'Mismatch',
+  'batch-size': 'Batch size',
+};
+
+/** What each experiment does and what it reproduces, in a few lines. */
+export const EXPERIMENT_ABOUT: Record<ExperimentKind, string> = {
+  diagnose:
+    'The lecture’s recipe before any optimizer: trains the model beside a shallower, narrower one and a linear one, compares their training, validation and test losses, and walks the flowchart — model bias, optimization, overfitting, mismatch, or fine — with what the lecture recommends.',
+  depth:
+    'Plain MLPs of each depth on one budget, training loss per epoch: the deeper plain net ending higher than a shallower one is optimization failing, not model bias (the lecture’s 20- vs 56-layer figure, He et al. 2016, at MLP scale); then the same depths with residual connections, which smooth the landscape (Li et al. 2018).',
+  complexity:
+    'One setting of the model — width, depth, epochs or L2 strength — over a range of values: training and validation loss at each (the U-curve), the value of least validation loss marked.',
+  'cross-validation':
+    'N-fold cross-validation, as the lecture chooses a model: each candidate trained N times, each fold held out once; the candidate of least mean validation loss is chosen, trained on all the training data and scored on the held-out test set.',
+  mismatch:
+    'The model trained once and tested on sets shifted further and further from the training distribution (2-D sets rotated by up to 90°): the validation loss stays where it was while the test loss climbs — mismatch, which more training data of the same kind does not fix.',
+  'batch-size':
+    'Batch sizes in powers of two up to the whole set, measured on this machine: time per update and per epoch (where parallelism stops helping), and validation accuracy at equal epochs and at equal time — small batches’ noisy steps against large batches’ few (Keskar et al. 2017).',
+};
+
+/** The settings every experiment's training shares (the protocol's defaults). */
+export interface TrainingSettings {
+  /** Adam's learning rate η. @default 0.01 */
+  lr: number;
+  /** @default 32 */
+  batchSize: number;
+  /** @default 0 */
+  seed: number;
+}
+
+/** Each experiment's form: numbers as numbers, lists as the text typed. */
+export interface ExperimentSettings {
+  diagnose: { epochs: number };
+  depth: { depths: string; width: number; residual: boolean; epochs: number };
+  complexity: { parameter: 'width' | 'depth' | 'epochs' | 'l2'; values: string; epochs: number };
+  'cross-validation': {
+    folds: number;
+    /** The model setting the candidates differ in, and its values. */
+    vary: 'width' | 'depth' | 'l2';
+    candidates: string;
+    stratified: boolean;
+    epochs: number;
+  };
+  mismatch: { sizes: string; epochs: number };
+  /** `sizes` empty: powers of two up to the training set. */
+  'batch-size': { sizes: string; timedUpdates: number; epochs: number };
+  training: TrainingSettings;
+}
+
+/** The forms as a new page starts them: the protocol's defaults. */
+export function defaultSettings(): ExperimentSettings {
+  return {
+    diagnose: { epochs: 200 },
+    depth: { depths: '1, 2, 4, 8, 16', width: 16, residual: true, epochs: 100 },
+    complexity: { parameter: 'width', values: '1, 2, 4, 8, 32, 128', epochs: 200 },
+    'cross-validation': {
+      folds: 5,
+      vary: 'width',
+      candidates: '2, 8, 32, 128',
+      stratified: true,
+      epochs: 100,
+    },
+    mismatch: { sizes: '0, 0.1, 0.2, 0.35, 0.5, 0.75, 1', epochs: 200 },
+    'batch-size': { sizes: '', timedUpdates: 20, epochs: 20 },
+    training: { lr: 0.01, batchSize: 32, seed: 0 },
+  };
+}
+
+/** Bounds of a list of numbers typed in a form. */
+export interface ListBounds {
+  min: number;
+  max: number;
+  integer?: boolean;
+  /** Fewest and most values. */
+  count: [number, number];
+}
+
+/**
+ * A list of numbers as typed ("1, 2, 4" or "1 2 4"): the numbers, or what is wrong with them in
+ * words the form shows.
+ */
+export function parseList(text: string, bounds: ListBounds): number[] | string {
+  const parts = text.split(/[,;\s]+/).filter(Boolean);
+  const values = parts.map(Number);
+  const [fewest, most] = bounds.count;
+  const what = bounds.integer ? 'whole numbers' : 'numbers';
+  const range = `${what} from ${bounds.min} to ${bounds.max}`;
+  const bad = values.findIndex(
+    (v) =>
+      !Number.isFinite(v) ||
+      v < bounds.min ||
+      v > bounds.max ||
+      (bounds.integer === true && !Number.isInteger(v)),
+  );
+  if (bad >= 0) return `“${parts[bad]}” is not one of the ${range}`;
+  if (values.length < fewest || values.length > most) {
+    return fewest === most
+      ? `${fewest} ${range}`
+      : `${fewest} to ${most} ${range}, separated by commas`;
+  }
+  return values;
+}
+
+/** The lists each form holds, with their bounds (the protocol's). */
+const LISTS: { [K in ExperimentKind]?: { key: string; bounds: ListBounds; label: string } } = {
+  depth: {
+    key: 'depths',
+    label: 'Depths',
+    bounds: { min: 1, max: 20, integer: true, count: [1, 8] },
+  },
+  complexity: {
+    key: 'values',
+    label: 'Values',
+    bounds: { min: 0, max: 100_000, count: [2, 16] },
+  },
+  'cross-validation': {
+    key: 'candidates',
+    label: 'Candidates',
+    bounds: { min: 0, max: 1024, count: [1, 12] },
+  },
+  mismatch: { key: 'sizes', label: 'Shift sizes', bounds: { min: 0, max: 1, count: [1, 16] } },
+  'batch-size': {
+    key: 'sizes',
+    label: 'Batch sizes',
+    bounds: { min: 1, max: 1_000_000, integer: true, count: [1, 24] },
+  },
+};
+
+/** Bounds of each model setting a candidate or a sweep may vary (the protocol's). */
+const PATCH_BOUNDS = {
+  width: { min: 1, max: 1024, integer: true },
+  depth: { min: 1, max: 20, integer: true },
+  l2: { min: 0, max: 100, integer: false },
+  epochs: { min: 1, max: 10_000, integer: true },
+} as const;
+
+/**
+ * The SPEC a form makes (dataset and model left out: the engine takes the network lab's), or
+ * what is wrong with the form, naming the field.
+ */
+export function specOf(
+  kind: ExperimentKind,
+  settings: ExperimentSettings,
+): { spec: ExperimentSpecInput } | { problem: string } {
+  const { lr, batchSize, seed } = settings.training;
+  const training = { optimizer: { optimizer: 'adam' as const, lr }, batchSize, seed };
+  const list = LISTS[kind];
+  let values: number[] = [];
+  if (list) {
+    const text = (settings[kind] as Record<string, unknown>)[list.key] as string;
+    let bounds = list.bounds;
+    if (kind === 'complexity' || kind === 'cross-validation') {
+      const p =
+        kind === 'complexity' ? settings.complexity.parameter : settings['cross-validation'].vary;
+      bounds = { ...bounds, ...PATCH_BOUNDS[p] };
+    }
+    // Empty batch sizes: the engine's powers of two.
+    if (!(kind === 'batch-size' && text.trim() === '')) {
+      const parsed = parseList(text, bounds);
+      if (typeof parsed === 'string') return { problem: `${list.label}: ${parsed}` };
+      values = parsed;
+    }
+  }
+  switch (kind) {
+    case 'diagnose':
+      return { spec: { kind, ...training, epochs: settings.diagnose.epochs } };
+    case 'depth': {
+      const s = settings.depth;
+      return {
+        spec: {
+          kind,
+          ...training,
+          depths: values,
+          width: s.width,
+          residual: s.residual,
+          epochs: s.epochs,
+        },
+      };
+    }
+    case 'complexity': {
+      const s = settings.complexity;
+      return { spec: { kind, ...training, parameter: s.parameter, values, epochs: s.epochs } };
+    }
+    case 'cross-validation': {
+      const s = settings['cross-validation'];
+      return {
+        spec: {
+          kind,
+          ...training,
+          folds: s.folds,
+          candidates: values.map((v) => ({ [s.vary]: v })),
+          stratified: s.stratified,
+          epochs: s.epochs,
+        },
+      };
+    }
+    case 'mismatch':
+      return { spec: { kind, ...training, sizes: values, epochs: settings.mismatch.epochs } };
+    case 'batch-size': {
+      const s = settings['batch-size'];
+      return {
+        spec: {
+          kind,
+          ...training,
+          ...(values.length ? { sizes: values } : {}),
+          timedUpdates: s.timedUpdates,
+          epochs: s.epochs,
+        },
+      };
+    }
+  }
+}

@@ -1,0 +1,107 @@
+/**
+ * An experiment's result as the page prints it and as it is exported: the table as CSV (the
+ * engine's columns and rows, unrounded), the whole result as JSON (with the SPEC it ran with),
+ * a table cell and a line about what it ran on. Plain data, free of Svelte.
+ */
+import type {
+  ExperimentRecord,
+  ExperimentResult,
+  ExperimentSpecInput,
+  ResultTable,
+} from '../../../../../electron/common/protocol';
+import { formatMs, formatValue } from '../jobs';
+
+function csvField(value: string | number | null): string {
+  if (value === null) return '';
+  if (typeof value === 'number') return Number.isFinite(value) ? String(value) : '';
+  return /[",\n]/.test(value) ? `"${value.replace(/"/g, '""')}"` : value;
+}
+
+/** A result's table as CSV: a header row, then one row per training or value ("" for none). */
+export function tableCsv(table: ResultTable): string {
+  return [table.columns, ...table.rows].map((row) => row.map(csvField).join(',')).join('\n') + '\n';
+}
+
+/** One experiment in a JSON export: what it ran with and everything it found. */
+export interface ExperimentRunExport {
+  id: string | null;
+  finishedAt: string | null;
+  /** Cut short by Cancel, or still running when exported. */
+  partial: boolean;
+  spec: ExperimentSpecInput | ExperimentRecord['spec'] | null;
+  result: ExperimentResult;
+}
+
+/** An experiments JSON file (as the exports' other data files, a list of runs: here one). */
+export interface ExperimentsExport {
+  format: 'losslab-experiments';
+  version: 1;
+  runs: ExperimentRunExport[];
+}
+
+export function experimentJson(
+  result: ExperimentResult,
+  about: {
+    id?: string;
+    finishedAt?: string;
+    partial: boolean;
+    spec?: ExperimentSpecInput | ExperimentRecord['spec'];
+  },
+): ExperimentsExport {
+  return {
+    format: 'losslab-experiments',
+    version: 1,
+    runs: [
+      {
+        id: about.id ?? null,
+        finishedAt: about.finishedAt ?? null,
+        partial: about.partial,
+        spec: about.spec ?? null,
+        result,
+      },
+    ],
+  };
+}
+
+/** A table cell: counts whole, other numbers to four digits, "–" for none. */
+export function cell(v: string | number | null): string {
+  if (v === null) return '–';
+  if (typeof v === 'string') return v;
+  if (Number.isInteger(v) && Math.abs(v) < 1e9) return v.toLocaleString('en');
+  const a = Math.abs(v);
+  return Number.isFinite(v) && a >= 1e-3 && a < 1e4
+    ? String(Number(v.toPrecision(4)))
+    : formatValue(v);
+}
+
+/** "moons · 42 train / 9 validation / 9 test · 3×128 relu · 3 of 3 trainings · 2 threads (cpu) · 4.1 s" */
+export function resultMeta(result: ExperimentResult): string {
+  const d = result.dataset;
+  const m = result.model;
+  return [
+    `${d.kind} (${d.task}): ${d.train} train / ${d.validation} validation / ${d.test} test`,
+    `model ${m.depth}×${m.width} ${m.activation}${m.residual ? ' residual' : ''}`,
+    `${result.trainings.length} of ${result.planned} trainings`,
+    `${result.threads} ${result.threads === 1 ? 'thread' : 'threads'} (${result.backend})`,
+    formatMs(result.ms),
+  ].join(' · ');
+}
+
+/** The chosen candidate or value in words: "width 8 — test loss 0.312, test accuracy 91.1 %". */
+export function chosenText(chosen: NonNullable<ExperimentResult['chosen']>): string {
+  const parts: string[] = [];
+  if (chosen.testLoss !== undefined && chosen.testLoss !== null)
+    parts.push(`test loss ${formatValue(chosen.testLoss)}`);
+  if (chosen.testAccuracy !== undefined && chosen.testAccuracy !== null)
+    parts.push(`test accuracy ${(chosen.testAccuracy * 100).toFixed(1)} %`);
+  return parts.length ? `${chosen.label} — ${parts.join(', ')}` : chosen.label;
+}
+
+/** Now, as the engine stamps a finished experiment (ISO 8601). */
+export const isoNow = (): string => new Date().toISOString();
+
+/** A file name stem for an experiment's exports: "losslab-diagnose-moons-2026-12-07T12-00-00". */
+export function resultStem(result: ExperimentResult, finishedAt?: string): string {
+  const stamp = (finishedAt ?? isoNow()).replace(/[:.]/g, '-').slice(0, 19);
+  return `losslab-${result.kind}-${result.dataset.kind}-${stamp}`;
+}
