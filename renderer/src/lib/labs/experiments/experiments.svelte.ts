@@ -64,8 +64,6 @@ export class ExperimentsStore {
   shownId = $state<string | undefined>();
   /** The latest refusal or form problem, for the status line. */
   lastError = $state<string | undefined>();
-  /** A result that finished before the engine's list said so. */
-  private latest = $state.raw<ExperimentRecord | undefined>();
 
   constructor(
     readonly engine: EngineConnection,
@@ -87,11 +85,11 @@ export class ExperimentsStore {
         },
       };
     });
-    // The engine keeps the finished experiments (a session saves them): on every sync and
-    // after a change it sends the whole list, which replaces the page's.
+    // The engine keeps the finished experiments (a session saves them): on every sync (a
+    // connection, a session opened) and after a removal it sends the whole list, which
+    // replaces the page's; a result joins the list as it arrives.
     this.client.on('experiments.list', ({ experiments }) => {
       this.finished = experiments;
-      if (this.latest && experiments.some((e) => e.id === this.latest?.id)) this.latest = undefined;
       if (this.shownId && !this.recordOf(this.shownId)) this.shownId = undefined;
     });
   }
@@ -106,9 +104,7 @@ export class ExperimentsStore {
   }
 
   private recordOf(id: string): ExperimentRecord | undefined {
-    return (
-      this.finished.find((e) => e.id === id) ?? (this.latest?.id === id ? this.latest : undefined)
-    );
+    return this.finished.find((e) => e.id === id);
   }
 
   /** The result on show. */
@@ -161,14 +157,11 @@ export class ExperimentsStore {
         },
       );
       this.job = { kind, spec, state: { status: 'done', value: { result, experimentId } } };
-      if (!this.finished.some((e) => e.id === experimentId)) {
-        this.latest = {
-          id: experimentId,
-          spec: spec as ExperimentRecord['spec'],
-          result,
-          finishedAt: isoNow(),
-        };
-      }
+      this.finished = [
+        ...this.finished.filter((e) => e.id !== experimentId),
+        // The SPEC as sent (the engine's has its defaults filled in; the next sync brings it).
+        { id: experimentId, spec: spec as ExperimentRecord['spec'], result, finishedAt: isoNow() },
+      ];
       this.shownId = experimentId;
     } catch (err) {
       const message = errorMessage(err);
@@ -200,7 +193,6 @@ export class ExperimentsStore {
   /** Forgets a finished experiment, here and in the engine. */
   async remove(id: string): Promise<void> {
     this.finished = this.finished.filter((e) => e.id !== id);
-    if (this.latest?.id === id) this.latest = undefined;
     if (this.shownId === id) this.shownId = undefined;
     try {
       await this.client.request({ type: 'experiments.remove', experimentId: id });
@@ -213,7 +205,6 @@ export class ExperimentsStore {
   reset(): void {
     this.job = undefined;
     this.shownId = undefined;
-    this.latest = undefined;
     this.lastError = undefined;
   }
 }

@@ -33,9 +33,14 @@ export function seriesColor(series: FigureSeries, index: number): string {
 
 const HOLLOW = 'rgba(0, 0, 0, 0)';
 
+/** How far apart (in x) the series of a scatter over integer positions are drawn. */
+const DODGE = 0.07;
+
 /**
  * The datasets of a figure. On a log axis, values ≤ 0 are left out (and error bars stop at
- * the point). `lineScale` is presentation mode's.
+ * the point). A scatter over integer positions (candidates, splits) draws its series side by
+ * side around each position, so equal values do not hide each other. `lineScale` is
+ * presentation mode's.
  */
 export function figureDatasets(
   figure: Figure,
@@ -43,6 +48,13 @@ export function figureDatasets(
 ): FigureDataset[] {
   const scale = options.lineScale ?? 1;
   const scatter = figure.kind === 'scatter';
+  const n = figure.series.length;
+  const dodge = (k: number) =>
+    scatter && figure.x.ticks === 'integer' && !options.xLog && n > 1
+      ? (k - (n - 1) / 2) * Math.min(DODGE, 0.6 / n)
+      : 0;
+  // Points on lines only where they are few and the lines few: else they hide the lines.
+  const dotted = n <= 6;
   const fits = (x: number, y: number) =>
     Number.isFinite(x) &&
     Number.isFinite(y) &&
@@ -51,9 +63,10 @@ export function figureDatasets(
   const bars: FigureDataset[] = [];
   const lines = figure.series.map((s, k): FigureDataset => {
     const color = seriesColor(s, k);
+    const shift = dodge(k);
     const data = s.x.map((x, i) => {
       const y = s.y[i] ?? NaN;
-      return { x, y: fits(x, y) ? y : NaN };
+      return { x: x + shift, y: fits(x, y) ? y : NaN };
     });
     if (s.error) {
       const segments: Point[] = [];
@@ -63,10 +76,11 @@ export function figureDatasets(
         if (y === null || y === undefined || e === undefined || !fits(x, y)) return;
         if (!(Number.isFinite(e) && e > 0)) return;
         const low = y - e;
+        const at = x + shift;
         segments.push(
-          { x, y: options.yLog && !(low > 0) ? y : low },
-          { x, y: y + e },
-          { x, y: NaN },
+          { x: at, y: options.yLog && !(low > 0) ? y : low },
+          { x: at, y: y + e },
+          { x: at, y: NaN },
         );
       });
       bars.push({
@@ -84,7 +98,7 @@ export function figureDatasets(
         errorBars: true,
       });
     }
-    const few = s.x.length <= 24;
+    const few = dotted && s.x.length <= 24;
     return {
       label: s.label,
       data,
@@ -138,16 +152,25 @@ export function integerTick(v: number): string {
 
 /**
  * The ticks of a log axis with integer positions (batch sizes, widths): the positions the
- * series have, when there are few enough to read (else undefined: chart.js's own, thinned).
+ * series have, at most `most`, none closer to the next than a 25th of the axis (the whole
+ * set's 140 beside 128 would print over it: the last position is kept, its neighbour goes).
+ * Undefined when the series have no positive position.
  */
 export function dataTicks(figure: Figure, most = 12): number[] | undefined {
   const xs = [...new Set(figure.series.flatMap((s) => s.x).filter((x) => x > 0))].sort(
     (a, b) => a - b,
   );
   if (xs.length === 0) return undefined;
-  if (xs.length <= most) return xs;
   const every = Math.ceil(xs.length / most);
-  return xs.filter((_, i) => i % every === 0 || i === xs.length - 1);
+  const picked = xs.filter((_, i) => i % every === 0 || i === xs.length - 1);
+  const span = Math.log(xs[xs.length - 1] / xs[0]);
+  const gap = span / 25;
+  const kept: number[] = [];
+  for (const x of picked) {
+    while (kept.length > 0 && Math.log(x / kept[kept.length - 1]) < gap) kept.pop();
+    kept.push(x);
+  }
+  return kept;
 }
 
 /** One entry of a figure's legend. */

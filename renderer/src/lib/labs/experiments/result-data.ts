@@ -82,7 +82,10 @@ export function resultMeta(result: ExperimentResult): string {
     `${d.kind} (${d.task}): ${d.train} train / ${d.validation} validation / ${d.test} test`,
     `model ${m.depth}×${m.width} ${m.activation}${m.residual ? ' residual' : ''}`,
     `${result.trainings.length} of ${result.planned} trainings`,
-    `${result.threads} ${result.threads === 1 ? 'thread' : 'threads'} (${result.backend})`,
+    // A partial result may not say how many threads yet.
+    result.threads > 0
+      ? `${result.threads} ${result.threads === 1 ? 'thread' : 'threads'} (${result.backend})`
+      : result.backend,
     formatMs(result.ms),
   ].join(' · ');
 }

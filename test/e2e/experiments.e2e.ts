@@ -1,0 +1,301 @@
+/**
+ * The experiments lab, end to end: Diagnose on a network that overfits (a wide deep net on 60
+ * noisy moons) and on one that cannot fit (a 1×1 net on two spirals) reaches two different
+ * branches of the lecture's flowchart, the page's the engine's own (read back from the
+ * WebSocket frames); a 5-fold cross-validation draws its folds and shows the candidate chosen;
+ * the batch-size experiment draws its time per update; Cancel midway keeps what finished and
+ * leaves the page usable; finished experiments reopen and go; the result exports. Screenshots
+ * at 1280×720 and 1920×1080, looked at by a person.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { ExperimentResult } from '../../electron/common/protocol';
+import { decodeFrame } from '../../electron/web/frames';
+import { closeExportDialog, openExportDialog, pngSize, runExport } from './export-helpers';
+import { canvasStats, loadApp, openApp, root, type Harness } from './harness';
+
+let h: Harness;
+/** Every experiments message the page received, by type, in order. */
+const received: Record<string, { id?: number; [k: string]: unknown }[]> = {};
+const shots = process.env.LOSSLAB_SHOTS ?? path.join(root, '../notes/i13/shots');
+
+beforeAll(async () => {
+  h = await openApp({ viewport: { width: 1280, height: 720 } });
+  h.page.on('websocket', (ws) =>
+    ws.on('framereceived', ({ payload }) => {
+      if (typeof payload === 'string') return;
+      const decoded = decodeFrame(new Uint8Array(payload));
+      if (!('message' in decoded)) return;
+      const m = decoded.message as { type?: string; id?: number };
+      if (typeof m.type === 'string' && m.type.startsWith('experiments.')) {
+        (received[m.type] ??= []).push(m);
+      }
+    }),
+  );
+  await loadApp(h);
+  fs.mkdirSync(shots, { recursive: true });
+});
+afterAll(() => h?.close());
+
+const text = async (locator: { textContent(): Promise<string | null> }) =>
+  ((await locator.textContent()) ?? '').replace(/\s+/g, ' ').trim();
+const shot = (name: string) => h.page.screenshot({ path: path.join(shots, `${name}.png`) });
+const form = () => h.page.getByRole('form', { name: 'Experiment settings' });
+const lastResult = () =>
+  (received['experiments.result']!.at(-1) as unknown as { result: ExperimentResult }).result;
+
+/** Builds a dataset and model in the network lab (the experiments train on them). */
+async function setProblem(p: {
+  dataset: string;
+  points: number;
+  noise?: number;
+  depth: number;
+  width: number;
+  parameters: number;
+}): Promise<void> {
+  await h.page.getByRole('tab', { name: 'Network lab' }).click();
+  await h.page.getByTestId('net-summary').waitFor({ timeout: 60_000 });
+  const details = h.page.locator('details.setup');
+  if ((await details.getAttribute('open')) === null) await details.locator('summary').click();
+  const setup = h.page.getByRole('form', { name: 'Dataset and model' });
+  await setup.getByRole('combobox', { name: 'Dataset' }).selectOption(p.dataset);
+  await setup.getByRole('spinbutton', { name: 'Points' }).fill(String(p.points));
+  if (p.noise !== undefined)
+    await setup.getByRole('spinbutton', { name: 'Noise', exact: true }).fill(String(p.noise));
+  await setup.getByRole('spinbutton', { name: 'Hidden layers' }).fill(String(p.depth));
+  await setup.getByRole('spinbutton', { name: 'Width' }).fill(String(p.width));
+  await setup.getByRole('button', { name: /Rebuild data and network/ }).click();
+  await expect
+    .poll(() => text(h.page.getByTestId('net-summary')), { timeout: 60_000 })
+    .toMatch(new RegExp(`${p.parameters.toLocaleString('en')} parameters`));
+  await h.page.getByRole('tab', { name: 'Experiments' }).click();
+  await expect
+    .poll(() => text(h.page.getByTestId('experiments-problem')))
+    .toMatch(new RegExp(`${p.parameters.toLocaleString('en')} parameters`));
+}
+
+/** Picks an experiment, fills its form, runs it and waits for its result. */
+async function runExperiment(
+  kind: string,
+  fields: Record<string, string>,
+  timeout = 90_000,
+): Promise<ExperimentResult> {
+  await h.page.getByRole('tab', { name: kind, exact: true }).click();
+  for (const [name, value] of Object.entries(fields)) {
+    await form()
+      .getByRole('textbox', { name })
+      .or(form().getByRole('spinbutton', { name }))
+      .fill(value);
+  }
+  const before = received['experiments.result']?.length ?? 0;
+  await form().getByRole('button', { name: 'Run' }).click();
+  const bar = form().getByRole('progressbar', { name: 'Experiment progress' });
+  await bar.waitFor({ timeout: 30_000 });
+  await bar.waitFor({ state: 'detached', timeout });
+  await expect.poll(() => received['experiments.result']?.length ?? 0).toBe(before + 1);
+  await h.page.getByTestId('experiment-result').waitFor();
+  return lastResult();
+}
+
+/** The share of a figure's canvas drawn on (0 for a blank one). */
+const covered = async (id: string) =>
+  (await canvasStats(h.page, `[data-testid="figure-${id}"] canvas`)).covered;
+
+describe('the Experiments tab', () => {
+  it('opens on the network lab’s problem, with six experiments to pick', async () => {
+    await h.page.getByRole('tab', { name: 'Experiments' }).click();
+    await h.page.locator('#panel-experiments').waitFor();
+    // The network lab's first problem is built if it had none.
+    await expect
+      .poll(() => text(h.page.getByTestId('experiments-problem')), { timeout: 60_000 })
+      .toMatch(/parameters/);
+    const kinds = h.page.getByRole('tablist', { name: 'Experiment' }).getByRole('tab');
+    expect(await kinds.allTextContents()).toEqual([
+      'Diagnose',
+      'Model bias vs optimization',
+      'Complexity sweep',
+      'N-fold cross-validation',
+      'Mismatch',
+      'Batch size',
+    ]);
+    await shot('experiments-empty-1280');
+  });
+});
+
+describe('Diagnose: two networks, two branches of the flowchart', () => {
+  it('a 3×128 net on 60 noisy moons overfits', async () => {
+    // 2·128 + 128 + 2·(128·128 + 128) + 128·2 + 2 = 33,666 parameters for 42 training points.
+    await setProblem({
+      dataset: 'moons',
+      points: 60,
+      noise: 0.3,
+      depth: 3,
+      width: 128,
+      parameters: 33_666,
+    });
+    const result = await runExperiment('Diagnose', { Epochs: '150' });
+    expect(result.verdict?.branch).toBe('overfitting');
+    const verdict = h.page.getByTestId('verdict');
+    expect(await verdict.getAttribute('data-branch')).toBe('overfitting');
+    expect(await text(verdict.locator('[aria-current="true"]'))).toBe('Overfitting');
+    // The questions asked, answered as the engine answered them; the rest not asked.
+    expect(await verdict.locator('[data-question="large"]').getAttribute('data-answer')).toBe('no');
+    expect(await verdict.locator('[data-question="overfit"]').getAttribute('data-answer')).toBe(
+      'yes',
+    );
+    expect(
+      await verdict.locator('[data-question="smaller"]').getAttribute('data-answer'),
+    ).toBeNull();
+    expect(await text(h.page.getByTestId('verdict-advice'))).toMatch(/^Overfitting\. .*data/);
+    expect(await covered('curves')).toBeGreaterThan(0.01);
+    expect(await covered('finals')).toBeGreaterThan(0.005);
+    expect(await h.page.getByTestId('result-table').locator('tbody tr').count()).toBe(3);
+    await shot('diagnose-overfitting-1280');
+  });
+
+  it('a 1×1 net on two spirals cannot fit them: model bias', async () => {
+    await setProblem({ dataset: 'spirals', points: 200, depth: 1, width: 1, parameters: 7 });
+    const result = await runExperiment('Diagnose', { Epochs: '30' });
+    expect(result.verdict?.branch).toBe('model bias');
+    const verdict = h.page.getByTestId('verdict');
+    expect(await verdict.getAttribute('data-branch')).toBe('model bias');
+    expect(await text(verdict.locator('[aria-current="true"]'))).toBe('Model bias');
+    expect(await verdict.locator('[data-question="large"]').getAttribute('data-answer')).toBe(
+      'yes',
+    );
+    expect(await covered('curves')).toBeGreaterThan(0.01);
+    await shot('diagnose-model-bias-1280');
+    await h.page.setViewportSize({ width: 1920, height: 1080 });
+    await h.page.waitForTimeout(300);
+    await shot('diagnose-model-bias-1920');
+    await h.page.setViewportSize({ width: 1280, height: 720 });
+    // Both are in the finished list, newest first.
+    const finished = h.page.getByRole('region', { name: 'Finished experiments' });
+    expect(await finished.getByRole('listitem').allTextContents()).toEqual([
+      expect.stringMatching(/^Diagnose: model bias/),
+      expect.stringMatching(/^Diagnose: overfitting/),
+    ]);
+  });
+});
+
+describe('N-fold cross-validation', () => {
+  it('5 folds of two widths: every fold drawn, mean ± s.d., the width chosen', async () => {
+    const result = await runExperiment('N-fold cross-validation', {
+      'Folds N': '5',
+      Candidates: '2, 16',
+      Epochs: '20',
+    });
+    // 5 folds × 2 candidates, and the chosen one trained again on all of it.
+    expect(result.trainings).toHaveLength(11);
+    expect(result.chosen?.label).toMatch(/^width (2|16)$/);
+    expect(await text(h.page.getByTestId('result-chosen'))).toMatch(
+      new RegExp(`^Chosen ${result.chosen!.label} — test loss`),
+    );
+    const folds = h.page.getByTestId('figure-folds');
+    // Two candidates: five fold points, a mean and a training mean each.
+    expect(Number(await folds.getAttribute('data-points'))).toBe(14);
+    expect(await covered('folds')).toBeGreaterThan(0.005);
+    expect(await covered('curves')).toBeGreaterThan(0.01);
+    await shot('cross-validation-1280');
+  });
+
+  it('exports the result: PNG and SVG of its charts, its table as CSV, all of it as JSON', async () => {
+    const dialog = await openExportDialog(h.page, 'Vector image (SVG)…');
+    const what = dialog.getByRole('combobox', { name: 'What to export' });
+    expect(await what.locator('option').allTextContents()).toEqual([
+      'PNG image of the charts',
+      'SVG of the charts',
+      'Experiment (JSON)',
+      'Experiment table (CSV)',
+    ]);
+    const svg = (await runExport(h.page, dialog)).toString('utf8');
+    // The mark of the chosen candidate, with its label; every fold's points.
+    expect(svg).toContain(`chosen: ${lastResult().chosen!.label}`);
+    expect(svg.match(/<circle /g)?.length ?? 0).toBeGreaterThanOrEqual(14);
+    await what.selectOption('png-curves');
+    const png = await runExport(h.page, dialog);
+    expect(pngSize(png).width).toBeGreaterThan(600);
+    await closeExportDialog(dialog);
+    const save = async (item: string) => {
+      await h.page.getByRole('button', { name: 'Export ▾' }).click();
+      const [download] = await Promise.all([
+        h.page.waitForEvent('download'),
+        h.page.getByRole('menuitem', { name: item }).click(),
+      ]);
+      return fs.readFileSync((await download.path())!, 'utf8');
+    };
+    const csv = (await save('Experiment table (CSV)')).trim().split('\n');
+    expect(csv[0]).toBe(lastResult().table.columns.join(','));
+    expect(csv).toHaveLength(lastResult().table.rows.length + 1);
+    const json = JSON.parse(await save('Experiment (JSON)')) as {
+      runs: { spec: { kind: string; folds: number }; result: ExperimentResult }[];
+    };
+    expect(json.runs[0].spec).toMatchObject({ kind: 'cross-validation', folds: 5 });
+    expect(json.runs[0].result.chosen).toEqual(lastResult().chosen);
+  });
+});
+
+describe('Batch size', () => {
+  it('measures time per update and per epoch on this machine, batch 1 to the whole set', async () => {
+    const result = await runExperiment('Batch size', { 'Timed updates': '5', Epochs: '2' });
+    const sizes = result.table.rows.map((r) => r[0]);
+    expect(sizes[0]).toBe(1);
+    expect(sizes.length).toBeGreaterThanOrEqual(8);
+    const timing = h.page.getByTestId('figure-time-per-update');
+    expect(Number(await timing.getAttribute('data-points'))).toBe(sizes.length);
+    expect(await covered('time-per-update')).toBeGreaterThan(0.005);
+    expect(await covered('time-per-epoch')).toBeGreaterThan(0.005);
+    await shot('batch-size-1280');
+  });
+});
+
+describe('Cancel', () => {
+  it('stops an experiment midway; what finished stays drawn and the page goes on', async () => {
+    const finished = h.page.getByRole('region', { name: 'Finished experiments' });
+    const count = await finished.getByRole('listitem').count();
+    await h.page.getByRole('tab', { name: 'Model bias vs optimization', exact: true }).click();
+    await form().getByRole('textbox', { name: 'Depths' }).fill('1, 2, 4, 8');
+    await form().getByRole('spinbutton', { name: 'Epochs' }).fill('400');
+    await form().getByRole('button', { name: 'Run' }).click();
+    const bar = form().getByRole('progressbar', { name: 'Experiment progress' });
+    await bar.waitFor({ timeout: 30_000 });
+    // Some trainings done (a partial result drawn), not all.
+    await expect
+      .poll(async () => Number(await bar.getAttribute('data-done')), { timeout: 90_000 })
+      .toBeGreaterThan(0);
+    expect(Number(await bar.getAttribute('data-done'))).toBeLessThan(
+      Number(await bar.getAttribute('data-total')),
+    );
+    await h.page.getByTestId('experiment-result').waitFor();
+    await shot('depth-partial-1280');
+    await form().getByRole('button', { name: 'Cancel' }).click();
+    await bar.waitFor({ state: 'detached', timeout: 30_000 });
+    expect(await text(form().getByRole('status'))).toMatch(/^cancelled/);
+    expect(await form().getByRole('alert').count()).toBe(0);
+    expect(await text(h.page.getByTestId('experiment-result'))).toMatch(/Cancelled: \d+ of 8/);
+    expect(await covered('curves')).toBeGreaterThan(0.005);
+    // Nothing finished: the list is as it was; Run is offered again.
+    expect(await finished.getByRole('listitem').count()).toBe(count);
+    await expect.poll(() => form().getByRole('button', { name: 'Run' }).isEnabled()).toBe(true);
+    await shot('depth-cancelled-1280');
+
+    // A finished experiment reopens, and one is removed (here and in the engine's list).
+    await finished.getByRole('button', { name: /^Diagnose: overfitting/ }).click();
+    expect(await h.page.getByTestId('verdict').getAttribute('data-branch')).toBe('overfitting');
+    const lists = received['experiments.list']?.length ?? 0;
+    await finished
+      .getByRole('button', { name: /^Remove Diagnose/ })
+      .first()
+      .click();
+    await expect.poll(() => finished.getByRole('listitem').count()).toBe(count - 1);
+    await expect.poll(() => received['experiments.list']?.length ?? 0).toBeGreaterThan(lists);
+    const list = received['experiments.list']!.at(-1) as unknown as { experiments: unknown[] };
+    expect(list.experiments).toHaveLength(count - 1);
+
+    // And the next experiment runs to its end.
+    const result = await runExperiment('Diagnose', { Epochs: '10' });
+    expect(result.verdict).toBeDefined();
+    expect(h.problems).toEqual([]);
+  });
+});
