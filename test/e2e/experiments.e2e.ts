@@ -198,6 +198,10 @@ describe('N-fold cross-validation', () => {
     expect(await covered('folds')).toBeGreaterThan(0.005);
     expect(await covered('curves')).toBeGreaterThan(0.01);
     await shot('cross-validation-1280');
+    await h.page.setViewportSize({ width: 1920, height: 1080 });
+    await h.page.waitForTimeout(300);
+    await shot('cross-validation-1920');
+    await h.page.setViewportSize({ width: 1280, height: 720 });
   });
 
   it('exports the result: PNG and SVG of its charts, its table as CSV, all of it as JSON', async () => {
@@ -296,6 +300,37 @@ describe('Cancel', () => {
     // And the next experiment runs to its end.
     const result = await runExperiment('Diagnose', { Epochs: '10' });
     expect(result.verdict).toBeDefined();
+    expect(h.problems).toEqual([]);
+  });
+});
+
+describe('Complexity sweep and mismatch', () => {
+  it('the U-curve over widths, the chosen width marked', async () => {
+    // 2·16 + 16 + 16·16 + 16 + 16·2 + 2 = 354 parameters.
+    await setProblem({ dataset: 'moons', points: 200, depth: 2, width: 16, parameters: 354 });
+    const result = await runExperiment('Complexity sweep', {
+      Values: '1, 4, 16, 64',
+      Epochs: '60',
+    });
+    expect(result.table.rows).toHaveLength(4);
+    const chosen = result.figures[0].marks?.[0];
+    expect(chosen?.label).toMatch(/^chosen: /);
+    expect(await covered(result.figures[0].id)).toBeGreaterThan(0.005);
+    await shot('complexity-1280');
+  });
+
+  it('the test loss against the shift, and the verdict from the validation question on', async () => {
+    const result = await runExperiment('Mismatch', { Epochs: '60' });
+    expect(result.table.rows).toHaveLength(7);
+    const verdict = h.page.getByTestId('verdict');
+    expect(await verdict.getAttribute('data-branch')).toBe(result.verdict!.branch);
+    // The mismatch experiment asks the flowchart's last two questions only.
+    expect(await verdict.locator('[data-question="large"]').getAttribute('data-answer')).toBeNull();
+    expect(
+      await verdict.locator('[data-question="overfit"]').getAttribute('data-answer'),
+    ).not.toBeNull();
+    for (const f of result.figures) expect(await covered(f.id)).toBeGreaterThan(0.005);
+    await shot('mismatch-1280');
     expect(h.problems).toEqual([]);
   });
 });

@@ -201,8 +201,12 @@ export class ExperimentsStore {
     }
   }
 
-  /** The state the page starts from again (a session opened, the engine restarted). */
+  /**
+   * After the engine restarted: the new engine holds no experiment (a session's come back
+   * with the session, by the next list).
+   */
   reset(): void {
+    this.finished = [];
     this.job = undefined;
     this.shownId = undefined;
     this.lastError = undefined;
