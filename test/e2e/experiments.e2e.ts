@@ -13,7 +13,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ExperimentResult } from '../../electron/common/protocol';
 import { decodeFrame } from '../../electron/web/frames';
 import { closeExportDialog, openExportDialog, pngSize, runExport } from './export-helpers';
-import { canvasStats, loadApp, openApp, root, type Harness } from './harness';
+import { canvasStats, loadApp, openApp, root, shotsDir, type Harness } from './harness';
 
 let h: Harness;
 /** Every experiments message the page received, by type, in order. */
@@ -220,6 +220,9 @@ describe('N-fold cross-validation', () => {
     await what.selectOption('png-curves');
     const png = await runExport(h.page, dialog);
     expect(pngSize(png).width).toBeGreaterThan(600);
+    // Looked at beside the screenshots.
+    fs.writeFileSync(path.join(shots, 'cross-validation-export.png'), png);
+    fs.writeFileSync(path.join(shots, 'cross-validation-export.svg'), svg);
     await closeExportDialog(dialog);
     const save = async (item: string) => {
       await h.page.getByRole('button', { name: 'Export ▾' }).click();
@@ -331,6 +334,48 @@ describe('Complexity sweep and mismatch', () => {
     ).not.toBeNull();
     for (const f of result.figures) expect(await covered(f.id)).toBeGreaterThan(0.005);
     await shot('mismatch-1280');
+  });
+});
+
+describe('the session', () => {
+  it('saves the finished experiments and brings them back when opened', async () => {
+    const finished = h.page.getByRole('region', { name: 'Finished experiments' });
+    const names = await finished.getByRole('button', { name: /^(?!Remove)/ }).allTextContents();
+    expect(names.length).toBeGreaterThanOrEqual(5);
+    await h.page.getByRole('button', { name: 'Session ▾' }).click();
+    const [download] = await Promise.all([
+      h.page.waitForEvent('download'),
+      h.page.getByRole('menuitem', { name: 'Save session…' }).click(),
+    ]);
+    const file = path.join(shotsDir, 'experiments.losslab');
+    await download.saveAs(file);
+    // All forgotten here (and in the engine) …
+    while ((await finished.getByRole('listitem').count()) > 0) {
+      const n = await finished.getByRole('listitem').count();
+      await finished
+        .getByRole('button', { name: /^Remove / })
+        .first()
+        .click();
+      await expect.poll(() => finished.getByRole('listitem').count()).toBe(n - 1);
+    }
+    // … and back with the session, on the page it was saved on.
+    await h.page.getByRole('button', { name: 'Session ▾' }).click();
+    const [chooser] = await Promise.all([
+      h.page.waitForEvent('filechooser'),
+      h.page.getByRole('menuitem', { name: 'Open session…' }).click(),
+    ]);
+    await chooser.setFiles(file);
+    await expect
+      .poll(() => finished.getByRole('button', { name: /^(?!Remove)/ }).allTextContents(), {
+        timeout: 60_000,
+      })
+      .toEqual(names);
+    expect(
+      await h.page.getByRole('tab', { name: 'Experiments' }).getAttribute('aria-selected'),
+    ).toBe('true');
+    await finished.getByRole('button', { name: /^Diagnose: overfitting/ }).click();
+    expect(await h.page.getByTestId('verdict').getAttribute('data-branch')).toBe('overfitting');
+    expect(await covered('curves')).toBeGreaterThan(0.01);
     expect(h.problems).toEqual([]);
   });
 });
