@@ -290,6 +290,8 @@ describe('Cancel', () => {
     // A finished experiment reopens, and one is removed (here and in the engine's list).
     await finished.getByRole('button', { name: /^Diagnose: overfitting/ }).click();
     expect(await h.page.getByTestId('verdict').getAttribute('data-branch')).toBe('overfitting');
+    // Its form shows what it ran with.
+    expect(await form().getByRole('spinbutton', { name: 'Epochs' }).inputValue()).toBe('150');
     const lists = received['experiments.list']?.length ?? 0;
     await finished
       .getByRole('button', { name: /^Remove Diagnose/ })

@@ -20,6 +20,7 @@ import {
   EXPERIMENT_KINDS,
   defaultSettings,
   parseList,
+  settingsFrom,
   specOf,
 } from '../../../../renderer/src/lib/labs/experiments/kinds';
 import { tableCsv } from '../../../../renderer/src/lib/labs/experiments/result-data';
@@ -56,6 +57,20 @@ describe('the forms', () => {
     const made = specOf('batch-size', defaultSettings());
     expect(made).toMatchObject({ spec: { kind: 'batch-size' } });
     expect('spec' in made && 'sizes' in made.spec).toBe(false);
+  });
+
+  it('a finished experiment’s SPEC fills its form back, the same SPEC again', () => {
+    const specs = [
+      { kind: 'depth', depths: [1, 3], width: 8, residual: false, epochs: 7, seed: 4 },
+      { kind: 'cross-validation', folds: 3, candidates: [{ l2: 0.1 }, { l2: 1 }], epochs: 9 },
+      { kind: 'batch-size', sizes: [2, 8], timedUpdates: 4, epochs: 3, batchSize: 16 },
+      { kind: 'mismatch', sizes: [0, 0.5], epochs: 11, optimizer: { optimizer: 'adam', lr: 0.03 } },
+    ] as const;
+    for (const input of specs) {
+      const spec = experimentSpecSchema.parse(input);
+      const made = specOf(spec.kind, settingsFrom(spec, defaultSettings()));
+      expect('spec' in made && experimentSpecSchema.parse(made.spec), spec.kind).toEqual(spec);
+    }
   });
 
   it('parseList refuses what the schema would, in words', () => {

@@ -16,7 +16,13 @@ import { errorMessage } from '../../engine/attempt';
 import type { EngineClient } from '../../engine/client';
 import type { EngineConnection } from '../../engine/connection.svelte';
 import { isCancellation, type JobState } from '../jobs';
-import { defaultSettings, EXPERIMENT_TITLES, specOf } from './kinds';
+import {
+  defaultSettings,
+  EXPERIMENT_TITLES,
+  settingsFrom,
+  specOf,
+  type ExperimentSettings,
+} from './kinds';
 import { isoNow } from './result-data';
 
 /** What the experiments lab needs of the rest of the page; the shell builds it. */
@@ -182,12 +188,16 @@ export class ExperimentsStore {
     if (state?.status === 'running') this.client.post({ type: 'job.cancel', id: state.id });
   }
 
-  /** Shows a finished experiment (its form shows its kind). */
+  /** Shows a finished experiment; its kind's form shows what it ran with. */
   open(id: string): void {
     const record = this.recordOf(id);
     if (!record) return;
     this.shownId = id;
     this.selected = record.result.kind;
+    this.settings = settingsFrom(
+      record.spec as ExperimentSpecInput,
+      $state.snapshot(this.settings) as ExperimentSettings,
+    );
   }
 
   /** Forgets a finished experiment, here and in the engine. */

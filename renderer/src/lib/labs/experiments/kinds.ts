@@ -233,3 +233,73 @@ export function specOf(
     }
   }
 }
+
+/**
+ * The forms with an experiment's SPEC in its kind's form (a finished experiment reopened shows
+ * what it ran with); the other kinds' forms as they were.
+ */
+export function settingsFrom(
+  spec: ExperimentSpecInput,
+  settings: ExperimentSettings,
+): ExperimentSettings {
+  const next = structuredClone(settings);
+  const list = (values: readonly number[] | undefined, fallback: string) =>
+    values ? values.join(', ') : fallback;
+  const optimizer = spec.optimizer as { lr?: number } | undefined;
+  next.training = {
+    lr: optimizer?.lr ?? next.training.lr,
+    batchSize: typeof spec.batchSize === 'number' ? spec.batchSize : next.training.batchSize,
+    seed: spec.seed ?? next.training.seed,
+  };
+  switch (spec.kind) {
+    case 'diagnose':
+      next.diagnose = { epochs: spec.epochs ?? next.diagnose.epochs };
+      break;
+    case 'depth':
+      next.depth = {
+        depths: list(spec.depths, next.depth.depths),
+        width: spec.width ?? next.depth.width,
+        residual: spec.residual ?? next.depth.residual,
+        epochs: spec.epochs ?? next.depth.epochs,
+      };
+      break;
+    case 'complexity':
+      next.complexity = {
+        parameter: spec.parameter ?? next.complexity.parameter,
+        values: list(spec.values, next.complexity.values),
+        epochs: spec.epochs ?? next.complexity.epochs,
+      };
+      break;
+    case 'cross-validation': {
+      const old = next['cross-validation'];
+      // Candidates varying one setting show as it; others keep the form's own.
+      const keys = [...new Set((spec.candidates ?? []).flatMap((c) => Object.keys(c)))];
+      const vary = keys.length === 1 ? (keys[0] as 'width' | 'depth' | 'l2') : undefined;
+      const ok = vary === 'width' || vary === 'depth' || vary === 'l2';
+      next['cross-validation'] = {
+        folds: spec.folds ?? old.folds,
+        vary: ok ? vary : old.vary,
+        candidates: ok
+          ? (spec.candidates ?? []).map((c) => (c as Record<string, number>)[vary]).join(', ')
+          : old.candidates,
+        stratified: spec.stratified ?? old.stratified,
+        epochs: spec.epochs ?? old.epochs,
+      };
+      break;
+    }
+    case 'mismatch':
+      next.mismatch = {
+        sizes: list(spec.sizes, next.mismatch.sizes),
+        epochs: spec.epochs ?? next.mismatch.epochs,
+      };
+      break;
+    case 'batch-size':
+      next['batch-size'] = {
+        sizes: list(spec.sizes, ''),
+        timedUpdates: spec.timedUpdates ?? next['batch-size'].timedUpdates,
+        epochs: spec.epochs ?? next['batch-size'].epochs,
+      };
+      break;
+  }
+  return next;
+}
