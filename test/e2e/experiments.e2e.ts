@@ -84,8 +84,8 @@ async function runExperiment(
   await h.page.getByRole('tab', { name: kind, exact: true }).click();
   for (const [name, value] of Object.entries(fields)) {
     await form()
-      .getByRole('textbox', { name })
-      .or(form().getByRole('spinbutton', { name }))
+      .getByRole('textbox', { name, exact: true })
+      .or(form().getByRole('spinbutton', { name, exact: true }))
       .fill(value);
   }
   const before = received['experiments.result']?.length ?? 0;
@@ -103,7 +103,7 @@ const covered = async (id: string) =>
   (await canvasStats(h.page, `[data-testid="figure-${id}"] canvas`)).covered;
 
 describe('the Experiments tab', () => {
-  it('opens on the network lab’s problem, with six experiments to pick', async () => {
+  it('opens on the network lab’s problem, with its experiments to pick', async () => {
     await h.page.getByRole('tab', { name: 'Experiments' }).click();
     await h.page.locator('#panel-experiments').waitFor();
     // The network lab's first problem is built if it had none.
@@ -118,6 +118,9 @@ describe('the Experiments tab', () => {
       'N-fold cross-validation',
       'Mismatch',
       'Batch size',
+      'Linear scaling rule',
+      'Cross-entropy vs MSE',
+      'Adaptive methods',
     ]);
     await shot('experiments-empty-1280');
   });
@@ -336,6 +339,23 @@ describe('Complexity sweep and mismatch', () => {
     ).not.toBeNull();
     for (const f of result.figures) expect(await covered(f.id)).toBeGreaterThan(0.005);
     await shot('mismatch-1280');
+  });
+});
+
+describe('The scaling rule, the two losses and the adaptive methods', () => {
+  it('draw their curves', async () => {
+    const cases: [string, Record<string, string>, string][] = [
+      ['Linear scaling rule', { 'Factor k': '4', 'Warm-up epochs': '2', Epochs: '8' }, 'scaling'],
+      ['Cross-entropy vs MSE', { Epochs: '20' }, 'losses'],
+      ['Adaptive methods', { 'Examples n': '20', Steps: '400', 'Test points': '200' }, 'adaptive'],
+    ];
+    for (const [kind, fields, name] of cases) {
+      const result = await runExperiment(kind, fields);
+      expect(result.kind).toBe(name);
+      for (const f of result.figures)
+        expect(await covered(f.id), `${name} ${f.id}`).toBeGreaterThan(0.005);
+      await shot(`${name}-1280`);
+    }
   });
 });
 

@@ -65,6 +65,9 @@ describe('the forms', () => {
       { kind: 'cross-validation', folds: 3, candidates: [{ l2: 0.1 }, { l2: 1 }], epochs: 9 },
       { kind: 'batch-size', sizes: [2, 8], timedUpdates: 4, epochs: 3, batchSize: 16 },
       { kind: 'mismatch', sizes: [0, 0.5], epochs: 11, optimizer: { optimizer: 'adam', lr: 0.03 } },
+      { kind: 'scaling', batchSize: 4, factor: 2, warmupEpochs: 3, epochs: 6, seed: 2 },
+      { kind: 'losses', optimizer: { optimizer: 'sgd', lr: 0.2 }, batchSize: 16, epochs: 5 },
+      { kind: 'adaptive', n: 20, p: 0.7, steps: 100, testPoints: 50, seed: 3 },
     ] as const;
     for (const input of specs) {
       const spec = experimentSpecSchema.parse(input);

@@ -26,6 +26,14 @@ export interface FigureDataset {
   errorBars?: true;
 }
 
+/**
+ * Whether a line figure's series is a cloud of points rather than a curve: its x's are not in
+ * order (examples placed on a curve), so a line through them would zig-zag.
+ */
+export function isCloud(series: FigureSeries): boolean {
+  return series.x.some((x, i) => i > 0 && x < series.x[i - 1]);
+}
+
 /** The colour of a series: its group's, else its own place's. */
 export function seriesColor(series: FigureSeries, index: number): string {
   return runColors[(series.group ?? index) % runColors.length];
@@ -99,6 +107,7 @@ export function figureDatasets(
       });
     }
     const few = dotted && s.x.length <= 24;
+    const cloud = !scatter && isCloud(s);
     return {
       label: s.label,
       data,
@@ -106,8 +115,8 @@ export function figureDatasets(
       backgroundColor: scatter && s.dashed ? HOLLOW : color,
       borderDash: s.dashed && !scatter ? [6, 4] : [],
       borderWidth: 2 * scale,
-      showLine: !scatter,
-      pointRadius: (scatter ? (s.error ? 5 : 4) : few ? 2.5 : 0) * scale,
+      showLine: !scatter && !cloud,
+      pointRadius: (scatter ? (s.error ? 5 : 4) : cloud ? 3 : few ? 2.5 : 0) * scale,
       pointBorderWidth: 1.5 * scale,
       pointStyle: scatter && s.error ? 'rectRot' : 'circle',
       spanGaps: false,
@@ -212,7 +221,17 @@ function commonEnd(labels: string[]): string {
 export function legendEntries(figure: Figure): LegendEntry[] {
   const scatter = figure.kind === 'scatter';
   const markOf = (s: FigureSeries): LegendEntry['mark'] =>
-    scatter ? (s.error ? 'diamond' : s.dashed ? 'ring' : 'dot') : s.dashed ? 'dash' : 'line';
+    scatter
+      ? s.error
+        ? 'diamond'
+        : s.dashed
+          ? 'ring'
+          : 'dot'
+      : isCloud(s)
+        ? 'dot'
+        : s.dashed
+          ? 'dash'
+          : 'line';
   const named = (s: FigureSeries) =>
     s.error && !/±/.test(s.label) ? `${s.label} ± s.d.` : s.label;
   if (figure.series.length <= LEGEND_MOST) {

@@ -1,5 +1,5 @@
 /**
- * The experiments lab's six experiments as the page offers them: what each is called, what it
+ * The experiments lab's experiments as the page offers them: what each is called, what it
  * reproduces, the settings its form shows (the protocol's defaults), and the SPEC a form makes.
  * Plain data, free of Svelte, so the unit tests read it directly.
  */
@@ -13,6 +13,9 @@ export const EXPERIMENT_KINDS: readonly ExperimentKind[] = [
   'cross-validation',
   'mismatch',
   'batch-size',
+  'scaling',
+  'losses',
+  'adaptive',
 ];
 
 /** What each experiment is called on the page and in files. */
@@ -23,6 +26,9 @@ export const EXPERIMENT_TITLES: Record<ExperimentKind, string> = {
   'cross-validation': 'N-fold cross-validation',
   mismatch: 'Mismatch',
   'batch-size': 'Batch size',
+  scaling: 'Linear scaling rule',
+  losses: 'Cross-entropy vs MSE',
+  adaptive: 'Adaptive methods',
 };
 
 /** What each experiment does and what it reproduces, in a few lines. */
@@ -39,6 +45,12 @@ export const EXPERIMENT_ABOUT: Record<ExperimentKind, string> = {
     'The model trained once and tested on sets shifted further and further from the training distribution (2-D sets rotated by up to 90°): the validation loss stays where it was while the test loss climbs — mismatch, which more training data of the same kind does not fix.',
   'batch-size':
     'Batch sizes in powers of two up to the whole set, measured on this machine: time per update and per epoch (where parallelism stops helping), and validation accuracy at equal epochs and at equal time — small batches’ noisy steps against large batches’ few (Keskar et al. 2017).',
+  scaling:
+    'The linear scaling rule with warm-up (Goyal et al. 2017): a batch k× larger with η as it was, with η × k, and with η × k reached by a linear warm-up, beside the base batch — SGD with momentum, as in the paper.',
+  losses:
+    'Cross-entropy against the squared error on the same network, data and initialization: both trainings’ curves, and both losses over the margin between the right logit and the strongest wrong one, with the network’s own examples on them (classification only).',
+  adaptive:
+    'Adaptive methods and generalization (Wilson et al., NeurIPS 2017): their separable least-squares problem with more features than examples, where SGD reaches the minimum-norm solution (test error 0) and AdaGrad, RMSProp and Adam one that predicts the majority class. Its own data, not the network lab’s.',
 };
 
 /** The settings every experiment's training shares (the protocol's defaults). */
@@ -67,8 +79,25 @@ export interface ExperimentSettings {
   mismatch: { sizes: string; epochs: number };
   /** `sizes` empty: powers of two up to the training set. */
   'batch-size': { sizes: string; timedUpdates: number; epochs: number };
+  /** SGD with momentum 0.9 from the base batch; the batch × factor. */
+  scaling: {
+    lr: number;
+    batchSize: number;
+    factor: number;
+    warmupEpochs: number;
+    epochs: number;
+  };
+  /** Plain SGD (Adam's normalization hides how flat a loss is). */
+  losses: { lr: number; epochs: number };
+  /** Wilson et al.'s problem: n examples, a share p of them positive. */
+  adaptive: { n: number; p: number; steps: number; testPoints: number; seed: number };
+  /** The Adam kinds' optimizer and batches, and every kind's seed but the adaptive one's. */
   training: TrainingSettings;
 }
+
+/** The kinds whose training is the form's Adam and batch size. */
+export const usesTraining = (kind: ExperimentKind): boolean =>
+  kind !== 'scaling' && kind !== 'losses' && kind !== 'adaptive';
 
 /** The forms as a new page starts them: the protocol's defaults. */
 export function defaultSettings(): ExperimentSettings {
@@ -85,6 +114,9 @@ export function defaultSettings(): ExperimentSettings {
     },
     mismatch: { sizes: '0, 0.1, 0.2, 0.35, 0.5, 0.75, 1', epochs: 200 },
     'batch-size': { sizes: '', timedUpdates: 20, epochs: 20 },
+    scaling: { lr: 0.05, batchSize: 8, factor: 8, warmupEpochs: 5, epochs: 40 },
+    losses: { lr: 0.5, epochs: 100 },
+    adaptive: { n: 50, p: 0.6, steps: 5000, testPoints: 1000, seed: 1 },
     training: { lr: 0.01, batchSize: 32, seed: 0 },
   };
 }
@@ -231,6 +263,34 @@ export function specOf(
         },
       };
     }
+    case 'scaling': {
+      const s = settings.scaling;
+      return {
+        spec: {
+          kind,
+          optimizer: { optimizer: 'sgd', lr: s.lr, momentum: 0.9 },
+          batchSize: s.batchSize,
+          seed,
+          factor: s.factor,
+          warmupEpochs: s.warmupEpochs,
+          epochs: s.epochs,
+        },
+      };
+    }
+    case 'losses': {
+      const s = settings.losses;
+      return {
+        spec: {
+          kind,
+          optimizer: { optimizer: 'sgd', lr: s.lr },
+          batchSize,
+          seed,
+          epochs: s.epochs,
+        },
+      };
+    }
+    case 'adaptive':
+      return { spec: { kind, ...settings.adaptive } };
   }
 }
 
@@ -245,10 +305,41 @@ export function settingsFrom(
   const next = structuredClone(settings);
   const list = (values: readonly number[] | undefined, fallback: string) =>
     values ? values.join(', ') : fallback;
+  if (spec.kind === 'adaptive') {
+    next.adaptive = {
+      n: spec.n ?? next.adaptive.n,
+      p: spec.p ?? next.adaptive.p,
+      steps: spec.steps ?? next.adaptive.steps,
+      testPoints: spec.testPoints ?? next.adaptive.testPoints,
+      seed: spec.seed ?? next.adaptive.seed,
+    };
+    return next;
+  }
   const optimizer = spec.optimizer as { lr?: number } | undefined;
+  const batchSize = typeof spec.batchSize === 'number' ? spec.batchSize : undefined;
+  if (spec.kind === 'scaling') {
+    next.scaling = {
+      lr: optimizer?.lr ?? next.scaling.lr,
+      batchSize: batchSize ?? next.scaling.batchSize,
+      factor: spec.factor ?? next.scaling.factor,
+      warmupEpochs: spec.warmupEpochs ?? next.scaling.warmupEpochs,
+      epochs: spec.epochs ?? next.scaling.epochs,
+    };
+    next.training.seed = spec.seed ?? next.training.seed;
+    return next;
+  }
+  if (spec.kind === 'losses') {
+    next.losses = {
+      lr: optimizer?.lr ?? next.losses.lr,
+      epochs: spec.epochs ?? next.losses.epochs,
+    };
+    next.training.batchSize = batchSize ?? next.training.batchSize;
+    next.training.seed = spec.seed ?? next.training.seed;
+    return next;
+  }
   next.training = {
     lr: optimizer?.lr ?? next.training.lr,
-    batchSize: typeof spec.batchSize === 'number' ? spec.batchSize : next.training.batchSize,
+    batchSize: batchSize ?? next.training.batchSize,
     seed: spec.seed ?? next.training.seed,
   };
   switch (spec.kind) {

@@ -74,18 +74,27 @@ export function cell(v: string | number | null): string {
     : formatValue(v);
 }
 
-/** "moons · 42 train / 9 validation / 9 test · 3×128 relu · 3 of 3 trainings · 2 threads (cpu) · 4.1 s" */
-export function resultMeta(result: ExperimentResult): string {
+/**
+ * What a result ran on, in a line: "moons (classification): 42 train / 9 validation / 9 test ·
+ * model 3×128 relu · 3 trainings · 2 threads (wasm) · 4.1 s" (a partial one: "1 of 3 trainings").
+ */
+export function resultMeta(result: ExperimentResult, partial = false): string {
   const d = result.dataset;
   const m = result.model;
   return [
     `${d.kind} (${d.task}): ${d.train} train / ${d.validation} validation / ${d.test} test`,
-    `model ${m.depth}×${m.width} ${m.activation}${m.residual ? ' residual' : ''}`,
-    `${result.trainings.length} of ${result.planned} trainings`,
+    m
+      ? `model ${m.depth}×${m.width} ${m.activation}${m.residual ? ' residual' : ''}`
+      : 'linear model',
+    // Some experiments keep no training records (their runs are the table's rows).
+    partial
+      ? `${result.trainings.length} of ${result.planned} trainings`
+      : `${result.planned} ${result.planned === 1 ? 'training' : 'trainings'}`,
     // A partial result may not say how many threads yet.
     result.threads > 0
       ? `${result.threads} ${result.threads === 1 ? 'thread' : 'threads'} (${result.backend})`
       : result.backend,
+    ...(result.cores !== undefined ? [`${result.cores.toFixed(1)} cores busy`] : []),
     formatMs(result.ms),
   ].join(' · ');
 }
