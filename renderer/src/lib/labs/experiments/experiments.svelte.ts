@@ -1,8 +1,8 @@
 /**
- * The experiments lab's store: the forms of its six experiments, the one experiment running (a
+ * The experiments lab's store: the forms of its experiments, the one experiment running (a
  * job: `experiments.progress` with its partial result, Cancel by `job.cancel`), and the
- * finished experiments the engine keeps (`experiments.list`, on every sync and after each
- * change), one of which is on show. The experiments train on the network lab's dataset and
+ * finished experiments the engine keeps (`experiments.list`, on every sync and after a
+ * removal; a result joins them as it arrives), one of which is on show. The experiments train on the network lab's dataset and
  * model, which the lab reads only through the {@link ExperimentsHost} the shell hands it.
  */
 import { getContext, setContext } from 'svelte';
@@ -78,6 +78,8 @@ export class ExperimentsStore {
     this.client.on('experiments.progress', (p) => {
       const job = this.job;
       if (!job || job.state.status !== 'running' || job.state.id !== p.id) return;
+      // A progress message without a partial result keeps the last one drawn.
+      const partial = p.partial ?? job.state.partial;
       this.job = {
         ...job,
         state: {
@@ -87,7 +89,7 @@ export class ExperimentsStore {
           total: p.total,
           fraction: p.fraction,
           ...(p.etaMs !== undefined ? { eta: p.etaMs / 1000 } : {}),
-          ...((p.partial ?? job.state.partial) ? { partial: p.partial ?? job.state.partial } : {}),
+          ...(partial ? { partial } : {}),
         },
       };
     });
