@@ -118,6 +118,7 @@ describe('the Experiments tab', () => {
       'N-fold cross-validation',
       'Mismatch',
       'Batch size',
+      'Noisy small batches',
       'Linear scaling rule',
       'Cross-entropy vs MSE',
       'Adaptive methods',
@@ -342,9 +343,10 @@ describe('Complexity sweep and mismatch', () => {
   });
 });
 
-describe('The scaling rule, the two losses and the adaptive methods', () => {
+describe('Noisy small batches, the scaling rule, the two losses and the adaptive methods', () => {
   it('draw their curves', async () => {
     const cases: [string, Record<string, string>, string][] = [
+      ['Noisy small batches', { Epochs: '6', 'Most full-batch updates': '300' }, 'noise'],
       ['Linear scaling rule', { 'Factor k': '4', 'Warm-up epochs': '2', Epochs: '8' }, 'scaling'],
       ['Cross-entropy vs MSE', { Epochs: '20' }, 'losses'],
       ['Adaptive methods', { 'Examples n': '20', Steps: '400', 'Test points': '200' }, 'adaptive'],

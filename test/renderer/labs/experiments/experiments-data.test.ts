@@ -65,6 +65,13 @@ describe('the forms', () => {
       { kind: 'cross-validation', folds: 3, candidates: [{ l2: 0.1 }, { l2: 1 }], epochs: 9 },
       { kind: 'batch-size', sizes: [2, 8], timedUpdates: 4, epochs: 3, batchSize: 16 },
       { kind: 'mismatch', sizes: [0, 0.5], epochs: 11, optimizer: { optimizer: 'adam', lr: 0.03 } },
+      {
+        kind: 'noise',
+        optimizer: { optimizer: 'sgd', lr: 0.3 },
+        batchSize: 2,
+        epochs: 4,
+        maxUpdates: 99,
+      },
       { kind: 'scaling', batchSize: 4, factor: 2, warmupEpochs: 3, epochs: 6, seed: 2 },
       { kind: 'losses', optimizer: { optimizer: 'sgd', lr: 0.2 }, batchSize: 16, epochs: 5 },
       { kind: 'adaptive', n: 20, p: 0.7, steps: 100, testPoints: 50, seed: 3 },
@@ -134,6 +141,23 @@ describe('figures', () => {
       { x: 2, y: NaN },
       { x: 3, y: NaN },
     ]);
+  });
+
+  it('a line figure draws examples scattered over a curve as points, a path that turns back as a line', () => {
+    const margins = [0.3, -0.8, 0.1, 0.9, -0.4, 0.6, -0.1, 0.5];
+    const examples = {
+      label: 'examples',
+      x: margins,
+      y: margins.map((m) => Math.log1p(Math.exp(-m))),
+    };
+    const t = Array.from({ length: 50 }, (_, i) => i / 49);
+    const path = { label: 'trajectory', x: t.map((u) => Math.sin(3 * u)), y: t };
+    const [a, b] = figureDatasets(figure({ series: [examples, path] }), {
+      xLog: false,
+      yLog: false,
+    });
+    expect(a.showLine).toBe(false);
+    expect(b.showLine).toBe(true);
   });
 
   it('named positions come from the axis title, only on integer axes', () => {

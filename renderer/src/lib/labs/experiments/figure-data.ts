@@ -28,10 +28,30 @@ export interface FigureDataset {
 
 /**
  * Whether a line figure's series is a cloud of points rather than a curve: its x's are not in
- * order (examples placed on a curve), so a line through them would zig-zag.
+ * order and it jumps about from point to point (examples placed on a curve), where a path that
+ * doubles back (a trajectory on a plane) moves a little at a time. A line through a cloud would
+ * zig-zag across the chart.
  */
 export function isCloud(series: FigureSeries): boolean {
-  return series.x.some((x, i) => i > 0 && x < series.x[i - 1]);
+  const { x } = series;
+  if (!x.some((v, i) => i > 0 && v < x[i - 1])) return false;
+  const y = series.y.map((v) => v ?? NaN);
+  const span = (a: number[]) => {
+    const finite = a.filter(Number.isFinite);
+    return finite.length ? Math.max(...finite) - Math.min(...finite) || 1 : 1;
+  };
+  const [sx, sy] = [span(x), span(y)];
+  let sum = 0;
+  let n = 0;
+  for (let i = 1; i < x.length; i++) {
+    const d = Math.hypot((x[i] - x[i - 1]) / sx, (y[i] - y[i - 1]) / sy);
+    if (Number.isFinite(d)) {
+      sum += d;
+      n++;
+    }
+  }
+  // A path's steps are a small part of its extent; a cloud's, a large one.
+  return n > 0 && sum / n > 0.15;
 }
 
 /** The colour of a series: its group's, else its own place's. */

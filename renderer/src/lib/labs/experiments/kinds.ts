@@ -13,6 +13,7 @@ export const EXPERIMENT_KINDS: readonly ExperimentKind[] = [
   'cross-validation',
   'mismatch',
   'batch-size',
+  'noise',
   'scaling',
   'losses',
   'adaptive',
@@ -26,6 +27,7 @@ export const EXPERIMENT_TITLES: Record<ExperimentKind, string> = {
   'cross-validation': 'N-fold cross-validation',
   mismatch: 'Mismatch',
   'batch-size': 'Batch size',
+  noise: 'Noisy small batches',
   scaling: 'Linear scaling rule',
   losses: 'Cross-entropy vs MSE',
   adaptive: 'Adaptive methods',
@@ -45,6 +47,8 @@ export const EXPERIMENT_ABOUT: Record<ExperimentKind, string> = {
     'The model trained once and tested on sets shifted further and further from the training distribution (2-D sets rotated by up to 90°): the validation loss stays where it was while the test loss climbs — mismatch, which more training data of the same kind does not fix.',
   'batch-size':
     'Batch sizes in powers of two up to the whole set, measured on this machine: time per update and per epoch (where parallelism stops helping), and validation accuracy at equal epochs and at equal time — small batches’ noisy steps against large batches’ few (Keskar et al. 2017).',
+  noise:
+    'Small batches’ noisy gradients against the full batch from one θ₀, at equal epochs and at equal updates: the losses per update and the trajectories on one shared plane — where the full batch stalls on a plateau, the small batches’ noise carries them across.',
   scaling:
     'The linear scaling rule with warm-up (Goyal et al. 2017): a batch k× larger with η as it was, with η × k, and with η × k reached by a linear warm-up, beside the base batch — SGD with momentum, as in the paper.',
   losses:
@@ -79,6 +83,8 @@ export interface ExperimentSettings {
   mismatch: { sizes: string; epochs: number };
   /** `sizes` empty: powers of two up to the training set. */
   'batch-size': { sizes: string; timedUpdates: number; epochs: number };
+  /** Plain SGD at a small batch, and the full batch given as many updates (at most maxUpdates). */
+  noise: { lr: number; batchSize: number; epochs: number; maxUpdates: number };
   /** SGD with momentum 0.9 from the base batch; the batch × factor. */
   scaling: {
     lr: number;
@@ -97,7 +103,7 @@ export interface ExperimentSettings {
 
 /** The kinds whose training is the form's Adam and batch size. */
 export const usesTraining = (kind: ExperimentKind): boolean =>
-  kind !== 'scaling' && kind !== 'losses' && kind !== 'adaptive';
+  kind !== 'noise' && kind !== 'scaling' && kind !== 'losses' && kind !== 'adaptive';
 
 /** The forms as a new page starts them: the protocol's defaults. */
 export function defaultSettings(): ExperimentSettings {
@@ -114,6 +120,7 @@ export function defaultSettings(): ExperimentSettings {
     },
     mismatch: { sizes: '0, 0.1, 0.2, 0.35, 0.5, 0.75, 1', epochs: 200 },
     'batch-size': { sizes: '', timedUpdates: 20, epochs: 20 },
+    noise: { lr: 0.5, batchSize: 4, epochs: 60, maxUpdates: 20_000 },
     scaling: { lr: 0.05, batchSize: 8, factor: 8, warmupEpochs: 5, epochs: 40 },
     losses: { lr: 0.5, epochs: 100 },
     adaptive: { n: 50, p: 0.6, steps: 5000, testPoints: 1000, seed: 1 },
@@ -263,6 +270,19 @@ export function specOf(
         },
       };
     }
+    case 'noise': {
+      const s = settings.noise;
+      return {
+        spec: {
+          kind,
+          optimizer: { optimizer: 'sgd', lr: s.lr },
+          batchSize: s.batchSize,
+          seed,
+          epochs: s.epochs,
+          maxUpdates: s.maxUpdates,
+        },
+      };
+    }
     case 'scaling': {
       const s = settings.scaling;
       return {
@@ -324,6 +344,16 @@ export function settingsFrom(
       factor: spec.factor ?? next.scaling.factor,
       warmupEpochs: spec.warmupEpochs ?? next.scaling.warmupEpochs,
       epochs: spec.epochs ?? next.scaling.epochs,
+    };
+    next.training.seed = spec.seed ?? next.training.seed;
+    return next;
+  }
+  if (spec.kind === 'noise') {
+    next.noise = {
+      lr: optimizer?.lr ?? next.noise.lr,
+      batchSize: batchSize ?? next.noise.batchSize,
+      epochs: spec.epochs ?? next.noise.epochs,
+      maxUpdates: spec.maxUpdates ?? next.noise.maxUpdates,
     };
     next.training.seed = spec.seed ?? next.training.seed;
     return next;
