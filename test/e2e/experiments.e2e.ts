@@ -361,6 +361,30 @@ describe('Noisy small batches, the scaling rule, the two losses and the adaptive
   });
 });
 
+describe('a lesson', () => {
+  it('(n) builds its problem, runs its experiment and says what the data show, in two languages', async () => {
+    await h.page
+      .getByRole('region', { name: 'Lessons' })
+      .getByRole('button', { name: /^\(n\)/ })
+      .click();
+    const lesson = h.page.getByTestId('experiments-lesson');
+    await lesson.waitFor();
+    const verdict = lesson.getByTestId('lesson-verdict');
+    await verdict.waitFor({ timeout: 90_000 });
+    expect(await verdict.getAttribute('data-holds')).toBe('true');
+    expect(lastResult().kind).toBe('mismatch');
+    // The network lab's problem is the lesson's: 300 moons.
+    expect(await text(h.page.getByTestId('experiments-problem'))).toMatch(/moons, 300 points/);
+    await shot('lesson-mismatch-1280');
+    await lesson.getByRole('button', { name: '中文' }).click();
+    expect(await text(lesson.getByRole('heading'))).toMatch(/^\(n\) .*[\u4e00-\u9fff]/);
+    await shot('lesson-mismatch-zh-1280');
+    await lesson.getByRole('button', { name: 'English' }).click();
+    await lesson.getByRole('button', { name: 'Close lesson' }).click();
+    await lesson.waitFor({ state: 'detached' });
+  });
+});
+
 describe('the session', () => {
   it('saves the finished experiments and brings them back when opened', async () => {
     const finished = h.page.getByRole('region', { name: 'Finished experiments' });

@@ -6,6 +6,7 @@
  * model, which the lab reads only through the {@link ExperimentsHost} the shell hands it.
  */
 import { getContext, setContext } from 'svelte';
+import type { DatasetSpecInput, ModelSpecInput } from '../../../../../electron/common/network';
 import type {
   ExperimentKind,
   ExperimentRecord,
@@ -23,6 +24,7 @@ import {
   specOf,
   type ExperimentSettings,
 } from './kinds';
+import type { ExperimentLesson, Language } from './lessons';
 import { isoNow } from './result-data';
 
 /** What the experiments lab needs of the rest of the page; the shell builds it. */
@@ -33,8 +35,12 @@ export interface ExperimentsHost {
   ensureProblem(): Promise<boolean>;
   /** Pauses the network runs (an experiment wants both cores). */
   pauseNetwork(): Promise<void>;
+  /** Builds a dataset and model in the network lab (a lesson's); false if refused. */
+  setProblem(dataset: DatasetSpecInput, model: ModelSpecInput): Promise<boolean>;
   /** Shows the network lab (where the dataset and model are changed). */
   showNetworkLab(): void;
+  /** The lessons' language, shared with the other labs'. */
+  language: Language;
 }
 
 /** The experiment running (or the last one run), with the SPEC it was sent with. */
@@ -70,6 +76,8 @@ export class ExperimentsStore {
   shownId = $state<string | undefined>();
   /** The latest refusal or form problem, for the status line. */
   lastError = $state<string | undefined>();
+  /** The lesson on show, if any. */
+  lesson = $state.raw<ExperimentLesson | undefined>();
 
   constructor(
     readonly engine: EngineConnection,
@@ -137,13 +145,13 @@ export class ExperimentsStore {
     return undefined;
   }
 
-  /** Runs the selected experiment with its form's settings. */
-  async run(kind: ExperimentKind = this.selected): Promise<void> {
+  /** Runs an experiment with its form's settings (or the SPEC given: a lesson's). */
+  async run(kind: ExperimentKind = this.selected, given?: ExperimentSpecInput): Promise<void> {
     if (this.running) {
       this.lastError = `Wait for the ${EXPERIMENT_TITLES[this.job!.kind]} experiment to finish, or cancel it.`;
       return;
     }
-    const made = specOf(kind, $state.snapshot(this.settings));
+    const made = given ? { spec: given } : specOf(kind, $state.snapshot(this.settings));
     if ('problem' in made) {
       this.lastError = made.problem;
       return;
@@ -211,6 +219,26 @@ export class ExperimentsStore {
     } catch (err) {
       this.lastError = errorMessage(err);
     }
+  }
+
+  /**
+   * A lesson: its network lab problem is built, its experiment chosen with its settings in the
+   * form and run; its text shows above the result.
+   */
+  async applyLesson(lesson: ExperimentLesson): Promise<void> {
+    this.lesson = lesson;
+    const spec = structuredClone(lesson.experiment);
+    this.selected = spec.kind;
+    this.settings = settingsFrom(spec, $state.snapshot(this.settings) as ExperimentSettings);
+    if (!(await this.host.setProblem(lesson.dataset, lesson.model))) {
+      this.lastError = 'The network lab could not build the lesson’s dataset and model.';
+      return;
+    }
+    await this.run(spec.kind, spec);
+  }
+
+  closeLesson(): void {
+    this.lesson = undefined;
   }
 
   /**
