@@ -379,7 +379,10 @@ export type ExperimentsMessage =
       partial?: ExperimentResult;
     }
   | { type: 'experiments.result'; id: number; result: ExperimentResult; experimentId: string }
-  /** Every experiment the lab holds, oldest first (sent on `sync` and after a change). */
+  /**
+   * Every experiment the lab holds, oldest first: sent on `sync` and after a removal (a new one
+   * comes in its `experiments.result`, which the client adds to its list).
+   */
   | { type: 'experiments.list'; experiments: ExperimentRecord[] };
 
 export type { DatasetSpec };

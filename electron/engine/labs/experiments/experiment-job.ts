@@ -113,6 +113,8 @@ export async function runExperimentJob(
     },
     async train(tasks: TrainingTask[], onOutcome) {
       checkSizes(tf, base, tasks);
+      // The partial results drawn while these train already say where they run.
+      if (pool && pool.refusal === undefined) threads = Math.max(threads, pool.size);
       const before = epochsDone;
       const phaseEpochs = tasks.reduce((s, t) => s + t.epochs, 0);
       const report = await runTrainings(
@@ -133,7 +135,8 @@ export async function runExperimentJob(
         },
         pool,
       );
-      threads = Math.max(threads, report.threads);
+      // Where they did run (0: the pool broke and this thread trained them).
+      threads = report.threads;
       epochsDone = before + phaseEpochs;
       return report.outcomes;
     },

@@ -230,6 +230,11 @@ describe('references', () => {
       width: 1,
     });
   });
+
+  it('leaves out a reference that is the model itself', () => {
+    const model = { ...record('m', 0).model, depth: 1, width: 1 };
+    expect(references(model).map((r) => r.name)).toEqual(['linear']);
+  });
 });
 
 describe('diagnose experiment', () => {

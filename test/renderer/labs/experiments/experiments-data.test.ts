@@ -15,6 +15,7 @@ import {
   figureDatasets,
   legendEntries,
   namedAxis,
+  distinctLabels,
 } from '../../../../renderer/src/lib/labs/experiments/figure-data';
 import {
   EXPERIMENT_KINDS,
@@ -239,4 +240,21 @@ it('a table as CSV: nulls empty, text with commas quoted', () => {
       ],
     }),
   ).toBe('candidate,loss\n"width 2, deep",0.5\nx,\n');
+});
+
+describe('distinctLabels', () => {
+  it('prints 3 significant digits, more only where ticks would read alike', () => {
+    expect(distinctLabels([0.1, 0.2, 0.5, 1])).toEqual(['0.1', '0.2', '0.5', '1']);
+    // A sharpness moving in its fourth digit.
+    expect(distinctLabels([0.499, 0.4995, 0.5, 0.5005, 0.501])).toEqual([
+      '0.499',
+      '0.4995',
+      '0.5',
+      '0.5005',
+      '0.501',
+    ]);
+    expect(distinctLabels([0, 12345, 0.0001])).toEqual(['0', '1e4', '1e-4']);
+    // Equal values may print alike.
+    expect(distinctLabels([2, 2])).toEqual(['2', '2']);
+  });
 });

@@ -113,7 +113,10 @@ export async function runBatchSize(
           title: 'Sharpness of the minimum (λ_max of the Hessian) against batch size',
           kind: 'line',
           x: { label: 'batch size', log: true, ticks: 'integer' },
-          y: { label: 'λ_max', log: true },
+          y: {
+            label: 'λ_max',
+            log: positiveSpan([{ label: '', x: [], y: sharpness }]) > 10,
+          },
           series: [{ label: `λ_max after ${spec.epochs} epochs`, x: sizes, y: sharpness }],
         },
         {

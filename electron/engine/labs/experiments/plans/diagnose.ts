@@ -53,7 +53,7 @@ const ADVICE: Record<Verdict['branch'], string> = {
 
 /** The references of a model: shallower and narrower, and linear. */
 export function references(model: ModelSpec): { name: string; model: ModelSpec }[] {
-  return [
+  const all: { name: string; model: ModelSpec }[] = [
     {
       name: 'smaller',
       model: {
@@ -68,6 +68,9 @@ export function references(model: ModelSpec): { name: string; model: ModelSpec }
       model: { ...model, depth: 1, activation: 'linear', residual: false, dropout: 0 },
     },
   ];
+  // A reference that is the model itself (a 1 × 3 net's "smaller" one) says nothing: left out.
+  const same = (a: ModelSpec) => JSON.stringify(a) === JSON.stringify(model);
+  return all.filter((r) => !same(r.model));
 }
 
 /** Whether a is "large next to" b: a > b + gap · max(b, 0.1·L₀). */

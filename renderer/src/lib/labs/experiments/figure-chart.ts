@@ -15,6 +15,7 @@ import {
   type MarkerOptions,
 } from '../../views/curve-options';
 import { formatTick, thinLogTicks } from '../../views/scale';
+import { distinctLabels } from './figure-data';
 import {
   dataTicks,
   figureDatasets,
@@ -48,7 +49,7 @@ type AxisOptions = {
   offset?: boolean;
   grace?: string;
   ticks: {
-    callback?: (value: number | string) => string;
+    callback?: (value: number | string, index?: number) => string;
     precision?: number;
     maxTicksLimit?: number;
     autoSkip?: boolean;
@@ -151,6 +152,13 @@ export class FigureChart extends CurveChart {
       };
     }
     y.type = this.yLog ? 'logarithmic' : 'linear';
+    // Labels with as many digits as it takes to tell the ticks apart (a sharpness that moves in
+    // its fourth digit would otherwise read 0.5, 0.5, 0.5).
+    let labels: string[] = [];
+    y.afterBuildTicks = (axis) => {
+      labels = distinctLabels(axis.ticks.map((t) => t.value));
+    };
+    y.ticks.callback = (value, index) => labels[index ?? -1] ?? formatTick(Number(value));
     // A little room above the highest point: a plateau is not the frame.
     if (this.yLog) delete y.grace;
     else y.grace = '5%';

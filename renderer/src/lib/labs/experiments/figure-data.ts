@@ -285,3 +285,25 @@ export function legendEntries(figure: Figure): LegendEntry[] {
   }
   return entries;
 }
+
+/**
+ * Tick labels for `values`: 3 significant digits, or as many more (up to 8) as it takes for no
+ * two different values to print alike; 0 as "0", very large or small values in exponent form.
+ */
+export function distinctLabels(values: readonly number[]): string[] {
+  const label = (v: number, digits: number) => {
+    if (v === 0) return '0';
+    const abs = Math.abs(v);
+    if (abs >= 1e4 || abs < 1e-3)
+      return v.toExponential(Math.max(0, digits - 3)).replace('e+', 'e');
+    return String(Number(v.toPrecision(digits)));
+  };
+  for (let digits = 3; digits <= 8; digits++) {
+    const labels = values.map((v) => label(v, digits));
+    const clash = labels.some(
+      (l, i) => labels.indexOf(l) !== i && values[labels.indexOf(l)] !== values[i],
+    );
+    if (!clash) return labels;
+  }
+  return values.map((v) => label(v, 8));
+}
