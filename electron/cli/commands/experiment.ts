@@ -35,7 +35,7 @@ SPEC: "kind" and its settings (every one has a default), and for every kind
                       the model, a smaller one and a linear one; the lecture's flowchart
   "depth"             "depths": [1, 2, 4, 8, 16], "width": 16, "residual": true,
                       "epochs": 100 — plain MLPs by depth, then with residual connections
-  "complexity"        "parameter": "width" | "depth" | "epochs" | "l2",
+  "complexity"        "parameter": "width" | "depth" | "epochs" | "l2" | "degree",
                       "values": [1, 2, 4, 8, 32, 128], "epochs": 200 — the U-curve
   "cross-validation"  "folds": 5, "candidates": [{ "width": 2 }, { "width": 8 }, …],
                       "stratified": true, "epochs": 100 — chosen by mean validation loss,

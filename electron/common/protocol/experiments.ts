@@ -99,7 +99,8 @@ export const experimentSpecSchema = z.discriminatedUnion('kind', [
   z.strictObject({
     kind: z.literal('complexity'),
     ...trainingFields,
-    parameter: z.enum(['width', 'depth', 'epochs', 'l2']).default('width'),
+    // degree: polynomial regression of each degree fitted exactly (regression sets of 1 input).
+    parameter: z.enum(['width', 'depth', 'epochs', 'l2', 'degree']).default('width'),
     values: z.array(z.number().min(0).max(100_000)).min(2).max(16).default([1, 2, 4, 8, 32, 128]),
     epochs: epochs(200),
   }),

@@ -79,3 +79,41 @@ describe('complexity sweep', () => {
     expect(figure.series.map((s) => s.y)).toEqual([train, validation]);
   });
 });
+
+describe('the polynomial degree', () => {
+  it('fits exactly: a noiseless cubic is matched by degree 3 and not by degree 1', async () => {
+    const { polynomialFits } =
+      await import('../../../../electron/engine/labs/experiments/plans/complexity');
+    const { buildDataset } = await import('../../../../electron/engine/datasets');
+    const data = buildDataset({ kind: 'polynomial', n: 40, noise: 0 });
+    const [linear, cubic] = polynomialFits(data, [1, 3]);
+    expect(linear.train!).toBeGreaterThan(0.05);
+    // Least squares in float64 on standardized inputs: the cubic's residual is rounding.
+    for (const loss of [cubic.train, cubic.validation, cubic.test])
+      expect(loss!).toBeLessThan(1e-12);
+    expect(cubic.parameters).toBe(4);
+  });
+
+  it('traces the U-curve on noisy sine points, and refuses a classification set by name', async () => {
+    const { polynomialFits } =
+      await import('../../../../electron/engine/labs/experiments/plans/complexity');
+    const { buildDataset } = await import('../../../../electron/engine/datasets');
+    const data = buildDataset({
+      kind: 'sine',
+      n: 40,
+      noise: 0.3,
+      split: { train: 0.5, validation: 0.25, test: 0.25 },
+    });
+    const fits = polynomialFits(data, [0, 1, 3, 5, 9, 15]);
+    const validation = fits.map((f) => f.validation!);
+    const best = validation.indexOf(Math.min(...validation));
+    expect(best).toBeGreaterThan(0);
+    expect(best).toBeLessThan(fits.length - 1);
+    // More coefficients never fit the training points worse (nested least squares).
+    for (let i = 1; i < fits.length; i++)
+      expect(fits[i].train!).toBeLessThanOrEqual(fits[i - 1].train! + 1e-12);
+    expect(() => polynomialFits(buildDataset({ kind: 'moons' }), [1])).toThrow(
+      /regression set of one input/,
+    );
+  });
+});

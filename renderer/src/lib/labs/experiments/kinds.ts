@@ -40,7 +40,7 @@ export const EXPERIMENT_ABOUT: Record<ExperimentKind, string> = {
   depth:
     'Plain MLPs of each depth on one budget, training loss per epoch: the deeper plain net ending higher than a shallower one is optimization failing, not model bias (the lecture’s 20- vs 56-layer figure, He et al. 2016, at MLP scale); then the same depths with residual connections, which smooth the landscape (Li et al. 2018).',
   complexity:
-    'One setting of the model — width, depth, epochs or L2 strength — over a range of values: training and validation loss at each (the U-curve), the value of least validation loss marked.',
+    'One setting of the model — width, depth, epochs, L2 strength, or a polynomial’s degree (regression sets, fitted exactly) — over a range of values: training and validation loss at each (the U-curve), the value of least validation loss marked.',
   'cross-validation':
     'N-fold cross-validation, as the lecture chooses a model: each candidate trained N times, each fold held out once; the candidate of least mean validation loss is chosen, trained on all the training data and scored on the held-out test set.',
   mismatch:
@@ -71,7 +71,7 @@ export interface TrainingSettings {
 export interface ExperimentSettings {
   diagnose: { epochs: number };
   depth: { depths: string; width: number; residual: boolean; epochs: number };
-  complexity: { parameter: 'width' | 'depth' | 'epochs' | 'l2'; values: string; epochs: number };
+  complexity: { parameter: 'width' | 'depth' | 'epochs' | 'l2' | 'degree'; values: string; epochs: number };
   'cross-validation': {
     folds: number;
     /** The model setting the candidates differ in, and its values. */
@@ -194,6 +194,7 @@ const PATCH_BOUNDS = {
   depth: { min: 1, max: 20, integer: true },
   l2: { min: 0, max: 100, integer: false },
   epochs: { min: 1, max: 10_000, integer: true },
+  degree: { min: 0, max: 20, integer: true },
 } as const;
 
 /**
