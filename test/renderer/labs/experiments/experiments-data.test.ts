@@ -22,6 +22,8 @@ import {
   defaultSettings,
   parseList,
   settingsFrom,
+  largestShift,
+  shiftSizes,
   specOf,
 } from '../../../../renderer/src/lib/labs/experiments/kinds';
 import { tableCsv } from '../../../../renderer/src/lib/labs/experiments/result-data';
@@ -256,5 +258,16 @@ describe('distinctLabels', () => {
     expect(distinctLabels([0, 12345, 0.0001])).toEqual(['0', '1e4', '1e-4']);
     // Equal values may print alike.
     expect(distinctLabels([2, 2])).toEqual(['2', '2']);
+  });
+});
+
+describe('the mismatch form’s slider', () => {
+  it('writes six sizes from 0 to the largest, and reads the largest back', () => {
+    expect(shiftSizes(1)).toBe('0, 0.2, 0.4, 0.6, 0.8, 1');
+    expect(shiftSizes(0.5)).toBe('0, 0.1, 0.2, 0.3, 0.4, 0.5');
+    expect(shiftSizes(0)).toBe('0');
+    expect(largestShift('0, 0.1, 0.35')).toBe(0.35);
+    expect(largestShift('nonsense')).toBe(1);
+    expect(largestShift(shiftSizes(0.75))).toBe(0.75);
   });
 });

@@ -71,7 +71,11 @@ export interface TrainingSettings {
 export interface ExperimentSettings {
   diagnose: { epochs: number };
   depth: { depths: string; width: number; residual: boolean; epochs: number };
-  complexity: { parameter: 'width' | 'depth' | 'epochs' | 'l2' | 'degree'; values: string; epochs: number };
+  complexity: {
+    parameter: 'width' | 'depth' | 'epochs' | 'l2' | 'degree';
+    values: string;
+    epochs: number;
+  };
   'cross-validation': {
     folds: number;
     /** The model setting the candidates differ in, and its values. */
@@ -424,4 +428,21 @@ export function settingsFrom(
       break;
   }
   return next;
+}
+
+/** The largest of a list of shift sizes ("0, 0.1, 0.5"), or 1 when none can be read. */
+export function largestShift(text: string): number {
+  const values = text
+    .split(/[\s,]+/)
+    .filter(Boolean)
+    .map(Number)
+    .filter((v) => Number.isFinite(v) && v >= 0 && v <= 1);
+  return values.length ? Math.max(...values) : 1;
+}
+
+/** Six shift sizes evenly from 0 to `largest` (the mismatch form's slider). */
+export function shiftSizes(largest: number): string {
+  const top = Math.min(1, Math.max(0, largest));
+  if (top === 0) return '0';
+  return Array.from({ length: 6 }, (_, i) => Number(((top * i) / 5).toPrecision(3))).join(', ');
 }
