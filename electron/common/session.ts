@@ -384,23 +384,26 @@ export const criticalExperimentManifestSchema = z
     path: ['result', 'kind'],
   });
 
+/** A lab's experiments each have an id of their own (a repeat is refused by its index). */
+function uniqueExperimentIds(value: { experiments: { id: string }[] }, ctx: z.RefinementCtx): void {
+  const seen = new Set<string>();
+  value.experiments.forEach((e, i) => {
+    if (seen.has(e.id)) {
+      ctx.addIssue({
+        code: 'custom',
+        message: `"${e.id}" is the id of an earlier experiment too`,
+        path: ['experiments', i, 'id'],
+      });
+    }
+    seen.add(e.id);
+  });
+}
+
 export const criticalManifestSchema = z
   .strictObject({
     experiments: z.array(criticalExperimentManifestSchema).max(MAX_RECORDED_EXPERIMENTS),
   })
-  .superRefine((value, ctx) => {
-    const seen = new Set<string>();
-    value.experiments.forEach((e, i) => {
-      if (seen.has(e.id)) {
-        ctx.addIssue({
-          code: 'custom',
-          message: `"${e.id}" is the id of an earlier experiment too`,
-          path: ['experiments', i, 'id'],
-        });
-      }
-      seen.add(e.id);
-    });
-  });
+  .superRefine(uniqueExperimentIds);
 export type CriticalManifest = z.infer<typeof criticalManifestSchema>;
 
 // ---------------------------------------------------------------------------------------------
@@ -411,19 +414,7 @@ export const experimentsManifestSchema = z
   .strictObject({
     experiments: z.array(experimentRecordSchema).max(MAX_RECORDED_EXPERIMENTS),
   })
-  .superRefine((value, ctx) => {
-    const seen = new Set<string>();
-    value.experiments.forEach((e, i) => {
-      if (seen.has(e.id)) {
-        ctx.addIssue({
-          code: 'custom',
-          message: `"${e.id}" is the id of an earlier experiment too`,
-          path: ['experiments', i, 'id'],
-        });
-      }
-      seen.add(e.id);
-    });
-  });
+  .superRefine(uniqueExperimentIds);
 export type ExperimentsManifest = z.infer<typeof experimentsManifestSchema>;
 
 // ---------------------------------------------------------------------------------------------
