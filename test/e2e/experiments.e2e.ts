@@ -383,6 +383,31 @@ describe('a lesson', () => {
     await lesson.getByRole('button', { name: 'Close lesson' }).click();
     await lesson.waitFor({ state: 'detached' });
   });
+
+  // The other four, one click each: the page's verdict from the engine's result holds.
+  for (const [letter, kind] of [
+    ['l', 'depth'],
+    ['m', 'complexity'],
+    ['o', 'batch-size'],
+    ['p', 'batch-size'],
+  ] as const) {
+    it(`(${letter}) runs in one click and its phenomenon holds`, async () => {
+      const before = received['experiments.result']?.length ?? 0;
+      await h.page
+        .getByRole('region', { name: 'Lessons' })
+        .getByRole('button', { name: new RegExp(`^\\(${letter}\\)`) })
+        .click();
+      const lesson = h.page.getByTestId('experiments-lesson');
+      const verdict = lesson.getByTestId('lesson-verdict');
+      await verdict.waitFor({ timeout: 120_000 });
+      expect(received['experiments.result']!.length).toBe(before + 1);
+      expect(lastResult().kind).toBe(kind);
+      expect(await verdict.getAttribute('data-holds'), await text(verdict)).toBe('true');
+      await shot(`lesson-${letter}-1280`);
+      await lesson.getByRole('button', { name: 'Close lesson' }).click();
+      await lesson.waitFor({ state: 'detached' });
+    });
+  }
 });
 
 describe('the session', () => {
