@@ -78,6 +78,8 @@ export class ExperimentsStore {
   lastError = $state<string | undefined>();
   /** The lesson on show, if any. */
   lesson = $state.raw<ExperimentLesson | undefined>();
+  /** The SPEC the lesson on show ran (its verdict reads that run's result, no other). */
+  lessonSpec = $state.raw<ExperimentSpecInput | undefined>();
 
   constructor(
     readonly engine: EngineConnection,
@@ -228,6 +230,7 @@ export class ExperimentsStore {
   async applyLesson(lesson: ExperimentLesson): Promise<void> {
     this.lesson = lesson;
     const spec = structuredClone(lesson.experiment);
+    this.lessonSpec = spec;
     this.selected = spec.kind;
     this.settings = settingsFrom(spec, $state.snapshot(this.settings) as ExperimentSettings);
     if (!(await this.host.setProblem(lesson.dataset, lesson.model))) {
@@ -239,6 +242,7 @@ export class ExperimentsStore {
 
   closeLesson(): void {
     this.lesson = undefined;
+    this.lessonSpec = undefined;
   }
 
   /**
