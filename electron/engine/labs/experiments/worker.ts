@@ -3,6 +3,8 @@
  * tfjs on the parent's backend (wasm in place of tfjs-node, which loads once per process) and
  * runs one training per job, reporting each epoch. Cancel ends the worker (pool.ts).
  */
+import fs from 'node:fs';
+import os from 'node:os';
 import { parentPort } from 'node:worker_threads';
 import type { BackendName } from '../../../common/protocol';
 import { loadBackend } from '../../backend/select';
@@ -12,6 +14,20 @@ import type { FromExperimentsWorker, ToExperimentsWorker } from './worker-messag
 
 if (!parentPort) throw new Error('the experiments worker must run in a worker thread');
 const parent = parentPort;
+
+/**
+ * This thread gives way to every other: an experiment keeps both cores busy, and the page (its
+ * renderer, the engine's own thread) must still get one when it wants it. Linux gives each
+ * thread its own nice value (setpriority on the thread's id, found through /proc/thread-self);
+ * elsewhere the call fails and the thread keeps the process's priority.
+ */
+export const WORKER_NICE = 10;
+try {
+  const tid = Number(fs.readlinkSync('/proc/thread-self').split('/').pop());
+  if (Number.isInteger(tid) && tid > 0) os.setPriority(tid, WORKER_NICE);
+} catch {
+  // Not Linux, or not allowed: the default priority.
+}
 
 const reply = (message: FromExperimentsWorker) => parent.postMessage(message);
 
