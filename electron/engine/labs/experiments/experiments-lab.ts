@@ -32,6 +32,8 @@ import { experimentsPool, type ExperimentsPool } from './pool';
 export const JOB_YIELD_MS = 30;
 /** Least time between two progress messages without a partial result, ms. */
 export const PROGRESS_INTERVAL_MS = 200;
+/** Least time between two partial results, ms (each is the whole result so far). */
+export const PARTIAL_INTERVAL_MS = 500;
 
 export interface ExperimentsSources {
   /** The network lab's problem, if it has one (the experiments' default data and model). */
@@ -100,11 +102,21 @@ export class ExperimentsLab implements Lab<ExperimentRecord[]> {
           : undefined;
       const base = experimentBase(spec, fallback, tf.getBackend());
       let last = -Infinity;
+      let lastPartial = -Infinity;
       const result = await runExperimentJob(tf, spec, base, this.pool(), {
         signal: controller.signal,
         checkpoint: makeCheckpoint({ signal: controller.signal, yieldEveryMs: JOB_YIELD_MS }),
         onProgress: (p) => {
           const now = performance.now();
+          // A partial result is the whole result so far: at most one every PARTIAL_INTERVAL_MS
+          // (the first and the last always), or a 400-training experiment would send its
+          // growing result 400 times.
+          const partial =
+            p.partial && (now - lastPartial >= PARTIAL_INTERVAL_MS || p.done === p.total)
+              ? p.partial
+              : undefined;
+          if (partial) lastPartial = now;
+          p = { ...p, partial };
           if (!p.partial && now - last < PROGRESS_INTERVAL_MS && p.fraction < 1) return;
           last = now;
           this.host.post({

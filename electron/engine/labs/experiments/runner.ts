@@ -67,6 +67,7 @@ export async function runTrainings(
     const stop = new AbortController();
     const onAbort = () => stop.abort();
     hooks.signal.addEventListener('abort', onAbort, { once: true });
+    if (hooks.signal.aborted) onAbort();
     let next = 0;
     let lost = false;
     const lane = async (): Promise<void> => {

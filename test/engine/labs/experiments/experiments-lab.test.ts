@@ -108,6 +108,32 @@ describe('the experiments lab', () => {
     expect(result.table.rows).toHaveLength(2);
   });
 
+  it('sends a partial result at most every half second: the first and the last always', async () => {
+    const client = await engine();
+    const reply = await client.request(
+      {
+        type: 'experiments.run',
+        experiment: {
+          kind: 'complexity',
+          dataset: { kind: 'moons', n: 60 },
+          values: [1, 2, 3, 4, 5, 6, 7, 8],
+          epochs: 1,
+        },
+      },
+      60_000,
+    );
+    expect(reply.type).toBe('experiments.result');
+    const partials = client.log
+      .filter(
+        (m): m is EngineMessageOf<'experiments.progress'> => m.type === 'experiments.progress',
+      )
+      .flatMap((m) => (m.partial ? [m.partial.trainings.length] : []));
+    // Eight one-epoch trainings finish within milliseconds of each other.
+    expect(partials[0]).toBe(1);
+    expect(partials.at(-1)).toBe(8);
+    expect(partials.length).toBeLessThan(8);
+  });
+
   it('one experiment at a time; Cancel answers "cancelled" and frees the lab', async () => {
     const client = await engine();
     const experiment: ExperimentSpecInput & { kind: 'depth' } = {
