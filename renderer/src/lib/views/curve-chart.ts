@@ -15,6 +15,7 @@ import {
   PointElement,
   Tooltip,
   type ChartDataset,
+  type Plugin,
 } from 'chart.js';
 import { MinMaxSeries } from './downsample';
 import { formatTick, logOffset } from './scale';
@@ -30,6 +31,34 @@ import {
 } from './curve-options';
 
 export type { ChartLook, Marker } from './curve-options';
+
+/**
+ * A chart of `datasets` with `options` drawn once on an offscreen canvas of `size`
+ * (synchronously: the options must turn animation off), and copied out: destroy() clears the
+ * working canvas. How every chart of the app draws itself again for an export.
+ */
+export function drawOffscreen(
+  size: { width: number; height: number },
+  datasets: readonly object[],
+  options: ReturnType<typeof chartOptions>,
+  plugins: Plugin<'line'>[] = [],
+): HTMLCanvasElement {
+  const work = document.createElement('canvas');
+  work.width = size.width;
+  work.height = size.height;
+  const chart = new Chart(work, {
+    type: 'line',
+    data: { datasets: datasets as ChartDataset<'line'>[] },
+    plugins,
+    options,
+  });
+  const out = document.createElement('canvas');
+  out.width = work.width;
+  out.height = work.height;
+  out.getContext('2d')!.drawImage(work, 0, 0);
+  chart.destroy();
+  return out;
+}
 
 Chart.register(
   LineController,
@@ -165,9 +194,6 @@ export class CurveChart {
       height: this.chart.height,
     },
   ): HTMLCanvasElement {
-    const work = document.createElement('canvas');
-    work.width = size.width;
-    work.height = size.height;
     const options = chartOptions(this.yTitle, this.xTitle, this.look);
     options.responsive = false;
     options.devicePixelRatio = pixelScale;
@@ -189,19 +215,7 @@ export class CurveChart {
       backgroundColor: d.backgroundColor,
       borderDash: d.borderDash,
     }));
-    // Drawn synchronously (no animation), then copied: destroy() clears the working canvas.
-    const chart = new Chart(work, {
-      type: 'line',
-      data: { datasets },
-      plugins: [markerPlugin],
-      options,
-    });
-    const out = document.createElement('canvas');
-    out.width = work.width;
-    out.height = work.height;
-    out.getContext('2d')!.drawImage(work, 0, 0);
-    chart.destroy();
-    return out;
+    return drawOffscreen(size, datasets, options, [markerPlugin]);
   }
 
   /** Colours of the theme, and presentation mode's sizes. */

@@ -5,8 +5,8 @@
  * for filled groups, rings for hollow ones, and optional reference lines (dashed, e.g. the
  * minimum ratio 1). The x axis may be logarithmic (training losses span decades).
  */
-import { Chart, type ChartDataset } from 'chart.js';
-import { CurveChart } from '../../views/curve-chart';
+import type { ChartDataset } from 'chart.js';
+import { CurveChart, drawOffscreen } from '../../views/curve-chart';
 import { chartOptions, type MarkerOptions } from '../../views/curve-options';
 import { formatTick, thinLogTicks } from '../../views/scale';
 
@@ -146,9 +146,6 @@ export class PointsChart extends CurveChart {
       height: this.chart.height,
     },
   ): HTMLCanvasElement {
-    const work = document.createElement('canvas');
-    work.width = size.width;
-    work.height = size.height;
     const options = chartOptions(this.yTitle, this.xTitle, this.currentLook);
     this.configure(options);
     options.responsive = false;
@@ -164,13 +161,6 @@ export class PointsChart extends CurveChart {
       }
       return copy as unknown as ChartDataset<'line', Point[]>;
     });
-    // Drawn synchronously (no animation), then copied: destroy() clears the working canvas.
-    const chart = new Chart(work, { type: 'line', data: { datasets }, options });
-    const out = document.createElement('canvas');
-    out.width = work.width;
-    out.height = work.height;
-    out.getContext('2d')!.drawImage(work, 0, 0);
-    chart.destroy();
-    return out;
+    return drawOffscreen(size, datasets, options);
   }
 }

@@ -5,9 +5,9 @@
  * vertical segments with caps, log axes, integer or named ticks, and the figure's vertical
  * marks with their labels.
  */
-import { Chart, type ChartDataset } from 'chart.js';
+import type { ChartDataset } from 'chart.js';
 import type { Figure } from '../../../../../electron/common/protocol';
-import { CurveChart } from '../../views/curve-chart';
+import { CurveChart, drawOffscreen } from '../../views/curve-chart';
 import {
   chartOptions,
   markerPlugin,
@@ -190,9 +190,6 @@ export class FigureChart extends CurveChart {
       height: this.chart.height,
     },
   ): HTMLCanvasElement {
-    const work = document.createElement('canvas');
-    work.width = size.width;
-    work.height = size.height;
     const options = chartOptions(this.yTitle, this.xTitle, this.currentLook);
     this.configure(options);
     options.responsive = false;
@@ -207,18 +204,6 @@ export class FigureChart extends CurveChart {
       }
       return copy as unknown as ChartDataset<'line', Point[]>;
     });
-    // Drawn synchronously (no animation), then copied: destroy() clears the working canvas.
-    const chart = new Chart(work, {
-      type: 'line',
-      data: { datasets },
-      plugins: [markerPlugin],
-      options,
-    });
-    const out = document.createElement('canvas');
-    out.width = work.width;
-    out.height = work.height;
-    out.getContext('2d')!.drawImage(work, 0, 0);
-    chart.destroy();
-    return out;
+    return drawOffscreen(size, datasets, options, [markerPlugin]);
   }
 }
