@@ -227,3 +227,16 @@ export function runExtras(entry: LiveRun<unknown>): { color?: string; forkedFrom
 export function labsHeld(context: SessionContext): { explorer: boolean; network: boolean } {
   return context.labs ?? { explorer: true, network: true };
 }
+
+/**
+ * The number for a lab's next experiment id ("experiment-N"): one past the highest among
+ * `records` (a session's), or 1; ids of another form are ignored.
+ */
+export function nextExperimentNumber(records: readonly { id: string }[]): number {
+  let next = 1;
+  for (const e of records) {
+    const n = /^experiment-(\d+)$/.exec(e.id);
+    if (n) next = Math.max(next, Number(n[1]) + 1);
+  }
+  return next;
+}

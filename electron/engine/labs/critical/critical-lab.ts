@@ -39,7 +39,14 @@ import { MAX_RECORDED_EXPERIMENTS } from '../../../common/limits';
 import { SessionError, type SessionData } from '../../../common/session';
 import { FieldError } from '../../core/errors';
 import type { Tf } from '../../network';
-import { labsHeld, type Lab, type LabHost, type Msg, type SessionContext } from '../lab';
+import {
+  labsHeld,
+  nextExperimentNumber,
+  type Lab,
+  type LabHost,
+  type Msg,
+  type SessionContext,
+} from '../lab';
 import { experimentContext, runExperiment } from './experiment-jobs';
 import { CriticalJobs } from './jobs';
 import { analyzeNetworkPoint } from './network-analysis';
@@ -276,12 +283,7 @@ export class CriticalLab implements Lab<Restored> {
   adopt(restored: Restored, _summary: SessionSummary): void {
     this.jobs.cancelAll();
     this.experiments = restored;
-    let next = 1;
-    for (const e of restored) {
-      const n = /^experiment-(\d+)$/.exec(e.id);
-      if (n) next = Math.max(next, Number(n[1]) + 1);
-    }
-    this.nextExperiment = next;
+    this.nextExperiment = nextExperimentNumber(restored);
   }
 
   cancel(id: number): void {

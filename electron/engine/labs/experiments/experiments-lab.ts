@@ -24,7 +24,13 @@ import { SessionError, type SessionData } from '../../../common/session';
 import { CancelledError, FieldError } from '../../core/errors';
 import { makeCheckpoint } from '../../hessian/checkpoint';
 import type { NetworkProblem, Tf } from '../../network';
-import type { Lab, LabHost, Msg, SessionContext } from '../lab';
+import {
+  nextExperimentNumber,
+  type Lab,
+  type LabHost,
+  type Msg,
+  type SessionContext,
+} from '../lab';
 import { experimentBase, runExperimentJob } from './experiment-job';
 import { experimentsPool, type ExperimentsPool } from './pool';
 
@@ -198,12 +204,7 @@ export class ExperimentsLab implements Lab<ExperimentRecord[]> {
   adopt(restored: ExperimentRecord[], _summary: SessionSummary): void {
     this.running?.controller.abort();
     this.experiments = restored;
-    let next = 1;
-    for (const e of restored) {
-      const n = /^experiment-(\d+)$/.exec(e.id);
-      if (n) next = Math.max(next, Number(n[1]) + 1);
-    }
-    this.nextExperiment = next;
+    this.nextExperiment = nextExperimentNumber(restored);
   }
 
   cancel(id: number): void {
