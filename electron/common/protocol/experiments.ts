@@ -279,16 +279,37 @@ export interface EvaluationRecord {
   accuracy?: number | null;
 }
 
-/** A chart: series of (x, y) points, drawn as lines or points. */
+/**
+ * A chart: series of (x, y) points, drawn as lines or points; or (kind 'heatmap') a grid of
+ * values in colour, with level lines and a colour bar, the series drawn over it (trajectories,
+ * points).
+ */
 export interface Figure {
   id: string;
   title: string;
   x: { label: string; log?: boolean; ticks?: 'integer' };
   y: { label: string; log?: boolean };
-  kind: 'line' | 'scatter';
+  kind: 'line' | 'scatter' | 'heatmap';
   series: FigureSeries[];
   /** Vertical marks (the chosen value, a threshold). */
   marks?: { x: number; label: string }[];
+  /** The heatmap's values (kind 'heatmap' only, which needs it). */
+  grid?: FigureGrid;
+}
+
+/** Values on a square grid, for a heatmap: a loss over a plane (Li et al.), over two logits. */
+export interface FigureGrid {
+  /** Axis values, evenly spaced and increasing: the columns' x and the rows' y (as many). */
+  x: number[];
+  y: number[];
+  /** The value at (x_i, y_j) in z[j · n + i]; null where it is not finite. */
+  z: (number | null)[];
+  /** What the values are (the colour bar's title). */
+  label: string;
+  /** Colours spread over log(z − min): for values over orders of magnitude. */
+  log?: boolean;
+  /** The colour scale's range (figures drawn to compare share one); default z's own. */
+  range?: [number, number];
 }
 
 export interface FigureSeries {
@@ -301,6 +322,8 @@ export interface FigureSeries {
   dashed?: boolean;
   /** A colour index shared by related series (plain and residual of one depth). */
   group?: number;
+  /** Drawn as points without a line, whatever the figure's kind. */
+  points?: boolean;
 }
 
 /** The result as a table (CSV): one row per training or per value. */
@@ -424,33 +447,71 @@ export const trainingRecordSchema = z.strictObject({
   parameters: z.int().min(0),
 });
 
-const figureSchema = z.strictObject({
-  id: text(64),
-  title: text(),
-  x: z.strictObject({
+/** At most this many values along a heatmap's side (201² values). */
+export const MAX_GRID_SIDE = 201;
+
+const gridSchema = z
+  .strictObject({
+    x: z.array(z.number()).min(2).max(MAX_GRID_SIDE),
+    y: z.array(z.number()).min(2).max(MAX_GRID_SIDE),
+    z: values(MAX_GRID_SIDE ** 2),
     label: text(),
     log: z.boolean().optional(),
-    ticks: z.literal('integer').optional(),
-  }),
-  y: z.strictObject({ label: text(), log: z.boolean().optional() }),
-  kind: z.enum(['line', 'scatter']),
-  series: z
-    .array(
-      z.strictObject({
-        label: text(),
-        x: z.array(z.number()).max(100_000),
-        y: values(),
-        error: z.array(z.number()).max(100_000).optional(),
-        dashed: z.boolean().optional(),
-        group: z.int().min(0).max(1000).optional(),
-      }),
-    )
-    .max(1000),
-  marks: z
-    .array(z.strictObject({ x: z.number(), label: text() }))
-    .max(100)
-    .optional(),
-});
+    range: z.tuple([z.number(), z.number()]).optional(),
+  })
+  .superRefine((grid, ctx) => {
+    const { x, y, z: v } = grid;
+    const bad = (path: string, message: string) =>
+      ctx.addIssue({ code: 'custom', path: [path], message });
+    if (y.length !== x.length) bad('y', `as many values as x (${x.length}), not ${y.length}`);
+    else if (v.length !== x.length * y.length) {
+      bad('z', `${x.length}² = ${x.length * y.length} values, not ${v.length}`);
+    }
+    for (const [name, axis] of [['x', x] as const, ['y', y] as const]) {
+      if (axis.some((a, i) => i > 0 && !(a > axis[i - 1]))) bad(name, 'increasing values');
+    }
+  });
+
+const figureSchema = z
+  .strictObject({
+    id: text(64),
+    title: text(),
+    x: z.strictObject({
+      label: text(),
+      log: z.boolean().optional(),
+      ticks: z.literal('integer').optional(),
+    }),
+    y: z.strictObject({ label: text(), log: z.boolean().optional() }),
+    kind: z.enum(['line', 'scatter', 'heatmap']),
+    series: z
+      .array(
+        z.strictObject({
+          label: text(),
+          x: z.array(z.number()).max(100_000),
+          y: values(),
+          error: z.array(z.number()).max(100_000).optional(),
+          dashed: z.boolean().optional(),
+          group: z.int().min(0).max(1000).optional(),
+          points: z.boolean().optional(),
+        }),
+      )
+      .max(1000),
+    marks: z
+      .array(z.strictObject({ x: z.number(), label: text() }))
+      .max(100)
+      .optional(),
+    grid: gridSchema.optional(),
+  })
+  .superRefine((figure, ctx) => {
+    // A heatmap draws its grid: one without, or a grid on a chart of lines, is a damaged file.
+    if ((figure.kind === 'heatmap') !== (figure.grid !== undefined)) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['grid'],
+        message: 'a heatmap figure has a grid, and only a heatmap figure',
+      });
+    }
+  });
 
 export const experimentResultSchema = z.strictObject({
   kind: z.enum(experimentKinds),

@@ -85,7 +85,11 @@ export async function runExperimentJob(
   let epochsDone = 0;
   let threads = 0;
   let lastPartial: ExperimentResult | undefined;
-  const progress = (fraction: number, partial?: ExperimentResult) => {
+  /** Whether lastPartial is newer than the last one sent. */
+  let fresh = false;
+  const progress = (fraction: number, withPartial = false) => {
+    const partial = withPartial || fresh ? lastPartial : undefined;
+    if (partial) fresh = false;
     const elapsed = performance.now() - started;
     hooks.onProgress({
       done: trainingsDone,
@@ -98,6 +102,7 @@ export async function runExperimentJob(
   const services: ExperimentServices = {
     base,
     tf,
+    signal: hooks.signal,
     plan(trainings, epochs) {
       if (trainings > MAX_EXPERIMENT_TRAININGS) {
         throw new FieldError(
@@ -130,7 +135,7 @@ export async function runExperimentJob(
           onDone: (index, outcome: TrainingOutcome) => {
             trainingsDone++;
             onOutcome?.(index, outcome);
-            progress(Math.min(1, epochsDone / plannedEpochs), lastPartial);
+            progress(Math.min(1, epochsDone / plannedEpochs), true);
           },
         },
         pool,
@@ -142,12 +147,13 @@ export async function runExperimentJob(
     },
     partial(result) {
       lastPartial = result;
+      fresh = true;
     },
     async advance(units, finished = false) {
       epochsDone += units;
       if (finished) trainingsDone++;
       const fraction = Math.min(1, epochsDone / plannedEpochs);
-      progress(fraction, finished ? lastPartial : undefined);
+      progress(fraction, finished);
       await hooks.checkpoint(Math.round(epochsDone), Math.round(plannedEpochs));
     },
   };

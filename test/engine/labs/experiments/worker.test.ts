@@ -103,9 +103,10 @@ describe('experiments on a worker pool', () => {
     const fixed = (notes: string[]) => notes.filter((n) => !/cores busy on average/.test(n));
     expect(fixed(there.notes)).toEqual(fixed(here.notes));
     expect(fixed(there.notes).length).toBe(there.notes.length - 1);
-    // A partial result per finished training, in whatever order they finished.
+    // A partial result per finished training, in whatever order they finished, then one
+    // after each of the deepest nets' two landscapes.
     expect(progress.filter((p) => p.partial).map((p) => p.partial!.trainings.length)).toEqual([
-      1, 2, 3, 4, 5, 6,
+      1, 2, 3, 4, 5, 6, 6, 6,
     ]);
     expect(progress[progress.length - 1]).toMatchObject({ done: 6, total: 6 });
     expect(pool.available).toBe(true);

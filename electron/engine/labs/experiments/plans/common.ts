@@ -13,12 +13,14 @@ import type {
   ExperimentKind,
   ExperimentResult,
   Figure,
+  FigureGrid,
   FigureSeries,
   TrainingRecord,
 } from '../../../../common/protocol';
 import type { BatchSize, DatasetSpec, ModelSpec } from '../../../../common/network';
 import type { OptimizerSpec } from '../../../../common/schemas';
 import type { Dataset } from '../../../datasets';
+import { computeLandscape } from '../../../landscape';
 import { NetworkProblem, type Tf } from '../../../network';
 import { taskDataset, type TrainingOutcome, type TrainingTask } from '../training';
 
@@ -58,6 +60,8 @@ export interface ExperimentServices {
   advance(units: number, finished?: boolean): Promise<void>;
   /** A partial result to draw while the experiment runs. */
   partial(result: ExperimentResult): void;
+  /** Aborted on Cancel (for work outside `train` and `advance`: a landscape's grid). */
+  readonly signal: AbortSignal;
   /** Worker threads the trainings ran on so far (0: the engine's thread). */
   readonly threads: number;
 }
@@ -287,4 +291,62 @@ export function lossAlongLine(
 /** n evenly spaced numbers from lo to hi. */
 export function linspace(lo: number, hi: number, n: number): number[] {
   return Array.from({ length: n }, (_, i) => lo + ((hi - lo) * i) / (n - 1));
+}
+
+/**
+ * The training loss over the plane θ + α d₁ + β d₂, α over `range[0]` and β over `range[1]`,
+ * as a heatmap's grid: computed by the network lab's landscape code (on its worker threads
+ * where they exist, in this thread otherwise), cancelled with the experiment.
+ */
+export async function planeGrid(
+  problem: NetworkProblem,
+  center: Float64Array,
+  directions: { d1: Float64Array; d2: Float64Array },
+  options: {
+    range: [[number, number], [number, number]];
+    resolution: number;
+    signal: AbortSignal;
+  },
+): Promise<FigureGrid> {
+  const grid = await computeLandscape(problem, center, directions, {
+    resolution: options.resolution,
+    range: options.range,
+    coarse: 0,
+    split: 'train',
+    signal: options.signal,
+  });
+  return {
+    x: Array.from(grid.alphas),
+    y: Array.from(grid.betas),
+    z: Array.from(grid.values, (v) => (Number.isFinite(v) ? v : null)),
+    label: 'training loss',
+    log: gridSpan([grid.values]) > 30,
+  };
+}
+
+/**
+ * One colour scale for heatmaps drawn to compare (Li et al.'s plain and residual nets): the
+ * range of all their values, in log colours when it spans orders of magnitude.
+ */
+export function shareScale(grids: readonly FigureGrid[]): void {
+  let lo = Infinity;
+  let hi = -Infinity;
+  for (const g of grids) {
+    for (const v of g.z) {
+      if (v === null) continue;
+      lo = Math.min(lo, v);
+      hi = Math.max(hi, v);
+    }
+  }
+  if (!(lo <= hi)) return;
+  const log = gridSpan(grids.map((g) => g.z)) > 30;
+  for (const g of grids) {
+    g.range = [lo, hi];
+    g.log = log;
+  }
+}
+
+/** max / min of the positive values (1 when there are none). */
+function gridSpan(lists: readonly ArrayLike<number | null>[]): number {
+  return positiveSpan(lists.map((y) => ({ label: '', x: [], y: Array.from(y) })));
 }

@@ -6,12 +6,15 @@
  * shallower one can (its extra layers could be the identity), so when its *training* loss ends
  * higher, the optimizer is to blame, not the model; with residual connections the deep nets
  * train (Li et al. 2018: skip connections smooth the loss landscape). The deepest plain and
- * residual nets' landscapes are drawn side by side as Li et al. draw them in one dimension: the
- * training loss along two filter-normalized random directions through each final θ.
+ * residual nets' landscapes are drawn side by side as Li et al. draw them: the training loss
+ * over the plane of two filter-normalized random directions through each final θ, as heatmaps
+ * with one colour scale, and along each direction alone.
  */
 import type {
   ExperimentResult,
   ExperimentSpec,
+  Figure,
+  FigureGrid,
   FigureSeries,
   TrainingRecord,
 } from '../../../../common/protocol';
@@ -21,8 +24,10 @@ import {
   fmt,
   linspace,
   lossAlongLine,
+  planeGrid,
   positiveSpan,
   resultFrame,
+  shareScale,
   task,
   trainingColumns,
   trainingRow,
@@ -31,6 +36,9 @@ import {
 } from './common';
 
 type Spec = Extract<ExperimentSpec, { kind: 'depth' }>;
+
+/** Grid points along each side of a 2-D landscape (Li et al. draw 51; 41 keeps it quick). */
+export const DEPTH_LANDSCAPE_SIDE = 41;
 
 export async function runDepth(
   spec: Spec,
@@ -51,10 +59,13 @@ export async function runDepth(
       }),
     ),
   );
-  services.plan(tasks.length, tasks.length * spec.epochs);
+  // The two landscapes count as a training's epochs each on the progress bar.
+  services.plan(tasks.length, (tasks.length + kinds.length) * spec.epochs);
   const done: (TrainingRecord | undefined)[] = new Array(tasks.length);
   const started = performance.now();
   const landscape: FigureSeries[] = [];
+  const planes: { residual: boolean; grid: FigureGrid }[] = [];
+  const deepestDepth = depths[depths.length - 1];
   const build = (): ExperimentResult => {
     const records = done.filter((r): r is TrainingRecord => r !== undefined);
     const finalSeries = kinds.map((residual) => {
@@ -111,11 +122,20 @@ export async function runDepth(
           y: { label: 'training loss', log: positiveSpan(finalSeries) > 30 },
           series: finalSeries,
         },
+        ...planes.map(({ residual, grid }): Figure => ({
+          id: residual ? 'plane-residual' : 'plane-plain',
+          title: `The depth-${deepestDepth} ${residual ? 'residual' : 'plain'} net's training loss over two filter-normalized random directions (Li et al. 2018)`,
+          kind: 'heatmap',
+          x: { label: 'α' },
+          y: { label: 'β' },
+          series: [{ label: 'final θ', x: [0], y: [0], points: true }],
+          grid,
+        })),
         ...(landscape.length
           ? [
               {
                 id: 'landscape',
-                title: `Training loss along two filter-normalized random directions through the depth-${depths[depths.length - 1]} nets' final θ (Li et al. 2018)`,
+                title: `Training loss along each direction alone through the depth-${deepestDepth} nets' final θ`,
                 kind: 'line' as const,
                 x: { label: 'α (θ + α·d)' },
                 y: { label: 'training loss', log: positiveSpan(landscape) > 30 },
@@ -136,13 +156,13 @@ export async function runDepth(
     thetas[index] = outcome.theta;
     services.partial(build());
   });
-  // Li et al.'s picture, in one dimension: the loss of the deepest nets along two
-  // filter-normalized random directions through their final θ.
+  // Li et al.'s picture: the loss of the deepest nets over the plane of two filter-normalized
+  // random directions through their final θ (one colour scale for both), and along each.
   const alphas = linspace(-1, 1, 41);
   for (const [index, t] of tasks.entries()) {
     const theta = thetas[index];
     if (!theta || done[index]?.status !== 'ok') continue;
-    await withProblem(services.tf, t, (problem) => {
+    await withProblem(services.tf, t, async (problem) => {
       const { d1, d2 } = randomDirections(problem.layout, theta, 0);
       const residual = t.model.residual;
       [d1, d2].forEach((d, k) => {
@@ -163,8 +183,24 @@ export async function runDepth(
           ...(k === 1 ? { dashed: true } : {}),
         });
       });
+      const grid = await planeGrid(
+        problem,
+        theta,
+        { d1, d2 },
+        {
+          range: [
+            [-1, 1],
+            [-1, 1],
+          ],
+          resolution: DEPTH_LANDSCAPE_SIDE,
+          signal: services.signal,
+        },
+      );
+      planes.push({ residual, grid });
+      shareScale(planes.map((p) => p.grid));
     });
-    await services.advance(0);
+    services.partial(build());
+    await services.advance(spec.epochs);
   }
   return build();
 }

@@ -10,12 +10,17 @@
  *   squared error   ℓ(m) = 2 σ(−m)²,               |ℓ′(m)| = 4 σ(−m)² σ(m)  → 0 where m ≪ 0:
  *
  * a badly wrong example (large loss) has a steep cross-entropy but a flat squared error, so the
- * squared error's training can stall where cross-entropy's moves on. The network's own
- * training examples are placed on both curves at their margins before and after training.
+ * squared error's training can stall where cross-entropy's moves on. The lecture draws the
+ * two losses as surfaces over a pair of logits (z₁, z₂) of an example of class 1: here as two
+ * heatmaps, each with the network's own training examples at their (z_y, max_{c≠y} z_c) at θ₀
+ * and after training with that loss; and along the margin, with the examples at θ₀ on both
+ * curves.
  */
 import type {
   ExperimentResult,
   ExperimentSpec,
+  Figure,
+  FigureGrid,
   FigureSeries,
   TrainingRecord,
 } from '../../../../common/protocol';
@@ -55,8 +60,38 @@ export function margins(z: Float32Array, y: ArrayLike<number>, k: number): numbe
   return out;
 }
 
+/** Each example's (z_y, max_{c≠y} z_c): where it sits over the lecture's pair of logits. */
+export function logitPairs(
+  z: Float32Array,
+  y: ArrayLike<number>,
+  k: number,
+): { own: number[]; other: number[] } {
+  const own: number[] = [];
+  const other: number[] = [];
+  for (let i = 0; i < y.length; i++) {
+    let best = -Infinity;
+    for (let c = 0; c < k; c++) if (c !== y[i]) best = Math.max(best, z[i * k + c]);
+    own.push(z[i * k + y[i]]);
+    other.push(best);
+  }
+  return { own, other };
+}
+
 /** At most this many examples are placed on the curves. */
 const PLACED = 200;
+
+/** The pair of logits' range, each way (the lecture's figure spans −10 … 10). */
+const LOGIT_RANGE = 10;
+/** Grid points along each side of the two surfaces. */
+const SURFACE_SIDE = 81;
+
+/** A loss of the margin over (z₁, z₂) ∈ [−R, R]², the example's class being the first. */
+function logitSurface(loss: (m: number) => number, label: string): FigureGrid {
+  const axis = linspace(-LOGIT_RANGE, LOGIT_RANGE, SURFACE_SIDE);
+  const z: number[] = [];
+  for (const z2 of axis) for (const z1 of axis) z.push(loss(z1 - z2));
+  return { x: axis, y: axis, z, label };
+}
 
 export async function runLosses(
   spec: Spec,
@@ -77,11 +112,19 @@ export async function runLosses(
       group: loss,
       model: { ...base.model, loss },
       epochs: spec.epochs,
+      keepTheta: true,
     }),
   );
   services.plan(2, 2 * spec.epochs);
   const done: (TrainingRecord | undefined)[] = [undefined, undefined];
   let placed: { before: number[] } | undefined;
+  /** Examples' (z_y, max other) at θ₀ and after each training (by the task's index). */
+  let pairsBefore: { own: number[]; other: number[] } | undefined;
+  const pairsAfter: ({ own: number[]; other: number[] } | undefined)[] = [undefined, undefined];
+  const surfaces = [
+    logitSurface(crossEntropy, 'cross-entropy'),
+    logitSurface(squared, 'squared error'),
+  ];
 
   const build = (): ExperimentResult => {
     const records = done.filter((r): r is TrainingRecord => r !== undefined);
@@ -147,6 +190,7 @@ export async function runLosses(
           series: accuracy,
         },
         curvesFigure('curves', 'Training loss per epoch (each its own loss)', records),
+        ...surfaces.map((grid, i) => surfaceFigure(i, grid, pairsBefore, pairsAfter[i])),
         {
           id: 'surface',
           title: 'Loss over the margin z_y − max z_other (two logits), the examples at θ₀ on it',
@@ -178,11 +222,64 @@ export async function runLosses(
     const y = problem.dataset.train.y;
     const all = margins(z, y, problem.dataset.outputDim);
     const step = Math.max(1, Math.ceil(all.length / PLACED));
-    placed = { before: all.filter((_, i) => i % step === 0) };
+    const keep = <T>(_: T, i: number) => i % step === 0;
+    placed = { before: all.filter(keep) };
+    const pairs = logitPairs(z, y, problem.dataset.outputDim);
+    pairsBefore = { own: pairs.own.filter(keep), other: pairs.other.filter(keep) };
   });
-  await services.train(tasks, (i, outcome) => {
+  const outcomes = await services.train(tasks, (i, outcome) => {
     done[i] = outcome.record;
     services.partial(build());
   });
+  // Where the examples ended after each training (its own loss's surface).
+  for (const [i, outcome] of outcomes.entries()) {
+    const theta = outcome.theta;
+    if (!theta || outcome.record.status === 'diverged') continue;
+    await withProblem(services.tf, tasks[i], (problem) => {
+      const z = problem.mlp.logits(theta, problem.deviceSplit('train').x);
+      const pairs = logitPairs(z, problem.dataset.train.y, problem.dataset.outputDim);
+      const step = Math.max(1, Math.ceil(pairs.own.length / PLACED));
+      const keep = <T>(_: T, k: number) => k % step === 0;
+      pairsAfter[i] = { own: pairs.own.filter(keep), other: pairs.other.filter(keep) };
+    });
+  }
   return build();
+}
+
+/**
+ * One loss as the lecture's surface over a pair of logits, with the network's examples on it
+ * at θ₀ and after training with that loss (those within the drawn square).
+ */
+function surfaceFigure(
+  index: number,
+  grid: FigureGrid,
+  before: { own: number[]; other: number[] } | undefined,
+  after: { own: number[]; other: number[] } | undefined,
+): Figure {
+  const inside = (pairs: { own: number[]; other: number[] }) => {
+    const x: number[] = [];
+    const y: number[] = [];
+    pairs.own.forEach((v, i) => {
+      const w = pairs.other[i];
+      if (Math.abs(v) <= LOGIT_RANGE && Math.abs(w) <= LOGIT_RANGE) {
+        x.push(v);
+        y.push(w);
+      }
+    });
+    return { x, y };
+  };
+  const series: FigureSeries[] = [];
+  if (before) series.push({ label: 'examples at θ₀', ...inside(before), points: true, group: 2 });
+  if (after) {
+    series.push({ label: 'after training', ...inside(after), points: true, group: 3 });
+  }
+  return {
+    id: index === 0 ? 'surface-ce' : 'surface-mse',
+    title: `${index === 0 ? 'Cross-entropy' : 'Squared error'} over a pair of logits of an example of class 1, the training examples on it`,
+    kind: 'heatmap',
+    x: { label: 'z₁ (the example’s class: z_y)' },
+    y: { label: 'z₂ (the other class: max_{c≠y} z_c)' },
+    series,
+    grid,
+  };
 }

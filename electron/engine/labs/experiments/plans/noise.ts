@@ -6,18 +6,28 @@
  * cannot be only "it took more steps". Their training losses against updates (log scale), and
  * their trajectories on one shared plane: through θ₀, spanned by the small batch's end and the
  * long full-batch run's end (Gram–Schmidt), each snapshot θ_t drawn at
- * ((θ_t − θ₀)·u₁, (θ_t − θ₀)·u₂). The small batch's path is visibly noisy; on a plateau
- * (a deep sigmoid net on the moons, say) the full batch at equal epochs has not left it.
+ * ((θ_t − θ₀)·u₁, (θ_t − θ₀)·u₂), over the training loss on that plane, L(θ₀ + a u₁ + b u₂)
+ * (the shared landscape the paths cross; a path's points are projections, so the loss under a
+ * point is the plane's, not the snapshot's own). The small batch's path is visibly noisy; on a
+ * plateau (a deep sigmoid net on the moons, say) the full batch at equal epochs has not left it.
  */
-import type { ExperimentResult, ExperimentSpec, FigureSeries } from '../../../../common/protocol';
+import type {
+  ExperimentResult,
+  ExperimentSpec,
+  Figure,
+  FigureGrid,
+  FigureSeries,
+} from '../../../../common/protocol';
 import {
   finite,
   fmt,
+  planeGrid,
   positiveSpan,
   resultFrame,
   task,
   trainingColumns,
   trainingRow,
+  withProblem,
   type ExperimentServices,
 } from './common';
 import type { TrainingOutcome } from '../training';
@@ -27,8 +37,14 @@ type Spec = Extract<ExperimentSpec, { kind: 'noise' }>;
 /** Snapshots kept per trajectory, about. */
 const POINTS = 200;
 
+/** Grid points along each side of the landscape under the paths. */
+export const NOISE_LANDSCAPE_SIDE = 41;
+
+/** The plane's extent around the paths: their range and this much of it on each side. */
+const MARGIN = 0.15;
+
 /** u₁ = a/‖a‖, u₂ = (b − (b·u₁)u₁)/‖…‖ (zero vectors where a or b's rest vanish). */
-function plane(a: Float64Array, b: Float64Array): [Float64Array, Float64Array] {
+function spanOf(a: Float64Array, b: Float64Array): [Float64Array, Float64Array] {
   const norm = (v: Float64Array) => Math.sqrt(v.reduce((s, x) => s + x * x, 0));
   const na = norm(a);
   const u1 = a.map((x) => (na > 0 ? x / na : 0));
@@ -77,11 +93,11 @@ export async function runNoise(
       snapshotEvery: every(updates),
     }),
   ];
-  services.plan(
-    3,
-    tasks.reduce((s, t) => s + t.epochs, 0),
-  );
+  // The landscape under the paths counts as the small batch's epochs on the progress bar.
+  services.plan(3, tasks.reduce((s, t) => s + t.epochs, 0) + spec.epochs);
   const done: (TrainingOutcome | undefined)[] = [undefined, undefined, undefined];
+  let plane: { theta0: Float64Array; u1: Float64Array; u2: Float64Array } | undefined;
+  let grid: FigureGrid | undefined;
 
   const build = (): ExperimentResult => {
     const records = done.flatMap((o) => (o ? [o.record] : []));
@@ -97,10 +113,11 @@ export async function runNoise(
     if (a?.trajectory && c?.trajectory) {
       const theta0 = Float64Array.from(a.trajectory.thetas[0]);
       const end = (o: TrainingOutcome) => o.trajectory!.thetas[o.trajectory!.thetas.length - 1];
-      const [u1, u2] = plane(
+      const [u1, u2] = spanOf(
         Float64Array.from(end(a), (v, i) => v - theta0[i]),
         Float64Array.from(end(c), (v, i) => v - theta0[i]),
       );
+      plane = { theta0, u1, u2 };
       done.forEach((o, i) => {
         if (!o?.trajectory) return;
         const xs: number[] = [];
@@ -149,14 +166,7 @@ export async function runNoise(
           y: { label: 'training loss', log: positiveSpan(lossSeries) > 30 },
           series: lossSeries,
         },
-        {
-          id: 'paths',
-          title: 'The trajectories on one plane through θ₀ (the small batch’s end along u₁)',
-          kind: 'line',
-          x: { label: 'u₁ · (θ − θ₀)' },
-          y: { label: 'u₂ · (θ − θ₀)' },
-          series: pathSeries,
-        },
+        pathsFigure(pathSeries, grid),
       ],
       table: { columns: trainingColumns, rows: records.map(trainingRow) },
       trainings: records,
@@ -168,5 +178,48 @@ export async function runNoise(
     done[i] = outcome;
     services.partial(build());
   });
+  const paths = build().figures[1].series;
+  if (plane && paths.length > 0) {
+    const { theta0, u1, u2 } = plane;
+    const range = (values: number[]): [number, number] => {
+      const lo = Math.min(...values);
+      const hi = Math.max(...values);
+      const pad = Math.max(hi - lo, 1e-3) * MARGIN;
+      return [lo - pad, hi + pad];
+    };
+    grid = await withProblem(services.tf, tasks[0], (problem) =>
+      planeGrid(
+        problem,
+        theta0,
+        { d1: u1, d2: u2 },
+        {
+          range: [
+            range(paths.flatMap((p) => p.x)),
+            range(paths.flatMap((p) => p.y.filter((v): v is number => v !== null))),
+          ],
+          resolution: NOISE_LANDSCAPE_SIDE,
+          signal: services.signal,
+        },
+      ),
+    );
+    services.partial(build());
+    await services.advance(spec.epochs);
+  }
   return build();
+}
+
+/** The paths on their plane, over the plane's training loss once it is computed. */
+function pathsFigure(series: FigureSeries[], grid: FigureGrid | undefined): Figure {
+  const figure: Figure = {
+    id: 'paths',
+    title: grid
+      ? 'The trajectories on one plane through θ₀ (the small batch’s end along u₁), over the training loss on that plane'
+      : 'The trajectories on one plane through θ₀ (the small batch’s end along u₁)',
+    kind: grid ? 'heatmap' : 'line',
+    x: { label: 'u₁ · (θ − θ₀)' },
+    y: { label: 'u₂ · (θ − θ₀)' },
+    series,
+  };
+  if (grid) figure.grid = grid;
+  return figure;
 }
