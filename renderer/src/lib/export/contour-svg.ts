@@ -107,7 +107,7 @@ export function contourSvgDocument(scene: ContourSvgScene): string {
 }
 
 /** An image stretched over the plot, in a group of its own. */
-function plotImage(id: string, plot: PlotRect, href: string, style?: string): string {
+export function plotImage(id: string, plot: PlotRect, href: string, style?: string): string {
   const { x, y, w, h } = plot;
   return el(
     'g',
@@ -117,7 +117,13 @@ function plotImage(id: string, plot: PlotRect, href: string, style?: string): st
 }
 
 /** Level lines, one path per level, and their labels placed as on the canvas. */
-function levelLinesSvg(scene: ContourSvgScene): [string, string] {
+export function levelLinesSvg(
+  scene: Pick<ContourSvgScene, 'plot' | 'scale' | 'textWidth'> & {
+    grid: Pick<GridData, 'values' | 'resolution'>;
+  },
+  /** Before the groups' ids, where a document has more than one. @default none */
+  idPrefix = '',
+): [string, string] {
   const { grid, plot } = scene;
   const { x, y, w, h } = plot;
   const n = grid.resolution;
@@ -133,7 +139,7 @@ function levelLinesSvg(scene: ContourSvgScene): [string, string] {
   const paths = el(
     'g',
     {
-      id: 'level-lines',
+      id: `${idPrefix}level-lines`,
       fill: 'none',
       stroke: '#ffffff',
       'stroke-opacity': 0.38,
@@ -148,7 +154,7 @@ function levelLinesSvg(scene: ContourSvgScene): [string, string] {
   const labels = levelLabels(lines, levels, n, plot, (text) => scene.textWidth(text, 10));
   const boxes = el(
     'g',
-    { id: 'level-labels', 'font-size': 10, 'text-anchor': 'middle' },
+    { id: `${idPrefix}level-labels`, 'font-size': 10, 'text-anchor': 'middle' },
     labels.map((l) =>
       el('g', {}, [
         el('rect', {

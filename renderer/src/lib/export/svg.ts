@@ -8,8 +8,14 @@
 import type { ContourCanvas } from '../views/contour-canvas';
 import { heatmapTile } from '../views/heatmap';
 import { viewTheme } from '../views/theme.svelte';
-import { contourSvgDocument } from './contour-svg';
-import { legendRuns, type ExportNote } from './overlay-content';
+import {
+  colorBarBox,
+  colorBarTicks,
+  colorBarTitle,
+  type HeatmapOptions,
+} from '../views/heatmap-plugin';
+import { contourSvgDocument, levelLinesSvg, plotImage } from './contour-svg';
+import { legendRuns, viridisColor, type ExportNote } from './overlay-content';
 import { curvesLayout, pickCharts } from './png';
 import { svgLegendSize } from './svg-legend';
 import { backgroundRect, el, esc, idPart, num, SVG_FONT, svgDocument } from './svg-markup';
@@ -193,8 +199,10 @@ function chartSvg(target: ChartTarget, left: number, top: number): string {
       ),
     );
   }
+  const heat = (chart.options.plugins as { losslabHeatmap?: HeatmapOptions }).losslabHeatmap;
   parts.push(
     el('g', { class: 'grid', stroke: pal().grid, 'stroke-width': 1 }, grid),
+    heat?.layer ? heatmapSvg(heat, area, chart.width, id) : '',
     el('g', { class: 'ticks', 'font-size': 11, fill: pal().muted }, labels),
     el(
       'text',
@@ -316,4 +324,71 @@ function chartSvg(target: ChartTarget, left: number, top: number): string {
     { class: 'chart', id: `chart-${id}`, transform: `translate(${num(left)} ${num(top)})` },
     parts,
   );
+}
+
+/**
+ * A heatmap chart's grid as the canvas draws it: the heatmap (the one raster part, a PNG) over
+ * the chart area, its level lines and their labels, and the colour bar right of the area with
+ * its ticks and title, in the plugin's layout.
+ */
+function heatmapSvg(
+  options: HeatmapOptions,
+  area: { left: number; top: number; right: number; bottom: number },
+  chartWidth: number,
+  id: string,
+): string {
+  const layer = options.layer!;
+  const fontScale = options.fontScale ?? 1;
+  const color = options.textColor ?? pal().muted;
+  const plot = { x: area.left, y: area.top, w: area.right - area.left, h: area.bottom - area.top };
+  const [lines, levelLabels] = levelLinesSvg(
+    { plot, scale: layer.scale, textWidth, grid: { values: layer.values, resolution: layer.n } },
+    `${id}-`,
+  );
+  const bar = colorBarBox(area, fontScale);
+  const gradient = `colorbar-${id}`;
+  const stops = Array.from({ length: 11 }, (_, k) =>
+    el('stop', { offset: `${k * 10}%`, 'stop-color': viridisColor(k / 10) }),
+  );
+  const ticks = colorBarTicks(layer.scale).map((tick) => {
+    const y = bar.y + bar.h * (1 - tick.t);
+    return (
+      el('line', { x1: bar.x + bar.w, x2: bar.x + bar.w + 3, y1: y, y2: y, stroke: color }) +
+      el('text', { x: bar.x + bar.w + 5, y: y + 3.5 * fontScale }, esc(tick.label))
+    );
+  });
+  const titleX = chartWidth - 4 * fontScale;
+  const titleY = bar.y + bar.h / 2;
+  return el('g', { class: 'heatmap', id: `heatmap-${id}` }, [
+    el('g', { 'clip-path': `url(#clip-${id})` }, [
+      plotImage(
+        `heatmap-image-${id}`,
+        plot,
+        heatmapTile(layer.values, layer.n, layer.scale).toDataURL('image/png'),
+      ),
+      lines,
+      levelLabels,
+    ]),
+    el('defs', {}, el('linearGradient', { id: gradient, x1: 0, x2: 0, y1: 1, y2: 0 }, stops)),
+    el('rect', {
+      class: 'colorbar',
+      x: bar.x,
+      y: bar.y,
+      width: bar.w,
+      height: bar.h,
+      fill: `url(#${gradient})`,
+    }),
+    el('g', { class: 'colorbar-ticks', 'font-size': 10 * fontScale, fill: color }, ticks),
+    el(
+      'text',
+      {
+        class: 'colorbar-title',
+        transform: `translate(${num(titleX)} ${num(titleY)}) rotate(-90)`,
+        'text-anchor': 'middle',
+        'font-size': 11 * fontScale,
+        fill: color,
+      },
+      esc(colorBarTitle(layer)),
+    ),
+  ]);
 }

@@ -38,23 +38,38 @@ export function paintContourBase(
   base: ContourBase,
 ): void {
   const { grid, scale, look } = base;
-  const n = grid.resolution;
-  const { x, y, w, h } = plot;
+  paintHeatmap(ctx, plot, grid.values, grid.resolution, scale, base);
+  drawAxes(ctx, plot, grid, look);
+}
 
+/**
+ * An n × n grid's heatmap stretched over a plot rectangle (j = 0, the lowest y, at the bottom),
+ * the basin map over it, and the level lines with their labels: the contour view's picture
+ * without its axes (the experiments' heatmap figures draw it inside a chart's axes).
+ */
+export function paintHeatmap(
+  ctx: CanvasRenderingContext2D,
+  plot: PlotRect,
+  values: Float32Array,
+  n: number,
+  scale: ValueScale,
+  layers: { contours: boolean; basins?: BasinOverlay },
+): void {
+  const { x, y, w, h } = plot;
   // Heatmap: one pixel per grid value, j = 0 (y min) at the bottom.
-  const tile = heatmapTile(grid.values, n, scale);
+  const tile = heatmapTile(values, n, scale);
   ctx.imageSmoothingEnabled = true;
   ctx.drawImage(tile, x, y, w, h);
 
-  if (base.basins) {
+  if (layers.basins) {
     ctx.imageSmoothingEnabled = false;
-    ctx.drawImage(basinTile(base.basins), x, y, w, h);
+    ctx.drawImage(basinTile(layers.basins), x, y, w, h);
     ctx.imageSmoothingEnabled = true;
   }
 
-  if (base.contours) {
+  if (layers.contours) {
     const levels = contourLevels(scale, CONTOUR_LEVELS);
-    const lines = marchingSquares(grid.values, n, levels);
+    const lines = marchingSquares(values, n, levels);
     const sx = w / (n - 1);
     const sy = h / (n - 1);
     ctx.lineWidth = 1;
@@ -77,8 +92,6 @@ export function paintContourBase(
       ctx.fillText(label.text, label.x, label.y);
     }
   }
-
-  drawAxes(ctx, plot, grid, look);
 }
 
 /** The basin map as an n × n image, y up (also embedded in SVG exports). */

@@ -136,11 +136,13 @@ export class CurveChart {
     readonly yTitle: string,
     onHover: (step: number | undefined) => void,
     readonly xTitle = 'step',
+    /** Plugins drawing more than lines (a heatmap under them), beside the markers'. */
+    plugins: Plugin<'line'>[] = [],
   ) {
     this.chart = new Chart(canvas, {
       type: 'line',
       data: { datasets: [] },
-      plugins: [markerPlugin],
+      plugins: [markerPlugin, ...plugins],
       options: chartOptions(yTitle, xTitle, chartLook(), onHover),
     });
     canvas.addEventListener('pointerleave', () => onHover(undefined));

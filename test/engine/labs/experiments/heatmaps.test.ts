@@ -150,3 +150,37 @@ describe('cross-entropy and squared error over a pair of logits', () => {
     expect(figure(result, 'surface-ce').series[0]).toEqual(figure(result, 'surface-mse').series[0]);
   });
 });
+
+describe("a session's heatmap, read back", () => {
+  let result: ExperimentResult;
+  beforeAll(async () => {
+    result = await run(tf, { kind: 'losses', dataset: { kind: 'moons', n: 60 }, epochs: 2 });
+  }, 300_000);
+
+  /** The path and message of the first problem with `change` made to the CE surface. */
+  function refusal(change: (f: Figure) => void): string {
+    const damaged = structuredClone(result);
+    change(damaged.figures.find((f) => f.id === 'surface-ce')!);
+    const parsed = experimentResultSchema.safeParse(damaged);
+    if (parsed.success) return 'accepted';
+    const issue = parsed.error.issues[0];
+    return `${issue.path.join('.')}: ${issue.message}`;
+  }
+
+  it('is accepted whole, and refused naming the field when damaged', () => {
+    expect(refusal(() => undefined)).toBe('accepted');
+    const at = `figures.${result.figures.findIndex((f) => f.id === 'surface-ce')}`;
+    expect(refusal((f) => f.grid!.z.pop())).toBe(`${at}.grid.z: 81² = 6561 values, not 6560`);
+    expect(refusal((f) => f.grid!.y.pop())).toBe(`${at}.grid.y: as many values as x (81), not 80`);
+    expect(refusal((f) => (f.grid!.x[3] = f.grid!.x[2]))).toBe(`${at}.grid.x: increasing values`);
+    expect(refusal((f) => delete f.grid)).toBe(
+      `${at}.grid: a heatmap figure has a grid, and only a heatmap figure`,
+    );
+    expect(refusal((f) => (f.kind = 'line'))).toBe(
+      `${at}.grid: a heatmap figure has a grid, and only a heatmap figure`,
+    );
+    expect(refusal((f) => (f.grid!.x = new Array(300).fill(0).map((_, i) => i)))).toMatch(
+      new RegExp(`^${at}\\.grid\\.x: `),
+    );
+  });
+});

@@ -90,7 +90,7 @@ function logitSurface(loss: (m: number) => number, label: string): FigureGrid {
   const axis = linspace(-LOGIT_RANGE, LOGIT_RANGE, SURFACE_SIDE);
   const z: number[] = [];
   for (const z2 of axis) for (const z1 of axis) z.push(loss(z1 - z2));
-  return { x: axis, y: axis, z, label };
+  return { x: axis, y: [...axis], z, label };
 }
 
 export async function runLosses(

@@ -3,7 +3,8 @@
  * the chart registry) drawing the engine's Figure as it is — every point (an experiment has a
  * few hundred at most, no downsampling), lines or points, dashed series, error bars as short
  * vertical segments with caps, log axes, integer or named ticks, and the figure's vertical
- * marks with their labels.
+ * marks with their labels. A heatmap figure draws its grid inside the axes (level lines, a
+ * colour bar right of the plot) with its series over it; its log switch is the colours'.
  */
 import type { ChartDataset } from 'chart.js';
 import type { Figure } from '../../../../../electron/common/protocol';
@@ -14,11 +15,13 @@ import {
   type ChartLook,
   type MarkerOptions,
 } from '../../views/curve-options';
+import { COLOR_BAR, heatmapPlugin, type HeatmapOptions } from '../../views/heatmap-plugin';
 import { formatTick, thinLogTicks } from '../../views/scale';
-import { distinctLabels } from './figure-data';
 import {
   dataTicks,
+  distinctLabels,
   figureDatasets,
+  heatmapLayer,
   integerTick,
   namedAxis,
   type FigureDataset,
@@ -67,10 +70,10 @@ export class FigureChart extends CurveChart {
   /** Axis titles are fixed when made: a figure with other titles gets a chart of its own. */
   constructor(canvas: HTMLCanvasElement, figure: Figure) {
     const named = namedAxis(figure.x.label, figure.x.ticks);
-    super(canvas, figure.y.label, () => undefined, named?.title ?? figure.x.label);
+    super(canvas, figure.y.label, () => undefined, named?.title ?? figure.x.label, [heatmapPlugin]);
     this.named = named;
     this.figure = figure;
-    this.yLog = figure.y.log ?? false;
+    this.yLog = FigureChart.logOf(figure);
     this.chart.options.spanGaps = false;
     this.chart.options.interaction = { mode: 'nearest', intersect: true };
     this.chart.options.plugins!.tooltip = {
@@ -90,6 +93,11 @@ export class FigureChart extends CurveChart {
       .reduce((n, d) => n + d.data.filter((p) => Number.isFinite((p as Point).y)).length, 0);
   }
 
+  /** Whether a figure starts on a log scale: its y axis's, or a heatmap's colours'. */
+  static logOf(figure: Figure): boolean {
+    return (figure.kind === 'heatmap' ? figure.grid?.log : figure.y.log) ?? false;
+  }
+
   /** Shows a figure (a longer partial one, or another with the same axes). */
   show(figure: Figure): void {
     this.figure = figure;
@@ -102,7 +110,7 @@ export class FigureChart extends CurveChart {
     this.draw();
   }
 
-  /** Whether the y axis is logarithmic. */
+  /** Whether the y axis (a heatmap's colours) is logarithmic. */
   override get logScale(): boolean {
     return this.yLog;
   }
@@ -125,6 +133,33 @@ export class FigureChart extends CurveChart {
     delete x.suggestedMax;
     x.ticks.maxRotation = 0;
     const named = this.named;
+    const grid = f.kind === 'heatmap' ? f.grid : undefined;
+    const heat = options.plugins as { losslabHeatmap?: HeatmapOptions };
+    const fontScale = this.currentLook.fontScale;
+    heat.losslabHeatmap = grid
+      ? {
+          layer: heatmapLayer(grid, this.yLog),
+          fontScale,
+          textColor: this.currentLook.palette.muted,
+        }
+      : {};
+    options.layout = { padding: { right: grid ? COLOR_BAR.room * fontScale : 0 } };
+    if (grid) {
+      // The grid fills the plot: the axes span its first to its last value, nothing more.
+      for (const [axis, values] of [
+        [x, grid.x],
+        [y, grid.y],
+      ] as const) {
+        axis.type = 'linear';
+        axis.min = values[0];
+        axis.max = values[values.length - 1];
+        delete axis.grace;
+        axis.ticks.callback = (value) => formatTick(Number(value));
+        axis.afterBuildTicks = () => undefined;
+      }
+      (options.plugins as { losslabMarkers: MarkerOptions }).losslabMarkers.markers = [];
+      return;
+    }
     if (named) {
       // Named positions: one tick each, the points clear of the plot's edges.
       const positions = [...named.names.keys()].sort((a, b) => a - b);
@@ -204,6 +239,6 @@ export class FigureChart extends CurveChart {
       }
       return copy as unknown as ChartDataset<'line', Point[]>;
     });
-    return drawOffscreen(size, datasets, options, [markerPlugin]);
+    return drawOffscreen(size, datasets, options, [markerPlugin, heatmapPlugin]);
   }
 }

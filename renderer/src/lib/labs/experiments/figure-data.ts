@@ -4,8 +4,10 @@
  * named positions ("candidate (0: width 2; 1: width 8)" has its names on the ticks), and the
  * legend under the chart. Plain data, free of chart.js and Svelte, so the unit tests read it.
  */
-import type { Figure, FigureSeries } from '../../../../../electron/common/protocol';
+import type { Figure, FigureGrid, FigureSeries } from '../../../../../electron/common/protocol';
+import type { HeatmapLayer } from '../../views/heatmap-plugin';
 import { runColors } from '../../views/palette';
+import { valueScale } from '../../views/scale';
 
 type Point = { x: number; y: number };
 
@@ -61,6 +63,26 @@ export function seriesColor(series: FigureSeries, index: number): string {
 
 const HOLLOW = 'rgba(0, 0, 0, 0)';
 
+/** The dark edge under a series drawn over a heatmap: bright colours stay legible on yellow. */
+const HALO = 'rgba(15, 19, 32, 0.85)';
+
+/**
+ * A heatmap figure's grid as the chart's layer: its values (null as NaN, drawn slate), and the
+ * colour scale over its range (the figure's shared one if it has one), log when `log`.
+ */
+export function heatmapLayer(grid: FigureGrid, log: boolean): HeatmapLayer {
+  const values = Float32Array.from(grid.z, (v) => v ?? NaN);
+  let [min, max] = grid.range ?? [Infinity, -Infinity];
+  if (!grid.range) {
+    for (const v of values) {
+      if (v < min) min = v;
+      if (v > max) max = v;
+    }
+  }
+  if (!(min <= max)) [min, max] = [0, 1];
+  return { values, n: grid.x.length, scale: valueScale(min, max, log), label: grid.label };
+}
+
 /** How far apart (in x) the series of a scatter over integer positions are drawn. */
 const DODGE = 0.07;
 
@@ -76,6 +98,7 @@ export function figureDatasets(
 ): FigureDataset[] {
   const scale = options.lineScale ?? 1;
   const scatter = figure.kind === 'scatter';
+  const heatmap = figure.kind === 'heatmap';
   const n = figure.series.length;
   const dodge = (k: number) =>
     scatter && figure.x.ticks === 'integer' && !options.xLog && n > 1
@@ -89,6 +112,7 @@ export function figureDatasets(
     (!options.xLog || x > 0) &&
     (!options.yLog || y > 0);
   const bars: FigureDataset[] = [];
+  const halos: FigureDataset[] = [];
   const lines = figure.series.map((s, k): FigureDataset => {
     const color = seriesColor(s, k);
     const shift = dodge(k);
@@ -126,9 +150,9 @@ export function figureDatasets(
         errorBars: true,
       });
     }
-    const few = dotted && s.x.length <= 24;
-    const cloud = !scatter && isCloud(s);
-    return {
+    const few = dotted && s.x.length <= 24 && !heatmap;
+    const cloud = s.points === true || (!scatter && isCloud(s));
+    const line: FigureDataset = {
       label: s.label,
       data,
       borderColor: color,
@@ -141,9 +165,24 @@ export function figureDatasets(
       pointStyle: scatter && s.error ? 'rectRot' : 'circle',
       spanGaps: false,
     };
+    if (heatmap) {
+      // Over a heatmap each series has a dark edge (a wider copy under it, not named).
+      halos.push({
+        ...line,
+        label: '',
+        data: data.slice(),
+        borderColor: HALO,
+        backgroundColor: HALO,
+        borderDash: [],
+        borderWidth: line.borderWidth + 2.5 * scale,
+        pointRadius: line.pointRadius > 0 ? line.pointRadius + 1.2 * scale : 0,
+        pointBorderWidth: line.pointBorderWidth + 1.2 * scale,
+      });
+    }
+    return line;
   });
-  // Error bars under the points they belong to.
-  return [...bars, ...lines];
+  // Error bars and edges under the series they belong to.
+  return [...bars, ...halos, ...lines];
 }
 
 /** An axis whose integer positions have names: "split (0 training, 1 validation, 2 test)". */
@@ -247,7 +286,7 @@ export function legendEntries(figure: Figure): LegendEntry[] {
         : s.dashed
           ? 'ring'
           : 'dot'
-      : isCloud(s)
+      : s.points || isCloud(s)
         ? 'dot'
         : s.dashed
           ? 'dash'
