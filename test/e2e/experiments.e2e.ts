@@ -354,12 +354,45 @@ describe('Noisy small batches, the scaling rule, the two losses and the adaptive
     for (const [kind, fields, name] of cases) {
       const result = await runExperiment(kind, fields);
       expect(result.kind).toBe(name);
-      for (const f of result.figures)
-        expect(await covered(f.id), `${name} ${f.id}`).toBeGreaterThan(0.005);
+      for (const f of result.figures) {
+        // A heatmap fills its plot; a chart of lines covers a little of it.
+        const least = f.kind === 'heatmap' ? 0.5 : 0.005;
+        expect(await covered(f.id), `${name} ${f.id}`).toBeGreaterThan(least);
+      }
       await shot(`${name}-1280`);
+      if (name === 'noise') {
+        // The trajectories over the loss on their plane.
+        expect(result.figures.find((f) => f.id === 'paths')?.kind).toBe('heatmap');
+      }
+      if (name === 'losses') await checkHeatmapExport(result);
     }
   });
 });
+
+/**
+ * The two losses' surfaces over a pair of logits: drawn with a colour bar, their log switch the
+ * colours', and exported to SVG with the heatmap, its level lines and the colour bars.
+ */
+async function checkHeatmapExport(result: ExperimentResult): Promise<void> {
+  const surfaces = result.figures.filter((f) => f.kind === 'heatmap').map((f) => f.id);
+  expect(surfaces).toEqual(['surface-ce', 'surface-mse']);
+  const panel = h.page.getByTestId('figure-surface-mse');
+  expect(await text(panel.locator('figcaption'))).toMatch(/log colours$/);
+  // The examples on the surface: 280 training examples placed at θ₀, and again after.
+  expect(Number(await panel.getAttribute('data-points'))).toBeGreaterThan(200);
+  await panel.screenshot({ path: path.join(shots, 'losses-surface-1280.png') });
+  const dialog = await openExportDialog(h.page, 'Vector image (SVG)…');
+  const svg = (await runExport(h.page, dialog)).toString('utf8');
+  await closeExportDialog(dialog);
+  fs.writeFileSync(path.join(shots, 'losses-export.svg'), svg);
+  // One heatmap (a PNG image), its level lines and colour bar per surface.
+  expect(svg.match(/<g class="heatmap"/g)).toHaveLength(2);
+  expect(svg.match(/<image [^>]*href="data:image\/png;base64,/g)?.length).toBe(2);
+  expect(svg.match(/class="colorbar"/g)).toHaveLength(2);
+  expect(svg).toContain('>cross-entropy</text>');
+  expect(svg).toContain('>squared error</text>');
+  expect(svg.match(/class="level-line"/g)?.length ?? 0).toBeGreaterThan(10);
+}
 
 describe('a lesson', () => {
   it('(n) builds its problem, runs its experiment and says what the data show, in two languages', async () => {
@@ -404,6 +437,19 @@ describe('a lesson', () => {
       expect(lastResult().kind).toBe(kind);
       expect(await verdict.getAttribute('data-holds'), await text(verdict)).toBe('true');
       await shot(`lesson-${letter}-1280`);
+      if (letter === 'l') {
+        // Li et al.'s two landscapes side by side: the plain net's left of the residual net's.
+        const [plain, residual] = await Promise.all(
+          ['plain', 'residual'].map((k) => h.page.getByTestId(`figure-plane-${k}`).boundingBox()),
+        );
+        expect(Math.abs(plain!.y - residual!.y)).toBeLessThan(2);
+        expect(plain!.x + plain!.width).toBeLessThanOrEqual(residual!.x);
+        for (const k of ['plain', 'residual']) {
+          expect(await covered(`plane-${k}`)).toBeGreaterThan(0.5);
+        }
+        await h.page.getByTestId('figure-plane-plain').scrollIntoViewIfNeeded();
+        await shot('lesson-l-landscapes-1280');
+      }
       await lesson.getByRole('button', { name: 'Close lesson' }).click();
       await lesson.waitFor({ state: 'detached' });
     });

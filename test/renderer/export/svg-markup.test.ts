@@ -5,7 +5,14 @@ import {
   legendRuns,
   viridisColor,
 } from '../../../renderer/src/lib/export/overlay-content';
-import { el, esc, idPart, num, svgDocument } from '../../../renderer/src/lib/export/svg-markup';
+import {
+  el,
+  ellipsize,
+  esc,
+  idPart,
+  num,
+  svgDocument,
+} from '../../../renderer/src/lib/export/svg-markup';
 import type { ViewRun } from '../../../renderer/src/lib/views/view-data';
 
 describe('svg markup', () => {
@@ -28,6 +35,17 @@ describe('svg markup', () => {
 
   it('makes ids of letters, digits, - and _ only', () => {
     expect(idPart('run 1/η')).toBe('run-1-');
+  });
+
+  it('cuts a text to a width with an ellipsis, the most that fits', () => {
+    // One unit per character.
+    const measure = (t: string) => t.length;
+    expect(ellipsize('Training loss', 13, measure)).toBe('Training loss');
+    expect(ellipsize('Training loss', 12, measure)).toBe('Training lo…');
+    expect(ellipsize('Training loss', 10, measure)).toBe('Training…');
+    expect(ellipsize('Training loss', 9, measure)).toBe('Training…');
+    expect(ellipsize('Training loss', 8, measure)).toBe('Trainin…');
+    expect(ellipsize('Training loss', 0, measure)).toBe('…');
   });
 
   it('wraps a body in a titled document of the given size', () => {

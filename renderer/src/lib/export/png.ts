@@ -9,6 +9,7 @@ import { FrameRenderer } from './frames';
 import type { ExportNote } from './overlay-content';
 import type { ChartTarget, ExportTargets } from '../views/targets.svelte';
 import { backgroundColor, canvasToBlob } from './tasks';
+import { ellipsize } from './svg-markup';
 
 /** A view that can be exported as an image. */
 export type ImageView = '3d' | 'contour' | 'curves';
@@ -90,7 +91,8 @@ export function curvesImage(
     ctx.fillStyle = viewTheme.palette.muted;
     ctx.font = `12px ${CANVAS_FONT}`;
     ctx.textBaseline = 'middle';
-    ctx.fillText(box.target.title, box.x, box.y - CURVES_TITLE / 2);
+    const title = ellipsize(box.target.title, box.width - 8, (t) => ctx.measureText(t).width);
+    ctx.fillText(title, box.x, box.y - CURVES_TITLE / 2);
     ctx.setTransform(1, 0, 0, 1, 0, 0);
     const image = box.target.chart.renderImage(s, { width: box.width, height: box.height });
     ctx.drawImage(image, Math.round(box.x * s), Math.round(box.y * s));

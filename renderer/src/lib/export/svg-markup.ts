@@ -67,3 +67,19 @@ export function svgDocument(width: number, height: number, title: string, body: 
     '\n'
   );
 }
+
+/**
+ * `text` cut to fit `width` (as `measure` measures it) with an ellipsis, or the whole of it
+ * when it fits: a chart's long title would otherwise run into the next chart's.
+ */
+export function ellipsize(text: string, width: number, measure: (text: string) => number): string {
+  if (measure(text) <= width) return text;
+  let lo = 0;
+  let hi = text.length;
+  while (lo < hi) {
+    const mid = Math.ceil((lo + hi) / 2);
+    if (measure(`${text.slice(0, mid).trimEnd()}…`) <= width) lo = mid;
+    else hi = mid - 1;
+  }
+  return `${text.slice(0, lo).trimEnd()}…`;
+}

@@ -18,7 +18,16 @@ import { contourSvgDocument, levelLinesSvg, plotImage } from './contour-svg';
 import { legendRuns, viridisColor, type ExportNote } from './overlay-content';
 import { curvesLayout, pickCharts } from './png';
 import { svgLegendSize } from './svg-legend';
-import { backgroundRect, el, esc, idPart, num, SVG_FONT, svgDocument } from './svg-markup';
+import {
+  backgroundRect,
+  el,
+  ellipsize,
+  esc,
+  idPart,
+  num,
+  SVG_FONT,
+  svgDocument,
+} from './svg-markup';
 import type { ChartTarget, ViewTarget } from '../views/targets.svelte';
 import { backgroundColor } from './tasks';
 
@@ -156,7 +165,7 @@ function chartSvg(target: ChartTarget, left: number, top: number): string {
     el(
       'text',
       { class: 'chart-title', x: 0, y: -6, 'font-size': 12, fill: pal().muted },
-      esc(target.title),
+      esc(ellipsize(target.title, chart.width - 8, (t) => textWidth(t, 12))),
     ),
     el(
       'defs',
@@ -199,7 +208,7 @@ function chartSvg(target: ChartTarget, left: number, top: number): string {
       ),
     );
   }
-  const heat = (chart.options.plugins as { losslabHeatmap?: HeatmapOptions }).losslabHeatmap;
+  const heat = curve.heatmap;
   parts.push(
     el('g', { class: 'grid', stroke: pal().grid, 'stroke-width': 1 }, grid),
     heat?.layer ? heatmapSvg(heat, area, chart.width, id) : '',
@@ -229,7 +238,13 @@ function chartSvg(target: ChartTarget, left: number, top: number): string {
     ),
   );
 
-  const series = chart.data.datasets.map((d) => {
+  // In chart.js's painting order (what is painted last lies on top): a higher `order` first,
+  // then of one order the last dataset first.
+  const painted = chart.data.datasets
+    .map((d, index) => ({ d, index, order: (d as { order?: number }).order ?? 0 }))
+    .sort((a, b) => b.order - a.order || b.index - a.index)
+    .map(({ d }) => d);
+  const series = painted.map((d) => {
     const seriesId = (d as { seriesId?: string }).seriesId ?? d.label ?? '';
     // A scatter (points without a line): a circle per point, a ring when its fill is clear.
     if (d.showLine === false) {
@@ -275,7 +290,7 @@ function chartSvg(target: ChartTarget, left: number, top: number): string {
       d: path.join('') || 'M0 0',
       fill: 'none',
       stroke: String(d.borderColor),
-      'stroke-width': 2,
+      'stroke-width': typeof d.borderWidth === 'number' ? d.borderWidth : 2,
       'stroke-linejoin': 'round',
       'stroke-dasharray': dashed ? '6 4' : undefined,
     });

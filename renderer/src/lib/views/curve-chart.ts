@@ -18,6 +18,7 @@ import {
   type Plugin,
 } from 'chart.js';
 import { MinMaxSeries } from './downsample';
+import type { HeatmapOptions } from './heatmap-plugin';
 import { formatTick, logOffset } from './scale';
 import { CANVAS_FONT } from './look';
 import { chartLook } from './theme.svelte';
@@ -176,6 +177,11 @@ export class CurveChart {
   /** The replay cursor's step, if any. */
   get cursor(): number | undefined {
     return this.markerOptions.cursor;
+  }
+
+  /** A heatmap drawn inside the axes (a subclass's), for the SVG export. */
+  get heatmap(): HeatmapOptions | undefined {
+    return undefined;
   }
 
   /** Whether the y axis is logarithmic. */

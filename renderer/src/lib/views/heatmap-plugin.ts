@@ -5,6 +5,9 @@
  * colour bar with its ticks and title right of the area, in room the chart keeps free. The
  * experiments lab's 2-D landscapes and loss surfaces are drawn with it, on screen and in the
  * PNG exports; the SVG export lays its colour bar out with the same numbers.
+ *
+ * The layer reaches the plugin through a closure, not the chart's options: chart.js resolves
+ * options through proxies that call every function they hold (the colour scale is one).
  */
 import type { Chart, Plugin } from 'chart.js';
 import { paintHeatmap } from './contour-base';
@@ -60,71 +63,73 @@ export function colorBarTicks(scale: ValueScale): { t: number; label: string }[]
 export const colorBarTitle = (layer: HeatmapLayer) =>
   layer.scale.log ? `${layer.label} (log colours)` : layer.label;
 
-function options(chart: Chart): HeatmapOptions | undefined {
-  return (chart.options.plugins as { losslabHeatmap?: HeatmapOptions }).losslabHeatmap;
+/** The plugin for a chart whose heatmap `current` gives (none: nothing drawn). */
+export function heatmapPlugin(current: () => HeatmapOptions | undefined): Plugin<'line'> {
+  return {
+    id: 'losslabHeatmap',
+    beforeDatasetsDraw: (chart) => paintLayer(chart, current()),
+    afterDraw: (chart) => paintColorBar(chart, current()),
+  };
 }
 
-export const heatmapPlugin: Plugin<'line'> = {
-  id: 'losslabHeatmap',
-  beforeDatasetsDraw(chart) {
-    const layer = options(chart)?.layer;
-    if (!layer) return;
-    const { ctx, chartArea: a } = chart;
-    ctx.save();
-    ctx.beginPath();
-    ctx.rect(a.left, a.top, a.right - a.left, a.bottom - a.top);
-    ctx.clip();
-    paintHeatmap(
-      ctx,
-      { x: a.left, y: a.top, w: a.right - a.left, h: a.bottom - a.top },
-      layer.values,
-      layer.n,
-      layer.scale,
-      { contours: true },
+function paintLayer(chart: Chart, o: HeatmapOptions | undefined): void {
+  const layer = o?.layer;
+  if (!layer) return;
+  const { ctx, chartArea: a } = chart;
+  ctx.save();
+  ctx.beginPath();
+  ctx.rect(a.left, a.top, a.right - a.left, a.bottom - a.top);
+  ctx.clip();
+  paintHeatmap(
+    ctx,
+    { x: a.left, y: a.top, w: a.right - a.left, h: a.bottom - a.top },
+    layer.values,
+    layer.n,
+    layer.scale,
+    { contours: true },
+  );
+  ctx.restore();
+}
+
+function paintColorBar(chart: Chart, o: HeatmapOptions | undefined): void {
+  const layer = o?.layer;
+  if (!layer) return;
+  const fontScale = o.fontScale ?? 1;
+  const { ctx } = chart;
+  const bar = colorBarBox(chart.chartArea, fontScale);
+  const gradient = ctx.createLinearGradient(0, bar.y + bar.h, 0, bar.y);
+  const rgb = [0, 0, 0];
+  for (let k = 0; k <= 10; k++) {
+    viridis(k / 10, rgb);
+    gradient.addColorStop(
+      k / 10,
+      `rgb(${Math.round(rgb[0] * 255)}, ${Math.round(rgb[1] * 255)}, ${Math.round(rgb[2] * 255)})`,
     );
-    ctx.restore();
-  },
-  afterDraw(chart) {
-    const o = options(chart);
-    const layer = o?.layer;
-    if (!layer) return;
-    const fontScale = o.fontScale ?? 1;
-    const { ctx } = chart;
-    const bar = colorBarBox(chart.chartArea, fontScale);
-    const gradient = ctx.createLinearGradient(0, bar.y + bar.h, 0, bar.y);
-    const rgb = [0, 0, 0];
-    for (let k = 0; k <= 10; k++) {
-      viridis(k / 10, rgb);
-      gradient.addColorStop(
-        k / 10,
-        `rgb(${Math.round(rgb[0] * 255)}, ${Math.round(rgb[1] * 255)}, ${Math.round(rgb[2] * 255)})`,
-      );
-    }
-    ctx.save();
-    ctx.fillStyle = gradient;
-    ctx.fillRect(bar.x, bar.y, bar.w, bar.h);
-    const color = o.textColor ?? '#a8b3cf';
-    ctx.fillStyle = color;
-    ctx.strokeStyle = color;
-    ctx.lineWidth = 1;
-    ctx.font = `${Math.round(10 * fontScale)}px ${CANVAS_FONT}`;
-    ctx.textAlign = 'left';
-    ctx.textBaseline = 'middle';
-    for (const tick of colorBarTicks(layer.scale)) {
-      const y = bar.y + bar.h * (1 - tick.t);
-      ctx.beginPath();
-      ctx.moveTo(bar.x + bar.w, y);
-      ctx.lineTo(bar.x + bar.w + 3, y);
-      ctx.stroke();
-      ctx.fillText(tick.label, bar.x + bar.w + 5, y);
-    }
-    // The title upright along the chart's right edge.
-    ctx.translate(chart.width - 4 * fontScale, bar.y + bar.h / 2);
-    ctx.rotate(-Math.PI / 2);
-    ctx.textAlign = 'center';
-    ctx.textBaseline = 'bottom';
-    ctx.font = `${Math.round(11 * fontScale)}px ${CANVAS_FONT}`;
-    ctx.fillText(colorBarTitle(layer), 0, 0);
-    ctx.restore();
-  },
-};
+  }
+  ctx.save();
+  ctx.fillStyle = gradient;
+  ctx.fillRect(bar.x, bar.y, bar.w, bar.h);
+  const color = o.textColor ?? '#a8b3cf';
+  ctx.fillStyle = color;
+  ctx.strokeStyle = color;
+  ctx.lineWidth = 1;
+  ctx.font = `${Math.round(10 * fontScale)}px ${CANVAS_FONT}`;
+  ctx.textAlign = 'left';
+  ctx.textBaseline = 'middle';
+  for (const tick of colorBarTicks(layer.scale)) {
+    const y = bar.y + bar.h * (1 - tick.t);
+    ctx.beginPath();
+    ctx.moveTo(bar.x + bar.w, y);
+    ctx.lineTo(bar.x + bar.w + 3, y);
+    ctx.stroke();
+    ctx.fillText(tick.label, bar.x + bar.w + 5, y);
+  }
+  // The title upright along the chart's right edge.
+  ctx.translate(chart.width - 4 * fontScale, bar.y + bar.h / 2);
+  ctx.rotate(-Math.PI / 2);
+  ctx.textAlign = 'center';
+  ctx.textBaseline = 'bottom';
+  ctx.font = `${Math.round(11 * fontScale)}px ${CANVAS_FONT}`;
+  ctx.fillText(colorBarTitle(layer), 0, 0);
+  ctx.restore();
+}

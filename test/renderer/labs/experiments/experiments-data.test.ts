@@ -13,6 +13,7 @@ import {
 import {
   dataTicks,
   figureDatasets,
+  heatmapLayer,
   legendEntries,
   namedAxis,
   distinctLabels,
@@ -26,6 +27,7 @@ import {
   shiftSizes,
   specOf,
 } from '../../../../renderer/src/lib/labs/experiments/kinds';
+import { runColors } from '../../../../renderer/src/lib/views/palette';
 import { tableCsv } from '../../../../renderer/src/lib/labs/experiments/result-data';
 import { flowOf, taken } from '../../../../renderer/src/lib/labs/experiments/verdict-flow';
 
@@ -95,6 +97,8 @@ describe('the forms', () => {
   });
 });
 
+const runColorOf = (group: number) => runColors[group % runColors.length];
+
 const figure = (over: Partial<Figure>): Figure => ({
   id: 'f',
   title: 'F',
@@ -118,6 +122,44 @@ describe('figures', () => {
     expect(bars.spanGaps).toBe(false);
     expect(points.label).toBe('mean');
     expect(points.showLine).toBe(false);
+  });
+
+  it('a heatmap draws its series as given (points or lines), each over a dark edge under it', () => {
+    const f = figure({
+      kind: 'heatmap',
+      series: [
+        { label: 'path', x: [0, 1, 2], y: [0, 1, 0] },
+        { label: 'examples', x: [2, 0, 1], y: [1, 0, 2], points: true, group: 3 },
+      ],
+      grid: { x: [0, 1], y: [0, 1], z: [1, 2, 3, 4], label: 'loss' },
+    });
+    const sets = figureDatasets(f, { xLog: false, yLog: false });
+    expect(sets.map((d) => [d.label, d.order, d.showLine])).toEqual([
+      ['', 1, true],
+      ['', 1, false],
+      ['path', 0, true],
+      ['examples', 0, false],
+    ]);
+    const [pathEdge, pointEdge, path, points] = sets;
+    // The edges: wider, darker, under (order 1 is painted first), the same points.
+    expect(pathEdge.borderWidth).toBeGreaterThan(path.borderWidth);
+    expect(pathEdge.data).toEqual(path.data);
+    expect(pathEdge.pointRadius).toBe(0);
+    expect(pointEdge.pointRadius).toBeGreaterThan(points.pointRadius);
+    expect(points.pointRadius).toBeGreaterThan(0);
+    expect(points.borderColor).toBe(runColorOf(3));
+    expect(legendEntries(f).map((e) => e.mark)).toEqual(['line', 'dot']);
+  });
+
+  it("a heatmap's colours span its grid's range, or the range it shares; nulls are NaN", () => {
+    const grid = { x: [0, 1], y: [0, 1], z: [0.5, null, 4, 2], label: 'training loss' };
+    const own = heatmapLayer(grid, false);
+    expect([own.n, own.scale.min, own.scale.max, own.scale.log]).toEqual([2, 0.5, 4, false]);
+    expect(Array.from(own.values)).toEqual([0.5, NaN, 4, 2]);
+    expect(own.scale(2.25)).toBeCloseTo(0.5, 12);
+    const shared = heatmapLayer({ ...grid, range: [0.1, 40] }, true);
+    expect([shared.scale.min, shared.scale.max, shared.scale.log]).toEqual([0.1, 40, true]);
+    expect(shared.label).toBe('training loss');
   });
 
   it('a scatter over integer positions draws its series side by side, centred', () => {

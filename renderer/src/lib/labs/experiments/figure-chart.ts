@@ -6,7 +6,7 @@
  * marks with their labels. A heatmap figure draws its grid inside the axes (level lines, a
  * colour bar right of the plot) with its series over it; its log switch is the colours'.
  */
-import type { ChartDataset } from 'chart.js';
+import type { ChartDataset, Plugin } from 'chart.js';
 import type { Figure } from '../../../../../electron/common/protocol';
 import { CurveChart, drawOffscreen } from '../../views/curve-chart';
 import {
@@ -42,6 +42,7 @@ const KEYS = [
   'pointBorderWidth',
   'pointStyle',
   'spanGaps',
+  'order',
 ] as const;
 
 type AxisOptions = {
@@ -57,6 +58,7 @@ type AxisOptions = {
     maxTicksLimit?: number;
     autoSkip?: boolean;
     maxRotation?: number;
+    includeBounds?: boolean;
   };
   title: { text: string };
   afterBuildTicks?: (axis: { ticks: { value: number }[]; min: number; max: number }) => void;
@@ -66,11 +68,18 @@ export class FigureChart extends CurveChart {
   private figure: Figure;
   private yLog: boolean;
   private readonly named: NamedAxis | undefined;
+  /** The heatmap the live chart draws (set by configure), and the plugin drawing it. */
+  private readonly heat: { options?: HeatmapOptions };
+  private readonly plugin: Plugin<'line'>;
 
   /** Axis titles are fixed when made: a figure with other titles gets a chart of its own. */
   constructor(canvas: HTMLCanvasElement, figure: Figure) {
     const named = namedAxis(figure.x.label, figure.x.ticks);
-    super(canvas, figure.y.label, () => undefined, named?.title ?? figure.x.label, [heatmapPlugin]);
+    const heat: { options?: HeatmapOptions } = {};
+    const plugin = heatmapPlugin(() => heat.options);
+    super(canvas, figure.y.label, () => undefined, named?.title ?? figure.x.label, [plugin]);
+    this.heat = heat;
+    this.plugin = plugin;
     this.named = named;
     this.figure = figure;
     this.yLog = FigureChart.logOf(figure);
@@ -91,6 +100,11 @@ export class FigureChart extends CurveChart {
     return this.chart.data.datasets
       .filter((d) => d.label !== '')
       .reduce((n, d) => n + d.data.filter((p) => Number.isFinite((p as Point).y)).length, 0);
+  }
+
+  /** The heatmap drawn inside the axes, if the figure is one (for the SVG export). */
+  override get heatmap(): HeatmapOptions | undefined {
+    return this.heat.options;
   }
 
   /** Whether a figure starts on a log scale: its y axis's, or a heatmap's colours'. */
@@ -134,15 +148,14 @@ export class FigureChart extends CurveChart {
     x.ticks.maxRotation = 0;
     const named = this.named;
     const grid = f.kind === 'heatmap' ? f.grid : undefined;
-    const heat = options.plugins as { losslabHeatmap?: HeatmapOptions };
     const fontScale = this.currentLook.fontScale;
-    heat.losslabHeatmap = grid
+    this.heat.options = grid
       ? {
           layer: heatmapLayer(grid, this.yLog),
           fontScale,
           textColor: this.currentLook.palette.muted,
         }
-      : {};
+      : undefined;
     options.layout = { padding: { right: grid ? COLOR_BAR.room * fontScale : 0 } };
     if (grid) {
       // The grid fills the plot: the axes span its first to its last value, nothing more.
@@ -155,6 +168,8 @@ export class FigureChart extends CurveChart {
         axis.max = values[values.length - 1];
         delete axis.grace;
         axis.ticks.callback = (value) => formatTick(Number(value));
+        // Round ticks only: the grid's ends are not numbers to print beside them.
+        axis.ticks.includeBounds = false;
         axis.afterBuildTicks = () => undefined;
       }
       (options.plugins as { losslabMarkers: MarkerOptions }).losslabMarkers.markers = [];
@@ -239,6 +254,6 @@ export class FigureChart extends CurveChart {
       }
       return copy as unknown as ChartDataset<'line', Point[]>;
     });
-    return drawOffscreen(size, datasets, options, [markerPlugin, heatmapPlugin]);
+    return drawOffscreen(size, datasets, options, [markerPlugin, this.plugin]);
   }
 }

@@ -24,6 +24,11 @@ export interface FigureDataset {
   pointBorderWidth: number;
   pointStyle: 'circle' | 'rectRot' | 'line';
   spanGaps: boolean;
+  /**
+   * chart.js draws datasets of a higher order first (under the others); of one order, the
+   * first in the list last (on top). Error bars and edges are order 1: under their series.
+   */
+  order: number;
   /** Error bars are not named in legends. */
   errorBars?: true;
 }
@@ -147,6 +152,7 @@ export function figureDatasets(
         pointBorderWidth: 1.5 * scale,
         pointStyle: 'line',
         spanGaps: false,
+        order: 1,
         errorBars: true,
       });
     }
@@ -164,6 +170,7 @@ export function figureDatasets(
       pointBorderWidth: 1.5 * scale,
       pointStyle: scatter && s.error ? 'rectRot' : 'circle',
       spanGaps: false,
+      order: 0,
     };
     if (heatmap) {
       // Over a heatmap each series has a dark edge (a wider copy under it, not named).
@@ -177,6 +184,7 @@ export function figureDatasets(
         borderWidth: line.borderWidth + 2.5 * scale,
         pointRadius: line.pointRadius > 0 ? line.pointRadius + 1.2 * scale : 0,
         pointBorderWidth: line.pointBorderWidth + 1.2 * scale,
+        order: 1,
       });
     }
     return line;
