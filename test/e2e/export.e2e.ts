@@ -424,6 +424,10 @@ describe('export', () => {
     const autoMs = Date.now() - started;
     const a = await parseVideo(auto);
     expect(a).toMatchObject({ width: 640, height: 360, packets: 36 });
+    // The middle frame decoded from the file against the frame as drawn: no visible loss.
+    const note = (await dialog.getByRole('status').textContent()) ?? '';
+    const db = Number(/PSNR (\d+(?:\.\d)?) dB/.exec(note)?.[1]);
+    expect(db, note).toBeGreaterThanOrEqual(35);
     expect(a.keyFrames).toBeGreaterThanOrEqual(1);
     expect(Math.abs(a.duration - 1.5)).toBeLessThanOrEqual(1 / 24 + 1e-6);
     const type = a.mime.split(';')[0];
@@ -583,6 +587,7 @@ describe('export', () => {
         ),
       );
       console.log('mean ms per frame', stages);
+      console.log(await dialog.getByRole('status').textContent());
       console.log(
         `1920×1080 30 fps 5 s, ${process.env.LOSSLAB_EXPORT_BENCH}: ${Date.now() - started} ms, ${parsed.codec}, ${bytes.length} bytes, ${parsed.packets} frames`,
       );

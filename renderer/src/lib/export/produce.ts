@@ -10,6 +10,7 @@ import { exportPng } from './png';
 import { contourSvg, curvesSvg } from './svg';
 import type { ExportTargets } from '../views/targets.svelte';
 import type { ProgressCallback } from './tasks';
+import { psnrNote } from './fidelity';
 import type { VideoContainer } from './video';
 
 /** The dialog's choices, as set when Export is pressed. */
@@ -118,7 +119,7 @@ export async function produceExport(
       return {
         blob: result.blob,
         name: `${stem}.${result.extension}`,
-        note: `${result.extension.toUpperCase()} ${codec ?? result.codec}, ${result.width} × ${result.height}, ${result.frames} frames, ${(result.elapsedMs / 1000).toFixed(1)} s to render`,
+        note: `${result.extension.toUpperCase()} ${codec ?? result.codec}, ${result.width} × ${result.height}, ${result.frames} frames, ${(result.elapsedMs / 1000).toFixed(1)} s to render${psnrNote(result.psnr)}`,
       };
     }
     case 'gif': {
