@@ -1,25 +1,47 @@
 // Benchmark part "network": LossLab's network lab (tfjs, the backend the engine picks) against
 // PyTorch on one thread (its fastest setting on a 2-core machine: two threads were 2–4× slower):
 //   (a) training steps/s of a 2-64-64-1 ReLU MLP (full batch of 1,024 points, MSE, Adam) and of
-//       a 64-256-256-10 ReLU MLP (batches of 256 digits, cross-entropy, Adam);
-//   (b) a 51×51 filter-normalized landscape of the 2-64-64-1 MLP on its 1,024 points, PyTorch's
-//       done as Li et al.'s code does it (a loop over grid points setting the weights).
+//       a 64-256-256-10 ReLU MLP (batches of 256 digits, cross-entropy, Adam); the goal for both
+//       is PyTorch's steps/s or more (≥ 1×);
+//   (b) a 51×51 filter-normalized landscape of the 2-64-64-1 MLP on its 1,024 points on every
+//       core, PyTorch's done as Li et al.'s code does it (a loop over grid points setting the
+//       weights); the goal is at least 2× faster than that loop, both for a landscape of a
+//       process whose workers are running and for its first one (which starts them). The same
+//       landscape in the engine thread alone is shown too, without a goal.
 // Both sides get the same data, initial weights, centre and directions (written by LossLab to a
-// temporary folder), every measurement runs in a fresh process, and the rounds interleave the
-// two sides; the table shows medians of 5.
+// temporary folder). Every measurement runs in a fresh process and reports its peak RSS
+// (process.resourceUsage().maxRSS in Node, getrusage's ru_maxrss in Python; a landscape's
+// process includes its worker threads). PyTorch runs each workload twice a round, with
+// OPENBLAS_CORETYPE and OPENBLAS_L2_SIZE unset for its process and set (this environment's
+// values, or Haswell and 1 MiB), both with OPENBLAS_NUM_THREADS = OMP_NUM_THREADS =
+// MKL_NUM_THREADS = 1; a row compares LossLab with the faster of the two by median and names
+// the other in brackets. The rounds interleave the three sides, rotating who goes first; the
+// table shows medians (✓ or ✗ against the goal) and each side's min–max over the rounds.
 //
 //   node scripts/bench/network.mjs [--rounds 5]      prints a Markdown table
 //
 // Also a module for `npm run bench` (scripts/bench.mjs): the default export takes its context
 // ({ rounds, log }) and resolves with the same Markdown.
 import { build } from 'esbuild';
-import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import { createRequire } from 'node:module';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { problemA, problemB } from './shared/problems.mjs';
+import {
+  fasterTorch,
+  fmt,
+  goalCell,
+  markdownTable,
+  python,
+  pythonEnvs,
+  runChild,
+  samples,
+  spread,
+  torchCell,
+  torchVersion,
+} from './shared/report.mjs';
 
 const self = fileURLToPath(import.meta.url);
 const root = path.resolve(path.dirname(self), '../..');
@@ -28,7 +50,6 @@ const root = path.resolve(path.dirname(self), '../..');
 const cache = path.join(root, 'node_modules/.cache/losslab-bench-network');
 const engineBundle = path.join(cache, 'network-engine.cjs');
 const workerBundle = path.join(cache, 'landscape-worker.js');
-const python = '/usr/bin/python3';
 const pythonScript = path.join(path.dirname(self), 'network.py');
 
 const TRAIN_A = { warmup: 20, steps: 300 };
@@ -72,48 +93,7 @@ async function bundle() {
   });
 }
 
-function runNode(args) {
-  const r = spawnSync(process.execPath, [self, '--child', ...args], {
-    encoding: 'utf8',
-    maxBuffer: 64 * 2 ** 20,
-  });
-  if (r.status !== 0) throw new Error(`LossLab ${args[0]} failed: ${r.stderr || r.stdout}`);
-  return JSON.parse(r.stdout.trim().split('\n').pop());
-}
-
-function runPython(args) {
-  const env = {
-    ...process.env,
-    OPENBLAS_NUM_THREADS: '1',
-    OMP_NUM_THREADS: '1',
-    MKL_NUM_THREADS: '1',
-  };
-  const r = spawnSync(python, [pythonScript, ...args], { encoding: 'utf8', env });
-  if (r.status !== 0) throw new Error(`PyTorch ${args[0]} failed: ${r.stderr || r.stdout}`);
-  return JSON.parse(r.stdout.trim().split('\n').pop());
-}
-
-function torchAvailable() {
-  const r = spawnSync(python, ['-c', 'import torch; print(torch.__version__)'], {
-    encoding: 'utf8',
-  });
-  return r.status === 0 ? r.stdout.trim() : undefined;
-}
-
-const median = (xs) => {
-  const s = [...xs].sort((a, b) => a - b);
-  const m = s.length >> 1;
-  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
-};
-/** `digits` significant digits, with thousands separators where the number is that large. */
-function fmt(v, digits = 3) {
-  if (v === undefined || Number.isNaN(v)) return '–';
-  if (v === 0 || Math.abs(v) < 1e-3) return v === 0 ? '0' : v.toExponential(digits - 1);
-  const rounded = Number(v.toPrecision(digits));
-  return Math.abs(rounded) >= 1000
-    ? rounded.toLocaleString('en', { maximumFractionDigits: 0 })
-    : String(rounded);
-}
+const runNode = (args) => runChild(process.execPath, [self, '--child', ...args]);
 
 /** Runs the benchmark; resolves with the Markdown report. `log` hears of each round. */
 export async function run({ rounds = 5, log = () => {} } = {}) {
@@ -121,10 +101,11 @@ export async function run({ rounds = 5, log = () => {} } = {}) {
   const data = fs.mkdtempSync(path.join(os.tmpdir(), 'losslab-bench-network-'));
   try {
     const prepared = runNode(['prepare', data]);
-    const torch = torchAvailable();
+    const torch = torchVersion();
+    const envs = pythonEnvs();
     const load0 = os.loadavg()[0];
-    const results = { ll: {}, pt: {} };
-    const push = (side, key, value) => (results[side][key] ??= []).push(value);
+    const s = samples();
+    // [LossLab's workload, PyTorch's (none: LossLab alone)].
     const workloads = [
       ['train-mlp', 'train-mlp'],
       ['train-digits', 'train-digits'],
@@ -133,92 +114,116 @@ export async function run({ rounds = 5, log = () => {} } = {}) {
     ];
     for (let r = 0; r < rounds; r++) {
       for (const [mine, theirs] of workloads) {
-        const sides = [
-          () => push('ll', mine, runNode([mine, data])),
-          ...(torch && theirs ? [() => push('pt', theirs, runPython([theirs, data]))] : []),
-        ];
-        // Alternate who goes first, so neither side always runs on a cooler machine.
-        if (r % 2) sides.reverse();
-        for (const side of sides) side();
+        const sides = [() => s.push(`ll ${mine}`, runNode([mine, data]))];
+        if (torch && theirs) {
+          for (const [name, env] of Object.entries(envs)) {
+            sides.push(() =>
+              s.push(`pt-${name} ${theirs}`, runChild(python, [pythonScript, theirs, data], env)),
+            );
+          }
+        }
+        // Rotate who goes first, so no side always meets the machine in the same state.
+        for (let i = 0; i < sides.length; i++) sides[(i + r) % sides.length]();
       }
-      log(`round ${r + 1}/${rounds} done`);
+      log(`network: round ${r + 1}/${rounds} done`);
     }
     const load1 = os.loadavg()[0];
-    const ll = (key, field) => median(results.ll[key].map((x) => x[field]));
-    const pt = (key, field) =>
-      results.pt[key] ? median(results.pt[key].map((x) => x[field])) : undefined;
-    const backend = results.ll['train-mlp'][0].backend;
+    const backend = s.values('ll train-mlp')[0].backend;
+    const rss = (key) => fmt(s.med(key, 'peakRssMb'));
 
     const rows = [];
-    const ratio = (a, b) => (a !== undefined && b !== undefined ? a / b : undefined);
-    const trainRow = (label, key, goal) => {
-      const a = ll(key, 'stepsPerSecond');
-      const b = pt(key, 'stepsPerSecond');
+    const trainRow = (label, key) => {
+      const ours = s.med(`ll ${key}`, 'stepsPerSecond');
+      const theirs = fasterTorch(s, key, 'stepsPerSecond', true);
+      const ratio = theirs && ours / theirs.value;
       // CPU time (user + system of each process) is less disturbed by other load than wall time.
-      const cpu = ratio(ll(key, 'cpuStepsPerSecond'), pt(key, 'cpuStepsPerSecond'));
-      const r = ratio(a, b);
-      const cell = r === undefined ? undefined : `${fmt(r, 2)}× (CPU time: ${fmt(cpu, 2)}×)`;
-      rows.push([label + ' — steps/s', fmt(a), fmt(b), cell, goal]);
+      const cpu =
+        theirs &&
+        s.med(`ll ${key}`, 'cpuStepsPerSecond') /
+          s.med(`${theirs.key} ${key}`, 'cpuStepsPerSecond');
+      rows.push([
+        `${label} — steps/s`,
+        fmt(ours),
+        torchCell(theirs),
+        theirs ? `${fmt(ratio, 2)}× (CPU time: ${fmt(cpu, 2)}×)` : '–',
+        goalCell('≥ 1×', theirs && ratio >= 1),
+        `${spread(s.values(`ll ${key}`, 'stepsPerSecond'))} / ${
+          theirs ? spread(s.values(`${theirs.key} ${key}`, 'stepsPerSecond')) : '–'
+        }`,
+        `${rss(`ll ${key}`)} / ${theirs ? rss(`${theirs.key} ${key}`) : '–'}`,
+      ]);
     };
-    trainRow('A. train MLP 2-64-64-1 ReLU, full batch of 1,024, MSE, Adam', 'train-mlp', '≥ 0.25×');
-    trainRow(
-      'B. train MLP 64-256-256-10 ReLU, batches of 256 digits, CE, Adam',
-      'train-digits',
-      '≥ 0.25×',
-    );
-    const warm = ll('landscape', 'warm');
-    const cold = ll('landscape', 'cold');
-    const single = ll('landscape-1', 'warm');
-    const loop = pt('landscape', 'seconds');
-    const faster = (s) => {
-      if (loop === undefined) return undefined;
-      return loop >= s ? `${fmt(loop / s, 2)}× faster` : `${fmt(s / loop, 2)}× slower`;
-    };
-    const threads = results.ll.landscape[0].threads;
-    rows.push([
-      `C. 51×51 landscape of A's MLP on 1,024 points, ${threads} workers — s`,
-      fmt(warm),
-      fmt(loop),
-      faster(warm),
-      '≥ 1.5× faster',
-    ]);
-    rows.push([
-      'C. same, first landscape of a process (starts the workers) — s',
-      fmt(cold),
-      fmt(loop),
-      faster(cold),
-      '',
-    ]);
-    rows.push([
-      'C. same, in the engine thread only — s',
-      fmt(single),
-      fmt(loop),
-      faster(single),
-      '',
-    ]);
+    trainRow('A. train MLP 2-64-64-1 ReLU, full batch of 1,024, MSE, Adam', 'train-mlp');
+    trainRow('B. train MLP 64-256-256-10 ReLU, batches of 256 digits, CE, Adam', 'train-digits');
 
-    const gridDiff = results.pt.landscape
-      ? median(results.pt.landscape.map((x) => x.maxDiff))
-      : undefined;
-    const lossA = [ll('train-mlp', 'loss'), pt('train-mlp', 'loss')];
+    const loop = fasterTorch(s, 'landscape', 'seconds', false);
+    const landscapeRow = (label, key, field, goal) => {
+      const ours = s.med(`ll ${key}`, field);
+      const speedup = loop && loop.value / ours;
+      rows.push([
+        `${label} — s`,
+        fmt(ours),
+        torchCell(loop),
+        !loop
+          ? '–'
+          : speedup >= 1
+            ? `${fmt(speedup, 2)}× faster`
+            : `${fmt(1 / speedup, 2)}× slower`,
+        goalCell(goal && `≥ ${goal}× faster`, loop && speedup >= goal),
+        `${spread(s.values(`ll ${key}`, field))} / ${
+          loop ? spread(s.values(`${loop.key} landscape`, 'seconds')) : '–'
+        }`,
+        `${rss(`ll ${key}`)} / ${loop ? rss(`${loop.key} landscape`) : '–'}`,
+      ]);
+    };
+    const threads = s.values('ll landscape')[0].threads;
+    landscapeRow(
+      `C. 51×51 landscape of A's MLP on 1,024 points, ${threads} workers`,
+      'landscape',
+      'warm',
+      2,
+    );
+    landscapeRow(
+      'C. same, first landscape of a process (starts the workers)',
+      'landscape',
+      'cold',
+      2,
+    );
+    landscapeRow('C. same, in the engine thread only', 'landscape-1', 'warm', undefined);
+
     const lines = [
       `## Network lab vs PyTorch (tfjs ${backend} backend)`,
       '',
-      `| workload | LossLab (tfjs-${backend}) | PyTorch ${torch ?? '(not installed)'}, 1 thread | LossLab / PyTorch | goal |`,
-      '|---|---|---|---|---|',
-      ...rows.map((r) => `| ${r.map((c) => c ?? '–').join(' | ')} |`),
+      markdownTable(
+        [
+          'workload',
+          `LossLab (tfjs-${backend})`,
+          `PyTorch ${torch ?? '(not installed)'}, 1 thread, faster OpenBLAS setting [other]`,
+          'LossLab / PyTorch',
+          'goal',
+          'spread (min–max), LossLab / PyTorch',
+          'peak RSS MB, LossLab / PyTorch',
+        ],
+        rows,
+      ),
       '',
-      `Median of ${rounds} interleaved rounds, a fresh process for each measurement; ` +
+      `Median of ${rounds} interleaved round${rounds === 1 ? '' : 's'}, a fresh process for each measurement; ` +
         `${os.cpus().length} cores (${os.cpus()[0]?.model ?? 'unknown CPU'}), ` +
         `load average ${load0.toFixed(2)} before and ${load1.toFixed(2)} after. ` +
         `Same data, initial weights (${prepared.parametersA.toLocaleString('en')} and ` +
-        `${prepared.parametersB.toLocaleString('en')} parameters), centre and directions on both sides.`,
+        `${prepared.parametersB.toLocaleString('en')} parameters), centre and directions on both sides. ` +
+        `PyTorch ran with OpenBLAS's core type and L2 size unset and set (` +
+        `${envs.set.OPENBLAS_CORETYPE} / ${envs.set.OPENBLAS_L2_SIZE}); its column is the faster ` +
+        `by median, the other in brackets, and the spread and peak RSS are the faster one's. ` +
+        `The first two C rows' LossLab peak RSS is one process's (both landscapes, its ` +
+        `workers included); the engine-thread row's is its own process's.`,
     ];
     if (torch) {
+      const lossA = [s.med('ll train-mlp', 'loss'), s.med('pt-unset train-mlp', 'loss')];
       lines.push(
         `Agreement: A's loss after ${TRAIN_A.warmup + TRAIN_A.steps} Adam steps ` +
           `${fmt(lossA[0], 7)} (LossLab) vs ${fmt(lossA[1], 7)} (PyTorch); ` +
-          `largest difference between the two 51×51 grids ${fmt(gridDiff, 2)} ` +
+          `largest difference between the two 51×51 grids ${fmt(s.med(`${loop.key} landscape`, 'maxDiff'), 2)} ` +
           `(losses ${fmt(prepared.gridMin, 3)} to ${fmt(prepared.gridMax, 3)}).`,
       );
     } else {
@@ -337,7 +342,8 @@ if (process.argv[1] && path.resolve(process.argv[1]) === self) {
   const args = process.argv.slice(2);
   if (args[0] === '--child') {
     const result = await child(args[1], args[2]);
-    process.stdout.write(JSON.stringify(result) + '\n');
+    const peakRssMb = process.resourceUsage().maxRSS / 1024;
+    process.stdout.write(JSON.stringify({ ...result, peakRssMb }) + '\n');
     // Idle landscape workers are unref'd; nothing else keeps the process alive.
   } else {
     const i = args.indexOf('--rounds');

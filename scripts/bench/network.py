@@ -4,10 +4,13 @@
 
 DATA_DIR holds what LossLab wrote: the data (standardized, float32), initial weights, the
 landscape's centre and directions (float64, in torch.nn.Linear's parameter order), and
-LossLab's own grid for comparison.
+LossLab's own grid for comparison. The JSON includes the process's peak RSS (peakRssMb). The
+caller sets the thread counts and OpenBLAS's environment (network.mjs runs each workload with
+OPENBLAS_CORETYPE and OPENBLAS_L2_SIZE unset and set).
 """
 import json
 import os
+import resource
 import sys
 import time
 
@@ -37,6 +40,11 @@ def mlp(sizes):
 
 def set_theta(net, theta):
     torch.nn.utils.vector_to_parameters(torch.from_numpy(theta.astype(np.float32)), net.parameters())
+
+
+def peak_rss_mb():
+    # ru_maxrss is in kB on Linux.
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
 def timed(fn, steps):
@@ -133,4 +141,5 @@ if __name__ == '__main__':
         workload.replace('-', '_')
     ](data)
     result['torch'] = torch.__version__
+    result['peakRssMb'] = peak_rss_mb()
     print(json.dumps(result))
