@@ -1,12 +1,16 @@
 """PyTorch side of scripts/bench/analytic.mjs: the same analytic workloads, written as a PyTorch
-user would. Prints one JSON line. Run with OPENBLAS_NUM_THREADS=1 (the bench sets it).
+user would. Prints one JSON line, with the process's peak RSS (peakRssMb). The caller sets one
+thread (OPENBLAS_NUM_THREADS, OMP_NUM_THREADS, MKL_NUM_THREADS) and OpenBLAS's environment
+(analytic.mjs runs each workload with OPENBLAS_CORETYPE and OPENBLAS_L2_SIZE unset and set).
 
   analytic_torch.py race CONFIGS_JSON   8 optimizers x steps on Rosenbrock, one 2-D point each,
-                                        stepped with torch.optim one step at a time (float64)
+                                        stepped with torch.optim one step at a time (float64);
+                                        only each run's final point is kept
   analytic_torch.py basins DTYPE N STEPS LR   an N x N grid of starts on Himmelblau as one
                                         (2, N*N) tensor, stepped with torch.optim.Adam
 """
 import json
+import resource
 import sys
 import time
 
@@ -109,4 +113,6 @@ if __name__ == "__main__":
         result = race(spec["configs"], spec["start"], spec["steps"])
     else:
         result = basins(sys.argv[2], int(sys.argv[3]), int(sys.argv[4]), float(sys.argv[5]))
+    # ru_maxrss is in kB on Linux.
+    result["peakRssMb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(json.dumps(result))
