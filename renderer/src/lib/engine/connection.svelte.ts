@@ -37,6 +37,9 @@ export class EngineConnection {
     this.status = 'connecting';
     try {
       this.hello = await this.client.connect();
+      // The engine's first answer, on the page's clock from navigation start: the start-up
+      // benchmark (scripts/bench/startup.mjs) reads it. Restarts do not come here.
+      performance.mark('losslab:engine-ready');
       this.status = 'ready';
       this.goneReason = undefined;
     } catch (err) {

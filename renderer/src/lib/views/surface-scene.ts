@@ -58,6 +58,9 @@ export interface SceneStep {
   moment?: Point;
 }
 
+/** Whether `losslab:first-surface` has been marked (once per page, whichever scene drew). */
+let firstSurfaceMarked = false;
+
 export class SurfaceScene {
   readonly renderer: THREE.WebGLRenderer;
   private readonly scene = new THREE.Scene();
@@ -357,6 +360,13 @@ export class SurfaceScene {
     this.renderer.render(this.scene, this.camera);
     this.lastRenderMs = performance.now() - t0;
     performance.measure('losslab:render-3d', { start: t0, end: t0 + this.lastRenderMs });
+    if (this.mesh && !firstSurfaceMarked) {
+      // The page's first surface on screen (the explorer's on start-up: its contour view
+      // painted the same grid synchronously, in the update that queued this render), for the
+      // start-up benchmark (scripts/bench/startup.mjs). Once per page.
+      firstSurfaceMarked = true;
+      performance.mark('losslab:first-surface');
+    }
     // Where the surface's box is on screen (tests compare it with the overlays' boxes).
     const box = this.eye.screenBox();
     if (box)
