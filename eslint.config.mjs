@@ -44,7 +44,7 @@ export default tseslint.config(
   },
   // Code passed to page.evaluate() runs in the browser.
   {
-    files: ['test/e2e/**', 'scripts/bench-frame.mjs'],
+    files: ['test/e2e/**', 'scripts/bench-frame.mjs', 'scripts/bench/startup.mjs'],
     languageOptions: { globals: { ...globals.node, ...globals.browser } },
   },
   {
