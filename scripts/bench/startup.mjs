@@ -194,13 +194,19 @@ async function oneRound(executablePath, log) {
     // (a) Start-up.
     const wire = await watchNetwork(context, page);
     await page.goto(server.url);
-    await page.waitForFunction(
-      () =>
-        performance.getEntriesByName('losslab:engine-ready').length > 0 &&
-        performance.getEntriesByName('losslab:first-surface').length > 0,
-      null,
-      { timeout: 60_000, polling: 100 },
-    );
+    await page
+      .waitForFunction(
+        () =>
+          performance.getEntriesByName('losslab:engine-ready').length > 0 &&
+          performance.getEntriesByName('losslab:first-surface').length > 0,
+        null,
+        { timeout: 60_000, polling: 100 },
+      )
+      .catch((err) => {
+        throw new Error(
+          `no losslab:engine-ready and losslab:first-surface marks within 60 s (a renderer built before them? run \`npm run build\`): ${err.message}`,
+        );
+      });
     await page.getByRole('region', { name: /^Run 1:/ }).waitFor({ timeout: 60_000 });
     await page.getByTestId('play-pause').waitFor();
     const startup = await startupTimes(page, wire);
