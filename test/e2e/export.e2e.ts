@@ -587,6 +587,13 @@ describe('export', () => {
         ),
       );
       console.log('mean ms per frame', stages);
+      console.log(
+        'live 3-D renders during the export',
+        await h.page.evaluate(() => {
+          const live = performance.getEntriesByName('losslab:render-3d');
+          return { count: live.length, ms: Math.round(live.reduce((t, e) => t + e.duration, 0)) };
+        }),
+      );
       console.log(await dialog.getByRole('status').textContent());
       console.log(
         `1920×1080 30 fps 5 s, ${process.env.LOSSLAB_EXPORT_BENCH}: ${Date.now() - started} ms, ${parsed.codec}, ${bytes.length} bytes, ${parsed.packets} frames`,

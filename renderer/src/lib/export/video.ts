@@ -5,13 +5,14 @@
  * so a 4K video comes out smooth on a machine that draws ten frames a second. MP4/H.264 where
  * the platform can encode it, else WebM/VP9 (then VP8, AV1).
  *
- * The frames are composed on a canvas kept in main memory (`readback`): the encoder then takes
- * each frame's pixels as they are, where a GPU canvas has to be read back from the GPU first —
- * on a machine rendering in software (SwiftShader) that readback cost 400 ms a 1080p frame
- * against about 60 ms for the whole encode from main memory. Drawing the next frame overlaps
- * encoding the last: the encoder runs on its own thread, and `add` waits only when its queue is
- * full. The middle frame is kept and compared with the same frame decoded from the finished
- * file: the result's PSNR says what encoding cost in fidelity.
+ * The frames are composed on a canvas kept in main memory (`readback`), which the encoder reads
+ * as it is. (Measured apart in headless Chromium rendering in software: a 1080p frame from a GPU
+ * canvas took 400–500 ms to reach the encoder, from one in main memory 40–60 ms, encoding
+ * included; in the app a frame of both views still takes 250–300 ms, most of it producing the
+ * frame's pixels, not encoding them.) Drawing the next frame overlaps encoding the last: the
+ * encoder runs on its own thread, and `add` waits only when its queue is full. The middle frame
+ * is kept and compared with the same frame decoded from the finished file: the result's PSNR
+ * says what encoding cost in fidelity.
  */
 import {
   ALL_FORMATS,
