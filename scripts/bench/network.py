@@ -20,8 +20,9 @@ import torch
 torch.set_num_threads(1)
 torch.manual_seed(0)
 
-TRAIN_A = dict(warmup=20, steps=300)
-TRAIN_B = dict(warmup=10, steps=150)
+# Warm-ups as long as LossLab's (network.mjs): both sides measured at steady state.
+TRAIN_A = dict(warmup=300, steps=300)
+TRAIN_B = dict(warmup=100, steps=150)
 GRID = 51
 
 
