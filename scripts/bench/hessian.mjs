@@ -21,13 +21,24 @@
 //
 // Also a module of `npm run bench` (scripts/bench.mjs), which builds first.
 import { build } from 'esbuild';
-import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import { createRequire } from 'node:module';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { problemA, problemB } from './shared/problems.mjs';
+import {
+  fasterTorch,
+  fmt,
+  markdownTable,
+  median,
+  python,
+  pythonEnvs,
+  runChild,
+  samples,
+  torchCell,
+  torchVersion,
+} from './shared/report.mjs';
 
 const self = fileURLToPath(import.meta.url);
 const root = path.resolve(path.dirname(self), '../..');
@@ -35,7 +46,6 @@ const root = path.resolve(path.dirname(self), '../..');
 // below the root so the engine finds assets/digits.csv as it does from dist/.
 const cache = path.join(root, 'node_modules/.cache/losslab-bench-hessian');
 const engineBundle = path.join(cache, 'hessian-engine.cjs');
-const python = '/usr/bin/python3';
 const pythonScript = path.join(path.dirname(self), 'hessian.py');
 
 const POWER_HVPS = 20;
@@ -79,57 +89,7 @@ async function bundle() {
   });
 }
 
-function runChild(command, args, env) {
-  const r = spawnSync(command, args, { encoding: 'utf8', env, maxBuffer: 64 * 2 ** 20 });
-  if (r.status !== 0) {
-    throw new Error(`${path.basename(command)} ${args.join(' ')} failed: ${r.stderr || r.stdout}`);
-  }
-  return JSON.parse(r.stdout.trim().split('\n').pop());
-}
-
-const runNode = (args) => runChild(process.execPath, [self, '--child', ...args], process.env);
-
-/** PyTorch's environments: OpenBLAS's core type and L2 size unset, and set. */
-function pythonEnvs() {
-  const base = {
-    ...process.env,
-    OPENBLAS_NUM_THREADS: '1',
-    OMP_NUM_THREADS: '1',
-    MKL_NUM_THREADS: '1',
-  };
-  const unset = { ...base };
-  delete unset.OPENBLAS_CORETYPE;
-  delete unset.OPENBLAS_L2_SIZE;
-  const set = {
-    ...base,
-    OPENBLAS_CORETYPE: process.env.OPENBLAS_CORETYPE || 'Haswell',
-    OPENBLAS_L2_SIZE: process.env.OPENBLAS_L2_SIZE || String(2 ** 20),
-  };
-  return { unset, set };
-}
-
-function torchAvailable() {
-  const r = spawnSync(python, ['-c', 'import torch; print(torch.__version__)'], {
-    encoding: 'utf8',
-  });
-  return r.status === 0 ? r.stdout.trim() : undefined;
-}
-
-const median = (xs) => {
-  const s = [...xs].sort((a, b) => a - b);
-  const m = s.length >> 1;
-  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
-};
-
-/** `digits` significant digits, with thousands separators where the number is that large. */
-function fmt(v, digits = 3) {
-  if (v === undefined || Number.isNaN(v)) return '–';
-  if (v === 0 || Math.abs(v) < 1e-3) return v === 0 ? '0' : v.toExponential(digits - 1);
-  const rounded = Number(v.toPrecision(digits));
-  return Math.abs(rounded) >= 1000
-    ? rounded.toLocaleString('en', { maximumFractionDigits: 0 })
-    : String(rounded);
-}
+const runNode = (args) => runChild(process.execPath, [self, '--child', ...args]);
 
 const readF64 = (dir, name) => {
   const b = fs.readFileSync(path.join(dir, name));
@@ -142,11 +102,10 @@ export async function run({ rounds = 5, log = () => {} } = {}) {
   const data = fs.mkdtempSync(path.join(os.tmpdir(), 'losslab-bench-hessian-'));
   try {
     const prepared = runNode(['prepare', data]);
-    const torch = torchAvailable();
+    const torch = torchVersion();
     const envs = pythonEnvs();
     const load0 = os.loadavg()[0];
-    const results = {};
-    const push = (key, value) => (results[key] ??= []).push(value);
+    const s = samples();
     const workloads = [
       ['power', ['power']],
       ['spectrum', ['spectrum']],
@@ -157,12 +116,12 @@ export async function run({ rounds = 5, log = () => {} } = {}) {
     ];
     for (let r = 0; r < rounds; r++) {
       for (const [key, args] of workloads) {
-        const sides = [() => push(`ll ${key}`, runNode([...args, data]))];
+        const sides = [() => s.push(`ll ${key}`, runNode([...args, data]))];
         if (torch) {
           for (const [name, env] of Object.entries(envs)) {
             const [workload, ...rest] = args;
             sides.push(() =>
-              push(
+              s.push(
                 `pt-${name} ${key}`,
                 runChild(python, [pythonScript, workload, data, ...rest], env),
               ),
@@ -176,31 +135,24 @@ export async function run({ rounds = 5, log = () => {} } = {}) {
     }
     const load1 = os.loadavg()[0];
 
-    const med = (key, field) =>
-      results[key] ? median(results[key].map((x) => x[field])) : undefined;
-    const backend = results['ll power'][0].backend;
+    const { med } = s;
+    const backend = s.values('ll power')[0].backend;
     /** PyTorch at its faster environment for this workload. */
-    const best = (key) => {
-      const [u, s] = [med(`pt-unset ${key}`, 'seconds'), med(`pt-set ${key}`, 'seconds')];
-      if (u === undefined) return undefined;
-      return u <= s ? { env: 'unset', seconds: u, other: s } : { env: 'set', seconds: s, other: u };
-    };
+    const best = (key) => fasterTorch(s, key, 'seconds', false);
     const rows = [];
     const row = (label, key, goal, unit = 's') => {
       const ours = med(`ll ${key}`, 'seconds');
       const theirs = best(key);
       const scale = unit === 'ms' ? 1000 : 1;
-      const ratio = theirs ? ours / theirs.seconds : undefined;
+      const ratio = theirs ? ours / theirs.value : undefined;
       const rss = (side) => fmt(med(side, 'peakRssMb'));
       rows.push([
         `${label} — ${unit}`,
         fmt(ours * scale),
-        theirs
-          ? `${fmt(theirs.seconds * scale)} (core type ${theirs.env}; ${fmt(theirs.other * scale)} ${theirs.env === 'unset' ? 'set' : 'unset'})`
-          : '–',
+        torchCell(theirs, (v) => fmt(v * scale)),
         ratio === undefined ? '–' : `${fmt(ratio, 2)}×`,
         goal,
-        `${rss(`ll ${key}`)} / ${theirs ? rss(`pt-${theirs.env} ${key}`) : '–'}`,
+        `${rss(`ll ${key}`)} / ${theirs ? rss(`${theirs.key} ${key}`) : '–'}`,
       ]);
     };
     row(
@@ -259,7 +211,7 @@ export async function run({ rounds = 5, log = () => {} } = {}) {
       const tb = best('spectrum');
       notes.push(
         `(b) split into building H and its eigenvalues: LossLab ${split('ll spectrum')}, ` +
-          `PyTorch ${split(`pt-${tb.env} spectrum`)}.`,
+          `PyTorch ${split(`${tb.key} spectrum`)}.`,
       );
     } else {
       notes.push('PyTorch was not measured: `import torch` failed with /usr/bin/python3.');
@@ -267,9 +219,17 @@ export async function run({ rounds = 5, log = () => {} } = {}) {
     const lines = [
       `## Hessian engine vs PyTorch (tfjs ${backend} backend)`,
       '',
-      `| workload | LossLab (tfjs-${backend}) | PyTorch ${torch ?? '(not installed)'}, 1 thread | LossLab / PyTorch | goal | peak RSS MB, LossLab / PyTorch |`,
-      '|---|---|---|---|---|---|',
-      ...rows.map((r) => `| ${r.join(' | ')} |`),
+      markdownTable(
+        [
+          'workload',
+          `LossLab (tfjs-${backend})`,
+          `PyTorch ${torch ?? '(not installed)'}, 1 thread`,
+          'LossLab / PyTorch',
+          'goal',
+          'peak RSS MB, LossLab / PyTorch',
+        ],
+        rows,
+      ),
       '',
       `Median of ${rounds} interleaved rounds, a fresh process for each measurement (one untimed ` +
         `run, then the median of ${REPEATS.power}, ${REPEATS.spectrum} and ${REPEATS.density} ` +

@@ -1,7 +1,7 @@
 /**
- * What the network and analytic benchmarks share to measure PyTorch and report a row: its two
- * OpenBLAS environments, the faster of them per workload, medians, spreads, goal marks and
- * number formats.
+ * What the network, analytic and Hessian benchmarks share to measure PyTorch and report a row:
+ * its two OpenBLAS environments, the faster of them per workload, medians, spreads, goal marks
+ * and number formats.
  */
 import { spawnSync } from 'node:child_process';
 import path from 'node:path';
