@@ -26,6 +26,7 @@ import { createRequire } from 'node:module';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { nodeBundle } from './shared/bundle.mjs';
 import { problemA, problemB } from './shared/problems.mjs';
 import {
   fasterTorch,
@@ -60,14 +61,7 @@ const REPEATS = { power: 5, spectrum: 3, density: 1 };
 async function bundle() {
   fs.mkdirSync(cache, { recursive: true });
   await build({
-    bundle: true,
-    platform: 'node',
-    target: 'node20',
-    format: 'cjs',
-    logLevel: 'warning',
-    external: ['@tensorflow/*'],
-    define: { 'import.meta.url': '__import_meta_url' },
-    banner: { js: "const __import_meta_url = require('node:url').pathToFileURL(__filename).href;" },
+    ...nodeBundle(['@tensorflow/*']),
     stdin: {
       contents: `
         export { loadBackend } from './electron/engine/backend/select';

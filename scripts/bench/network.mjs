@@ -28,6 +28,7 @@ import { createRequire } from 'node:module';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { nodeBundle } from './shared/bundle.mjs';
 import { problemA, problemB } from './shared/problems.mjs';
 import {
   fasterTorch,
@@ -63,16 +64,7 @@ const GRID = 51;
 
 async function bundle() {
   fs.mkdirSync(cache, { recursive: true });
-  const common = {
-    bundle: true,
-    platform: 'node',
-    target: 'node20',
-    format: 'cjs',
-    logLevel: 'warning',
-    external: ['@tensorflow/*'],
-    define: { 'import.meta.url': '__import_meta_url' },
-    banner: { js: "const __import_meta_url = require('node:url').pathToFileURL(__filename).href;" },
-  };
+  const common = nodeBundle(['@tensorflow/*']);
   await build({
     ...common,
     stdin: {
