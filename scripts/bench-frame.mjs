@@ -8,11 +8,9 @@
 //
 // Prints a Markdown table. Run `npm run build` first.
 import { spawn } from 'node:child_process';
-import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { chromium } from 'playwright-core';
+import { defaultChromium, launchChromium } from './bench/shared/chromium.mjs';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const args = process.argv.slice(2);
@@ -21,7 +19,7 @@ const option = (name, fallback) => {
   return i >= 0 ? args[i + 1] : fallback;
 };
 const seconds = Number(option('seconds', '6'));
-const executablePath = option('chromium', process.env.CHROMIUM_PATH ?? '/usr/bin/chromium');
+const executablePath = option('chromium', defaultChromium);
 
 const serverProcess = spawn(process.execPath, [path.join(root, 'dist/web/server.js')], {
   stdio: ['ignore', 'pipe', 'inherit'],
@@ -36,26 +34,10 @@ const url = await new Promise((resolve, reject) => {
   });
 });
 const server = { url, close: async () => serverProcess.kill() };
-const userDataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'losslab-bench-'));
-const context = await chromium.launchPersistentContext(userDataDir, {
-  executablePath,
-  headless: true,
-  viewport: { width: 1600, height: 1000 },
-  args: [
-    '--no-sandbox',
-    '--disable-background-networking',
-    '--disable-component-update',
-    '--disable-sync',
-    '--no-first-run',
-    '--use-angle=swiftshader',
-    '--enable-unsafe-swiftshader',
-    '--disable-renderer-backgrounding',
-    '--disable-background-timer-throttling',
-  ],
-});
+const browser = await launchChromium(executablePath, { viewport: { width: 1600, height: 1000 } });
+const { context, page } = browser;
 
 try {
-  const page = context.pages()[0] ?? (await context.newPage());
   await page.goto(server.url);
   await page.getByRole('region', { name: /^Run 3:/ }).waitFor({ timeout: 60_000 });
   for (let k = 4; k <= 8; k++) {
@@ -171,9 +153,8 @@ try {
   }
   console.log('\nGoal: median < 8 ms of main-thread time per rendered frame.');
 } finally {
-  await context.close();
+  await browser.close();
   await server.close();
-  fs.rmSync(userDataDir, { recursive: true, force: true });
 }
 
 /**

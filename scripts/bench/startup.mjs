@@ -27,7 +27,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { chromium } from 'playwright-core';
+import { defaultChromium, launchChromium } from './shared/chromium.mjs';
 
 const self = fileURLToPath(import.meta.url);
 const root = path.resolve(path.dirname(self), '../..');
@@ -163,31 +163,17 @@ function samplePageMemory(userDataDir) {
 
 async function oneRound(executablePath, log) {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'losslab-bench-data-'));
-  const userDataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'losslab-bench-chromium-'));
   const server = await startServer(dataDir);
-  let context;
+  let browser;
   try {
     await sleep(500);
     const serverAlone = memoryOf(server.pid);
-    context = await chromium.launchPersistentContext(userDataDir, {
-      executablePath,
-      headless: true,
+    browser = await launchChromium(executablePath, {
       viewport: VIEWPORT,
       deviceScaleFactor: 1,
       acceptDownloads: true,
-      args: [
-        '--no-sandbox',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-        '--no-first-run',
-        '--use-angle=swiftshader',
-        '--enable-unsafe-swiftshader',
-        '--disable-renderer-backgrounding',
-        '--disable-background-timer-throttling',
-      ],
     });
-    const page = context.pages()[0] ?? (await context.newPage());
+    const { context, page, userDataDir } = browser;
     const problems = [];
     page.on('pageerror', (e) => problems.push(e.message));
 
@@ -288,9 +274,8 @@ async function oneRound(executablePath, log) {
       chromium: context.browser()?.version() ?? '',
     };
   } finally {
-    await context?.close();
+    await browser?.close();
     await server.close();
-    fs.rmSync(userDataDir, { recursive: true, force: true });
     fs.rmSync(dataDir, { recursive: true, force: true });
   }
 }
@@ -465,7 +450,7 @@ async function playUntil(page, steps) {
 async function run(ctx) {
   const { rounds, log } = ctx;
   const loadBefore = os.loadavg()[0];
-  const executablePath = ctx.chromium ?? process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+  const executablePath = ctx.chromium ?? defaultChromium;
   if (!fs.existsSync(rendererIndex) || !fs.existsSync(serverScript)) {
     throw new Error(`no built app in ${path.join(root, 'dist')}: run \`npm run build\` first`);
   }
