@@ -63,12 +63,6 @@ export interface ServerOptions {
    * @default 4
    */
   maxEngines?: number;
-  /**
-   * Start one engine with the server, for the first page that connects: its start (loading the
-   * engine and tfjs) then overlaps the page's own loading instead of following it. Later pages
-   * start theirs when they connect. @default true
-   */
-  spareEngine?: boolean;
   /** Largest WebSocket message; a bigger one closes that socket with 1009. @default 64 MiB */
   maxFrameBytes?: number;
   /** Time for a request's headers to arrive before a 408. @default 10,000 ms */
@@ -294,16 +288,6 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
     return worker;
   }
 
-  /** The engine started with the server, until a page takes it (see ServerOptions.spareEngine). */
-  let spare: Worker | undefined;
-
-  /** An engine for a page: the spare while it is alive, else a new one. */
-  function takeEngine(): Worker {
-    const taken = spare;
-    spare = undefined;
-    return taken && workers.has(taken) ? taken : spawnEngine();
-  }
-
   function bridge(ws: WebSocket): void {
     let worker: Worker | undefined;
     /** Workers this page stopped itself: their exits are no deaths to report. */
@@ -342,7 +326,7 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
     };
 
     const attach = () => {
-      const current = takeEngine();
+      const current = spawnEngine();
       worker = current;
       let reason = '';
       current.on('message', guarded('engine message', sendToPage));
@@ -482,7 +466,6 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
   });
   server.on('error', (err) => logCaught('server', err));
   port = (server.address() as AddressInfo).port;
-  if (options.spareEngine ?? true) spare = spawnEngine();
 
   return {
     url: `http://127.0.0.1:${port}/?token=${token}`,
