@@ -137,8 +137,12 @@ describe('experiments on a worker pool', () => {
     const next = await run(tf, spec, { pool });
     expect(next.threads).toBe(2);
     expect(next.trainings.map(numbers)).toEqual(here.trainings.map(numbers));
-    // Afterwards no worker is busy, and none is left over from the cancelled run.
-    expect(slots(pool).map((s) => s.busy)).toEqual([false, false]);
+    // Afterwards no worker is busy, and none is left over from the cancelled run. (Two, or
+    // one: when a cancelled worker's exit comes late, the other lane may have trained every
+    // task before a replacement was needed.)
+    expect(slots(pool).length).toBeGreaterThanOrEqual(1);
+    expect(slots(pool).length).toBeLessThanOrEqual(2);
+    expect(slots(pool).every((s) => !s.busy)).toBe(true);
     expect(pool.refusal).toBeUndefined();
     expect(pool.available).toBe(true);
     expect(tf.memory().numTensors).toBe(before);
