@@ -76,6 +76,12 @@ const EXPRESSION = {
 const MAP = { resolution: 200, steps: 500, lr: 0.05 };
 /** Warm races timed per process (their median is reported). */
 const WARM_REPEATS = 5;
+/**
+ * Untimed races between the cold one and the timed ones: a race takes ~25 ms, and V8 needs a
+ * few hundred ms of it to settle (a session runs races all the time; PyTorch's race, ~8 s, is
+ * at its steady state within its own run).
+ */
+const WARM_UP = 20;
 
 // ---------------------------------------------------------------- child: one measurement
 
@@ -116,10 +122,12 @@ async function child(workload) {
       return (performance.now() - t0) / 1000;
     };
     // Cold: the first race of a fresh process, JIT compilation included. Warm: the median of
-    // the next WARM_REPEATS races, once V8 has optimized the loop (a session runs many races).
+    // WARM_REPEATS races after WARM_UP more, once V8 has optimized the loop (a session runs
+    // many races).
     const cold = race();
+    for (let i = 0; i < WARM_UP; i++) race();
     const warm = Array.from({ length: WARM_REPEATS }, race);
-    const bareSeconds = Array.from({ length: WARM_REPEATS + 1 }, bare).slice(1);
+    const bareSeconds = Array.from({ length: WARM_UP + WARM_REPEATS }, bare).slice(WARM_UP);
     return {
       steps: RACE_STEPS * RACE.length,
       seconds: median(warm.map((r) => r.seconds)),
