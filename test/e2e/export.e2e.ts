@@ -424,10 +424,13 @@ describe('export', () => {
     const autoMs = Date.now() - started;
     const a = await parseVideo(auto);
     expect(a).toMatchObject({ width: 640, height: 360, packets: 36 });
-    // The middle frame decoded from the file against the frame as drawn: no visible loss.
+    // The middle frame decoded from the file against the frame as drawn. At this small size the
+    // encoder's 4:2:0 chroma blurs the thin coloured lines: 31.9 dB measured (32.8 at the
+    // encoder's highest quality, so not a matter of bitrate), where a neighbouring frame gives
+    // 21 dB; at 1080p the benchmark reports 35.1–35.2 dB.
     const note = (await dialog.getByRole('status').textContent()) ?? '';
     const db = Number(/PSNR (\d+(?:\.\d)?) dB/.exec(note)?.[1]);
-    expect(db, note).toBeGreaterThanOrEqual(35);
+    expect(db, note).toBeGreaterThanOrEqual(30);
     expect(a.keyFrames).toBeGreaterThanOrEqual(1);
     expect(Math.abs(a.duration - 1.5)).toBeLessThanOrEqual(1 / 24 + 1e-6);
     const type = a.mime.split(';')[0];
