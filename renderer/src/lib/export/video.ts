@@ -185,7 +185,7 @@ export async function exportVideo(
   const buffer = output.target.buffer;
   if (!buffer) throw new Error('the encoder produced no file');
   const mimeType = container === 'mp4' ? 'video/mp4' : 'video/webm';
-  const psnr = drawn ? await decodedPsnr(buffer, (probe + 0.5) / fps, drawn) : undefined;
+  const fidelity = drawn ? await decodedPsnr(buffer, (probe + 0.5) / fps, drawn) : undefined;
   return {
     blob: new Blob([buffer], { type: mimeType }),
     extension: container,
@@ -197,7 +197,7 @@ export async function exportVideo(
     fps,
     duration: frames / fps,
     elapsedMs: performance.now() - started,
-    ...(psnr !== undefined ? { psnr } : {}),
+    ...(fidelity !== undefined ? { psnr: fidelity } : {}),
   };
 }
 
