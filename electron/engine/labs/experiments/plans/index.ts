@@ -16,7 +16,6 @@ export { wilsonData } from './adaptive';
 export { batchSizes } from './batch-size';
 export { constantLoss, type Base, type ExperimentServices } from './common';
 export { references, verdictOf } from './diagnose';
-export { margins } from './losses';
 export { shiftOf } from './mismatch';
 
 /** Runs the experiment `spec` asks for. */

@@ -48,18 +48,6 @@ const squared = (m: number) => 2 * sigmoid(-m) ** 2;
 const crossEntropySlope = (m: number) => sigmoid(-m);
 const squaredSlope = (m: number) => 4 * sigmoid(-m) ** 2 * sigmoid(m);
 
-/** Each example's margin z_y − max_{c≠y} z_c from logits (n × k) and labels. */
-export function margins(z: Float32Array, y: ArrayLike<number>, k: number): number[] {
-  const out: number[] = [];
-  for (let i = 0; i < y.length; i++) {
-    const label = y[i];
-    let other = -Infinity;
-    for (let c = 0; c < k; c++) if (c !== label) other = Math.max(other, z[i * k + c]);
-    out.push(z[i * k + label] - other);
-  }
-  return out;
-}
-
 /** Each example's (z_y, max_{c≠y} z_c): where it sits over the lecture's pair of logits. */
 export function logitPairs(
   z: Float32Array,
@@ -79,6 +67,18 @@ export function logitPairs(
 
 /** At most this many examples are placed on the curves. */
 const PLACED = 200;
+
+/** Every k-th example's logit pair, k chosen so that at most PLACED are kept. */
+function placedPairs(
+  z: Float32Array,
+  y: ArrayLike<number>,
+  k: number,
+): { own: number[]; other: number[] } {
+  const pairs = logitPairs(z, y, k);
+  const step = Math.max(1, Math.ceil(pairs.own.length / PLACED));
+  const keep = <T>(_: T, i: number) => i % step === 0;
+  return { own: pairs.own.filter(keep), other: pairs.other.filter(keep) };
+}
 
 /** The pair of logits' range, each way (the lecture's figure spans −10 … 10). */
 const LOGIT_RANGE = 10;
@@ -220,12 +220,9 @@ export async function runLosses(
     const split = problem.deviceSplit('train');
     const z = problem.mlp.logits(problem.initialTheta, split.x);
     const y = problem.dataset.train.y;
-    const all = margins(z, y, problem.dataset.outputDim);
-    const step = Math.max(1, Math.ceil(all.length / PLACED));
-    const keep = <T>(_: T, i: number) => i % step === 0;
-    placed = { before: all.filter(keep) };
-    const pairs = logitPairs(z, y, problem.dataset.outputDim);
-    pairsBefore = { own: pairs.own.filter(keep), other: pairs.other.filter(keep) };
+    pairsBefore = placedPairs(z, y, problem.dataset.outputDim);
+    // Each placed example's margin z_y − max_{c≠y} z_c.
+    placed = { before: pairsBefore.own.map((v, k) => v - pairsBefore!.other[k]) };
   });
   const outcomes = await services.train(tasks, (i, outcome) => {
     done[i] = outcome.record;
@@ -237,10 +234,7 @@ export async function runLosses(
     if (!theta || outcome.record.status === 'diverged') continue;
     await withProblem(services.tf, tasks[i], (problem) => {
       const z = problem.mlp.logits(theta, problem.deviceSplit('train').x);
-      const pairs = logitPairs(z, problem.dataset.train.y, problem.dataset.outputDim);
-      const step = Math.max(1, Math.ceil(pairs.own.length / PLACED));
-      const keep = <T>(_: T, k: number) => k % step === 0;
-      pairsAfter[i] = { own: pairs.own.filter(keep), other: pairs.other.filter(keep) };
+      pairsAfter[i] = placedPairs(z, problem.dataset.train.y, problem.dataset.outputDim);
     });
   }
   return build();
