@@ -96,8 +96,23 @@ export async function runNoise(
   // The landscape under the paths counts as the small batch's epochs on the progress bar.
   services.plan(3, tasks.reduce((s, t) => s + t.epochs, 0) + spec.epochs);
   const done: (TrainingOutcome | undefined)[] = [undefined, undefined, undefined];
-  let plane: { theta0: Float64Array; u1: Float64Array; u2: Float64Array } | undefined;
+  let plane: Plane | undefined;
+  /** Each run's path on the plane, projected once (a snapshot is θ: P numbers). */
+  const projected: (FigureSeries | undefined)[] = [undefined, undefined, undefined];
   let grid: FigureGrid | undefined;
+
+  /** The runs' paths so far, once the two runs that span the plane have finished. */
+  const paths = (): FigureSeries[] => {
+    const [a, , c] = done;
+    if (!plane && a?.trajectory && c?.trajectory) plane = planeOf(a, c);
+    if (!plane) return [];
+    const on = plane;
+    return done.flatMap((o, i) => {
+      if (!o?.trajectory) return [];
+      projected[i] ??= project(o, i, on);
+      return [projected[i]];
+    });
+  };
 
   const build = (): ExperimentResult => {
     const records = done.flatMap((o) => (o ? [o.record] : []));
@@ -108,40 +123,7 @@ export async function runNoise(
       group: i,
       ...(i === 1 ? { dashed: true } : {}),
     }));
-    const pathSeries: FigureSeries[] = [];
-    const [a, , c] = done;
-    if (a?.trajectory && c?.trajectory) {
-      const theta0 = Float64Array.from(a.trajectory.thetas[0]);
-      const end = (o: TrainingOutcome) => o.trajectory!.thetas[o.trajectory!.thetas.length - 1];
-      const [u1, u2] = spanOf(
-        Float64Array.from(end(a), (v, i) => v - theta0[i]),
-        Float64Array.from(end(c), (v, i) => v - theta0[i]),
-      );
-      plane = { theta0, u1, u2 };
-      done.forEach((o, i) => {
-        if (!o?.trajectory) return;
-        const xs: number[] = [];
-        const ys: number[] = [];
-        for (const t of o.trajectory.thetas) {
-          let x = 0;
-          let y = 0;
-          for (let j = 0; j < t.length; j++) {
-            const d = t[j] - theta0[j];
-            x += d * u1[j];
-            y += d * u2[j];
-          }
-          xs.push(x);
-          ys.push(y);
-        }
-        pathSeries.push({
-          label: o.record.label,
-          x: xs,
-          y: ys,
-          group: i,
-          ...(i === 1 ? { dashed: true } : {}),
-        });
-      });
-    }
+    const pathSeries = paths();
     const notes: string[] = [];
     if (records.length === 3) {
       const [s, f, g] = records;
@@ -178,8 +160,8 @@ export async function runNoise(
     done[i] = outcome;
     services.partial(build());
   });
-  const paths = build().figures[1].series;
-  if (plane && paths.length > 0) {
+  const series = paths();
+  if (plane && series.length > 0) {
     const { theta0, u1, u2 } = plane;
     const range = (values: number[]): [number, number] => {
       const lo = Math.min(...values);
@@ -194,8 +176,8 @@ export async function runNoise(
         { d1: u1, d2: u2 },
         {
           range: [
-            range(paths.flatMap((p) => p.x)),
-            range(paths.flatMap((p) => p.y.filter((v): v is number => v !== null))),
+            range(series.flatMap((p) => p.x)),
+            range(series.flatMap((p) => p.y.filter((v): v is number => v !== null))),
           ],
           resolution: NOISE_LANDSCAPE_SIDE,
           signal: services.signal,
@@ -206,6 +188,42 @@ export async function runNoise(
     await services.advance(spec.epochs);
   }
   return build();
+}
+
+/** The plane through θ₀: u₁ along the small batch's end, u₂ the long full-batch run's rest. */
+interface Plane {
+  theta0: Float64Array;
+  u1: Float64Array;
+  u2: Float64Array;
+}
+
+/** The plane of the small batch's run `a` and the long full-batch run `c`, through θ₀. */
+function planeOf(a: TrainingOutcome, c: TrainingOutcome): Plane {
+  const theta0 = Float64Array.from(a.trajectory!.thetas[0]);
+  const end = (o: TrainingOutcome) => o.trajectory!.thetas[o.trajectory!.thetas.length - 1];
+  const [u1, u2] = spanOf(
+    Float64Array.from(end(a), (v, i) => v - theta0[i]),
+    Float64Array.from(end(c), (v, i) => v - theta0[i]),
+  );
+  return { theta0, u1, u2 };
+}
+
+/** Run `i`'s snapshots at ((θ_t − θ₀)·u₁, (θ_t − θ₀)·u₂); the 6-epoch full batch dashed. */
+function project(o: TrainingOutcome, i: number, { theta0, u1, u2 }: Plane): FigureSeries {
+  const xs: number[] = [];
+  const ys: number[] = [];
+  for (const t of o.trajectory!.thetas) {
+    let x = 0;
+    let y = 0;
+    for (let j = 0; j < t.length; j++) {
+      const d = t[j] - theta0[j];
+      x += d * u1[j];
+      y += d * u2[j];
+    }
+    xs.push(x);
+    ys.push(y);
+  }
+  return { label: o.record.label, x: xs, y: ys, group: i, ...(i === 1 ? { dashed: true } : {}) };
 }
 
 /** The paths on their plane, over the plane's training loss once it is computed. */
