@@ -287,12 +287,7 @@ export class FrameRenderer {
           this.contourBase = document.createElement('canvas');
           this.contourBase.width = panel.w;
           this.contourBase.height = panel.h;
-          // Drawn once, read every frame: in main memory too where the frames are read back (a
-          // GPU canvas drawn into one in main memory is read back from the GPU each time).
-          const baseCtx = this.contourBase.getContext('2d', {
-            willReadFrequently: this.options.readback ?? false,
-          })!;
-          view.paintSnapshot(baseCtx, frame, {
+          view.paintSnapshot(this.contourBase.getContext('2d')!, frame, {
             overlay: false,
             reserve,
           });
