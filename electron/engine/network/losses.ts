@@ -20,6 +20,8 @@ export interface LossValue {
  * @param z logits, n × K, one row per example
  * @param y class indices (classification) or targets (regression), length n
  * @param delta if given, receives ∂L/∂z (n × K)
+ * @param total the batch's size when these n examples are a part of it: the loss and ∂L/∂z are
+ *   the part's terms of the whole batch's mean (divided by `total`, not n)
  */
 export function lossFromLogits(
   kind: LossKind,
@@ -28,9 +30,10 @@ export function lossFromLogits(
   classes: number,
   n: number,
   delta?: Float32Array,
+  total = n,
 ): LossValue {
-  if (kind === 'regression') return meanSquared(z, y, n, delta);
-  let total = 0;
+  if (kind === 'regression') return meanSquared(z, y, n, delta, total);
+  let lossSum = 0;
   let correct = 0;
   const p = new Float64Array(classes);
   for (let i = 0; i < n; i++) {
@@ -54,10 +57,10 @@ export function lossFromLogits(
     for (let k = 0; k < classes; k++) p[k] /= sum;
     if (kind === 'crossEntropy') {
       // e = −log p_y = log Σ e^(z_j − m) − (z_y − m);   ∂e/∂z_k = p_k − [k = y].
-      total += Math.log(sum) - (z[i * classes + label] - m);
+      lossSum += Math.log(sum) - (z[i * classes + label] - m);
       if (delta)
         for (let k = 0; k < classes; k++)
-          delta[i * classes + k] = (p[k] - (k === label ? 1 : 0)) / n;
+          delta[i * classes + k] = (p[k] - (k === label ? 1 : 0)) / total;
     } else {
       // e = Σ_k (p_k − ŷ_k)² with ŷ one-hot. Through the softmax's Jacobian
       // ∂p_j/∂z_k = p_j([j = k] − p_k):  ∂e/∂z_k = p_k (g_k − Σ_j p_j g_j),  g_j = 2(p_j − ŷ_j).
@@ -68,25 +71,31 @@ export function lossFromLogits(
         e += d * d;
         pg += p[k] * 2 * d;
       }
-      total += e;
+      lossSum += e;
       if (delta) {
         for (let k = 0; k < classes; k++) {
           const g = 2 * (p[k] - (k === label ? 1 : 0));
-          delta[i * classes + k] = (p[k] * (g - pg)) / n;
+          delta[i * classes + k] = (p[k] * (g - pg)) / total;
         }
       }
     }
   }
-  return { loss: total / n, correct };
+  return { loss: lossSum / total, correct };
 }
 
 /** L = (1/n) Σ (ŷ − y)²,  ∂L/∂ŷ = 2(ŷ − y)/n (torch's MSELoss). */
-function meanSquared(z: Float32Array, y: Float32Array, n: number, delta?: Float32Array): LossValue {
-  let total = 0;
+function meanSquared(
+  z: Float32Array,
+  y: Float32Array,
+  n: number,
+  delta: Float32Array | undefined,
+  total: number,
+): LossValue {
+  let sum = 0;
   for (let i = 0; i < n; i++) {
     const d = z[i] - y[i];
-    total += d * d;
-    if (delta) delta[i] = (2 * d) / n;
+    sum += d * d;
+    if (delta) delta[i] = (2 * d) / total;
   }
-  return { loss: total / n, correct: 0 };
+  return { loss: sum / total, correct: 0 };
 }

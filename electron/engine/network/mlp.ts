@@ -83,6 +83,12 @@ export interface StepValue extends LossValue {
   finite: boolean;
 }
 
+/** A part of a batch's loss and gradient (see Mlp.partialGradient). */
+export interface PartialGradient extends LossValue {
+  /** Each layer's gradient in its form; undefined when the loss was not finite. */
+  parts: Float32Array[] | undefined;
+}
+
 export class Mlp {
   /** θ in float32, what the tensors of one evaluation are made from. */
   private readonly theta32: Float32Array;
@@ -245,30 +251,46 @@ export class Mlp {
     grad: Float64Array,
     dropout?: Rng,
   ): StepValue {
-    const tf = this.tf;
     this.stage(theta);
+    const masks = dropout ? this.dropoutMasks(batch.n, dropout) : undefined;
+    const part = this.partialGradient(batch, batch.n, masks);
+    return this.combine(theta, grad, [part]);
+  }
+
+  /**
+   * ∇L(θ) of the staged θ (see `stage`) from a part of a batch of `total` examples: the loss
+   * terms of `batch`'s examples divided by `total`, and their gradient, each layer in its form
+   * (see GradientForm), read back into `out` (one float32 array of θ's length, the layers one
+   * after another) or into new arrays. `masks` are the part's rows of each hidden layer's
+   * dropout mask (see `dropoutMasks`). The parts of a batch summed are the batch's gradient.
+   */
+  partialGradient(
+    batch: DeviceBatch,
+    total: number,
+    masks?: readonly Float32Array[],
+    out?: Float32Array,
+  ): PartialGradient {
+    const tf = this.tf;
     const { layers, outputDim: classes } = this.layout;
     const depth = this.depth;
     const n = batch.n;
     const delta = new Float32Array(n * classes);
-    const p = dropout ? this.options.dropout : 0;
     let value: LossValue = { loss: NaN, correct: 0 };
 
     const parts = tf.tidy(() => {
       const inputs: Tensor2D[] = [batch.x];
       const outputs: Tensor2D[] = [];
-      const masks: (Tensor2D | undefined)[] = [];
+      const maskTensors: (Tensor2D | undefined)[] = [];
       const weights = layers.map((_, l) => this.weights(l));
       let h = batch.x;
       for (let l = 0; l < depth; l++) {
         const g = this.layer(l, h, weights[l]);
         outputs.push(g);
-        const mask =
-          p > 0 && dropout ? this.dropoutMask(n, layers[l].fanOut, p, dropout) : undefined;
-        masks.push(mask);
-        let out = mask ? tf.mul<Tensor2D>(g, mask) : g;
-        if (layers[l].residual) out = tf.add<Tensor2D>(out, h);
-        h = out;
+        const mask = masks ? tf.tensor2d(masks[l], [n, layers[l].fanOut]) : undefined;
+        maskTensors.push(mask);
+        let next = mask ? tf.mul<Tensor2D>(g, mask) : g;
+        if (layers[l].residual) next = tf.add<Tensor2D>(next, h);
+        h = next;
         inputs.push(h);
       }
       const z = this.layer(depth, h, weights[depth]);
@@ -279,6 +301,7 @@ export class Mlp {
         classes,
         n,
         delta,
+        total,
       );
       if (!Number.isFinite(value.loss)) return undefined;
 
@@ -287,7 +310,7 @@ export class Mlp {
       let dh: Tensor2D | undefined;
       for (let l = depth; l >= 0; l--) {
         if (l < depth) {
-          const mask = masks[l];
+          const mask = maskTensors[l];
           du = this.activationGrad(mask ? tf.mul<Tensor2D>(dh!, mask) : dh!, outputs[l]);
         }
         grads[l] = this.weightGradient(l, inputs[l], du, batch);
@@ -299,17 +322,42 @@ export class Mlp {
       }
       return grads;
     });
-    if (!parts) return { ...value, gradNorm: NaN, finite: false };
-    const g = parts.map((t) => {
-      const values = t.dataSync() as Float32Array;
+    if (!parts) return { ...value, parts: undefined };
+    let offset = 0;
+    const values = parts.map((t) => {
+      const v = t.dataSync() as Float32Array;
       t.dispose();
-      return values;
+      if (!out) return v;
+      out.set(v, offset);
+      offset += v.length;
+      return out.subarray(offset - v.length, offset);
     });
-    const { penalty, norm } = this.scatter(g, theta, grad);
-    const loss = value.loss + penalty;
+    return { ...value, parts: values };
+  }
+
+  /**
+   * The gradient of a batch from its parts (see partialGradient), summed in float64 in the
+   * order given, into θ's layout in `grad`, with the L2 penalty and its gradient λW; the loss
+   * is the parts' losses summed. A part without a gradient (its loss was not finite) makes
+   * the whole not finite.
+   */
+  combine(theta: Float64Array, grad: Float64Array, parts: readonly PartialGradient[]): StepValue {
+    let loss = 0;
+    let correct = 0;
+    for (const part of parts) {
+      loss += part.loss;
+      correct += part.correct;
+    }
+    if (parts.some((part) => !part.parts)) {
+      return { loss, correct, gradNorm: NaN, finite: false };
+    }
+    const [first, second] = parts;
+    if (parts.length > 2) throw new RangeError('a batch is split in at most two parts');
+    const { penalty, norm } = this.scatter(first.parts!, theta, grad, second?.parts);
+    loss += penalty;
     return {
-      ...value,
       loss,
+      correct,
       gradNorm: norm,
       finite: Number.isFinite(loss) && Number.isFinite(norm),
     };
@@ -337,12 +385,14 @@ export class Mlp {
 
   /**
    * The flat gradient (each layer in its form) into the θ layout of `grad`, plus the L2 term
-   * λW. Returns the penalty (λ/2)·Σ‖W‖² and ‖∇L‖, computed in the same pass.
+   * λW: `parts`, plus `more` when given (a second part of the batch, added in float64).
+   * Returns the penalty (λ/2)·Σ‖W‖² and ‖∇L‖, computed in the same pass.
    */
   private scatter(
     parts: Float32Array[],
     theta: Float64Array,
     grad: Float64Array,
+    more?: Float32Array[],
   ): { penalty: number; norm: number } {
     const l2 = this.options.l2;
     let sq = 0;
@@ -350,51 +400,48 @@ export class Mlp {
     for (let l = 0; l < this.layout.layers.length; l++) {
       const { fanIn: nIn, fanOut: nOut, weight, bias } = this.layout.layers[l];
       const g = parts[l];
-      if (g.length !== nOut * (nIn + 1)) throw new Error('gradient layout mismatch');
+      const h = more?.[l];
+      if (g.length !== nOut * (nIn + 1) || (h && h.length !== g.length)) {
+        throw new Error('gradient layout mismatch');
+      }
       const wOff = weight.offset;
       const bOff = bias.offset;
-      if (this.gradientForms[l] === 'rows') {
-        // g: out × (in+1), row i = [∂L/∂W_i | ∂L/∂b_i]: θ's own order, row by row.
-        for (let i = 0; i < nOut; i++) {
-          const src = i * (nIn + 1);
-          const dst = wOff + i * nIn;
-          for (let j = 0; j < nIn; j++) {
-            const w = theta[dst + j];
-            const v = g[src + j] + l2 * w;
-            grad[dst + j] = v;
-            gg += v * v;
-            sq += w * w;
-          }
-          const v = g[src + nIn];
-          grad[bOff + i] = v;
+      // g: out × (in+1) in the `rows` form (row i = [∂L/∂W_i | ∂L/∂b_i], θ's own order),
+      // (in+1) × out in the `columns` form (column i).
+      const rows = this.gradientForms[l] === 'rows';
+      const across = rows ? 1 : nOut;
+      for (let i = 0; i < nOut; i++) {
+        const src = rows ? i * (nIn + 1) : i;
+        const dst = wOff + i * nIn;
+        for (let j = 0; j < nIn; j++) {
+          const w = theta[dst + j];
+          const k = src + j * across;
+          const v = (h ? g[k] + h[k] : g[k]) + l2 * w;
+          grad[dst + j] = v;
           gg += v * v;
+          sq += w * w;
         }
-      } else {
-        // g: (in+1) × out, column i = [∂L/∂W_i | ∂L/∂b_i].
-        for (let i = 0; i < nOut; i++) {
-          const dst = wOff + i * nIn;
-          for (let j = 0; j < nIn; j++) {
-            const w = theta[dst + j];
-            const v = g[j * nOut + i] + l2 * w;
-            grad[dst + j] = v;
-            gg += v * v;
-            sq += w * w;
-          }
-          const v = g[nIn * nOut + i];
-          grad[bOff + i] = v;
-          gg += v * v;
-        }
+        const k = src + nIn * across;
+        const v = h ? g[k] + h[k] : g[k];
+        grad[bOff + i] = v;
+        gg += v * v;
       }
     }
     return { penalty: 0.5 * l2 * sq, norm: Math.sqrt(gg) };
   }
 
-  /** Inverted dropout: 0 with probability p, else 1/(1 − p); one row per example. */
-  private dropoutMask(n: number, units: number, p: number, rng: Rng): Tensor2D {
+  /**
+   * Inverted dropout masks of a batch of n examples, one per hidden layer (n × units, one row
+   * per example): 0 with probability p, else 1/(1 − p), drawn layer after layer, row by row.
+   */
+  dropoutMasks(n: number, rng: Rng): Float32Array[] {
+    const p = this.options.dropout;
     const keep = 1 / (1 - p);
-    const m = new Float32Array(n * units);
-    for (let i = 0; i < m.length; i++) m[i] = rng.uniform() < p ? 0 : keep;
-    return this.tf.tensor2d(m, [n, units]);
+    return this.layout.layers.slice(0, this.depth).map((layer) => {
+      const m = new Float32Array(n * layer.fanOut);
+      for (let i = 0; i < m.length; i++) m[i] = rng.uniform() < p ? 0 : keep;
+      return m;
+    });
   }
 }
 
