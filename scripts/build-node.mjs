@@ -25,6 +25,7 @@ const entries = {
   'engine/worker': 'electron/engine/hosts/worker.ts',
   'engine/basins-worker': 'electron/engine/hosts/basins-worker.ts',
   'engine/landscape-worker': 'electron/engine/landscape/worker.ts',
+  'engine/gradient-worker': 'electron/engine/network/gradient-worker.ts',
   'engine/critical-worker': 'electron/engine/labs/critical/worker.ts',
   'engine/experiments-worker': 'electron/engine/labs/experiments/worker.ts',
   'web/server': 'electron/web/main.ts',

@@ -196,6 +196,9 @@ export type BatchSize = z.infer<typeof batchSizeSchema>;
  * `model` (runs of one lab may differ in depth, width, activation, residual connections, loss,
  * L2, dropout and weight seed, so a 2-layer and a 20-layer net train side by side).
  */
+/** Parts a batch's gradient is computed in (see networkRunConfigSchema). */
+export const shardsSchema = z.union([z.literal(1), z.literal(2)]);
+
 export const networkRunConfigSchema = z.strictObject({
   runId: z.string().min(1).max(64),
   optimizer: optimizerSpecSchema,
@@ -212,6 +215,13 @@ export const networkRunConfigSchema = z.strictObject({
   snapshotEvery: z.int().min(1).max(1_000_000).default(10),
   /** Validate every k epochs. @default 1 */
   validateEvery: z.int().min(1).max(1_000_000).default(1),
+  /**
+   * How a batch of 128 examples or more is computed: 2, as two halves whose gradients are
+   * summed in a fixed order (the second half on another core when the engine has one free);
+   * 1, in one pass (what runs recorded before the split existed used, see the session
+   * manifest). The two differ only by float32 rounding; a run keeps its own. @default 2
+   */
+  shards: shardsSchema.default(2),
   label: z.string().max(120).optional(),
 });
 export type NetworkRunConfig = z.output<typeof networkRunConfigSchema>;

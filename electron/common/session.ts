@@ -42,6 +42,7 @@ import {
   datasetSpecSchema,
   modelSpecSchema,
   networkRunConfigSchema,
+  shardsSchema,
   type DatasetSpec,
   type ModelSpec,
   type NetworkRunConfig,
@@ -181,8 +182,11 @@ export type ExplorerManifest = z.infer<typeof explorerManifestSchema>;
 
 export const networkRunManifestSchema = z
   .strictObject({
-    /** The settings the run started from; replaying `changes` on it reproduces it. */
-    config: networkRunConfigSchema,
+    /**
+     * The settings the run started from; replaying `changes` on it reproduces it. A run
+     * recorded without `shards` computed every batch in one pass.
+     */
+    config: networkRunConfigSchema.extend({ shards: shardsSchema.default(1) }),
     color: colorSchema.optional(),
     changes: z.array(networkChangeSchema).max(MAX_RECORDED_CHANGES),
     status: runStatusSchema,

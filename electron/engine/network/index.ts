@@ -6,6 +6,7 @@ export { lossFromLogits } from './losses';
 export type { LossKind, LossValue } from './losses';
 export { Mlp } from './mlp';
 export type { DeviceBatch, MlpOptions, StepValue, Tf } from './mlp';
+export { gradientHelper, GradientHelper } from './parallel';
 export { disposeBatch, ModelError, NetworkProblem } from './problem';
 export type { Evaluation } from './problem';
 export { MAX_NETWORK_STEPS, NetworkRun } from './run';

@@ -83,6 +83,23 @@ export interface StepValue extends LossValue {
   finite: boolean;
 }
 
+/** The staged θ's tensors of one pass (see Mlp.stagedWeights). */
+export interface StagedWeights {
+  /** W_l, out × in. */
+  weights: Tensor2D[];
+  /** W_lᵀ and b_l, multiplied by the pre-activation scale for hidden layers. */
+  affine: { wt: Tensor2D; b: TfModule.Tensor1D }[];
+}
+
+/** Frees the tensors of stagedWeights. */
+export function disposeStaged(staged: StagedWeights): void {
+  for (const w of staged.weights) w.dispose();
+  for (const { wt, b } of staged.affine) {
+    wt.dispose();
+    b.dispose();
+  }
+}
+
 /** A part of a batch's loss and gradient (see Mlp.partialGradient). */
 export interface PartialGradient extends LossValue {
   /** Each layer's gradient in its form; undefined when the loss was not finite. */
@@ -117,8 +134,35 @@ export class Mlp {
   }
 
   /** θ in float32 for the next evaluation (a native conversion, no per-entry JS). */
-  stage(theta: Float64Array): void {
+  stage(theta: Float64Array | Float32Array): void {
     this.theta32.set(theta);
+  }
+
+  /** The staged θ in float32 (see `stage`; do not modify). */
+  get staged(): Float32Array {
+    return this.theta32;
+  }
+
+  /**
+   * The staged θ's tensors one pass uses: each W_l, and W_lᵀ and b_l as the forward product
+   * takes them. Parts of one batch computed here share them (one upload and transpose a
+   * step, not one a part); the caller disposes them (see disposeStaged).
+   */
+  stagedWeights(): StagedWeights {
+    const tf = this.tf;
+    return tf.tidy(() => {
+      const weights = this.layout.layers.map((_, l) => this.weights(l));
+      const affine = weights.map((w, l) => {
+        const wt = transpose(tf, w);
+        const b = this.bias(l);
+        if (this.layout.layers[l].activation === 'output' || this.scale === 1) return { wt, b };
+        return {
+          wt: tf.mul<Tensor2D>(wt, this.scale),
+          b: tf.mul<TfModule.Tensor1D>(b, this.scale),
+        };
+      });
+      return { weights, affine };
+    });
   }
 
   /** W_l (out × in) of the staged θ. */
@@ -151,6 +195,14 @@ export class Mlp {
     if (this.scale !== 1) {
       wt = tf.mul(wt, this.scale);
       b = tf.mul(b, this.scale);
+    }
+    return this.activate(h, wt, b);
+  }
+
+  /** Layer l from W_lᵀ and b_l already scaled (see stagedWeights). */
+  private scaledAffine(l: number, h: Tensor2D, wt: Tensor2D, b: TfModule.Tensor1D): Tensor2D {
+    if (this.layout.layers[l].activation === 'output') {
+      return this.tf.fused.matMul({ a: h, b: wt, bias: b }) as Tensor2D;
     }
     return this.activate(h, wt, b);
   }
@@ -263,12 +315,14 @@ export class Mlp {
    * (see GradientForm), read back into `out` (one float32 array of θ's length, the layers one
    * after another) or into new arrays. `masks` are the part's rows of each hidden layer's
    * dropout mask (see `dropoutMasks`). The parts of a batch summed are the batch's gradient.
+   * `staged`: the staged θ's tensors, when several parts share them (see `stagedWeights`).
    */
   partialGradient(
     batch: DeviceBatch,
     total: number,
     masks?: readonly Float32Array[],
     out?: Float32Array,
+    staged?: StagedWeights,
   ): PartialGradient {
     const tf = this.tf;
     const { layers, outputDim: classes } = this.layout;
@@ -281,10 +335,11 @@ export class Mlp {
       const inputs: Tensor2D[] = [batch.x];
       const outputs: Tensor2D[] = [];
       const maskTensors: (Tensor2D | undefined)[] = [];
-      const weights = layers.map((_, l) => this.weights(l));
+      const { weights, affine } = staged ?? this.stagedWeights();
+      const layer = (l: number, x: Tensor2D) => this.scaledAffine(l, x, affine[l].wt, affine[l].b);
       let h = batch.x;
       for (let l = 0; l < depth; l++) {
-        const g = this.layer(l, h, weights[l]);
+        const g = layer(l, h);
         outputs.push(g);
         const mask = masks ? tf.tensor2d(masks[l], [n, layers[l].fanOut]) : undefined;
         maskTensors.push(mask);
@@ -293,7 +348,7 @@ export class Mlp {
         h = next;
         inputs.push(h);
       }
-      const z = this.layer(depth, h, weights[depth]);
+      const z = layer(depth, h);
       value = lossFromLogits(
         this.options.loss,
         z.dataSync() as Float32Array,

@@ -24,6 +24,7 @@ import { budgetOf, checkPass, largestBatch, type BackendBudget } from './budget'
 import { buildLayout, initialTheta, type ParamLayout } from './layout';
 import type { LossKind } from './losses';
 import { Mlp, type DeviceBatch, type Tf } from './mlp';
+import type { GradientHelper } from './parallel';
 
 /** A model SPEC that does not fit its dataset; `field` names the offending field. */
 export class ModelError extends FieldError {
@@ -43,7 +44,11 @@ export interface Evaluation {
 /** The data on the backend, shared by every architecture trained on it. */
 interface DeviceData {
   splits: Map<SplitName, DeviceBatch>;
+  /** Rows of the training split (the halves of a split full batch), by "from count". */
+  parts: Map<string, DeviceBatch>;
   disposed: boolean;
+  /** The thread computing second halves of batches on this data, if any (see parallel.ts). */
+  helper?: GradientHelper;
 }
 
 /** Most architectures a problem keeps built for reuse (each holds θ₀ and a float32 θ). */
@@ -83,7 +88,7 @@ export class NetworkProblem {
     shareWith?: NetworkProblem,
   ) {
     this.root = shareWith?.root ?? shareWith;
-    this.device = this.root?.device ?? { splits: new Map(), disposed: false };
+    this.device = this.root?.device ?? { splits: new Map(), parts: new Map(), disposed: false };
     this.dataset = this.root
       ? this.root.dataset
       : 'train' in dataset && 'inputDim' in dataset
@@ -161,11 +166,12 @@ export class NetworkProblem {
 
   /**
    * Bytes the splits keep on the backend: X of each split, and [X | 1] of the training one in
-   * both gradient forms (architectures sharing the data may use either).
+   * both gradient forms (architectures sharing the data may use either) — twice for the
+   * training split, whole and in the halves a split full batch is computed in.
    */
   get residentBytes(): number {
     const { inputDim: d, train, validation, test } = this.dataset;
-    return 4 * (train.n * (3 * d + 2) + (validation.n + test.n) * d);
+    return 4 * (2 * train.n * (3 * d + 2) + (validation.n + test.n) * d);
   }
 
   /**
@@ -194,6 +200,19 @@ export class NetworkProblem {
    */
   forgetDevice(): void {
     this.device.splits.clear();
+    this.device.parts.clear();
+  }
+
+  /**
+   * The thread that computes second halves of split batches on this data (shared by every
+   * architecture on it), or undefined: both halves are computed here (see parallel.ts).
+   */
+  get helper(): GradientHelper | undefined {
+    return this.device.helper;
+  }
+
+  set helper(helper: GradientHelper | undefined) {
+    this.device.helper = helper;
   }
 
   get task(): Dataset['task'] {
@@ -223,6 +242,31 @@ export class NetworkProblem {
       if ((form === 'rows' ? batch.xOnes : batch.xOnesT) === undefined) {
         this.addGradientOperand(batch, split.x, split.n);
       }
+    }
+    return batch;
+  }
+
+  /**
+   * Rows [from, from + count) of the training split on the device, with this architecture's
+   * first-layer gradient operand: a half of a split full batch. Kept like the splits.
+   */
+  trainPart(from: number, count: number): DeviceBatch {
+    this.checkAlive();
+    const key = `${from} ${count}`;
+    let batch = this.device.parts.get(key);
+    const split = this.dataset.train;
+    if (from < 0 || count < 1 || from + count > split.n) {
+      throw new RangeError(`rows ${from} … ${from + count} of a training split of ${split.n}`);
+    }
+    if (!batch) {
+      const rows = new Int32Array(count).map((_, i) => from + i);
+      batch = this.gather('train', rows, 0, count, false);
+      this.device.parts.set(key, batch);
+    }
+    const form = this.mlp.gradientForms[0];
+    if ((form === 'rows' ? batch.xOnes : batch.xOnesT) === undefined) {
+      const d = this.dataset.inputDim;
+      this.addGradientOperand(batch, split.x.subarray(from * d, (from + count) * d), count);
     }
     return batch;
   }
@@ -340,7 +384,10 @@ export class NetworkProblem {
   dispose(): void {
     if (this.root) return;
     for (const batch of this.device.splits.values()) disposeBatch(batch);
+    for (const batch of this.device.parts.values()) disposeBatch(batch);
     this.device.splits.clear();
+    this.device.parts.clear();
+    this.device.helper?.forget(this.dataset);
     this.device.disposed = true;
     this.others.clear();
   }

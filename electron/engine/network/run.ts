@@ -25,6 +25,8 @@ import { ColumnStore } from '../core/columns';
 import { Rng, streams } from '../datasets/random';
 import type { SplitName } from '../datasets';
 import { disposeBatch, type Evaluation, type NetworkProblem } from './problem';
+import { disposeStaged, type PartialGradient, type StepValue } from './mlp';
+import { firstHalf, SPLIT_FROM } from './parallel';
 import { SnapshotStore } from './snapshots';
 
 /** A run stops by itself after this many updates, so a forgotten Play cannot eat the memory. */
@@ -47,6 +49,8 @@ export type { NetworkRunFrame, NetworkRunState };
 export class NetworkRun extends OptimizerRun<NetworkChange> {
   readonly seed: number;
   readonly validateEvery: number;
+  /** Parts a batch of SPLIT_FROM examples or more is computed in (see parallel.ts). */
+  readonly shards: 1 | 2;
   /**
    * The problem of this run's architecture: the one it was given, or the one its config's
    * `model` asks for on the same data.
@@ -64,6 +68,7 @@ export class NetworkRun extends OptimizerRun<NetworkChange> {
   private dropoutRng!: Rng;
   private order: Int32Array | undefined;
   private cursor = 0;
+  private partSizeList: number[] | undefined;
 
   /**
    * Per-step curves, a row per update: the loss of the update's batch at θ_t before the update
@@ -116,6 +121,7 @@ export class NetworkRun extends OptimizerRun<NetworkChange> {
     this.problem = own;
     this.seed = config.seed;
     this.validateEvery = config.validateEvery;
+    this.shards = config.shards;
     this.batchSizeSetting = config.batchSize;
     this.theta = new Float64Array(size);
     this.grad = new Float64Array(size);
@@ -223,13 +229,7 @@ export class NetworkRun extends OptimizerRun<NetworkChange> {
       const t0 = performance.now();
       const lr = this.currentLr;
       const full = this.isFullBatch();
-      const batch = full ? problem.deviceSplit('train') : this.nextBatch();
-      let value;
-      try {
-        value = problem.mlp.lossAndGrad(theta, batch, grad, dropout);
-      } finally {
-        if (!full) disposeBatch(batch);
-      }
+      const { value, n } = this.gradient(full, dropout);
       const norm = value.gradNorm;
       if (!value.finite) {
         this.diverge(
@@ -250,7 +250,7 @@ export class NetworkRun extends OptimizerRun<NetworkChange> {
         break;
       }
       const ms = performance.now() - t0;
-      this.record(value.loss, value.correct, batch.n, norm, lr, ms);
+      this.record(value.loss, value.correct, n, norm, lr, ms);
       if (full) this.endEpoch();
       else if (this.cursor >= this.trainSize) this.endEpoch();
     }
@@ -268,17 +268,72 @@ export class NetworkRun extends OptimizerRun<NetworkChange> {
     this.reason = reason;
   }
 
-  /** The next mini-batch of the epoch's shuffled order (a new order each epoch). */
-  private nextBatch() {
-    const n = this.trainSize;
-    if (!this.order || this.cursor >= n) {
-      this.order = this.batchRng.permutation(n);
-      this.cursor = 0;
+  /**
+   * L(θ) and ∇L(θ) (into `grad`) on the next batch: the whole training set, or the next
+   * mini-batch of the epoch's shuffled order (a new order each epoch). A batch of SPLIT_FROM
+   * examples or more in a run of two shards is computed in two halves, the second on the
+   * problem's helper thread when it can take it (see parallel.ts); the result is the same
+   * wherever the second half ran.
+   */
+  private gradient(full: boolean, dropout: Rng | undefined): { value: StepValue; n: number } {
+    const { problem, theta, grad } = this;
+    const mlp = problem.mlp;
+    let from = 0;
+    let n = this.trainSize;
+    let order: Int32Array | undefined;
+    if (!full) {
+      if (!this.order || this.cursor >= n) {
+        this.order = this.batchRng.permutation(n);
+        this.cursor = 0;
+      }
+      order = this.order;
+      from = this.cursor;
+      n = Math.min(this.batchSizeSetting as number, n - from);
+      this.cursor += n;
     }
-    const size = Math.min(this.batchSizeSetting as number, n - this.cursor);
-    const batch = this.problem.gather('train', this.order, this.cursor, size);
-    this.cursor += size;
-    return batch;
+    const batchOf = (at: number, count: number) =>
+      order ? problem.gather('train', order, at, count) : problem.trainPart(at, count);
+    if (this.shards === 1 || n < SPLIT_FROM) {
+      const batch = full ? problem.deviceSplit('train') : batchOf(from, n);
+      try {
+        return { value: mlp.lossAndGrad(theta, batch, grad, dropout), n };
+      } finally {
+        if (!full) disposeBatch(batch);
+      }
+    }
+    mlp.stage(theta);
+    const h = firstHalf(n);
+    const masks = dropout ? mlp.dropoutMasks(n, dropout) : undefined;
+    const rowsOf = (start: number, count: number) =>
+      masks?.map((m) => {
+        const units = m.length / n;
+        return m.subarray(start * units, (start + count) * units);
+      });
+    const helper = problem.helper;
+    const net = { dataset: problem.dataset, model: problem.model, partSizes: this.partSizes };
+    const second = { from: from + h, count: n - h, total: n, order, masks: rowsOf(h, n - h) };
+    const away = helper?.start(net, mlp.staged, second) ?? false;
+    const staged = mlp.stagedWeights();
+    const half = (start: number, count: number): PartialGradient => {
+      const batch = batchOf(from + start, count);
+      try {
+        return mlp.partialGradient(batch, n, rowsOf(start, count), undefined, staged);
+      } finally {
+        if (order) disposeBatch(batch);
+      }
+    };
+    try {
+      const first = half(0, h);
+      const other = (away ? helper!.finish(net) : undefined) ?? half(h, n - h);
+      return { value: mlp.combine(theta, grad, [first, other]), n };
+    } finally {
+      disposeStaged(staged);
+    }
+  }
+
+  /** Floats of each layer's part of the gradient, nOut × (nIn + 1) (see Mlp.partialGradient). */
+  private get partSizes(): number[] {
+    return (this.partSizeList ??= this.problem.layout.layers.map((l) => l.fanOut * (l.fanIn + 1)));
   }
 
   private record(
@@ -389,6 +444,7 @@ export class NetworkRun extends OptimizerRun<NetworkChange> {
       seed: this.seed,
       snapshotEvery: this.snapshots.every,
       validateEvery: this.validateEvery,
+      shards: this.shards,
       ...(this.ownModel !== undefined ? { model: this.ownModel } : {}),
       ...(this.label !== undefined ? { label: this.label } : {}),
     };
@@ -413,6 +469,7 @@ export class NetworkRun extends OptimizerRun<NetworkChange> {
       seed: this.seed,
       snapshotEvery: this.snapshots.every,
       validateEvery: this.validateEvery,
+      shards: this.shards,
       ...(this.ownModel !== undefined ? { model: this.ownModel } : {}),
       ...(label !== undefined ? { label } : {}),
     };

@@ -4,6 +4,7 @@ import { loadBackend } from '../backend/select';
 import type { Evaluation } from './problem';
 import { NetworkProblem } from './problem';
 import { NetworkRun } from './run';
+import { gradientHelper } from './parallel';
 
 export interface TrainOutput {
   backend: string;
@@ -72,6 +73,7 @@ export async function trainFromSpec(
 }> {
   const { tf, report } = await loadBackend();
   const problem = new NetworkProblem(tf, spec.dataset, spec.model);
+  problem.helper = gradientHelper(report.backend);
   const runs = spec.runs.map((entry, i) => {
     const { batchSize, seed, label, ...optimizer } = entry;
     return new NetworkRun(problem, {

@@ -20,7 +20,7 @@ import {
   type SessionData,
 } from '../../../common/session';
 import { landscapePool } from '../../landscape';
-import { ModelError, NetworkProblem, NetworkRun, type Tf } from '../../network';
+import { gradientHelper, ModelError, NetworkProblem, NetworkRun, type Tf } from '../../network';
 import { BudgetError, formatBytes, HOST_RUN_BYTES, runHostBytes } from '../../network/budget';
 import {
   labsHeld,
@@ -112,6 +112,7 @@ export class NetworkLab implements Lab<RestoredLab | undefined> {
   async setup(message: Msg<'net.setup'>): Promise<void> {
     const tf = await this.tf();
     const problem = new NetworkProblem(tf, message.dataset, message.model);
+    problem.helper = gradientHelper(tf.getBackend());
     for (const job of this.jobs.values()) job.abort();
     for (const runId of [...this.live.keys()]) this.remove(runId);
     this.problem?.dispose();

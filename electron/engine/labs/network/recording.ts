@@ -23,7 +23,13 @@ import {
   type NetworkRunRecording,
 } from '../../../common/session';
 import type { Directions, LandscapeGrid, ProjectedTrajectory } from '../../landscape';
-import { NetworkProblem, NetworkRun, type NetworkChange, type Tf } from '../../network';
+import {
+  gradientHelper,
+  NetworkProblem,
+  NetworkRun,
+  type NetworkChange,
+  type Tf,
+} from '../../network';
 import { liveRun, runExtras, type LiveRun } from '../lab';
 import { firstDifference } from '../same-bits';
 import { compareNetworkRun, replayNetworkRun, replayPlan, settingsAfter } from './replay';
@@ -82,7 +88,9 @@ export function problemFromRecording(
   tf: Tf,
   network: Pick<NetworkRecording, 'dataset' | 'model'>,
 ): NetworkProblem {
-  return new NetworkProblem(tf, network.dataset, network.model);
+  const problem = new NetworkProblem(tf, network.dataset, network.model);
+  problem.helper = gradientHelper(tf.getBackend());
+  return problem;
 }
 
 /** A network run restored from a session. */
