@@ -184,9 +184,10 @@ export const networkRunManifestSchema = z
   .strictObject({
     /**
      * The settings the run started from; replaying `changes` on it reproduces it. A run
-     * recorded without `shards` computed every batch in one pass.
+     * recorded without `shards` computed every batch in one pass (shards 1, which is written
+     * by leaving it out, so files from before the split read and write back the same).
      */
-    config: networkRunConfigSchema.extend({ shards: shardsSchema.default(1) }),
+    config: networkRunConfigSchema.extend({ shards: shardsSchema.optional() }),
     color: colorSchema.optional(),
     changes: z.array(networkChangeSchema).max(MAX_RECORDED_CHANGES),
     status: runStatusSchema,

@@ -2,7 +2,9 @@
 // PyTorch on one thread (its fastest setting on a 2-core machine: two threads were 2–4× slower):
 //   (a) training steps/s of a 2-64-64-1 ReLU MLP (full batch of 1,024 points, MSE, Adam) and of
 //       a 64-256-256-10 ReLU MLP (batches of 256 digits, cross-entropy, Adam); the goal for both
-//       is PyTorch's steps/s or more (≥ 1×);
+//       is PyTorch's steps/s or more (≥ 1×). Each batch is computed in two halves (the app's
+//       data-parallel gradient); the goal rows run the second halves on the engine's helper
+//       thread, as the app does, and a row each shows the same with both halves in one thread;
 //   (b) a 51×51 filter-normalized landscape of the 2-64-64-1 MLP on its 1,024 points on every
 //       core, PyTorch's done as Li et al.'s code does it (a loop over grid points setting the
 //       weights); the goal is at least 2× faster than that loop, both for a landscape of a
@@ -71,7 +73,7 @@ async function bundle() {
       contents: `
         export { loadBackend } from './electron/engine/backend/select';
         export { customDataset, Rng } from './electron/engine/datasets';
-        export { NetworkProblem, NetworkRun } from './electron/engine/network';
+        export { gradientHelper, NetworkProblem, NetworkRun } from './electron/engine/network';
         export { computeLandscape, randomDirections } from './electron/engine/landscape';
       `,
       resolveDir: root,
@@ -84,6 +86,12 @@ async function bundle() {
     ...common,
     entryPoints: [path.join(root, 'electron/engine/landscape/worker.ts')],
     outfile: workerBundle,
+  });
+  // The training's helper thread, found next to the engine bundle as in dist/engine/.
+  await build({
+    ...common,
+    entryPoints: [path.join(root, 'electron/engine/network/gradient-worker.ts')],
+    outfile: path.join(cache, 'gradient-worker.js'),
   });
 }
 
@@ -102,7 +110,9 @@ export async function run({ rounds = 5, log = () => {} } = {}) {
     // [LossLab's workload, PyTorch's (none: LossLab alone)].
     const workloads = [
       ['train-mlp', 'train-mlp'],
+      ['train-mlp-1', undefined],
       ['train-digits', 'train-digits'],
+      ['train-digits-1', undefined],
       ['landscape', 'landscape'],
       ['landscape-1', undefined],
     ];
@@ -147,8 +157,42 @@ export async function run({ rounds = 5, log = () => {} } = {}) {
         `${rss(`ll ${key}`)} / ${theirs ? rss(`${theirs.key} ${key}`) : '–'}`,
       ]);
     };
-    trainRow('A. train MLP 2-64-64-1 ReLU, full batch of 1,024, MSE, Adam', 'train-mlp');
-    trainRow('B. train MLP 64-256-256-10 ReLU, batches of 256 digits, CE, Adam', 'train-digits');
+    const helperNote = (key) => {
+      const share = s.med(`ll ${key}`, 'helperShare');
+      return `, second halves ${fmt(100 * share, 2)} % on the helper thread`;
+    };
+    /** The same training with both halves in the engine thread (no helper), against PyTorch. */
+    const oneThreadRow = (label, key, theirsKey) => {
+      const ours = s.med(`ll ${key}`, 'stepsPerSecond');
+      const theirs = fasterTorch(s, theirsKey, 'stepsPerSecond', true);
+      rows.push([
+        `${label} — steps/s`,
+        fmt(ours),
+        torchCell(theirs),
+        theirs ? `${fmt(ours / theirs.value, 2)}×` : '–',
+        '–',
+        `${spread(s.values(`ll ${key}`, 'stepsPerSecond'))} / –`,
+        `${rss(`ll ${key}`)} / –`,
+      ]);
+    };
+    trainRow(
+      `A. train MLP 2-64-64-1 ReLU, full batch of 1,024, MSE, Adam (2 threads${helperNote('train-mlp')})`,
+      'train-mlp',
+    );
+    oneThreadRow(
+      'A. same, one thread (both halves in the engine thread)',
+      'train-mlp-1',
+      'train-mlp',
+    );
+    trainRow(
+      `B. train MLP 64-256-256-10 ReLU, batches of 256 digits, CE, Adam (2 threads${helperNote('train-digits')})`,
+      'train-digits',
+    );
+    oneThreadRow(
+      'B. same, one thread (both halves in the engine thread)',
+      'train-digits-1',
+      'train-digits',
+    );
 
     const loop = fasterTorch(s, 'landscape', 'seconds', false);
     const landscapeRow = (label, key, field, goal) => {
@@ -253,23 +297,39 @@ function landscapeSetup(lib, problem) {
 const write = (dir, name, array) =>
   fs.writeFileSync(path.join(dir, name), Buffer.from(array.buffer));
 
-function timeTraining(lib, problem, batchSize, { warmup, steps }) {
+/**
+ * Steps/s of Adam at steady state. With `helper`, the engine's helper thread computes second
+ * halves of batches (as in the app: each batch is split in two halves either way, see
+ * electron/engine/network/parallel.ts), loaded before the warm-up starts.
+ */
+async function timeTraining(lib, problem, batchSize, { warmup, steps }, helper) {
+  if (helper) {
+    problem.helper = lib.gradientHelper(problem.tf.getBackend());
+    while (problem.helper && !problem.helper.available && !problem.helper.failed) {
+      await new Promise((resolve) => setTimeout(resolve, 10));
+    }
+  }
   const run = new lib.NetworkRun(problem, {
     runId: 'bench',
     optimizer: { optimizer: 'adam', lr: 1e-3 },
     batchSize,
   });
   run.advance(warmup);
+  const counts0 = problem.helper?.counts;
   const t0 = performance.now();
   const c0 = process.cpuUsage();
   run.advance(steps);
   const seconds = (performance.now() - t0) / 1000;
   const cpu = process.cpuUsage(c0);
+  const counts = problem.helper?.counts;
   return {
     stepsPerSecond: steps / seconds,
     cpuStepsPerSecond: steps / ((cpu.user + cpu.system) / 1e6),
     loss: run.loss.at(run.step - 1),
     status: run.status,
+    // Halves the helper computed, of the timed steps' second halves.
+    helperShare: counts ? (counts.computed - counts0.computed) / steps : 0,
+    helperFailed: problem.helper?.failed,
   };
 }
 
@@ -303,9 +363,17 @@ async function child(workload, dir) {
       };
     }
     case 'train-mlp':
-      return { backend, ...timeTraining(lib, problemA(lib, tf), 'full', TRAIN_A) };
+    case 'train-mlp-1':
+      return {
+        backend,
+        ...(await timeTraining(lib, problemA(lib, tf), 'full', TRAIN_A, workload === 'train-mlp')),
+      };
     case 'train-digits':
-      return { backend, ...timeTraining(lib, problemB(lib, tf), 256, TRAIN_B) };
+    case 'train-digits-1':
+      return {
+        backend,
+        ...(await timeTraining(lib, problemB(lib, tf), 256, TRAIN_B, workload === 'train-digits')),
+      };
     case 'landscape':
     case 'landscape-1': {
       const a = problemA(lib, tf);

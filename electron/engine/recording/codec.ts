@@ -181,8 +181,10 @@ function* encodeSessionSteps(
       model: n.model,
       runs: n.runs.map((run, i): NetworkRunManifest => {
         const at = `network/runs/${i}`;
+        // Shards 1 is written by leaving it out (see networkRunManifestSchema).
+        const { shards, ...config } = run.config;
         return {
-          ...runHeader(run),
+          ...runHeader({ ...run, config: shards === 1 ? config : run.config }),
           epochs: run.epochs,
           parameters: run.parameters,
           snapshotSpacing: run.snapshotSpacing,

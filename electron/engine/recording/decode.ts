@@ -283,7 +283,8 @@ export function* decodeSessionSteps(
       );
       const count = snapshotSteps.length;
       return {
-        ...runHeader(run),
+        // A run recorded without `shards` computed every batch in one pass.
+        ...runHeader({ ...run, config: { ...run.config, shards: run.config.shards ?? 1 } }),
         epochs: run.epochs,
         parameters: run.parameters,
         snapshotSpacing: run.snapshotSpacing,
