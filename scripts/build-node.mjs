@@ -32,6 +32,46 @@ const entries = {
   'cli/index': 'electron/cli/main.ts',
 };
 
+/**
+ * mathjs, required on first use. Building its function table takes most of an engine's start
+ * (typed-function: ~1 s of the worker's ~1.3 s on this machine, tfjs's require a fifth of it),
+ * and only a typed expression needs it: the presets are plain code. The engine imports it
+ * statically (electron/engine/problems/expression.ts, synchronous all the way up through
+ * resolveSurface), so the bundles get this stand-in instead: each name calls through to the
+ * real module, required the first time one is used. A name it lacks fails the build ("No
+ * matching export"), so a new import from mathjs cannot slip past it.
+ */
+const LAZY_MATHJS_EXPORTS = {
+  functions: ['parse', 'derivative'],
+  classes: ['ConstantNode', 'OperatorNode', 'SymbolNode'],
+};
+const lazyMathjs = {
+  name: 'losslab-lazy-mathjs',
+  setup(b) {
+    b.onResolve({ filter: /^mathjs$/ }, (args) =>
+      args.namespace === 'lazy-mathjs'
+        ? { path: 'mathjs', external: true }
+        : { path: 'mathjs', namespace: 'lazy-mathjs' },
+    );
+    b.onLoad({ filter: /.*/, namespace: 'lazy-mathjs' }, () => ({
+      loader: 'js',
+      contents: [
+        // A require() inside a function (the real module, external) runs when it is called;
+        // an import would run where this module is first evaluated.
+        'let loaded;',
+        "const mathjs = () => (loaded ??= require('mathjs'));",
+        ...LAZY_MATHJS_EXPORTS.functions.map(
+          (name) => `export function ${name}(...args) { return mathjs().${name}(...args); }`,
+        ),
+        // Called with `new`, a function returning an object yields that object.
+        ...LAZY_MATHJS_EXPORTS.classes.map(
+          (name) => `export function ${name}(...args) { return new (mathjs().${name})(...args); }`,
+        ),
+      ].join('\n'),
+    }));
+  },
+};
+
 const common = {
   bundle: true,
   platform: 'node',
@@ -53,6 +93,7 @@ await Promise.all(
       outfile: path.join(dist, `${out}.js`),
       // The sandboxed preload may require only 'electron': bundle everything else into it.
       external: isPreload ? ['electron'] : external,
+      plugins: isPreload ? [] : [lazyMathjs],
     });
   }),
 );

@@ -9,6 +9,7 @@ import { checkMessageShape, describeValue, oneLine } from '../common/bounds';
 import {
   clientMessageSchema,
   PROTOCOL_VERSION,
+  type BackendInfo,
   type EngineMessage,
   type EnginePort,
   type ValidClientMessage,
@@ -53,7 +54,21 @@ export interface EngineOptions extends BackendOptions, SessionOptions {
    * @default 2
    */
   maxFramesInFlight?: number;
+  /**
+   * After a hello that did not wait for tfjs, how long the engine must have had no message
+   * before it loads tfjs unasked (loading blocks its thread for a while: not while the page
+   * sets up its first race). A request that needs tfjs loads it at once.
+   * @default 300
+   */
+  backendIdleMs?: number;
+  /**
+   * …and how long after that hello it loads tfjs even if messages keep coming (playback).
+   * @default 1500
+   */
+  backendLatestMs?: number;
 }
+
+type LoadedBackend = Awaited<ReturnType<typeof loadBackend>>;
 
 export class Engine {
   private playing = false;
@@ -63,7 +78,22 @@ export class Engine {
   private seq = 0;
   private acked = 0;
   private timer: ReturnType<typeof setInterval> | undefined;
-  private readonly backend: Promise<BackendReport>;
+  /**
+   * tfjs on its backend: loading or loaded, once something needed it (a request, a hello that
+   * waits for it) or the engine was idle after a hello that did not. Until then, undefined:
+   * requiring tfjs takes most of an engine's start, and the explorer never needs it.
+   */
+  private backendLoad: Promise<LoadedBackend> | undefined;
+  /** The backend, once loaded; or why it could not start. */
+  private backendKnown: { report: BackendReport } | { error: string } | undefined;
+  /** A hello went out without the backend: the client hears it in a `backend` message. */
+  private backendOwed = false;
+  /** The idle load's timer, and when it loads at the latest (ms since the epoch). */
+  private backendTimer: ReturnType<typeof setTimeout> | undefined;
+  private backendDeadline = 0;
+  private readonly backendIdleMs: number;
+  private readonly backendLatestMs: number;
+  private readonly backendOptions: BackendOptions;
   private readonly frameIntervalMs: number;
   private readonly maxFramesInFlight: number;
   private closed = false;
@@ -86,11 +116,10 @@ export class Engine {
   ) {
     this.frameIntervalMs = options.frameIntervalMs ?? 16;
     this.maxFramesInFlight = options.maxFramesInFlight ?? 2;
-    const loaded = loadBackend(options);
-    this.tf = () => loaded.then((l) => l.tf);
-    this.backend = loaded.then((l) => l.report);
-    // An unhandled rejection would kill the host; the hello reply reports the failure instead.
-    this.backend.catch(() => undefined);
+    this.backendIdleMs = options.backendIdleMs ?? 300;
+    this.backendLatestMs = options.backendLatestMs ?? 1500;
+    this.backendOptions = options;
+    this.tf = () => this.loadTf().then((l) => l.tf);
     const host: LabHost = {
       post: (m, transfer) => this.post(m, transfer),
       flush: () => this.flush(),
@@ -137,6 +166,7 @@ export class Engine {
   /** Stops the playback timer; the engine answers nothing more. */
   close(): void {
     this.closed = true;
+    clearTimeout(this.backendTimer);
     this.stopPlayback();
     this.stepJobs.stopAll('the engine closed', true);
     this.sessions.close();
@@ -162,6 +192,8 @@ export class Engine {
    */
   async receive(raw: unknown): Promise<void> {
     let id: { id?: number } = {};
+    // A message: the engine is busy; the idle load of tfjs waits for a quiet moment.
+    if (this.backendTimer !== undefined) this.scheduleBackend();
     try {
       id = requestIdOf(raw);
       const shape = checkMessageShape(raw);
@@ -201,7 +233,8 @@ export class Engine {
    * memory), restart it, so one failure never poisons the engine.
    */
   private async checkBackend(err: unknown): Promise<void> {
-    if (this.restarting || !(err instanceof Error)) return;
+    // A backend never loaded (or still loading) has not failed.
+    if (this.restarting || !(err instanceof Error) || !this.backendKnown) return;
     let tf: Tf;
     try {
       tf = await this.tf();
@@ -239,7 +272,7 @@ export class Engine {
   private async handle(message: ValidClientMessage): Promise<void> {
     switch (message.type) {
       case 'hello':
-        return this.hello(message.id, message.protocol);
+        return this.hello(message.id, message.protocol, message.lazyBackend ?? false);
       case 'run.reset':
         this.reset(message);
         this.flush();
@@ -298,30 +331,88 @@ export class Engine {
     }
   }
 
-  private async hello(id: number, protocol: number): Promise<void> {
+  /**
+   * tfjs on the best backend this engine may run, loaded on the first call. Once it settles,
+   * a client that was answered without the backend hears it (or why tfjs could not start).
+   */
+  private loadTf(): Promise<LoadedBackend> {
+    if (this.backendLoad) return this.backendLoad;
+    clearTimeout(this.backendTimer);
+    this.backendTimer = undefined;
+    const load = loadBackend(this.backendOptions);
+    this.backendLoad = load;
+    load.then(
+      ({ report }) => {
+        this.backendKnown = { report };
+        if (this.backendOwed) this.post({ type: 'backend', ...backendInfo(report) });
+      },
+      (err: unknown) => {
+        const error = `tfjs could not start: ${(err as Error).message}`;
+        this.backendKnown = { error };
+        if (this.backendOwed) this.post({ type: 'backend', error });
+      },
+    );
+    return load;
+  }
+
+  /**
+   * (Re)arms the idle load of tfjs: after `backendIdleMs` without a message, or at the
+   * deadline the lazy hello set, whichever comes first.
+   */
+  private scheduleBackend(): void {
+    if (this.backendLoad || this.closed) return;
+    clearTimeout(this.backendTimer);
+    const wait = Math.max(0, Math.min(this.backendIdleMs, this.backendDeadline - Date.now()));
+    this.backendTimer = setTimeout(() => {
+      this.backendTimer = undefined;
+      // Failures reach the client in the `backend` message, and each request that needs tfjs.
+      this.loadTf().catch(() => undefined);
+    }, wait);
+  }
+
+  /**
+   * The handshake. A lazy hello is answered at once, with the backend if it is known, else
+   * without it (it follows in a `backend` message; tfjs loads when the engine is idle, or when
+   * a request needs it). Any other hello waits for tfjs, as clients from before the lazy
+   * hello expect.
+   */
+  private async hello(id: number, protocol: number, lazy: boolean): Promise<void> {
     if (protocol !== PROTOCOL_VERSION) {
       throw new FieldError(
         'protocol',
         `this engine speaks protocol ${PROTOCOL_VERSION}, not ${protocol}`,
       );
     }
-    let report: BackendReport;
-    try {
-      report = await this.backend;
-    } catch (err) {
-      throw new FieldError(undefined, `tfjs could not start: ${(err as Error).message}`);
+    if (!lazy) {
+      try {
+        await this.loadTf();
+      } catch (err) {
+        throw new FieldError(undefined, `tfjs could not start: ${(err as Error).message}`);
+      }
     }
-    this.post({
-      type: 'hello',
-      id,
-      protocol: PROTOCOL_VERSION,
-      backend: report.backend,
-      backendNotes: report.notes,
-      tfjsVersion: report.tfjsVersion,
-      selfCheck: report.selfCheck,
-      surfaces: presets.map((s) => s.info),
-      ...(report.wasmDir ? { wasmDir: report.wasmDir } : {}),
-    });
+    const known = this.backendKnown;
+    if (known && 'error' in known) {
+      if (!lazy) throw new FieldError(undefined, known.error);
+      // Told again: this client may be a new page (the engine outlives a reload in Electron).
+      this.backendOwed = true;
+      this.post({ type: 'hello', id, protocol: PROTOCOL_VERSION, surfaces: surfaceInfos() });
+      this.post({ type: 'backend', error: known.error });
+    } else if (known) {
+      this.post({
+        type: 'hello',
+        id,
+        protocol: PROTOCOL_VERSION,
+        surfaces: surfaceInfos(),
+        ...backendInfo(known.report),
+      });
+    } else {
+      this.backendOwed = true;
+      this.post({ type: 'hello', id, protocol: PROTOCOL_VERSION, surfaces: surfaceInfos() });
+      if (!this.backendLoad && this.backendTimer === undefined) {
+        this.backendDeadline = Date.now() + this.backendLatestMs;
+        this.scheduleBackend();
+      }
+    }
     // A client that connects (or reconnects) gets the full picture.
     this.post({ type: 'playback', playing: this.playing, stepsPerFrame: this.stepsPerFrame });
     for (const lab of this.labs) lab.sync();
@@ -442,6 +533,19 @@ export class Engine {
     this.post(frame, transfer);
   }
 }
+
+/** The backend as the protocol reports it. */
+function backendInfo(report: BackendReport): BackendInfo {
+  return {
+    backend: report.backend,
+    backendNotes: report.notes,
+    tfjsVersion: report.tfjsVersion,
+    selfCheck: report.selfCheck,
+    ...(report.wasmDir ? { wasmDir: report.wasmDir } : {}),
+  };
+}
+
+const surfaceInfos = () => presets.map((s) => s.info);
 
 /** Starts an engine on a port. */
 export function startEngine(port: EnginePort, options?: EngineOptions): Engine {

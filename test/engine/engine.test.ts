@@ -24,6 +24,42 @@ describe('engine protocol', () => {
     );
   });
 
+  it('answers a lazy hello without tfjs, then reports the backend once it has loaded', async () => {
+    host = startInProcessEngine({ frameIntervalMs: 5, backendIdleMs: 20, backendLatestMs: 100 });
+    const client = new TestClient(host);
+    const reported = client.waitFor((m) => m.type === 'backend');
+    const hello = await client.request({ type: 'hello', protocol: 1, lazyBackend: true });
+    expect(hello).toMatchObject({ type: 'hello', protocol: 1 });
+    expect(hello.type === 'hello' && hello.surfaces.map((s) => s.name)).toContain('rosenbrock');
+    // The explorer works meanwhile.
+    expect(
+      await client.request({ type: 'surface.sample', surface: 'rosenbrock', resolution: 8 }),
+    ).toMatchObject({ type: 'surface.grid' });
+    const backend = await reported;
+    expect(backend.type === 'backend' && backend.backend).toMatch(/^(tensorflow|wasm|cpu)$/);
+    expect(backend.type === 'backend' && 'selfCheck' in backend && backend.selfCheck.ok).toBe(true);
+    // Once known, a hello carries it.
+    const again = await client.request({ type: 'hello', protocol: 1, lazyBackend: true });
+    expect(again.type === 'hello' && again.backend).toBe(
+      backend.type === 'backend' && backend.backend,
+    );
+  });
+
+  it('loads tfjs at once for a request that needs it, right after a lazy hello', async () => {
+    // Idle load far off: only the request can start it.
+    host = startInProcessEngine({ backendIdleMs: 60_000, backendLatestMs: 60_000 });
+    const client = new TestClient(host);
+    await client.request({ type: 'hello', protocol: 1, lazyBackend: true });
+    const reply = await client.request({
+      type: 'net.setup',
+      dataset: { kind: 'spirals', n: 100 },
+      model: { depth: 1, width: 8, activation: 'tanh' },
+    });
+    expect(reply.type).toBe('net.problem');
+    expect(client.log.some((m) => m.type === 'backend')).toBe(true);
+    expect(client.log.some((m) => m.type === 'error')).toBe(false);
+  });
+
   it('refuses a hello from another protocol version', async () => {
     const client = connect();
     const reply = await client.request({ type: 'hello', protocol: 99 });

@@ -1,4 +1,9 @@
-import type { ClientMessage, EngineMessage, EngineMessageOf } from '../../electron/common/protocol';
+import type {
+  BackendInfo,
+  ClientMessage,
+  EngineMessage,
+  EngineMessageOf,
+} from '../../electron/common/protocol';
 
 /** Omit over each member of a union (plain Omit collapses the union). */
 type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never;
@@ -71,9 +76,11 @@ export class TestClient {
     );
   }
 
-  async hello(): Promise<EngineMessageOf<'hello'>> {
+  /** A hello that waits for tfjs (no `lazyBackend`): its reply carries the backend. */
+  async hello(): Promise<EngineMessageOf<'hello'> & BackendInfo> {
     const reply = await this.request({ type: 'hello', protocol: 1 });
     if (reply.type !== 'hello') throw new Error(`hello failed: ${JSON.stringify(reply)}`);
+    if (reply.backend === undefined) throw new Error('the hello came without its backend');
     return reply;
   }
 

@@ -19,7 +19,17 @@ const requestId = requestIdSchema;
 
 /** Requests about the engine as a whole (zod schemas: the engine validates each one). */
 export const controlRequests = [
-  z.strictObject({ type: z.literal('hello'), id: requestId, protocol: z.int() }),
+  z.strictObject({
+    type: z.literal('hello'),
+    id: requestId,
+    protocol: z.int(),
+    /**
+     * Answer at once, before tfjs is loaded: the explorer's analytic surfaces never need it,
+     * and loading it takes most of an engine's start. The backend then follows in a `backend`
+     * message (or is in the hello, if already known). Omitted: the hello waits for it.
+     */
+    lazyBackend: z.boolean().optional(),
+  }),
   z.strictObject({
     type: z.literal('run.reset'),
     id: requestId,
@@ -48,21 +58,35 @@ export const controlRequests = [
   z.strictObject({ type: z.literal('job.cancel'), id: requestId }),
 ] as const;
 
+/** The tfjs backend an engine computes its networks on, once it is loaded. */
+export interface BackendInfo {
+  backend: BackendName;
+  /** Why faster backends were passed over, e.g. "tfjs-node not installed". */
+  backendNotes: string[];
+  tfjsVersion: string;
+  selfCheck: SelfCheck;
+  /** Where the wasm binaries were loaded from (wasm backend only). */
+  wasmDir?: string;
+}
+
+/** A hello answered before tfjs was loaded (`lazyBackend`): no backend yet. */
+export interface NoBackendYet {
+  backend?: undefined;
+}
+
 /** Engine messages about the engine as a whole. */
 export type ControlMessage =
-  | {
+  | ({
       type: 'hello';
       id: number;
       protocol: number;
-      backend: BackendName;
-      /** Why faster backends were passed over, e.g. "tfjs-node not installed". */
-      backendNotes: string[];
-      tfjsVersion: string;
-      selfCheck: SelfCheck;
       surfaces: SurfaceInfo[];
-      /** Where the wasm binaries were loaded from (wasm backend only). */
-      wasmDir?: string;
-    }
+    } & (BackendInfo | NoBackendYet))
+  /**
+   * The backend, once loaded, after a hello that did not wait for it; or why tfjs could not
+   * start (the explorer goes on; every request that needs tfjs is refused with that reason).
+   */
+  | ({ type: 'backend' } & (BackendInfo | { backend?: undefined; error: string }))
   | { type: 'ok'; id: number }
   | {
       type: 'error';

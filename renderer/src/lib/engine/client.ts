@@ -64,15 +64,20 @@ export class EngineClient {
     return this.transport.kind;
   }
 
+  /**
+   * Connects and says hello. The hello does not wait for tfjs (`lazyBackend`): the explorer
+   * needs none, and loading it is most of an engine's start. The backend follows in a
+   * `backend` message, unless the hello already carries it.
+   */
   async connect(): Promise<EngineMessageOf<'hello'>> {
     await this.transport.connect();
-    return this.request({ type: 'hello', protocol: CLIENT_PROTOCOL });
+    return this.request({ type: 'hello', protocol: CLIENT_PROTOCOL, lazyBackend: true });
   }
 
   async restart(): Promise<EngineMessageOf<'hello'>> {
     this.failPending('the engine restarted');
     await this.transport.restart();
-    return this.request({ type: 'hello', protocol: CLIENT_PROTOCOL });
+    return this.request({ type: 'hello', protocol: CLIENT_PROTOCOL, lazyBackend: true });
   }
 
   request<T extends AnsweredRequestType>(

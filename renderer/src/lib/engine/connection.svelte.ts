@@ -1,9 +1,9 @@
 /**
  * The engine as the page sees it: one client shared by every lab, whether the engine is up,
- * what it said on hello and why it went away. Labs talk to the engine through `client`; the
- * shell shows `status` and offers a restart.
+ * what it said on hello, its tfjs backend once known, and why it went away. Labs talk to the
+ * engine through `client`; the shell shows `status` and the backend, and offers a restart.
  */
-import type { EngineMessageOf } from '../../../../electron/common/protocol';
+import type { BackendInfo, EngineMessageOf } from '../../../../electron/common/protocol';
 import { EngineClient } from './client';
 import { pickTransport, type Transport } from './transport';
 
@@ -17,6 +17,13 @@ export class EngineConnection {
   readonly client: EngineClient;
   status = $state<ConnectionStatus>('connecting');
   hello = $state.raw<Hello | undefined>();
+  /**
+   * The engine's tfjs backend. The hello does not wait for tfjs (the explorer never needs it):
+   * the backend comes with it if already loaded, else in a `backend` message a moment later.
+   */
+  backend = $state.raw<BackendInfo | undefined>();
+  /** Why tfjs could not start: the explorer goes on, the network labs cannot. */
+  backendError = $state<string | undefined>();
   /** Why the engine went away, shown with a Restart button. */
   goneReason = $state<string | undefined>();
 
@@ -25,6 +32,10 @@ export class EngineConnection {
     this.client.on('engine.gone', ({ reason }) => {
       this.status = 'gone';
       this.goneReason = reason;
+    });
+    this.client.on('backend', (message) => {
+      if ('error' in message) this.backendError = message.error;
+      else this.backend = backendOf(message);
     });
   }
 
@@ -36,7 +47,7 @@ export class EngineConnection {
   async connect(): Promise<void> {
     this.status = 'connecting';
     try {
-      this.hello = await this.client.connect();
+      this.greeted(await this.client.connect());
       // The engine's first answer, on the page's clock from navigation start: the start-up
       // benchmark (scripts/bench/startup.mjs) reads it. Restarts do not come here.
       performance.mark('losslab:engine-ready');
@@ -51,8 +62,11 @@ export class EngineConnection {
   /** A fresh engine after the last died. Resolves whether it answered (else it is `gone`). */
   async restart(): Promise<boolean> {
     this.status = 'connecting';
+    // A new engine: its backend is told anew.
+    this.backend = undefined;
+    this.backendError = undefined;
     try {
-      this.hello = await this.client.restart();
+      this.greeted(await this.client.restart());
     } catch (err) {
       this.status = 'gone';
       this.goneReason = (err as Error).message;
@@ -62,4 +76,15 @@ export class EngineConnection {
     this.goneReason = undefined;
     return true;
   }
+
+  private greeted(hello: Hello): void {
+    this.hello = hello;
+    if (hello.backend !== undefined) this.backend = backendOf(hello);
+  }
+}
+
+/** The backend's part of a hello or `backend` message. */
+function backendOf(message: BackendInfo): BackendInfo {
+  const { backend, backendNotes, tfjsVersion, selfCheck, wasmDir } = message;
+  return { backend, backendNotes, tfjsVersion, selfCheck, ...(wasmDir ? { wasmDir } : {}) };
 }
