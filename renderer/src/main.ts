@@ -5,4 +5,8 @@ import './app.css';
 const target = document.getElementById('app');
 if (!target) throw new Error('index.html has no #app element');
 
-export default mount(App, { target });
+const app = mount(App, { target });
+// The shell on the page, for the start-up benchmark's breakdown (scripts/bench/startup.mjs).
+performance.mark('losslab:app-mounted');
+
+export default app;

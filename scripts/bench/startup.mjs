@@ -18,6 +18,12 @@
 // Medians over the rounds, with min–max.
 //
 //   node scripts/bench/startup.mjs [--rounds 5] [--chromium /usr/bin/chromium]
+//                                  [--startup-only] [--dist DIR]...
+//
+// --startup-only measures (a) and (b) alone. --dist names a built app's dist/ folder (default
+// this repo's): given twice or more, each round measures each build in turn, so two builds are
+// compared under the same load (a copy of dist/ must sit where its packages resolve, e.g. beside
+// a symlink to node_modules).
 //
 // Needs `npm run build` first (the renderer and the server; `npm run bench` builds only the
 // Node side). Also a module of `npm run bench` (scripts/bench.mjs): the default export takes
@@ -31,8 +37,9 @@ import { defaultChromium, launchChromium } from './shared/chromium.mjs';
 
 const self = fileURLToPath(import.meta.url);
 const root = path.resolve(path.dirname(self), '../..');
-const serverScript = path.join(root, 'dist/web/server.js');
-const rendererIndex = path.join(root, 'dist/renderer/index.html');
+const defaultDist = path.join(root, 'dist');
+const serverScriptIn = (dist) => path.join(dist, 'web/server.js');
+const rendererIndexIn = (dist) => path.join(dist, 'renderer/index.html');
 
 const GOALS = {
   /** Navigation start to engine ready and first surface, whichever comes later. */
@@ -52,8 +59,8 @@ const RACE_STEPS = 150;
 // Processes: the server, and memory read from /proc (Linux).
 
 /** Starts browser mode in a child process; resolves with its URL once it prints it. */
-async function startServer(dataDir) {
-  const child = spawn(process.execPath, [serverScript], {
+async function startServer(dataDir, dist) {
+  const child = spawn(process.execPath, [serverScriptIn(dist)], {
     stdio: ['ignore', 'pipe', 'inherit'],
     env: { ...process.env, LOSSLAB_DATA_DIR: dataDir },
   });
@@ -161,9 +168,9 @@ function samplePageMemory(userDataDir) {
 // ---------------------------------------------------------------------------------------------
 // One round: a fresh server and browser, every workload in turn.
 
-async function oneRound(executablePath, log) {
+async function oneRound(executablePath, log, { dist = defaultDist, startupOnly = false } = {}) {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'losslab-bench-data-'));
-  const server = await startServer(dataDir);
+  const server = await startServer(dataDir, dist);
   let browser;
   try {
     await sleep(500);
@@ -219,6 +226,10 @@ async function oneRound(executablePath, log) {
     log(
       `  engine idle: ${mib(memory.engine)} (server ${mib(serverAlone.rss)} → ${mib(serverIdle.rss)})`,
     );
+    if (startupOnly) {
+      if (problems.length) log(`  page errors: ${problems.join(' | ')}`);
+      return { startup, memory, chromium: context.browser()?.version() ?? '' };
+    }
 
     // (c) The network lab's first update after Train.
     await page.getByRole('tab', { name: 'Network lab' }).click();
@@ -306,9 +317,14 @@ async function startupTimes(page, wire) {
   const inPage = await page.evaluate(() => {
     const at = (name) => performance.getEntriesByName(name)[0]?.startTime;
     const nav = performance.getEntriesByType('navigation')[0];
-    const scripts = performance
+    // The app mounted (a build before the mark: DOMContentLoaded, when its one bundle had run).
+    const appMounted = at('losslab:app-mounted') ?? nav?.domContentLoadedEventEnd;
+    const allScripts = performance
       .getEntriesByType('resource')
       .filter((r) => r.initiatorType === 'script' || /\.js(\?|$)/.test(r.name));
+    // What the first view waited for, and what was fetched on demand after it.
+    const scripts = allScripts.filter((r) => r.startTime < appMounted);
+    const later = allScripts.filter((r) => r.startTime >= appMounted);
     const firstSurface = at('losslab:first-surface');
     // The 3-D render that drew it: the render-3d measure ending where the mark is.
     const render = performance
@@ -322,7 +338,10 @@ async function startupTimes(page, wire) {
       htmlEnd: nav?.responseEnd,
       scriptsEnd: Math.max(0, ...scripts.map((r) => r.responseEnd)),
       scriptBytes: scripts.reduce((n, r) => n + (r.encodedBodySize || 0), 0),
+      laterScriptBytes: later.reduce((n, r) => n + (r.encodedBodySize || 0), 0),
       domContentLoaded: nav?.domContentLoadedEventEnd,
+      appMounted,
+      backendKnown: at('losslab:engine-backend'),
     };
   });
   // DevTools time stamps (seconds, monotonic) to the page's clock through the document
@@ -447,25 +466,43 @@ async function playUntil(page, steps) {
 // ---------------------------------------------------------------------------------------------
 // The rounds and the table.
 
-async function run(ctx) {
+/**
+ * The rounds: each round measures each build of `ctx.dists` (default: this repo's dist/) in
+ * turn. Resolves with one table per build.
+ */
+async function measure(ctx) {
   const { rounds, log } = ctx;
+  const dists = ctx.dists?.length ? ctx.dists : [defaultDist];
   const loadBefore = os.loadavg()[0];
   const executablePath = ctx.chromium ?? defaultChromium;
-  if (!fs.existsSync(rendererIndex) || !fs.existsSync(serverScript)) {
-    throw new Error(`no built app in ${path.join(root, 'dist')}: run \`npm run build\` first`);
+  for (const dist of dists) {
+    if (!fs.existsSync(rendererIndexIn(dist)) || !fs.existsSync(serverScriptIn(dist))) {
+      throw new Error(`no built app in ${dist}: run \`npm run build\` first`);
+    }
   }
   if (!fs.existsSync(executablePath)) {
     throw new Error(`no Chromium at ${executablePath} (set CHROMIUM_PATH, or --chromium)`);
   }
-  const results = [];
+  const results = dists.map(() => []);
   for (let r = 0; r < rounds; r++) {
-    log(`startup: round ${r + 1} of ${rounds}`);
-    results.push(await oneRound(executablePath, log));
+    for (const [i, dist] of dists.entries()) {
+      log(`startup: round ${r + 1} of ${rounds}${dists.length > 1 ? `, ${dist}` : ''}`);
+      results[i].push(
+        await oneRound(executablePath, log, { dist, startupOnly: ctx.startupOnly === true }),
+      );
+    }
   }
-  return report(results, [loadBefore, os.loadavg()[0]]);
+  const load = [loadBefore, os.loadavg()[0]];
+  return dists.map((dist, i) =>
+    report(results[i], load, dists.length > 1 ? path.relative(process.cwd(), dist) : undefined),
+  );
 }
 
-function report(results, load) {
+async function run(ctx) {
+  return (await measure(ctx))[0];
+}
+
+function report(results, load, label) {
   const pick = (f) => results.map(f).filter((v) => Number.isFinite(v));
   const med = (f) => median(pick(f));
   const range = (f, format) => {
@@ -480,12 +517,12 @@ function report(results, load) {
   const s1 = (v) => `${v.toFixed(1)} s`;
 
   const ready = med((r) => r.startup.ready);
-  const firstStep = med((r) => r.firstStep.ms);
+  const firstStep = med((r) => r.firstStep?.ms);
   const engine = med((r) => r.memory.engine);
-  const video = med((r) => r.video.seconds);
-  const gif = med((r) => r.gif.seconds);
+  const video = med((r) => r.video?.seconds);
+  const gif = med((r) => r.gif?.seconds);
   const last = results[results.length - 1];
-  const codec = /^(\w+ [\w.-]+)/.exec(last.video.note)?.[1] ?? '';
+  const codec = /^(\w+ [\w.-]+)/.exec(last.video?.note ?? '')?.[1] ?? '';
 
   const rows = [
     [
@@ -494,7 +531,7 @@ function report(results, load) {
       '–',
       '–',
       range((r) => r.startup.engineReady, ms),
-      `HTML in ${ms(med((r) => r.startup.htmlEnd))}, its ${kb(last.startup.scriptBytes)} of script in ${ms(med((r) => r.startup.scriptsEnd))}, app mounted (DOMContentLoaded) ${ms(med((r) => r.startup.domContentLoaded))}, engine socket open ${ms(med((r) => r.startup.socketOpen))}, hello sent ${ms(med((r) => r.startup.helloSent))} and answered ${ms(med((r) => r.startup.helloAnswered))} (the engine worker's start: ${ms(med((r) => r.startup.helloAnswered - r.startup.socketOpen))})`,
+      `HTML in ${ms(med((r) => r.startup.htmlEnd))}, the ${kb(last.startup.scriptBytes)} of script loaded before the app mounted in ${ms(med((r) => r.startup.scriptsEnd))} (${kb(last.startup.laterScriptBytes)} more later, on demand), DOMContentLoaded ${ms(med((r) => r.startup.domContentLoaded))}, engine socket open ${ms(med((r) => r.startup.socketOpen))}, hello sent ${ms(med((r) => r.startup.helloSent))} and answered ${ms(med((r) => r.startup.helloAnswered))} (the engine worker's start: ${ms(med((r) => r.startup.helloAnswered - r.startup.socketOpen))}), app mounted ${ms(med((r) => r.startup.appMounted))}; the tfjs backend known ${ms(med((r) => r.startup.backendKnown))} (the badge; the explorer does not wait for it)`,
     ],
     [
       "start-up: navigation → first surface drawn (explorer's 3-D and contour views) — ms",
@@ -502,7 +539,7 @@ function report(results, load) {
       '–',
       '–',
       range((r) => r.startup.firstSurface, ms),
-      `${ms(med((r) => r.startup.firstSurface - r.startup.engineReady))} after engine ready (the first race set up, its surface computed, sent and drawn; the 3-D render that drew it ${ms(med((r) => r.startup.firstRenderMs))})`,
+      `${ms(med((r) => r.startup.firstSurface - Math.max(r.startup.engineReady, r.startup.appMounted || 0)))} after engine ready and the app mounted (the first race set up, its surface computed, sent and drawn; the 3-D render that drew it ${ms(med((r) => r.startup.firstRenderMs))})`,
     ],
     [
       'start-up: ready (the later of the two) — ms',
@@ -545,8 +582,10 @@ function report(results, load) {
       `${last.gif.note}, ${mb(med((r) => r.gif.bytes))}; page's peak RSS ${mib(med((r) => r.gif.peakMiB))}`,
     ],
   ];
+  // --startup-only: the start-up and memory rows alone.
+  if (!last.firstStep) rows.length = 4;
   return {
-    title: `Start-up, first training step, memory and export (Chromium ${last.chromium} headless, SwiftShader, browser mode)`,
+    title: `Start-up, first training step, memory and export (Chromium ${last.chromium} headless, SwiftShader, browser mode)${label ? ` — ${label}` : ''}`,
     columns: ['workload', 'LossLab', 'goal', 'met', 'spread', 'notes'],
     rows,
     notes: [
@@ -592,12 +631,17 @@ if (process.argv[1] && path.resolve(process.argv[1]) === self) {
   const rounds = Number(option('rounds', '5'));
   if (!Number.isInteger(rounds) || rounds < 1)
     throw new Error('--rounds must be a positive integer');
-  const table = await run({
+  const dists = args.flatMap((a, i) =>
+    a === '--dist' && i + 1 < args.length ? [args[i + 1]] : [],
+  );
+  const tables = await measure({
     rounds,
     chromium: option('chromium', undefined),
+    dists: dists.map((d) => path.resolve(d)),
+    startupOnly: args.includes('--startup-only'),
     log: (line) => process.stderr.write(line + '\n'),
   });
-  process.stdout.write(markdown(table) + '\n');
+  process.stdout.write(tables.map(markdown).join('\n\n') + '\n');
 }
 
 export default run;
