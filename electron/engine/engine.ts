@@ -55,15 +55,16 @@ export interface EngineOptions extends BackendOptions, SessionOptions {
    */
   maxFramesInFlight?: number;
   /**
-   * After a hello that did not wait for tfjs, how long the engine must have had no message
-   * before it loads tfjs unasked (loading blocks its thread for a while: not while the page
-   * sets up its first race). A request that needs tfjs loads it at once.
+   * After a hello that did not wait for tfjs, and the client's first request after it, how
+   * long the engine must have had no message before it loads tfjs unasked (loading blocks its
+   * thread for a while: not while the page sets up its first race, which it may send a second
+   * after its hello while its own code still loads). A request that needs tfjs loads it at once.
    * @default 300
    */
   backendIdleMs?: number;
   /**
-   * …and how long after that hello it loads tfjs even if messages keep coming (playback).
-   * @default 1500
+   * …and how long after that hello it loads tfjs whatever comes (nothing, or playback).
+   * @default 3000
    */
   backendLatestMs?: number;
 }
@@ -117,7 +118,7 @@ export class Engine {
     this.frameIntervalMs = options.frameIntervalMs ?? 16;
     this.maxFramesInFlight = options.maxFramesInFlight ?? 2;
     this.backendIdleMs = options.backendIdleMs ?? 300;
-    this.backendLatestMs = options.backendLatestMs ?? 1500;
+    this.backendLatestMs = options.backendLatestMs ?? 3000;
     this.backendOptions = options;
     this.tf = () => this.loadTf().then((l) => l.tf);
     const host: LabHost = {
@@ -356,13 +357,13 @@ export class Engine {
   }
 
   /**
-   * (Re)arms the idle load of tfjs: after `backendIdleMs` without a message, or at the
-   * deadline the lazy hello set, whichever comes first.
+   * (Re)arms the idle load of tfjs: after `idleMs` without a message, or at the deadline the
+   * lazy hello set, whichever comes first.
    */
-  private scheduleBackend(): void {
+  private scheduleBackend(idleMs = this.backendIdleMs): void {
     if (this.backendLoad || this.closed) return;
     clearTimeout(this.backendTimer);
-    const wait = Math.max(0, Math.min(this.backendIdleMs, this.backendDeadline - Date.now()));
+    const wait = Math.max(0, Math.min(idleMs, this.backendDeadline - Date.now()));
     this.backendTimer = setTimeout(() => {
       this.backendTimer = undefined;
       // Failures reach the client in the `backend` message, and each request that needs tfjs.
@@ -409,8 +410,9 @@ export class Engine {
       this.backendOwed = true;
       this.post({ type: 'hello', id, protocol: PROTOCOL_VERSION, surfaces: surfaceInfos() });
       if (!this.backendLoad && this.backendTimer === undefined) {
+        // Until the client's next message, only the deadline: the idle wait starts with it.
         this.backendDeadline = Date.now() + this.backendLatestMs;
-        this.scheduleBackend();
+        this.scheduleBackend(Infinity);
       }
     }
     // A client that connects (or reconnects) gets the full picture.

@@ -43,8 +43,18 @@ export class EngineConnection {
     return this.status === 'ready';
   }
 
-  /** The first connection: `failed`, with the reason, when the engine does not answer. */
-  async connect(): Promise<void> {
+  /**
+   * The first connection: `failed`, with the reason, when the engine does not answer. Once:
+   * the page starts it before the shell's code has loaded (main.ts), the shell awaits it.
+   */
+  connect(): Promise<void> {
+    this.connecting ??= this.firstConnect();
+    return this.connecting;
+  }
+
+  private connecting: Promise<void> | undefined;
+
+  private async firstConnect(): Promise<void> {
     this.status = 'connecting';
     try {
       this.greeted(await this.client.connect());
@@ -94,4 +104,14 @@ export class EngineConnection {
 function backendOf(message: BackendInfo): BackendInfo {
   const { backend, backendNotes, tfjsVersion, selfCheck, wasmDir } = message;
   return { backend, backendNotes, tfjsVersion, selfCheck, ...(wasmDir ? { wasmDir } : {}) };
+}
+
+/**
+ * The page's one engine connection, made on first use: main.ts opens it before the shell's
+ * code has loaded, so the engine starts while the page still loads; the shell takes the same.
+ */
+let pageEngine: EngineConnection | undefined;
+export function appEngine(): EngineConnection {
+  pageEngine ??= new EngineConnection();
+  return pageEngine;
 }

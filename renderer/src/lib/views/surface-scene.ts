@@ -78,6 +78,13 @@ export class SurfaceScene {
   private readonly raycaster = new THREE.Raycaster();
   private width = 1;
   private height = 1;
+  /**
+   * The drawing buffer's size is set at the next render, not on each resize: on a software
+   * rasterizer each new size reallocates the buffer (60–560 ms measured in SwiftShader), and
+   * while the page settles (fonts, toolbars, the legend) the view is resized several times
+   * before its first render.
+   */
+  private bufferSizeStale = true;
   private readonly renderListeners = new Set<() => void>();
   /** Renders exports offscreen; made on first use, reused, disposed with the scene. */
   private snapshotRenderer: THREE.WebGLRenderer | undefined;
@@ -357,6 +364,10 @@ export class SurfaceScene {
   /** Renders immediately (exports call this before reading the canvas). */
   renderNow(): void {
     const t0 = performance.now();
+    if (this.bufferSizeStale) {
+      this.bufferSizeStale = false;
+      this.renderer.setSize(this.width, this.height, false);
+    }
     this.renderer.render(this.scene, this.camera);
     this.lastRenderMs = performance.now() - t0;
     performance.measure('losslab:render-3d', { start: t0, end: t0 + this.lastRenderMs });
@@ -466,9 +477,9 @@ export class SurfaceScene {
   private resize(): void {
     const { clientWidth: w, clientHeight: h } = this.container;
     if (w === 0 || h === 0) return;
+    if (w !== this.width || h !== this.height) this.bufferSizeStale = true;
     this.width = w;
     this.height = h;
-    this.renderer.setSize(w, h, false);
     this.renderer.domElement.style.width = '100%';
     this.renderer.domElement.style.height = '100%';
     this.runs.setResolution(w, h);
