@@ -59,6 +59,7 @@ export async function buildCli(name: string): Promise<{ bin: string; remove: () 
     'cli/index': 'electron/cli/main.ts',
     'engine/basins-worker': 'electron/engine/hosts/basins-worker.ts',
     'engine/landscape-worker': 'electron/engine/landscape/worker.ts',
+    'engine/gradient-worker': 'electron/engine/network/gradient-worker.ts',
   };
   await Promise.all(
     Object.entries(entries).map(([entry, source]) =>
