@@ -55,6 +55,28 @@ export class Column {
     return this.data.slice(begin, end);
   }
 
+  /**
+   * The backing array itself, for a writer that fills values in place past the end (within room
+   * made by `reserve`) and then `resize`s over them: a hot loop recording a value per step
+   * writes an element instead of calling `push`, which checks the capacity and updates the
+   * length on every value. Valid until the column next grows.
+   */
+  get buffer(): Float64Array {
+    return this.data;
+  }
+
+  /**
+   * Sets the length to `length` values, which must fit the capacity: values written in place
+   * through `buffer` become part of the column (or, shorter, values are dropped as by
+   * `truncate`).
+   */
+  resize(length: number): void {
+    if (!(length >= 0 && length <= this.data.length)) {
+      throw new RangeError(`length ${length} is outside the column's room (0–${this.data.length})`);
+    }
+    this.size = length;
+  }
+
   /** A view of the live values; valid until the next push. */
   view(): Float64Array {
     return this.data.subarray(0, this.size);
@@ -127,6 +149,14 @@ export class ColumnStore<K extends string> {
   /** Makes room for `rows` more rows in every column. */
   reserve(rows: number): void {
     for (const key of this.keys) this.columns[key].reserve(this.widths[key] * rows);
+  }
+
+  /**
+   * Sets every column to `rows` rows, within the room `reserve` made: the rows a writer filled
+   * in place through each column's `buffer` become part of the store.
+   */
+  resize(rows: number): void {
+    for (const key of this.keys) this.columns[key].resize(this.widths[key] * rows);
   }
 
   /** Keeps the first `rows` rows of every column. */

@@ -28,7 +28,7 @@ export const adagrad: UpdateRule<AdagradState> = {
     const sumSq = new Float64Array(n).fill(h.variant === 'lecture' ? 0 : h.initialAccumulatorValue);
     return { t: 0, sumSq, buffers: { 'Σg²': sumSq } };
   },
-  step(theta, grad, s, h: Hyper, lr) {
+  step(theta, grad, s, h: Hyper, lr, eff) {
     const { weightDecay: wd, eps } = h;
     const sumSq = s.sumSq;
     s.t++;
@@ -40,15 +40,20 @@ export const adagrad: UpdateRule<AdagradState> = {
         sumSq[i] += g * g;
         const sigma = Math.sqrt(sumSq[i] / count);
         theta[i] -= (lr * g) / (sigma + eps);
+        if (eff !== undefined) eff[i] = lr / (sigma + eps);
       }
       return;
     }
     const clr = lr / (1 + (s.t - 1) * h.lrDecay);
+    // effectiveStep's η for the step after this one (η_t decays with t).
+    const nextClr = eff === undefined ? 0 : lr / (1 + s.t * h.lrDecay);
     for (let i = 0; i < theta.length; i++) {
       let g = grad[i];
       if (wd !== 0) g += wd * theta[i];
       sumSq[i] += g * g;
-      theta[i] -= (clr * g) / (Math.sqrt(sumSq[i]) + eps);
+      const sigma = Math.sqrt(sumSq[i]) + eps;
+      theta[i] -= (clr * g) / sigma;
+      if (eff !== undefined) eff[i] = nextClr / sigma;
     }
   },
   effectiveStep(s, h, lr, out) {

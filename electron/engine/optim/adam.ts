@@ -17,15 +17,25 @@ export interface AdamState extends RuleState {
   bias: { t: number; b1: number; b2: number; c1: number; c2: number };
 }
 
-/** 1 − β₁ᵗ and 1 − β₂ᵗ for the state's t, computed as torch does (with pow) once per t. */
+/**
+ * 1 − β₁ᵗ and 1 − β₂ᵗ for the state's t, computed as torch does (with pow) once per t.
+ *
+ * Once 1 − βᵗ has rounded to exactly 1 (βᵗ ≤ 2⁻⁵⁴: after ~350 steps for β = 0.9), it stays 1
+ * for every later t with the same β, so pow is skipped from then on and every value is the one
+ * pow would have given. Why: βᵗ only shrinks as t grows, by a factor β ≤ 0.99999 (the schema's
+ * bound) per step, while pow is accurate to an ulp or so — far too little for a later βᵗ to
+ * come out above 2⁻⁵⁴ again. A 2-D Adam step is otherwise a few nanoseconds beside its two pows.
+ */
 function biasCorrections(s: AdamState, b1: number, b2: number): AdamState['bias'] {
   const bias = s.bias;
-  if (bias.t !== s.t || bias.b1 !== b1 || bias.b2 !== b2) {
-    bias.t = s.t;
+  const t = s.t;
+  if (bias.t !== t || bias.b1 !== b1 || bias.b2 !== b2) {
+    const later = t > bias.t;
+    bias.c1 = later && bias.b1 === b1 && bias.c1 === 1 ? 1 : 1 - b1 ** t;
+    bias.c2 = later && bias.b2 === b2 && bias.c2 === 1 ? 1 : 1 - b2 ** t;
+    bias.t = t;
     bias.b1 = b1;
     bias.b2 = b2;
-    bias.c1 = 1 - b1 ** s.t;
-    bias.c2 = 1 - b2 ** s.t;
   }
   return bias;
 }
@@ -55,7 +65,7 @@ function makeAdam(decoupled: boolean): UpdateRule<AdamState> {
         bias: { t: -1, b1: NaN, b2: NaN, c1: NaN, c2: NaN },
       };
     },
-    step(theta, grad, s, h: Hyper, lr) {
+    step(theta, grad, s, h: Hyper, lr, eff) {
       const [b1, b2] = h.betas;
       const { eps, weightDecay: wd, amsgrad } = h;
       const { m, v, vMax } = s;
@@ -76,7 +86,9 @@ function makeAdam(decoupled: boolean): UpdateRule<AdamState> {
           if (vHat > vMax[i]) vMax[i] = vHat;
           vHat = vMax[i];
         }
-        theta[i] -= (stepSize * m[i]) / (Math.sqrt(vHat) / bc2Sqrt + eps);
+        const denominator = Math.sqrt(vHat) / bc2Sqrt + eps;
+        theta[i] -= (stepSize * m[i]) / denominator;
+        if (eff !== undefined) eff[i] = stepSize / denominator;
       }
     },
     effectiveStep(s, h, lr, out) {

@@ -29,7 +29,7 @@ export const rmsprop: UpdateRule<RmspropState> = {
     const buf = new Float64Array(n);
     return { t: 0, sqAvg, gradAvg, buf, buffers: { v: sqAvg, ḡ: gradAvg, b: buf } };
   },
-  step(theta, grad, s, h: Hyper, lr) {
+  step(theta, grad, s, h: Hyper, lr, eff) {
     const { alpha, eps, weightDecay: wd, momentum: mu, centered } = h;
     const { sqAvg, gradAvg, buf } = s;
     const lectureFirst = h.variant === 'lecture' && s.t === 0;
@@ -39,15 +39,20 @@ export const rmsprop: UpdateRule<RmspropState> = {
       if (wd !== 0) g += wd * theta[i];
       sqAvg[i] = lectureFirst ? g * g : alpha * sqAvg[i] + (1 - alpha) * g * g;
       if (lecture) {
-        theta[i] -= (lr * g) / (Math.sqrt(sqAvg[i]) + eps);
+        const sigma = Math.sqrt(sqAvg[i]) + eps;
+        theta[i] -= (lr * g) / sigma;
+        if (eff !== undefined) eff[i] = lr / sigma;
         continue;
       }
       let sigma: number;
       if (centered) {
         gradAvg[i] = alpha * gradAvg[i] + (1 - alpha) * g;
         sigma = Math.sqrt(sqAvg[i] - gradAvg[i] * gradAvg[i]) + eps;
+        // Exactly effectiveStep's expression (which squares ḡ with **).
+        if (eff !== undefined) eff[i] = lr / (Math.sqrt(sqAvg[i] - gradAvg[i] ** 2) + eps);
       } else {
         sigma = Math.sqrt(sqAvg[i]) + eps;
+        if (eff !== undefined) eff[i] = lr / sigma;
       }
       if (mu > 0) {
         buf[i] = mu * buf[i] + g / sigma;

@@ -27,7 +27,7 @@ export const sgd: UpdateRule<SgdState> = {
     const buf = new Float64Array(n);
     return { t: 0, buf, hasBuf: false, buffers: { b: buf } };
   },
-  step(theta, grad, s, h: Hyper, lr) {
+  step(theta, grad, s, h: Hyper, lr, eff) {
     const { momentum: mu, dampening, nesterov, weightDecay: wd } = h;
     const first = !s.hasBuf;
     const buf = s.buf;
@@ -40,6 +40,7 @@ export const sgd: UpdateRule<SgdState> = {
         g = nesterov ? g + mu * b : b;
       }
       theta[i] -= lr * g;
+      if (eff !== undefined) eff[i] = lr;
     }
     if (mu !== 0) s.hasBuf = true;
     s.t++;

@@ -9,8 +9,21 @@ export interface UpdateRule<S extends RuleState = RuleState> {
   readonly name: OptimizerName;
   /** Fresh state for a parameter vector of length n. */
   init(n: number, hyper: Hyper): S;
-  /** One step in place: θ ← update(θ, g). `lr` is η for this step (after the schedule). */
-  step(theta: Float64Array, grad: Float64Array, state: S, hyper: Hyper, lr: number): void;
+  /**
+   * One step in place: θ ← update(θ, g). `lr` is η for this step (after the schedule). With
+   * `eff`, also writes what `effectiveStep(state, hyper, lr, eff)` would write right after the
+   * step, the very same numbers: the adaptive rules' σ is the denominator the step has just
+   * computed, so a run recording η/σ at every step (the explorer's) gets it for a division
+   * instead of a second pass and a second call.
+   */
+  step(
+    theta: Float64Array,
+    grad: Float64Array,
+    state: S,
+    hyper: Hyper,
+    lr: number,
+    eff?: Float64Array,
+  ): void;
   /**
    * The step size each coordinate would take per unit of gradient on the next step: η for
    * plain SGD, η/σ for the adaptive rules (the quantity the lecture's Adagrad plots).

@@ -112,35 +112,48 @@ export class AnalyticRun extends OptimizerRun<HyperChange> {
    * run diverges when θ, the loss or the gradient stops being finite, or when |loss| passes
    * lossBound of its start's loss; the point that did is not kept (the run ends at its last
    * point within bounds), and `reason` says what happened.
+   *
+   * Recording is most of what a step costs beyond the rule and the surface (a 2-D step is a few
+   * dozen nanoseconds), so the loop records in place: room for every point this call may add
+   * is made once, up front, and each step writes its point's values straight into the columns'
+   * arrays (see `Column.buffer`), with no call, capacity check or length update per value; the
+   * lengths are set once at the end. The rule writes η/σ as it steps (see `UpdateRule.step`),
+   * and each η is computed once, for the point it is recorded on and the step that leaves it.
    */
   advance(n: number): number {
-    if (this.status !== 'ok') return 0;
+    if (this.status !== 'ok' || !(n > 0)) return 0;
     const { theta, grad, surface, optimizer, eff, previous, bound } = this;
     const { rule, hyper } = optimizer;
+    const state = optimizer.state;
     const sched = this.schedule;
     const constant = sched.kind === 'constant';
     const baseLr = hyper.lr;
-    // Room for every point this call may add, so recording never reallocates mid-loop.
-    const room = Math.min(n, MAX_RUN_STEPS - this.step);
+    const first = this.step;
+    const room = Math.max(0, Math.min(n, MAX_RUN_STEPS - first));
     this.trajectory.reserve(room);
-    let t = this.step;
-    let taken = 0;
-    for (; taken < n; taken++) {
-      if (t >= MAX_RUN_STEPS) {
-        this.status = 'finished';
-        this.reason = `reached the limit of ${MAX_RUN_STEPS.toLocaleString('en')} steps`;
-        break;
-      }
-      const lr = constant ? baseLr : scheduledLr(sched, baseLr, t);
+    const points = this.points.buffer;
+    const gradNorm = this.gradNorm.buffer;
+    const grads = this.grads.buffer;
+    const lrs = this.lr.buffer;
+    const effSteps = this.effSteps.buffer;
+    const end = first + room;
+    // η of the step leaving point t.
+    let lr = constant ? baseLr : scheduledLr(sched, baseLr, first);
+    let t = first;
+    while (t < end) {
       previous[0] = theta[0];
       previous[1] = theta[1];
-      optimizer.step(theta, grad, lr);
-      rule.effectiveStep(optimizer.state, hyper, lr, eff);
-      this.effSteps.set(2 * t, eff[0]);
-      this.effSteps.set(2 * t + 1, eff[1]);
+      rule.step(theta, grad, state, hyper, lr, eff);
+      // The step leaving point t is taken: its η/σ is known, whatever becomes of the point.
+      effSteps[2 * t] = eff[0];
+      effSteps[2 * t + 1] = eff[1];
       const loss = surface.valueAndGrad(theta[0], theta[1], grad, 0);
+      const x = theta[0];
+      const y = theta[1];
+      const gx = grad[0];
+      const gy = grad[1];
       // NaN fails the comparison too.
-      if (!(Math.abs(loss) <= bound && Number.isFinite(grad[0] + grad[1] + theta[0] + theta[1]))) {
+      if (!(Math.abs(loss) <= bound && Number.isFinite(gx + gy + x + y))) {
         this.status = 'diverged';
         const what =
           this.nonFinite(loss) ??
@@ -152,9 +165,24 @@ export class AnalyticRun extends OptimizerRun<HyperChange> {
         break;
       }
       t++;
-      this.record(loss, constant ? baseLr : scheduledLr(sched, baseLr, t));
+      lr = constant ? baseLr : scheduledLr(sched, baseLr, t);
+      // Point t, as `record` appends it.
+      points[3 * t] = x;
+      points[3 * t + 1] = y;
+      points[3 * t + 2] = loss;
+      gradNorm[t] = Math.sqrt(gx * gx + gy * gy);
+      grads[2 * t] = gx;
+      grads[2 * t + 1] = gy;
+      lrs[t] = lr;
+      effSteps[2 * t] = NaN;
+      effSteps[2 * t + 1] = NaN;
     }
-    return taken;
+    this.trajectory.resize(t + 1);
+    if (t === end && end < first + n) {
+      this.status = 'finished';
+      this.reason = `reached the limit of ${MAX_RUN_STEPS.toLocaleString('en')} steps`;
+    }
+    return t - first;
   }
 
   /** Appends θ's point; `nextLr` is the η of the step that will leave it. */
