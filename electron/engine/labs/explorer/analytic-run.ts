@@ -14,6 +14,9 @@ import { trajectoryColumns, type TrajectoryColumns } from '../../../common/colum
 import { ColumnStore } from '../../core/columns';
 import { FieldError } from '../../core/errors';
 
+/** Rows a trajectory holds before its first advance makes room (the start and a few Steps). */
+const INITIAL_ROWS = 64;
+
 /** A run stops by itself after this many steps, so a forgotten Play cannot eat the memory. */
 export const MAX_RUN_STEPS = 2_000_000;
 
@@ -32,8 +35,13 @@ export class AnalyticRun extends OptimizerRun<HyperChange> {
   private readonly theta = new Float64Array(2);
   private readonly grad = new Float64Array(2);
 
-  /** The trajectory, a row per point (see trajectoryColumns). */
-  readonly trajectory = new ColumnStore(trajectoryColumns);
+  /**
+   * The trajectory, a row per point (see trajectoryColumns). It starts small: `advance` makes
+   * room for all the steps it is asked for at once, so a first advance of 10,000 steps
+   * allocates its 10,001 rows (720 KB) in one go, and no default capacity of 1,024 rows (74 KB,
+   * zeroed) is allocated only to be dropped.
+   */
+  readonly trajectory = new ColumnStore(trajectoryColumns, INITIAL_ROWS);
   /** (x, y, loss) per point; point k is θ after k steps. */
   readonly points = this.trajectory.columns.points;
   /** ‖∇L‖ at each point. */
