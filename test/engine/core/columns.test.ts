@@ -11,6 +11,22 @@ describe('Column', () => {
     expect(c.slice(3, 5)).toEqual(Float64Array.of(3, 4));
   });
 
+  it('takes values written in place through its buffer, within reserved room', () => {
+    const c = new Column(1);
+    c.push(1);
+    c.reserve(3);
+    const b = c.buffer;
+    b[1] = 2;
+    b[2] = 3;
+    b[3] = 4;
+    c.resize(4);
+    expect(Array.from(c.view())).toEqual([1, 2, 3, 4]);
+    c.resize(2);
+    expect(Array.from(c.view())).toEqual([1, 2]);
+    expect(() => c.resize(b.length + 1)).toThrow(RangeError);
+    expect(() => c.resize(-1)).toThrow(RangeError);
+  });
+
   it('assigns a copy of given values, replacing its own', () => {
     const c = new Column(1);
     c.push(7);
@@ -33,6 +49,12 @@ describe('ColumnStore', () => {
     expect(Object.keys(slice)).toEqual(['xy', 'loss']);
     expect(Array.from(slice.xy)).toEqual([1, -1, 2, -2]);
     expect(Array.from(slice.loss)).toEqual([1, 4]);
+    store.reserve(2);
+    store.columns.xy.buffer.set([5, -5, 6, -6], 10);
+    store.columns.loss.buffer.set([25, 36], 5);
+    store.resize(7);
+    expect(store.rows).toBe(7);
+    expect(Array.from(store.slice(5).loss)).toEqual([25, 36]);
     store.truncate(2);
     expect(store.rows).toBe(2);
     expect(store.columns.xy.length).toBe(4);

@@ -3,6 +3,8 @@
  * (Adam's L2 folded into g, AdamW's decoupled θ ← θ(1 − ηλ)), against their equations.
  */
 import { describe, expect, it } from 'vitest';
+import { Optimizer, resolveHyper } from '../../../electron/engine/optim';
+import type { AdamState } from '../../../electron/engine/optim/adam';
 import { constant, drive, near } from './drive';
 
 describe('adam', () => {
@@ -83,5 +85,34 @@ describe('weight decay: Adam (L2) against AdamW (decoupled)', () => {
     near(w[0][0], 1 - 0.1 * 0.01, 'AdamW');
     const a = drive({ optimizer: 'adam', lr: 0.1 }, [1], [[0]]).thetas;
     expect(a[0][0]).toBe(1);
+  });
+});
+
+describe('bias correction', () => {
+  it('is 1 − βᵗ from pow at every step, also once pow is skipped (1 − βᵗ = 1)', () => {
+    // β₁ = 0.9 rounds 1 − β₁ᵗ to 1 from t ≈ 350 on, 0.5 from t = 54, 0 from t = 1; β₂ = 0.9
+    // too within the run. A change of β mid-run (and back) must not keep a stale 1.
+    for (const betas of [
+      [0.9, 0.999],
+      [0.5, 0.9],
+      [0, 0.99],
+      [0.99, 0.9],
+    ] as [number, number][]) {
+      const hyper = resolveHyper({ optimizer: 'adam', lr: 1e-3, betas });
+      const o = new Optimizer('adam', hyper, 2);
+      const theta = Float64Array.of(1, -1);
+      for (let t = 1; t <= 3000; t++) {
+        if (t === 1500) o.hyper = { ...hyper, betas: [0.3, 0.95] };
+        if (t === 1600) o.hyper = hyper;
+        o.step(theta, Float64Array.of(0.3, -0.2), o.hyper.lr);
+        const [b1, b2] = o.hyper.betas;
+        const { c1, c2 } = (o.state as AdamState).bias;
+        if (c1 !== 1 - b1 ** t || c2 !== 1 - b2 ** t) {
+          throw new Error(
+            `β ${betas}, t ${t}: ${c1}, ${c2}; pow gives ${1 - b1 ** t}, ${1 - b2 ** t}`,
+          );
+        }
+      }
+    }
   });
 });

@@ -393,6 +393,35 @@ describe('effective step η/σ', () => {
     }
   });
 
+  it('written by the step itself (its `eff`) is effectiveStep after it, bit for bit', () => {
+    // The explorer records η/σ from the step; effectiveStep reports it between steps
+    // (inspection, sessions): the two must never disagree, whatever changes mid-run.
+    for (const spec of configs) {
+      const rng = new SeededRandom(5);
+      const n = 4;
+      const schema = optimizerSpecSchema.parse(spec);
+      const fused = new Optimizer(spec.optimizer, resolveHyper(schema), n);
+      const plain = new Optimizer(spec.optimizer, resolveHyper(schema), n);
+      const theta = Float64Array.from({ length: n }, () => rng.uniform(-2, 2));
+      const twin = theta.slice();
+      const patches = patchesFor(spec);
+      const written = new Float64Array(n);
+      const reported = new Float64Array(n);
+      for (let t = 0; t < 400; t++) {
+        const patch = patches.get(t);
+        if (patch) fused.hyper = plain.hyper = patchHyper(spec.optimizer, fused.hyper, patch);
+        const grad = Float64Array.from(gradientStream(rng, n));
+        const lr = fused.hyper.lr * (1 + 0.01 * (t % 7));
+        fused.rule.step(theta, grad, fused.state, fused.hyper, lr, written);
+        plain.step(twin, grad, lr);
+        plain.rule.effectiveStep(plain.state, plain.hyper, lr, reported);
+        const what = `${label(spec)} step ${t + 1}`;
+        expect(Buffer.from(written.buffer).equals(Buffer.from(reported.buffer)), what).toBe(true);
+        expect(Buffer.from(theta.buffer).equals(Buffer.from(twin.buffer)), what).toBe(true);
+      }
+    }
+  });
+
   it('is the step per unit gradient SGD actually takes', () => {
     const o = stepped({ optimizer: 'sgd', lr: 0.25 }, grads);
     const theta = Float64Array.of(1, 1);
