@@ -255,15 +255,22 @@ export class FrameRenderer {
         const scene = this.surface!.view;
         const image3d = this.image3d!;
         const t0 = performance.now();
-        const image = scene.renderSnapshot({
+        const snapshot = {
           width: image3d.w,
           height: image3d.h,
           pixelScale: s,
           step,
           azimuthOffset,
           distanceScale: this.distanceScale,
-        });
-        ctx.drawImage(image, panel.x + image3d.x, panel.y + image3d.y);
+        };
+        // Frames read back in main memory take the 3-D image's pixels over an opaque
+        // background (see SurfaceScene.snapshotPixels); only the legend and notes go over it.
+        if (this.options.readback && !this.options.transparent) {
+          const image = scene.snapshotPixels(snapshot, backgroundColor());
+          ctx.putImageData(image, panel.x + image3d.x, panel.y + image3d.y);
+        } else {
+          ctx.drawImage(scene.renderSnapshot(snapshot), panel.x + image3d.x, panel.y + image3d.y);
+        }
         performance.measure('losslab:export-3d', { start: t0, end: performance.now() });
         this.drawNotes(panel, (at) => {
           const p = scene.snapshotScreenOf(at[0], at[1], {
@@ -291,6 +298,7 @@ export class FrameRenderer {
             overlay: false,
             reserve,
           });
+          if (this.options.readback) this.contourBase = inMainMemory(this.contourBase);
         }
         ctx.drawImage(this.contourBase, panel.x, panel.y);
         view.paintSnapshot(
@@ -371,4 +379,22 @@ export class FrameRenderer {
     this.canvas.width = 0;
     this.canvas.height = 0;
   }
+}
+
+/**
+ * A copy of `canvas` on a canvas in main memory that never drew from the GPU. The contour base
+ * draws its heatmap from GPU canvases, and Chromium moves a canvas that draws a GPU image onto
+ * the GPU, even one made `willReadFrequently`: the frames it went into went with it, and each
+ * was then copied back through the GPU process to be read (250–350 ms a 1080p frame on a
+ * software rasterizer). Copied by its pixels, the base keeps the frames in main memory.
+ */
+function inMainMemory(canvas: HTMLCanvasElement): HTMLCanvasElement {
+  const { width, height } = canvas;
+  const pixels = canvas.getContext('2d')!.getImageData(0, 0, width, height);
+  const copy = document.createElement('canvas');
+  copy.width = width;
+  copy.height = height;
+  copy.getContext('2d', { willReadFrequently: true })!.putImageData(pixels, 0, 0);
+  canvas.width = canvas.height = 0;
+  return copy;
 }

@@ -88,6 +88,11 @@ export class SurfaceScene {
   private readonly renderListeners = new Set<() => void>();
   /** Renders exports offscreen; made on first use, reused, disposed with the scene. */
   private snapshotRenderer: THREE.WebGLRenderer | undefined;
+  /** The surface and its level lines as last rendered offscreen, kept to draw over again. */
+  private snapshotBase: SnapshotBase | undefined;
+  /** snapshotPixels' image, and the rows as WebGL reads them (bottom first). */
+  private snapshotImage: ImageData | undefined;
+  private snapshotRows: Uint8Array | undefined;
   private readonly stepArrows = new THREE.Group();
   /** The Hessian's picture, and what it was built from (rebuilt when the surface changes). */
   private readonly critical = new THREE.Group();
@@ -421,6 +426,38 @@ export class SurfaceScene {
    * canvas (transparent where nothing was drawn), valid until the next call.
    */
   renderSnapshot(options: SceneSnapshotOptions): HTMLCanvasElement {
+    return this.snapshot(options).domElement;
+  }
+
+  /**
+   * Renders a snapshot as renderSnapshot does, over an opaque `background` (a CSS colour), and
+   * reads its pixels into main memory (top row first). The image is reused by the next call.
+   *
+   * Video and GIF frames take this way: drawn onto a canvas in main memory, a WebGL canvas is
+   * copied through the GPU process's shared-image path, which on a software rasterizer took
+   * 330–380 ms for a 960 × 1000 image; readPixels hands the same pixels over in a few ms.
+   */
+  snapshotPixels(options: SceneSnapshotOptions, background: string): ImageData {
+    const { width, height } = options;
+    const gl = this.snapshot(options, background).getContext();
+    let image = this.snapshotImage;
+    if (image?.width !== width || image.height !== height) {
+      image = this.snapshotImage = new ImageData(width, height);
+      this.snapshotRows = new Uint8Array(width * height * 4);
+    }
+    const rows = this.snapshotRows!;
+    gl.readPixels(0, 0, width, height, gl.RGBA, gl.UNSIGNED_BYTE, rows);
+    // WebGL's rows run bottom to top.
+    const stride = width * 4;
+    for (let y = 0; y < height; y++) {
+      const from = (height - 1 - y) * stride;
+      image.data.set(rows.subarray(from, from + stride), y * stride);
+    }
+    return image;
+  }
+
+  /** Renders a snapshot (see renderSnapshot) over `background`, or a transparent one. */
+  private snapshot(options: SceneSnapshotOptions, background?: string): THREE.WebGLRenderer {
     const { width, height, pixelScale = 1, step } = options;
     const renderer = this.snapshotTarget(width, height);
     const camera = this.eye.snapshotCamera(
@@ -430,10 +467,88 @@ export class SurfaceScene {
     );
 
     this.runs.asSnapshot({ width, height, pixelScale, step }, () => {
-      renderer.setClearColor(0x000000, 0);
-      renderer.render(this.scene, camera);
+      if (background === undefined) renderer.setClearColor(0x000000, 0);
+      else renderer.setClearColor(new THREE.Color(background), 1);
+      this.renderLayered(renderer, camera);
     });
-    return renderer.domElement;
+    return renderer;
+  }
+
+  /**
+   * Renders the scene in two passes: the surface and its level lines (the base), then the rest
+   * (runs, markers, the Hessian's picture, step arrows) over them. The base's colour and depth
+   * are kept, so the next snapshot from the same camera of the same surface copies them back
+   * instead of drawing the surface again: a video without orbit draws its surface once, then
+   * only what moves. (On a software rasterizer the surface is most of a frame's cost: about
+   * 250 ms at 960 × 1000, the runs over a kept base a few ms.) Where the drawing buffer is
+   * multisampled (antialiased, on a GPU) it cannot be copied back into; both passes run.
+   */
+  private renderLayered(renderer: THREE.WebGLRenderer, camera: THREE.Camera): void {
+    const { mesh, contourLines } = this;
+    const gl = renderer.getContext();
+    const { width, height } = gl.canvas;
+    camera.updateMatrixWorld();
+    const clear = renderer.getClearColor(new THREE.Color());
+    const key = [
+      width,
+      height,
+      clear.r,
+      clear.g,
+      clear.b,
+      renderer.getClearAlpha(),
+      ...camera.matrixWorld.elements,
+      ...(camera as THREE.PerspectiveCamera).projectionMatrix.elements,
+    ];
+    const base = this.snapshotBase;
+    const kept =
+      base !== undefined &&
+      base.mesh === mesh &&
+      base.contourLines === contourLines &&
+      base.key.length === key.length &&
+      base.key.every((v, i) => v === key[i]);
+    const layers = (show: (object: THREE.Object3D) => boolean) => {
+      const shown = this.scene.children.map((c) => c.visible);
+      for (const child of this.scene.children) child.visible &&= show(child);
+      return () => this.scene.children.forEach((c, i) => (c.visible = shown[i]));
+    };
+    const isBase = (o: THREE.Object3D) => o === mesh || o === contourLines;
+    if (kept) {
+      copyBase(gl, base.framebuffer, 'restore');
+    } else {
+      const restore = layers((o) => isBase(o) || o instanceof THREE.Light);
+      renderer.render(this.scene, camera);
+      restore();
+      // The copy's framebuffer is kept while the size stays (an orbit renders a new base each
+      // frame); a new one is made, and checked, only for a new size.
+      let framebuffer = base?.framebuffer;
+      if (framebuffer && framebuffer.width === width && framebuffer.height === height) {
+        copyBase(gl, framebuffer, 'keep');
+      } else {
+        this.disposeSnapshotBase();
+        framebuffer = baseFramebuffer(gl, width, height);
+      }
+      this.snapshotBase = framebuffer && { mesh, contourLines, key, framebuffer };
+    }
+    renderer.resetState();
+    const restore = layers((o) => !isBase(o));
+    const autoClear = renderer.autoClear;
+    renderer.autoClear = false;
+    try {
+      renderer.render(this.scene, camera);
+    } finally {
+      renderer.autoClear = autoClear;
+      restore();
+    }
+  }
+
+  private disposeSnapshotBase(): void {
+    const base = this.snapshotBase;
+    const gl = this.snapshotRenderer?.getContext();
+    if (base && gl) {
+      gl.deleteFramebuffer(base.framebuffer.framebuffer);
+      for (const buffer of base.framebuffer.renderbuffers) gl.deleteRenderbuffer(buffer);
+    }
+    this.snapshotBase = undefined;
   }
 
   /**
@@ -508,8 +623,101 @@ export class SurfaceScene {
     for (const child of [...this.markers.children]) disposeObject(child);
     this.renderer.dispose();
     this.renderer.domElement.remove();
+    this.disposeSnapshotBase();
+    this.snapshotImage = undefined;
+    this.snapshotRows = undefined;
     this.snapshotRenderer?.dispose();
     this.snapshotRenderer?.forceContextLoss();
     this.snapshotRenderer = undefined;
   }
+}
+
+/** A copy of a snapshot's surface pass (colour and depth) and what it was rendered from. */
+interface SnapshotBase {
+  mesh: THREE.Mesh | undefined;
+  contourLines: THREE.LineSegments | undefined;
+  /** The drawing buffer's size and the camera's matrices. */
+  key: number[];
+  framebuffer: BaseFramebuffer;
+}
+
+interface BaseFramebuffer {
+  framebuffer: WebGLFramebuffer;
+  renderbuffers: WebGLRenderbuffer[];
+  width: number;
+  height: number;
+}
+
+/**
+ * A framebuffer holding a copy of the drawing buffer's colour and depth, or undefined where
+ * they cannot be copied (WebGL 1, a multisampled drawing buffer, a depth format that does not
+ * match ours). The drawing buffer's depth format is not exposed: the usual ones are tried.
+ */
+function baseFramebuffer(
+  gl: WebGLRenderingContext | WebGL2RenderingContext,
+  width: number,
+  height: number,
+): BaseFramebuffer | undefined {
+  if (!(gl instanceof WebGL2RenderingContext)) return undefined;
+  gl.bindFramebuffer(gl.FRAMEBUFFER, null);
+  if (gl.getParameter(gl.SAMPLES) !== 0) return undefined;
+  for (const depthFormat of [gl.DEPTH24_STENCIL8, gl.DEPTH_COMPONENT24, gl.DEPTH_COMPONENT16]) {
+    const framebuffer = gl.createFramebuffer();
+    const color = gl.createRenderbuffer();
+    const depth = gl.createRenderbuffer();
+    gl.bindRenderbuffer(gl.RENDERBUFFER, color);
+    gl.renderbufferStorage(gl.RENDERBUFFER, gl.RGBA8, width, height);
+    gl.bindRenderbuffer(gl.RENDERBUFFER, depth);
+    gl.renderbufferStorage(gl.RENDERBUFFER, depthFormat, width, height);
+    gl.bindRenderbuffer(gl.RENDERBUFFER, null);
+    gl.bindFramebuffer(gl.FRAMEBUFFER, framebuffer);
+    gl.framebufferRenderbuffer(gl.FRAMEBUFFER, gl.COLOR_ATTACHMENT0, gl.RENDERBUFFER, color);
+    const attachment =
+      depthFormat === gl.DEPTH24_STENCIL8 ? gl.DEPTH_STENCIL_ATTACHMENT : gl.DEPTH_ATTACHMENT;
+    gl.framebufferRenderbuffer(gl.FRAMEBUFFER, attachment, gl.RENDERBUFFER, depth);
+    const complete = gl.checkFramebufferStatus(gl.FRAMEBUFFER) === gl.FRAMEBUFFER_COMPLETE;
+    gl.bindFramebuffer(gl.FRAMEBUFFER, null);
+    const made = { framebuffer, renderbuffers: [color, depth], width, height };
+    // The one check of the copy's formats: later copies between the same buffers are not
+    // checked (reading WebGL's errors waits for the GPU to finish all it was given).
+    if (complete && copyBase(gl, made, 'keep', true)) return made;
+    gl.deleteFramebuffer(framebuffer);
+    gl.deleteRenderbuffer(color);
+    gl.deleteRenderbuffer(depth);
+  }
+  return undefined;
+}
+
+/**
+ * Copies colour and depth from the drawing buffer into `base` ('keep') or back ('restore').
+ * With `check`, false when WebGL refused (the copy then did not happen).
+ */
+function copyBase(
+  gl: WebGL2RenderingContext | WebGLRenderingContext,
+  base: BaseFramebuffer,
+  direction: 'keep' | 'restore',
+  check = false,
+): boolean {
+  if (!(gl instanceof WebGL2RenderingContext)) return false;
+  // Errors left by earlier calls are not the copy's.
+  if (check) while (gl.getError() !== gl.NO_ERROR);
+  const { width, height } = base;
+  gl.bindFramebuffer(gl.READ_FRAMEBUFFER, direction === 'keep' ? null : base.framebuffer);
+  gl.bindFramebuffer(gl.DRAW_FRAMEBUFFER, direction === 'keep' ? base.framebuffer : null);
+  gl.blitFramebuffer(
+    0,
+    0,
+    width,
+    height,
+    0,
+    0,
+    width,
+    height,
+    gl.COLOR_BUFFER_BIT | gl.DEPTH_BUFFER_BIT,
+    gl.NEAREST,
+  );
+  const ok = !check || gl.getError() === gl.NO_ERROR;
+  gl.bindFramebuffer(gl.READ_FRAMEBUFFER, null);
+  gl.bindFramebuffer(gl.DRAW_FRAMEBUFFER, null);
+  return ok;
 }
