@@ -6,7 +6,13 @@
 import { applyPalette, GIFEncoder, quantize } from 'gifenc';
 import { animationPlan, FrameRenderer, frameStep, type AnimationOptions } from './frames';
 import type { ExportTargets } from '../views/targets.svelte';
-import { abortError, nextTask, throwIfAborted, type LongTaskOptions } from './tasks';
+import {
+  abortError,
+  nextTask,
+  throttleProgress,
+  throwIfAborted,
+  type LongTaskOptions,
+} from './tasks';
 
 /** Largest GIF side: beyond it files run to hundreds of megabytes. */
 export const MAX_GIF_SIDE = 1920;
@@ -45,7 +51,8 @@ export async function exportGif(
   task: LongTaskOptions = {},
 ): Promise<GifResult> {
   const started = performance.now();
-  const { signal, onProgress } = task;
+  const { signal } = task;
+  const onProgress = throttleProgress(task.onProgress);
   const width = Math.round(options.width ?? 480);
   const height = Math.round(options.height ?? 270);
   if (!(width >= 16 && height >= 16 && width <= MAX_GIF_SIDE && height <= MAX_GIF_SIDE)) {

@@ -32,7 +32,13 @@ import { MAX_VIDEO_PIXELS, MAX_VIDEO_SIDE } from './export-kinds';
 import { psnr } from './fidelity';
 import { animationPlan, FrameRenderer, frameStep, type AnimationOptions } from './frames';
 import type { ExportTargets } from '../views/targets.svelte';
-import { abortError, nextTask, throwIfAborted, type LongTaskOptions } from './tasks';
+import {
+  abortError,
+  nextTask,
+  throttleProgress,
+  throwIfAborted,
+  type LongTaskOptions,
+} from './tasks';
 
 /** Which container to write; 'auto' picks MP4 when H.264 encodes, else WebM. */
 export type VideoContainer = 'auto' | 'mp4' | 'webm';
@@ -136,7 +142,8 @@ export async function exportVideo(
   task: LongTaskOptions = {},
 ): Promise<VideoResult> {
   const started = performance.now();
-  const { signal, onProgress } = task;
+  const { signal } = task;
+  const onProgress = throttleProgress(task.onProgress);
   const { width, height } = videoSize(options.width, options.height);
   const fps = options.fps ?? 30;
   const { frames, from, to, orbit, frame } = animationPlan(
