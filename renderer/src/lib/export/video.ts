@@ -25,11 +25,12 @@ import {
   Output,
   QUALITY_HIGH,
   VideoSampleSink,
+  type VideoSample,
   WebMOutputFormat,
   type VideoCodec,
 } from 'mediabunny';
 import { MAX_VIDEO_PIXELS, MAX_VIDEO_SIDE } from './export-kinds';
-import { psnr } from './fidelity';
+import { i420ToRgba, psnr } from './fidelity';
 import { animationPlan, FrameRenderer, frameStep, type AnimationOptions } from './frames';
 import type { ExportTargets } from '../views/targets.svelte';
 import {
@@ -223,6 +224,12 @@ export async function decodedPsnr(
     if (!track || !(await track.canDecode())) return undefined;
     const sample = await new VideoSampleSink(track).getSample(time);
     if (!sample) return undefined;
+    // Converted here rather than drawn on a canvas where the frame allows (see i420ToRgba).
+    const decoded = await planesToRgba(sample, drawn.width, drawn.height);
+    if (decoded) {
+      sample.close();
+      return psnr(drawn.data, decoded);
+    }
     const canvas = document.createElement('canvas');
     canvas.width = drawn.width;
     canvas.height = drawn.height;
@@ -234,5 +241,25 @@ export async function decodedPsnr(
     return undefined;
   } finally {
     input.dispose();
+  }
+}
+
+/** A decoded 8-bit I420 frame's pixels in RGBA (see i420ToRgba); undefined for other frames. */
+async function planesToRgba(
+  sample: VideoSample,
+  width: number,
+  height: number,
+): Promise<Uint8ClampedArray | undefined> {
+  if (sample.format !== 'I420') return undefined;
+  const frame = sample.toVideoFrame();
+  try {
+    const rect = frame.visibleRect;
+    if (!rect || rect.width < width || rect.height < height) return undefined;
+    const data = new Uint8Array(frame.allocationSize());
+    const layout = await frame.copyTo(data);
+    if (layout.length !== 3) return undefined;
+    return i420ToRgba(data, [layout[0], layout[1], layout[2]], width, height, frame.colorSpace);
+  } finally {
+    frame.close();
   }
 }
