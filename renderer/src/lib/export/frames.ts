@@ -55,7 +55,11 @@ export interface FrameOptions {
   legend?: boolean;
   /** Draw "step k" in the bottom-right corner (videos). @default false */
   stepLabel?: boolean;
-  /** The frames will be read back pixel by pixel (GIF): keep the canvas in memory. */
+  /**
+   * The frames will be read back pixel by pixel (video, GIF): keep the canvas in main memory,
+   * with the 3-D image read into it and the contour base copied by its pixels, on an opaque
+   * background (a `transparent` frame still draws them from the GPU).
+   */
   readback?: boolean;
   /** Presentation notes pinned to the landscape. @default none */
   notes?: ExportNote[];

@@ -6,13 +6,12 @@
  * the platform can encode it, else WebM/VP9 (then VP8, AV1).
  *
  * The frames are composed on a canvas kept in main memory (`readback`), which the encoder reads
- * as it is. (Measured apart in headless Chromium rendering in software: a 1080p frame from a GPU
- * canvas took 400–500 ms to reach the encoder, from one in main memory 40–60 ms, encoding
- * included; in the app a frame of both views still takes 250–300 ms, most of it producing the
- * frame's pixels, not encoding them.) Drawing the next frame overlaps encoding the last: the
- * encoder runs on its own thread, and `add` waits only when its queue is full. The middle frame
- * is kept and compared with the same frame decoded from the finished file: the result's PSNR
- * says what encoding cost in fidelity.
+ * as it is; nothing drawn on it may come from a GPU canvas (see FrameRenderer). In headless
+ * Chromium rendering in software, a 1080p frame on the GPU took 250–380 ms to reach the encoder
+ * (copied back through the GPU process), one in main memory a few ms. Drawing the next frame
+ * overlaps encoding the last: the encoder runs on its own thread (10–20 ms a 1080p frame), and
+ * `add` waits only when its queue is full. The middle frame is kept and compared with the same
+ * frame decoded from the finished file: the result's PSNR says what encoding cost in fidelity.
  */
 import {
   ALL_FORMATS,
