@@ -285,14 +285,103 @@ export const landscapeManifestSchema = z.strictObject({
 });
 export type LandscapeManifest = z.infer<typeof landscapeManifestSchema>;
 
+/** At most this many tensors in a recorded-elsewhere model's θ layout. */
+export const MAX_SOURCE_TENSORS = 100_000;
+
+/**
+ * Runs recorded elsewhere than LossLab (by the Python companion, `python/losslab_torch.py`,
+ * from a PyTorch training loop): LossLab shows their curves and θ snapshots as they are and
+ * never retrains them, since neither their batches nor (for most models) their network can be
+ * rebuilt here. `tensors` is θ's layout, so a reader checks every run's `parameters` against
+ * the model's own shapes: θ is the model's parameters one tensor after another, each row-major
+ * (torch's `parameters_to_vector`), which for an MLP of `nn.Linear` layers is LossLab's own
+ * layout (W [out, in] then b [out] per layer).
+ */
+export const networkSourceSchema = z.strictObject({
+  /** What recorded the runs, for the reader: `PyTorch 1.13.1 (losslab_torch 1)`. */
+  recordedBy: z.string().min(1).max(200),
+  /** The model as its framework prints it (torch's `repr(model)`): shown, never parsed. */
+  description: z.string().max(100_000).optional(),
+  /** θ's tensors in θ order, each with its name there and its shape. */
+  tensors: z
+    .array(
+      z.strictObject({
+        name: z.string().min(1).max(500),
+        shape: z.array(z.int().min(0).max(100_000_000)).max(16),
+      }),
+    )
+    .min(1)
+    .max(MAX_SOURCE_TENSORS),
+  /**
+   * The optimizer as its framework named it (`torch.optim.AdamW`), and the settings LossLab's
+   * optimizer spec (each run's `config.optimizer`, the nearest LossLab rule) has no place for,
+   * by their names there.
+   */
+  optimizer: z
+    .strictObject({
+      name: z.string().min(1).max(200),
+      unmapped: z.record(z.string().max(200), z.json()).optional(),
+    })
+    .optional(),
+});
+export type NetworkSource = z.infer<typeof networkSourceSchema>;
+
+/** Entries of a tensor of this shape (1 for a scalar). */
+function tensorSize(shape: readonly number[]): number {
+  return shape.reduce((n, d) => n * d, 1);
+}
+
+/** The length of θ a source's tensors make. */
+export function sourceParameters(source: Pick<NetworkSource, 'tensors'>): number {
+  return source.tensors.reduce((n, t) => n + tensorSize(t.shape), 0);
+}
+
+/**
+ * A LossLab network names the dataset and model it rebuilds; runs recorded elsewhere may not
+ * (a model LossLab cannot build), and then every run's θ must be as long as the source's
+ * tensors make it.
+ */
+function checkNetworkSource(
+  value: { dataset?: unknown; model?: unknown; source?: NetworkSource; runs: { parameters: number }[] },
+  ctx: z.RefinementCtx,
+): void {
+  if (!value.source) {
+    for (const key of ['dataset', 'model'] as const) {
+      if (value[key] === undefined) {
+        ctx.addIssue({
+          code: 'custom',
+          message: `is required for runs recorded by LossLab (only a network with a source may leave it out)`,
+          path: [key],
+        });
+      }
+    }
+    return;
+  }
+  const size = sourceParameters(value.source);
+  value.runs.forEach((run, i) => {
+    if (run.parameters !== size) {
+      ctx.addIssue({
+        code: 'custom',
+        message: `is ${run.parameters}; the source's tensors make θ of ${size}`,
+        path: ['runs', i, 'parameters'],
+      });
+    }
+  });
+}
+
 export const networkManifestSchema = z
   .strictObject({
-    dataset: datasetSpecSchema,
-    model: modelSpecSchema,
+    /** The dataset the runs trained on; absent only for runs recorded elsewhere (`source`). */
+    dataset: datasetSpecSchema.optional(),
+    /** The model LossLab rebuilds; absent only for runs recorded elsewhere (`source`). */
+    model: modelSpecSchema.optional(),
+    /** Present: the runs were recorded elsewhere and are shown, never retrained. */
+    source: networkSourceSchema.optional(),
     runs: z.array(networkRunManifestSchema).max(MAX_RECORDED_RUNS),
     landscapes: z.array(landscapeManifestSchema).max(MAX_RECORDED_LANDSCAPES),
   })
-  .superRefine(checkUniqueRunIds);
+  .superRefine(checkUniqueRunIds)
+  .superRefine(checkNetworkSource);
 export type NetworkManifest = z.infer<typeof networkManifestSchema>;
 
 // ---------------------------------------------------------------------------------------------
@@ -546,8 +635,12 @@ export interface LandscapeRecording {
 }
 
 export interface NetworkRecording {
-  dataset: DatasetSpec;
-  model: ModelSpec;
+  /** Absent only with `source`: runs recorded elsewhere on data LossLab does not have. */
+  dataset?: DatasetSpec;
+  /** Absent only with `source`: runs of a model LossLab cannot build. */
+  model?: ModelSpec;
+  /** The runs were recorded elsewhere (see networkSourceSchema): shown, never retrained. */
+  source?: NetworkSource;
   runs: NetworkRunRecording[];
   landscapes: LandscapeRecording[];
 }

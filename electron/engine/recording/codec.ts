@@ -177,8 +177,9 @@ function* encodeSessionSteps(
   if (data.network) {
     const n = data.network;
     network = {
-      dataset: n.dataset,
-      model: n.model,
+      ...(n.dataset ? { dataset: n.dataset } : {}),
+      ...(n.model ? { model: n.model } : {}),
+      ...(n.source ? { source: n.source } : {}),
       runs: n.runs.map((run, i): NetworkRunManifest => {
         const at = `network/runs/${i}`;
         // Shards 1 is written by leaving it out (see networkRunManifestSchema).

@@ -374,7 +374,13 @@ export function* decodeSessionSteps(
         }),
       };
     });
-    data.network = { dataset: n.dataset, model: n.model, runs, landscapes };
+    data.network = {
+      ...(n.dataset ? { dataset: n.dataset } : {}),
+      ...(n.model ? { model: n.model } : {}),
+      ...(n.source ? { source: n.source } : {}),
+      runs,
+      landscapes,
+    };
   }
 
   if (manifest.critical) {

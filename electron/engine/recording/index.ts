@@ -36,13 +36,17 @@ export {
   problemFromRecording,
   recordLandscape,
   recordNetwork,
+  recordedElsewhereReason,
   recordNetworkRun,
   restoreNetworkRun,
+  restoreRecordedRuns,
   resumeNetworkRun,
+  showRecordedRun,
 } from '../labs/network/recording';
 export { compareNetworkRun, replayNetworkRun } from '../labs/network/replay';
 export type {
   LiveLandscape,
+  RecordedNetworkRun,
   RestoreNetworkOptions,
   RestoredNetworkRun,
   ResumeNetworkOptions,

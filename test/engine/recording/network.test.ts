@@ -217,7 +217,7 @@ describe('network sessions', () => {
   });
 
   it('resuming retrains the run bit for bit, then it continues as the original does', async () => {
-    const fresh = new NetworkProblem(tf, opened.network!.dataset, opened.network!.model);
+    const fresh = new NetworkProblem(tf, opened.network!.dataset!, opened.network!.model!);
     disposeLater.push(fresh);
     for (const [i, recording] of opened.network!.runs.entries()) {
       const progress: number[] = [];

@@ -21,7 +21,10 @@ import {
   type NetworkChangeRecording,
   type NetworkRecording,
   type NetworkRunRecording,
+  type NetworkSource,
 } from '../../../common/session';
+import { oneLine } from '../../../common/bounds';
+import type { RunStatus } from '../../../common/protocol';
 import type { Directions, LandscapeGrid, ProjectedTrajectory } from '../../landscape';
 import {
   gradientHelper,
@@ -83,11 +86,20 @@ function toRecordedChange(c: NetworkChange): NetworkChangeRecording {
   };
 }
 
-/** The problem a session's network runs trained on, rebuilt from its dataset and model specs. */
+/**
+ * The problem a session's network runs trained on, rebuilt from its dataset and model specs.
+ * Runs recorded elsewhere on a model LossLab cannot build have none: see restoreRecordedRuns.
+ */
 export function problemFromRecording(
   tf: Tf,
-  network: Pick<NetworkRecording, 'dataset' | 'model'>,
+  network: Pick<NetworkRecording, 'dataset' | 'model' | 'source'>,
 ): NetworkProblem {
+  if (!network.dataset || !network.model) {
+    throw new SessionError(
+      `its runs were recorded by ${network.source?.recordedBy ?? 'another program'} on a model LossLab cannot build`,
+      network.dataset ? 'network.model' : 'network.dataset',
+    );
+  }
   const problem = new NetworkProblem(tf, network.dataset, network.model);
   problem.helper = gradientHelper(tf.getBackend());
   return problem;
@@ -260,11 +272,109 @@ function checkFits(problem: NetworkProblem, recording: NetworkRunRecording): Net
   return architecture;
 }
 
-/** A run showing the recording, unable to step until resumed. */
+/**
+ * Why a run recorded elsewhere (see networkSourceSchema) is shown and never retrained: its
+ * batches, and the optimizer state behind them, exist only where it was trained.
+ */
+export function recordedElsewhereReason(source: NetworkSource): string {
+  return oneLine(
+    `recorded by ${source.recordedBy}: LossLab shows it as recorded and cannot retrain or continue it`,
+  );
+}
+
+/**
+ * A run recorded elsewhere, on a problem LossLab can build (a torch MLP of a LossLab model, on
+ * a LossLab dataset): a NetworkRun showing the recording, never retrained (nothing here
+ * reproduces another framework's batches and float rounding). A run recorded as going on is
+ * `finished`, with a reason naming what recorded it.
+ */
+export function showRecordedRun(
+  problem: NetworkProblem,
+  recording: NetworkRunRecording,
+  source: NetworkSource,
+): RestoredNetworkRun {
+  const { layout } = checkFits(problem, recording);
+  // θ is laid out as the source's tensors: they must be the model's, shape for shape.
+  const at = layout.tensors.findIndex(
+    (t, i) => t.shape.join('×') !== source.tensors[i]?.shape.join('×'),
+  );
+  if (at >= 0 || source.tensors.length !== layout.tensors.length) {
+    const i = at >= 0 ? at : layout.tensors.length;
+    throw new SessionError(
+      `run "${recording.config.runId}": θ's tensor ${i} is ${shapeText(source.tensors[i]?.shape)} in the recording, ${shapeText(layout.tensors[i]?.shape)} in the model`,
+      `network.source.tensors.${i}`,
+    );
+  }
+  const note = recordedElsewhereReason(source);
+  return {
+    run: adopt(problem, recording, note, note),
+    resumable: false,
+    verifiedSteps: 0,
+    note,
+    ...extraOf(recording),
+  };
+}
+
+function shapeText(shape: readonly number[] | undefined): string {
+  return shape ? `[${shape.join(', ')}]` : 'missing';
+}
+
+/**
+ * A run recorded elsewhere on a model LossLab cannot build, as the engine holds it: its
+ * recording (curves, θ snapshots, final θ) exactly as read, its θ snapshots one view per
+ * snapshot, and its status — `finished`, with a reason naming what recorded it, unless it
+ * diverged there.
+ */
+export interface RecordedNetworkRun {
+  runId: string;
+  label?: string;
+  status: RunStatus;
+  reason: string;
+  recording: NetworkRunRecording;
+  /** θ at each kept step (views of recording.snapshots), the step's order. */
+  snapshots: { step: number; theta: Float32Array }[];
+  color?: string;
+  forkedFrom?: ForkOrigin;
+}
+
+/**
+ * The runs of a session recorded elsewhere, shown as recorded without a problem (see
+ * RecordedNetworkRun); nothing is retrained, so nothing needs tfjs. Their layout was checked
+ * by the reader (every run's θ is as long as the source's tensors make it).
+ */
+export function restoreRecordedRuns(network: NetworkRecording): RecordedNetworkRun[] {
+  const source = network.source;
+  if (!source) {
+    throw new SessionError('the session\'s network runs were recorded by LossLab', 'network.source');
+  }
+  const reason = recordedElsewhereReason(source);
+  return network.runs.map((recording) => {
+    const size = recording.parameters;
+    const diverged = recording.status === 'diverged';
+    return {
+      runId: recording.config.runId,
+      ...(recording.config.label !== undefined ? { label: recording.config.label } : {}),
+      status: diverged ? 'diverged' : 'finished',
+      reason: recording.reason ?? reason,
+      recording,
+      snapshots: Array.from(recording.snapshotSteps, (step, k) => ({
+        step,
+        theta: recording.snapshots.subarray(k * size, (k + 1) * size),
+      })),
+      ...extraOf(recording),
+    };
+  });
+}
+
+/**
+ * A run showing the recording, unable to step until resumed (`elsewhere`: never, it was
+ * recorded elsewhere, and this is its reason).
+ */
 function adopt(
   problem: NetworkProblem,
   recording: NetworkRunRecording,
   note: string | undefined,
+  elsewhere?: string,
 ): NetworkRun {
   const run = new NetworkRun(problem, recording.config, startOf(recording));
   let settings;
@@ -299,9 +409,11 @@ function adopt(
     status: recording.status,
     ...(recording.reason !== undefined ? { reason: recording.reason } : {}),
     settings,
-    notResumable: note
-      ? `recorded; it cannot continue here (${note})`
-      : 'recorded; resume it (retraining its steps) to continue',
+    notResumable:
+      elsewhere ??
+      (note
+        ? `recorded; it cannot continue here (${note})`
+        : 'recorded; resume it (retraining its steps) to continue'),
   });
   return run;
 }
@@ -396,8 +508,11 @@ export interface RestoredNetwork {
 
 /**
  * The session's problem (dataset and model rebuilt from their specs) with NetworkRuns showing
- * the recorded curves (see restoreNetworkRun; resumeNetworkRun makes one steppable). On any
- * failure the problem is disposed and a SessionError thrown.
+ * the recorded curves (see restoreNetworkRun; resumeNetworkRun makes one steppable). Runs
+ * recorded elsewhere (`source`) are shown as recorded, never retrained (showRecordedRun); when
+ * their model is not one LossLab builds there is no problem, and this throws (their curves and
+ * θ snapshots are restoreRecordedRuns'). On any failure the problem is disposed and a
+ * SessionError thrown.
  */
 export function restoreNetwork(
   tf: Tf,
@@ -414,7 +529,12 @@ export function restoreNetwork(
     );
   }
   try {
-    const runs = network.runs.map((recording) => restoreNetworkRun(problem, recording, options));
+    const { source } = network;
+    const runs = network.runs.map((recording) =>
+      source
+        ? showRecordedRun(problem, recording, source)
+        : restoreNetworkRun(problem, recording, options),
+    );
     return { problem, runs, landscapes: network.landscapes };
   } catch (err) {
     problem.dispose();
@@ -430,6 +550,11 @@ export interface LiveNetwork {
   problem: NetworkProblem;
   runs: readonly (NetworkRun | LiveRun<NetworkRun>)[];
   landscapes?: readonly LiveLandscape[];
+  /**
+   * The session it came from recorded its runs elsewhere: saved again with them, so they stay
+   * shown as recorded (new runs of the lab are then saved as such too).
+   */
+  source?: NetworkSource;
 }
 
 /**
@@ -437,7 +562,12 @@ export interface LiveNetwork {
  * curves and θs (copied), and the landscapes. A dataset built from given arrays has no spec to
  * save, so it cannot be.
  */
-export function recordNetwork({ problem, runs, landscapes = [] }: LiveNetwork): NetworkRecording {
+export function recordNetwork({
+  problem,
+  runs,
+  landscapes = [],
+  source,
+}: LiveNetwork): NetworkRecording {
   const spec = problem.dataset.spec;
   if (spec.kind === 'custom') {
     throw new SessionError(
@@ -448,6 +578,7 @@ export function recordNetwork({ problem, runs, landscapes = [] }: LiveNetwork): 
   return {
     dataset: spec,
     model: problem.model,
+    ...(source ? { source } : {}),
     runs: runs.map((entry) => {
       const r = liveRun(entry);
       return recordNetworkRun(r.run, runExtras(r));
