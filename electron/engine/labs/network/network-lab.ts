@@ -17,6 +17,7 @@ import {
   SessionError,
   type ForkOrigin,
   type NetworkRunRecording,
+  type NetworkSource,
   type SessionData,
 } from '../../../common/session';
 import { landscapePool } from '../../landscape';
@@ -46,7 +47,10 @@ import { NetworkRuns } from './training';
 export { MAX_NETWORK_RUNS };
 
 /** A session's network part, rebuilt, with the recordings a resume must reproduce. */
-type RestoredLab = RestoredNetwork & { recordings: readonly NetworkRunRecording[] };
+type RestoredLab = RestoredNetwork & {
+  recordings: readonly NetworkRunRecording[];
+  source?: NetworkSource;
+};
 
 /** The client messages the network lab answers. */
 const NETWORK_MESSAGES = [
@@ -68,6 +72,8 @@ export class NetworkLab implements Lab<RestoredLab | undefined> {
   readonly name = 'network';
   readonly messages = NETWORK_MESSAGES;
   private problem: NetworkProblem | undefined;
+  /** Where the session's runs were recorded, when elsewhere (kept to save them again so). */
+  private source: NetworkSource | undefined;
   /** The runs by id. */
   readonly live = new Map<string, NetworkRun>();
   /** Long jobs (landscapes, lines, resumes) by request id. */
@@ -117,6 +123,7 @@ export class NetworkLab implements Lab<RestoredLab | undefined> {
     for (const runId of [...this.live.keys()]) this.remove(runId);
     this.problem?.dispose();
     this.problem = problem;
+    this.source = undefined;
     this.landscapes.clear();
     this.restored.clear();
     // Start the landscape workers now, so the first landscape does not pay for them.
@@ -264,6 +271,7 @@ export class NetworkLab implements Lab<RestoredLab | undefined> {
       problem: this.problem,
       runs,
       ...(landscape ? { landscapes: [landscape] } : {}),
+      ...(this.source ? { source: this.source } : {}),
     });
   }
 
@@ -280,7 +288,11 @@ export class NetworkLab implements Lab<RestoredLab | undefined> {
   async restore(session: SessionData): Promise<RestoredLab | undefined> {
     if (!session.network) return undefined;
     const restored = restoreNetwork(await this.tf(), session.network);
-    return { ...restored, recordings: session.network.runs };
+    return {
+      ...restored,
+      recordings: session.network.runs,
+      ...(session.network.source ? { source: session.network.source } : {}),
+    };
   }
 
   /**
@@ -295,6 +307,7 @@ export class NetworkLab implements Lab<RestoredLab | undefined> {
     for (const runId of [...this.live.keys()]) this.remove(runId);
     this.problem?.dispose();
     this.problem = network.problem;
+    this.source = network.source;
     this.restored.clear();
     network.runs.forEach((r, i) => {
       this.live.set(r.run.runId, r.run);
@@ -411,6 +424,7 @@ export class NetworkLab implements Lab<RestoredLab | undefined> {
     for (const runId of [...this.live.keys()]) this.remove(runId);
     this.problem?.dispose();
     this.problem = undefined;
+    this.source = undefined;
     this.landscapes.clear();
     this.restored.clear();
   }
