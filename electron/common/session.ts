@@ -342,7 +342,12 @@ export function sourceParameters(source: Pick<NetworkSource, 'tensors'>): number
  * tensors make it.
  */
 function checkNetworkSource(
-  value: { dataset?: unknown; model?: unknown; source?: NetworkSource; runs: { parameters: number }[] },
+  value: {
+    dataset?: unknown;
+    model?: unknown;
+    source?: NetworkSource;
+    runs: { parameters: number }[];
+  },
   ctx: z.RefinementCtx,
 ): void {
   if (!value.source) {

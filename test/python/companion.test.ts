@@ -14,11 +14,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { SessionData } from '../../electron/common/session';
 import { loadBackend } from '../../electron/engine/backend/select';
 import type { Tf } from '../../electron/engine/network';
-import {
-  readSession,
-  restoreNetwork,
-  restoreRecordedRuns,
-} from '../../electron/engine/recording';
+import { readSession, restoreNetwork, restoreRecordedRuns } from '../../electron/engine/recording';
 
 const PYTHON = '/usr/bin/python3';
 const HERE = join(__dirname);

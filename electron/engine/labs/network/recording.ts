@@ -345,7 +345,7 @@ export interface RecordedNetworkRun {
 export function restoreRecordedRuns(network: NetworkRecording): RecordedNetworkRun[] {
   const source = network.source;
   if (!source) {
-    throw new SessionError('the session\'s network runs were recorded by LossLab', 'network.source');
+    throw new SessionError("the session's network runs were recorded by LossLab", 'network.source');
   }
   const reason = recordedElsewhereReason(source);
   return network.runs.map((recording) => {
