@@ -337,8 +337,12 @@ describe('readSessionAsync', () => {
     expect(turns).toBeGreaterThanOrEqual(reports.length - 1);
     // Slices are ~10 ms; a loaded machine stretches them, not to a freeze.
     expect(longest).toBeLessThan(Math.max(250, syncMs / 3));
-    const total = reports[0][1];
-    expect(reports.every(([, t]) => t === total)).toBe(true);
+    // The total is known once the manifest is read; a pause while it is still being inflated
+    // (a loaded machine's 10 ms pass sooner) reports the manifest's size alone, and only first.
+    const total = reports.at(-1)![1];
+    const early = reports.findIndex(([, t]) => t === total);
+    expect(reports.slice(early).every(([, t]) => t === total)).toBe(true);
+    expect(reports.slice(0, early).every(([d, t]) => t < total && d <= t)).toBe(true);
     for (let i = 1; i < reports.length; i++)
       expect(reports[i][0]).toBeGreaterThanOrEqual(reports[i - 1][0]);
     expect(reports.at(-1)).toEqual([total, total]);
