@@ -3,7 +3,6 @@
  * evaluation, the centre, filter normalization, projection, PCA, progress and cancellation,
  * and the worker pool (from a bundle built here) against the in-thread grid.
  */
-import { build } from 'esbuild';
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -25,6 +24,7 @@ import {
   symmetricEigen,
 } from '../../../electron/engine/landscape';
 import { NetworkProblem, NetworkRun, type Tf } from '../../../electron/engine/network';
+import { bundleWorker } from '../../helpers/bundle-worker';
 
 let tf: Tf;
 beforeAll(async () => {
@@ -344,20 +344,7 @@ describe('the worker pool', () => {
   let pool: LandscapePool;
   beforeAll(async () => {
     fs.mkdirSync(dir, { recursive: true });
-    await build({
-      entryPoints: [path.join(root, 'electron/engine/landscape/worker.ts')],
-      outfile: file,
-      bundle: true,
-      platform: 'node',
-      target: 'node20',
-      format: 'cjs',
-      logLevel: 'warning',
-      external: ['@tensorflow/*', 'zod'],
-      define: { 'import.meta.url': '__import_meta_url' },
-      banner: {
-        js: "const __import_meta_url = require('node:url').pathToFileURL(__filename).href;",
-      },
-    });
+    await bundleWorker('electron/engine/landscape/worker.ts', file);
     pool = new LandscapePool(file, 2);
     // Workers start and load tfjs before the first landscape asks for them.
     pool.warm(tf.getBackend() as 'wasm');

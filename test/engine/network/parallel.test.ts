@@ -10,7 +10,6 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { build } from 'esbuild';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { networkRunConfigSchema } from '../../../electron/common/network';
 import { networkRunManifestSchema } from '../../../electron/common/session';
@@ -23,6 +22,7 @@ import {
   type Tf,
 } from '../../../electron/engine/network';
 import { firstHalf, SPLIT_FROM } from '../../../electron/engine/network/parallel';
+import { bundleWorker } from '../../helpers/bundle-worker';
 
 const root = path.resolve(__dirname, '../../..');
 const out = path.join(root, 'node_modules/.cache/losslab-test', `gradient-${process.pid}`);
@@ -35,21 +35,7 @@ beforeAll(async () => {
   const loaded = await loadBackend();
   tf = loaded.tf;
   backend = loaded.report.backend;
-  const pkg = JSON.parse(fs.readFileSync(path.join(root, 'package.json'), 'utf8'));
-  await build({
-    entryPoints: [path.join(root, 'electron/engine/network/gradient-worker.ts')],
-    outfile: file,
-    bundle: true,
-    platform: 'node',
-    target: 'node20',
-    format: 'cjs',
-    logLevel: 'warning',
-    external: Object.keys(pkg.dependencies ?? {}),
-    define: { 'import.meta.url': '__import_meta_url' },
-    banner: {
-      js: "const __import_meta_url = require('node:url').pathToFileURL(__filename).href;",
-    },
-  });
+  await bundleWorker('electron/engine/network/gradient-worker.ts', file);
 }, 60_000);
 afterAll(() => {
   for (const helper of helpers) helper.close();

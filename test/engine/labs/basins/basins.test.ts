@@ -5,7 +5,6 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { build } from 'esbuild';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { EngineMessage } from '../../../../electron/common/protocol';
 import type { OptimizerSpec, Point } from '../../../../electron/common/schemas';
@@ -29,6 +28,7 @@ import {
 import { resolveHyper } from '../../../../electron/engine/optim';
 import { presetByName } from '../../../../electron/engine/problems/presets';
 import { TestClient } from '../../../helpers/engine-client';
+import { bundleWorker } from '../../../helpers/bundle-worker';
 
 const root = path.resolve(__dirname, '../../../..');
 const himmelblau = presetByName.get('himmelblau');
@@ -254,21 +254,10 @@ describe('basin maps on worker threads', () => {
   beforeAll(async () => {
     // Bundle the worker from source exactly as scripts/build-node.mjs does, so these tests run
     // the code under test, not whatever dist/ holds.
-    const pkg = JSON.parse(fs.readFileSync(path.join(root, 'package.json'), 'utf8'));
-    await build({
-      entryPoints: [path.join(root, 'electron/engine/hosts/basins-worker.ts')],
-      outfile: path.join(out, 'basins-worker.js'),
-      bundle: true,
-      platform: 'node',
-      target: 'node20',
-      format: 'cjs',
-      logLevel: 'warning',
-      external: Object.keys(pkg.dependencies ?? {}),
-      define: { 'import.meta.url': '__import_meta_url' },
-      banner: {
-        js: "const __import_meta_url = require('node:url').pathToFileURL(__filename).href;",
-      },
-    });
+    await bundleWorker(
+      'electron/engine/hosts/basins-worker.ts',
+      path.join(out, 'basins-worker.js'),
+    );
     pool = new BasinsPool(path.join(out, 'basins-worker.js'), 2);
   });
   afterAll(async () => {

@@ -7,7 +7,6 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { build } from 'esbuild';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadBackend } from '../../../../electron/engine/backend/select';
 import { CancelledError, FieldError } from '../../../../electron/engine/core/errors';
@@ -17,6 +16,7 @@ import { analyzeNetwork } from '../../../../electron/engine/hessian/report';
 import { CriticalPool, locateCriticalWorker } from '../../../../electron/engine/labs/critical/pool';
 import type { AnalysisJob } from '../../../../electron/engine/labs/critical/worker-messages';
 import { NetworkProblem, NetworkRun, type Tf } from '../../../../electron/engine/network';
+import { bundleWorker } from '../../../helpers/bundle-worker';
 
 const root = path.resolve(__dirname, '../../../..');
 const out = path.join(root, 'node_modules/.cache/losslab-test', `critical-${process.pid}`);
@@ -25,21 +25,10 @@ let tf: Tf;
 
 beforeAll(async () => {
   tf = (await loadBackend()).tf;
-  const pkg = JSON.parse(fs.readFileSync(path.join(root, 'package.json'), 'utf8'));
-  await build({
-    entryPoints: [path.join(root, 'electron/engine/labs/critical/worker.ts')],
-    outfile: path.join(out, 'critical-worker.js'),
-    bundle: true,
-    platform: 'node',
-    target: 'node20',
-    format: 'cjs',
-    logLevel: 'warning',
-    external: Object.keys(pkg.dependencies ?? {}),
-    define: { 'import.meta.url': '__import_meta_url' },
-    banner: {
-      js: "const __import_meta_url = require('node:url').pathToFileURL(__filename).href;",
-    },
-  });
+  await bundleWorker(
+    'electron/engine/labs/critical/worker.ts',
+    path.join(out, 'critical-worker.js'),
+  );
   pool = new CriticalPool(path.join(out, 'critical-worker.js'), 1);
 }, 60_000);
 afterAll(async () => {

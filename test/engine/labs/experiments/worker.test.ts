@@ -11,7 +11,6 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { build } from 'esbuild';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ExperimentResult, ExperimentSpecInput } from '../../../../electron/common/protocol';
 import { loadBackend } from '../../../../electron/engine/backend/select';
@@ -19,6 +18,7 @@ import { CancelledError } from '../../../../electron/engine/core/errors';
 import { ExperimentsPool } from '../../../../electron/engine/labs/experiments/pool';
 import type { Tf } from '../../../../electron/engine/network';
 import { numbers, run, runSpec } from './helpers';
+import { bundleWorker } from '../../../helpers/bundle-worker';
 
 const root = path.resolve(__dirname, '../../../..');
 const out = path.join(root, 'node_modules/.cache/losslab-test', `experiments-${process.pid}`);
@@ -52,21 +52,7 @@ async function settle(pool: ExperimentsPool): Promise<number> {
 
 beforeAll(async () => {
   tf = (await loadBackend()).tf;
-  const pkg = JSON.parse(fs.readFileSync(path.join(root, 'package.json'), 'utf8'));
-  await build({
-    entryPoints: [path.join(root, 'electron/engine/labs/experiments/worker.ts')],
-    outfile: file,
-    bundle: true,
-    platform: 'node',
-    target: 'node20',
-    format: 'cjs',
-    logLevel: 'warning',
-    external: Object.keys(pkg.dependencies ?? {}),
-    define: { 'import.meta.url': '__import_meta_url' },
-    banner: {
-      js: "const __import_meta_url = require('node:url').pathToFileURL(__filename).href;",
-    },
-  });
+  await bundleWorker('electron/engine/labs/experiments/worker.ts', file);
 }, 60_000);
 afterAll(async () => {
   await Promise.all(pools.map((p) => p.close()));
