@@ -9,8 +9,8 @@ import {
   type BasinOverlay,
   type PlotRect,
 } from './contour-layout';
-import { marchingSquares } from './contours';
-import { heatmapTile } from './heatmap';
+import { levelLines } from './contours';
+import { sharedHeatmapTile } from './heatmap';
 import { contourLevels, formatTick, niceTicks, type ValueScale } from './scale';
 import { CANVAS_FONT, type ViewPalette } from './look';
 import type { GridData } from './view-data';
@@ -57,7 +57,7 @@ export function paintHeatmap(
 ): void {
   const { x, y, w, h } = plot;
   // Heatmap: one pixel per grid value, j = 0 (y min) at the bottom.
-  const tile = heatmapTile(values, n, scale);
+  const tile = sharedHeatmapTile(values, n, scale);
   ctx.imageSmoothingEnabled = true;
   ctx.drawImage(tile, x, y, w, h);
 
@@ -69,7 +69,7 @@ export function paintHeatmap(
 
   if (layers.contours) {
     const levels = contourLevels(scale, CONTOUR_LEVELS);
-    const lines = marchingSquares(values, n, levels);
+    const lines = levelLines(values, n, levels);
     const sx = w / (n - 1);
     const sy = h / (n - 1);
     ctx.lineWidth = 1;

@@ -29,3 +29,33 @@ export function heatmapTile(values: Float32Array, n: number, scale: ValueScale):
   tile.getContext('2d')!.putImageData(image, 0, 0);
   return tile;
 }
+
+/** The last tile made per grid of values, with the scale it was coloured through. */
+const tiles = new WeakMap<
+  Float32Array,
+  { n: number; log: boolean; min: number; max: number; tile: HTMLCanvasElement }
+>();
+
+/**
+ * {@link heatmapTile}, made once per grid and scale: the contour view repaints its base on
+ * every new size, reserve, theme and font, several times while the page settles at start-up.
+ * `values` must not change afterwards; the tile is shared, to draw from only.
+ */
+export function sharedHeatmapTile(
+  values: Float32Array,
+  n: number,
+  scale: ValueScale,
+): HTMLCanvasElement {
+  const known = tiles.get(values);
+  if (
+    known &&
+    known.n === n &&
+    known.log === scale.log &&
+    known.min === scale.min &&
+    known.max === scale.max
+  )
+    return known.tile;
+  const tile = heatmapTile(values, n, scale);
+  tiles.set(values, { n, log: scale.log, min: scale.min, max: scale.max, tile });
+  return tile;
+}

@@ -7,7 +7,7 @@ import * as THREE from 'three';
 import type { SurfaceInfo } from '../../../../electron/common/protocol';
 import type { Point } from '../../../../electron/common/schemas';
 import { CONTOUR_LEVELS } from './contour-layout';
-import { marchingSquares } from './contours';
+import { levelLines } from './contours';
 import { viridis } from './palette';
 import { contourLevels, type ValueScale } from './scale';
 import type { GridData } from './view-data';
@@ -78,11 +78,14 @@ export function surfaceMesh(
   return { mesh, outline };
 }
 
-/** The level lines of the contour view, each at its height just above the surface. */
+/**
+ * The level lines of the contour view, each at its height just above the surface: the contour
+ * view's own segments (computed once per grid and levels, see levelLines).
+ */
 export function surfaceLevelLines(grid: GridData, scale: ValueScale): THREE.LineSegments {
   const n = grid.resolution;
   const levels = contourLevels(scale, CONTOUR_LEVELS);
-  const lines = marchingSquares(grid.values, n, levels);
+  const lines = levelLines(grid.values, n, levels);
   const seg = lines.segments;
   const linePositions = new Float32Array((seg.length / 2) * 3);
   for (let k = 0, p = 0; k < seg.length; k += 2, p += 3) {
