@@ -6,8 +6,8 @@
  * trajectory up to a step; exports render the same scene offscreen at any size.
  */
 import * as THREE from 'three';
-import type { Point } from '../../../../electron/common/schemas';
-import type { ValueScale } from './scale';
+import type { Domain, Point } from '../../../../electron/common/schemas';
+import { valueScale, type ValueScale } from './scale';
 import { SurfaceCamera, type FrameReserve } from './surface-camera';
 import {
   arrowMeshes,
@@ -23,9 +23,17 @@ import {
 } from './surface-geometry';
 import type { CurvatureColors } from './look';
 import { criticalObjects } from './surface-critical';
+import { markFirstSurface } from './first-surface';
 import { SceneRuns, type SceneRun } from './surface-runs';
+import { TrajectoryLine } from './trajectory-line';
 import type { CriticalOverlay, GridData } from './view-data';
 import type { CameraPose } from './view-source';
+
+/**
+ * How long the view's size must hold before the first surface for the drawing buffer to be
+ * sized ahead of it (see SurfaceScene.sizeBufferSoon).
+ */
+const BUFFER_SETTLE_MS = 250;
 
 /** An offscreen render of the scene (exports). */
 export interface SceneSnapshotOptions {
@@ -57,9 +65,6 @@ export interface SceneStep {
   descent: Point;
   moment?: Point;
 }
-
-/** Whether `losslab:first-surface` has been marked (once per page, whichever scene drew). */
-let firstSurfaceMarked = false;
 
 export class SurfaceScene {
   readonly renderer: THREE.WebGLRenderer;
@@ -99,6 +104,14 @@ export class SurfaceScene {
   private criticalSource: { overlay: CriticalOverlay; colors: CurvatureColors } | undefined;
   /** Milliseconds the last render took on the main thread. */
   lastRenderMs = 0;
+  /**
+   * Objects with the first frame's materials, compiled at construction (see warmUp); kept until
+   * the first surface is drawn, since freeing their materials would free the shared programs.
+   */
+  private warmObjects: THREE.Object3D[] = [];
+  /** The drawing buffer's sizing before the first surface (see sizeBufferSoon). */
+  private bufferTimer: ReturnType<typeof setTimeout> | undefined;
+  private disposed = false;
 
   constructor(
     private readonly container: HTMLElement,
@@ -136,6 +149,89 @@ export class SurfaceScene {
     this.resizeObserver = new ResizeObserver(() => this.resize());
     this.resizeObserver.observe(container);
     this.resize();
+    this.warmUp();
+  }
+
+  /**
+   * Starts compiling the shaders of the first frame (the surface, its level lines, the
+   * markers, the trajectories and their balls) now, while the page still waits for the
+   * engine's first surface. The browser compiles and links them in its GPU process; the first
+   * render then finds them ready instead of waiting for each (0.1–0.5 s in SwiftShader on a
+   * loaded machine, issue 14). The objects are drawn with the same material types and
+   * attributes as the real ones, so three.js reuses the same programs; nothing is rendered.
+   */
+  private warmUp(): void {
+    const domain: Domain = [
+      [0, 1],
+      [0, 1],
+    ];
+    const grid: GridData = {
+      values: new Float32Array([0, 1, 1, 2]),
+      resolution: 2,
+      domain,
+      info: {
+        name: 'warm-up',
+        title: '',
+        description: '',
+        domain,
+        minima: [],
+        saddles: [],
+        start: [0, 0],
+        logScale: false,
+      },
+    };
+    const scale = valueScale(0, 2, false);
+    const line = new TrajectoryLine('#ffffff', 3);
+    const ball = new THREE.Mesh(
+      new THREE.SphereGeometry(0.04, 4, 4),
+      new THREE.MeshStandardMaterial({ color: 0xffffff, depthTest: false }),
+    );
+    const marker = new THREE.Mesh(
+      new THREE.OctahedronGeometry(0.035),
+      new THREE.MeshBasicMaterial({ color: 0xffffff, depthTest: false }),
+    );
+    this.warmObjects = [
+      surfaceMesh(grid, scale, false).mesh,
+      surfaceLevelLines(grid, scale),
+      line.object,
+      ball,
+      marker,
+    ];
+    const warm = new THREE.Scene();
+    warm.add(...this.warmObjects);
+    // With this scene's lights, which are part of the programs. Only a head start: whatever
+    // fails here, the first render compiles what is missing.
+    this.renderer
+      .compileAsync(warm, this.camera, this.scene)
+      .then(() => {
+        // A program's first use asks the GPU process for its uniforms and attributes, a
+        // round trip that waits for whatever the GPU process has queued (the page's canvases
+        // drawn with the same surface): done now, while nothing waits for it.
+        if (this.disposed) return;
+        for (const program of this.renderer.info.programs ?? []) program.getUniforms();
+      })
+      .catch(() => undefined);
+    warm.clear();
+  }
+
+  /**
+   * Before the first surface the drawing buffer is sized once the view's size has held for a
+   * moment and the page is idle (waiting for the engine), not at the first render: on a
+   * software rasterizer sizing it waits for the GPU process (0.3–0.7 s measured under load,
+   * issue 14), which would hold the first surface back. A size that changes later is set at
+   * the next render, as always.
+   */
+  private sizeBufferSoon(): void {
+    clearTimeout(this.bufferTimer);
+    this.bufferTimer = setTimeout(() => {
+      const size = () => {
+        if (this.disposed || this.mesh || !this.bufferSizeStale) return;
+        this.bufferSizeStale = false;
+        this.renderer.setSize(this.width, this.height, false);
+      };
+      if (typeof requestIdleCallback === 'function') requestIdleCallback(size, { timeout: 1000 });
+      else size();
+    }, BUFFER_SETTLE_MS);
   }
 
   /** The camera that renders the view. */
@@ -357,12 +453,17 @@ export class SurfaceScene {
     return () => this.renderListeners.delete(listener);
   }
 
+  /**
+   * Renders at the next frame. Not before the first surface: there is nothing to see yet, and
+   * on a software rasterizer the first render (the drawing buffer sized, cleared) costs the
+   * page's main thread 0.5 s or more while it waits for the engine's first messages (issue 14).
+   */
   requestRender(): void {
     if (this.frameRequested) return;
     this.frameRequested = true;
     requestAnimationFrame(() => {
       this.frameRequested = false;
-      this.renderNow();
+      if (this.mesh) this.renderNow();
     });
   }
 
@@ -376,12 +477,16 @@ export class SurfaceScene {
     this.renderer.render(this.scene, this.camera);
     this.lastRenderMs = performance.now() - t0;
     performance.measure('losslab:render-3d', { start: t0, end: t0 + this.lastRenderMs });
-    if (this.mesh && !firstSurfaceMarked) {
+    if (this.mesh) {
       // The page's first surface on screen (the explorer's on start-up: its contour view
       // painted the same grid synchronously, in the update that queued this render), for the
-      // start-up benchmark (scripts/bench/startup.mjs). Once per page.
-      firstSurfaceMarked = true;
-      performance.mark('losslab:first-surface');
+      // start-up benchmark (scripts/bench/startup.mjs) and what waits for it. Once per page.
+      markFirstSurface();
+    }
+    if (this.mesh && this.warmObjects.length > 0) {
+      // The surface's own materials now hold the programs the warm-up compiled.
+      for (const object of this.warmObjects) disposeObject(object);
+      this.warmObjects = [];
     }
     // Where the surface's box is on screen (tests compare it with the overlays' boxes).
     const box = this.eye.screenBox();
@@ -599,6 +704,7 @@ export class SurfaceScene {
     if (w !== this.width || h !== this.height) this.bufferSizeStale = true;
     this.width = w;
     this.height = h;
+    if (!this.mesh && this.bufferSizeStale) this.sizeBufferSoon();
     this.renderer.domElement.style.width = '100%';
     this.renderer.domElement.style.height = '100%';
     this.runs.setResolution(w, h);
@@ -617,6 +723,8 @@ export class SurfaceScene {
   }
 
   dispose(): void {
+    this.disposed = true;
+    clearTimeout(this.bufferTimer);
     this.resizeObserver.disconnect();
     this.eye.dispose();
     this.setRuns([]);
@@ -625,6 +733,8 @@ export class SurfaceScene {
     this.runs.dispose();
     this.disposeSurface();
     for (const child of [...this.markers.children]) disposeObject(child);
+    for (const object of this.warmObjects) disposeObject(object);
+    this.warmObjects = [];
     this.renderer.dispose();
     this.renderer.domElement.remove();
     this.disposeSnapshotBase();
