@@ -1,6 +1,6 @@
 import * as THREE from 'three';
 import { describe, expect, it } from 'vitest';
-import { vertexNormals } from '../../../renderer/src/lib/views/surface-geometry';
+import { vertexNormals } from '../../../renderer/src/lib/views/mesh-normals';
 
 describe('vertexNormals: the surface mesh normals', () => {
   it('are three.js computeVertexNormals, bit for bit', () => {
