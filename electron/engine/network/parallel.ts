@@ -9,8 +9,9 @@
  *
  * Why threads and not tfjs's own: tfjs-backend-wasm is single-threaded in Node (its threaded
  * build needs a browser's workers), and at the lab's sizes the matrix products are most of a
- * step (three 256 × 256 × 256 products of the digits net take ~1 ms each on one core), so two
- * halves on two cores nearly halve them.
+ * step (three 256 × 256 × 256 products of the digits net take ~1 ms each on one core). Measured
+ * on a 2-core machine (2026-12-07): two halves at the same time each run 1.3–1.5× slower than
+ * alone (shared caches and memory bandwidth), so a digits step went from 6.0 to 5.0 ms, not 3.
  *
  * The helper is a worker thread with its own tfjs on the same backend (`gradient-worker.ts`).
  * A step must stay synchronous (a run is stepped in a loop), so the two threads meet through
