@@ -43,6 +43,21 @@ describe('marchingSquares: level lines as segments', () => {
     expect(marchingSquares(values, 2, [0.5]).segments.length).toBe(0);
     expect(marchingSquares(bowl(9), 9, [-1, 5, Number.NaN]).segments.length).toBe(0);
   });
+
+  it('gives each level of an unsorted list, with repeats and NaN, the segments it has alone', () => {
+    const n = 17;
+    const values = bowl(n);
+    const levels = [0.9, 0.1, Number.NaN, 0.4, 0.1, 1.5];
+    const lines = marchingSquares(values, n, levels);
+    levels.forEach((c, li) => {
+      const alone = marchingSquares(values, n, [c]).segments;
+      const mine: number[] = [];
+      for (let s = 0; s < lines.level.length; s++)
+        if (lines.level[s] === li) mine.push(...lines.segments.subarray(4 * s, 4 * s + 4));
+      expect(mine).toEqual(Array.from(alone));
+      if (!Number.isNaN(c)) expect(mine.length).toBeGreaterThan(0);
+    });
+  });
 });
 
 describe('levelLines: computed once per grid and levels', () => {

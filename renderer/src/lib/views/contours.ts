@@ -14,50 +14,40 @@ export interface ContourLines {
  * values[j * n + i] on an n × n grid; NaN cells are skipped. Segments come level by level, each
  * level's cell by cell (j slow), as the labels' placement expects.
  *
- * Levels in ascending order (as contourLevels gives them) are found in one pass over the
- * cells: a level crosses a cell only between its lowest and highest corner, so each cell looks
- * up the few levels there by bisection and adds its segments to theirs. Other level lists
- * take a pass per level. Before, every (level, cell) pair made five closures and two arrays,
- * and the start-up's two 14-level passes over the first surface took about a second of the
- * page's main thread (SwiftShader machine under load, issue 14).
+ * One pass over the cells finds every level: a level crosses a cell only between its lowest
+ * and highest corner, so each cell looks up the few levels there by bisection (in the levels
+ * sorted by value, whatever order they are given in) and adds its segments to theirs. Before,
+ * every (level, cell) pair made five closures and two arrays, and the start-up's two 14-level
+ * passes over the first surface took about a second of the page's main thread (SwiftShader
+ * machine under load, issue 14).
  */
 export function marchingSquares(values: Float32Array, n: number, levels: number[]): ContourLines {
   const perLevel: number[][] = levels.map(() => []);
-  const ascending = levels.every((c, k) => k === 0 || levels[k - 1] <= c);
-  if (ascending) {
-    for (let j = 0; j < n - 1; j++) {
-      for (let i = 0; i < n - 1; i++) {
-        const v00 = values[j * n + i];
-        const v10 = values[j * n + i + 1];
-        const v01 = values[(j + 1) * n + i];
-        const v11 = values[(j + 1) * n + i + 1];
-        if (Number.isNaN(v00 + v10 + v01 + v11)) continue;
-        const lo = Math.min(v00, v10, v01, v11);
-        const hi = Math.max(v00, v10, v01, v11);
-        // The first level ≥ lo; the cell's levels are those from there below hi.
-        let a = 0;
-        let b = levels.length;
-        while (a < b) {
-          const mid = (a + b) >> 1;
-          if (levels[mid] < lo) a = mid + 1;
-          else b = mid;
-        }
-        for (let li = a; li < levels.length && levels[li] < hi; li++)
-          cellSegments(perLevel[li], i, j, v00, v10, v01, v11, levels[li]);
+  // The levels by value (a NaN level crosses no cell): each cell's levels are a run of these.
+  const order = levels
+    .map((_, li) => li)
+    .filter((li) => !Number.isNaN(levels[li]))
+    .sort((x, y) => levels[x] - levels[y] || x - y);
+  const sorted = order.map((li) => levels[li]);
+  for (let j = 0; j < n - 1; j++) {
+    for (let i = 0; i < n - 1; i++) {
+      const v00 = values[j * n + i];
+      const v10 = values[j * n + i + 1];
+      const v01 = values[(j + 1) * n + i];
+      const v11 = values[(j + 1) * n + i + 1];
+      if (Number.isNaN(v00 + v10 + v01 + v11)) continue;
+      const lo = Math.min(v00, v10, v01, v11);
+      const hi = Math.max(v00, v10, v01, v11);
+      // The first level ≥ lo; the cell's levels are those from there below hi.
+      let a = 0;
+      let b = sorted.length;
+      while (a < b) {
+        const mid = (a + b) >> 1;
+        if (sorted[mid] < lo) a = mid + 1;
+        else b = mid;
       }
-    }
-  } else {
-    for (let li = 0; li < levels.length; li++) {
-      for (let j = 0; j < n - 1; j++) {
-        for (let i = 0; i < n - 1; i++) {
-          const v00 = values[j * n + i];
-          const v10 = values[j * n + i + 1];
-          const v01 = values[(j + 1) * n + i];
-          const v11 = values[(j + 1) * n + i + 1];
-          if (Number.isNaN(v00 + v10 + v01 + v11)) continue;
-          cellSegments(perLevel[li], i, j, v00, v10, v01, v11, levels[li]);
-        }
-      }
+      for (let k = a; k < sorted.length && sorted[k] < hi; k++)
+        cellSegments(perLevel[order[k]], i, j, v00, v10, v01, v11, sorted[k]);
     }
   }
   let total = 0;
