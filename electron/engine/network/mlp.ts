@@ -152,15 +152,7 @@ export class Mlp {
     const tf = this.tf;
     return tf.tidy(() => {
       const weights = this.layout.layers.map((_, l) => this.weights(l));
-      const affine = weights.map((w, l) => {
-        const wt = transpose(tf, w);
-        const b = this.bias(l);
-        if (this.layout.layers[l].activation === 'output' || this.scale === 1) return { wt, b };
-        return {
-          wt: tf.mul<Tensor2D>(wt, this.scale),
-          b: tf.mul<TfModule.Tensor1D>(b, this.scale),
-        };
-      });
+      const affine = weights.map((w, l) => this.scaled(l, transpose(tf, w), this.bias(l)));
       return { weights, affine };
     });
   }
@@ -188,15 +180,21 @@ export class Mlp {
 
   /** Layer l from its W_lᵀ (in × out) and b_l, as `layer` (tanh's factor 2 applied here). */
   affine(l: number, h: Tensor2D, wt: Tensor2D, b: TfModule.Tensor1D): Tensor2D {
-    const tf = this.tf;
-    if (this.layout.layers[l].activation === 'output') {
-      return tf.fused.matMul({ a: h, b: wt, bias: b }) as Tensor2D;
-    }
-    if (this.scale !== 1) {
-      wt = tf.mul(wt, this.scale);
-      b = tf.mul(b, this.scale);
-    }
-    return this.activate(h, wt, b);
+    const scaled = this.scaled(l, wt, b);
+    return this.scaledAffine(l, h, scaled.wt, scaled.b);
+  }
+
+  /** W_lᵀ and b_l times the pre-activation scale for a hidden layer (as they are otherwise). */
+  private scaled(
+    l: number,
+    wt: Tensor2D,
+    b: TfModule.Tensor1D,
+  ): { wt: Tensor2D; b: TfModule.Tensor1D } {
+    if (this.layout.layers[l].activation === 'output' || this.scale === 1) return { wt, b };
+    return {
+      wt: this.tf.mul<Tensor2D>(wt, this.scale),
+      b: this.tf.mul<TfModule.Tensor1D>(b, this.scale),
+    };
   }
 
   /** Layer l from W_lᵀ and b_l already scaled (see stagedWeights). */
