@@ -9,7 +9,8 @@ import { MAX_ERROR_CHARS, oneLine } from '../common/bounds';
 import { commands } from './commands';
 import { JsonSink, writeJson, type Out } from './json-sink';
 import { decodeSpec, parseSpecText, readSpecBytes } from './read-spec';
-import { SpecError, Streamed } from './spec';
+import { checkOutPath } from './session-out';
+import { SpecError, Streamed, type CommandOptions } from './spec';
 
 export { parseSpec, SpecError } from './spec';
 export type { Out } from './json-sink';
@@ -47,6 +48,38 @@ async function print(text: string, code: number, prefix: string, out: Out, err: 
   return 1;
 }
 
+/**
+ * The SPEC file(s) and the flags after a command: `--out FILE` (or `--out=FILE`) and `--vectors`, where
+ * the command takes them. A string is the one-line refusal.
+ */
+export function parseArgs(
+  args: readonly string[],
+  flags: readonly (keyof CommandOptions)[],
+): { specs: string[]; options: CommandOptions } | string {
+  const options: CommandOptions = {};
+  const specs: string[] = [];
+  const takes = (flag: keyof CommandOptions) =>
+    flags.includes(flag) ? undefined : `--${flag} is not an option of this command`;
+  for (let i = 0; i < args.length; i++) {
+    const arg = args[i];
+    if (arg === '--vectors') {
+      const no = takes('vectors');
+      if (no) return no;
+      options.vectors = true;
+    } else if (arg === '--out' || arg.startsWith('--out=')) {
+      const no = takes('out');
+      if (no) return no;
+      if (options.out !== undefined) return '--out is given twice';
+      const file = arg === '--out' ? args[++i] : arg.slice('--out='.length);
+      if (file === undefined || file === '') return '--out needs a file name (FILE.losslab)';
+      options.out = file;
+    } else if (arg.startsWith('--') || (arg.startsWith('-') && arg !== '-')) {
+      return `unknown option ${oneLine(arg, 60)}${flags.length ? ` (options: ${flags.map((f) => `--${f}`).join(', ')})` : ''}`;
+    } else specs.push(arg);
+  }
+  return { specs, options };
+}
+
 /** Runs the CLI on argv (without node and script); resolves with the exit code. */
 export async function main(
   argv: string[],
@@ -68,7 +101,12 @@ export async function main(
   if (rest.includes('--help') || rest.includes('-h')) {
     return print(command.help, 0, `losslab ${name}`, out, err);
   }
-  if (rest.length !== 1) {
+  const args = parseArgs(rest, command.flags ?? []);
+  if (typeof args === 'string') {
+    err.write(line(`losslab ${name}: ${args}`));
+    return 2;
+  }
+  if (args.specs.length !== 1) {
     err.write(
       line(`losslab ${name}: expected one SPEC file (or - for stdin); see losslab ${name} --help`),
     );
@@ -76,8 +114,9 @@ export async function main(
   }
   const sink = new JsonSink(out);
   try {
-    const text = decodeSpec(await readSpecBytes(rest[0], stdin));
-    const result = await command.run(parseSpecText(text, command.bulk));
+    if (args.options.out !== undefined) await checkOutPath(args.options.out);
+    const text = decodeSpec(await readSpecBytes(args.specs[0], stdin));
+    const result = await command.run(parseSpecText(text, command.bulk), args.options);
     if (result instanceof Streamed) await result.write(sink);
     else await writeJson(sink, result);
     if (sink.failure) {

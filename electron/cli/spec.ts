@@ -14,6 +14,14 @@ export class Streamed {
   constructor(readonly write: (sink: JsonSink) => Promise<void>) {}
 }
 
+/** What the command line adds to a SPEC (see CLI_FLAGS). */
+export interface CommandOptions {
+  /** `--out FILE.losslab`: also write what was computed as a session the app opens. */
+  out?: string;
+  /** `--vectors`: also print θ snapshots (and a landscape's θ*, d₁, d₂). */
+  vectors?: boolean;
+}
+
 /** One subcommand: `losslab <name> SPEC.json|-`. */
 export interface Command {
   summary: string;
@@ -23,11 +31,13 @@ export interface Command {
    * counted, not walked, by the shape check every SPEC passes before its schema.
    */
   bulk?: readonly (readonly string[])[];
+  /** The flags it takes besides the SPEC (`--out`, `--vectors`). */
+  flags?: readonly (keyof CommandOptions)[];
   /**
    * Validates the SPEC (throwing a SpecError before anything is printed) and returns what to
    * print as JSON, or a Streamed output.
    */
-  run(spec: unknown): unknown | Promise<unknown>;
+  run(spec: unknown, options?: CommandOptions): unknown | Promise<unknown>;
 }
 
 /** Validates a SPEC; the first problem becomes "spec.<path>: <reason>". */

@@ -284,9 +284,19 @@ const runEntrySchema = optimizerSpecSchema.extend({
 });
 export type TrainRunEntry = z.output<typeof runEntrySchema>;
 
+/** A SPEC's model: a model spec, and optionally the θ₀ every run starts from. */
+export const specModelSchema = modelSpecSchema.extend({
+  /**
+   * θ₀ of every run instead of the seeded initialization, in the layout `losslab train` prints
+   * as `model.layers` (each tensor row-major, in order): a saved θ to go on from.
+   */
+  theta: z.array(finite()).min(1).max(10_000_000).optional(),
+});
+export type SpecModel = z.output<typeof specModelSchema>;
+
 const trainFields = {
   dataset: datasetSpecSchema,
-  model: modelSpecSchema.default(modelSpecSchema.parse({})),
+  model: specModelSchema.default(specModelSchema.parse({})),
   /** Optimizer steps per run (give `steps` or `epochs`). */
   steps: z.int().min(0).max(MAX_TRAIN_STEPS).optional(),
   /** Passes over the training set per run. */

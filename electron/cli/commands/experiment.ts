@@ -1,6 +1,7 @@
 import { datasetSpecSchema } from '../../common/network';
 import { experimentSpecSchema, jsonSafe } from '../../common/protocol';
 import { FieldError } from '../../engine/core/errors';
+import { saveExperiment } from '../session-out';
 import { parseSpec, SpecError, type Command } from '../spec';
 
 /** The CLI's dataset when a SPEC gives none (the app's default: the network lab's). */
@@ -9,7 +10,9 @@ const DEFAULT_DATASET = { kind: 'moons' } as const;
 export const experiment: Command = {
   summary:
     'a guided experiment: diagnose, depth, complexity, cross-validation, mismatch, batch size',
-  help: `Usage: losslab experiment SPEC.json|-
+  help: `Usage: losslab experiment SPEC.json|- [--out FILE.losslab]
+
+--out FILE.losslab  also write the finished experiment as a session the app opens
 
 Runs one of the experiments lab's experiments — many trainings, spread over the machine's
 cores — and prints its result:
@@ -59,7 +62,8 @@ At most 400 trainings per experiment.
 
 Example:
   echo '{"kind":"cross-validation","folds":5,"epochs":50}' | npx losslab experiment -`,
-  async run(raw) {
+  flags: ['out'],
+  async run(raw, options = {}) {
     if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) {
       throw new SpecError('spec: must be a JSON object');
     }
@@ -82,7 +86,9 @@ Example:
         checkpoint: () => undefined,
         onProgress: () => undefined,
       });
-      return jsonSafe(result);
+      const json = jsonSafe(result);
+      if (options.out !== undefined) await saveExperiment(options.out, spec, json);
+      return json;
     } catch (err) {
       if (err instanceof FieldError) {
         const field = (err.field ?? '').replace(/^experiment\.?/, '');

@@ -4,6 +4,7 @@ import {
   networkHessianSpecSchema,
   type HessianSpec,
 } from '../../common/hessian-spec';
+import { saveNetwork } from '../session-out';
 import { asSpecError, parseSpec, SpecError, type Command } from '../spec';
 
 /** Validates a hessian SPEC of either form; the first problem names its field. */
@@ -22,7 +23,10 @@ export function parseHessianSpec(raw: unknown): HessianSpec {
 
 export const hessian: Command = {
   summary: "a network's Hessian at a point: spectrum, trace, density, minimum or saddle",
-  help: `Usage: losslab hessian SPEC.json|-
+  help: `Usage: losslab hessian SPEC.json|- [--out FILE.losslab]
+
+--out FILE.losslab  also write the network and its runs as a session the app opens
+                    (a LossLab network only)
 
 The Hessian of a network's loss at one θ: its eigenvalues (all of them, exactly, or the k
 smallest and k largest by Lanczos), its trace, optionally its spectral density (stochastic
@@ -72,9 +76,16 @@ Sizes are checked before any work: an exact Hessian holds P² float64 numbers.
 Example:
   echo '{"dataset":{"kind":"moons"},"model":{"width":8,"activation":"tanh"},"steps":300,
          "batchSize":"full","runs":[{"optimizer":"adam","lr":0.02}]}' | npx losslab hessian -`,
-  bulk: [['theta']],
-  async run(raw) {
+  bulk: [['theta'], ['model', 'theta']],
+  flags: ['out'],
+  async run(raw, options = {}) {
     const spec = parseHessianSpec(raw);
+    if (options.out !== undefined && spec.form === 'network') {
+      throw new SpecError(
+        '--out: an explicit network (model.sizes, layers, data) is not one the app builds; ' +
+          'give "dataset" and "model" to save a session',
+      );
+    }
     const [{ hessianReport }, { makeCheckpoint }, { loadBackend }] = await Promise.all([
       import('../../engine/hessian/report'),
       import('../../engine/hessian/checkpoint'),
@@ -86,6 +97,7 @@ Example:
         tf,
         backend: report.backend,
         checkpoint: makeCheckpoint({}),
+        ...(options.out !== undefined ? { save: saveNetwork(options.out) } : {}),
       });
     } catch (err) {
       throw asSpecError(err);

@@ -1,9 +1,14 @@
 import { landscapeSpecSchema } from '../../common/network';
+import { saveLandscape } from '../session-out';
 import { asSpecError, parseSpec, type Command } from '../spec';
 
 export const landscape: Command = {
   summary: "a network's loss landscape around a trained (or given) θ, with the trajectories",
-  help: `Usage: losslab landscape SPEC.json|-
+  help: `Usage: losslab landscape SPEC.json|- [--out FILE.losslab] [--vectors]
+
+--out FILE.losslab  also write the runs and the landscape as a session the app opens
+--vectors           also print θ*, d₁ and d₂ ("directions": { "center", "d1", "d2" }) and
+                    each run's θ snapshots
 
 Trains the runs of SPEC as \`losslab train\` does (or takes a given θ*), then evaluates
 L(θ* + α d₁ + β d₂) on a grid (Li et al., NeurIPS 2018) and prints
@@ -33,15 +38,20 @@ Example:
          "landscape":{"resolution":21}}' | npx losslab landscape -`,
   // A saved θ and given directions may hold millions of numbers each.
   bulk: [
+    ['model', 'theta'],
     ['landscape', 'theta'],
     ['landscape', 'directions', 'd1'],
     ['landscape', 'directions', 'd2'],
   ],
-  async run(raw) {
+  flags: ['out', 'vectors'],
+  async run(raw, options = {}) {
     const spec = parseSpec(landscapeSpecSchema, raw);
     const { runLandscapeSpec } = await import('../../engine/landscape/landscape-spec');
     try {
-      return await runLandscapeSpec(spec);
+      return await runLandscapeSpec(spec, {
+        vectors: options.vectors,
+        ...(options.out !== undefined ? { save: saveLandscape(options.out) } : {}),
+      });
     } catch (err) {
       throw asSpecError(err);
     }

@@ -1,4 +1,5 @@
 import { trainSpecSchema, type TrainSpec } from '../../common/network';
+import { saveNetwork } from '../session-out';
 import { asSpecError, parseSpec, SpecError, type Command } from '../spec';
 
 /**
@@ -65,7 +66,11 @@ export function checkTrainOutput(spec: TrainSpec, maxSteps: number): void {
 
 export const train: Command = {
   summary: 'train networks on a dataset side by side; loss and accuracy curves',
-  help: `Usage: losslab train SPEC.json|-
+  help: `Usage: losslab train SPEC.json|- [--out FILE.losslab] [--vectors]
+
+--out FILE.losslab  also write the runs as a session the app opens (the network lab)
+--vectors           also print each run's θ snapshots ("snapshots": { "step", "theta" })
+                    and its final θ ("theta")
 
 Trains one network per entry of "runs" (same data, same initial weights) and prints
   { "backend", "dataset": { "kind", "task", "inputDim", "classes", "train", "validation", "test" },
@@ -94,7 +99,8 @@ SPEC:
                    "coefficients" (polynomial) },
     "model": { "depth": 2, "width": 32, "activation": "relu" | "tanh" | "sigmoid" | "linear",
                "residual": false, "loss": "crossEntropy" | "mse", "l2": 0, "dropout": 0,
-               "seed": 0, "init": "auto" | "he" | "glorot" },
+               "seed": 0, "init": "auto" | "he" | "glorot",
+               "theta": [...] },                    θ₀ of every run (a saved θ), optional
     "steps": 1000  or  "epochs": 20,
     "batchSize": 32 | "full", "seed": 0, "curveEvery": 1, "snapshotEvery": 10, "test": true,
     "runs": [ { "optimizer": "sgd" | "adagrad" | "rmsprop" | "adam" | "adamw", "lr", …,
@@ -106,7 +112,9 @@ Example:
   echo '{"dataset":{"kind":"xor"},"model":{"activation":"tanh","width":16},
          "steps":300,"batchSize":"full","runs":[{"optimizer":"adam","lr":0.01}]}' \\
     | npx losslab train -`,
-  async run(raw) {
+  bulk: [['model', 'theta']],
+  flags: ['out', 'vectors'],
+  async run(raw, options = {}) {
     const spec = parseSpec(trainSpecSchema, raw);
     const [{ runTrainSpec }, { MAX_NETWORK_STEPS }] = await Promise.all([
       import('../../engine/network/train-spec'),
@@ -114,7 +122,10 @@ Example:
     ]);
     checkTrainOutput(spec, MAX_NETWORK_STEPS);
     try {
-      return await runTrainSpec(spec);
+      return await runTrainSpec(spec, {
+        vectors: options.vectors,
+        ...(options.out !== undefined ? { save: saveNetwork(options.out) } : {}),
+      });
     } catch (err) {
       throw asSpecError(err);
     }

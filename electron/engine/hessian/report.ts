@@ -30,6 +30,7 @@ import type {
 import { FieldError } from '../core/errors';
 import { budgetOf, formatBytes } from '../network/budget';
 import type { Tf } from '../network/mlp';
+import type { NetworkProblem, NetworkRun } from '../network';
 import { describeDataset, describeModel, trainFromSpec } from '../network/train-spec';
 import { MAX_TRAIN_STEPS } from '../../common/limits';
 import { classify } from './classify';
@@ -493,6 +494,11 @@ export interface ReportContext {
   tf: Tf;
   backend: string;
   checkpoint: Checkpoint;
+  /**
+   * A LossLab network's trained problem and runs, given before they are disposed (`--out`
+   * saves them as a session); its runs then keep θ every 10 steps, as `losslab train`'s do.
+   */
+  save?: (trained: { problem: NetworkProblem; runs: NetworkRun[] }) => Promise<void>;
 }
 
 /** `losslab hessian`: the analysis a validated SPEC asks for, ready to print. */
@@ -528,10 +534,10 @@ async function networkReport(spec: NetworkHessianSpec, ctx: ReportContext) {
 
 /** A LossLab dataset and model, at a run's final θ, θ₀, or a given θ. */
 async function datasetReport(spec: DatasetHessianSpec, ctx: ReportContext) {
-  const { problem, runs, backend } = await trainFromSpec({
+  const { problem, runs, backend, theta0 } = await trainFromSpec({
     ...spec,
-    // Only θ at the end is analysed: no snapshots past step 0.
-    snapshotEvery: MAX_TRAIN_STEPS,
+    // Only θ at the end is analysed: no snapshots past step 0, unless the runs are saved.
+    snapshotEvery: ctx.save ? 10 : MAX_TRAIN_STEPS,
   });
   try {
     const size = problem.layout.size;
@@ -548,7 +554,7 @@ async function datasetReport(spec: DatasetHessianSpec, ctx: ReportContext) {
       theta = Float64Array.from(spec.theta);
       point = 'given';
     } else if (spec.point?.at === 'initial' || (!spec.point && runs.length === 0)) {
-      theta = Float64Array.from(problem.initialTheta);
+      theta = Float64Array.from(theta0);
       point = spec.point ?? 'initial';
     } else {
       runIndex = spec.point?.run ?? 0;
@@ -580,13 +586,15 @@ async function datasetReport(spec: DatasetHessianSpec, ctx: ReportContext) {
       }
       throw err;
     }
-    return {
+    const output = {
       ...analysisJson(analysis, backend, n),
       dataset: describeDataset(problem),
       model: describeModel(problem),
       point,
       split,
     };
+    await ctx.save?.({ problem, runs });
+    return output;
   } finally {
     problem.dispose();
   }

@@ -1,6 +1,13 @@
 /** `losslab landscape`: trains a SPEC's runs (or takes a given θ*), then computes the grid. */
 import type { LandscapeSpec } from '../../common/network';
-import { describeDataset, describeModel, trainFromSpec } from '../network/train-spec';
+import type { NetworkProblem, NetworkRun } from '../network';
+import {
+  describeDataset,
+  describeModel,
+  snapshotsJson,
+  trainFromSpec,
+  type SpecExtras,
+} from '../network/train-spec';
 import {
   givenDirections,
   pcaDirections,
@@ -10,7 +17,19 @@ import {
   type Directions,
 } from './directions';
 import { computeLandscape, computeLine, type LandscapeGrid } from './grid';
-import { projectTrajectory } from './trajectory';
+import { projectTrajectory, type ProjectedTrajectory } from './trajectory';
+
+/** What `losslab landscape --out` saves: the trained runs and the landscape with its plane. */
+export interface TrainedLandscape {
+  problem: NetworkProblem;
+  runs: NetworkRun[];
+  grid: LandscapeGrid;
+  directions: Directions;
+  center: Float64Array;
+  /** Where θ* came from (absent: a given θ). */
+  centerOf?: { runId: string; at: 'initial' | 'final' };
+  projections: ProjectedTrajectory[];
+}
 
 const num = (v: number): number | null => (Number.isFinite(v) ? v : null);
 
@@ -26,6 +45,10 @@ export interface LandscapeOutput {
     /** ‖d₁‖, ‖d₂‖ and the cosine of the angle between them. */
     norms: [number, number];
     cosine: number;
+    /** With `--vectors`: θ*, d₁ and d₂ (float64). */
+    center?: number[];
+    d1?: number[];
+    d2?: number[];
   };
   grid: {
     resolution: number;
@@ -49,11 +72,16 @@ export interface LandscapeOutput {
     trajectory: { step: number[]; alpha: number[]; beta: number[]; distance: number[] };
     /** L((1 − t) θ₀ + t θ_final) when `landscape.line` asks for it. */
     line?: { t: number[]; values: (number | null)[] };
+    /** With `--vectors`: the run's θ snapshots. */
+    snapshots?: { step: number[]; theta: number[][] };
   }[];
 }
 
-export async function runLandscapeSpec(spec: LandscapeSpec): Promise<LandscapeOutput> {
-  const { problem, runs, backend } = await trainFromSpec(spec);
+export async function runLandscapeSpec(
+  spec: LandscapeSpec,
+  extras: SpecExtras<TrainedLandscape> = {},
+): Promise<LandscapeOutput> {
+  const { problem, runs, backend, theta0 } = await trainFromSpec(spec);
   try {
     const options = spec.landscape;
     let center: Float64Array;
@@ -67,7 +95,7 @@ export async function runLandscapeSpec(spec: LandscapeSpec): Promise<LandscapeOu
       center = Float64Array.from(options.theta);
     } else {
       const run = runs[options.center.run];
-      center = options.center.at === 'initial' ? problem.initialTheta : run.theta;
+      center = options.center.at === 'initial' ? theta0 : run.theta;
     }
     const d = options.directions;
     let directions: Directions;
@@ -92,7 +120,8 @@ export async function runLandscapeSpec(spec: LandscapeSpec): Promise<LandscapeOu
       Math.sqrt(dot(directions.d1, directions.d1)),
       Math.sqrt(dot(directions.d2, directions.d2)),
     ];
-    return {
+    const projections = runs.map((run) => projectTrajectory(run, center, directions));
+    const output: LandscapeOutput = {
       backend,
       dataset: describeDataset(problem),
       model: describeModel(problem),
@@ -105,6 +134,13 @@ export async function runLandscapeSpec(spec: LandscapeSpec): Promise<LandscapeOu
           : {}),
         norms: [n1, n2],
         cosine: dot(directions.d1, directions.d2) / (n1 * n2),
+        ...(extras.vectors
+          ? {
+              center: Array.from(center),
+              d1: Array.from(directions.d1),
+              d2: Array.from(directions.d2),
+            }
+          : {}),
       },
       grid: {
         resolution: r,
@@ -120,10 +156,10 @@ export async function runLandscapeSpec(spec: LandscapeSpec): Promise<LandscapeOu
         seconds: grid.ms / 1000,
         threads: grid.threads,
       },
-      runs: runs.map((run) => {
-        const path = projectTrajectory(run, center, directions);
+      runs: runs.map((run, i) => {
+        const path = projections[i];
         const line = options.line
-          ? computeLine(problem, problem.initialTheta, run.theta, {
+          ? computeLine(problem, theta0, run.theta, {
               points: options.line.points,
               range: options.line.range,
               split: options.split,
@@ -143,9 +179,22 @@ export async function runLandscapeSpec(spec: LandscapeSpec): Promise<LandscapeOu
           ...(line
             ? { line: { t: Array.from(line.t), values: Array.from(line.values, num) } }
             : {}),
+          ...(extras.vectors ? { snapshots: snapshotsJson(run) } : {}),
         };
       }),
     };
+    await extras.save?.({
+      problem,
+      runs,
+      grid,
+      directions,
+      center,
+      ...(options.theta
+        ? {}
+        : { centerOf: { runId: runs[options.center.run].runId, at: options.center.at } }),
+      projections,
+    });
+    return output;
   } finally {
     problem.dispose();
   }

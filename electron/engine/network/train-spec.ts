@@ -1,6 +1,7 @@
 /** `losslab train`: runs a training SPEC and returns its curves as plain JSON-ready data. */
 import type { TrainRunEntry, TrainSpec } from '../../common/network';
 import { loadBackend } from '../backend/select';
+import { FieldError } from '../core/errors';
 import type { Evaluation } from './problem';
 import { NetworkProblem } from './problem';
 import { NetworkRun } from './run';
@@ -57,6 +58,10 @@ export interface TrainRunOutput {
   final: { train: EvaluationJson; validation?: EvaluationJson; test?: EvaluationJson };
   /** Mean wall time of one update, ms (machine-dependent, unlike everything else here). */
   msPerStep: number;
+  /** With `--vectors`: the θ snapshots kept (every `snapshotEvery` steps, and the last). */
+  snapshots?: { step: number[]; theta: number[][] };
+  /** With `--vectors`: θ at the end, in float64. */
+  theta?: number[];
 }
 
 /** The runs of a SPEC on one problem, trained (the landscape command reuses this). */
@@ -70,20 +75,37 @@ export async function trainFromSpec(
   runs: NetworkRun[];
   entries: TrainRunEntry[];
   backend: string;
+  /** Where every run started: `model.theta`, or the model's seeded θ₀. */
+  theta0: Float64Array;
 }> {
   const { tf, report } = await loadBackend();
-  const problem = new NetworkProblem(tf, spec.dataset, spec.model);
+  const { theta, ...model } = spec.model;
+  const problem = new NetworkProblem(tf, spec.dataset, model);
+  const size = problem.layout.size;
+  if (theta !== undefined && theta.length !== size) {
+    problem.dispose();
+    throw new FieldError(
+      'theta',
+      `has ${theta.length.toLocaleString('en')} entries; this model's θ has ${size.toLocaleString('en')}`,
+      'model',
+    );
+  }
   problem.helper = gradientHelper(report.backend);
+  const start = theta ? { startTheta: theta } : {};
   const runs = spec.runs.map((entry, i) => {
     const { batchSize, seed, label, ...optimizer } = entry;
-    return new NetworkRun(problem, {
-      runId: `run-${i}`,
-      optimizer,
-      batchSize: batchSize ?? spec.batchSize,
-      seed: seed ?? spec.seed,
-      snapshotEvery: spec.snapshotEvery,
-      ...(label ? { label } : {}),
-    });
+    return new NetworkRun(
+      problem,
+      {
+        runId: `run-${i}`,
+        optimizer,
+        batchSize: batchSize ?? spec.batchSize,
+        seed: seed ?? spec.seed,
+        snapshotEvery: spec.snapshotEvery,
+        ...(label ? { label } : {}),
+      },
+      start,
+    );
   });
   for (const run of runs) {
     if (spec.steps !== undefined) run.advance(spec.steps);
@@ -91,18 +113,38 @@ export async function trainFromSpec(
       while (run.epoch < spec.epochs && run.status === 'ok') run.advance(1);
     }
   }
-  return { problem, runs, entries: spec.runs, backend: report.backend };
+  const theta0 = theta ? Float64Array.from(theta) : Float64Array.from(problem.initialTheta);
+  return { problem, runs, entries: spec.runs, backend: report.backend, theta0 };
 }
 
-export async function runTrainSpec(spec: TrainSpec): Promise<TrainOutput> {
+/** What the CLI's flags ask of a SPEC command beyond its output. */
+export interface SpecExtras<Trained = { problem: NetworkProblem; runs: NetworkRun[] }> {
+  /** Also print θ snapshots (`--vectors`), and a landscape's θ*, d₁ and d₂. */
+  vectors?: boolean;
+  /** Given what was computed before it is disposed (`--out` writes it as a session). */
+  save?: (trained: Trained) => Promise<void>;
+}
+
+/** A run's kept θs for `--vectors`: the steps and θ at each (float32, as the run keeps them). */
+export function snapshotsJson(run: NetworkRun): { step: number[]; theta: number[][] } {
+  const list = run.snapshots.list();
+  return { step: list.map((s) => s.step), theta: list.map((s) => Array.from(s.theta)) };
+}
+
+export async function runTrainSpec(spec: TrainSpec, extras: SpecExtras = {}): Promise<TrainOutput> {
   const { problem, runs, backend } = await trainFromSpec(spec);
   try {
-    return {
+    const output: TrainOutput = {
       backend,
       dataset: describeDataset(problem),
       model: describeModel(problem),
-      runs: runs.map((run) => describeRun(run, spec)),
+      runs: runs.map((run) => ({
+        ...describeRun(run, spec),
+        ...(extras.vectors ? { snapshots: snapshotsJson(run), theta: Array.from(run.theta) } : {}),
+      })),
     };
+    await extras.save?.({ problem, runs });
+    return output;
   } finally {
     problem.dispose();
   }
