@@ -231,6 +231,14 @@ export class SessionDesk {
       ...(data.title !== undefined ? { title: data.title } : {}),
       ...(data.savedAt !== undefined ? { savedAt: data.savedAt } : {}),
       ...(data.autosave ? { autosave: true } : {}),
+      ...(data.experiments || data.critical
+        ? {
+            finished: {
+              experiments: data.experiments?.experiments.length ?? 0,
+              critical: data.critical?.experiments.length ?? 0,
+            },
+          }
+        : {}),
     };
     labs.forEach((lab, i) => lab.adopt(restored[i], summary));
     return summary;

@@ -185,4 +185,6 @@ export interface SessionSummary {
     runs: RestoredRunInfo[];
     landscapes: NetworkLandscape[];
   };
+  /** How many finished experiments came with it: the experiments lab's and the critical-points lab's. */
+  finished?: { experiments: number; critical: number };
 }

@@ -447,12 +447,19 @@ export class SessionDesk {
   }
 }
 
+/** ": 2 runs", ": 2 runs, 1 experiment": what an opened session brought (runs always said). */
 function describe(session: SessionSummary): string {
+  const count = (k: number, what: string) => `${k} ${what}${k === 1 ? '' : 's'}`;
   const n = (session.explorer?.runs.length ?? 0) + (session.network?.runs.length ?? 0);
   const stuck = [...(session.explorer?.runs ?? []), ...(session.network?.runs ?? [])].filter(
     (r) => !r.resumable,
   ).length;
-  return `: ${n} run${n === 1 ? '' : 's'}${stuck ? `, ${stuck} shown as recorded (they do not replay here)` : ''}`;
+  const experiments = (session.finished?.experiments ?? 0) + (session.finished?.critical ?? 0);
+  return (
+    `: ${count(n, 'run')}` +
+    (stuck ? `, ${stuck} shown as recorded (they do not replay here)` : '') +
+    (experiments ? `, ${count(experiments, 'finished experiment')}` : '')
+  );
 }
 
 export function formatBytes(n: number): string {
