@@ -1,3 +1,4 @@
+import { MAX_CSV_ROWS } from '../../common/limits';
 import { trainSpecSchema, type TrainSpec } from '../../common/network';
 import { asSpecError, parseSpec, SpecError, type Command } from '../spec';
 
@@ -11,15 +12,22 @@ export const MAX_TRAIN_OUTPUT_NUMBERS = 20_000_000;
 /** Characters of JSON per printed number, about (a loss prints as 0.6931471805599453). */
 const CHARS_PER_NUMBER = 20;
 
-/** Digits has 1,797 images; every other dataset has the SPEC's n (defaulted by the schema). */
-const DIGITS = 1797;
+/**
+ * Digits has 1,797 images; a given table its rows; a CSV file at most MAX_CSV_ROWS (it is not
+ * read yet); every other dataset has the SPEC's n (defaulted by the schema).
+ */
+function datasetPoints(dataset: TrainSpec['dataset']): number {
+  if (dataset.kind === 'csv') return MAX_CSV_ROWS;
+  if (dataset.kind === 'given') return dataset.x.length;
+  return dataset.n ?? 1797;
+}
 
 /**
  * About how many numbers the output of a train SPEC holds: per run, five per kept step (step,
  * loss, accuracy, ‖∇L‖, η) and five per epoch. An upper bound within a few numbers per run.
  */
 export function trainOutputNumbers(spec: TrainSpec, maxSteps: number): number {
-  const n = spec.dataset.n ?? DIGITS;
+  const n = datasetPoints(spec.dataset);
   const train = Math.max(1, Math.round(n * spec.dataset.split.train));
   let total = 0;
   for (const run of spec.runs) {
