@@ -119,7 +119,7 @@ export const csvDatasetSchema = z
     ...tableCommon,
   })
   .refine((s) => s.path !== undefined || s.sha256 !== undefined, {
-    message: 'give the file\'s path (or the sha256 of data uploaded before)',
+    message: "give the file's path (or the sha256 of data uploaded before)",
     path: ['path'],
   });
 export type CsvDatasetSpec = z.output<typeof csvDatasetSchema>;

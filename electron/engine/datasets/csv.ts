@@ -168,7 +168,10 @@ class TableBuilder {
     const seen = new Map<string, number>();
     header.forEach((name, i) => {
       if (name === '') {
-        throw new CsvError(undefined, `column ${i + 1} has no name in the header (row ${this.row})`);
+        throw new CsvError(
+          undefined,
+          `column ${i + 1} has no name in the header (row ${this.row})`,
+        );
       }
       const before = seen.get(name);
       if (before !== undefined) {
@@ -195,7 +198,8 @@ class TableBuilder {
     };
     const targetIndex = column(target, 'target');
     const features = this.options.features ?? header.filter((h) => h !== target);
-    if (features.length === 0) throw new CsvError('features', 'the file has no column besides the target');
+    if (features.length === 0)
+      throw new CsvError('features', 'the file has no column besides the target');
     const used = new Set<string>();
     features.forEach((name, k) => {
       if (name === target) throw new CsvError(`features.${k}`, `"${name}" is the target`);
@@ -298,7 +302,9 @@ class TableBuilder {
       task = impliedTask(this.targetText);
       if (task === 'classification') {
         target.categories = new Categories(target.name, 'classes');
-        this.targetText.forEach((cell, i) => target.values.push(target.categories!.code(cell, i + 2)));
+        this.targetText.forEach((cell, i) =>
+          target.values.push(target.categories!.code(cell, i + 2)),
+        );
       } else {
         for (const cell of this.targetText) target.values.push(Number(cell));
       }
@@ -426,7 +432,10 @@ export async function readCsv(
       try {
         decoded = decoder.decode(chunk, { stream: true });
       } catch {
-        throw new CsvError(undefined, `the file is not UTF-8 text (near byte ${done.toLocaleString('en')})`);
+        throw new CsvError(
+          undefined,
+          `the file is not UTF-8 text (near byte ${done.toLocaleString('en')})`,
+        );
       }
       done += chunk.length;
       onProgress?.(done, total);
@@ -494,20 +503,30 @@ export async function fileSha256(path: string): Promise<string> {
 // Tables read before, by the file's SHA-256 and how it was read
 
 /** Tables kept for `net.setup` and sessions to find by SHA-256: the last few read. */
-const KEPT_TABLES = 2;
+const KEPT_TABLES = 4;
 const tables = new Map<string, CsvTable>();
 
 /** What a table is found by: the file's SHA-256 and the options it was read with. */
 function tableKey(sha256: string, options: CsvOptions): string {
   const { target, features, task, oneHot, delimiter } = options;
-  return JSON.stringify([sha256, target, features ?? null, task ?? null, oneHot, delimiter ?? null]);
+  return JSON.stringify([
+    sha256,
+    target,
+    features ?? null,
+    task ?? null,
+    oneHot,
+    delimiter ?? null,
+  ]);
 }
 
 /** Keeps a table read from a file (or restored from a session) to be found by its SHA-256. */
 export function keepTable(table: CsvTable, options: CsvOptions): void {
-  const key = tableKey(table.sha256, options);
-  tables.delete(key);
-  tables.set(key, table);
+  // Found both as asked and as resolved (with the task the target implied).
+  for (const task of new Set([options.task, table.task])) {
+    const key = tableKey(table.sha256, { ...options, task });
+    tables.delete(key);
+    tables.set(key, table);
+  }
   while (tables.size > KEPT_TABLES) tables.delete(tables.keys().next().value!);
 }
 
@@ -517,13 +536,17 @@ export function keptTable(spec: CsvDatasetSpec): CsvTable | undefined {
 }
 
 /**
- * The table a CSV spec stands for: one kept by its SHA-256, else the file at its path — which,
- * when the spec gives a SHA-256 too, must still have it (a session holding a reference).
+ * The table a CSV spec stands for: the file at its path — which, when the spec gives a SHA-256
+ * too, must still have it (a session holding a reference) — or, without a path, the one kept
+ * by its SHA-256 (data the page uploaded).
  */
-export async function loadTable(spec: CsvDatasetSpec, progress: ReadProgress = {}): Promise<CsvTable> {
-  const kept = keptTable(spec);
-  if (kept) return kept;
+export async function loadTable(
+  spec: CsvDatasetSpec,
+  progress: ReadProgress = {},
+): Promise<CsvTable> {
   if (spec.path === undefined) {
+    const kept = keptTable(spec);
+    if (kept) return kept;
     throw new CsvError(
       'sha256',
       `no data with SHA-256 ${spec.sha256!.slice(0, 12)}… was imported here: import the file again`,
