@@ -99,7 +99,14 @@ SPEC:
                              | { "kind": "pixels", "by": [dx, dy] },
                  … kind-specific: "turns" (spirals), "factor" (circles), "margin" (xor),
                    "classes", "spread" (blobs), "range" (sine, polynomial),
-                   "coefficients" (polynomial) },
+                   "coefficients" (polynomial) }
+             | { "kind": "csv", "path": "data.csv", "target": "label",
+                 "features": ["a", "b"],              (default: every other column)
+                 "task": "classification" | "regression",  (default: from the target)
+                 "oneHot": ["colour"], "delimiter": "," | "\t" | ";" | "|",
+                 "sha256", "seed", "split" }
+             | { "kind": "given", "x": [[0.1, 2], …], "y": [0, …],
+                 "task": "classification" | "regression", "seed", "split" },
     "model": { "depth": 2, "width": 32, "activation": "relu" | "tanh" | "sigmoid" | "linear",
                "residual": false, "loss": "crossEntropy" | "mse", "l2": 0, "dropout": 0,
                "seed": 0, "init": "auto" | "he" | "glorot" },
@@ -109,6 +116,9 @@ SPEC:
                 "schedule": { … }, "batchSize", "seed", "label" } ] }
 Optimizer fields and schedules are those of \`losslab trajectory\`; omitted hyperparameters
 take torch.optim's defaults.
+A CSV/TSV file has a header row; a missing or non-numeric cell is refused with its row and
+column (list a categorical feature in "oneHot"). At most 1,000,000 rows and 1,000 columns, and
+50 million input values in all. Given arrays hold at most 100,000 numbers (use a file beyond).
 
 Example:
   echo '{"dataset":{"kind":"xor"},"model":{"activation":"tanh","width":16},

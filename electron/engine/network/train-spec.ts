@@ -1,6 +1,7 @@
 /** `losslab train`: runs a training SPEC and returns its curves as plain JSON-ready data. */
 import type { TrainRunEntry, TrainSpec } from '../../common/network';
 import { loadBackend } from '../backend/select';
+import { loadDataset } from '../datasets';
 import type { Evaluation } from './problem';
 import { NetworkProblem } from './problem';
 import { NetworkRun } from './run';
@@ -17,6 +18,12 @@ export interface TrainOutput {
     validation: number;
     test: number;
     mismatch?: string;
+    /** A table's inputs by name (a CSV file's features, one-hot inputs as `name=value`). */
+    inputs?: string[];
+    /** A table's classes by name, in class-index order. */
+    classNames?: string[];
+    /** A CSV file's SHA-256. */
+    sha256?: string;
   };
   model: {
     parameters: number;
@@ -72,7 +79,8 @@ export async function trainFromSpec(
   backend: string;
 }> {
   const { tf, report } = await loadBackend();
-  const problem = new NetworkProblem(tf, spec.dataset, spec.model);
+  // A CSV file is read (streamed) here, before any network is built.
+  const problem = new NetworkProblem(tf, await loadDataset(spec.dataset), spec.model);
   problem.helper = gradientHelper(report.backend);
   const runs = spec.runs.map((entry, i) => {
     const { batchSize, seed, label, ...optimizer } = entry;
@@ -119,6 +127,9 @@ export function describeDataset(problem: NetworkProblem): TrainOutput['dataset']
     validation: d.validation.n,
     test: d.test.n,
     ...(d.mismatch ? { mismatch: d.mismatch } : {}),
+    ...(d.inputs ? { inputs: d.inputs } : {}),
+    ...(d.classNames ? { classNames: d.classNames } : {}),
+    ...(d.spec.kind === 'csv' && d.spec.sha256 ? { sha256: d.spec.sha256 } : {}),
   };
 }
 

@@ -273,7 +273,7 @@ describe('a million rows, streamed', () => {
         const k = block * 10_000 + i;
         s += `${k % 1000},${rest},${k},${k % 2}\n`;
       }
-      if (!out.write(s)) await new Promise((r) => out.once('drain', r));
+      if (!out.write(s)) await new Promise<void>((r) => out.once('drain', () => r()));
     }
     await new Promise<void>((r) => out.end(r));
     const size = statSync(p).size;
