@@ -87,6 +87,17 @@ const tableCommon = {
 
 const columnName = () => z.string().min(1).max(200);
 
+/** How a CSV/TSV file is read: which column is the target, which are features, and how. */
+export const csvReadFields = {
+  target: columnName(),
+  features: z.array(columnName()).min(1).max(MAX_CSV_COLUMNS).optional(),
+  task: z.enum(tableTasks).optional(),
+  /** @default [] */
+  oneHot: z.array(columnName()).max(MAX_CSV_COLUMNS).default([]),
+  /** @default guessed from the first rows (comma, tab, semicolon or bar) */
+  delimiter: z.enum([',', '\t', ';', '|']).optional(),
+};
+
 /**
  * A CSV or TSV file of the user's: a header row naming the columns, then one row per example.
  * `target` is the column to predict; `features` the inputs (every other column when omitted);
@@ -107,13 +118,7 @@ export const csvDatasetSchema = z
       .optional(),
     /** The file's name, for labels and messages. @default the path's last part */
     name: z.string().min(1).max(260).optional(),
-    target: columnName(),
-    features: z.array(columnName()).min(1).max(MAX_CSV_COLUMNS).optional(),
-    task: z.enum(tableTasks).optional(),
-    /** @default [] */
-    oneHot: z.array(columnName()).max(MAX_CSV_COLUMNS).default([]),
-    /** @default guessed from the first rows (comma, tab, semicolon or bar) */
-    delimiter: z.enum([',', '\t', ';', '|']).optional(),
+    ...csvReadFields,
     /** @default 'data' */
     keep: z.enum(['data', 'reference']).default('data'),
     ...tableCommon,

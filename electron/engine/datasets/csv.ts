@@ -552,14 +552,28 @@ export async function loadTable(
       `no data with SHA-256 ${spec.sha256!.slice(0, 12)}… was imported here: import the file again`,
     );
   }
-  const table = await readCsvFile(spec.path, spec, progress);
-  if (spec.sha256 !== undefined && table.sha256 !== spec.sha256) {
-    throw new CsvError(
-      'path',
-      `"${basename(spec.path)}" changed since it was saved: its SHA-256 is now ` +
-        `${table.sha256.slice(0, 12)}…, the session's ${spec.sha256.slice(0, 12)}…`,
-    );
+  if (spec.sha256 !== undefined) {
+    // Checked before the file is parsed, so no message quotes a file that is not the one named.
+    let sha256: string;
+    try {
+      sha256 = await fileSha256(spec.path);
+    } catch {
+      throw new CsvError('path', `cannot read "${basename(spec.path)}": no such file`);
+    }
+    if (sha256 !== spec.sha256) {
+      throw new CsvError(
+        'path',
+        `"${basename(spec.path)}" changed since it was saved: its SHA-256 is now ` +
+          `${sha256.slice(0, 12)}…, the session's ${spec.sha256.slice(0, 12)}…`,
+      );
+    }
   }
+  const table = await readCsvFile(spec.path, spec, progress);
   keepTable(table, spec);
   return table;
+}
+
+/** Forgets every kept table (what a fresh engine process would know: tests use it). */
+export function forgetTables(): void {
+  tables.clear();
 }

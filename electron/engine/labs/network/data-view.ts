@@ -128,6 +128,8 @@ export function describeProblem(
     parameters: problem.layout.size,
     layers: problem.layout.tensors.map((t) => ({ name: t.name, shape: [...t.shape] })),
     ...(d.mismatch ? { mismatch: d.mismatch } : {}),
+    ...(d.inputs ? { inputs: d.inputs } : {}),
+    ...(d.classNames ? { classNames: d.classNames } : {}),
     train: split('train'),
     validation: split('validation'),
     test: split('test'),
