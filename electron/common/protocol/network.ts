@@ -279,6 +279,19 @@ export type NetworkView =
     }
   | { kind: 'curve'; x: Float32Array; y: Float32Array }
   | {
+      /** A table of many inputs: the run's predictions for the first `n` of a split's rows. */
+      kind: 'table';
+      split: 'train' | 'validation' | 'test';
+      n: number;
+      /** Rows in the split. */
+      total: number;
+      /** Classification: counts of (true class, predicted class), k × k, true class slow. */
+      confusion?: Int32Array;
+      /** Regression: each row's target and the run's prediction. */
+      actual?: Float32Array;
+      predicted?: Float32Array;
+    }
+  | {
       kind: 'mistakes';
       split: 'train' | 'validation' | 'test';
       /** 64 pixels (0–16) per misclassified image. */
