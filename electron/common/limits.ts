@@ -44,6 +44,31 @@ export const MAX_PROJECTED_RUNS = 16;
 
 /** Most points a synthetic dataset may have. */
 export const MAX_DATASET_POINTS = 100_000;
+// Your own data (CSV/TSV files and given arrays)
+
+/** Most data rows a CSV/TSV file may have (the header and empty lines not counted). */
+export const MAX_CSV_ROWS = 1_000_000;
+/** Most columns a CSV/TSV file may have, and most inputs a table gives after one-hot encoding. */
+export const MAX_CSV_COLUMNS = 1_000;
+/**
+ * Most distinct values of a classification target (its classes) or of a one-hot encoded column
+ * (its inputs): more is a regression target or an identifier, not a category.
+ */
+export const MAX_CSV_CATEGORIES = 100;
+/**
+ * Most bytes reading a table may take in the engine's heap: a value is kept as it streams in
+ * (8 bytes), then copied into the split (8), then into the standardized and raw float32 inputs
+ * (4 + 4), then the float64 copy a session saves (8) — 32 bytes per input value. 1.5 GiB is
+ * 50 million values: 1,000,000 rows of 50 inputs, or 50,000 rows of 1,000.
+ */
+export const MAX_TABLE_BYTES = 1.5 * 2 ** 30;
+/** Bytes reading a table takes per input value (see MAX_TABLE_BYTES). */
+export const TABLE_BYTES_PER_VALUE = 32;
+/** Most rows a `given` dataset may list in JSON (a file goes through CSV). */
+export const MAX_GIVEN_ROWS = MAX_DATASET_POINTS;
+/** Most numbers a `given` dataset's x may hold in all. */
+export const MAX_GIVEN_VALUES = 10_000_000;
+
 /** Most optimizer steps a CLI training run may ask for. */
 export const MAX_TRAIN_STEPS = 1_000_000;
 /** Most steps a CLI trajectory may ask for: 10 million points is already 300 MB of JSON. */

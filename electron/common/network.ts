@@ -6,7 +6,14 @@
  */
 import { z } from 'zod';
 import { optimizerSpecSchema, scheduleSchema, hyperPatchSchema } from './schemas';
-import { MAX_DATASET_POINTS, MAX_TRAINING_SPEC_RUNS, MAX_TRAIN_STEPS } from './limits';
+import {
+  MAX_CSV_COLUMNS,
+  MAX_DATASET_POINTS,
+  MAX_GIVEN_ROWS,
+  MAX_GIVEN_VALUES,
+  MAX_TRAINING_SPEC_RUNS,
+  MAX_TRAIN_STEPS,
+} from './limits';
 
 const finite = () => z.number().refine(Number.isFinite, { message: 'must be a finite number' });
 const seed = () =>
@@ -66,6 +73,102 @@ const labelNoise = () => finite().min(0).max(1).default(0);
 const range = z
   .tuple([finite().min(-1e3).max(1e3), finite().min(-1e3).max(1e3)])
   .refine(([a, b]) => a < b, { message: 'must be [min, max] with min < max' });
+
+/** What a table's rows are for: classes to tell apart, or a number to fit. */
+export const tableTasks = ['classification', 'regression'] as const;
+export type TableTask = (typeof tableTasks)[number];
+
+/** Where a table's split and seed go; a table has no synthetic test-set shift. */
+const tableCommon = {
+  seed: common.seed,
+  split: common.split,
+  mismatch: z.literal(false).default(false),
+};
+
+const columnName = () => z.string().min(1).max(200);
+
+/** How a CSV/TSV file is read: which column is the target, which are features, and how. */
+export const csvReadFields = {
+  target: columnName(),
+  features: z.array(columnName()).min(1).max(MAX_CSV_COLUMNS).optional(),
+  task: z.enum(tableTasks).optional(),
+  /** @default [] */
+  oneHot: z.array(columnName()).max(MAX_CSV_COLUMNS).default([]),
+  /** @default guessed from the first rows (comma, tab, semicolon or bar) */
+  delimiter: z.enum([',', '\t', ';', '|']).optional(),
+};
+
+/**
+ * A CSV or TSV file of the user's: a header row naming the columns, then one row per example.
+ * `target` is the column to predict; `features` the inputs (every other column when omitted);
+ * `oneHot` the features to encode one input per distinct value. Without `task`, a target with
+ * a cell that is not a number, or with at most 20 distinct integers, is classification, any
+ * other regression. The file is found by `path` (the CLI, a session holding a reference) or,
+ * for data uploaded by the page, by its `sha256`; given both, the file must still have that
+ * SHA-256. `keep` says what a session saves: the data itself, or this reference.
+ */
+export const csvDatasetSchema = z
+  .strictObject({
+    kind: z.literal('csv'),
+    path: z.string().min(1).max(4096).optional(),
+    /** The SHA-256 of the file's bytes, 64 hexadecimal digits. */
+    sha256: z
+      .string()
+      .regex(/^[0-9a-f]{64}$/, { message: 'must be 64 lowercase hexadecimal digits' })
+      .optional(),
+    /** The file's name, for labels and messages. @default the path's last part */
+    name: z.string().min(1).max(260).optional(),
+    ...csvReadFields,
+    /** @default 'data' */
+    keep: z.enum(['data', 'reference']).default('data'),
+    ...tableCommon,
+  })
+  .refine((s) => s.path !== undefined || s.sha256 !== undefined, {
+    message: "give the file's path (or the sha256 of data uploaded before)",
+    path: ['path'],
+  });
+export type CsvDatasetSpec = z.output<typeof csvDatasetSchema>;
+
+/**
+ * A table given in the SPEC itself: `x` one row of inputs per example, `y` its class (any
+ * numbers; the classes are its distinct values in increasing order) or its target.
+ */
+export const givenDatasetSchema = z
+  .strictObject({
+    kind: z.literal('given'),
+    x: z.array(z.array(finite()).min(1).max(MAX_CSV_COLUMNS)).min(4).max(MAX_GIVEN_ROWS),
+    y: z.array(finite()).min(4).max(MAX_GIVEN_ROWS),
+    task: z.enum(tableTasks),
+    name: z.string().min(1).max(260).optional(),
+    ...tableCommon,
+  })
+  .superRefine((s, ctx) => {
+    const dim = s.x[0].length;
+    if (dim * s.x.length > MAX_GIVEN_VALUES) {
+      ctx.addIssue({
+        code: 'custom',
+        message: `holds ${(dim * s.x.length).toLocaleString('en')} numbers; at most ${MAX_GIVEN_VALUES.toLocaleString('en')} (give a CSV file instead)`,
+        path: ['x'],
+      });
+      return;
+    }
+    const bad = s.x.findIndex((row) => row.length !== dim);
+    if (bad >= 0) {
+      ctx.addIssue({
+        code: 'custom',
+        message: `has ${s.x[bad].length} values; row 0 has ${dim}`,
+        path: ['x', bad],
+      });
+    }
+    if (s.y.length !== s.x.length) {
+      ctx.addIssue({
+        code: 'custom',
+        message: `has ${s.y.length} values for ${s.x.length} rows of x`,
+        path: ['y'],
+      });
+    }
+  });
+export type GivenDatasetSpec = z.output<typeof givenDatasetSchema>;
 
 export const datasetSpecSchema = z.discriminatedUnion('kind', [
   z.strictObject({
@@ -136,6 +239,8 @@ export const datasetSpecSchema = z.discriminatedUnion('kind', [
     labelNoise: labelNoise(),
     ...common,
   }),
+  csvDatasetSchema,
+  givenDatasetSchema,
 ]);
 export type DatasetSpec = z.output<typeof datasetSpecSchema>;
 export type DatasetSpecInput = z.input<typeof datasetSpecSchema>;

@@ -12,6 +12,9 @@
  */
 import { z } from 'zod';
 import {
+  MAX_CSV_CATEGORIES,
+  MAX_CSV_COLUMNS,
+  MAX_CSV_ROWS,
   MAX_MANIFEST_BYTES,
   MAX_RECORDED_CHANGES,
   MAX_RECORDED_EXPERIMENTS,
@@ -374,10 +377,29 @@ function checkNetworkSource(
   });
 }
 
+/**
+ * A CSV file's table as read (`dataset` is its csv spec, with the file's SHA-256): the data
+ * itself, so the session opens without the file. Its arrays carry their own SHA-256 in the
+ * manifest's array table, like every array. Absent when the spec keeps a reference (`path`
+ * and `sha256`): the file is read again and must have that SHA-256.
+ */
+export const tableManifestSchema = z.strictObject({
+  /** The model's inputs by name (a feature, or `name=value` for a one-hot input). */
+  inputs: z.array(z.string().max(500)).min(1).max(MAX_CSV_COLUMNS),
+  /** The classes in class-index order (classification). */
+  classNames: z.array(z.string().max(500)).min(2).max(MAX_CSV_CATEGORIES).optional(),
+  rows: z.int().min(1).max(MAX_CSV_ROWS),
+  /** `x`: rows × inputs (f64, row-major); `y`: a class index or target per row (f64). */
+  arrays: z.strictObject({ x: arrayName, y: arrayName }),
+});
+export type TableManifest = z.infer<typeof tableManifestSchema>;
+
 export const networkManifestSchema = z
   .strictObject({
     /** The dataset the runs trained on; absent only for runs recorded elsewhere (`source`). */
     dataset: datasetSpecSchema.optional(),
+    /** A CSV dataset's data itself (see tableManifestSchema). */
+    table: tableManifestSchema.optional(),
     /** The model LossLab rebuilds; absent only for runs recorded elsewhere (`source`). */
     model: modelSpecSchema.optional(),
     /** Present: the runs were recorded elsewhere and are shown, never retrained. */
@@ -639,9 +661,21 @@ export interface LandscapeRecording {
   projections: LandscapeProjectionRecording[];
 }
 
+/** A CSV file's table as a session holds it (see tableManifestSchema). */
+export interface TableRecording {
+  inputs: string[];
+  classNames?: string[];
+  /** rows × inputs, row-major. */
+  x: Float64Array;
+  /** A class index or target per row. */
+  y: Float64Array;
+}
+
 export interface NetworkRecording {
   /** Absent only with `source`: runs recorded elsewhere on data LossLab does not have. */
   dataset?: DatasetSpec;
+  /** A CSV dataset's data itself, when its spec keeps the data rather than a reference. */
+  table?: TableRecording;
   /** Absent only with `source`: runs of a model LossLab cannot build. */
   model?: ModelSpec;
   /** The runs were recorded elsewhere (see networkSourceSchema): shown, never retrained. */

@@ -1,3 +1,4 @@
+import { MAX_CSV_ROWS } from '../../common/limits';
 import { trainSpecSchema, type TrainSpec } from '../../common/network';
 import { saveNetwork } from '../session-out';
 import { asSpecError, parseSpec, SpecError, type Command } from '../spec';
@@ -12,15 +13,22 @@ export const MAX_TRAIN_OUTPUT_NUMBERS = 20_000_000;
 /** Characters of JSON per printed number, about (a loss prints as 0.6931471805599453). */
 const CHARS_PER_NUMBER = 20;
 
-/** Digits has 1,797 images; every other dataset has the SPEC's n (defaulted by the schema). */
-const DIGITS = 1797;
+/**
+ * Digits has 1,797 images; a given table its rows; a CSV file at most MAX_CSV_ROWS (it is not
+ * read yet); every other dataset has the SPEC's n (defaulted by the schema).
+ */
+function datasetPoints(dataset: TrainSpec['dataset']): number {
+  if (dataset.kind === 'csv') return MAX_CSV_ROWS;
+  if (dataset.kind === 'given') return dataset.x.length;
+  return dataset.n ?? 1797;
+}
 
 /**
  * About how many numbers the output of a train SPEC holds: per run, five per kept step (step,
  * loss, accuracy, ‖∇L‖, η) and five per epoch. An upper bound within a few numbers per run.
  */
 export function trainOutputNumbers(spec: TrainSpec, maxSteps: number): number {
-  const n = spec.dataset.n ?? DIGITS;
+  const n = datasetPoints(spec.dataset);
   const train = Math.max(1, Math.round(n * spec.dataset.split.train));
   let total = 0;
   for (const run of spec.runs) {
@@ -96,7 +104,14 @@ SPEC:
                              | { "kind": "pixels", "by": [dx, dy] },
                  … kind-specific: "turns" (spirals), "factor" (circles), "margin" (xor),
                    "classes", "spread" (blobs), "range" (sine, polynomial),
-                   "coefficients" (polynomial) },
+                   "coefficients" (polynomial) }
+             | { "kind": "csv", "path": "data.csv", "target": "label",
+                 "features": ["a", "b"],              (default: every other column)
+                 "task": "classification" | "regression",  (default: from the target)
+                 "oneHot": ["colour"], "delimiter": "," | "\t" | ";" | "|",
+                 "sha256", "seed", "split" }
+             | { "kind": "given", "x": [[0.1, 2], …], "y": [0, …],
+                 "task": "classification" | "regression", "seed", "split" },
     "model": { "depth": 2, "width": 32, "activation": "relu" | "tanh" | "sigmoid" | "linear",
                "residual": false, "loss": "crossEntropy" | "mse", "l2": 0, "dropout": 0,
                "seed": 0, "init": "auto" | "he" | "glorot",
@@ -107,6 +122,9 @@ SPEC:
                 "schedule": { … }, "batchSize", "seed", "label" } ] }
 Optimizer fields and schedules are those of \`losslab trajectory\`; omitted hyperparameters
 take torch.optim's defaults.
+A CSV/TSV file has a header row; a missing or non-numeric cell is refused with its row and
+column (list a categorical feature in "oneHot"). At most 1,000,000 rows and 1,000 columns, and
+50 million input values in all. Given arrays hold at most 100,000 numbers (use a file beyond).
 
 Example:
   echo '{"dataset":{"kind":"xor"},"model":{"activation":"tanh","width":16},

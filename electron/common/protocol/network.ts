@@ -5,6 +5,7 @@
 import { z } from 'zod';
 import type { Domain, Hyper, OptimizerName, Schedule } from '../schemas';
 import {
+  csvReadFields,
   datasetSpecSchema,
   landscapeGridSchema,
   modelSpecSchema,
@@ -14,11 +15,27 @@ import {
   type ModelSpec,
 } from '../network';
 import type { NetworkEpochColumns, NetworkStepColumns } from '../columns';
-import { MAX_PROJECTED_RUNS } from '../limits';
+import { MAX_PROJECTED_RUNS, MAX_UPLOAD_PART_BYTES } from '../limits';
 import { requestIdSchema, runIdSchema, type RunStatus } from './base';
 
 const runId = runIdSchema;
 const requestId = requestIdSchema;
+
+/** How a CSV/TSV file is read: its columns' roles (the fields of a csv dataset SPEC). */
+export const csvReadSchema = z.strictObject(csvReadFields);
+export type CsvRead = z.output<typeof csvReadSchema>;
+export type CsvReadInput = z.input<typeof csvReadSchema>;
+
+/** What the engine made of an imported file. */
+export interface CsvImported {
+  /** SHA-256 of the file's bytes: what a csv dataset SPEC names the data by. */
+  sha256: string;
+  bytes: number;
+  rows: number;
+  task: 'classification' | 'regression';
+  inputs: string[];
+  classNames?: string[];
+}
 
 /** The network lab's requests. */
 export const networkRequests = [
@@ -28,6 +45,35 @@ export const networkRequests = [
     id: requestId,
     dataset: datasetSpecSchema,
     model: modelSpecSchema,
+  }),
+  // A CSV/TSV file of the user's, in parts read as they arrive (never held whole): the part at
+  // offset 0 starts the import with how to read it (a new import replaces an unfinished one);
+  // each part is answered by ok once read, the last by net.data.imported. job.cancel with the
+  // upload's number drops it. net.setup then names the data by its SHA-256.
+  z.strictObject({
+    type: z.literal('net.data.part'),
+    id: requestId,
+    upload: requestId,
+    /** The file's name, for labels and messages. */
+    name: z.string().min(1).max(260),
+    /** The file's size in bytes. */
+    total: z
+      .int()
+      .min(1)
+      .max(2 ** 40),
+    offset: z
+      .int()
+      .min(0)
+      .max(2 ** 40),
+    bytes: z
+      .custom<Uint8Array>((v) => v instanceof Uint8Array, {
+        message: "must be the file's bytes (a Uint8Array)",
+      })
+      .refine((b) => b.length >= 1 && b.length <= MAX_UPLOAD_PART_BYTES, {
+        message: `must hold 1 to ${MAX_UPLOAD_PART_BYTES} bytes`,
+      }),
+    /** How to read the file: required with the part at offset 0. */
+    read: csvReadSchema.optional(),
   }),
   z.strictObject({ type: z.literal('net.run.create'), id: requestId, run: networkRunConfigSchema }),
   z.strictObject({
@@ -113,6 +159,7 @@ export const networkRequests = [
 /** The network lab's engine messages. */
 export type NetworkMessage =
   | { type: 'net.problem'; id: number; problem: NetworkProblemInfo }
+  | { type: 'net.data.imported'; id: number; upload: number; table: CsvImported }
   | { type: 'net.run.state'; run: NetworkRunState }
   | { type: 'net.run.removed'; runId: string }
   | {
@@ -210,6 +257,10 @@ export interface NetworkProblemInfo {
   layers: { name: string; shape: number[] }[];
   /** How the test set was shifted, when it was. */
   mismatch?: string;
+  /** A table's inputs by name (a CSV file's features; one-hot inputs as `name=value`). */
+  inputs?: string[];
+  /** A table's classes by name, in class-index order. */
+  classNames?: string[];
   train: NetworkSplitData;
   validation: NetworkSplitData;
   test: NetworkSplitData;
@@ -227,6 +278,19 @@ export type NetworkView =
       probabilities: Float32Array;
     }
   | { kind: 'curve'; x: Float32Array; y: Float32Array }
+  | {
+      /** A table of many inputs: the run's predictions for the first `n` of a split's rows. */
+      kind: 'table';
+      split: 'train' | 'validation' | 'test';
+      n: number;
+      /** Rows in the split. */
+      total: number;
+      /** Classification: counts of (true class, predicted class), k × k, true class slow. */
+      confusion?: Int32Array;
+      /** Regression: each row's target and the run's prediction. */
+      actual?: Float32Array;
+      predicted?: Float32Array;
+    }
   | {
       kind: 'mistakes';
       split: 'train' | 'validation' | 'test';

@@ -7,10 +7,13 @@
 import { FieldError } from '../core/errors';
 import {
   datasetSpecSchema,
+  type CsvDatasetSpec,
   type DatasetSpec,
   type DatasetSpecInput,
+  type GivenDatasetSpec,
   type Mismatch,
 } from '../../common/network';
+import { keptTable, loadTable, type CsvTable, type ReadProgress } from './csv';
 import { DIGITS_PIXELS, loadDigits, shiftImage } from './digits';
 import { Rng, streams } from './random';
 import {
@@ -24,6 +27,15 @@ import {
 
 export { Rng, streams } from './random';
 export { DIGITS_PIXELS, DIGITS_SIDE, loadDigits, locateDigits } from './digits';
+export {
+  CsvError,
+  keepTable,
+  readCsv,
+  readCsvFile,
+  type CsvOptions,
+  type CsvTable,
+  type ReadProgress,
+} from './csv';
 
 export type Task = 'classification' | 'regression';
 export type SplitName = 'train' | 'validation' | 'test';
@@ -62,6 +74,12 @@ export interface Dataset {
   std: Float64Array;
   /** How the test set was shifted, in words, when it was. */
   mismatch?: string;
+  /** A table's inputs by name (a feature, or `name=value` for a one-hot input). */
+  inputs?: string[];
+  /** A table's classes by name, in class-index order. */
+  classNames?: string[];
+  /** A table's rows in their own order, before the split: what a session saves of it. */
+  table?: { x: Float64Array; y: Float64Array };
 }
 
 /** A dataset SPEC that cannot be honoured; `field` names the offending field. */
@@ -76,9 +94,84 @@ const TWO_D = new Set(['spirals', 'circles', 'xor', 'moons', 'blobs']);
 /** Builds a dataset; the same SPEC (seed included) gives the same numbers, bit for bit. */
 export function buildDataset(input: DatasetSpecInput | DatasetSpec): Dataset {
   const spec = datasetSpecSchema.parse(input);
+  if (spec.kind === 'csv') {
+    const table = keptTable(spec);
+    if (!table) {
+      throw new DatasetError(
+        spec.sha256 === undefined ? 'path' : 'sha256',
+        'a CSV file is read before its dataset is built (loadDataset)',
+      );
+    }
+    return csvDataset(spec, table);
+  }
+  if (spec.kind === 'given') return givenDataset(spec);
   if (spec.kind === 'digits') return buildDigits(spec);
   if (spec.kind === 'sine' || spec.kind === 'polynomial') return buildRegression(spec);
   return buildClassification(spec);
+}
+
+/**
+ * Builds any dataset, reading a CSV file first (streamed, with progress; kept to be found by
+ * its SHA-256 afterwards). The dataset's spec is then the file's, with its SHA-256 and task.
+ */
+export async function loadDataset(
+  input: DatasetSpecInput | DatasetSpec,
+  progress: ReadProgress = {},
+): Promise<Dataset> {
+  const spec = datasetSpecSchema.parse(input);
+  if (spec.kind !== 'csv') return buildDataset(spec);
+  return csvDataset(spec, await loadTable(spec, progress));
+}
+
+/** A CSV file's table as a dataset: shuffled with the spec's seed, split, standardized. */
+function csvDataset(spec: CsvDatasetSpec, table: CsvTable): Dataset {
+  const name = spec.name ?? (spec.path ? spec.path.split(/[\\/]/).pop() : undefined);
+  const resolved: CsvDatasetSpec = {
+    ...spec,
+    sha256: table.sha256,
+    task: table.task,
+    ...(name ? { name } : {}),
+  };
+  return tableDataset(resolved, table);
+}
+
+/** A table given in the SPEC: classes are y's distinct values in increasing order. */
+function givenDataset(spec: GivenDatasetSpec): Dataset {
+  const n = spec.x.length;
+  const dim = spec.x[0].length;
+  const x = new Float64Array(n * dim);
+  spec.x.forEach((row, i) => x.set(row, i * dim));
+  const y = Float64Array.from(spec.y);
+  let classNames: string[] | undefined;
+  if (spec.task === 'classification') {
+    const values = [...new Set(spec.y)].sort((a, b) => a - b);
+    if (values.length < 2) throw new DatasetError('y', 'holds one class only: nothing to classify');
+    if (values.length > 100) {
+      throw new DatasetError('y', `holds ${values.length} distinct values; at most 100 classes`);
+    }
+    const index = new Map(values.map((v, i) => [v, i]));
+    for (let i = 0; i < n; i++) y[i] = index.get(y[i])!;
+    classNames = values.map(String);
+  }
+  const inputs = Array.from({ length: dim }, (_, d) => `x${d + 1}`);
+  return tableDataset(spec, { task: spec.task, inputs, classNames, n, dim, x, y });
+}
+
+/** Rows of a table (CSV or given), shuffled by the spec's seed, split and standardized. */
+function tableDataset(
+  spec: CsvDatasetSpec | GivenDatasetSpec,
+  table: Pick<CsvTable, 'task' | 'inputs' | 'classNames' | 'n' | 'dim' | 'x' | 'y'>,
+): Dataset {
+  const { n, dim, x, y } = table;
+  const order = new Rng(spec.seed, streams.split).permutation(n);
+  const parts = cut({ x, y, n, dim }, order, splitCounts(spec, n));
+  const classes = table.task === 'classification' ? (table.classNames?.length ?? 0) : 0;
+  return {
+    ...assemble(spec, table.task, classes, parts, undefined),
+    inputs: table.inputs,
+    ...(table.classNames ? { classNames: table.classNames } : {}),
+    table: { x, y },
+  };
 }
 
 interface Counts {

@@ -2,6 +2,7 @@
 import type { TrainRunEntry, TrainSpec } from '../../common/network';
 import { loadBackend } from '../backend/select';
 import { FieldError } from '../core/errors';
+import { loadDataset } from '../datasets';
 import type { Evaluation } from './problem';
 import { NetworkProblem } from './problem';
 import { NetworkRun } from './run';
@@ -18,6 +19,12 @@ export interface TrainOutput {
     validation: number;
     test: number;
     mismatch?: string;
+    /** A table's inputs by name (a CSV file's features, one-hot inputs as `name=value`). */
+    inputs?: string[];
+    /** A table's classes by name, in class-index order. */
+    classNames?: string[];
+    /** A CSV file's SHA-256. */
+    sha256?: string;
   };
   model: {
     parameters: number;
@@ -80,7 +87,8 @@ export async function trainFromSpec(
 }> {
   const { tf, report } = await loadBackend();
   const { theta, ...model } = spec.model;
-  const problem = new NetworkProblem(tf, spec.dataset, model);
+  // A CSV file is read (streamed) here, before any network is built.
+  const problem = new NetworkProblem(tf, await loadDataset(spec.dataset), model);
   const size = problem.layout.size;
   if (theta !== undefined && theta.length !== size) {
     problem.dispose();
@@ -161,6 +169,9 @@ export function describeDataset(problem: NetworkProblem): TrainOutput['dataset']
     validation: d.validation.n,
     test: d.test.n,
     ...(d.mismatch ? { mismatch: d.mismatch } : {}),
+    ...(d.inputs ? { inputs: d.inputs } : {}),
+    ...(d.classNames ? { classNames: d.classNames } : {}),
+    ...(d.spec.kind === 'csv' && d.spec.sha256 ? { sha256: d.spec.sha256 } : {}),
   };
 }
 

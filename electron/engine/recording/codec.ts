@@ -178,6 +178,19 @@ function* encodeSessionSteps(
     const n = data.network;
     network = {
       ...(n.dataset ? { dataset: n.dataset } : {}),
+      ...(n.table
+        ? {
+            table: {
+              inputs: n.table.inputs,
+              ...(n.table.classNames ? { classNames: n.table.classNames } : {}),
+              rows: n.table.y.length,
+              arrays: {
+                x: put('network/table/x', n.table.x),
+                y: put('network/table/y', n.table.y),
+              },
+            },
+          }
+        : {}),
       ...(n.model ? { model: n.model } : {}),
       ...(n.source ? { source: n.source } : {}),
       runs: n.runs.map((run, i): NetworkRunManifest => {

@@ -374,8 +374,33 @@ export function* decodeSessionSteps(
         }),
       };
     });
+    const t = n.table;
     data.network = {
       ...(n.dataset ? { dataset: n.dataset } : {}),
+      ...(t
+        ? {
+            table: {
+              inputs: t.inputs,
+              ...(t.classNames ? { classNames: t.classNames } : {}),
+              x: take(
+                t.arrays.x,
+                'f64',
+                t.rows * t.inputs.length,
+                'network.table.arrays.x',
+                `${t.rows} rows of ${t.inputs.length} inputs`,
+                finite,
+              ),
+              y: take(
+                t.arrays.y,
+                'f64',
+                t.rows,
+                'network.table.arrays.y',
+                `${t.rows} rows`,
+                finite,
+              ),
+            },
+          }
+        : {}),
       ...(n.model ? { model: n.model } : {}),
       ...(n.source ? { source: n.source } : {}),
       runs,

@@ -29,7 +29,7 @@ function stats(split: DataSplit, dim: number, which: 'x' | 'raw' = 'x') {
   return { mean: Array.from(mean), std: Array.from(sd, Math.sqrt) };
 }
 
-const kinds: DatasetSpecInput[] = [
+const kinds: Exclude<DatasetSpecInput, { kind: 'csv' | 'given' }>[] = [
   { kind: 'spirals' },
   { kind: 'circles' },
   { kind: 'xor' },

@@ -56,6 +56,13 @@ export function experimentBase(
     );
   }
   const dataset = datasetSpecSchema.parse(datasetInput);
+  if (dataset.kind === 'csv') {
+    // Its trainings run on worker threads, which have not read the file.
+    throw new FieldError(
+      'experiment.dataset',
+      'experiments run on built-in datasets and given arrays, not yet on a CSV file',
+    );
+  }
   const model = modelSpecSchema.parse(own?.model ?? fallback?.model ?? {});
   const data = buildDataset(dataset);
   return {

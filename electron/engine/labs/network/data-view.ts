@@ -10,6 +10,9 @@ import type { NetworkProblem, NetworkRun } from '../../network';
 import { checkPass } from '../../network/budget';
 import type { Msg } from '../lab';
 
+/** Most held-out rows a table's view predicts (a confusion matrix or a scatter of them). */
+const MAX_TABLE_VIEW_ROWS = 5000;
+
 /**
  * What the data view shows for a run: its decision surface, fitted curve or mistakes, with the
  * buffers to transfer.
@@ -23,6 +26,7 @@ export function dataView(
   const { dataset } = problem;
   let view: NetworkView;
   const transfer: ArrayBuffer[] = [];
+  const isTable = dataset.spec.kind === 'csv' || dataset.spec.kind === 'given';
   if (dataset.inputDim === 2) {
     const r = message.resolution;
     checkPass(
@@ -47,6 +51,37 @@ export function dataView(
     const probabilities = problem.predict(run.theta, grid);
     view = { kind: 'decision', resolution: r, bounds, classes: dataset.classes, probabilities };
     transfer.push(probabilities.buffer as ArrayBuffer);
+  } else if (isTable && !(dataset.task === 'regression' && dataset.inputDim === 1)) {
+    // A table of many inputs has no picture of its own: what the run predicts of held-out rows.
+    const split = problem.split(message.split);
+    const d = dataset.inputDim;
+    const n = Math.min(split.n, MAX_TABLE_VIEW_ROWS);
+    checkPass(
+      problem.layout,
+      n,
+      false,
+      problem.budget,
+      `predictions for ${n.toLocaleString('en')} rows`,
+      'split',
+      problem.residentBytes,
+      '',
+    );
+    const out = problem.predict(run.theta, split.raw.subarray(0, n * d));
+    if (dataset.task === 'classification') {
+      const k = dataset.classes;
+      const confusion = new Int32Array(k * k);
+      for (let i = 0; i < n; i++) {
+        let best = 0;
+        for (let c = 1; c < k; c++) if (out[i * k + c] > out[i * k + best]) best = c;
+        confusion[split.y[i] * k + best]++;
+      }
+      view = { kind: 'table', split: message.split, n, total: split.n, confusion };
+      transfer.push(confusion.buffer as ArrayBuffer);
+    } else {
+      const actual = split.y.slice(0, n);
+      view = { kind: 'table', split: message.split, n, total: split.n, actual, predicted: out };
+      transfer.push(actual.buffer as ArrayBuffer, out.buffer as ArrayBuffer);
+    }
   } else if (dataset.task === 'regression') {
     const [[x0, x1]] = inputBounds(problem);
     const count = 200;
@@ -128,6 +163,8 @@ export function describeProblem(
     parameters: problem.layout.size,
     layers: problem.layout.tensors.map((t) => ({ name: t.name, shape: [...t.shape] })),
     ...(d.mismatch ? { mismatch: d.mismatch } : {}),
+    ...(d.inputs ? { inputs: d.inputs } : {}),
+    ...(d.classNames ? { classNames: d.classNames } : {}),
     train: split('train'),
     validation: split('validation'),
     test: split('test'),

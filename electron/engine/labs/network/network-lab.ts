@@ -33,9 +33,12 @@ import {
   type Post,
   withOrigin,
 } from '../lab';
+import { loadDataset } from '../../datasets';
+import { DataImports } from './data-import';
 import { dataView, describeProblem } from './data-view';
 import { landscapeMessage, NetworkLandscapes } from './landscapes';
 import {
+  loadRecordedTable,
   recordNetwork,
   recordNetworkRun,
   restoreNetwork,
@@ -55,6 +58,7 @@ type RestoredLab = RestoredNetwork & {
 /** The client messages the network lab answers. */
 const NETWORK_MESSAGES = [
   'net.setup',
+  'net.data.part',
   'net.speed',
   'net.run.create',
   'net.run.update',
@@ -80,6 +84,8 @@ export class NetworkLab implements Lab<RestoredLab | undefined> {
   readonly jobs = new Map<number, AbortController>();
   readonly landscapes: NetworkLandscapes;
   readonly runs: NetworkRuns;
+  /** CSV/TSV files arriving from the page (net.data.part). */
+  private readonly imports = new DataImports();
   /** Runs restored from a session, with what the session said of them. */
   private readonly restored = new Map<
     string,
@@ -117,7 +123,17 @@ export class NetworkLab implements Lab<RestoredLab | undefined> {
   /** A new dataset and model: every run, landscape and saved direction of the old one goes. */
   async setup(message: Msg<'net.setup'>): Promise<void> {
     const tf = await this.tf();
-    const problem = new NetworkProblem(tf, message.dataset, message.model);
+    const { dataset } = message;
+    if (dataset.kind === 'csv' && dataset.path !== undefined && dataset.sha256 === undefined) {
+      // The page's files arrive as net.data.part: a path alone would read any file here.
+      throw new FieldError(
+        'dataset.path',
+        'the page names a file by its sha256 (sent before in net.data.part parts)',
+      );
+    }
+    // A CSV file with a path is checked against its SHA-256 before it is read.
+    const data = dataset.kind === 'csv' ? await loadDataset(dataset) : dataset;
+    const problem = new NetworkProblem(tf, data, message.model);
     problem.helper = gradientHelper(tf.getBackend());
     for (const job of this.jobs.values()) job.abort();
     for (const runId of [...this.live.keys()]) this.remove(runId);
@@ -128,7 +144,9 @@ export class NetworkLab implements Lab<RestoredLab | undefined> {
     this.restored.clear();
     // Start the landscape workers now, so the first landscape does not pay for them.
     if (tf.getBackend() !== 'tensorflow') landscapePool()?.warm(tf.getBackend() as 'wasm' | 'cpu');
-    const info = describeProblem(problem, message.dataset, message.model);
+    // A file's spec as read: with its SHA-256, name and task.
+    const spec = dataset.kind === 'csv' ? (problem.dataset.spec as DatasetSpec) : dataset;
+    const info = describeProblem(problem, spec, message.model);
     this.post({ type: 'net.problem', id: message.id, problem: info });
   }
 
@@ -206,6 +224,8 @@ export class NetworkLab implements Lab<RestoredLab | undefined> {
     switch (message.type) {
       case 'net.setup':
         return this.setup(message);
+      case 'net.data.part':
+        return this.importPart(message);
       case 'net.speed':
         this.runs.speed(message.rate);
         return this.ok(message.id);
@@ -250,6 +270,13 @@ export class NetworkLab implements Lab<RestoredLab | undefined> {
     this.post({ type: 'ok', id });
   }
 
+  /** net.data.part: ok once read, or what the file holds after its last part. */
+  private async importPart(message: Msg<'net.data.part'>): Promise<void> {
+    const table = await this.imports.part(message);
+    if (!table) return this.ok(message.id);
+    this.post({ type: 'net.data.imported', id: message.id, upload: message.upload, table });
+  }
+
   private async resumeAndReply(id: number, runId: string): Promise<void> {
     await this.resume(id, runId);
     this.host.flush();
@@ -287,6 +314,7 @@ export class NetworkLab implements Lab<RestoredLab | undefined> {
 
   async restore(session: SessionData): Promise<RestoredLab | undefined> {
     if (!session.network) return undefined;
+    await loadRecordedTable(session.network);
     const restored = restoreNetwork(await this.tf(), session.network);
     return {
       ...restored,
@@ -462,6 +490,7 @@ export class NetworkLab implements Lab<RestoredLab | undefined> {
 
   cancel(id: number): void {
     this.jobs.get(id)?.abort();
+    this.imports.cancel(id);
   }
 
   close(): void {

@@ -33,6 +33,7 @@ import {
   type NetworkChange,
   type Tf,
 } from '../../network';
+import { keepTable, loadTable } from '../../datasets/csv';
 import { liveRun, runExtras, type LiveRun } from '../lab';
 import { firstDifference } from '../same-bits';
 import { compareNetworkRun, replayNetworkRun, replayPlan, settingsAfter } from './replay';
@@ -103,6 +104,72 @@ export function problemFromRecording(
   const problem = new NetworkProblem(tf, network.dataset, network.model);
   problem.helper = gradientHelper(tf.getBackend());
   return problem;
+}
+
+/**
+ * Makes a session's CSV data available to build its dataset: the table it holds (checked
+ * against its spec), or the file its spec refers to, which must still have the spec's SHA-256.
+ */
+export async function loadRecordedTable(
+  network: Pick<NetworkRecording, 'dataset' | 'table'>,
+): Promise<void> {
+  const spec = network.dataset;
+  const { table } = network;
+  if (spec?.kind !== 'csv') {
+    if (table) throw new SessionError('only a CSV dataset holds a table', 'network.table');
+    return;
+  }
+  if (spec.sha256 === undefined || spec.task === undefined) {
+    throw new SessionError(
+      "a CSV dataset's spec names its file's SHA-256 and task",
+      'network.dataset',
+    );
+  }
+  if (table) {
+    const n = table.y.length;
+    const classes = table.classNames?.length ?? 0;
+    if ((spec.task === 'classification') !== classes > 0) {
+      throw new SessionError(
+        `a ${spec.task} table ${classes > 0 ? 'names classes' : 'names no classes'}`,
+        'network.table.classNames',
+      );
+    }
+    const bad =
+      classes > 0 ? table.y.findIndex((v) => !Number.isInteger(v) || v < 0 || v >= classes) : -1;
+    if (bad >= 0) {
+      throw new SessionError(
+        `row ${bad} has class ${table.y[bad]}, not one of the ${classes}`,
+        'network.table.arrays.y',
+      );
+    }
+    const { sha256, task } = spec;
+    const { inputs, classNames, x, y } = table;
+    const dim = inputs.length;
+    keepTable(
+      {
+        sha256,
+        bytes: 0,
+        header: [],
+        task,
+        inputs,
+        ...(classNames ? { classNames } : {}),
+        n,
+        dim,
+        x,
+        y,
+      },
+      spec,
+    );
+    return;
+  }
+  try {
+    await loadTable(spec);
+  } catch (err) {
+    throw new SessionError(
+      `the session's data cannot be read: ${(err as Error).message}`,
+      'network.dataset.path',
+    );
+  }
 }
 
 /** A network run restored from a session. */
@@ -575,8 +642,17 @@ export function recordNetwork({
       'network.dataset',
     );
   }
+  const { table, inputs, classNames } = problem.dataset;
+  if (spec.kind === 'csv' && spec.keep === 'reference' && spec.path === undefined) {
+    throw new SessionError(
+      'cannot keep a reference to data the page uploaded (it has no path here): keep the data itself',
+      'network.dataset.keep',
+    );
+  }
+  const keepData = spec.kind === 'csv' && spec.keep === 'data' && table && inputs;
   return {
     dataset: spec,
+    ...(keepData ? { table: { inputs, ...(classNames ? { classNames } : {}), ...table } } : {}),
     model: problem.model,
     ...(source ? { source } : {}),
     runs: runs.map((entry) => {

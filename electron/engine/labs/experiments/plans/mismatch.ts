@@ -47,7 +47,7 @@ export async function runMismatch(
     // The model trains on the unshifted data; the shifted sets differ only in their test split.
     dataset: { ...base.dataset, mismatch: false },
     epochs: spec.epochs,
-    extraTests: shifts.map((sh) => ({ ...base.dataset, mismatch: sh.mismatch })),
+    extraTests: shifts.map((sh) => ({ ...base.dataset, mismatch: sh.mismatch }) as DatasetSpec),
   });
   services.plan(1, spec.epochs);
   const started = performance.now();

@@ -10,10 +10,15 @@ const datasetNames: Record<DatasetSpec['kind'], string> = {
   sine: 'noisy sine',
   polynomial: 'noisy polynomial',
   digits: 'handwritten digits',
+  csv: 'your data',
+  given: 'given data',
 };
 
 /** "two spirals, 400 points", "handwritten digits, 1,797 images": a dataset in a few words. */
 export function datasetLabel(dataset: DatasetSpec): string {
+  if (dataset.kind === 'csv') return dataset.name ?? datasetNames.csv;
+  if (dataset.kind === 'given')
+    return `${dataset.name ?? datasetNames.given}, ${dataset.x.length} rows`;
   const n = dataset.n;
   const what = dataset.kind === 'digits' ? 'images' : 'points';
   return n === undefined
