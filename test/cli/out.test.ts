@@ -217,3 +217,37 @@ describe('the flags', () => {
     });
   });
 });
+
+describe('--out with your own data', () => {
+  it('a CSV dataset is saved with its table, and the session replays without the file', async () => {
+    const csv = path.join(dir, 'rows.csv');
+    const lines = ['a,b,label'];
+    for (let i = 0; i < 60; i++) {
+      const [a, b] = [Math.sin(i), Math.cos(3 * i)];
+      lines.push(`${a.toFixed(4)},${b.toFixed(4)},${a * b > 0 ? 'yes' : 'no'}`);
+    }
+    fs.writeFileSync(csv, lines.join('\n'));
+    const file = path.join(dir, 'csv.losslab');
+    const spec = {
+      dataset: { kind: 'csv', path: csv, target: 'label' },
+      model: { width: 6 },
+      steps: 15,
+      batchSize: 'full',
+      runs: [{ optimizer: 'adam', lr: 0.05 }],
+    };
+    const r = await runCli(['train', '-', '--out', file], JSON.stringify(spec));
+    expect(r.err).toBe('');
+    fs.rmSync(csv);
+    const network = read(file).network!;
+    expect(network.dataset).toMatchObject({ kind: 'csv', target: 'label' });
+    const { tf } = await loadBackend();
+    const restored = restoreNetwork(tf, network);
+    try {
+      const run = network.runs[0];
+      const replay = replayNetworkRun(restored.problem, run.config, run.changes, run.steps);
+      expect(compareNetworkRun(replay, run)).toBeUndefined();
+    } finally {
+      restored.problem.dispose();
+    }
+  });
+});
