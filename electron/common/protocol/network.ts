@@ -185,8 +185,11 @@ export interface NetworkRunState {
     batchSize?: number | 'full';
   }[];
   parameters: number;
-  /** The architecture the run trains: its own, or the lab's. */
-  model: ModelSpec;
+  /**
+   * The architecture the run trains: its own, or the lab's. Absent for a run recorded
+   * elsewhere on a model LossLab cannot build (its session's `network.source`).
+   */
+  model?: ModelSpec;
   reason?: string;
   label?: string;
 }

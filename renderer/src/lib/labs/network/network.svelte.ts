@@ -8,6 +8,7 @@ import type { DatasetSpecInput, ModelSpecInput } from '../../../../../electron/c
 import type {
   EngineMessageOf,
   NetworkLandscape,
+  RecordedSourceInfo,
   SessionSummary,
 } from '../../../../../electron/common/protocol';
 import { Trajectory } from '../../state/trajectory';
@@ -27,6 +28,13 @@ export class NetworkStore extends NetworkRuns {
   /** A restored run being retrained. */
   resuming = $state.raw<{ runId: string; done: number; total: number; id: number } | undefined>();
   readonly landscapeSource = new LandscapeSource();
+  /**
+   * The session's runs were recorded elsewhere on a model LossLab cannot build: they are shown
+   * (curves, θ snapshots, landscapes) but nothing trains, and there is no data to draw.
+   */
+  recorded = $state.raw<RecordedSourceInfo | undefined>();
+  /** Replay of recorded runs: the step shown (cursor on the curves, paths cut there). */
+  replayStep = $state<number | undefined>();
 
   /**
    * After the engine restarted (it crashed, or the connection was lost): the new engine knows
@@ -54,14 +62,18 @@ export class NetworkStore extends NetworkRuns {
     this.labels = { ...(view?.labels ?? {}) };
     this.clearLandscape();
     this.restored = {};
+    this.recorded = network?.recorded;
+    this.replayStep = undefined;
     if (!network) {
       this.problem = undefined;
       this.runs = [];
       return;
     }
     this.problem = network.problem;
-    this.dataset = structuredClone(network.problem.dataset) as DatasetSpecInput;
-    this.model = structuredClone(network.problem.model) as ModelSpecInput;
+    if (network.problem) {
+      this.dataset = structuredClone(network.problem.dataset) as DatasetSpecInput;
+      this.model = structuredClone(network.problem.model) as ModelSpecInput;
+    }
     const runs: NetRun[] = [];
     for (const r of network.runs) {
       runs.push(this.placeholder(r.runId, r.color ?? freeColor(runs.map((x) => x.color))));
@@ -89,9 +101,43 @@ export class NetworkStore extends NetworkRuns {
         this.landscape.landscape,
         this.projectedRuns(this.landscape.landscape),
       );
+      this.setReplayStep(this.replayStep);
       this.landscapeSource.cameraVersion++;
     }
     void this.refreshView();
+  }
+
+  /** The most steps any run has taken (the replay slider's end). */
+  get lastStep(): number {
+    return Math.max(0, ...this.runs.map((r) => r.state?.step ?? r.steps.count));
+  }
+
+  /**
+   * Replay of recorded runs: shows step `step` (undefined: the end) — the curves' cursor, and
+   * each projected path on the landscape up to its last θ kept at or before it.
+   */
+  setReplayStep(step: number | undefined): void {
+    this.replayStep = step;
+    const landscape = this.landscape.status === 'done' ? this.landscape.landscape : undefined;
+    const first = landscape?.projections[0];
+    if (step === undefined || !first) {
+      this.landscapeSource.scrubStep = undefined;
+      return;
+    }
+    // The views cut paths by point index: the first path's last point at or before `step`.
+    let k = 0;
+    while (k + 1 < first.steps.length && first.steps[k + 1] <= step) k++;
+    this.landscapeSource.scrubStep = k;
+  }
+
+  /** The step of the latest θ snapshot kept at or before `step` (runs' projected paths). */
+  snapshotAt(step: number): number | undefined {
+    const landscape = this.landscape.status === 'done' ? this.landscape.landscape : undefined;
+    const steps = landscape?.projections[0]?.steps;
+    if (!steps) return undefined;
+    let found: number | undefined;
+    for (const s of steps) if (s <= step) found = s;
+    return found;
   }
 
   /** What a session keeps of the network lab's view. */
@@ -158,6 +204,9 @@ export class NetworkStore extends NetworkRuns {
         );
         if (!reply) return false;
         this.problem = reply.problem;
+        // A new problem replaces runs recorded elsewhere (the engine dropped them).
+        this.recorded = undefined;
+        this.replayStep = undefined;
         this.runs = [];
         this.view = undefined;
         this.line = undefined;
