@@ -44,7 +44,8 @@ import {
   resumeNetworkRun,
   type RestoredNetwork,
 } from './recording';
-import { RecordedRunView, restoreRecordedLab, type RecordedLab } from './recorded';
+import type { RecordedRunView } from './recorded';
+import { restoreRecordedLab, type RecordedLab } from './recorded';
 import { NetworkRuns } from './training';
 
 export { MAX_NETWORK_RUNS };
