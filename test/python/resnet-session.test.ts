@@ -1,8 +1,10 @@
 /**
  * A ResNet-scale session: the companion records a 1.6 M-parameter ResNet (convolutions, batch
- * norm, a skip path; record_resnet.py) a few SGD steps on the CPU, and the engine opens it —
+ * norm, a skip path; record_resnet.py) a few SGD steps on the CPU, computes its 5 × 5
+ * filter-normalized landscape with the companion's landscape(), and the engine opens it —
  * a model LossLab cannot build — in the network lab: every run's state and its recorded curves
- * reach the client, the θ snapshots are the recorded ones bit for bit, what needs a problem
+ * reach the client, the landscape comes with the trajectory projected (its last point θ* at
+ * the origin, L there the grid's centre), the θ snapshots are the recorded ones bit for bit, what needs a problem
  * (training, evaluating, landscapes, a new run) is refused with the reason, and saving the
  * session writes it back whole. Skipped, with one line saying why, where `import torch` fails.
  */
@@ -48,7 +50,9 @@ describe.skipIf(missing !== undefined)('a ResNet-scale session recorded by the c
   beforeAll(() => {
     dir = mkdtempSync(join(tmpdir(), 'losslab-resnet-'));
     file = join(dir, 'resnet.losslab');
-    execFileSync(PYTHON, [join(__dirname, 'record_resnet.py'), file], { stdio: 'pipe' });
+    execFileSync(PYTHON, [join(__dirname, 'record_resnet.py'), file, '--landscape'], {
+      stdio: 'pipe',
+    });
     want = JSON.parse(readFileSync(`${file}.json`, 'utf8')) as Dumped;
   }, 120_000);
 
@@ -63,7 +67,8 @@ describe.skipIf(missing !== undefined)('a ResNet-scale session recorded by the c
     expect(want.parameters).toBeGreaterThan(1_000_000);
     expect(network.runs[0].parameters).toBe(want.parameters);
     expect(network.source!.tensors.some((t) => t.shape.length === 4)).toBe(true);
-    // Five snapshots of float32 θ, the final θ in float64, six columns per step.
+    // Five snapshots of float32 θ, the final θ in float64, six columns per step (the
+    // landscape's θ*, d₁ and d₂ are the session's, not the runs').
     expect(recordedBytes(network)).toBe(
       5 * 4 * want.parameters + 8 * want.parameters + want.steps * 48,
     );
@@ -90,6 +95,19 @@ describe.skipIf(missing !== undefined)('a ResNet-scale session recorded by the c
     expect(summary.runs).toEqual([
       { runId: 'resnet', resumable: false, note: expect.stringMatching(/recorded by PyTorch/) },
     ]);
+
+    // The companion's landscape, centred on the final θ, with the trajectory on its plane.
+    const [landscape] = summary.landscapes;
+    expect(landscape.resolution).toBe(5);
+    expect(landscape.center).toEqual({ runId: 'resnet', at: 'current', step: want.steps });
+    const path = landscape.projections[0];
+    expect(Array.from(path.steps)).toEqual(want.snapshotSteps);
+    expect([path.alpha[4], path.beta[4], path.distance[4]]).toEqual([0, 0, 0]);
+    expect(path.loss[4]).toBe(landscape.centerLoss);
+    expect(landscape.values[2 * 5 + 2]).toBe(Math.fround(landscape.centerLoss));
+    // Training moved θ: the first snapshots lie off the origin and off the plane.
+    expect(path.distance[0]).toBeGreaterThan(0);
+    expect(path.loss.every((l) => Number.isFinite(l) && l > 0)).toBe(true);
 
     const before = client.log.length;
     const synced = await client.request({ type: 'sync' });
@@ -120,7 +138,7 @@ describe.skipIf(missing !== undefined)('a ResNet-scale session recorded by the c
       expect(reply.type, message.type).toBe('error');
       expect(reply.type === 'error' && reply.message).toMatch(/recorded by PyTorch .*cannot build/);
     }
-    const landscape = await client.request({
+    const computed = await client.request({
       type: 'net.landscape',
       center: { runId: 'resnet', at: 'current' },
       directions: { kind: 'random', seed: 0 },
@@ -132,7 +150,7 @@ describe.skipIf(missing !== undefined)('a ResNet-scale session recorded by the c
         ],
       },
     });
-    expect(landscape.type === 'error' && landscape.message).toMatch(/cannot build/);
+    expect(computed.type === 'error' && computed.message).toMatch(/cannot build/);
     const create = await client.request({
       type: 'net.run.create',
       run: { runId: 'other', optimizer: { optimizer: 'sgd', lr: 0.1 } },
@@ -157,5 +175,6 @@ describe.skipIf(missing !== undefined)('a ResNet-scale session recorded by the c
     expect(bytes(a.finalTheta).equals(bytes(b.finalTheta))).toBe(true);
     expect(Array.from(a.finalTheta.subarray(0, 8))).toEqual(want.finalHead);
     expect(again.network!.source).toEqual(original.network!.source);
+    expect(again.network!.landscapes[0].values).toEqual(original.network!.landscapes[0].values);
   }, 120_000);
 });
