@@ -85,6 +85,7 @@ export const requestReplies = {
   'net.run.resume': { reply: ['ok'], progress: ['net.resume.progress'] },
   'net.directions.save': { reply: ['ok'] },
   'net.line': { reply: ['net.line.result'] },
+  'net.landscape.file': { reply: ['net.landscape.file.result'] },
   'critical.analyze': { reply: ['critical.result'], progress: ['critical.progress'] },
   'critical.escape': { reply: ['critical.escaped'], progress: ['critical.progress'] },
   'critical.line': { reply: ['critical.line.result'], progress: ['critical.progress'] },

@@ -75,6 +75,7 @@ const NETWORK_MESSAGES = [
   'net.run.resume',
   'net.directions.save',
   'net.line',
+  'net.landscape.file',
 ] as const;
 
 export class NetworkLab implements Lab<RestoredLab | undefined> {
@@ -274,9 +275,21 @@ export class NetworkLab implements Lab<RestoredLab | undefined> {
         return this.ok(message.id);
       case 'net.line':
         return this.landscapes.line(message);
+      case 'net.landscape.file':
+        return this.landscapeFile(message);
       default:
         throw new FieldError('type', `the network lab does not answer "${message.type}"`);
     }
+  }
+
+  /**
+   * A loss-landscape file of Li et al.'s code (and its projected trajectory), read and sent
+   * back to be drawn; it needs no problem (the surface was computed elsewhere).
+   */
+  private async landscapeFile(message: Msg<'net.landscape.file'>): Promise<void> {
+    const { readLandscapeFiles } = await import('../../landscape/h5-file');
+    const file = await readLandscapeFiles(message.files);
+    this.post({ type: 'net.landscape.file.result', id: message.id, file });
   }
 
   private ok(id: number): void {
