@@ -68,7 +68,9 @@ describe.skipIf(missing)('a session recorded by the companion on a ResNet', () =
       const result = h.page.getByTestId('landscape-result');
       await result.waitFor();
       expect(await text(result)).toMatch(/5² points/);
-      expect(await text(result.locator('tbody tr').first())).toMatch(/^Run 1 5 /);
+      // Run 1's 5 points; its last is θ* itself, on the plane.
+      const cells = await result.locator('tbody tr').first().locator('td').allTextContents();
+      expect([cells[0], cells[1], cells[3]]).toEqual(['Run 1', '5', '0.00e+0']);
       const contour = await canvasStats(h.page, '[data-testid="landscape-contour"] canvas');
       expect(contour.colors).toBeGreaterThan(20);
       // The batch-loss curve is drawn.
