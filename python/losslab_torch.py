@@ -52,7 +52,7 @@ import torch
 
 __version__ = "1"
 
-__all__ = ["Landscape", "Recorder", "RecorderError", "filter_normalized_direction", "landscape",
+__all__ = ["Landscape", "Recorder", "RecorderError", "filter_normalized_direction", "landscape", "write_hessian",
            "mlp_model_spec", "optimizer_spec", "project_onto_plane", "__version__"]
 
 #: What tells a LossLab session from any other zip, and the format version written.
@@ -841,3 +841,61 @@ def landscape(model: torch.nn.Module, loss_fn: Any, loader: Any, *, recorder: Op
     if recorder is not None:
         recorder.add_landscape(result)
     return result
+
+
+# -- Hessians computed elsewhere (PyHessian) --------------------------------------------------
+
+
+def _floats(values: Any, what: str) -> List[float]:
+    """A list of finite floats (tensors, numpy arrays and lists alike), refused otherwise."""
+    out = [float(v.item() if isinstance(v, torch.Tensor) else v) for v in np.asarray(values, dtype=object).ravel()]
+    for i, v in enumerate(out):
+        if not math.isfinite(v):
+            raise RecorderError(f"{what}[{i}] is {v}: LossLab reads finite numbers only")
+    return out
+
+
+def write_hessian(path: str, *, eigenvalues: Any, trace: Any = None, density: Any = None,
+                  parameters: Optional[int] = None, loss: Optional[float] = None,
+                  grad_norm: Optional[float] = None, label: Optional[str] = None,
+                  step: Optional[int] = None) -> None:
+    """Writes PyHessian's results as a JSON file LossLab's critical-points lab opens.
+
+    ``eigenvalues``: ``hessian.eigenvalues(top_n=k)[0]`` (the top k, largest first);
+    ``trace``: ``hessian.trace()`` (Hutchinson's samples; their mean is the estimate);
+    ``density``: ``hessian.density(iter, n_v)`` — the pair (eigen_list_full, weight_list_full)
+    of SLQ's nodes and weights per probe. ``parameters`` is θ's length (``sum(p.numel() for p in
+    model.parameters())``); ``loss``, ``grad_norm``, ``label`` and ``step`` are shown with it.
+    The file (``"format": "losslab-hessian"``, ``"version": 1``) is documented in LossLab's
+    README. Does nothing on a rank other than 0 (see :class:`Recorder`).
+    """
+    if _rank(None) != 0:
+        return
+    record: Dict[str, Any] = {
+        "format": "losslab-hessian",
+        "version": 1,
+        "recordedBy": f"PyHessian via losslab_torch {__version__}, PyTorch {torch.__version__}",
+    }
+    if label is not None:
+        record["label"] = str(label)[:120]
+    if step is not None:
+        record["step"] = int(step)
+    if parameters is not None:
+        record["parameters"] = int(parameters)
+    if loss is not None:
+        record["loss"] = _floats([loss], "loss")[0]
+    if grad_norm is not None:
+        record["gradNorm"] = _floats([grad_norm], "grad_norm")[0]
+    record["eigenvalues"] = _floats(eigenvalues, "eigenvalues")
+    if not record["eigenvalues"]:
+        raise RecorderError("eigenvalues is empty")
+    if trace is not None:
+        record["trace"] = _floats(trace if isinstance(trace, (list, tuple, np.ndarray)) else [trace], "trace")
+    if density is not None:
+        eigen, weight = density
+        record["density"] = {"eigen": [_floats(e, "density eigen") for e in eigen],
+                             "weight": [_floats(w, "density weight") for w in weight]}
+        if [len(e) for e in record["density"]["eigen"]] != [len(w) for w in record["density"]["weight"]]:
+            raise RecorderError("density: eigen and weight must have the same shape (probes × nodes)")
+    with open(path, "w", encoding="utf-8") as f:
+        json.dump(record, f, allow_nan=False)

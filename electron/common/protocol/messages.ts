@@ -89,6 +89,7 @@ export const requestReplies = {
   'critical.analyze': { reply: ['critical.result'], progress: ['critical.progress'] },
   'critical.escape': { reply: ['critical.escaped'], progress: ['critical.progress'] },
   'critical.line': { reply: ['critical.line.result'], progress: ['critical.progress'] },
+  'critical.import': { reply: ['critical.result'] },
   'critical.experiment': {
     reply: ['critical.experiment.result'],
     progress: ['critical.experiment.progress'],
