@@ -26,6 +26,12 @@ recorded elsewhere (the network's ``source``): LossLab shows it as recorded and 
 it. Given a LossLab ``dataset`` spec and an MLP LossLab can build, the session also names the
 dataset and model, so LossLab's network lab shows it with its data and landscapes.
 
+A :func:`landscape` computes Li et al.'s filter-normalized loss landscape around the model's θ
+with torch on the model's device and, given the recorder, writes it into the session with the
+recorded trajectory projected onto its plane::
+
+    landscape(net, loss_fn, loader, recorder=rec, resolution=31, span=1.0)
+
 Depends on torch and numpy only.
 """
 
@@ -46,7 +52,8 @@ import torch
 
 __version__ = "1"
 
-__all__ = ["Recorder", "RecorderError", "mlp_model_spec", "optimizer_spec", "__version__"]
+__all__ = ["Landscape", "Recorder", "RecorderError", "filter_normalized_direction", "landscape", "write_hessian",
+           "mlp_model_spec", "optimizer_spec", "project_onto_plane", "__version__"]
 
 #: What tells a LossLab session from any other zip, and the format version written.
 SESSION_FORMAT = "losslab-session"
@@ -55,6 +62,9 @@ SESSION_VERSION = 1
 MAX_SESSION_BYTES = 2 * 2**30
 #: Steps a session's run may hold (limits.ts: MAX_RECORDED_STEPS).
 MAX_RECORDED_STEPS = 10_000_000
+#: Landscapes a session holds (limits.ts: MAX_RECORDED_LANDSCAPES), and a grid's largest side.
+MAX_RECORDED_LANDSCAPES = 64
+MAX_LANDSCAPE_RESOLUTION = 4096
 #: Snapshot bytes kept before the spacing doubles (room left for the curves and manifest).
 DEFAULT_MAX_SNAPSHOT_BYTES = int(1.75 * 2**30)
 
@@ -304,6 +314,7 @@ class Recorder:
         self.update_ms: List[float] = []
         self.status = "finished"
         self.reason: Optional[str] = None
+        self.landscapes: List["Landscape"] = []
         self.stopped = False
         # Diverged: θ now is past the steps kept, the run ends at _last_good.
         self._frozen = False
@@ -461,8 +472,10 @@ class Recorder:
         arrays: Dict[str, Tuple[str, Any]] = {}
 
         def put(name: str, dtype: str, values: Any) -> str:
-            arrays[f"{at}/{name}"] = (dtype, values)
-            return f"{at}/{name}"
+            # A landscape's arrays sit beside the run's: network/landscapes/k/…
+            full = os.path.normpath(f"{at}/{name}").replace(os.sep, "/")
+            arrays[full] = (dtype, values)
+            return full
 
         f64 = lambda values: np.asarray(values, dtype="<f8")  # noqa: E731
         empty = np.zeros(0, dtype="<f8")
@@ -500,11 +513,12 @@ class Recorder:
             "snapshotSpacing": self.spacing,
             "arrays": refs,
         }
+        landscapes = [self._put_landscape(ls, k, steps, put) for k, ls in enumerate(self.landscapes)]
         network: Dict[str, Any] = {}
         if self.dataset is not None and self.model_spec is not None:
             network["dataset"] = self.dataset
             network["model"] = self.model_spec
-        network.update({"source": source, "runs": [run], "landscapes": []})
+        network.update({"source": source, "runs": [run], "landscapes": landscapes})
 
         table: Dict[str, Dict[str, Any]] = {}
         entries: List[Tuple[str, str, Any]] = []
@@ -552,6 +566,85 @@ class Recorder:
                     zf.writestr(info, data)
         os.replace(partial, self.path)
 
+    # -- landscapes ----------------------------------------------------------------------
+
+    def add_landscape(self, ls: "Landscape") -> None:
+        """Adds a landscape (see :func:`landscape`) to the session, with the run's θ snapshots
+        so far and θ now projected onto its plane (read one at a time from the scratch file).
+        Call it after the last step: the projection holds the steps recorded until then."""
+        if not self.active:
+            return
+        if self.closed:
+            raise RecorderError("the recorder is closed")
+        if ls.center.size != self.size:
+            raise RecorderError(f"the landscape's θ has {ls.center.size} entries; the recorded θ has {self.size}")
+        if len(self.landscapes) >= MAX_RECORDED_LANDSCAPES:
+            raise RecorderError(f"a session holds at most {MAX_RECORDED_LANDSCAPES} landscapes")
+        self._scratch.flush()
+        kept = list(self.snapshot_steps)
+        now = len(self.loss)
+        extra = not kept or kept[-1] != now
+        steps = kept + ([now] if extra else [])
+        row = 4 * self.size
+        measure = ls.trajectory_loss
+        losses: List[float] = []
+
+        def points() -> Any:
+            """θ at each step, one at a time, measured on the way when asked."""
+            with open(self._scratch.name, "rb") as f:
+                for k in range(len(kept)):
+                    f.seek(k * row)
+                    theta = np.frombuffer(f.read(row), dtype="<f4").astype(np.float64)
+                    if measure is not None:
+                        losses.append(measure(theta))
+                    yield theta
+            if extra:
+                theta = self._theta()
+                if measure is not None:
+                    losses.append(measure(theta))
+                yield theta
+
+        alpha, beta, distance = project_onto_plane(ls.center, ls.d1, ls.d2, points())
+        ls.projection = {"steps": np.asarray(steps, dtype="<f8"), "alpha": alpha, "beta": beta,
+                         "distance": distance}
+        if measure is not None:
+            ls.projection["loss"] = np.asarray(losses, dtype="<f8")
+        ls.step = now
+        self.landscapes.append(ls)
+
+    def _put_landscape(self, ls: "Landscape", k: int, steps: int, put: Any) -> Dict[str, Any]:
+        """The manifest entry of landscape k, its arrays handed to `put` (network/landscapes/k/…)."""
+        base = f"../../landscapes/{k}"
+        proj = ls.projection or {}
+        keep = np.asarray(proj.get("steps", []), dtype="<f8") <= steps
+        arrays = {
+            "values": put(f"{base}/values", "f32", ls.values.astype("<f4").reshape(-1)),
+            "center": put(f"{base}/center", "f64", ls.center.astype("<f8")),
+            "d1": put(f"{base}/d1", "f64", ls.d1.astype("<f8")),
+            "d2": put(f"{base}/d2", "f64", ls.d2.astype("<f8")),
+        }
+        projections = []
+        if proj and keep.any():
+            refs = {name: put(f"{base}/projections/0/{name}", "f64",
+                              np.asarray(proj[name], dtype="<f8")[keep])
+                    for name in ("steps", "alpha", "beta", "distance", "loss") if name in proj}
+            projections.append({"runId": self.config["runId"], "arrays": refs})
+        finite = ls.values[np.isfinite(ls.values)]
+        return {
+            "id": f"torch-{k}",
+            "label": ls.label[:200],
+            "resolution": ls.resolution,
+            "range": [[ls.span[0][0], ls.span[0][1]], [ls.span[1][0], ls.span[1][1]]],
+            "split": ls.split,
+            "min": float(finite.min()) if finite.size else "NaN",
+            "max": float(finite.max()) if finite.size else "NaN",
+            "centerLoss": ls.center_loss if math.isfinite(ls.center_loss) else str(ls.center_loss),
+            "centerOf": {"runId": self.config["runId"], "at": "current", "step": min(ls.step, steps)},
+            "directions": {"kind": "random", "seed": ls.seed},
+            "arrays": arrays,
+            "projections": projections,
+        }
+
     def __enter__(self) -> "Recorder":
         return self
 
@@ -569,3 +662,240 @@ def _hash_file(name: str) -> Tuple[str, int]:
             digest.update(chunk)
             size += len(chunk)
     return digest.hexdigest(), size
+
+
+# -- Loss landscapes (Li, Xu, Taylor, Studer and Goldstein, NeurIPS 2018) ---------------------
+
+
+def filter_normalized_direction(params: List[torch.Tensor], generator: torch.Generator,
+                                ignore: str = "biasbn") -> List[torch.Tensor]:
+    """A random direction in θ-space, normalized filter by filter (Li et al.'s ``norm='filter'``).
+
+    For each parameter tensor W, a direction D of the same shape is drawn from N(0, 1); then each
+    filter of D — each slice along the first dimension: an output unit's row of a Linear's
+    [out, in] weight, one output channel's [in, kh, kw] kernel of a Conv — is rescaled to the norm
+    of the same filter of W: D_i ← D_i · ‖W_i‖ / (‖D_i‖ + 1e-10). Tensors of one dimension
+    (biases, batch norm's weight and bias) are zeroed with ``ignore="biasbn"`` (Li et al.'s
+    default in their plots), else they are W itself (their code's other case). The draw is made
+    on the CPU in float64 with ``generator`` (so a seed gives the same direction on any device)
+    and moved to each tensor's device.
+    """
+    if ignore not in ("biasbn", ""):
+        raise RecorderError(f"ignore must be 'biasbn' or '', not {ignore!r}")
+    direction = []
+    for w in params:
+        d = torch.randn(w.shape, generator=generator, dtype=torch.float64).to(w.device)
+        wd = w.detach().to(torch.float64)
+        if w.dim() <= 1:
+            d = torch.zeros_like(wd) if ignore == "biasbn" else wd.clone()
+        else:
+            flat_d = d.reshape(d.shape[0], -1)
+            flat_w = wd.reshape(wd.shape[0], -1)
+            scale = flat_w.norm(dim=1) / (flat_d.norm(dim=1) + 1e-10)
+            d = (flat_d * scale[:, None]).reshape(w.shape)
+        direction.append(d)
+    return direction
+
+
+def project_onto_plane(center: np.ndarray, d1: np.ndarray, d2: np.ndarray,
+                       points: Any) -> Tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Each θ's least-squares (α, β) on the plane center + α d1 + β d2, and its distance from it
+    (LossLab's projectOntoPlane): [α, β] solves the 2×2 normal equations of [d1 d2]. ``points``
+    may be any iterable (a generator reading one θ at a time)."""
+    g11, g12, g22 = float(d1 @ d1), float(d1 @ d2), float(d2 @ d2)
+    det = g11 * g22 - g12 * g12
+    if not det > 0:
+        raise RecorderError("d1 and d2 do not span a plane")
+    alpha, beta, distance = [], [], []
+    for theta in points:
+        r = np.asarray(theta, dtype=np.float64) - center
+        r1, r2 = float(d1 @ r), float(d2 @ r)
+        a = (g22 * r1 - g12 * r2) / det
+        b = (g11 * r2 - g12 * r1) / det
+        alpha.append(a)
+        beta.append(b)
+        distance.append(float(np.linalg.norm(r - a * d1 - b * d2)))
+    return np.asarray(alpha), np.asarray(beta), np.asarray(distance)
+
+
+class Landscape:
+    """L(θ* + α d1 + β d2) on a grid, as :func:`landscape` computed it.
+
+    ``values[j, i]`` is L at (alphas[i], betas[j]) (β the slow axis, as the session stores it);
+    ``center``, ``d1``, ``d2`` are θ*, d1 and d2 as float64 numpy vectors in θ's order.
+    """
+
+    def __init__(self, *, alphas: np.ndarray, betas: np.ndarray, values: np.ndarray,
+                 center: np.ndarray, d1: np.ndarray, d2: np.ndarray, center_loss: float,
+                 seed: int, split: str, label: str, trajectory_loss: Any = None) -> None:
+        self.alphas, self.betas, self.values = alphas, betas, values
+        self.center, self.d1, self.d2 = center, d1, d2
+        self.center_loss = center_loss
+        self.seed, self.split, self.label = seed, split, label
+        self.resolution = int(alphas.size)
+        self.span = ((float(alphas[0]), float(alphas[-1])), (float(betas[0]), float(betas[-1])))
+        #: θ → L(θ), to give each projected point its loss (None: not measured).
+        self.trajectory_loss = trajectory_loss
+        self.projection: Optional[Dict[str, np.ndarray]] = None
+        self.step = 0
+
+
+def landscape(model: torch.nn.Module, loss_fn: Any, loader: Any, *, recorder: Optional[Recorder] = None,
+              resolution: int = 21, span: float = 1.0, seed: int = 0, ignore: str = "biasbn",
+              batches: Optional[int] = None, split: str = "train", trajectory_loss: bool = True,
+              progress: Any = None) -> Optional[Landscape]:
+    """Li et al.'s loss landscape around the model's θ, computed with torch on its device.
+
+    θ* is the model's parameters now; d1 and d2 are :func:`filter_normalized_direction`s drawn
+    with ``torch.Generator().manual_seed(seed)`` and ``seed + 1``. For each (α, β) of a
+    ``resolution`` × ``resolution`` grid over [−span, span]², the parameters are set to
+    θ* + α d1 + β d2 and L is the mean of ``loss_fn(model(x), y)`` over ``loader`` (its first
+    ``batches`` batches), each batch weighted by its size, under ``torch.no_grad()`` and in
+    ``model.eval()`` (batch norm uses its running statistics, as in Li et al.'s evaluation); the
+    parameters and the model's mode are restored afterwards, also on an exception. ``loader``
+    yields ``(x, y)`` pairs (a DataLoader, a list), moved to the parameters' device; the batches
+    are read once and kept. Given the ``recorder``, the landscape joins its session with the
+    run's θ snapshots projected onto the plane (and, with ``trajectory_loss``, L at each of them).
+    ``progress(done, total)`` is called after each grid point. Under DDP pass every rank's
+    recorder: ranks other than 0 return None at once. It costs resolution² passes over the
+    batches.
+    """
+    if not isinstance(resolution, int) or not 2 <= resolution <= MAX_LANDSCAPE_RESOLUTION:
+        raise RecorderError(f"resolution must be a whole number from 2 to {MAX_LANDSCAPE_RESOLUTION}, not {resolution!r}")
+    if not (isinstance(span, (int, float)) and math.isfinite(span) and span > 0):
+        raise RecorderError(f"span must be a finite number above 0, not {span!r}")
+    if split not in ("train", "validation"):
+        raise RecorderError(f"split must be 'train' or 'validation', not {split!r}")
+    if recorder is not None and not recorder.active:
+        return None
+    inner = model.module if isinstance(model, torch.nn.parallel.DistributedDataParallel) else model
+    params = list(inner.parameters())
+    device = params[0].device
+    center = [p.detach().clone() for p in params]
+    data = []
+    for b, (x, y) in enumerate(loader):
+        if batches is not None and b >= batches:
+            break
+        data.append((x, y))
+    if not data:
+        raise RecorderError("the loader gave no batches")
+    d1 = filter_normalized_direction(params, torch.Generator().manual_seed(seed), ignore)
+    d2 = filter_normalized_direction(params, torch.Generator().manual_seed(seed + 1), ignore)
+
+    def vector(tensors: List[torch.Tensor]) -> np.ndarray:
+        flat = [t.detach().to(torch.float64).reshape(-1) for t in tensors]
+        return torch.nn.utils.parameters_to_vector(flat).cpu().numpy()
+
+    def mean_loss() -> float:
+        total, count = 0.0, 0
+        for x, y in data:
+            x, y = x.to(device), y.to(device)
+            n = int(x.shape[0]) if getattr(x, "dim", lambda: 0)() > 0 else 1
+            total += float(loss_fn(inner(x), y)) * n
+            count += n
+        return total / count
+
+    def restore() -> None:
+        with torch.no_grad():
+            for p, c in zip(params, center):
+                p.copy_(c)
+        inner.train(was_training)
+
+    def loss_at(theta: np.ndarray) -> float:
+        """L at a θ of the trajectory (a flat float64 vector), θ* restored after."""
+        flat = torch.from_numpy(np.asarray(theta, dtype=np.float64))
+        inner.eval()
+        try:
+            with torch.no_grad():
+                at = 0
+                for p in params:
+                    n = p.numel()
+                    p.copy_(flat[at:at + n].reshape(p.shape).to(device=device, dtype=p.dtype))
+                    at += n
+                return mean_loss()
+        finally:
+            restore()
+
+    alphas = np.linspace(-span, span, resolution)
+    betas = np.linspace(-span, span, resolution)
+    values = np.full((resolution, resolution), np.nan, dtype=np.float64)
+    was_training = inner.training
+    inner.eval()
+    try:
+        with torch.no_grad():
+            center_loss = mean_loss()
+            for j, b in enumerate(betas):
+                for i, a in enumerate(alphas):
+                    for p, c, u, v in zip(params, center, d1, d2):
+                        p.copy_((c.to(torch.float64) + float(a) * u + float(b) * v).to(p.dtype))
+                    values[j, i] = mean_loss()
+                    if progress is not None:
+                        progress(j * resolution + i + 1, resolution * resolution)
+    finally:
+        restore()
+    values[~np.isfinite(values)] = np.nan
+    result = Landscape(alphas=alphas, betas=betas, values=values, center=vector(center),
+                       d1=vector(d1), d2=vector(d2), center_loss=center_loss, seed=seed, split=split,
+                       label=f"filter-normalized random directions (seed {seed}), torch",
+                       trajectory_loss=loss_at if trajectory_loss else None)
+    if recorder is not None:
+        recorder.add_landscape(result)
+    return result
+
+
+# -- Hessians computed elsewhere (PyHessian) --------------------------------------------------
+
+
+def _floats(values: Any, what: str) -> List[float]:
+    """A list of finite floats (tensors, numpy arrays and lists alike), refused otherwise."""
+    out = [float(v.item() if isinstance(v, torch.Tensor) else v) for v in np.asarray(values, dtype=object).ravel()]
+    for i, v in enumerate(out):
+        if not math.isfinite(v):
+            raise RecorderError(f"{what}[{i}] is {v}: LossLab reads finite numbers only")
+    return out
+
+
+def write_hessian(path: str, *, eigenvalues: Any, trace: Any = None, density: Any = None,
+                  parameters: Optional[int] = None, loss: Optional[float] = None,
+                  grad_norm: Optional[float] = None, label: Optional[str] = None,
+                  step: Optional[int] = None) -> None:
+    """Writes PyHessian's results as a JSON file LossLab's critical-points lab opens.
+
+    ``eigenvalues``: ``hessian.eigenvalues(top_n=k)[0]`` (the top k, largest first);
+    ``trace``: ``hessian.trace()`` (Hutchinson's samples; their mean is the estimate);
+    ``density``: ``hessian.density(iter, n_v)`` — the pair (eigen_list_full, weight_list_full)
+    of SLQ's nodes and weights per probe. ``parameters`` is θ's length (``sum(p.numel() for p in
+    model.parameters())``); ``loss``, ``grad_norm``, ``label`` and ``step`` are shown with it.
+    The file (``"format": "losslab-hessian"``, ``"version": 1``) is documented in LossLab's
+    README. Does nothing on a rank other than 0 (see :class:`Recorder`).
+    """
+    if _rank(None) != 0:
+        return
+    record: Dict[str, Any] = {
+        "format": "losslab-hessian",
+        "version": 1,
+        "recordedBy": f"PyHessian via losslab_torch {__version__}, PyTorch {torch.__version__}",
+    }
+    if label is not None:
+        record["label"] = str(label)[:120]
+    if step is not None:
+        record["step"] = int(step)
+    if parameters is not None:
+        record["parameters"] = int(parameters)
+    if loss is not None:
+        record["loss"] = _floats([loss], "loss")[0]
+    if grad_norm is not None:
+        record["gradNorm"] = _floats([grad_norm], "grad_norm")[0]
+    record["eigenvalues"] = _floats(eigenvalues, "eigenvalues")
+    if not record["eigenvalues"]:
+        raise RecorderError("eigenvalues is empty")
+    if trace is not None:
+        record["trace"] = _floats(trace if isinstance(trace, (list, tuple, np.ndarray)) else [trace], "trace")
+    if density is not None:
+        eigen, weight = density
+        record["density"] = {"eigen": [_floats(e, "density eigen") for e in eigen],
+                             "weight": [_floats(w, "density weight") for w in weight]}
+        if [len(e) for e in record["density"]["eigen"]] != [len(w) for w in record["density"]["weight"]]:
+            raise RecorderError("density: eigen and weight must have the same shape (probes × nodes)")
+    with open(path, "w", encoding="utf-8") as f:
+        json.dump(record, f, allow_nan=False)

@@ -87,6 +87,12 @@ export const MAX_ERROR_CHARS = 400;
 /** Most bytes a session may hold once unzipped (manifest and arrays together): 2 GiB. */
 export const MAX_SESSION_BYTES = 2 * 2 ** 30;
 
+/**
+ * Most bytes of one loss-landscape file (net.landscape.file): one message, within a WebSocket
+ * frame; Li et al.'s surfaces of 51 × 51 points over four quantities take about 100 kB.
+ */
+export const MAX_LANDSCAPE_FILE_BYTES = 24 * 2 ** 20;
+
 /** Most bytes of one session.upload part: well inside a WebSocket frame (DEFAULT_MAX_FRAME_BYTES). */
 export const MAX_UPLOAD_PART_BYTES = 16 * 2 ** 20;
 

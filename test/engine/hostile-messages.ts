@@ -75,6 +75,17 @@ function validLabMessage(rng: SeededRandom, id: number): Record<string, unknown>
     () => ({ type: 'net.run.update', id, runId, change: { hyper: { lr: 0.01 } } }),
     () => ({ type: 'net.evaluate', id, runId, split: rng.pick(['train', 'validation', 'test']) }),
     () => ({ type: 'net.view', id, runId, resolution: 8 }),
+    // A loss-landscape file: here never HDF5, so always refused, in one line.
+    () => ({
+      type: 'net.landscape.file',
+      id,
+      files: [
+        {
+          name: 'surface.h5',
+          bytes: Uint8Array.from({ length: 8 + rng.int(64) }, () => rng.int(256)),
+        },
+      ],
+    }),
     () => ({ type: 'session.context', id, context: { view: { a: 1 } } }),
     () => ({ type: 'job.cancel', id: rng.int(20_000) }),
     () => ({ type: 'sync', id }),

@@ -300,7 +300,7 @@ describe('sessions over the protocol', () => {
       bytes,
     })) as EngineMessageOf<'session.opened'>;
     const net = opened.session.network!;
-    expect(net.problem.dataset).toMatchObject({ kind: 'xor', n: 200, seed: 3 });
+    expect(net.problem!.dataset).toMatchObject({ kind: 'xor', n: 200, seed: 3 });
     expect(net.runs).toEqual([{ runId: 'net-1', resumable: true }]);
     expect(Array.from(net.landscapes[0].values)).toEqual(Array.from(landscape.landscape.values));
     expect(Array.from(net.landscapes[0].projections[0].alpha)).toEqual(

@@ -18,6 +18,52 @@ const requestId = requestIdSchema;
 
 /** τ: eigenvalues within ±τ·max|λ| are "flat" (float32 cannot sign them). */
 export const DEFAULT_TAU = 1e-4;
+
+/** Most characters of a PyHessian result file (critical.import): 100 probes × 1,000 nodes fit. */
+export const MAX_HESSIAN_FILE_CHARS = 16 * 2 ** 20;
+
+const realNumber = z.number().refine(Number.isFinite, { message: 'must be a finite number' });
+
+/**
+ * A Hessian computed elsewhere, as `losslab_torch.write_hessian` writes PyHessian's results:
+ * its top eigenvalues (`hessian.eigenvalues(top_n)`), Hutchinson's trace samples
+ * (`hessian.trace()`) and SLQ's nodes and weights per probe (`hessian.density()`).
+ */
+export const pyhessianFileSchema = z.strictObject({
+  format: z.literal('losslab-hessian'),
+  version: z.literal(1),
+  /** What computed it (`PyHessian via losslab_torch 1, PyTorch 2.1.0`). */
+  recordedBy: z.string().min(1).max(200),
+  /** What it is of (shown): a run, a checkpoint. */
+  label: z.string().min(1).max(120).optional(),
+  /** The training step it was computed at. */
+  step: z.int().min(0).max(10_000_000).optional(),
+  /** Length of θ (the trace's and density's n). */
+  parameters: z.int().min(1).max(100_000_000_000).optional(),
+  loss: realNumber.optional(),
+  gradNorm: realNumber.optional(),
+  /** The top eigenvalues, as PyHessian returns them (largest first). */
+  eigenvalues: z.array(realNumber).min(1).max(1000),
+  /** Hutchinson's samples of tr H. */
+  trace: z.array(realNumber).min(1).max(100_000).optional(),
+  /** SLQ per probe: the nodes (Ritz values) and their weights, of equal lengths. */
+  density: z
+    .strictObject({
+      eigen: z.array(z.array(realNumber).min(1).max(10_000)).min(1).max(1000),
+      weight: z
+        .array(z.array(realNumber.min(0)).min(1).max(10_000))
+        .min(1)
+        .max(1000),
+    })
+    .refine(
+      (d) =>
+        d.eigen.length === d.weight.length &&
+        d.eigen.every((e, i) => e.length === d.weight[i].length),
+      { message: 'eigen and weight must have the same shape (probes × nodes)' },
+    )
+    .optional(),
+});
+export type PyhessianFile = z.infer<typeof pyhessianFileSchema>;
 /** Above this many parameters an exact Hessian (P HVPs and a dense eigensolver) is refused. */
 export const MAX_EXACT_PARAMETERS = 2000;
 
@@ -175,6 +221,15 @@ export const criticalRequests = [
       .max(2 ** 32 - 1)
       .default(0),
     split: z.enum(['train', 'validation']).default('train'),
+  }),
+  // A Hessian analysed elsewhere (PyHessian's top eigenvalues, trace samples and SLQ density,
+  // as the Python companion's write_hessian saves them: see pyhessianFileSchema). Answered by
+  // critical.result.
+  z.strictObject({
+    type: z.literal('critical.import'),
+    id: requestId,
+    /** The file's text (JSON). */
+    text: z.string().min(1).max(MAX_HESSIAN_FILE_CHARS),
   }),
   // One of the lab's experiments. Answered by critical.experiment.result, after
   // critical.experiment.progress (with the partial result).

@@ -86,9 +86,11 @@ export const requestReplies = {
   'net.directions.save': { reply: ['ok'] },
   'net.line': { reply: ['net.line.result'] },
   'net.data.part': { reply: ['ok', 'net.data.imported'] },
+  'net.landscape.file': { reply: ['net.landscape.file.result'] },
   'critical.analyze': { reply: ['critical.result'], progress: ['critical.progress'] },
   'critical.escape': { reply: ['critical.escaped'], progress: ['critical.progress'] },
   'critical.line': { reply: ['critical.line.result'], progress: ['critical.progress'] },
+  'critical.import': { reply: ['critical.result'] },
   'critical.experiment': {
     reply: ['critical.experiment.result'],
     progress: ['critical.experiment.progress'],

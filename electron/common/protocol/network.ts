@@ -15,7 +15,7 @@ import {
   type ModelSpec,
 } from '../network';
 import type { NetworkEpochColumns, NetworkStepColumns } from '../columns';
-import { MAX_PROJECTED_RUNS, MAX_UPLOAD_PART_BYTES } from '../limits';
+import { MAX_LANDSCAPE_FILE_BYTES, MAX_PROJECTED_RUNS, MAX_UPLOAD_PART_BYTES } from '../limits';
 import { requestIdSchema, runIdSchema, type RunStatus } from './base';
 
 const runId = runIdSchema;
@@ -142,6 +142,27 @@ export const networkRequests = [
     landscapeId: requestId,
     name: z.string().min(1).max(64),
   }),
+  // Loss-landscape files of Li et al.'s code (HDF5): a surface file, and optionally its
+  // projected-trajectory file, read by the engine (h5wasm) and replied to with what they hold.
+  z.strictObject({
+    type: z.literal('net.landscape.file'),
+    id: requestId,
+    files: z
+      .array(
+        z.strictObject({
+          name: z.string().min(1).max(260),
+          bytes: z
+            .custom<Uint8Array>((v) => v instanceof Uint8Array, {
+              message: "must be the file's bytes (a Uint8Array)",
+            })
+            .refine((b) => b.length >= 1 && b.length <= MAX_LANDSCAPE_FILE_BYTES, {
+              message: `must hold 1 to ${MAX_LANDSCAPE_FILE_BYTES} bytes`,
+            }),
+        }),
+      )
+      .min(1)
+      .max(2),
+  }),
   // L along the segment between two θs: (1 − t)·from + t·to.
   z.strictObject({
     type: z.literal('net.line'),
@@ -192,7 +213,32 @@ export type NetworkMessage =
       values: Float64Array;
       loss: 'train' | 'validation';
     }
-  | { type: 'net.resume.progress'; id: number; runId: string; done: number; total: number };
+  | { type: 'net.resume.progress'; id: number; runId: string; done: number; total: number }
+  | { type: 'net.landscape.file.result'; id: number; file: LandscapeFileData };
+
+/**
+ * What a loss-landscape file of Li et al.'s code holds (its `.h5` surface file, and the
+ * projected-trajectory file `…_proj_cos.h5` when given too).
+ */
+export interface LandscapeFileData {
+  /** The files' names, surface file first. */
+  names: string[];
+  /** 2: a surface over (x, y); 1: a curve over x. */
+  dims: 1 | 2;
+  /** `xcoordinates`, and `ycoordinates` of a 2-D file. */
+  x: Float64Array;
+  y?: Float64Array;
+  /**
+   * Each of `train_loss`, `test_loss`, `train_acc`, `test_acc` the file holds, as stored: the
+   * value at (x_i, y_j) at [j · x.length + i] (y the slow axis, as the file's meshgrid runs);
+   * NaN where not finite or not computed (the code fills its grid with −1 before computing).
+   */
+  surfaces: { name: string; values: Float64Array }[];
+  /** 2-D: the surface resampled onto a square grid (bilinear) when x and y differ in length. */
+  square?: { resolution: number; surfaces: { name: string; values: Float32Array }[] };
+  /** The projected trajectory (`proj_xcoord`, `proj_ycoord`), one point per saved model. */
+  trajectory?: { x: Float64Array; y: Float64Array };
+}
 
 /**
  * Per-step curves (`networkStepColumns`) of a network run from step `fromStep` on (update t is
@@ -232,8 +278,11 @@ export interface NetworkRunState {
     batchSize?: number | 'full';
   }[];
   parameters: number;
-  /** The architecture the run trains: its own, or the lab's. */
-  model: ModelSpec;
+  /**
+   * The architecture the run trains: its own, or the lab's. Absent for a run recorded
+   * elsewhere on a model LossLab cannot build (its session's `network.source`).
+   */
+  model?: ModelSpec;
   reason?: string;
   label?: string;
 }

@@ -165,6 +165,18 @@ export interface RestoredRunInfo {
   note?: string;
 }
 
+/** What the network lab tells the page of runs recorded elsewhere. */
+export interface RecordedSourceInfo {
+  recordedBy: string;
+  description?: string;
+  /** The framework's optimizer class (`torch.optim.AdamW`). */
+  optimizer?: string;
+  parameters: number;
+  tensors: number;
+  /** Why the lab cannot train, evaluate or draw their data: one line. */
+  reason: string;
+}
+
 /** What session.open restored, for the client to rebuild its own state around. */
 export interface SessionSummary {
   title?: string;
@@ -181,7 +193,13 @@ export interface SessionSummary {
     basins?: Omit<BasinsResultMessage, 'type' | 'id'>;
   };
   network?: {
-    problem: NetworkProblemInfo;
+    /** Absent when the runs were recorded elsewhere on a model LossLab cannot build. */
+    problem?: NetworkProblemInfo;
+    /**
+     * Runs recorded elsewhere (the session's `network.source`): what recorded them, the model
+     * as its framework printed it, and θ's length and tensors. They are shown, never trained.
+     */
+    recorded?: RecordedSourceInfo;
     runs: RestoredRunInfo[];
     landscapes: NetworkLandscape[];
   };

@@ -67,6 +67,7 @@ export class CriticalLab implements Lab<Restored> {
     'critical.escape',
     'critical.line',
     'critical.experiment',
+    'critical.import',
   ] as const;
   private readonly jobs: CriticalJobs;
   /** Finished experiments, oldest first (at most MAX_RECORDED_EXPERIMENTS). */
@@ -115,9 +116,21 @@ export class CriticalLab implements Lab<Restored> {
         return this.line(message);
       case 'critical.experiment':
         return this.experiment(message);
+      case 'critical.import':
+        return this.importHessian(message);
       default:
         throw new FieldError('type', `the critical-points lab does not answer "${message.type}"`);
     }
+  }
+
+  /** critical.import: a Hessian analysed elsewhere (PyHessian), shown as an analysis. */
+  private async importHessian(message: Msg<'critical.import'>): Promise<void> {
+    const { pyhessianAnalysis } = await import('./pyhessian');
+    this.host.post({
+      type: 'critical.result',
+      id: message.id,
+      analysis: pyhessianAnalysis(message.text),
+    });
   }
 
   /** critical.analyze: the spectrum at the target, closed form on a surface. */

@@ -17,8 +17,10 @@ import {
   SessionError,
   type ForkOrigin,
   type NetworkRunRecording,
+  type LandscapeRecording,
   type NetworkSource,
   type SessionData,
+  sourceParameters,
 } from '../../../common/session';
 import { landscapePool } from '../../landscape';
 import { gradientHelper, ModelError, NetworkProblem, NetworkRun, type Tf } from '../../network';
@@ -45,15 +47,22 @@ import {
   resumeNetworkRun,
   type RestoredNetwork,
 } from './recording';
+import type { RecordedRunView } from './recorded';
+import { restoreRecordedLab, type RecordedLab } from './recorded';
 import { NetworkRuns } from './training';
 
 export { MAX_NETWORK_RUNS };
 
-/** A session's network part, rebuilt, with the recordings a resume must reproduce. */
-type RestoredLab = RestoredNetwork & {
-  recordings: readonly NetworkRunRecording[];
-  source?: NetworkSource;
-};
+/**
+ * A session's network part, rebuilt, with the recordings a resume must reproduce; or, for runs
+ * recorded elsewhere on a model LossLab cannot build, those runs as recorded (no problem).
+ */
+type RestoredLab =
+  | (RestoredNetwork & {
+      recordings: readonly NetworkRunRecording[];
+      source?: NetworkSource;
+    })
+  | (RecordedLab & { kind: 'recorded'; landscapes: LandscapeRecording[] });
 
 /** The client messages the network lab answers. */
 const NETWORK_MESSAGES = [
@@ -70,6 +79,7 @@ const NETWORK_MESSAGES = [
   'net.run.resume',
   'net.directions.save',
   'net.line',
+  'net.landscape.file',
 ] as const;
 
 export class NetworkLab implements Lab<RestoredLab | undefined> {
@@ -86,6 +96,11 @@ export class NetworkLab implements Lab<RestoredLab | undefined> {
   readonly runs: NetworkRuns;
   /** CSV/TSV files arriving from the page (net.data.part). */
   private readonly imports = new DataImports();
+  /**
+   * A session's runs recorded elsewhere on a model LossLab cannot build, shown as recorded
+   * (then there is no problem and `live` is empty).
+   */
+  private recordedLab: RecordedLab | undefined;
   /** Runs restored from a session, with what the session said of them. */
   private readonly restored = new Map<
     string,
@@ -109,15 +124,33 @@ export class NetworkLab implements Lab<RestoredLab | undefined> {
   }
 
   requireProblem(): NetworkProblem {
-    if (!this.problem)
+    if (!this.problem) {
+      if (this.recordedLab) throw new FieldError(undefined, this.recordedReason());
       throw new FieldError(undefined, 'set up a dataset and model first (net.setup)');
+    }
     return this.problem;
   }
 
   run(runId: string): NetworkRun {
     const run = this.live.get(runId);
-    if (!run) throw new FieldError('runId', `no network run "${runId}"`);
+    if (!run) {
+      if (this.recordedLab?.runs.some((r) => r.runId === runId)) {
+        throw new FieldError('runId', `run "${runId}": ${this.recordedReason()}`);
+      }
+      throw new FieldError('runId', `no network run "${runId}"`);
+    }
     return run;
+  }
+
+  /** The runs recorded elsewhere on a model LossLab cannot build, when those are on show. */
+  get recordedRuns(): readonly RecordedRunView[] {
+    return this.recordedLab?.runs ?? [];
+  }
+
+  /** Why the lab cannot train, evaluate or draw the data of runs it shows as recorded. */
+  private recordedReason(): string {
+    const by = this.recordedLab?.source.recordedBy ?? 'another program';
+    return `recorded by ${by} on a model LossLab cannot build: its curves, θ snapshots and landscapes are shown, nothing can be trained or evaluated`;
   }
 
   /** A new dataset and model: every run, landscape and saved direction of the old one goes. */
@@ -140,6 +173,7 @@ export class NetworkLab implements Lab<RestoredLab | undefined> {
     this.problem?.dispose();
     this.problem = problem;
     this.source = undefined;
+    this.recordedLab = undefined;
     this.landscapes.clear();
     this.restored.clear();
     // Start the landscape workers now, so the first landscape does not pay for them.
@@ -261,9 +295,21 @@ export class NetworkLab implements Lab<RestoredLab | undefined> {
         return this.ok(message.id);
       case 'net.line':
         return this.landscapes.line(message);
+      case 'net.landscape.file':
+        return this.landscapeFile(message);
       default:
         throw new FieldError('type', `the network lab does not answer "${message.type}"`);
     }
+  }
+
+  /**
+   * A loss-landscape file of Li et al.'s code (and its projected trajectory), read and sent
+   * back to be drawn; it needs no problem (the surface was computed elsewhere).
+   */
+  private async landscapeFile(message: Msg<'net.landscape.file'>): Promise<void> {
+    const { readLandscapeFiles } = await import('../../landscape/h5-file');
+    const file = await readLandscapeFiles(message.files);
+    this.post({ type: 'net.landscape.file.result', id: message.id, file });
   }
 
   private ok(id: number): void {
@@ -288,7 +334,17 @@ export class NetworkLab implements Lab<RestoredLab | undefined> {
    * session's it came from) and fork origin, and the last landscape when it is on screen.
    */
   record(session: SessionData, context: SessionContext): void {
-    if (!labsHeld(context).network || !this.problem) return;
+    if (!labsHeld(context).network) return;
+    if (this.recordedLab) {
+      // Saved again as it was read: the recordings, and the landscapes they came with.
+      session.network = {
+        source: this.recordedLab.source,
+        runs: this.recordedLab.runs.map((r) => r.recording),
+        landscapes: this.recordedLandscapes,
+      };
+      return;
+    }
+    if (!this.problem) return;
     const runs = [...this.live.values()].map((run) => {
       const info = this.restored.get(run.runId);
       return withOrigin(run, context.colors[run.runId] ?? info?.color, info?.forkedFrom);
@@ -314,6 +370,14 @@ export class NetworkLab implements Lab<RestoredLab | undefined> {
 
   async restore(session: SessionData): Promise<RestoredLab | undefined> {
     if (!session.network) return undefined;
+    const { source, dataset, model } = session.network;
+    if (source && (!dataset || !model)) {
+      return {
+        kind: 'recorded',
+        ...restoreRecordedLab(session.network),
+        landscapes: session.network.landscapes,
+      };
+    }
     await loadRecordedTable(session.network);
     const restored = restoreNetwork(await this.tf(), session.network);
     return {
@@ -331,11 +395,13 @@ export class NetworkLab implements Lab<RestoredLab | undefined> {
    */
   adopt(network: RestoredLab | undefined, summary: SessionSummary): void {
     if (!network) return this.clear();
+    if ('kind' in network) return this.adoptRecorded(network, summary);
     for (const job of this.jobs.values()) job.abort();
     for (const runId of [...this.live.keys()]) this.remove(runId);
     this.problem?.dispose();
     this.problem = network.problem;
     this.source = network.source;
+    this.recordedLab = undefined;
     this.restored.clear();
     network.runs.forEach((r, i) => {
       this.live.set(r.run.runId, r.run);
@@ -358,9 +424,46 @@ export class NetworkLab implements Lab<RestoredLab | undefined> {
     };
   }
 
+  /** The landscapes a session of runs recorded elsewhere came with (kept to save them again). */
+  private recordedLandscapes: LandscapeRecording[] = [];
+
+  /**
+   * Runs recorded elsewhere on a model LossLab cannot build: no problem, every run shown as
+   * recorded, the session's landscapes kept as they are (the last on show).
+   */
+  private adoptRecorded(
+    network: RecordedLab & { landscapes: LandscapeRecording[] },
+    summary: SessionSummary,
+  ): void {
+    this.clear();
+    this.recordedLab = { source: network.source, runs: network.runs };
+    this.recordedLandscapes = network.landscapes;
+    this.landscapes.clear(network.landscapes.at(-1));
+    const { source } = network;
+    summary.network = {
+      recorded: {
+        recordedBy: source.recordedBy,
+        ...(source.description !== undefined ? { description: source.description } : {}),
+        ...(source.optimizer ? { optimizer: source.optimizer.name } : {}),
+        parameters: network.runs[0]?.recording.parameters ?? sourceParameters(source),
+        tensors: source.tensors.length,
+        reason: this.recordedReason(),
+      },
+      runs: network.runs.map((r) => ({
+        runId: r.runId,
+        ...(r.recorded.color !== undefined ? { color: r.recorded.color } : {}),
+        ...(r.recorded.forkedFrom ? { forkedFrom: r.recorded.forkedFrom } : {}),
+        resumable: false,
+        note: r.recorded.reason,
+      })),
+      landscapes: network.landscapes.map(landscapeMessage),
+    };
+  }
+
   /** Every run's state, and its curves again from the start. */
   sync(): void {
     for (const run of this.live.values()) this.post({ type: 'net.run.state', run: run.state() });
+    for (const run of this.recordedRuns) this.post({ type: 'net.run.state', run: run.state() });
     this.rewindFrames();
   }
 
@@ -453,6 +556,8 @@ export class NetworkLab implements Lab<RestoredLab | undefined> {
     this.problem?.dispose();
     this.problem = undefined;
     this.source = undefined;
+    this.recordedLab = undefined;
+    this.recordedLandscapes = [];
     this.landscapes.clear();
     this.restored.clear();
   }
@@ -464,7 +569,7 @@ export class NetworkLab implements Lab<RestoredLab | undefined> {
 
   takeFrames(): NetworkRunFrame[] {
     const frames: NetworkRunFrame[] = [];
-    for (const run of this.live.values()) {
+    for (const run of [...this.live.values(), ...this.recordedRuns]) {
       const frame = run.takeFrame();
       if (frame) frames.push(frame);
     }
@@ -473,6 +578,7 @@ export class NetworkLab implements Lab<RestoredLab | undefined> {
 
   rewindFrames(): void {
     for (const run of this.live.values()) run.rewindFrames();
+    for (const run of this.recordedRuns) run.rewindFrames();
   }
 
   evaluate(message: Msg<'net.evaluate'>): void {

@@ -24,6 +24,8 @@ export class LandscapeSource implements ViewSource {
   viewRuns = $state.raw<ViewRun[]>([]);
   dataVersion = $state(0);
   hoverStep = undefined;
+  /** Replay: paths drawn up to this point index (undefined: whole). */
+  scrubStep = $state<number | undefined>();
   view = $state<ViewSettingsLike>({
     logHeight: false,
     wireframe: false,

@@ -7,7 +7,9 @@ import { getContext, setContext } from 'svelte';
 import type { DatasetSpecInput, ModelSpecInput } from '../../../../../electron/common/network';
 import type {
   EngineMessageOf,
+  LandscapeFileData,
   NetworkLandscape,
+  RecordedSourceInfo,
   SessionSummary,
 } from '../../../../../electron/common/protocol';
 import { Trajectory } from '../../state/trajectory';
@@ -27,6 +29,18 @@ export class NetworkStore extends NetworkRuns {
   /** A restored run being retrained. */
   resuming = $state.raw<{ runId: string; done: number; total: number; id: number } | undefined>();
   readonly landscapeSource = new LandscapeSource();
+  /**
+   * The session's runs were recorded elsewhere on a model LossLab cannot build: they are shown
+   * (curves, θ snapshots, landscapes) but nothing trains, and there is no data to draw.
+   */
+  recorded = $state.raw<RecordedSourceInfo | undefined>();
+  /**
+   * A loss-landscape file on show (Li et al.'s .h5), and which of its surfaces; undefined
+   * when the landscape on show is the lab's own.
+   */
+  landscapeFile = $state.raw<{ data: LandscapeFileData; surface: string } | undefined>();
+  /** Replay of recorded runs: the step shown (cursor on the curves, paths cut there). */
+  replayStep = $state<number | undefined>();
 
   /**
    * After the engine restarted (it crashed, or the connection was lost): the new engine knows
@@ -54,14 +68,18 @@ export class NetworkStore extends NetworkRuns {
     this.labels = { ...(view?.labels ?? {}) };
     this.clearLandscape();
     this.restored = {};
+    this.recorded = network?.recorded;
+    this.replayStep = undefined;
     if (!network) {
       this.problem = undefined;
       this.runs = [];
       return;
     }
     this.problem = network.problem;
-    this.dataset = structuredClone(network.problem.dataset) as DatasetSpecInput;
-    this.model = structuredClone(network.problem.model) as ModelSpecInput;
+    if (network.problem) {
+      this.dataset = structuredClone(network.problem.dataset) as DatasetSpecInput;
+      this.model = structuredClone(network.problem.model) as ModelSpecInput;
+    }
     const runs: NetRun[] = [];
     for (const r of network.runs) {
       runs.push(this.placeholder(r.runId, r.color ?? freeColor(runs.map((x) => x.color))));
@@ -89,9 +107,43 @@ export class NetworkStore extends NetworkRuns {
         this.landscape.landscape,
         this.projectedRuns(this.landscape.landscape),
       );
+      this.setReplayStep(this.replayStep);
       this.landscapeSource.cameraVersion++;
     }
     void this.refreshView();
+  }
+
+  /** The most steps any run has taken (the replay slider's end). */
+  get lastStep(): number {
+    return Math.max(0, ...this.runs.map((r) => r.state?.step ?? r.steps.count));
+  }
+
+  /**
+   * Replay of recorded runs: shows step `step` (undefined: the end) — the curves' cursor, and
+   * each projected path on the landscape up to its last θ kept at or before it.
+   */
+  setReplayStep(step: number | undefined): void {
+    this.replayStep = step;
+    const landscape = this.landscape.status === 'done' ? this.landscape.landscape : undefined;
+    const first = landscape?.projections[0];
+    if (step === undefined || !first) {
+      this.landscapeSource.scrubStep = undefined;
+      return;
+    }
+    // The views cut paths by point index: the first path's last point at or before `step`.
+    let k = 0;
+    while (k + 1 < first.steps.length && first.steps[k + 1] <= step) k++;
+    this.landscapeSource.scrubStep = k;
+  }
+
+  /** The step of the latest θ snapshot kept at or before `step` (runs' projected paths). */
+  snapshotAt(step: number): number | undefined {
+    const landscape = this.landscape.status === 'done' ? this.landscape.landscape : undefined;
+    const steps = landscape?.projections[0]?.steps;
+    if (!steps) return undefined;
+    let found: number | undefined;
+    for (const s of steps) if (s <= step) found = s;
+    return found;
   }
 
   /** What a session keeps of the network lab's view. */
@@ -133,8 +185,45 @@ export class NetworkStore extends NetworkRuns {
     if (this.resuming) this.client.post({ type: 'net.landscape.cancel', id: this.resuming.id });
   }
 
+  /**
+   * Opens loss-landscape files of Li et al.'s code — a surface `.h5`, and its projected
+   * trajectory `…_proj_cos.h5` if given — and draws the surface in the 3-D and contour views
+   * (a 1-D file in the 1-D slice chart) with the trajectory. Without files it asks for them
+   * (a file picker), so a menu can call it as it is. Resolves whether a landscape is on show.
+   */
+  async openLandscapeFile(files?: readonly File[]): Promise<boolean> {
+    const chosen = files ?? (await pickFiles('.h5,.hdf5,.hdf,.he5', true));
+    if (!chosen.length) return false;
+    const parts = await Promise.all(
+      chosen.map(async (f) => ({ name: f.name, bytes: new Uint8Array(await f.arrayBuffer()) })),
+    );
+    const reply = await this.attempt(() =>
+      this.client.request({ type: 'net.landscape.file', files: parts }),
+    );
+    if (!reply) return false;
+    this.cancelLandscape();
+    this.showLandscapeFile(reply.file, reply.file.surfaces[0].name);
+    return true;
+  }
+
+  /** Draws surface `surface` of a landscape file (see openLandscapeFile). */
+  showLandscapeFile(data: LandscapeFileData, surface: string): void {
+    this.landscapeFile = { data, surface };
+    const label = `${data.names[0]} · ${surface}`;
+    if (data.dims === 1) {
+      const values = data.surfaces.find((s) => s.name === surface)!.values;
+      this.line = { t: data.x, values, label };
+      return;
+    }
+    const landscape = fileLandscape(data, surface);
+    this.landscape = { status: 'done', landscape, id: -1 };
+    this.landscapeSource.show(landscape, this.projectedRuns(landscape));
+    this.landscapeSource.cameraVersion++;
+  }
+
   /** No landscape on show (a new problem, or a session's): the views show none, not the old. */
   private clearLandscape(): void {
+    this.landscapeFile = undefined;
     this.landscape = { status: 'idle' };
     this.landscapeSource.viewGrid = undefined;
     this.landscapeSource.viewRuns = [];
@@ -158,6 +247,9 @@ export class NetworkStore extends NetworkRuns {
         );
         if (!reply) return false;
         this.problem = reply.problem;
+        // A new problem replaces runs recorded elsewhere (the engine dropped them).
+        this.recorded = undefined;
+        this.replayStep = undefined;
         this.runs = [];
         this.view = undefined;
         this.line = undefined;
@@ -273,6 +365,7 @@ export class NetworkStore extends NetworkRuns {
         },
       );
       this.landscape = { status: 'done', landscape: reply.landscape, id: reply.id };
+      this.landscapeFile = undefined;
       this.landscapeSource.show(reply.landscape, this.projectedRuns(reply.landscape));
       this.landscapeSource.cameraVersion++;
     } catch (err) {
@@ -287,7 +380,10 @@ export class NetworkStore extends NetworkRuns {
 
   private projectedRuns(landscape: NetworkLandscape): ViewRun[] {
     return landscape.projections.flatMap((p) => {
-      const run = this.runs.find((r) => r.runId === p.runId);
+      // A file's trajectory belongs to no run of the lab.
+      const run =
+        this.runs.find((r) => r.runId === p.runId) ??
+        (p.runId === FILE_TRAJECTORY ? fileTrajectoryRun : undefined);
       if (!run) return [];
       const t = new Trajectory();
       const n = p.steps.length;
@@ -312,7 +408,7 @@ export class NetworkStore extends NetworkRuns {
         {
           runId: p.runId,
           color: run.color,
-          label: this.labelOf(run),
+          label: run === fileTrajectoryRun ? 'trajectory (file)' : this.labelOf(run),
           trajectory: t,
           diverged: run.state?.status === 'diverged',
           onSurface: true,
@@ -360,6 +456,99 @@ export class NetworkStore extends NetworkRuns {
 }
 
 export type NetProblemMessage = EngineMessageOf<'net.problem'>;
+
+/** The run id a landscape file's projected trajectory is drawn under. */
+const FILE_TRAJECTORY = 'file-trajectory';
+const fileTrajectoryRun = { runId: FILE_TRAJECTORY, color: '#f59e0b', state: undefined } as const;
+
+/** Files the user picks (a file input opened from a click). */
+function pickFiles(accept: string, multiple: boolean): Promise<File[]> {
+  return new Promise((resolve) => {
+    const input = document.createElement('input');
+    input.type = 'file';
+    input.accept = accept;
+    input.multiple = multiple;
+    input.onchange = () => resolve([...(input.files ?? [])]);
+    input.oncancel = () => resolve([]);
+    input.click();
+  });
+}
+
+/** L at (x, y) from a square grid over `range` (bilinear), NaN outside it. */
+function interpolate(
+  values: Float32Array,
+  n: number,
+  range: [[number, number], [number, number]],
+  x: number,
+  y: number,
+): number {
+  const fx = ((x - range[0][0]) / (range[0][1] - range[0][0])) * (n - 1);
+  const fy = ((y - range[1][0]) / (range[1][1] - range[1][0])) * (n - 1);
+  if (!(fx >= 0 && fx <= n - 1 && fy >= 0 && fy <= n - 1)) return NaN;
+  const i = Math.min(n - 2, Math.floor(fx));
+  const j = Math.min(n - 2, Math.floor(fy));
+  const [u, v] = [fx - i, fy - j];
+  let sum = 0;
+  for (const [dj, di, w] of [
+    [0, 0, (1 - u) * (1 - v)],
+    [0, 1, u * (1 - v)],
+    [1, 0, (1 - u) * v],
+    [1, 1, u * v],
+  ])
+    if (w > 0) sum += w * values[(j + dj) * n + i + di];
+  return sum;
+}
+
+/**
+ * A 2-D landscape file's surface as the views take a landscape: its square grid (resampled
+ * when the file's is not), the range its coordinates span, and its trajectory (if any) on it,
+ * each point's height read off the surface.
+ */
+export function fileLandscape(data: LandscapeFileData, surface: string): NetworkLandscape {
+  const square = data.square?.surfaces.find((s) => s.name === surface)?.values;
+  const values = square ?? Float32Array.from(data.surfaces.find((s) => s.name === surface)!.values);
+  const n = data.square?.resolution ?? data.x.length;
+  const y = data.y!;
+  const range: [[number, number], [number, number]] = [
+    [data.x[0], data.x[data.x.length - 1]],
+    [y[0], y[y.length - 1]],
+  ];
+  let min = Infinity;
+  let max = -Infinity;
+  for (const v of values) {
+    if (v < min) min = v;
+    if (v > max) max = v;
+  }
+  const t = data.trajectory;
+  const count = t?.x.length ?? 0;
+  return {
+    resolution: n,
+    range,
+    split: surface.startsWith('test') ? 'validation' : 'train',
+    values,
+    min,
+    max,
+    centerLoss: interpolate(values, n, range, 0, 0),
+    ms: 0,
+    threads: 0,
+    center: { runId: '', at: 'current', step: 0 },
+    directions: { kind: 'saved', name: data.names[0] },
+    projections: t
+      ? [
+          {
+            runId: FILE_TRAJECTORY,
+            steps: Float64Array.from({ length: count }, (_, k) => k),
+            alpha: t.x,
+            beta: t.y,
+            distance: new Float64Array(count),
+            loss: Float64Array.from({ length: count }, (_, k) =>
+              interpolate(values, n, range, t.x[k], t.y[k]),
+            ),
+          },
+        ]
+      : [],
+  };
+}
 
 /** The network lab's part of a session's view state. */
 export interface NetworkViewState {
