@@ -257,6 +257,7 @@ function* encodeSessionSteps(
     ...(data.experiments
       ? { experiments: { experiments: jsonSafe(data.experiments.experiments) } }
       : {}),
+    ...(data.exercise ? { exercise: data.exercise } : {}),
     view: data.view,
   };
   return { manifest: yield* checkWritable(manifest, arrays), arrays };
