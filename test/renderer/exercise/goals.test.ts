@@ -124,7 +124,7 @@ describe('distance to a named minimum (explorer)', () => {
     expect(result.state).toBe('met');
     expect(result.runs[0].value).toBeCloseTo(Math.hypot(0.04, 0.03), 12);
     expect(result.runs[0].step).toBe(2);
-    expect(result.detail).toBe('run-1: 0.05 at step 2');
+    expect(result.detail).toBe('run-1: distance 0.05 at step 2');
   });
 
   it('is not met while the run ends elsewhere (pending while it goes on, failed once stopped)', () => {
@@ -208,7 +208,7 @@ describe('validation loss ≤ 0.2 within 500 steps (network)', () => {
     const early = { steps: 450, epochSteps: [150, 300, 450], validationLoss: [0.5, 0.3, 0.25] };
     const pending = evaluateGoal(valLoss, [netRun(early)]);
     expect(pending.state).toBe('pending');
-    expect(pending.detail).toBe('net-1: 0.25 at step 450 (step 450 of 500)');
+    expect(pending.detail).toBe('net-1: validation loss 0.25 at step 450 (step 450 of 500)');
     expect(evaluateGoal(valLoss, [netRun({ ...early, going: false })]).state).toBe('failed');
   });
 
@@ -287,7 +287,7 @@ describe('test accuracy ≥ 95 %', () => {
         going,
       });
     expect(evaluateGoal(testAcc, [at(0.95)]).state).toBe('met');
-    expect(evaluateGoal(testAcc, [at(0.96)]).detail).toBe('net-1: 96 % at step 800');
+    expect(evaluateGoal(testAcc, [at(0.96)]).detail).toBe('net-1: test accuracy 96 % at step 800');
     expect(evaluateGoal(testAcc, [at(0.9499)]).state).toBe('pending');
     expect(evaluateGoal(testAcc, [at(0.9499, false)]).state).toBe('failed');
   });

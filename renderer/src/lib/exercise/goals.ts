@@ -176,7 +176,7 @@ export function evaluateGoal(goal: Goal, runs: readonly GoalRun[]): GoalResult {
       ? state === 'failed'
         ? 'no value'
         : 'no value yet'
-      : `${formatValue(goal.metric, decisive.value)} at step ${decisive.step}`;
+      : `${goal.metric === 'distance' ? 'distance' : metricNames[goal.metric]} ${formatValue(goal.metric, decisive.value)} at step ${decisive.step}`;
   return {
     state,
     met: state === 'met',
