@@ -16,9 +16,11 @@
  */
 import type {
   Comparison,
+  ExplorerMetric,
   Goal,
   GoalMetric,
   GoalOptimizer,
+  NetworkMetric,
 } from '../../../../electron/common/exercise';
 
 /** A metric of one run: `count` values, each with the step it belongs to (steps increasing). */
@@ -198,11 +200,13 @@ export const optimizerNames: Record<GoalOptimizer, string> = {
   'rmsprop-lecture': 'RMSProp (lecture)',
 };
 
-/** The metrics' names. */
-export const metricNames: Record<GoalMetric, string> = {
+/** Each lab's metrics and their names (every one of the schema's: the types check it). */
+export const explorerMetricNames: Record<ExplorerMetric, string> = {
   loss: 'loss',
   gradNorm: 'gradient norm ‖∇L‖',
   distance: 'distance to',
+};
+export const networkMetricNames: Record<NetworkMetric, string> = {
   batchLoss: 'batch loss',
   trainLoss: 'training loss',
   trainAccuracy: 'training accuracy',
@@ -211,6 +215,22 @@ export const metricNames: Record<GoalMetric, string> = {
   testLoss: 'test loss',
   testAccuracy: 'test accuracy',
 };
+export const metricNames: Record<GoalMetric, string> = {
+  ...explorerMetricNames,
+  ...networkMetricNames,
+};
+
+/** The comparisons as a goal's sentence writes them. */
+export const comparisonSymbols: Record<Comparison, string> = {
+  '<=': '≤',
+  '<': '<',
+  '>=': '≥',
+  '>': '>',
+};
+
+/** The keys of a record of names, in their order (the renderer imports no schema values). */
+export const keysOf = <K extends string>(names: Record<K, string>): K[] =>
+  Object.keys(names) as K[];
 
 const isAccuracy = (metric: GoalMetric) => metric.endsWith('Accuracy');
 
@@ -233,7 +253,7 @@ export function describeGoal(goal: Goal): string {
     const verb = goal.at === 'end' ? 'ends' : 'comes';
     return `${who} ${verb} ${op} ${formatValue('distance', goal.threshold)} of ${goal.point.name}${within}`;
   }
-  const op = goal.compare.replace('<=', '≤').replace('>=', '≥');
+  const op = comparisonSymbols[goal.compare];
   const when = goal.at === 'end' ? (goal.within ? ' at' : ' at its end') : '';
   return `${who}: ${metricNames[goal.metric]} ${op} ${formatValue(goal.metric, goal.threshold)}${when}${goal.at === 'end' && goal.within ? ` step ${goal.within}` : within}`;
 }

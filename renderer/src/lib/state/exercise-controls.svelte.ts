@@ -111,6 +111,7 @@ export function control(node: HTMLElement, id: ControlId): void {
     node.dataset.locked = 'true';
     node.title = LOCKED_TITLE;
     // Each field's own title and disabled state, given back when the lock goes.
+    // eslint-disable-next-line svelte/prefer-svelte-reactivity -- bookkeeping of one effect, not state
     const touched = new Map<HTMLElement, { title: string | null; disabled: boolean }>();
     const lock = () => {
       const fields = node.matches(FORM_FIELDS)
