@@ -11,7 +11,15 @@ import path from 'node:path';
 import { unzipSync } from 'fflate';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { exerciseSchema } from '../../electron/common/exercise';
-import { loadApp, openApp, playUntil, shotsDir, stepCount, type Harness } from './harness';
+import {
+  exportTrajectories,
+  loadApp,
+  openApp,
+  playUntil,
+  shotsDir,
+  stepCount,
+  type Harness,
+} from './harness';
 
 let h: Harness;
 beforeAll(async () => {
@@ -69,6 +77,7 @@ describe('exercises', () => {
     await rule('Lesson choice').selectOption('hidden');
     await rule('Run panels: Duplicate, Remove').selectOption('hidden');
     await rule('Surface choice and gallery').selectOption('locked');
+    await rule('Moving the start (a click on the views)').selectOption('locked');
     // While authoring nothing is hidden: the rules show as outlines.
     await expect.poll(() => h.page.getByRole('button', { name: 'Add run' }).isVisible()).toBe(true);
     expect(
@@ -109,6 +118,7 @@ describe('exercises', () => {
       'explorer.lesson': 'hidden',
       'explorer.runActions': 'hidden',
       'explorer.surface': 'locked',
+      'explorer.start': 'locked',
     });
     expect(exercise.hints).toHaveLength(2);
     expect(exercise.task.zh).toMatch(/动量/);
@@ -156,6 +166,15 @@ describe('exercises', () => {
     // Allowed: the momentum and playback.
     expect(await run(2).getByRole('spinbutton', { name: 'Momentum' }).isEnabled()).toBe(true);
     expect(await h.page.getByTestId('play-pause').isEnabled()).toBe(true);
+    // The start is locked: a click on the contour view (near the deep minimum) leaves it.
+    const plot = await h.page.getByTestId('contour-view').evaluate((el) => {
+      const [x, y, w, hh] = ((el as HTMLElement).dataset.plot ?? '').split(',').map(Number);
+      const r = el.getBoundingClientRect();
+      return { x: r.left + x, y: r.top + y, w, h: hh };
+    });
+    await h.page.mouse.click(plot.x + 0.8 * plot.w, plot.y + 0.5 * plot.h);
+    await h.page.waitForTimeout(1000);
+    expect((await exportTrajectories(h.page)).start).toEqual([-3.5, 1]);
     // No goal met before a step is taken.
     expect(await goals().getByRole('listitem').getAttribute('aria-label')).toBe('Goal 1: not met');
     await h.shot('exercise-student-start');

@@ -21,6 +21,7 @@ export const controlCatalogue = [
   { id: 'explorer.playback', lab: 'explorer', label: 'Playback: Play, Step, Reset, speed' },
   { id: 'explorer.stepMode', lab: 'explorer', label: 'Step mode (arrows)' },
   { id: 'explorer.surface', lab: 'explorer', label: 'Surface choice and gallery' },
+  { id: 'explorer.start', lab: 'explorer', label: 'Moving the start (a click on the views)' },
   { id: 'explorer.lesson', lab: 'explorer', label: 'Lesson choice' },
   { id: 'explorer.optimizer', lab: 'explorer', label: 'Run panels: optimizer' },
   { id: 'explorer.lr', lab: 'explorer', label: 'Run panels: learning rate' },
