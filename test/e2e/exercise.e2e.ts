@@ -52,7 +52,8 @@ describe('exercises', () => {
     // Momentum 0.3: not enough to roll over the pass.
     await setHyper(2, 'Momentum', '0.3');
 
-    await h.page.getByRole('button', { name: 'Exercise…' }).click();
+    await h.page.getByRole('button', { name: 'Session ▾' }).click();
+    await h.page.getByRole('menuitem', { name: 'Author exercise…' }).click();
     const panel = author();
     await panel.waitFor();
     await panel
@@ -242,7 +243,8 @@ describe('an exercise on the network lab', () => {
     await loadApp(h);
     await h.page.getByRole('tab', { name: 'Network lab' }).click();
     await h.page.getByTestId('figures-net-2').waitFor({ timeout: 60_000 });
-    await h.page.getByRole('button', { name: 'Exercise…' }).click();
+    await h.page.getByRole('button', { name: 'Session ▾' }).click();
+    await h.page.getByRole('menuitem', { name: 'Author exercise…' }).click();
     const panel = author();
     await panel
       .getByRole('textbox', { name: 'Task (English)' })
