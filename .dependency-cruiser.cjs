@@ -22,7 +22,7 @@ const engineFloors = [
 /** The renderer's floors, top first (paths under renderer/src/). */
 const rendererFloors = [
   ['App\\.svelte$', 'main\\.ts$'],
-  ['lib/session/', 'lib/export/'],
+  ['lib/session/', 'lib/export/', 'lib/exercise/'],
   ['lib/labs/'],
   ['lib/controls/', 'lib/views/'],
   ['lib/engine/', 'lib/state/'],

@@ -63,6 +63,7 @@ import {
   type SurfaceSpec,
 } from './schemas';
 import { basinsSpecSchema, type BasinsSpec } from './spec';
+import { exerciseSchema, type Exercise } from './exercise';
 import {
   arrayInfoSchema,
   arrayName,
@@ -563,6 +564,8 @@ export const sessionManifestSchema = z.strictObject({
   network: networkManifestSchema.optional(),
   critical: criticalManifestSchema.optional(),
   experiments: experimentsManifestSchema.optional(),
+  /** A lecturer's exercise on this session (see exercise.ts); absent in an ordinary session. */
+  exercise: exerciseSchema.optional(),
   view: viewSchema,
   /** Every array in the zip: its dtype, length and checksum. */
   arrays: z.record(arrayName, arrayInfoSchema),
@@ -709,6 +712,8 @@ export interface SessionData {
   critical?: CriticalRecording;
   /** The experiments lab's finished experiments. */
   experiments?: ExperimentsRecording;
+  /** A lecturer's exercise: task, hints, locked and hidden controls, goals. */
+  exercise?: Exercise;
   /** The client's own state, saved and restored as it is. */
   view: JsonObject;
 }

@@ -89,6 +89,7 @@ export class SessionDesk {
       ...(extra.createdAt ? { createdAt: extra.createdAt } : {}),
       app: { name: 'LossLab', version: this.options.appVersion ?? 'unknown' },
       ...(context.title !== undefined ? { title: context.title } : {}),
+      ...(context.exercise ? { exercise: context.exercise } : {}),
       view: context.view,
     });
     for (const lab of this.host.labs) lab.record(data, context);
@@ -239,6 +240,7 @@ export class SessionDesk {
             },
           }
         : {}),
+      ...(data.exercise ? { exercise: data.exercise } : {}),
     };
     labs.forEach((lab, i) => lab.adopt(restored[i], summary));
     return summary;
@@ -340,6 +342,7 @@ export class SessionDesk {
     this.startRecording(
       {
         ...(data.title !== undefined ? { title: data.title } : {}),
+        ...(data.exercise ? { exercise: data.exercise } : {}),
         view: data.view,
         ...(data.explorer
           ? { explorer: { surface: data.explorer.surface, start: data.explorer.start } }

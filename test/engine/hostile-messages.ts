@@ -87,6 +87,32 @@ function validLabMessage(rng: SeededRandom, id: number): Record<string, unknown>
       ],
     }),
     () => ({ type: 'session.context', id, context: { view: { a: 1 } } }),
+    // A lecturer's exercise in the context (common/exercise.ts), mutated like the rest.
+    () => ({
+      type: 'session.context',
+      id,
+      context: {
+        view: {},
+        exercise: {
+          version: 1,
+          task: { en: 'Reach the minimum.', zh: '到达极小值。' },
+          hints: [{ en: 'Momentum.' }],
+          controls: { 'explorer.lr': 'locked', 'network.dataset': 'hidden' },
+          goals: [
+            {
+              lab: 'explorer',
+              metric: 'distance',
+              point: { at: [1, 1], name: 'the minimum' },
+              runs: { optimizer: 'momentum', quantifier: 'any' },
+              compare: '<=',
+              threshold: 0.1,
+              at: 'end',
+              within: 100,
+            },
+          ],
+        },
+      },
+    }),
     () => ({ type: 'job.cancel', id: rng.int(20_000) }),
     () => ({ type: 'sync', id }),
     // The critical-points lab (its experiments are too long for these suites).

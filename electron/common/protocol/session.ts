@@ -11,6 +11,7 @@ import {
   type SurfaceSpec,
 } from '../schemas';
 import { MAX_SESSION_BYTES, MAX_UPLOAD_PART_BYTES } from '../limits';
+import { exerciseSchema, type Exercise } from '../exercise';
 import type { ForkOrigin, JsonObject } from '../session';
 import { requestIdSchema, runIdSchema, type RunStatus } from './base';
 import type { BasinsResultMessage } from './explorer';
@@ -42,6 +43,8 @@ export const sessionContextSchema = z.strictObject({
    * @default both
    */
   labs: z.strictObject({ explorer: z.boolean(), network: z.boolean() }).optional(),
+  /** A lecturer's exercise, saved with the session (see common/exercise.ts). */
+  exercise: exerciseSchema.optional(),
 });
 export type SessionContext = z.input<typeof sessionContextSchema>;
 
@@ -186,6 +189,8 @@ export interface SessionSummary {
   /** It came from an autosave (a recovered recording). */
   autosave?: boolean;
   view: JsonObject;
+  /** The session is an exercise: the student's task, hints, controls and goals. */
+  exercise?: Exercise;
   explorer?: {
     surface: SurfaceSpec;
     start: Point;

@@ -270,6 +270,7 @@ function* encodeSessionSteps(
     ...(data.experiments
       ? { experiments: { experiments: jsonSafe(data.experiments.experiments) } }
       : {}),
+    ...(data.exercise ? { exercise: data.exercise } : {}),
     view: data.view,
   };
   return { manifest: yield* checkWritable(manifest, arrays), arrays };

@@ -226,6 +226,7 @@ export function* decodeSessionSteps(
   };
   if (manifest.title !== undefined) data.title = manifest.title;
   if (manifest.autosave) data.autosave = true;
+  if (manifest.exercise) data.exercise = manifest.exercise;
 
   if (manifest.explorer) {
     const e = manifest.explorer;

@@ -3,6 +3,7 @@
  * engine's session desk asks each lab for its own part instead; tests and tools use this).
  */
 import type { Point, SurfaceSpec } from '../../common/schemas';
+import type { Exercise } from '../../common/exercise';
 import type { JsonObject, SessionData } from '../../common/session';
 import { recordBasinMap, type LiveBasinMap } from '../labs/basins/recording';
 import type { AnalyticRun } from '../labs/explorer/analytic-run';
@@ -31,6 +32,8 @@ export interface LiveSession {
   network?: LiveNetwork;
   /** The client's view state (camera, toggles, theme, titles, annotations). @default {} */
   view?: JsonObject;
+  /** A lecturer's exercise on the session. */
+  exercise?: Exercise;
 }
 
 /** A session's header: when, by what, its title and the client's view; no lab's part yet. */
@@ -46,6 +49,7 @@ export function sessionHeader(session: Omit<LiveSession, 'explorer' | 'network'>
   };
   if (session.title !== undefined) data.title = session.title;
   if (session.autosave) data.autosave = true;
+  if (session.exercise) data.exercise = session.exercise;
   return data;
 }
 

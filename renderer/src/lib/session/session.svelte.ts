@@ -10,6 +10,7 @@ import type {
   SessionContext,
   SessionSummary,
 } from '../../../../electron/common/protocol';
+import type { Exercise } from '../../../../electron/common/exercise';
 import type { JsonObject } from '../../../../electron/common/session';
 import { EngineRequestError } from '../engine/client';
 import type { CriticalStore, CriticalViewState } from '../labs/critical/critical.svelte';
@@ -50,6 +51,10 @@ export interface SessionHooks {
   setMode(mode: LabMode): void;
   /** The 3-D view's camera direction now, if a 3-D view is on show. */
   camera(): CameraPose | undefined;
+  /** The exercise to save with the session, if one is being authored or taken. */
+  exercise?(): Exercise | undefined;
+  /** A session was opened (from `file`, unless recovered): its exercise, if any, takes over. */
+  opened?(session: SessionSummary, file?: PickedFile): void;
 }
 
 /** The labs a session can hold. */
@@ -193,7 +198,9 @@ export class SessionDesk {
     const colors: Record<string, string> = {};
     for (const r of lab.runs) colors[r.runId] = r.color;
     for (const r of net.runs) colors[r.runId] = r.color;
+    const exercise = this.hooks.exercise?.();
     return {
+      ...(exercise ? { exercise } : {}),
       ...(presentation.title ? { title: presentation.title } : {}),
       view: JSON.parse(JSON.stringify(view)) as JsonObject,
       ...(lab.runs.length > 0 ? { explorer: { surface: lab.surface, start: lab.start } } : {}),
@@ -282,7 +289,7 @@ export class SessionDesk {
           });
         },
       );
-      await this.adopt(reply.session);
+      await this.adopt(reply.session, file);
       this.fileName = file.name;
       await rememberSession(file.name, file.bytes);
       this.say({ kind: 'info', text: `Opened ${file.name}${describe(reply.session)}` });
@@ -321,7 +328,7 @@ export class SessionDesk {
   }
 
   /** Rebuilds both labs around what the engine opened, then asks for every run's data. */
-  private async adopt(session: SessionSummary): Promise<void> {
+  private async adopt(session: SessionSummary, file?: PickedFile): Promise<void> {
     const view = session.view as SessionView;
     this.presentation.restore(view.presentation);
     if (session.title) this.presentation.title = session.title;
@@ -335,6 +342,7 @@ export class SessionDesk {
     const mode =
       view.mode ?? (session.explorer || !session.network ? 'surfaces' : ('network' as const));
     this.hooks.setMode(mode);
+    this.hooks.opened?.(session, file);
   }
 
   async openPicked(): Promise<void> {

@@ -13,6 +13,7 @@ import type {
   SurfaceSpec,
 } from '../../../../../electron/common/schemas';
 import type { EngineConnection } from '../../engine/connection.svelte';
+import { exerciseControls } from '../../state/exercise-controls.svelte';
 import { settingsAt, settingsKey, type RunSettings } from '../../state/optimizers';
 import { Trajectory } from '../../state/trajectory';
 import type { ViewRun } from '../../views/view-source';
@@ -95,6 +96,8 @@ export class ExplorerRuns extends ExplorerPlayback {
   }
 
   pick(point: Point): void {
+    // An exercise may fix the start (the views' click is its control).
+    if (exerciseControls.blocks('explorer.start')) return;
     void this.setStart(point);
   }
 
