@@ -6,20 +6,34 @@ import {
   app,
   BrowserWindow,
   ipcMain,
-  Menu,
+  shell,
+  type BaseWindow,
   type IpcMainEvent,
   type IpcMainInvokeEvent,
 } from 'electron';
 import path from 'node:path';
 import { IpcChannel } from '../common/bridge';
+import { parseCommandStates, type MenuCommand } from '../common/menu';
 import { registerAppScheme, serveRenderer } from './app-protocol';
 import { EngineHost } from './engine-host';
 import { SessionFiles } from './files';
-import { buildMenu } from './menu';
+import { AppMenu } from './menu';
 import { createMainWindow, isAppUrl } from './window';
 
 const hosts = new Map<number, EngineHost>();
-let files: SessionFiles | undefined;
+
+const WEBSITE = 'https://github.com/losslab/losslab';
+
+/** A menu command goes to the window it was chosen in (else the focused one), if an app window. */
+function sendCommand(command: MenuCommand, clicked: BaseWindow | undefined): void {
+  const window =
+    (clicked && BrowserWindow.fromId(clicked.id)) ??
+    BrowserWindow.getFocusedWindow() ??
+    BrowserWindow.getAllWindows()[0];
+  if (window && hosts.has(window.webContents.id)) {
+    window.webContents.send(IpcChannel.menuCommand, command);
+  }
+}
 
 /** IPC is accepted only from the app's own windows, from their top frame. */
 function trustedHost(event: IpcMainEvent | IpcMainInvokeEvent): EngineHost | undefined {
@@ -65,25 +79,37 @@ app.on('child-process-gone', (_event, details) => {
 
 void app.whenReady().then(() => {
   serveRenderer(path.join(distDir(), 'renderer'));
-  Menu.setApplicationMenu(buildMenu());
+  const fileService = new SessionFiles(
+    path.join(app.getPath('userData'), 'recent-sessions.json'),
+    () => void menu.refreshRecent(),
+  );
+  const menu = new AppMenu(
+    { isMac: process.platform === 'darwin', isPackaged: app.isPackaged },
+    {
+      run: sendCommand,
+      clearRecent: () => void fileService.clear(),
+      openWebsite: () => void shell.openExternal(WEBSITE),
+    },
+    () => fileService.recent(),
+  );
+  menu.show();
+  void menu.refreshRecent();
   ipcMain.on(IpcChannel.connectEngine, (event) => trustedHost(event)?.connect());
   ipcMain.handle(IpcChannel.restartEngine, (event) => {
     const host = trustedHost(event);
     if (!host) throw new Error('not an app window');
     host.restart();
   });
-  files = new SessionFiles(path.join(app.getPath('userData'), 'recent-sessions.json'));
-  const fileService = files;
   const windowOf = (event: IpcMainInvokeEvent) => BrowserWindow.fromWebContents(event.sender);
   const trusted = (event: IpcMainInvokeEvent) => {
     if (!trustedHost(event)) throw new Error('not an app window');
   };
-  ipcMain.handle(IpcChannel.saveFile, (event, name: unknown, bytes: unknown) => {
+  ipcMain.handle(IpcChannel.saveFile, (event, name: unknown, bytes: unknown, again: unknown) => {
     trusted(event);
     if (typeof name !== 'string' || !(bytes instanceof Uint8Array)) {
       throw new Error('saveFile takes a file name and a Uint8Array');
     }
-    return fileService.save(windowOf(event), name, bytes);
+    return fileService.save(windowOf(event), name, bytes, again === true);
   });
   ipcMain.handle(IpcChannel.openSession, (event, file: unknown) => {
     trusted(event);
@@ -98,7 +124,15 @@ void app.whenReady().then(() => {
     if (trustedHost(event) && typeof file === 'string') fileService.offer(file);
   });
   ipcMain.on(IpcChannel.sessionOpened, (event, name: unknown) => {
-    if (trustedHost(event) && typeof name === 'string') void fileService.opened(name);
+    if (trustedHost(event) && typeof name === 'string') {
+      void fileService.opened(name, BrowserWindow.fromWebContents(event.sender));
+    }
+  });
+  ipcMain.on(IpcChannel.commandStates, (event, message: unknown) => {
+    if (!trustedHost(event)) return;
+    const states = parseCommandStates(message);
+    if (typeof states === 'string') console.warn(`LossLab menu: refused ${states}`);
+    else menu.setStates(states);
   });
   ipcMain.handle(IpcChannel.setFullScreen, (event, on: unknown) => {
     trusted(event);
