@@ -147,7 +147,8 @@ export function parseCommandStates(message: unknown): CommandStates | string {
   const out: CommandStates['commands'] = {};
   for (const [id, state] of Object.entries(commands)) {
     if (!isCommandId(id)) return `command states.commands: unknown command "${id.slice(0, 40)}"`;
-    if (typeof state !== 'object' || state === null) return `command states.commands.${id}: not an object`;
+    if (typeof state !== 'object' || state === null)
+      return `command states.commands.${id}: not an object`;
     const { enabled, checked, ...more } = state as Record<string, unknown>;
     if (typeof enabled !== 'boolean') return `command states.commands.${id}.enabled: not a boolean`;
     if (checked !== undefined && typeof checked !== 'boolean')

@@ -47,7 +47,8 @@ export interface MenuActions {
 /**
  * The keys the page handles itself, in both modes: the menu shows them, but on Linux and
  * Windows does not register them (they would fire twice, and a bare P would be taken from the
- * page's text fields). On macOS a page that handles a key equivalent keeps the menu from it.
+ * page's text fields). On macOS a key equivalent the page handles (and prevents) never reaches
+ * the menu; a bare key is not shown there.
  */
 const PAGE_KEYS: Partial<Record<CommandId, string>> = {
   openSession: 'CmdOrCtrl+O',
@@ -82,7 +83,8 @@ export function menuTemplate(model: MenuModel, actions: MenuActions): Template {
     kind?: 'checkbox' | 'radio',
   ): MenuItemConstructorOptions => {
     const state = states[id];
-    const pageKey = PAGE_KEYS[id];
+    // macOS would take a bare key from the page's text fields: there the menu leaves it out.
+    const pageKey = model.isMac && !PAGE_KEYS[id]?.includes('+') ? undefined : PAGE_KEYS[id];
     const accelerator = pageKey ?? MENU_KEYS[id];
     return {
       id,
@@ -100,15 +102,13 @@ export function menuTemplate(model: MenuModel, actions: MenuActions): Template {
   const recentEnabled = states.openRecent?.enabled ?? false;
   const recent: Template = model.recent.length
     ? [
-        ...model.recent.map(
-          (entry, k): MenuItemConstructorOptions => ({
-            id: `openRecent.${k}`,
-            label: entry.name,
-            toolTip: entry.path,
-            enabled: recentEnabled,
-            click: (_item, window) => actions.run({ id: 'openRecent', path: entry.path }, window),
-          }),
-        ),
+        ...model.recent.map((entry, k): MenuItemConstructorOptions => ({
+          id: `openRecent.${k}`,
+          label: entry.name,
+          toolTip: entry.path,
+          enabled: recentEnabled,
+          click: (_item, window) => actions.run({ id: 'openRecent', path: entry.path }, window),
+        })),
         separator,
         { id: 'clearRecent', label: labels.clearRecent, click: () => actions.clearRecent() },
       ]
