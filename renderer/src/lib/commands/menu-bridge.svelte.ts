@@ -10,14 +10,23 @@ import type { CommandRegistry } from './commands.svelte';
 /** Within this long of a change, further changes go to main together. */
 export const STATES_DELAY_MS = 50;
 
+/** Runs `update` now and again whenever the reactive state it read changes. */
+function followChanges(update: () => void): () => void {
+  return $effect.root(() => {
+    $effect(update);
+  });
+}
+
 /**
- * Connects a registry to the menu. `language()` is the page's language (the menu's labels
- * follow it). Call inside a component (it makes an effect); returns the function that ends it.
+ * Connects a registry to the menu (`bridge`: `window.losslab`, absent in browser mode).
+ * `language()` is the page's language (the menu's labels follow it). Returns the function that
+ * ends it. `watch` follows the registry's states (a test hands its own).
  */
 export function connectMenu(
   registry: CommandRegistry,
   language: () => string,
-  bridge: LossLabBridge | undefined = window.losslab,
+  bridge: LossLabBridge | undefined,
+  watch: (update: () => void) => () => void = followChanges,
 ): () => void {
   if (!bridge) return () => {};
   const stop = bridge.onMenuCommand((command) => {
@@ -33,15 +42,13 @@ export function connectMenu(
     sent = text;
     bridge.setCommandStates(latest);
   };
-  const cleanup = $effect.root(() => {
-    $effect(() => {
-      latest = registry.states(language());
-      timer ??= setTimeout(send, STATES_DELAY_MS);
-    });
+  const unwatch = watch(() => {
+    latest = registry.states(language());
+    timer ??= setTimeout(send, STATES_DELAY_MS);
   });
   return () => {
     stop();
-    cleanup();
+    unwatch();
     if (timer) clearTimeout(timer);
   };
 }
