@@ -76,7 +76,13 @@ type Template = MenuItemConstructorOptions[];
 
 /** The menu's template (pure: no Electron call, so a test reads and clicks it). */
 export function menuTemplate(model: MenuModel, actions: MenuActions): Template {
-  const labels: MenuLabels = menuLabels(model.states?.language ?? 'en');
+  const table: MenuLabels = menuLabels(model.states?.language ?? 'en');
+  // macOS has no Alt mnemonics: it would show the & itself.
+  const labels = model.isMac
+    ? (Object.fromEntries(
+        Object.entries(table).map(([k, v]) => [k, v.replace(/&(?!&)/g, '')]),
+      ) as MenuLabels)
+    : table;
   const states = model.states?.commands ?? {};
   const command = (
     id: Exclude<CommandId, 'openRecent'>,

@@ -117,6 +117,15 @@ describe('menu template', () => {
     expect(submenu(dev[2]).at(-1)?.role).toBe('toggleDevTools');
 
     const mac = menuTemplate({ isMac: true, isPackaged: true, recent: [] }, actions);
+    expect(mac.map((m) => m.label ?? m.role)).toEqual([
+      'appMenu',
+      'File',
+      'editMenu',
+      'View',
+      'Lessons',
+      'windowMenu',
+      'Help',
+    ]);
     expect(mac[0].role).toBe('appMenu');
     expect(submenu(mac[0])[0].id).toBe('showAbout');
     expect(submenu(mac[1]).some((i) => i.role === 'quit')).toBe(false);
