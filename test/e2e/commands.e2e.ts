@@ -30,6 +30,7 @@ describe('commands in browser mode', () => {
     await expect.poll(() => help.getByText('Ctrl+Shift+S').count()).toBe(1);
     // No menu in the browser: its keys are not listed.
     expect(await help.getByText('Ctrl+1 … 4').count()).toBe(0);
+    await h.shot('commands-help');
     await help.getByRole('button', { name: 'About LossLab' }).click();
     const about = h.page.getByRole('dialog', { name: 'About LossLab' });
     await about.waitFor();
