@@ -39,6 +39,8 @@ export class SessionFiles {
    * has opened them: by name, the latest offer of each.
    */
   private readonly offered = new Map<string, string>();
+  /** Files the system handed the app (a file manager, the Dock): each may be read once. */
+  private readonly allowed = new Set<string>();
   /** Per window (by its id): the session it last saved or opened, which Save writes over. */
   private readonly current = new Map<number, string>();
 
@@ -48,6 +50,11 @@ export class SessionFiles {
     /** Called after the recent list changed (the menu's Open Recent follows it). */
     private readonly onChange: () => void = () => {},
   ) {}
+
+  /** Lets the page read a session the system asked the app to open (once). */
+  allow(file: string): void {
+    this.allowed.add(file);
+  }
 
   /** Notes a session file on its way to the engine (picked or dropped). */
   offer(file: string): void {
@@ -120,7 +127,7 @@ export class SessionFiles {
    */
   async open(window: BrowserWindow | null, file?: string): Promise<OpenedFile | undefined> {
     if (file !== undefined) {
-      if (!(await this.recent()).some((e) => e.path === file)) {
+      if (!this.allowed.delete(file) && !(await this.recent()).some((e) => e.path === file)) {
         throw new Error(`"${file}" is not among the recent sessions`);
       }
     } else {

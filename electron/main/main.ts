@@ -18,22 +18,35 @@ import { registerAppScheme, serveRenderer } from './app-protocol';
 import { EngineHost } from './engine-host';
 import { SessionFiles } from './files';
 import { AppMenu } from './menu';
+import { SystemOpens } from './system-open';
 import { createMainWindow, isAppUrl } from './window';
 
 const hosts = new Map<number, EngineHost>();
 
 const WEBSITE = 'https://github.com/losslab/losslab';
 
-/** A menu command goes to the window it was chosen in (else the focused one), if an app window. */
-function sendCommand(command: MenuCommand, clicked: BaseWindow | undefined): void {
+/**
+ * A menu command goes to the window it was chosen in (else the focused one), if an app window.
+ * Returns whether it went.
+ */
+function sendCommand(command: MenuCommand, clicked: BaseWindow | undefined): boolean {
   const window =
     (clicked && BrowserWindow.fromId(clicked.id)) ??
     BrowserWindow.getFocusedWindow() ??
     BrowserWindow.getAllWindows()[0];
-  if (window && hosts.has(window.webContents.id)) {
-    window.webContents.send(IpcChannel.menuCommand, command);
-  }
+  if (!window || !hosts.has(window.webContents.id)) return false;
+  window.webContents.send(IpcChannel.menuCommand, command);
+  return true;
 }
+
+/** Sessions opened from the system (file association, recent documents, command line). */
+const systemOpens = new SystemOpens();
+for (const file of SystemOpens.sessionsIn(process.argv.slice(1))) systemOpens.add(file);
+// macOS tells the app (before it is ready, at launch) rather than passing arguments.
+app.on('open-file', (event, file) => {
+  event.preventDefault();
+  systemOpens.add(file);
+});
 
 /** IPC is accepted only from the app's own windows, from their top frame. */
 function trustedHost(event: IpcMainEvent | IpcMainInvokeEvent): EngineHost | undefined {
@@ -65,7 +78,8 @@ function openWindow(): void {
 registerAppScheme();
 if (!app.requestSingleInstanceLock()) app.quit();
 
-app.on('second-instance', () => {
+app.on('second-instance', (_event, argv) => {
+  for (const file of SystemOpens.sessionsIn(argv)) systemOpens.add(file);
   const [window] = BrowserWindow.getAllWindows();
   if (window) {
     if (window.isMinimized()) window.restore();
@@ -94,6 +108,11 @@ void app.whenReady().then(() => {
   );
   menu.show();
   void menu.refreshRecent();
+  systemOpens.connect({
+    allow: (file) => fileService.allow(file),
+    canOpen: () => menu.enabled('openRecent'),
+    open: (file) => sendCommand({ id: 'openRecent', path: file }, undefined),
+  });
   ipcMain.on(IpcChannel.connectEngine, (event) => trustedHost(event)?.connect());
   ipcMain.handle(IpcChannel.restartEngine, (event) => {
     const host = trustedHost(event);
@@ -132,7 +151,10 @@ void app.whenReady().then(() => {
     if (!trustedHost(event)) return;
     const states = parseCommandStates(message);
     if (typeof states === 'string') console.warn(`LossLab menu: refused ${states}`);
-    else menu.setStates(states);
+    else {
+      menu.setStates(states);
+      systemOpens.flush();
+    }
   });
   ipcMain.handle(IpcChannel.setFullScreen, (event, on: unknown) => {
     trusted(event);

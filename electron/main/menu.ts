@@ -221,6 +221,8 @@ export class AppMenu {
   private states: CommandStates | undefined;
   private recent: RecentSession[] = [];
   private shown = '';
+  /** Reads of the recent list started so far. */
+  private reads = 0;
 
   constructor(
     private readonly platform: { isMac: boolean; isPackaged: boolean },
@@ -235,9 +237,18 @@ export class AppMenu {
     this.show();
   }
 
+  /** Whether the page said a command is enabled. */
+  enabled(id: CommandId): boolean {
+    return this.states?.commands[id]?.enabled ?? false;
+  }
+
   /** Reads the recent list again (after a save, an open, a clear). */
   async refreshRecent(): Promise<void> {
-    this.recent = await this.readRecent();
+    // Reads overlap (a save right after another): only the latest one's list is shown.
+    const generation = ++this.reads;
+    const recent = await this.readRecent();
+    if (generation !== this.reads) return;
+    this.recent = recent;
     this.show();
   }
 

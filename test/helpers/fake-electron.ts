@@ -53,6 +53,11 @@ export class FakeBrowserWindow extends EventEmitter {
     return Promise.resolve();
   }
   show() {}
+  isMinimized() {
+    return false;
+  }
+  restore() {}
+  focus() {}
   static getAllWindows() {
     return FakeBrowserWindow.created;
   }

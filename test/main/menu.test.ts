@@ -411,4 +411,60 @@ describe('menu in main', async () => {
     expect(JSON.parse(fs.readFileSync(store, 'utf8'))).toEqual([]);
     expect(byId(shown(), 'noRecent').enabled).toBe(false);
   });
+
+  it('opens a session the system hands the app once the page can, and lets it read that file', async () => {
+    const openHandler = ipcMainFake.handlers.get(IpcChannel.openSession)!;
+    const file = path.join(root, 'from-finder.losslab');
+    fs.writeFileSync(file, Uint8Array.from([7, 7]));
+    const cannot = { language: 'en', commands: { openRecent: { enabled: false } } };
+    states(fromApp, cannot);
+    const event = { preventDefault: vi.fn() };
+    appFake.emit('open-file', event, file);
+    appFake.emit('open-file', { preventDefault: vi.fn() }, path.join(root, 'notes.txt'));
+    expect(event.preventDefault).toHaveBeenCalled();
+    // The engine is not ready yet (say): it waits.
+    expect(window.webContents.sent).toEqual([]);
+    states(fromApp, allEnabled);
+    expect(window.webContents.sent).toEqual([
+      { channel: IpcChannel.menuCommand, args: [{ id: 'openRecent', path: file }] },
+    ]);
+    // The page may read that file, once; it is in no recent list.
+    const opened = (await openHandler(fromApp, file)) as { bytes: Uint8Array };
+    expect([...opened.bytes]).toEqual([7, 7]);
+    await expect(openHandler(fromApp, file)).rejects.toThrow(/not among the recent sessions/);
+    // A second instance started with a session (a jump list, a file manager): the same.
+    const second = path.join(root, 'second.losslab');
+    fs.writeFileSync(second, Uint8Array.from([1]));
+    appFake.emit('second-instance', {}, ['/opt/LossLab/losslab', '--no-sandbox', second, 'x.csv']);
+    expect(window.webContents.sent.at(-1)).toEqual({
+      channel: IpcChannel.menuCommand,
+      args: [{ id: 'openRecent', path: second }],
+    });
+    expect(window.webContents.sent).toHaveLength(2);
+  });
+});
+
+describe('AppMenu', () => {
+  it('shows the latest read of the recent list when reads overlap', async () => {
+    const { AppMenu } = await import('../../electron/main/menu');
+    const setMenu = vi.mocked(electron.Menu.setApplicationMenu);
+    const reads: ((list: { name: string; path: string; at: string }[]) => void)[] = [];
+    const menu = new AppMenu(
+      { isMac: false, isPackaged: true },
+      { run: () => {}, clearRecent: () => {}, openWebsite: () => {} },
+      () => new Promise((resolve) => reads.push(resolve)),
+    );
+    const first = menu.refreshRecent();
+    const second = menu.refreshRecent();
+    reads[1]([{ name: 'new.losslab', path: '/new.losslab', at: '' }]);
+    await second;
+    reads[0]([{ name: 'old.losslab', path: '/old.losslab', at: '' }]);
+    await first;
+    const template = (setMenu.mock.calls.at(-1)?.[0] as unknown as { template: Item[] }).template;
+    expect(submenu(byId(template, 'recent')).map((i) => i.label)).toEqual([
+      'new.losslab',
+      undefined,
+      'Clear Menu',
+    ]);
+  });
 });
