@@ -78,8 +78,10 @@ function openWindow(): void {
 registerAppScheme();
 if (!app.requestSingleInstanceLock()) app.quit();
 
-app.on('second-instance', (_event, argv) => {
-  for (const file of SystemOpens.sessionsIn(argv)) systemOpens.add(file);
+app.on('second-instance', (_event, argv, workingDirectory) => {
+  for (const file of SystemOpens.sessionsIn(argv)) {
+    systemOpens.add(path.resolve(workingDirectory, file));
+  }
   const [window] = BrowserWindow.getAllWindows();
   if (window) {
     if (window.isMinimized()) window.restore();

@@ -46,6 +46,7 @@ export function registerShellCommands(
         ? 'Stop the recording before opening a session'
         : desk.busy;
   const canSave = () => engine.ready && !desk.busy;
+  const saveReason = () => (!engine.ready ? 'The engine is not ready' : desk.busy);
   const lab = (mode: LabMode, needsEngine: boolean): CommandHandler => ({
     run: () => host.switchMode(mode),
     enabled: needsEngine ? ready : () => true,
@@ -64,8 +65,12 @@ export function registerShellCommands(
       enabled: canOpen,
       reason: openReason,
     },
-    saveSession: { run: () => desk.save(desk.labs, true), enabled: canSave },
-    saveSessionAs: { run: () => desk.save(desk.labs, false), enabled: canSave },
+    saveSession: { run: () => desk.save(desk.labs, true), enabled: canSave, reason: saveReason },
+    saveSessionAs: {
+      run: () => desk.save(desk.labs, false),
+      enabled: canSave,
+      reason: saveReason,
+    },
     showSurfaces: lab('surfaces', false),
     showNetwork: lab('network', true),
     showCritical: lab('critical', true),

@@ -435,7 +435,13 @@ describe('menu in main', async () => {
     // A second instance started with a session (a jump list, a file manager): the same.
     const second = path.join(root, 'second.losslab');
     fs.writeFileSync(second, Uint8Array.from([1]));
-    appFake.emit('second-instance', {}, ['/opt/LossLab/losslab', '--no-sandbox', second, 'x.csv']);
+    // Its arguments are relative to its own folder.
+    appFake.emit(
+      'second-instance',
+      {},
+      ['/opt/LossLab/losslab', '--no-sandbox', 'second.losslab', 'x.csv'],
+      root,
+    );
     expect(window.webContents.sent.at(-1)).toEqual({
       channel: IpcChannel.menuCommand,
       args: [{ id: 'openRecent', path: second }],
