@@ -219,10 +219,10 @@ describe.skipIf(!binary)('the Electron app', () => {
       .poll(() => page.getByRole('tab', { name: 'Network lab' }).getAttribute('aria-selected'))
       .toBe('true');
     await expect.poll(() => item('showNetwork').then((i) => i?.checked)).toBe(true);
-    // Lessons ▸ (a) shows the explorer with the lesson.
-    await item('lesson.momentum', true);
-    await page.getByRole('heading', { name: /^\(a\)/ }).waitFor({ timeout: 20_000 });
-    expect(await item('showSurfaces')).toMatchObject({ checked: true });
+    // Lessons ▸ (b) shows the explorer again, with that lesson.
+    await item('lesson.ravine', true);
+    await page.getByRole('heading', { name: /^\(b\)/ }).waitFor({ timeout: 20_000 });
+    await expect.poll(() => item('showSurfaces').then((i) => i?.checked)).toBe(true);
   });
 
   it('says when the engine process dies, and Restart engine brings it back', async () => {
