@@ -110,7 +110,8 @@ export function menuTemplate(model: MenuModel, actions: MenuActions): Template {
     ? [
         ...model.recent.map((entry, k): MenuItemConstructorOptions => ({
           id: `openRecent.${k}`,
-          label: entry.name,
+          // A file's own & is not a mnemonic (Linux and Windows read && as one &).
+          label: model.isMac ? entry.name : entry.name.replace(/&/g, '&&'),
           toolTip: entry.path,
           enabled: recentEnabled,
           click: (_item, window) => actions.run({ id: 'openRecent', path: entry.path }, window),

@@ -239,6 +239,11 @@ describe('menu template', () => {
 
   it('Open Recent: the files by name, each sent with its path; Clear Menu; none', () => {
     const { ran, actions } = recorder();
+    const ampersand = { name: 'R&D.losslab', path: '/s/R&D.losslab', at: '2026-12-01T20:00:00Z' };
+    for (const isMac of [false, true]) {
+      const t = menuTemplate({ isMac, isPackaged: true, recent: [ampersand] }, actions);
+      expect(submenu(byId(t, 'recent'))[0].label).toBe(isMac ? 'R&D.losslab' : 'R&&D.losslab');
+    }
     const recent = [
       { name: 'b.losslab', path: '/s/b.losslab', at: '2026-12-07T20:00:00Z' },
       { name: 'a.losslab', path: '/s/a.losslab', at: '2026-12-06T20:00:00Z' },
