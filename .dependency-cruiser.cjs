@@ -21,11 +21,11 @@ const engineFloors = [
 
 /** The renderer's floors, top first (paths under renderer/src/). */
 const rendererFloors = [
-  ['App\\.svelte$', 'main\\.ts$'],
+  ['App\\.svelte$', 'main\\.ts$', 'app-commands\\.ts$'],
   ['lib/session/', 'lib/export/', 'lib/exercise/'],
   ['lib/labs/'],
   ['lib/controls/', 'lib/views/'],
-  ['lib/engine/', 'lib/state/'],
+  ['lib/engine/', 'lib/state/', 'lib/commands/'],
 ];
 
 const under = (prefix, paths) => `^${prefix}(${paths.join('|')})`;

@@ -60,7 +60,8 @@ export default tseslint.config(
   // The renderer runs in a sandboxed page: DOM globals, and nothing from electron/ but types.
   {
     files: ['renderer/src/**/*.ts', 'renderer/src/**/*.svelte'],
-    languageOptions: { globals: { ...globals.browser } },
+    // __LOSSLAB_VERSION__: the app's version, written in by Vite (renderer/vite.config.mts).
+    languageOptions: { globals: { ...globals.browser, __LOSSLAB_VERSION__: 'readonly' } },
     rules: {
       'no-restricted-imports': 'off',
       '@typescript-eslint/no-restricted-imports': [

@@ -1,4 +1,5 @@
 import { svelte } from '@sveltejs/vite-plugin-svelte';
+import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { defineConfig, type Plugin } from 'vite';
 import { CONTENT_SECURITY_POLICY_META } from '../electron/common/security';
@@ -26,9 +27,15 @@ function contentSecurityPolicy(): Plugin {
   };
 }
 
+/** The app's version, for the About box (in both modes). */
+const { version } = JSON.parse(
+  readFileSync(fileURLToPath(new URL('../package.json', import.meta.url)), 'utf8'),
+) as { version: string };
+
 export default defineConfig({
   root: fileURLToPath(new URL('.', import.meta.url)),
   base: './',
+  define: { __LOSSLAB_VERSION__: JSON.stringify(version) },
   plugins: [svelte(), contentSecurityPolicy()],
   build: {
     outDir: fileURLToPath(new URL('../dist/renderer', import.meta.url)),

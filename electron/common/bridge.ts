@@ -3,6 +3,8 @@
  * only; no generic send, no sendSync, no process.env.
  */
 
+import type { CommandStates, MenuCommand } from './menu';
+
 /** Why the engine process went away, from Electron's `child-process-gone` details. */
 export interface EngineGone {
   reason: string;
@@ -21,9 +23,11 @@ export interface LossLabBridge {
   onEngineGone(listener: (gone: EngineGone) => void): () => void;
   /**
    * Shows the native Save dialog (starting at `name` in the Documents folder) and writes the
-   * bytes there. Resolves the path written, or undefined when the user cancelled.
+   * bytes there. Resolves the path written, or undefined when the user cancelled. `again`
+   * (Save, not Save As): writes over the session this window last saved or opened under the
+   * same name without asking; the dialog asks when there is none.
    */
-  saveFile(name: string, bytes: Uint8Array): Promise<string | undefined>;
+  saveFile(name: string, bytes: Uint8Array, again?: boolean): Promise<string | undefined>;
   /**
    * Opens a session: `path` must be one of recentSessions(); without it, the native Open
    * dialog asks. Resolves undefined when the user cancelled.
@@ -43,6 +47,13 @@ export interface LossLabBridge {
   sessionOpened(name: string): void;
   /** Full screen on or off (presentation mode). */
   setFullScreen(on: boolean): Promise<void>;
+  /**
+   * The application menu asks the page to run one of its commands (an id of the fixed list;
+   * anything else is dropped). Returns a function that unsubscribes.
+   */
+  onMenuCommand(listener: (command: MenuCommand) => void): () => void;
+  /** Tells main which commands are enabled (and checked): the menu follows the page. */
+  setCommandStates(states: CommandStates): void;
   /** Versions of the shell, for the About box. */
   readonly versions: { electron: string; chrome: string; node: string };
 }
@@ -76,6 +87,8 @@ export const IpcChannel = {
   rememberDropped: 'losslab:remember-dropped',
   sessionOpened: 'losslab:session-opened',
   setFullScreen: 'losslab:set-full-screen',
+  menuCommand: 'losslab:menu-command',
+  commandStates: 'losslab:command-states',
 } as const;
 
 /** The scheme and host the renderer is served from in Electron. */

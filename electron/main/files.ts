@@ -39,11 +39,22 @@ export class SessionFiles {
    * has opened them: by name, the latest offer of each.
    */
   private readonly offered = new Map<string, string>();
+  /** Files the system handed the app (a file manager, the Dock): each may be read once. */
+  private readonly allowed = new Set<string>();
+  /** Per window (by its id): the session it last saved or opened, which Save writes over. */
+  private readonly current = new Map<number, string>();
 
   constructor(
     /** The JSON file holding the recent list. */
     private readonly store: string,
+    /** Called after the recent list changed (the menu's Open Recent follows it). */
+    private readonly onChange: () => void = () => {},
   ) {}
+
+  /** Lets the page read a session the system asked the app to open (once). */
+  allow(file: string): void {
+    this.allowed.add(file);
+  }
 
   /** Notes a session file on its way to the engine (picked or dropped). */
   offer(file: string): void {
@@ -51,11 +62,15 @@ export class SessionFiles {
     this.offered.set(path.basename(file), file);
   }
 
-  /** The session the page opened under `name`: it joins the recent list. */
-  async opened(name: string): Promise<void> {
+  /**
+   * The session the page opened under `name`: it joins the recent list, and is the one Save
+   * writes over in `window`.
+   */
+  async opened(name: string, window?: BrowserWindow | null): Promise<void> {
     const file = this.offered.get(name);
     if (!file) return;
     this.offered.delete(name);
+    if (window) this.current.set(window.id, file);
     await this.remember(file);
   }
 
@@ -95,6 +110,15 @@ export class SessionFiles {
     await fs.mkdir(path.dirname(this.store), { recursive: true });
     await fs.writeFile(this.store, JSON.stringify(list, null, 2));
     app.addRecentDocument(file);
+    this.onChange();
+  }
+
+  /** Empties the recent list (the menu's Clear Menu), the OS's recent documents too. */
+  async clear(): Promise<void> {
+    await fs.mkdir(path.dirname(this.store), { recursive: true });
+    await fs.writeFile(this.store, '[]');
+    app.clearRecentDocuments();
+    this.onChange();
   }
 
   /**
@@ -103,7 +127,7 @@ export class SessionFiles {
    */
   async open(window: BrowserWindow | null, file?: string): Promise<OpenedFile | undefined> {
     if (file !== undefined) {
-      if (!(await this.recent()).some((e) => e.path === file)) {
+      if (!this.allowed.delete(file) && !(await this.recent()).some((e) => e.path === file)) {
         throw new Error(`"${file}" is not among the recent sessions`);
       }
     } else {
@@ -128,13 +152,29 @@ export class SessionFiles {
     return { name: path.basename(file), path: file, bytes };
   }
 
-  /** Asks where to save (starting at `name` in Documents) and writes the bytes there. */
+  /**
+   * Asks where to save (starting at `name` in Documents) and writes the bytes there. `again`
+   * (Save, not Save As): a session is written over the file `window` last saved or opened
+   * under the same name, without asking — the page never names the path itself.
+   */
   async save(
     window: BrowserWindow | null,
     name: string,
     bytes: Uint8Array,
+    again = false,
   ): Promise<string | undefined> {
     const safe = path.basename(name) || 'losslab-export';
+    const known = window ? this.current.get(window.id) : undefined;
+    if (
+      again &&
+      known &&
+      path.basename(known) === safe &&
+      path.extname(safe).toLowerCase() === '.losslab'
+    ) {
+      await fs.writeFile(known, bytes);
+      await this.remember(known);
+      return known;
+    }
     const options = {
       title: 'Save',
       defaultPath: path.join(app.getPath('documents'), safe),
@@ -145,6 +185,9 @@ export class SessionFiles {
       : await dialog.showSaveDialog(options);
     if (picked.canceled || !picked.filePath) return undefined;
     await fs.writeFile(picked.filePath, bytes);
+    if (window && path.extname(picked.filePath).toLowerCase() === '.losslab') {
+      this.current.set(window.id, picked.filePath);
+    }
     await this.remember(picked.filePath);
     return picked.filePath;
   }

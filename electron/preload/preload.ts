@@ -12,6 +12,7 @@ import {
   type OpenedFile,
   type RecentSession,
 } from '../common/bridge';
+import { parseMenuCommand, type MenuCommand } from '../common/menu';
 
 /** The page's window, as far as the preload touches it (electron/ is typed without the DOM). */
 declare const window: {
@@ -37,8 +38,10 @@ const bridge: LossLabBridge = {
       ipcRenderer.removeListener(IpcChannel.engineGone, handler);
     };
   },
-  saveFile(name, bytes) {
-    return ipcRenderer.invoke(IpcChannel.saveFile, name, bytes) as Promise<string | undefined>;
+  saveFile(name, bytes, again) {
+    return ipcRenderer.invoke(IpcChannel.saveFile, name, bytes, again === true) as Promise<
+      string | undefined
+    >;
   },
   openSession(path) {
     return ipcRenderer.invoke(IpcChannel.openSession, path) as Promise<OpenedFile | undefined>;
@@ -56,6 +59,20 @@ const bridge: LossLabBridge = {
   },
   setFullScreen(on) {
     return ipcRenderer.invoke(IpcChannel.setFullScreen, on === true) as Promise<void>;
+  },
+  onMenuCommand(listener) {
+    const handler = (_event: IpcRendererEvent, message: unknown) => {
+      const command: MenuCommand | undefined = parseMenuCommand(message);
+      if (command) listener(command);
+    };
+    ipcRenderer.on(IpcChannel.menuCommand, handler);
+    return () => {
+      ipcRenderer.removeListener(IpcChannel.menuCommand, handler);
+    };
+  },
+  setCommandStates(states) {
+    // Main checks every field; a structured clone leaves no getters or functions behind.
+    ipcRenderer.send(IpcChannel.commandStates, states);
   },
   versions: {
     electron: process.versions.electron ?? '',

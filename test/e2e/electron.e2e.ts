@@ -2,8 +2,8 @@
  * The desktop app end to end: the built Electron app (dist/main/main.js) launched by
  * playwright-core's `_electron`, on a virtual X display (Xvfb) when there is none. Checks the
  * window's isolation, the engine behind its MessagePort, a lesson playing, saving and opening
- * a session through main's dialogs (stubbed in main), and the engine's utility process killed
- * and restarted.
+ * a session through main's dialogs (stubbed in main), the application menu driving the page,
+ * and the engine's utility process killed and restarted.
  *
  * Needs the Electron binary (a full `npm install` downloads it); without it the suite is
  * skipped with one line. On Linux without a DISPLAY it needs `Xvfb` (Debian's `xvfb`).
@@ -185,6 +185,44 @@ describe.skipIf(!binary)('the Electron app', () => {
       .poll(() => notice.textContent(), { timeout: 30_000 })
       .toMatch(/Opened electron-e2e\.losslab/);
     await expect.poll(() => page.getByRole('region', { name: /^Run \d+:/ }).count()).toBe(2);
+  });
+
+  it('drives the page from the application menu, enabled as the page says', async () => {
+    /** A menu item's state, or clicks it, as the user would. */
+    const item = (id: string, click = false) =>
+      app.evaluate(
+        ({ Menu, BrowserWindow }, [itemId, doClick]) => {
+          const found = Menu.getApplicationMenu()?.getMenuItemById(itemId as string);
+          if (!found) return undefined;
+          if (doClick) found.click(undefined, BrowserWindow.getAllWindows()[0]);
+          return { enabled: found.enabled, checked: found.checked, label: found.label };
+        },
+        [id, click] as const,
+      );
+    // Every command is in the menu; the page's states reach it (the engine is ready by now).
+    await expect
+      .poll(() => item('showNetwork').then((i) => i?.enabled), { timeout: 10_000 })
+      .toBe(true);
+    expect(await item('showSurfaces')).toMatchObject({ enabled: true, checked: true });
+    // Import Data waits for its page: disabled, as the registry says.
+    expect(await item('importData')).toMatchObject({ enabled: false, label: 'Import Data…' });
+    // Help ▸ About LossLab opens the page's About with Electron's versions.
+    await item('showAbout', true);
+    const about = page.getByRole('dialog', { name: 'About LossLab' });
+    await about.waitFor({ timeout: 10_000 });
+    expect(await about.getByTestId('about-Electron').textContent()).toMatch(/^\d+\.\d+\.\d+/);
+    await page.screenshot({ path: path.join(shotsDir, 'electron-menu-about.png') });
+    await page.keyboard.press('Escape');
+    // View ▸ Network Lab switches the lab, and the menu's check follows.
+    await item('showNetwork', true);
+    await expect
+      .poll(() => page.getByRole('tab', { name: 'Network lab' }).getAttribute('aria-selected'))
+      .toBe('true');
+    await expect.poll(() => item('showNetwork').then((i) => i?.checked)).toBe(true);
+    // Lessons ▸ (b) shows the explorer again, with that lesson.
+    await item('lesson.ravine', true);
+    await page.getByRole('heading', { name: /^\(b\)/ }).waitFor({ timeout: 20_000 });
+    await expect.poll(() => item('showSurfaces').then((i) => i?.checked)).toBe(true);
   });
 
   it('says when the engine process dies, and Restart engine brings it back', async () => {

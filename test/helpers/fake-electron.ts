@@ -39,6 +39,9 @@ export class FakeWebContents extends EventEmitter {
 
 export class FakeBrowserWindow extends EventEmitter {
   static created: FakeBrowserWindow[] = [];
+  static focused: FakeBrowserWindow | null = null;
+  static nextId = 1;
+  id = FakeBrowserWindow.nextId++;
   webContents = new FakeWebContents();
   loadedUrl: string | undefined;
   constructor(readonly options: Record<string, unknown>) {
@@ -50,8 +53,22 @@ export class FakeBrowserWindow extends EventEmitter {
     return Promise.resolve();
   }
   show() {}
+  isMinimized() {
+    return false;
+  }
+  restore() {}
+  focus() {}
   static getAllWindows() {
     return FakeBrowserWindow.created;
+  }
+  static fromId(id: number) {
+    return FakeBrowserWindow.created.find((w) => w.id === id) ?? null;
+  }
+  static fromWebContents(contents: unknown) {
+    return FakeBrowserWindow.created.find((w) => w.webContents === contents) ?? null;
+  }
+  static getFocusedWindow() {
+    return FakeBrowserWindow.focused;
   }
 }
 
@@ -123,6 +140,7 @@ export const appFake = Object.assign(new EventEmitter(), {
   getPath: (name: string) => path.join(fakePathsRoot, name),
   getVersion: () => '0.0.0-fake',
   addRecentDocument: vi.fn(),
+  clearRecentDocuments: vi.fn(),
 });
 export const ipcMainFake = {
   listeners: new Map<string, (event: unknown, ...args: unknown[]) => void>(),

@@ -23,12 +23,14 @@ describe('preload', () => {
     expect(Object.keys(bridge).sort()).toEqual([
       'connectEngine',
       'onEngineGone',
+      'onMenuCommand',
       'openSession',
       'recentSessions',
       'rememberDropped',
       'restartEngine',
       'saveFile',
       'sessionOpened',
+      'setCommandStates',
       'setFullScreen',
       'versions',
     ]);
@@ -71,7 +73,7 @@ describe('preload', () => {
     bridge.sessionOpened('race.losslab');
     bridge.sessionOpened(42);
     expect(ipcRendererFake.invoked).toEqual([
-      { channel: IpcChannel.saveFile, args: ['a.png', bytes] },
+      { channel: IpcChannel.saveFile, args: ['a.png', bytes, false] },
       { channel: IpcChannel.openSession, args: [undefined] },
       { channel: IpcChannel.recentSessions, args: [] },
       { channel: IpcChannel.setFullScreen, args: [true] },
@@ -96,5 +98,51 @@ describe('preload', () => {
     off();
     ipcRendererFake.emit(IpcChannel.engineGone, {}, { reason: 'again' });
     expect(seen).toEqual([{ reason: 'crashed', exitCode: 11 }]);
+  });
+
+  it('passes menu commands to the page: known ids only, a path only for Open Recent', () => {
+    const bridge = exposed.losslab as {
+      onMenuCommand(l: (c: unknown) => void): () => void;
+      saveFile(name: string, bytes: Uint8Array, again?: boolean): Promise<unknown>;
+    };
+    const seen: unknown[] = [];
+    const off = bridge.onMenuCommand((c) => seen.push(c));
+    const send = (message: unknown) => ipcRendererFake.emit(IpcChannel.menuCommand, {}, message);
+    send({ id: 'saveSession' });
+    send({ id: 'lesson.mismatch' });
+    send({ id: 'openRecent', path: '/home/u/a.losslab' });
+    // Dropped: unknown ids, a path where none belongs, Open Recent without one, non-objects.
+    send({ id: 'eval' });
+    send({ id: 'saveSession', path: '/etc/passwd' });
+    send({ id: 'openRecent' });
+    send({ id: 'openRecent', path: 'x'.repeat(5000) });
+    send('saveSession');
+    send(null);
+    off();
+    send({ id: 'showAbout' });
+    expect(seen).toEqual([
+      { id: 'saveSession' },
+      { id: 'lesson.mismatch' },
+      { id: 'openRecent', path: '/home/u/a.losslab' },
+    ]);
+  });
+
+  it('sends command states on its own channel; Save passes whether it saves again', async () => {
+    const bridge = exposed.losslab as {
+      setCommandStates(states: unknown): void;
+      saveFile(name: string, bytes: Uint8Array, again?: boolean): Promise<unknown>;
+    };
+    ipcRendererFake.sent.length = 0;
+    ipcRendererFake.invoked.length = 0;
+    const states = { language: 'en', commands: { saveSession: { enabled: true } } };
+    bridge.setCommandStates(states);
+    expect(ipcRendererFake.sent).toEqual([{ channel: IpcChannel.commandStates, args: [states] }]);
+    const bytes = new Uint8Array([1]);
+    await bridge.saveFile('a.losslab', bytes, true);
+    await bridge.saveFile('a.losslab', bytes, 'yes' as never);
+    expect(ipcRendererFake.invoked).toEqual([
+      { channel: IpcChannel.saveFile, args: ['a.losslab', bytes, true] },
+      { channel: IpcChannel.saveFile, args: ['a.losslab', bytes, false] },
+    ]);
   });
 });

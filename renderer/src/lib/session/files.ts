@@ -20,10 +20,17 @@ export interface RecentEntry {
   bytes?: number;
 }
 
-/** Saves bytes as a file: the native Save dialog in Electron, a download in the browser. */
-export async function saveBytes(name: string, bytes: Uint8Array): Promise<string | undefined> {
+/**
+ * Saves bytes as a file: the native Save dialog in Electron, a download in the browser.
+ * `again`: Electron writes over the file last saved or opened under this name, if there is one.
+ */
+export async function saveBytes(
+  name: string,
+  bytes: Uint8Array,
+  again = false,
+): Promise<string | undefined> {
   const bridge = window.losslab;
-  if (bridge) return bridge.saveFile(name, bytes);
+  if (bridge) return bridge.saveFile(name, bytes, again);
   const url = URL.createObjectURL(new Blob([bytes as BlobPart]));
   const a = document.createElement('a');
   a.href = url;

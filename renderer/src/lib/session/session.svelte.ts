@@ -241,9 +241,13 @@ export class SessionDesk {
     this.say({ kind: 'error', text: `${what}: ${message}` });
   }
 
-  /** Saves the whole session: the Save dialog in Electron, a download in the browser. */
-  /** `labs`: what to hold, when not what the session is about now (a recording just ended). */
-  async save(labs: Record<LabName, boolean> = this.labs): Promise<boolean> {
+  /**
+   * Saves the whole session: the Save dialog in Electron, a download in the browser. `labs`:
+   * what to hold, when not what the session is about now (a recording just ended). `again`
+   * (Save, not Save As): in Electron, writes over the file this session was last saved to or
+   * opened from, without the dialog.
+   */
+  async save(labs: Record<LabName, boolean> = this.labs, again = false): Promise<boolean> {
     this.busy = 'Saving the session…';
     try {
       const reply = await this.lab.client.request({
@@ -251,7 +255,7 @@ export class SessionDesk {
         context: this.context(labs),
       });
       const name = this.suggestedName();
-      const saved = await saveBytes(name, reply.bytes);
+      const saved = await saveBytes(name, reply.bytes, again && this.fileName === name);
       if (!saved) return false;
       const savedName = saved.split(/[\\/]/).pop() ?? name;
       this.fileName = savedName;
