@@ -75,6 +75,17 @@ function validLabMessage(rng: SeededRandom, id: number): Record<string, unknown>
     () => ({ type: 'net.run.update', id, runId, change: { hyper: { lr: 0.01 } } }),
     () => ({ type: 'net.evaluate', id, runId, split: rng.pick(['train', 'validation', 'test']) }),
     () => ({ type: 'net.view', id, runId, resolution: 8 }),
+    // A CSV file in two parts of 6 bytes ("a,b\n1," then "2\n3,4\n"), in any order.
+    () => ({
+      type: 'net.data.part',
+      id,
+      upload: 1 + rng.int(2),
+      name: 'h.csv',
+      total: 12,
+      offset: rng.pick([0, 6]),
+      bytes: new TextEncoder().encode(rng.pick(['a,b\n1,', '2\n3,4\n'])),
+      ...(rng.chance(0.7) ? { read: { target: rng.pick(['a', 'b', 'c']) } } : {}),
+    }),
     () => ({ type: 'session.context', id, context: { view: { a: 1 } } }),
     () => ({ type: 'job.cancel', id: rng.int(20_000) }),
     () => ({ type: 'sync', id }),
