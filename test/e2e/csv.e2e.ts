@@ -108,6 +108,19 @@ describe('your own data', () => {
     const contour = await canvasStats(h.page, '[data-testid="landscape-contour"] canvas');
     expect(contour.colors).toBeGreaterThan(30);
     await h.shot('csv-trained-landscape');
+
+    // The form rebuilds the imported table with another network (not a built-in set).
+    await h.page.locator('details.setup summary').click();
+    const form = h.page.getByRole('form', { name: 'Dataset and model' });
+    const dataset = form.getByRole('combobox', { name: 'Dataset' });
+    expect(await dataset.inputValue()).toBe('table');
+    expect(await dataset.locator('option:checked').textContent()).toBe('flowers.csv (imported)');
+    await form.getByRole('spinbutton', { name: 'Width' }).fill('8');
+    await form.getByRole('button', { name: 'Rebuild data and network' }).click();
+    await expect
+      .poll(() => text(h.page.getByTestId('net-summary')))
+      .toMatch(/^3 classes · 210\/45\/45 train\/validation\/test · 147 parameters/);
+    await h.page.locator('details.setup summary').click();
   }, 300_000);
 
   it('refuses a non-numeric cell by row and column', async () => {
@@ -128,7 +141,7 @@ describe('your own data', () => {
     await expect
       .poll(() => text(alert))
       .toBe(
-        'broken.csv: row 4, column 2 ("b"): the cell holds "n/a", not a number (list the column in oneHot to encode its values)',
+        'broken.csv: row 4, column 2 ("b"): the cell holds "n/a", not a number (tick its One-hot box to encode its values)',
       );
     await h.shot('csv-import-refused');
   }, 120_000);

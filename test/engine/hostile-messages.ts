@@ -86,6 +86,17 @@ function validLabMessage(rng: SeededRandom, id: number): Record<string, unknown>
         },
       ],
     }),
+    // A CSV file in two parts of 6 bytes ("a,b\n1," then "2\n3,4\n"), in any order.
+    () => ({
+      type: 'net.data.part',
+      id,
+      upload: 1 + rng.int(2),
+      name: 'h.csv',
+      total: 12,
+      offset: rng.pick([0, 6]),
+      bytes: new TextEncoder().encode(rng.pick(['a,b\n1,', '2\n3,4\n'])),
+      ...(rng.chance(0.7) ? { read: { target: rng.pick(['a', 'b', 'c']) } } : {}),
+    }),
     () => ({ type: 'session.context', id, context: { view: { a: 1 } } }),
     // A lecturer's exercise in the context (common/exercise.ts), mutated like the rest.
     () => ({

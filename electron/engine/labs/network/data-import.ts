@@ -157,12 +157,13 @@ export class DataImports {
   cancel(upload: number): void {
     if (this.current?.upload === upload) {
       this.current.abort.abort();
-      this.current.feed.end();
       this.drop(this.current);
     }
   }
 
+  /** Forgets an import; its reader, if still waiting for a part, gets the end instead. */
   private drop(which: Import): void {
+    which.feed.end();
     if (this.current === which) this.current = undefined;
   }
 }

@@ -136,6 +136,41 @@ describe('a CSV file in the network lab', () => {
     expect(losses(b)).toHaveLength(10);
   });
 
+  it('shows a table of many inputs as a confusion matrix, or predictions against targets', async () => {
+    const a = await connect();
+    await upload(a, bytes, 4096);
+    await train(a, csvSpec);
+    const view = (await ok(a, {
+      type: 'net.view',
+      runId: 'r',
+      resolution: 8,
+      split: 'validation',
+    })) as EngineMessageOf<'net.view.data'>;
+    expect(view.view.kind).toBe('table');
+    const v = view.view as Extract<typeof view.view, { kind: 'table' }>;
+    expect(v.confusion).toHaveLength(4);
+    // Every validation row counted once, under its true class.
+    expect(Array.from(v.confusion!).reduce((x, y) => x + y, 0)).toBe(v.n);
+    expect(v.n).toBe(v.total);
+    // The same rows with the target a number: each row's prediction against its value.
+    const numbers = new TextEncoder().encode(
+      text.replace(/,(yes|no)(?=\r\n|$)/g, (_, l: string) => (l === 'yes' ? ',1.5' : ',-0.5')),
+    );
+    const imported = (await upload(a, numbers, 4096, 2)) as EngineMessageOf<'net.data.imported'>;
+    expect(imported.table.task).toBe('regression');
+    await train(a, { ...csvSpec, sha256: imported.table.sha256 });
+    const fit = (await ok(a, {
+      type: 'net.view',
+      runId: 'r',
+      resolution: 8,
+      split: 'validation',
+    })) as EngineMessageOf<'net.view.data'>;
+    const f = fit.view as Extract<typeof fit.view, { kind: 'table' }>;
+    expect(f.kind).toBe('table');
+    expect(f.predicted).toHaveLength(f.n);
+    expect(new Set(f.actual)).toEqual(new Set([1.5, -0.5]));
+  });
+
   it('keeps a reference (path + SHA-256) and refuses to reopen it once the file changed', async () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'losslab-csv-ref-'));
     dirs.push(dir);
