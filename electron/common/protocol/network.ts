@@ -14,7 +14,12 @@ import {
   type ModelSpec,
 } from '../network';
 import type { NetworkEpochColumns, NetworkStepColumns } from '../columns';
-import { MAX_PROJECTED_RUNS } from '../limits';
+import {
+  MAX_MODEL_FILES,
+  MAX_MODEL_JSON_BYTES,
+  MAX_MODEL_WEIGHT_BYTES,
+  MAX_PROJECTED_RUNS,
+} from '../limits';
 import { requestIdSchema, runIdSchema, type RunStatus } from './base';
 
 const runId = runIdSchema;
@@ -28,6 +33,27 @@ export const networkRequests = [
     id: requestId,
     dataset: datasetSpecSchema,
     model: modelSpecSchema,
+  }),
+  // A TensorFlow.js Layers model of the user's (model.json and its weight files, as bytes the
+  // page read from the files the user picked) on a dataset: like net.setup, answered by
+  // net.problem, whose `imported` says how the model runs.
+  z.strictObject({
+    type: z.literal('net.model.open'),
+    id: requestId,
+    dataset: datasetSpecSchema,
+    files: z
+      .array(
+        z.strictObject({
+          name: z.string().min(1).max(255),
+          bytes: z.custom<Uint8Array>(
+            (v) =>
+              v instanceof Uint8Array && v.byteLength <= MAX_MODEL_JSON_BYTES + MAX_MODEL_WEIGHT_BYTES,
+            { message: "must be the file's bytes (a Uint8Array)" },
+          ),
+        }),
+      )
+      .min(1)
+      .max(MAX_MODEL_FILES + 1),
   }),
   z.strictObject({ type: z.literal('net.run.create'), id: requestId, run: networkRunConfigSchema }),
   z.strictObject({
@@ -210,6 +236,12 @@ export interface NetworkProblemInfo {
   layers: { name: string; shape: number[] }[];
   /** How the test set was shifted, when it was. */
   mismatch?: string;
+  /**
+   * The model file the model came from (net.model.open): its name, a one-line summary of its
+   * layers, and how it runs — `mlp`, as LossLab's own MLP (the same θ), or `graph`, through
+   * the model's own graph in tfjs.
+   */
+  imported?: { label: string; summary: string; runs: 'mlp' | 'graph' };
   train: NetworkSplitData;
   validation: NetworkSplitData;
   test: NetworkSplitData;

@@ -9,12 +9,13 @@
 import type { SplitName } from '../datasets';
 import { disposeBatch, type NetworkProblem } from '../network/problem';
 import type { DeviceBatch } from '../network/mlp';
-import type { SymmetricOperator } from './types';
+import type { LossOperator } from './report';
 
-export class ImportedHessian implements SymmetricOperator {
+export class ImportedHessian implements LossOperator {
   readonly size: number;
   private readonly batch: DeviceBatch;
   private readonly theta: Float64Array;
+  private readonly value: { loss: number; gradient: Float64Array };
 
   /**
    * @param problem a problem whose model is an imported graph (`problem.imported.net`)
@@ -37,6 +38,24 @@ export class ImportedHessian implements SymmetricOperator {
       n,
       false,
     );
+    const gradient = new Float64Array(this.size);
+    const { loss } = problem.imported.net.lossAndGrad(
+      this.theta,
+      this.batch,
+      gradient,
+      problem.lossKind,
+    );
+    this.value = { loss, gradient };
+  }
+
+  /** L(θ) on the split. */
+  loss(): number {
+    return this.value.loss;
+  }
+
+  /** ∇L(θ) on the split (do not modify). */
+  gradient(): Float64Array {
+    return this.value.gradient;
   }
 
   apply(v: Float64Array, out: Float64Array): void {

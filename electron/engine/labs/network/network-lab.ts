@@ -22,6 +22,7 @@ import {
 } from '../../../common/session';
 import { landscapePool } from '../../landscape';
 import { gradientHelper, ModelError, NetworkProblem, NetworkRun, type Tf } from '../../network';
+import { memorySource, openModel } from '../../network/layers';
 import { BudgetError, formatBytes, HOST_RUN_BYTES, runHostBytes } from '../../network/budget';
 import {
   labsHeld,
@@ -55,6 +56,7 @@ type RestoredLab = RestoredNetwork & {
 /** The client messages the network lab answers. */
 const NETWORK_MESSAGES = [
   'net.setup',
+  'net.model.open',
   'net.speed',
   'net.run.create',
   'net.run.update',
@@ -118,6 +120,35 @@ export class NetworkLab implements Lab<RestoredLab | undefined> {
   async setup(message: Msg<'net.setup'>): Promise<void> {
     const tf = await this.tf();
     const problem = new NetworkProblem(tf, message.dataset, message.model);
+    this.install(tf, problem);
+    const info = describeProblem(problem, message.dataset, message.model);
+    this.post({ type: 'net.problem', id: message.id, problem: info });
+  }
+
+  /**
+   * A TensorFlow.js Layers model of the user's on a dataset (see network/layers/): read from
+   * the files the page sent, checked layer by layer, and installed like net.setup's problem.
+   * Its runs start from the file's θ (each run keeps it as its start θ, so a session saves it).
+   */
+  async openModel(message: Msg<'net.model.open'>): Promise<void> {
+    const tf = await this.tf();
+    const json = message.files.find((f) => f.name.toLowerCase().endsWith('.json'));
+    const opened = await openModel(tf, memorySource(json?.name ?? 'model.json', message.files));
+    let problem: NetworkProblem;
+    try {
+      problem = new NetworkProblem(tf, message.dataset, opened.spec, undefined, opened.imported);
+    } catch (err) {
+      opened.imported.net?.dispose();
+      throw err;
+    }
+    this.install(tf, problem);
+    const info = describeProblem(problem, message.dataset, problem.model);
+    info.imported = { label: opened.imported.label, summary: opened.summary, runs: opened.runs };
+    this.post({ type: 'net.problem', id: message.id, problem: info });
+  }
+
+  /** A new problem: every run, landscape and saved direction of the old one goes. */
+  private install(tf: Tf, problem: NetworkProblem): void {
     problem.helper = gradientHelper(tf.getBackend());
     for (const job of this.jobs.values()) job.abort();
     for (const runId of [...this.live.keys()]) this.remove(runId);
@@ -128,8 +159,6 @@ export class NetworkLab implements Lab<RestoredLab | undefined> {
     this.restored.clear();
     // Start the landscape workers now, so the first landscape does not pay for them.
     if (tf.getBackend() !== 'tensorflow') landscapePool()?.warm(tf.getBackend() as 'wasm' | 'cpu');
-    const info = describeProblem(problem, message.dataset, message.model);
-    this.post({ type: 'net.problem', id: message.id, problem: info });
   }
 
   create(config: NetworkRunConfigInput): void {
@@ -138,7 +167,9 @@ export class NetworkLab implements Lab<RestoredLab | undefined> {
       id: 'run.runId',
       run: 'run',
     });
-    const run = new NetworkRun(problem, config);
+    // A run of an imported model starts from the file's θ, and keeps it (sessions save it).
+    const start = problem.imported && !config.model ? { startTheta: problem.imported.theta } : {};
+    const run = new NetworkRun(problem, config, start);
     this.live.set(run.runId, run);
     this.post({ type: 'net.run.state', run: run.state() });
   }
@@ -206,6 +237,8 @@ export class NetworkLab implements Lab<RestoredLab | undefined> {
     switch (message.type) {
       case 'net.setup':
         return this.setup(message);
+      case 'net.model.open':
+        return this.openModel(message);
       case 'net.speed':
         this.runs.speed(message.rate);
         return this.ok(message.id);
@@ -262,6 +295,12 @@ export class NetworkLab implements Lab<RestoredLab | undefined> {
    */
   record(session: SessionData, context: SessionContext): void {
     if (!labsHeld(context).network || !this.problem) return;
+    if (this.problem.imported?.net) {
+      throw new FieldError(
+        'network',
+        `a session cannot hold ${this.problem.imported.label} yet: it runs through its own graph, which a session does not store (export its curves and landscapes instead)`,
+      );
+    }
     const runs = [...this.live.values()].map((run) => {
       const info = this.restored.get(run.runId);
       return withOrigin(run, context.colors[run.runId] ?? info?.color, info?.forkedFrom);
