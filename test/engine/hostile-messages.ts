@@ -75,6 +75,20 @@ function validLabMessage(rng: SeededRandom, id: number): Record<string, unknown>
     () => ({ type: 'net.run.update', id, runId, change: { hyper: { lr: 0.01 } } }),
     () => ({ type: 'net.evaluate', id, runId, split: rng.pick(['train', 'validation', 'test']) }),
     () => ({ type: 'net.view', id, runId, resolution: 8 }),
+    // A model file that is not one (refused by name; the lab keeps its problem).
+    () => ({
+      type: 'net.model.open',
+      id,
+      dataset: { kind: 'xor', n: 40 },
+      files: [
+        {
+          name: 'model.json',
+          bytes: new TextEncoder().encode(
+            rng.pick(['{}', 'not json', '{"modelTopology":{"class_name":"Sequential"}}']),
+          ),
+        },
+      ],
+    }),
     () => ({ type: 'session.context', id, context: { view: { a: 1 } } }),
     () => ({ type: 'job.cancel', id: rng.int(20_000) }),
     () => ({ type: 'sync', id }),
