@@ -284,9 +284,20 @@ const runEntrySchema = optimizerSpecSchema.extend({
 });
 export type TrainRunEntry = z.output<typeof runEntrySchema>;
 
+/**
+ * A TensorFlow.js Layers model of the user's: `path` is its model.json, the weight files its
+ * manifest lists sit beside it (see the README's "Your own model").
+ */
+export const tfjsModelSpecSchema = z.strictObject({
+  kind: z.literal('tfjs'),
+  path: z.string().min(1).max(4096),
+});
+export type TfjsModelSpec = z.output<typeof tfjsModelSpecSchema>;
+
 const trainFields = {
   dataset: datasetSpecSchema,
-  model: modelSpecSchema.default(modelSpecSchema.parse({})),
+  /** LossLab's MLP, or a TensorFlow.js Layers model file. */
+  model: z.union([tfjsModelSpecSchema, modelSpecSchema]).default(modelSpecSchema.parse({})),
   /** Optimizer steps per run (give `steps` or `epochs`). */
   steps: z.int().min(0).max(MAX_TRAIN_STEPS).optional(),
   /** Passes over the training set per run. */

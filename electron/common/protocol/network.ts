@@ -47,7 +47,8 @@ export const networkRequests = [
           name: z.string().min(1).max(255),
           bytes: z.custom<Uint8Array>(
             (v) =>
-              v instanceof Uint8Array && v.byteLength <= MAX_MODEL_JSON_BYTES + MAX_MODEL_WEIGHT_BYTES,
+              v instanceof Uint8Array &&
+              v.byteLength <= MAX_MODEL_JSON_BYTES + MAX_MODEL_WEIGHT_BYTES,
             { message: "must be the file's bytes (a Uint8Array)" },
           ),
         }),

@@ -131,9 +131,10 @@ export class NetworkProblem {
       ? imported.net.layout
       : buildLayout(inputDim, outputDim, this.model);
     if (imported && (imported.inputDim !== inputDim || imported.outputDim !== outputDim)) {
-      throw new ModelError(
-        'model',
+      throw new FieldError(
+        undefined,
         `${imported.label} takes ${imported.inputDim} inputs and gives ${imported.outputDim} outputs; the dataset has ${inputDim} features and ${outputDim} ${task === 'regression' ? 'target' : 'classes'}`,
+        'model',
       );
     }
     this.budget = budgetOf(tf.getBackend());
@@ -145,9 +146,10 @@ export class NetworkProblem {
       dropout: this.model.dropout,
     });
     if (imported && imported.theta.length !== this.layout.size) {
-      throw new ModelError(
-        'model',
+      throw new FieldError(
+        undefined,
         `${imported.label} has ${imported.theta.length} weights; the network needs ${this.layout.size}`,
+        'model',
       );
     }
     this.initialTheta = imported

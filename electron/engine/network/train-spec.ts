@@ -5,6 +5,7 @@ import type { Evaluation } from './problem';
 import { NetworkProblem } from './problem';
 import { NetworkRun } from './run';
 import { gradientHelper } from './parallel';
+import { importedProblem } from './layers';
 
 export interface TrainOutput {
   backend: string;
@@ -72,7 +73,10 @@ export async function trainFromSpec(
   backend: string;
 }> {
   const { tf, report } = await loadBackend();
-  const problem = new NetworkProblem(tf, spec.dataset, spec.model);
+  const problem =
+    'kind' in spec.model
+      ? await importedProblem(tf, spec.dataset, spec.model.path)
+      : new NetworkProblem(tf, spec.dataset, spec.model);
   problem.helper = gradientHelper(report.backend);
   const runs = spec.runs.map((entry, i) => {
     const { batchSize, seed, label, ...optimizer } = entry;

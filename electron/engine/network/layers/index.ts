@@ -3,11 +3,11 @@
  * layer (topology.ts), and run either as LossLab's own MLP — a Dense-only chain it can build,
  * with the same θ and the same numbers — or through the model's own graph (layers-net.ts).
  */
-import type { ModelSpecInput } from '../../../common/network';
+import type { DatasetSpecInput, ModelSpecInput } from '../../../common/network';
 import type { Tf } from '../mlp';
-import type { ImportedModel } from '../problem';
+import { NetworkProblem, type ImportedModel } from '../problem';
 import { LayersNet, mlpOf } from './layers-net';
-import { readModel, type ModelSource } from './load';
+import { diskSource, readModel, type ModelSource } from './load';
 
 export { baseName, diskSource, memorySource, readModel } from './load';
 export type { ModelFile, ModelSource } from './load';
@@ -68,4 +68,19 @@ export async function openModel(tf: Tf, source: ModelSource): Promise<OpenedMode
     summary,
     layers,
   };
+}
+
+/** The network problem of a model file on disk (model.json at `path`) on a dataset. */
+export async function importedProblem(
+  tf: Tf,
+  dataset: DatasetSpecInput,
+  path: string,
+): Promise<NetworkProblem> {
+  const opened = await openModel(tf, diskSource(path));
+  try {
+    return new NetworkProblem(tf, dataset, opened.spec, undefined, opened.imported);
+  } catch (err) {
+    opened.imported.net?.dispose();
+    throw err;
+  }
 }

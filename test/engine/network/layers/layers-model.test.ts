@@ -339,7 +339,7 @@ describe('refusals', () => {
       () =>
         new NetworkProblem(tf, { kind: 'digits', n: 30 }, opened.spec, undefined, opened.imported),
     ).toThrow(
-      /^model: .*model.json takes 2 inputs and gives 3 outputs; the dataset has 64 features and 10 classes$/,
+      /^\S*model.json takes 2 inputs and gives 3 outputs; the dataset has 64 features and 10 classes$/,
     );
     model.dispose();
   });
