@@ -4,6 +4,7 @@
  * LossLab cannot open is a one-line refusal naming the field.
  */
 import { beforeAll, describe, expect, it } from 'vitest';
+import type { HessianOutput } from '../../electron/common/hessian-spec';
 import { landscape } from '../../electron/cli/commands/landscape';
 import { train } from '../../electron/cli/commands/train';
 import { SpecError } from '../../electron/cli/spec';
@@ -12,6 +13,7 @@ import type { LandscapeOutput } from '../../electron/engine/landscape/landscape-
 import type { Tf } from '../../electron/engine/network';
 import type { TrainOutput } from '../../electron/engine/network/train-spec';
 import { saveModel } from '../engine/network/layers/helpers';
+import { runCli } from './harness';
 
 let tf: Tf;
 let conv: string;
@@ -57,6 +59,46 @@ describe('a tfjs model in the CLI', () => {
     const values = land.grid.values.flat();
     expect(values).toHaveLength(25);
     expect(values[12]).toBeCloseTo(land.grid.centerLoss!, 5);
+  }, 60_000);
+
+  it('has, through its own graph, the exact spectrum of the same network as an MLP (losslab hessian)', async () => {
+    // 2 → 5 → 5 → 2 tanh; the no-op Activation layer keeps the second file off the MLP path.
+    const save = async (graph: boolean) => {
+      const init = { kernelInitializer: tf.initializers.randomNormal({ stddev: 1, seed: 5 }) };
+      const model = tf.sequential({
+        layers: [
+          tf.layers.dense({ units: 5, inputShape: [2], activation: 'tanh', ...init }),
+          ...(graph ? [tf.layers.activation({ activation: 'linear' })] : []),
+          tf.layers.dense({ units: 5, activation: 'tanh', ...init }),
+          tf.layers.dense({ units: 2, activation: 'softmax', ...init }),
+        ],
+      });
+      const file = await saveModel(tf, model, graph ? 'cli-graph' : 'cli-mlp');
+      model.dispose();
+      return file;
+    };
+    const spectrum = async (path: string) => {
+      const { code, out, err } = await runCli(
+        ['hessian', '-'],
+        JSON.stringify({
+          dataset: { kind: 'moons', n: 60, seed: 1, split: { train: 1, validation: 0, test: 0 } },
+          model: { kind: 'tfjs', path },
+          method: 'exact',
+        }),
+      );
+      expect(err).toBe('');
+      expect(code).toBe(0);
+      return JSON.parse(out) as HessianOutput;
+    };
+    const mlp = await spectrum(await save(false));
+    const graph = await spectrum(await save(true));
+    expect(graph.parameters).toBe(2 * 5 + 5 + 5 * 5 + 5 + 5 * 2 + 2);
+    expect(graph.loss).toBeCloseTo(mlp.loss, 6);
+    const scale = Math.max(...mlp.eigenvalues.map(Math.abs));
+    expect(scale).toBeGreaterThan(0.01);
+    mlp.eigenvalues.forEach((l, i) => {
+      expect(Math.abs(graph.eigenvalues[i] - l), `λ_${i}`).toBeLessThan(1e-3 * scale);
+    });
   }, 60_000);
 
   it('refuses a missing file and a misfit with one line naming the field', async () => {

@@ -9,9 +9,10 @@
 import type { SplitName } from '../datasets';
 import { disposeBatch, type NetworkProblem } from '../network/problem';
 import type { DeviceBatch } from '../network/mlp';
-import type { LossOperator } from './report';
+import type { SymmetricOperator } from './types';
 
-export class ImportedHessian implements LossOperator {
+/** A LossOperator (report.ts) of an imported model's graph. */
+export class ImportedHessian implements SymmetricOperator {
   readonly size: number;
   private readonly batch: DeviceBatch;
   private readonly theta: Float64Array;
