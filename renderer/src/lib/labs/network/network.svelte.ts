@@ -95,6 +95,8 @@ export class NetworkStore extends NetworkRuns {
     this.labels = { ...(view?.labels ?? {}) };
     this.clearLandscape();
     this.restored = {};
+    // A session's network is LossLab's MLP (a model file's runs keep its θ as their start).
+    this.modelFiles = undefined;
     if (!network) {
       this.problem = undefined;
       this.runs = [];
