@@ -68,6 +68,11 @@ export class NetworkStore extends NetworkRuns {
    * again after an engine restart; undefined for LossLab's own MLPs.
    */
   modelFiles = $state.raw<ModelFiles | undefined>();
+  /**
+   * Asks the user for a model's files, as "Open model…" does (the lab's page registers it while
+   * it is shown; undefined otherwise): what an app menu item calls.
+   */
+  openModelDialog: (() => void) | undefined;
 
   /**
    * After the engine restarted (it crashed, or the connection was lost): the new engine knows
