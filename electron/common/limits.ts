@@ -133,3 +133,17 @@ export const MAX_WAITING_PAGES = 16;
 export const MAX_BACKLOG = 1000;
 /** TCP connections at once (a page opens a handful). */
 export const MAX_CONNECTIONS = 256;
+
+// ---------------------------------------------------------------------------------------------
+// Imported models (TensorFlow.js Layers files)
+
+/** Most bytes of a model's `model.json` (topology and manifest; weights are separate). */
+export const MAX_MODEL_JSON_BYTES = 8 * 2 ** 20;
+/**
+ * Most bytes of a model's weight files together (12 million float32 numbers): with model.json
+ * they travel in one message, inside a WebSocket frame (DEFAULT_MAX_FRAME_BYTES); the network
+ * lab's budgets refuse far smaller networks for their passes anyway.
+ */
+export const MAX_MODEL_WEIGHT_BYTES = 48 * 2 ** 20;
+/** Most weight files one model may list. */
+export const MAX_MODEL_FILES = 256;

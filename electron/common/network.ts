@@ -399,9 +399,20 @@ export const specModelSchema = modelSpecSchema.extend({
 });
 export type SpecModel = z.output<typeof specModelSchema>;
 
+/**
+ * A TensorFlow.js Layers model of the user's: `path` is its model.json, the weight files its
+ * manifest lists sit beside it (see the README's "Your own model").
+ */
+export const tfjsModelSpecSchema = z.strictObject({
+  kind: z.literal('tfjs'),
+  path: z.string().min(1).max(4096),
+});
+export type TfjsModelSpec = z.output<typeof tfjsModelSpecSchema>;
+
 const trainFields = {
   dataset: datasetSpecSchema,
-  model: specModelSchema.default(specModelSchema.parse({})),
+  /** LossLab's MLP (with an optional θ₀), or a TensorFlow.js Layers model file. */
+  model: z.union([tfjsModelSpecSchema, specModelSchema]).default(specModelSchema.parse({})),
   /** Optimizer steps per run (give `steps` or `epochs`). */
   steps: z.int().min(0).max(MAX_TRAIN_STEPS).optional(),
   /** Passes over the training set per run. */

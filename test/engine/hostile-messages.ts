@@ -97,6 +97,20 @@ function validLabMessage(rng: SeededRandom, id: number): Record<string, unknown>
       bytes: new TextEncoder().encode(rng.pick(['a,b\n1,', '2\n3,4\n'])),
       ...(rng.chance(0.7) ? { read: { target: rng.pick(['a', 'b', 'c']) } } : {}),
     }),
+    // A model file that is not one (refused by name; the lab keeps its problem).
+    () => ({
+      type: 'net.model.open',
+      id,
+      dataset: { kind: 'xor', n: 40 },
+      files: [
+        {
+          name: 'model.json',
+          bytes: new TextEncoder().encode(
+            rng.pick(['{}', 'not json', '{"modelTopology":{"class_name":"Sequential"}}']),
+          ),
+        },
+      ],
+    }),
     () => ({ type: 'session.context', id, context: { view: { a: 1 } } }),
     // A lecturer's exercise in the context (common/exercise.ts), mutated like the rest.
     () => ({

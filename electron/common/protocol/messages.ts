@@ -74,6 +74,7 @@ export const requestReplies = {
   'basins.compute': { reply: ['basins.result'], progress: ['basins.progress'] },
   'basins.cancel': { reply: [] },
   'net.setup': { reply: ['net.problem'] },
+  'net.model.open': { reply: ['net.problem'] },
   'net.run.create': { reply: ['ok'] },
   'net.run.update': { reply: ['ok'] },
   'net.run.remove': { reply: ['ok'] },

@@ -15,7 +15,14 @@ import {
   type ModelSpec,
 } from '../network';
 import type { NetworkEpochColumns, NetworkStepColumns } from '../columns';
-import { MAX_LANDSCAPE_FILE_BYTES, MAX_PROJECTED_RUNS, MAX_UPLOAD_PART_BYTES } from '../limits';
+import {
+  MAX_LANDSCAPE_FILE_BYTES,
+  MAX_MODEL_FILES,
+  MAX_MODEL_JSON_BYTES,
+  MAX_MODEL_WEIGHT_BYTES,
+  MAX_PROJECTED_RUNS,
+  MAX_UPLOAD_PART_BYTES,
+} from '../limits';
 import { requestIdSchema, runIdSchema, type RunStatus } from './base';
 
 const runId = runIdSchema;
@@ -74,6 +81,28 @@ export const networkRequests = [
       }),
     /** How to read the file: required with the part at offset 0. */
     read: csvReadSchema.optional(),
+  }),
+  // A TensorFlow.js Layers model of the user's (model.json and its weight files, as bytes the
+  // page read from the files the user picked) on a dataset: like net.setup, answered by
+  // net.problem, whose `imported` says how the model runs.
+  z.strictObject({
+    type: z.literal('net.model.open'),
+    id: requestId,
+    dataset: datasetSpecSchema,
+    files: z
+      .array(
+        z.strictObject({
+          name: z.string().min(1).max(255),
+          bytes: z.custom<Uint8Array>(
+            (v) =>
+              v instanceof Uint8Array &&
+              v.byteLength <= MAX_MODEL_JSON_BYTES + MAX_MODEL_WEIGHT_BYTES,
+            { message: "must be the file's bytes (a Uint8Array)" },
+          ),
+        }),
+      )
+      .min(1)
+      .max(MAX_MODEL_FILES + 1),
   }),
   z.strictObject({ type: z.literal('net.run.create'), id: requestId, run: networkRunConfigSchema }),
   z.strictObject({
@@ -310,6 +339,12 @@ export interface NetworkProblemInfo {
   inputs?: string[];
   /** A table's classes by name, in class-index order. */
   classNames?: string[];
+  /**
+   * The model file the model came from (net.model.open): its name, a one-line summary of its
+   * layers, and how it runs — `mlp`, as LossLab's own MLP (the same θ), or `graph`, through
+   * the model's own graph in tfjs.
+   */
+  imported?: { label: string; summary: string; runs: 'mlp' | 'graph' };
   train: NetworkSplitData;
   validation: NetworkSplitData;
   test: NetworkSplitData;

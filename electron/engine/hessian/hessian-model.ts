@@ -343,6 +343,12 @@ export function fromNetwork(
   split: SplitName = 'train',
 ): HessianData & { model: HessianModel } {
   const p = model === undefined ? problem : problem.architecture(model);
+  if (p.imported?.net) {
+    throw refusal(
+      'model',
+      `${p.imported.label} runs through its own graph: this analysis takes LossLab's MLPs (its spectrum is in the critical-points lab)`,
+    );
+  }
   const { layout, lossKind } = p;
   const sizes = [layout.inputDim, ...layout.layers.map((l) => l.fanOut)];
   const loss: HessianLoss =

@@ -32,6 +32,7 @@ import { budgetOf, formatBytes } from '../network/budget';
 import type { Tf } from '../network/mlp';
 import type { NetworkProblem, NetworkRun } from '../network';
 import { describeDataset, describeModel, trainFromSpec } from '../network/train-spec';
+import { ImportedHessian } from './imported';
 import { MAX_TRAIN_STEPS } from '../../common/limits';
 import { classify } from './classify';
 import { denseHessianReport } from './dense';
@@ -565,6 +566,22 @@ async function datasetReport(spec: DatasetHessianSpec, ctx: ReportContext) {
     const examples = problem.split(split).n;
     if (examples === 0) {
       throw new HessianError('split', `the ${split} split of this dataset is empty`);
+    }
+    if (problem.imported?.net) {
+      // An imported model's own graph: central differences of its exact gradients.
+      const op = new ImportedHessian(problem, theta, split);
+      try {
+        const analysis = await analyzeOperator(op, optionsOf(spec), ctx.checkpoint);
+        return {
+          ...analysisJson(analysis, backend, examples),
+          dataset: describeDataset(problem),
+          model: describeModel(problem),
+          point,
+          split,
+        };
+      } finally {
+        op.dispose();
+      }
     }
     const { model, x, y, n } = fromNetwork(problem, undefined, split);
     let analysis: NetworkAnalysis;

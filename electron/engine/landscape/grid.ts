@@ -13,6 +13,7 @@ import type { SplitName } from '../datasets';
 import type { NetworkProblem } from '../network/problem';
 import { LandscapeError, type Directions } from './directions';
 import { LandscapeEvaluator, type LandscapeData } from './evaluator';
+import { ImportedEvaluator } from './imported';
 import { WorkerError } from '../core/worker-pool';
 import { landscapeCancelled, landscapePool, type LandscapePool } from './pool';
 
@@ -173,8 +174,11 @@ export async function computeLandscape(
   const threads = options.threads ?? os.availableParallelism();
   const backend = problem.tf.getBackend() as BackendName;
   // tfjs-node already spreads each op over the cores, and works once per process.
+  // The workers build MLPs: an imported model's own graph is evaluated here.
   const pool =
-    backend === 'tensorflow' || threads < 1 ? undefined : (options.pool ?? landscapePool(threads));
+    backend === 'tensorflow' || threads < 1 || problem.imported?.net
+      ? undefined
+      : (options.pool ?? landscapePool(threads));
   let used = 0;
   if (pool) {
     try {
@@ -189,7 +193,7 @@ export async function computeLandscape(
     await inThread(problem, data, points, finished, onTask, options.signal);
   }
 
-  const centerLoss = problem.mlp.evaluate(center, problem.deviceSplit(split)).loss;
+  const centerLoss = problem.evaluate(center, split).loss;
   const [min, max] = finiteRange(values);
   return {
     resolution: r,
@@ -214,7 +218,7 @@ async function inThread(
   onTask: (t: number, v: Float32Array) => void,
   signal: AbortSignal | undefined,
 ): Promise<void> {
-  const evaluator = new LandscapeEvaluator(problem.tf, data);
+  const evaluator = evaluatorOf(problem, data);
   try {
     for (let t = 0; t < points.length; t++) {
       if (finished[t]) continue;
@@ -225,6 +229,16 @@ async function inThread(
   } finally {
     evaluator.dispose();
   }
+}
+
+/** The evaluator of a problem's plane: its MLP's, or an imported model's own graph. */
+function evaluatorOf(
+  problem: NetworkProblem,
+  data: LandscapeData,
+): Pick<LandscapeEvaluator, 'evaluate' | 'dispose'> {
+  return problem.imported?.net
+    ? new ImportedEvaluator(problem, data)
+    : new LandscapeEvaluator(problem.tf, data);
 }
 
 function coarseGrid(
@@ -277,12 +291,16 @@ function lineEvaluator(
   from: Float64Array,
   to: Float64Array,
   options: { points?: number; range?: [number, number]; split?: SplitName },
-): { t: Float64Array; split: SplitName; evaluator: LandscapeEvaluator } {
+): {
+  t: Float64Array;
+  split: SplitName;
+  evaluator: Pick<LandscapeEvaluator, 'evaluate' | 'dispose'>;
+} {
   const split = options.split ?? 'train';
   const t = axis(options.range ?? [-0.25, 1.25], options.points ?? 101);
   const d1 = Float64Array.from(to, (v, i) => v - from[i]);
-  const evaluator = new LandscapeEvaluator(
-    problem.tf,
+  const evaluator = evaluatorOf(
+    problem,
     landscapeData(problem, from, { d1, d2: new Float64Array(d1.length) }, split),
   );
   return { t, split, evaluator };

@@ -54,6 +54,7 @@ export function budgetOf(backend: string): BackendBudget {
 
 /** Multiply-adds ×2 of one example's forward pass: Σ 2·fan_out·(fan_in + 1). */
 export function forwardFlopsPerExample(layout: ParamLayout): number {
+  if (layout.cost) return layout.cost.flopsPerExample;
   let flops = 0;
   for (const l of layout.layers) flops += 2 * l.fanOut * (l.fanIn + 1);
   return flops;
@@ -61,6 +62,7 @@ export function forwardFlopsPerExample(layout: ParamLayout): number {
 
 /** Floats one example's pass keeps alive on the device (every layer's outputs, ×k temporaries). */
 function activationFloatsPerExample(layout: ParamLayout, training: boolean): number {
+  if (layout.cost) return (layout.inputDim + layout.cost.floatsPerExample) * (training ? 12 : 4);
   let floats = layout.inputDim + 1;
   for (const l of layout.layers) floats += l.fanOut + l.fanIn + 1;
   // Evaluation: the layer outputs and tanh's two temporaries, kept until the pass's tidy ends.
@@ -162,7 +164,7 @@ export function checkLandscape(
 ): void {
   const pass = passCost(layout, n, false);
   // The workers hold the split and the first layer's three precomputed products besides.
-  const bytes = pass.bytes + 4 * n * (layout.inputDim + 3 * layout.layers[0].fanOut);
+  const bytes = pass.bytes + 4 * n * (layout.inputDim + 3 * (layout.layers[0]?.fanOut ?? 0));
   if (bytes > budget.deviceBytes) {
     throw new BudgetError(
       what.field,

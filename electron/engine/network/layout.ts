@@ -41,6 +41,11 @@ export interface ParamLayout {
   layers: LayerInfo[];
   /** Length of θ. */
   size: number;
+  /**
+   * What one example's pass costs, for a network that is not an MLP of `layers` (an imported
+   * model, see layers/layers-net.ts, whose `layers` is empty): budget.ts uses it instead.
+   */
+  cost?: { flopsPerExample: number; floatsPerExample: number };
 }
 
 export function buildLayout(

@@ -25,6 +25,24 @@ import { buildLayout, initialTheta, type ParamLayout } from './layout';
 import type { LossKind } from './losses';
 import { Mlp, type DeviceBatch, type Tf } from './mlp';
 import type { GradientHelper } from './parallel';
+import type { LayersNet } from './layers/layers-net';
+
+/**
+ * A model opened from a TensorFlow.js Layers file (see layers/): its θ₀, and its own graph when
+ * it is not exactly one of LossLab's MLPs (a Dense-only chain LossLab can build runs as that
+ * MLP: the same θ, the same numbers).
+ */
+export interface ImportedModel {
+  /** The file's name, for messages. */
+  label: string;
+  /** θ as the file holds it, in θ's layout: the problem's θ₀. */
+  theta: Float64Array;
+  /** Numbers the model takes per example, and outputs it gives. */
+  inputDim: number;
+  outputDim: number;
+  /** The model's own graph; undefined when the problem's MLP is the model. */
+  net?: LayersNet;
+}
 
 /** A model SPEC that does not fit its dataset; `field` names the offending field. */
 export class ModelError extends FieldError {
@@ -74,18 +92,23 @@ export class NetworkProblem {
   private readonly root: NetworkProblem | undefined;
   /** Other architectures on this data, by their full model SPEC (root only). */
   private readonly others = new Map<string, NetworkProblem>();
+  /** The model file this problem's model came from, if any. */
+  readonly imported: ImportedModel | undefined;
 
   /**
    * @param dataset a dataset SPEC, or a dataset already built (see customDataset).
    * @param modelSpec the architecture; omitted fields take their defaults.
    * @param shareWith a problem whose data (and its upload) this one shares; use
    *   `architecture(model)` rather than passing it.
+   * @param imported a model opened from a file (see layers/openModel): its θ is θ₀, and with
+   *   its own graph (`net`) that graph is the model (`modelSpec` is then only a placeholder).
    */
   constructor(
     readonly tf: Tf,
     dataset: DatasetSpecInput | Dataset,
     modelSpec: ModelSpecInput = {},
     shareWith?: NetworkProblem,
+    imported?: ImportedModel,
   ) {
     this.root = shareWith?.root ?? shareWith;
     this.device = this.root?.device ?? { splits: new Map(), parts: new Map(), disposed: false };
@@ -100,8 +123,20 @@ export class NetworkProblem {
       throw new ModelError('loss', 'a regression set is fitted with the mean squared error');
     }
     this.lossKind = task === 'regression' ? 'regression' : (this.model.loss ?? 'crossEntropy');
-    this.architectureKey = architectureKey(this.model, task === 'regression');
-    this.layout = buildLayout(inputDim, outputDim, this.model);
+    this.imported = imported;
+    this.architectureKey = imported?.net
+      ? `tfjs ${imported.label} ${imported.theta.length}`
+      : architectureKey(this.model, task === 'regression');
+    this.layout = imported?.net
+      ? imported.net.layout
+      : buildLayout(inputDim, outputDim, this.model);
+    if (imported && (imported.inputDim !== inputDim || imported.outputDim !== outputDim)) {
+      throw new FieldError(
+        undefined,
+        `${imported.label} takes ${imported.inputDim} inputs and gives ${imported.outputDim} outputs; the dataset has ${inputDim} features and ${outputDim} ${task === 'regression' ? 'target' : 'classes'}`,
+        'model',
+      );
+    }
     this.budget = budgetOf(tf.getBackend());
     this.checkSize();
     this.mlp = new Mlp(tf, this.layout, {
@@ -110,7 +145,16 @@ export class NetworkProblem {
       l2: this.model.l2,
       dropout: this.model.dropout,
     });
-    this.initialTheta = initialTheta(this.layout, this.model);
+    if (imported && imported.theta.length !== this.layout.size) {
+      throw new FieldError(
+        undefined,
+        `${imported.label} has ${imported.theta.length} weights; the network needs ${this.layout.size}`,
+        'model',
+      );
+    }
+    this.initialTheta = imported
+      ? Float64Array.from(imported.theta)
+      : initialTheta(this.layout, this.model);
   }
 
   /**
@@ -123,7 +167,8 @@ export class NetworkProblem {
     if (model === undefined) return root;
     const spec = modelSpecSchema.parse(model);
     const key = JSON.stringify(spec);
-    if (key === JSON.stringify(root.model)) return root;
+    // An imported model's θ₀ is the file's: a SPEC asks for LossLab's own initialization.
+    if (key === JSON.stringify(root.model) && !root.imported) return root;
     let problem = root.others.get(key);
     if (problem) {
       // Most recently used last, so the oldest is the one to forget.
@@ -237,7 +282,7 @@ export class NetworkProblem {
       batch = this.gather(name, all, 0, split.n, false);
       this.device.splits.set(name, batch);
     }
-    if (name === 'train') {
+    if (name === 'train' && !this.imported?.net) {
       const form = this.mlp.gradientForms[0];
       if ((form === 'rows' ? batch.xOnes : batch.xOnesT) === undefined) {
         this.addGradientOperand(batch, split.x, split.n);
@@ -264,7 +309,7 @@ export class NetworkProblem {
       this.device.parts.set(key, batch);
     }
     const form = this.mlp.gradientForms[0];
-    if ((form === 'rows' ? batch.xOnes : batch.xOnesT) === undefined) {
+    if (!this.imported?.net && (form === 'rows' ? batch.xOnes : batch.xOnesT) === undefined) {
       const d = this.dataset.inputDim;
       this.addGradientOperand(batch, split.x.subarray(from * d, (from + count) * d), count);
     }
@@ -293,7 +338,7 @@ export class NetworkProblem {
       rows.set(x.subarray(src * d, (src + 1) * d), i * d);
     }
     const batch: DeviceBatch = { n: count, x: this.tf.tensor2d(rows, [count, d]), y: targets };
-    if (training) this.addGradientOperand(batch, rows, count);
+    if (training && !this.imported?.net) this.addGradientOperand(batch, rows, count);
     return batch;
   }
 
@@ -320,7 +365,10 @@ export class NetworkProblem {
   evaluate(theta: Float64Array, name: SplitName): Evaluation {
     const n = this.dataset[name].n;
     if (n === 0) return { loss: NaN, accuracy: NaN, n };
-    const value = this.mlp.evaluate(theta, this.deviceSplit(name));
+    const net = this.imported?.net;
+    const value = net
+      ? net.evaluate(theta, this.deviceSplit(name), this.lossKind)
+      : this.mlp.evaluate(theta, this.deviceSplit(name));
     return {
       loss: value.loss,
       accuracy: this.task === 'classification' ? value.correct / n : NaN,
@@ -338,7 +386,7 @@ export class NetworkProblem {
     const d = this.dataset.inputDim;
     const n = raw.length / d;
     const tensor = this.tf.tensor2d(standardize(this.dataset, raw), [n, d]);
-    const z = this.mlp.logits(theta, tensor);
+    const z = this.logits(theta, tensor);
     tensor.dispose();
     const k = this.dataset.outputDim;
     if (this.task === 'regression') return z;
@@ -353,6 +401,11 @@ export class NetworkProblem {
     return out;
   }
 
+  /** The logits at θ for standardized inputs x (evaluation mode), from the MLP or the model's graph. */
+  logits(theta: Float64Array, x: DeviceBatch['x']): Float32Array {
+    return this.imported?.net ? this.imported.net.logits(theta, x) : this.mlp.logits(theta, x);
+  }
+
   /**
    * Examples of a split that θ classifies wrongly, in split order (for the digits' grid of
    * mistakes: their pixels are `split(name).raw`, 64 per image), at most `limit` of them.
@@ -365,7 +418,7 @@ export class NetworkProblem {
     if (this.task !== 'classification') return [];
     const split = this.dataset[name];
     if (split.n === 0) return [];
-    const z = this.mlp.logits(theta, this.deviceSplit(name).x);
+    const z = this.logits(theta, this.deviceSplit(name).x);
     const k = this.dataset.outputDim;
     const out: { index: number; label: number; predicted: number }[] = [];
     for (let i = 0; i < split.n && out.length < limit; i++) {
@@ -390,6 +443,7 @@ export class NetworkProblem {
     this.device.helper?.forget(this.dataset);
     this.device.disposed = true;
     this.others.clear();
+    this.imported?.net?.dispose();
   }
 
   private checkAlive(): void {

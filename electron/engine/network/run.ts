@@ -218,7 +218,8 @@ export class NetworkRun extends OptimizerRun<NetworkChange> {
   advance(n: number): number {
     if (this.status !== 'ok') return 0;
     const { problem, theta, grad } = this;
-    const dropout = problem.model.dropout > 0 ? this.dropoutRng : undefined;
+    const dropout =
+      problem.model.dropout > 0 && !problem.imported?.net ? this.dropoutRng : undefined;
     let taken = 0;
     for (; taken < n; taken++) {
       if (this.step >= MAX_NETWORK_STEPS) {
@@ -293,6 +294,16 @@ export class NetworkRun extends OptimizerRun<NetworkChange> {
     }
     const batchOf = (at: number, count: number) =>
       order ? problem.gather('train', order, at, count) : problem.trainPart(at, count);
+    const graph = problem.imported?.net;
+    if (graph) {
+      // An imported model's own graph: one pass, no dropout (see layers/layers-net.ts).
+      const batch = full ? problem.deviceSplit('train') : batchOf(from, n);
+      try {
+        return { value: graph.lossAndGrad(theta, batch, grad, problem.lossKind), n };
+      } finally {
+        if (!full) disposeBatch(batch);
+      }
+    }
     if (this.shards === 1 || n < SPLIT_FROM) {
       const batch = full ? problem.deviceSplit('train') : batchOf(from, n);
       try {

@@ -7,6 +7,7 @@ import type { Evaluation } from './problem';
 import { NetworkProblem } from './problem';
 import { NetworkRun } from './run';
 import { gradientHelper } from './parallel';
+import { importedProblem } from './layers';
 
 export interface TrainOutput {
   backend: string;
@@ -86,9 +87,15 @@ export async function trainFromSpec(
   theta0: Float64Array;
 }> {
   const { tf, report } = await loadBackend();
-  const { theta, ...model } = spec.model;
   // A CSV file is read (streamed) here, before any network is built.
-  const problem = new NetworkProblem(tf, await loadDataset(spec.dataset), model);
+  const data = await loadDataset(spec.dataset);
+  const theta = 'kind' in spec.model ? undefined : spec.model.theta;
+  let problem: NetworkProblem;
+  if ('kind' in spec.model) problem = await importedProblem(tf, data, spec.model.path);
+  else {
+    const { theta: _given, ...model } = spec.model;
+    problem = new NetworkProblem(tf, data, model);
+  }
   const size = problem.layout.size;
   if (theta !== undefined && theta.length !== size) {
     problem.dispose();

@@ -14,9 +14,11 @@ import {
 import { FieldError } from '../../core/errors';
 import { WorkerError } from '../../core/worker-pool';
 import { fromNetwork } from '../../hessian/hessian-model';
+import { ImportedHessian } from '../../hessian/imported';
 import {
   analysisMethod,
   analyzeNetwork,
+  analyzeOperator,
   checkAnalysis,
   type AnalysisOptions,
   type NetworkAnalysis,
@@ -114,6 +116,22 @@ export async function analyzeNetworkPoint(
   pool?: CriticalPool,
 ): Promise<CriticalAnalysis> {
   checkNetworkAnalysis(probe.theta.length, options);
+  if (probe.problem.imported?.net) {
+    // An imported model's own graph: central differences of its exact gradients, here.
+    const op = new ImportedHessian(probe.problem, probe.theta, options.split);
+    try {
+      const a = await analyzeOperator(
+        op,
+        { ...analysisOptions(options), onPhase: (phase) => job.phase(phase) },
+        job.checkpoint,
+      ).catch((err: unknown) => {
+        throw inOptions(err);
+      });
+      return analysisMessage(tf, probe, a);
+    } finally {
+      op.dispose();
+    }
+  }
   const { model, ...data } = networkData(probe, options.split);
   const inThread = () =>
     analyzeNetwork(
@@ -154,6 +172,11 @@ export async function analyzeNetworkPoint(
   const a = await work.catch((err: unknown) => {
     throw inOptions(err);
   });
+  return analysisMessage(tf, probe, a);
+}
+
+/** An analysis in the protocol's shape. */
+function analysisMessage(tf: Tf, probe: NetworkProbe, a: NetworkAnalysis): CriticalAnalysis {
   return {
     target: describeTarget(probe),
     parameters: a.parameters,

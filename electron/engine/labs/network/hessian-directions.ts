@@ -9,6 +9,7 @@
 import { FieldError } from '../../core/errors';
 import { makeCheckpoint } from '../../hessian/checkpoint';
 import { fromNetwork } from '../../hessian/hessian-model';
+import { ImportedHessian } from '../../hessian/imported';
 import { lanczos } from '../../hessian/lanczos';
 import { MlpHessian } from '../../hessian/rop';
 import type { Directions } from '../../landscape';
@@ -31,14 +32,15 @@ export async function hessianDirections(
     onProgress?: (done: number, total: number) => void;
   } = {},
 ): Promise<Directions> {
+  const graph = problem.imported?.net !== undefined;
   let data;
   try {
-    data = fromNetwork(problem, undefined, split);
+    // An imported model's own graph has no MLP to hand the R-operator (see ImportedHessian).
+    data = graph ? undefined : fromNetwork(problem, undefined, split);
   } catch (err) {
     if (err instanceof FieldError) throw new FieldError('grid.split', err.reason);
     throw err;
   }
-  const { model, ...examples } = data;
   const p = center.length;
   if (p < 4) {
     throw new FieldError('directions', `θ has ${p} parameters: too few for two top eigenvectors`);
@@ -48,7 +50,9 @@ export async function hessianDirections(
     ...(options.onProgress ? { onProgress: options.onProgress } : {}),
     yieldEveryMs: YIELD_MS,
   });
-  const op = new MlpHessian(problem.tf, model, center, examples);
+  const op = data
+    ? new MlpHessian(problem.tf, data.model, center, data)
+    : new ImportedHessian(problem, center, split);
   try {
     const start = options.start?.length === p ? options.start : undefined;
     const { values, vectors } = await lanczos(

@@ -24,6 +24,7 @@ import {
 } from '../../../common/session';
 import { landscapePool } from '../../landscape';
 import { gradientHelper, ModelError, NetworkProblem, NetworkRun, type Tf } from '../../network';
+import { memorySource, openModel } from '../../network/layers';
 import { BudgetError, formatBytes, HOST_RUN_BYTES, runHostBytes } from '../../network/budget';
 import {
   labsHeld,
@@ -35,7 +36,7 @@ import {
   type Post,
   withOrigin,
 } from '../lab';
-import { loadDataset } from '../../datasets';
+import { loadDataset, type Dataset } from '../../datasets';
 import { DataImports } from './data-import';
 import { dataView, describeProblem } from './data-view';
 import { landscapeMessage, NetworkLandscapes } from './landscapes';
@@ -68,6 +69,7 @@ type RestoredLab =
 const NETWORK_MESSAGES = [
   'net.setup',
   'net.data.part',
+  'net.model.open',
   'net.speed',
   'net.run.create',
   'net.run.update',
@@ -156,8 +158,22 @@ export class NetworkLab implements Lab<RestoredLab | undefined> {
   /** A new dataset and model: every run, landscape and saved direction of the old one goes. */
   async setup(message: Msg<'net.setup'>): Promise<void> {
     const tf = await this.tf();
-    const { dataset } = message;
-    if (dataset.kind === 'csv' && dataset.path !== undefined && dataset.sha256 === undefined) {
+    const { data, spec } = await this.datasetOf(message.dataset);
+    const problem = new NetworkProblem(tf, data, message.model);
+    this.install(tf, problem);
+    const info = describeProblem(problem, spec, message.model);
+    this.post({ type: 'net.problem', id: message.id, problem: info });
+  }
+
+  /**
+   * The dataset a request names, built: a CSV file's read from the table the page sent (named
+   * by its SHA-256), with its spec as read (SHA-256, name, task); any other as it is.
+   */
+  private async datasetOf(
+    dataset: Msg<'net.setup'>['dataset'],
+  ): Promise<{ data: DatasetSpec | Dataset; spec: DatasetSpec }> {
+    if (dataset.kind !== 'csv') return { data: dataset, spec: dataset };
+    if (dataset.path !== undefined && dataset.sha256 === undefined) {
       // The page's files arrive as net.data.part: a path alone would read any file here.
       throw new FieldError(
         'dataset.path',
@@ -165,8 +181,35 @@ export class NetworkLab implements Lab<RestoredLab | undefined> {
       );
     }
     // A CSV file with a path is checked against its SHA-256 before it is read.
-    const data = dataset.kind === 'csv' ? await loadDataset(dataset) : dataset;
-    const problem = new NetworkProblem(tf, data, message.model);
+    const data = await loadDataset(dataset);
+    return { data, spec: data.spec as DatasetSpec };
+  }
+
+  /**
+   * A TensorFlow.js Layers model of the user's on a dataset (see network/layers/): read from
+   * the files the page sent, checked layer by layer, and installed like net.setup's problem.
+   * Its runs start from the file's θ (each run keeps it as its start θ, so a session saves it).
+   */
+  async openModel(message: Msg<'net.model.open'>): Promise<void> {
+    const tf = await this.tf();
+    const { data, spec } = await this.datasetOf(message.dataset);
+    const json = message.files.find((f) => f.name.toLowerCase().endsWith('.json'));
+    const opened = await openModel(tf, memorySource(json?.name ?? 'model.json', message.files));
+    let problem: NetworkProblem;
+    try {
+      problem = new NetworkProblem(tf, data, opened.spec, undefined, opened.imported);
+    } catch (err) {
+      opened.imported.net?.dispose();
+      throw err;
+    }
+    this.install(tf, problem);
+    const info = describeProblem(problem, spec, problem.model);
+    info.imported = { label: opened.imported.label, summary: opened.summary, runs: opened.runs };
+    this.post({ type: 'net.problem', id: message.id, problem: info });
+  }
+
+  /** A new problem: every run, landscape and saved direction of the old one goes. */
+  private install(tf: Tf, problem: NetworkProblem): void {
     problem.helper = gradientHelper(tf.getBackend());
     for (const job of this.jobs.values()) job.abort();
     for (const runId of [...this.live.keys()]) this.remove(runId);
@@ -178,10 +221,6 @@ export class NetworkLab implements Lab<RestoredLab | undefined> {
     this.restored.clear();
     // Start the landscape workers now, so the first landscape does not pay for them.
     if (tf.getBackend() !== 'tensorflow') landscapePool()?.warm(tf.getBackend() as 'wasm' | 'cpu');
-    // A file's spec as read: with its SHA-256, name and task.
-    const spec = dataset.kind === 'csv' ? (problem.dataset.spec as DatasetSpec) : dataset;
-    const info = describeProblem(problem, spec, message.model);
-    this.post({ type: 'net.problem', id: message.id, problem: info });
   }
 
   create(config: NetworkRunConfigInput): void {
@@ -190,7 +229,9 @@ export class NetworkLab implements Lab<RestoredLab | undefined> {
       id: 'run.runId',
       run: 'run',
     });
-    const run = new NetworkRun(problem, config);
+    // A run of an imported model starts from the file's θ, and keeps it (sessions save it).
+    const start = problem.imported && !config.model ? { startTheta: problem.imported.theta } : {};
+    const run = new NetworkRun(problem, config, start);
     this.live.set(run.runId, run);
     this.post({ type: 'net.run.state', run: run.state() });
   }
@@ -260,6 +301,8 @@ export class NetworkLab implements Lab<RestoredLab | undefined> {
         return this.setup(message);
       case 'net.data.part':
         return this.importPart(message);
+      case 'net.model.open':
+        return this.openModel(message);
       case 'net.speed':
         this.runs.speed(message.rate);
         return this.ok(message.id);
@@ -345,6 +388,12 @@ export class NetworkLab implements Lab<RestoredLab | undefined> {
       return;
     }
     if (!this.problem) return;
+    if (this.problem.imported?.net) {
+      throw new FieldError(
+        'network',
+        `a session cannot hold ${this.problem.imported.label} yet: it runs through its own graph, which a session does not store (export its curves and landscapes instead)`,
+      );
+    }
     const runs = [...this.live.values()].map((run) => {
       const info = this.restored.get(run.runId);
       return withOrigin(run, context.colors[run.runId] ?? info?.color, info?.forkedFrom);

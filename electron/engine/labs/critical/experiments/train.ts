@@ -21,6 +21,7 @@
 import type { Hyper } from '../../../../common/schemas';
 import { rules, torchDefaults } from '../../../optim';
 import type { AdamState } from '../../../optim/adam';
+import { FieldError } from '../../../core/errors';
 import type { NetworkProblem } from '../../../network';
 
 /** L(θ) and ∇L(θ) on a training set, for θ of length `size`. */
@@ -36,6 +37,13 @@ export interface Objective {
  * in evaluation mode (no dropout).
  */
 export function networkObjective(problem: NetworkProblem): Objective {
+  if (problem.imported?.net) {
+    // Its endpoints are drawn from LossLab's own initialization of an MLP.
+    throw new FieldError(
+      undefined,
+      `${problem.imported.label} runs through its own graph: this experiment trains LossLab's MLPs from their own initial weights`,
+    );
+  }
   return {
     size: problem.layout.size,
     evaluate(theta, grad) {

@@ -6,18 +6,54 @@
 import { getContext, setContext } from 'svelte';
 import type { DatasetSpecInput, ModelSpecInput } from '../../../../../electron/common/network';
 import type {
+  ClientMessage,
   EngineMessageOf,
   LandscapeFileData,
   NetworkLandscape,
   RecordedSourceInfo,
   SessionSummary,
 } from '../../../../../electron/common/protocol';
+import type {
+  MAX_MODEL_JSON_BYTES as JsonLimit,
+  MAX_MODEL_WEIGHT_BYTES as WeightLimit,
+} from '../../../../../electron/common/limits';
 import { Trajectory } from '../../state/trajectory';
 import type { ViewRun } from '../../views/view-source';
 import { LandscapeSource, type LandscapeState } from './landscape-source.svelte';
 import type { NetRun } from './run-data';
 import { freeColor } from '../run-store.svelte';
 import { NetworkRuns, type RunSettings } from './runs.svelte';
+
+/** Most bytes of a model.json and of its weights: the engine's limits (common/limits.ts). */
+const MAX_MODEL_JSON_BYTES: typeof JsonLimit = 8 * 2 ** 20;
+const MAX_MODEL_WEIGHT_BYTES: typeof WeightLimit = 48 * 2 ** 20;
+
+/** A model's files as net.model.open carries them. */
+export type ModelFiles = { name: string; bytes: Uint8Array }[];
+
+/**
+ * The files a user picked for "Open model…" (model.json and its weight files), read after
+ * their sizes are checked against the engine's limits; a one-line refusal otherwise.
+ */
+export async function readModelFiles(files: readonly File[]): Promise<ModelFiles | string> {
+  const json = files.filter((f) => f.name.toLowerCase().endsWith('.json'));
+  if (json.length !== 1) {
+    return json.length === 0
+      ? 'pick the model.json and its weight files (.bin) together'
+      : `pick one model.json (${json.length} .json files were picked)`;
+  }
+  const mb = (b: number) => `${(b / 2 ** 20).toFixed(1)} MiB`;
+  if (json[0].size > MAX_MODEL_JSON_BYTES) {
+    return `${json[0].name} has ${mb(json[0].size)}; LossLab reads a model.json of at most ${mb(MAX_MODEL_JSON_BYTES)}`;
+  }
+  const weights = files.reduce((s, f) => s + (f === json[0] ? 0 : f.size), 0);
+  if (weights > MAX_MODEL_WEIGHT_BYTES) {
+    return `the weight files hold ${mb(weights)}; LossLab opens models of at most ${mb(MAX_MODEL_WEIGHT_BYTES)}`;
+  }
+  return Promise.all(
+    files.map(async (f) => ({ name: f.name, bytes: new Uint8Array(await f.arrayBuffer()) })),
+  );
+}
 
 /** The network lab's state: its problem, runs, curves, data view and landscape. */
 export class NetworkStore extends NetworkRuns {
@@ -41,6 +77,16 @@ export class NetworkStore extends NetworkRuns {
   landscapeFile = $state.raw<{ data: LandscapeFileData; surface: string } | undefined>();
   /** Replay of recorded runs: the step shown (cursor on the curves, paths cut there). */
   replayStep = $state<number | undefined>();
+  /**
+   * The files of the model the lab's problem was opened from (net.model.open), kept to open it
+   * again after an engine restart; undefined for LossLab's own MLPs.
+   */
+  modelFiles = $state.raw<ModelFiles | undefined>();
+  /**
+   * Asks the user for a model's files, as "Open model…" does (the lab's page registers it while
+   * it is shown; undefined otherwise): what an app menu item calls.
+   */
+  openModelDialog: (() => void) | undefined;
 
   /**
    * After the engine restarted (it crashed, or the connection was lost): the new engine knows
@@ -70,6 +116,8 @@ export class NetworkStore extends NetworkRuns {
     this.restored = {};
     this.recorded = network?.recorded;
     this.replayStep = undefined;
+    // A session's network is LossLab's MLP (a model file's runs keep its θ as their start).
+    this.modelFiles = undefined;
     if (!network) {
       this.problem = undefined;
       this.runs = [];
@@ -230,8 +278,42 @@ export class NetworkStore extends NetworkRuns {
     this.landscapeSource.dataVersion++;
   }
 
-  /** Builds the dataset and model in the engine; the runs start over from the new θ₀. */
+  /**
+   * Builds the dataset and model in the engine (the lab's MLP, or the model it opened while
+   * `modelFiles` holds it); the runs start over from the new θ₀.
+   */
   setup(runs?: RunSettings[]): Promise<boolean> {
+    const dataset = $state.snapshot(this.dataset);
+    return this.install(
+      this.modelFiles
+        ? { type: 'net.model.open', dataset, files: this.modelFiles }
+        : { type: 'net.setup', dataset, model: $state.snapshot(this.model) },
+      runs,
+    );
+  }
+
+  /**
+   * Opens a TensorFlow.js Layers model (model.json and its weight files, see readModelFiles)
+   * on the lab's dataset: the runs start over from the file's θ, with their optimizers.
+   */
+  async openModel(files: ModelFiles): Promise<boolean> {
+    const dataset = $state.snapshot(this.dataset);
+    const keep = this.runs.flatMap((r) => {
+      if (!r.state) return [];
+      const { model: _own, ...settings } = this.settingsOf(r);
+      return [settings];
+    });
+    const opened = await this.install({ type: 'net.model.open', dataset, files }, keep);
+    if (opened) this.modelFiles = files;
+    return opened;
+  }
+
+  private install(
+    request:
+      | Omit<Extract<ClientMessage, { type: 'net.setup' }>, 'id'>
+      | Omit<Extract<ClientMessage, { type: 'net.model.open' }>, 'id'>,
+    runs?: RunSettings[],
+  ): Promise<boolean> {
     return this.serial(async () => {
       this.busy = true;
       try {
@@ -239,13 +321,12 @@ export class NetworkStore extends NetworkRuns {
         // Runs of their own network keep it; the others take the lab's new one.
         const keep = runs ?? this.runs.flatMap((r) => (r.state ? [this.settingsOf(r)] : []));
         const reply = await this.attempt(() =>
-          this.client.request({
-            type: 'net.setup',
-            dataset: $state.snapshot(this.dataset),
-            model: $state.snapshot(this.model),
-          }),
+          request.type === 'net.setup'
+            ? this.client.request(request)
+            : this.client.request(request),
         );
         if (!reply) return false;
+        if (request.type === 'net.setup') this.modelFiles = undefined;
         this.problem = reply.problem;
         // A new problem replaces runs recorded elsewhere (the engine dropped them).
         this.recorded = undefined;
