@@ -105,8 +105,9 @@ export class CommandRegistry {
 }
 
 /**
- * The page's one registry. Import Data and Open Loss Landscape are in the menu before their
- * pages are built: each is disabled, with its reason, until that page registers its action:
+ * The page's one registry. Import Data and Open Loss Landscape are in the menu before the
+ * shell registers them (App.svelte, on mount): until then each is disabled, with its reason.
+ * A page that owns a command registers it in one line:
  *
  *     $effect(() => commands.register('importData', { run: () => openImport() }));
  */
