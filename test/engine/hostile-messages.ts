@@ -75,6 +75,19 @@ function validLabMessage(rng: SeededRandom, id: number): Record<string, unknown>
     () => ({ type: 'net.run.update', id, runId, change: { hyper: { lr: 0.01 } } }),
     () => ({ type: 'net.evaluate', id, runId, split: rng.pick(['train', 'validation', 'test']) }),
     () => ({ type: 'net.view', id, runId, resolution: 8 }),
+    // A PyHessian result: a valid one, or a mutated one.
+    () => ({
+      type: 'critical.import',
+      id,
+      text: JSON.stringify({
+        format: 'losslab-hessian',
+        version: 1,
+        recordedBy: 'test',
+        eigenvalues: [rng.uniform(-1, 3), rng.uniform(0, 5)],
+        ...(rng.chance(0.5) ? { trace: [rng.uniform(0, 10)] } : {}),
+        ...(rng.chance(0.5) ? { density: { eigen: [[-1, 2]], weight: [[0.5, 0.5]] } } : {}),
+      }),
+    }),
     // A loss-landscape file: here never HDF5, so always refused, in one line.
     () => ({
       type: 'net.landscape.file',

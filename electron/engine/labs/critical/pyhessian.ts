@@ -6,7 +6,7 @@
  * given, the smallest SLQ node (the Lanczos estimate of λ_min, Ritz values being inside the
  * spectrum); the density is smoothed on PyHessian's grid (densityOnGrid, its conventions).
  */
-import { z } from 'zod';
+import type { z } from 'zod';
 import { FieldError } from '../../core/errors';
 import { pyhessianFileSchema, type CriticalAnalysis } from '../../../common/protocol';
 import { classify } from '../../hessian/classify';

@@ -258,6 +258,25 @@ export class CriticalStore {
     this.escape = IDLE;
   }
 
+  /**
+   * Shows a Hessian analysed elsewhere: PyHessian's results as the Python companion's
+   * `write_hessian` saves them (JSON). Without a file it asks for one (a file picker), so a
+   * menu can call it as it is.
+   */
+  async importHessian(file?: File): Promise<void> {
+    const chosen = file ?? (await pickFile('.json,application/json'));
+    if (!chosen) return;
+    const text = await chosen.text();
+    const analysis = await this.job<CriticalAnalysis>(
+      (s) => (this.analysis = s),
+      async (onId) => (await this.client.request({ type: 'critical.import', text }, onId)).analysis,
+    );
+    if (!analysis) return;
+    this.result = analysis;
+    this.line = IDLE;
+    this.escape = IDLE;
+  }
+
   /** The target of the analysis on show, to ask more of the same point. */
   private analysedTarget(): CriticalTargetSpec | undefined {
     if (!this.result) return undefined;
@@ -442,4 +461,16 @@ export function useCritical(): CriticalStore {
   if (!store)
     throw new Error('useCritical() needs createCriticalContext() in an ancestor component');
   return store;
+}
+
+/** A file the user picks (a file input opened from a click), or undefined. */
+function pickFile(accept: string): Promise<File | undefined> {
+  return new Promise((resolve) => {
+    const input = document.createElement('input');
+    input.type = 'file';
+    input.accept = accept;
+    input.onchange = () => resolve(input.files?.[0]);
+    input.oncancel = () => resolve(undefined);
+    input.click();
+  });
 }
