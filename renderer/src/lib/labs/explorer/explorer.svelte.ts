@@ -232,7 +232,7 @@ export class ExplorerStore extends ExplorerRuns implements ViewSource {
       if (lesson) {
         this.openLesson(lesson);
         this.pacing = undefined;
-        if (view?.language === 'en' || view?.language === 'zh') this.language = view.language;
+        // The session's `language` is not applied: the UI's language is the user's setting.
       } else this.closeLesson();
       this.origins = savedOrigins(view?.origins);
       this.labelSettings = savedLabelSettings(view?.labelSettings);
