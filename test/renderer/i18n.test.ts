@@ -135,7 +135,7 @@ describe('t, plural and the formats', () => {
     locale.current = 'en';
     expect(plural(1, '{n} run', '{n} runs')).toBe('1 run');
     expect(plural(0, '{n} run', '{n} runs')).toBe('0 runs');
-    expect(plural(12_345, '{n} run', '{n} runs')).toBe('12,345 runs');
+    expect(plural(12_345, '{n} run', '{n} runs')).toBe('12345 runs');
     locale.current = 'zh';
     expect(plural(1, '{n} run', '{n} runs')).toBe('1 个运行');
     expect(plural(2, '{n} run', '{n} runs')).toBe('2 个运行');
@@ -143,7 +143,7 @@ describe('t, plural and the formats', () => {
 
   it('formats numbers and dates for the language', () => {
     locale.current = 'en';
-    expect(formatNumber(1234)).toBe('1234');
+    expect(formatNumber(1234)).toBe('1,234');
     expect(formatNumber(1_234_567)).toBe('1,234,567');
     expect(formatNumber(0.125, 2)).toBe('0.13');
     expect(formatNumber(Number.NaN)).toBe('NaN');

@@ -15,7 +15,10 @@ import { zh } from './zh';
 
 export { locale, languageOf, LANGUAGE_KEY, type Language } from './locale.svelte';
 
-/** A parameter's value: numbers are formatted for the language, strings shown as they are. */
+/**
+ * A parameter's value, shown as `String(value)` would (numbers are not regrouped: step numbers
+ * and sizes stay plain; pass `formatNumber(n)` where grouping is wanted).
+ */
 export type Param = string | number;
 
 const PARAM = /\{(\w+)\}/g;
@@ -25,7 +28,7 @@ function fill(text: string, params: Record<string, Param> | undefined): string {
   return text.replace(PARAM, (whole, name: string) => {
     const value = params[name];
     if (value === undefined) return whole;
-    return typeof value === 'number' ? formatNumber(value) : value;
+    return String(value);
   });
 }
 
@@ -58,19 +61,13 @@ export function plural(
   return t(form, { n, ...params });
 }
 
-/** `value` for the language on screen (grouping, decimal sign), to at most `digits` decimals. */
-export function formatNumber(value: number, digits?: number): string {
+/**
+ * `value` for the language on screen (digit grouping, decimal sign), to at most `digits`
+ * decimals (default 6). English and Chinese both group by thousands: "12,345.5".
+ */
+export function formatNumber(value: number, digits = 6): string {
   if (!Number.isFinite(value)) return String(value);
-  if (Number.isInteger(value) && digits === undefined) {
-    // Integers below 10,000 without grouping (step numbers, years read better plain).
-    return Math.abs(value) < 10_000
-      ? String(value)
-      : value.toLocaleString(locale.tag, { maximumFractionDigits: 0 });
-  }
-  return value.toLocaleString(locale.tag, {
-    maximumFractionDigits: digits ?? 6,
-    useGrouping: Math.abs(value) >= 10_000,
-  });
+  return value.toLocaleString(locale.tag, { maximumFractionDigits: digits });
 }
 
 /** A date and time for the language on screen ("Dec 7, 2026, 9:05 PM" / "2026年12月7日 21:05"). */
