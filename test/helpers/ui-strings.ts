@@ -223,12 +223,18 @@ export function keysInScript(source: string, fileName: string): { keys: KeyUse[]
     ) {
       const name = node.expression.text;
       const args = name === 'plural' ? node.arguments.slice(1, 3) : node.arguments.slice(0, 1);
-      for (const arg of args) {
+      // A key is a literal, or a choice between literals (`on ? 'A' : 'B'`).
+      const take = (arg: ts.Expression): void => {
         const line = file.getLineAndCharacterOfPosition(arg.getStart()).line + 1;
         if (ts.isStringLiteral(arg) || ts.isNoSubstitutionTemplateLiteral(arg))
           keys.push({ key: arg.text, line });
-        else dynamic.push({ key: arg.getText(), line });
-      }
+        else if (ts.isParenthesizedExpression(arg)) take(arg.expression);
+        else if (ts.isConditionalExpression(arg)) {
+          take(arg.whenTrue);
+          take(arg.whenFalse);
+        } else dynamic.push({ key: arg.getText(), line });
+      };
+      for (const arg of args) take(arg);
     }
     ts.forEachChild(node, visit);
   };

@@ -30,6 +30,7 @@ import {
   type Marker,
   type MarkerOptions,
 } from './curve-options';
+import { t } from '../i18n';
 
 export type { ChartLook, Marker } from './curve-options';
 
@@ -384,7 +385,7 @@ export class CurveChart {
       this.offset === undefined
         ? this.yTitle
         : `${this.yTitle} ${this.offset < 0 ? '+' : '−'} ${formatTick(Math.abs(this.offset))}`;
-    y.title.text = clip ? `${shifted} (clipped ↑)` : shifted;
+    y.title.text = clip ? t('{title} (clipped ↑)', { title: shifted }) : shifted;
   }
 
   dispose(): void {
