@@ -32,8 +32,9 @@ export const KEY_FUNCTIONS = new Set(['t', 'msg', 'plural']);
 export const UNTRANSLATED_WORDS = new Set(
   (
     'LossLab PyTorch torch tfjs TensorFlow wasm WebGL WebGPU WebAssembly SIMD Electron Chrome Node Chromium ' +
-    'PNG SVG GIF CSV JSON glTF GLB WebM MP4 H5 HDF5 ' +
-    'SGD Adam AdamW RMSProp Adagrad Nesterov MSE ReLU tanh sigmoid softmax GELU Lanczos SLQ Hutchinson Hessian ' +
+    'PNG SVG GIF CSV JSON glTF gltf GLB glb WebM MP H5 HDF5 PSNR ' +
+    'SGD Adam AdamW AdaGrad AMSGrad RMSProp Adagrad Nesterov MSE ReLU tanh sigmoid softmax GELU Dropout ' +
+    'Lanczos SLQ Hutchinson Hessian ' +
     'log ln exp sin cos max min sqrt lr ' +
     'Esc Ctrl Shift Alt Space Enter Tab PgUp PgDn Home End ' +
     'px ms fps dB MB GB KB kB ' +
@@ -47,6 +48,7 @@ const TEXTY = /[A-Za-z]{2,}|[\u3400-\u9fff]/;
 /** `text` still needs translating once the words of {@link UNTRANSLATED_WORDS} are left out. */
 export function needsTranslation(text: string): boolean {
   const rest = text
+    .replace(/\{\w+\}/g, ' ') // parameters are filled in, not translated
     .split(/([A-Za-z]+|[\u3400-\u9fff]+)/)
     .filter((part) => !UNTRANSLATED_WORDS.has(part))
     .join(' ');

@@ -120,11 +120,10 @@ describe('t, plural and the formats', () => {
 
   it('fills parameters and follows the language', () => {
     locale.current = 'en';
-    expect(t('Step {step} of {total}', { step: 3, total: 200 })).toBe('Step 3 of 200');
+    expect(t('Run {n}: {label}', { n: 3, label: 'Adam η=0.01' })).toBe('Run 3: Adam η=0.01');
     locale.current = 'zh';
-    expect(t('Step {step} of {total}', { step: 3, total: 200 })).toBe(
-      zh['Step {step} of {total}']!.replace('{step}', '3').replace('{total}', '200'),
-    );
+    expect(t('Run {n}: {label}', { n: 3, label: 'Adam η=0.01' })).toBe('运行 3：Adam η=0.01');
+    expect(t('step {step}', { step: 12 })).toBe('第 12 步');
     expect(translate('en', 'Cancel')).toBe('Cancel');
     expect(translate('zh', 'Cancel')).toBe('取消');
     // A key the dictionary lacks shows its English rather than nothing.

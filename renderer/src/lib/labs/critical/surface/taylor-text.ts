@@ -67,9 +67,9 @@ export const KIND_LABEL: Record<PointKind, string> = {
 
 /** What the curvature alone says where the gradient still counts (not a critical point). */
 export const SHAPE_LABEL: Record<PointKind, string> = {
-  minimum: "a minimum's curvature",
-  saddle: "a saddle's curvature",
-  maximum: "a maximum's curvature",
+  minimum: msg("a minimum's curvature"),
+  saddle: msg("a saddle's curvature"),
+  maximum: msg("a maximum's curvature"),
   degenerate: msg('degenerate curvature'),
   'not critical': '',
 };
