@@ -16,19 +16,21 @@ import { zh } from './zh';
 export { locale, languageOf, LANGUAGE_KEY, type Language } from './locale.svelte';
 
 /**
- * A parameter's value, shown as `String(value)` would (numbers are not regrouped: step numbers
- * and sizes stay plain; pass `formatNumber(n)` where grouping is wanted).
+ * A parameter's value, shown as a template would show it: `String(value)`, nothing for
+ * undefined and null (numbers are not regrouped: step numbers and sizes stay plain; pass
+ * `formatNumber(n)` where grouping is wanted).
  */
-export type Param = string | number;
+export type Param = string | number | undefined | null;
 
 const PARAM = /\{(\w+)\}/g;
 
 function fill(text: string, params: Record<string, Param> | undefined): string {
   if (!params) return text;
   return text.replace(PARAM, (whole, name: string) => {
+    if (!(name in params)) return whole;
     const value = params[name];
-    if (value === undefined) return whole;
-    return String(value);
+    // As a template shows them: nothing for undefined and null.
+    return value === undefined || value === null ? '' : String(value);
   });
 }
 

@@ -17,9 +17,15 @@ export function languageOf(tag: string | undefined): Language {
     : 'en';
 }
 
-function storage(): Storage | undefined {
+/** What of the page's storage the choice needs (Node's tests stub it). */
+interface KeptSettings {
+  getItem(key: string): string | null;
+  setItem(key: string, value: string): void;
+}
+
+function storage(): KeptSettings | undefined {
   try {
-    return typeof localStorage === 'undefined' ? undefined : localStorage;
+    return (globalThis as { localStorage?: KeptSettings }).localStorage;
   } catch {
     return undefined; // storage denied (an opaque origin): the choice lasts the page
   }
@@ -29,7 +35,8 @@ function storage(): Storage | undefined {
 export function initialLanguage(): Language {
   const kept = storage()?.getItem(LANGUAGE_KEY);
   if (kept === 'en' || kept === 'zh') return kept;
-  const nav = typeof navigator === 'undefined' ? undefined : navigator;
+  const nav = (globalThis as { navigator?: { languages?: readonly string[]; language?: string } })
+    .navigator;
   const tags = nav?.languages?.length ? nav.languages : nav?.language ? [nav.language] : [];
   for (const tag of tags) {
     if (/^(en|zh)/i.test(tag)) return languageOf(tag);
@@ -53,9 +60,9 @@ class Locale {
     } catch {
       // storage full or denied: the choice lasts the page
     }
-    if (typeof document !== 'undefined') {
-      document.documentElement.lang = language === 'zh' ? 'zh-CN' : 'en';
-    }
+    // The page's lang, for screen readers and the CJK font's shaping (none in Node's tests).
+    const root = (globalThis as { document?: { documentElement: { lang: string } } }).document;
+    if (root) root.documentElement.lang = language === 'zh' ? 'zh-CN' : 'en';
   }
 
   /** The BCP 47 tag Intl formats for. */
