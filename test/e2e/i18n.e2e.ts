@@ -143,7 +143,7 @@ describe('the UI in 简体中文', () => {
   it('the critical-points lab in Chinese', async () => {
     await h.page.getByRole('tab', { name: '临界点' }).click();
     await h.page.getByTestId('critical-problem').waitFor({ timeout: 120_000 });
-    await h.page.getByRole('button', { name: /^逃离鞍点/ }).waitFor();
+    await h.page.getByRole('tab', { name: '逃离鞍点' }).waitFor();
     await settle(h.page);
     await h.shot('i18n-zh-critical');
     expect(await cutText(h.page)).toEqual([]);

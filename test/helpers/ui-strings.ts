@@ -33,7 +33,8 @@ export const UNTRANSLATED_WORDS = new Set(
   (
     'LossLab PyTorch torch tfjs TensorFlow wasm WebGL WebGPU WebAssembly SIMD Electron Chrome Node Chromium ' +
     'PNG SVG GIF CSV JSON glTF gltf GLB glb WebM MP H5 HDF5 PSNR ' +
-    'SGD Adam AdamW AdaGrad AMSGrad RMSProp Adagrad Nesterov MSE ReLU tanh sigmoid softmax GELU Dropout ' +
+    'SGD Adam AdamW AdaGrad AMSGrad RMSProp Adagrad Nesterov MSE ReLU tanh sigmoid softmax Softmax GELU ' +
+    'Dropout ' +
     'Lanczos SLQ Hutchinson Hessian ' +
     'log ln exp sin cos max min sqrt lr ' +
     'Esc Ctrl Shift Alt Space Enter Tab PgUp PgDn Home End ' +
@@ -158,7 +159,8 @@ export function untranslated(source: string): Finding[] {
   const ast = parse(source, { modern: true });
   const findings: Finding[] = [];
   const report = (text: string, start: number, where: string) => {
-    if (needsTranslation(text)) findings.push({ line: lineOf(source, start), text: text.trim(), where });
+    if (needsTranslation(text))
+      findings.push({ line: lineOf(source, start), text: text.trim(), where });
   };
   const checkExpression = (expr: Node, where: string) => {
     const shown: { text: string; start: number }[] = [];
@@ -197,7 +199,9 @@ export function untranslated(source: string): Finding[] {
       default:
         for (const [key, value] of Object.entries(node)) {
           // Block conditions, each-expressions and bindings are logic, not text.
-          if (['expression', 'context', 'key', 'test', 'index', 'metadata', 'name_loc'].includes(key))
+          if (
+            ['expression', 'context', 'key', 'test', 'index', 'metadata', 'name_loc'].includes(key)
+          )
             continue;
           visit(value, verbatim);
         }
@@ -213,7 +217,10 @@ export interface KeyUse {
 }
 
 /** Keys given as literals to t/msg/plural in TypeScript source; calls with other keys. */
-export function keysInScript(source: string, fileName: string): { keys: KeyUse[]; dynamic: KeyUse[] } {
+export function keysInScript(
+  source: string,
+  fileName: string,
+): { keys: KeyUse[]; dynamic: KeyUse[] } {
   const file = ts.createSourceFile(fileName, source, ts.ScriptTarget.Latest, true);
   const keys: KeyUse[] = [];
   const dynamic: KeyUse[] = [];
@@ -245,7 +252,10 @@ export function keysInScript(source: string, fileName: string): { keys: KeyUse[]
 }
 
 /** The same for a Svelte file: its scripts and its template's expressions. */
-export function keysInSvelte(source: string, fileName: string): { keys: KeyUse[]; dynamic: KeyUse[] } {
+export function keysInSvelte(
+  source: string,
+  fileName: string,
+): { keys: KeyUse[]; dynamic: KeyUse[] } {
   // The template's expressions are JavaScript inside `{…}`; reading the whole file as
   // TypeScript would trip on markup, so each script and each expression is read alone.
   const ast = parse(source, { modern: true });

@@ -135,9 +135,9 @@ export class CurveChart {
 
   constructor(
     canvas: HTMLCanvasElement,
-    readonly yTitle: string,
+    public yTitle: string,
     onHover: (step: number | undefined) => void,
-    readonly xTitle = 'step',
+    public xTitle = t('step'),
     /** Plugins drawing more than lines (a heatmap under them), beside the markers'. */
     plugins: Plugin<'line'>[] = [],
   ) {
@@ -237,6 +237,17 @@ export class CurveChart {
   /** The look the chart is drawn with. */
   get currentLook(): ChartLook {
     return this.look;
+  }
+
+  /** New axis titles (the language changed): drawn at once. */
+  retitle(yTitle: string, xTitle: string): void {
+    if (yTitle === this.yTitle && xTitle === this.xTitle) return;
+    this.yTitle = yTitle;
+    this.xTitle = xTitle;
+    const scales = this.chart.options.scales as Record<'x' | 'y', { title: { text: string } }>;
+    scales.x.title.text = xTitle;
+    scales.y.title.text = yTitle;
+    this.redraw();
   }
 
   setLogScale(log: boolean): void {
