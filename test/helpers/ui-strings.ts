@@ -22,7 +22,7 @@ export const USER_FACING = new Set([
 ]);
 
 /** The functions whose string arguments are dictionary keys. */
-export const KEY_FUNCTIONS = new Set(['t', 'msg', 'plural']);
+export const KEY_FUNCTIONS = new Set(['t', 'msg', 'plural', 'translate']);
 
 /**
  * Words that stay as they are in every language: brand and product names, file formats,
@@ -231,7 +231,13 @@ export function keysInScript(
       KEY_FUNCTIONS.has(node.expression.text)
     ) {
       const name = node.expression.text;
-      const args = name === 'plural' ? node.arguments.slice(1, 3) : node.arguments.slice(0, 1);
+      // plural(n, one, other), translate(language, key), t(key) and msg(key).
+      const args =
+        name === 'plural'
+          ? node.arguments.slice(1, 3)
+          : name === 'translate'
+            ? node.arguments.slice(1, 2)
+            : node.arguments.slice(0, 1);
       // A key is a literal, or a choice between literals (`on ? 'A' : 'B'`).
       const take = (arg: ts.Expression): void => {
         const line = file.getLineAndCharacterOfPosition(arg.getStart()).line + 1;

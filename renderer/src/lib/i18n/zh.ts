@@ -763,7 +763,7 @@ export const zh: Record<string, string> = {
   Optimization: '优化问题',
   Overfitting: '过拟合',
   Fine: '正常',
-  'Minimum ratio at "convergence"': '“收敛”时的极小值比率',
+  'Minimum ratio at "convergence"': '“收敛”时的最小值比例',
   'Escaping a saddle': '逃离鞍点',
   'Edge of stability': '稳定性边缘',
   'Sharpness during training': '训练中的尖锐度',
@@ -774,7 +774,7 @@ export const zh: Record<string, string> = {
   'not critical': '非临界点',
   '{kind} (step budget ended)': '{kind}（步数预算用尽）',
   '{n} networks ({architecture}, {parameters} parameters): {between} with a minimum ratio in (0.5, 1), {negative} with negative eigenvalues':
-    '{n} 个网络（{architecture}，{parameters} 个参数）：{between} 个的极小值比率在 (0.5, 1) 内，{negative} 个有负特征值',
+    '{n} 个网络（{architecture}，{parameters} 个参数）：{between} 个的最小值比例在 (0.5, 1) 内，{negative} 个有负特征值',
   'from a saddle at loss {loss} (λ_min {lambdaMin}): predicted ΔL {predicted}, actual {actual}; after {steps} steps plain {plain}, escaped {escaped}':
     '从损失为 {loss} 的鞍点出发（λ_min {lambdaMin}）：预测 ΔL {predicted}，实际 {actual}；{steps} 步后普通训练 {plain}，逃离后 {escaped}',
   'η {lr}: λ_max {sharpness} in the second half (2/η = {threshold}), diverged':
@@ -785,7 +785,7 @@ export const zh: Record<string, string> = {
     '在运行 {run} 的 {n} 个步点上：λ_max {first} → {last}，迹 {traceFirst} → {traceLast}',
   'at {n} steps of run {run}: λ_max {first} → {last}, trace {traceFirst} → {traceLast}':
     '在运行 {run} 的 {n} 个步点上：λ_max {first} → {last}，迹 {traceFirst} → {traceLast}',
-  'minimum ratio': '极小值比率',
+  'minimum ratio': '最小值比例',
   'loss, plain': '损失（普通）',
   'loss, escaped': '损失（逃离后）',
   'step budget ended before ‖∇L‖ fell under the tolerance': '‖∇L‖ 降到容差以下之前步数预算已用尽',
@@ -801,7 +801,7 @@ export const zh: Record<string, string> = {
   '{done} of {total} networks done': '已完成 {done} / {total} 个网络',
   '{done} of {total} learning rates': '已完成 {done} / {total} 个学习率',
   'Trains K networks (seeds differ) on the lab’s data until ‖∇L‖ is under the tolerance or the step budget ends, then takes the full Hessian spectrum at each end: its minimum ratio against its training loss.':
-    '在实验室的数据上训练 K 个网络（种子不同），直到 ‖∇L‖ 低于容差或步数预算用尽，然后在每个终点计算完整的 Hessian 谱：画出其极小值比率与训练损失的关系。',
+    '在实验室的数据上训练 K 个网络（种子不同），直到 ‖∇L‖ 低于容差或步数预算用尽，然后在每个终点计算完整的 Hessian 谱：画出其最小值比例与训练损失的关系。',
   'Finds a critical point with negative eigenvalues, then trains on from it plainly and after one Escape step of length t along the most negative eigenvector.':
     '找到一个有负特征值的临界点，然后从它出发继续普通训练，并与沿最负特征向量走一步长度为 t 的逃离步之后的训练对比。',
   'Full-batch gradient descent at each learning rate η, with λ_max measured every few steps against 2/η (Cohen et al., ICLR 2021). The network is its own: a 2×32 tanh MLP under the squared loss, on the lab’s data.':
@@ -926,7 +926,7 @@ export const zh: Record<string, string> = {
   'Compute the Hessian first: the line goes through its point.':
     '请先计算 Hessian：线段经过它所在的点。',
   'Minimum ratio against training loss (one point per network)':
-    '极小值比率与训练损失（每个网络一个点）',
+    '最小值比例与训练损失（每个网络一个点）',
   'training loss': '训练损失',
   'Training loss from the saddle: plain and after one Escape step':
     '从鞍点出发的训练损失：普通训练与一次逃离步之后',
@@ -967,4 +967,6 @@ export const zh: Record<string, string> = {
   'Saddle between two valleys': '两谷之间的鞍点',
   'Softmax + cross-entropy': 'Softmax + 交叉熵',
   'Softmax + MSE': 'Softmax + MSE',
+  'about {minutes} min {rest} s left': '约剩 {minutes} 分 {rest} 秒',
+  'about {s} s left': '约剩 {s} 秒',
 };
