@@ -1,5 +1,5 @@
-import { msg } from '../i18n';
 /** What the export dialog can produce, with the names the UI shows for each. */
+import { msg } from '../i18n';
 
 export type ExportKind =
   | 'png-3d'

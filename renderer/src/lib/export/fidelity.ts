@@ -1,9 +1,9 @@
-import { t } from '../i18n';
 /**
  * How faithful an encoded video is to the frames drawn for it: PSNR over the colour channels,
  * a decoded frame's planes turned back into RGB, and the words the export's note puts it in.
  * Pure.
  */
+import { t } from '../i18n';
 
 /** PSNR (dB) of two RGBA images of one size over R, G and B: 10 log₁₀(255² / MSE). */
 export function psnr(a: Uint8ClampedArray, b: Uint8ClampedArray): number {

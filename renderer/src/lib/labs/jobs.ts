@@ -48,7 +48,10 @@ export function fractionDone(job: { done: number; total: number; fraction?: numb
  * Time left for people: "about 40 s left", "about 3 min 5 s left"; "" when the engine has no
  * estimate yet (the first unit of work is not done) or it is not a finite number.
  */
-export function formatEta(seconds: number | undefined, language: Language = locale.current): string {
+export function formatEta(
+  seconds: number | undefined,
+  language: Language = locale.current,
+): string {
   if (seconds === undefined || !Number.isFinite(seconds) || seconds < 0) return '';
   const s = Math.max(1, Math.round(seconds));
   const minutes = Math.floor(s / 60);

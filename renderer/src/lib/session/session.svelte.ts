@@ -153,16 +153,13 @@ export class SessionDesk {
    */
   describeLabs(labs: Record<LabName, boolean> = this.labs): string {
     const { held, out } = this.heldAndOut(labs);
-    return out.length > 0
-      ? t('{held}; {out} left out', { held, out: out.join(t(' and ')) })
-      : held;
+    return out.length > 0 ? t('{held}; {out} left out', { held, out: out.join(t(' and ')) }) : held;
   }
 
   private heldAndOut(labs: Record<LabName, boolean>): { held: string; out: string[] } {
     const runs = (n: number) => plural(n, '{n} run', '{n} runs');
     const parts: string[] = [];
-    if (labs.explorer)
-      parts.push(t('the explorer ({runs})', { runs: runs(this.lab.runs.length) }));
+    if (labs.explorer) parts.push(t('the explorer ({runs})', { runs: runs(this.lab.runs.length) }));
     if (labs.network)
       parts.push(t('the network lab ({runs})', { runs: runs(this.net.runs.length) }));
     const out: string[] = [];
@@ -445,8 +442,7 @@ export class SessionDesk {
       this.recoverable = undefined;
       this.say({
         kind: 'info',
-        text:
-          t('Recovered the recording') + describe(reply.session) + t('; recording goes on'),
+        text: t('Recovered the recording') + describe(reply.session) + t('; recording goes on'),
       });
       return true;
     } catch (err) {

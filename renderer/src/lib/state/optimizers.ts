@@ -22,7 +22,12 @@ export interface OptimizerChoice {
 
 export const optimizerChoices: OptimizerChoice[] = [
   { id: 'sgd', label: 'SGD', spec: { optimizer: 'sgd' }, adaptive: false },
-  { id: 'momentum', label: msg('Momentum'), spec: { optimizer: 'sgd', momentum: 0.9 }, adaptive: false },
+  {
+    id: 'momentum',
+    label: msg('Momentum'),
+    spec: { optimizer: 'sgd', momentum: 0.9 },
+    adaptive: false,
+  },
   {
     id: 'nesterov',
     label: 'Nesterov',
@@ -286,7 +291,12 @@ export function hyperControls(state: OptimizerLike): HyperControl[] {
         },
         eps,
         weightDecay,
-        { key: 'amsgrad', label: msg('AMSGrad'), kind: 'toggle', help: msg('use the largest v seen') },
+        {
+          key: 'amsgrad',
+          label: msg('AMSGrad'),
+          kind: 'toggle',
+          help: msg('use the largest v seen'),
+        },
       ];
   }
 }

@@ -36,26 +36,36 @@ export const EXPERIMENT_TITLES: Record<ExperimentKind, string> = {
 
 /** What each experiment does and what it reproduces, in a few lines. */
 export const EXPERIMENT_ABOUT: Record<ExperimentKind, string> = {
-  diagnose:
-    msg('The lecture’s recipe before any optimizer: trains the model beside a shallower, narrower one and a linear one, compares their training, validation and test losses, and walks the flowchart — model bias, optimization, overfitting, mismatch, or fine — with what the lecture recommends.'),
-  depth:
-    msg('Plain MLPs of each depth on one budget, training loss per epoch: the deeper plain net ending higher than a shallower one is optimization failing, not model bias (the lecture’s 20- vs 56-layer figure, He et al. 2016, at MLP scale); then the same depths with residual connections, which smooth the landscape (Li et al. 2018).'),
-  complexity:
-    msg('One setting of the model — width, depth, epochs, L2 strength, or a polynomial’s degree (regression sets, fitted exactly) — over a range of values: training and validation loss at each (the U-curve), the value of least validation loss marked.'),
-  'cross-validation':
-    msg('N-fold cross-validation, as the lecture chooses a model: each candidate trained N times, each fold held out once; the candidate of least mean validation loss is chosen, trained on all the training data and scored on the held-out test set.'),
-  mismatch:
-    msg('The model trained once and tested on sets shifted further and further from the training distribution (2-D sets rotated by up to 90°): the validation loss stays where it was while the test loss climbs — mismatch, which more training data of the same kind does not fix.'),
-  'batch-size':
-    msg('Batch sizes in powers of two up to the whole set, measured on this machine: time per update and per epoch (where parallelism stops helping), and validation accuracy at equal epochs and at equal time — small batches’ noisy steps against large batches’ few (Keskar et al. 2017).'),
-  noise:
-    msg('Small batches’ noisy gradients against the full batch from one θ₀, at equal epochs and at equal updates: the losses per update and the trajectories on one shared plane — where the full batch stalls on a plateau, the small batches’ noise carries them across.'),
-  scaling:
-    msg('The linear scaling rule with warm-up (Goyal et al. 2017): a batch k× larger with η as it was, with η × k, and with η × k reached by a linear warm-up, beside the base batch — SGD with momentum, as in the paper.'),
-  losses:
-    msg('Cross-entropy against the squared error on the same network, data and initialization: both trainings’ curves, and both losses over the margin between the right logit and the strongest wrong one, with the network’s own examples on them (classification only).'),
-  adaptive:
-    msg('Adaptive methods and generalization (Wilson et al., NeurIPS 2017): their separable least-squares problem with more features than examples, where SGD reaches the minimum-norm solution (test error 0) and AdaGrad, RMSProp and Adam one that predicts the majority class. Its own data, not the network lab’s.'),
+  diagnose: msg(
+    'The lecture’s recipe before any optimizer: trains the model beside a shallower, narrower one and a linear one, compares their training, validation and test losses, and walks the flowchart — model bias, optimization, overfitting, mismatch, or fine — with what the lecture recommends.',
+  ),
+  depth: msg(
+    'Plain MLPs of each depth on one budget, training loss per epoch: the deeper plain net ending higher than a shallower one is optimization failing, not model bias (the lecture’s 20- vs 56-layer figure, He et al. 2016, at MLP scale); then the same depths with residual connections, which smooth the landscape (Li et al. 2018).',
+  ),
+  complexity: msg(
+    'One setting of the model — width, depth, epochs, L2 strength, or a polynomial’s degree (regression sets, fitted exactly) — over a range of values: training and validation loss at each (the U-curve), the value of least validation loss marked.',
+  ),
+  'cross-validation': msg(
+    'N-fold cross-validation, as the lecture chooses a model: each candidate trained N times, each fold held out once; the candidate of least mean validation loss is chosen, trained on all the training data and scored on the held-out test set.',
+  ),
+  mismatch: msg(
+    'The model trained once and tested on sets shifted further and further from the training distribution (2-D sets rotated by up to 90°): the validation loss stays where it was while the test loss climbs — mismatch, which more training data of the same kind does not fix.',
+  ),
+  'batch-size': msg(
+    'Batch sizes in powers of two up to the whole set, measured on this machine: time per update and per epoch (where parallelism stops helping), and validation accuracy at equal epochs and at equal time — small batches’ noisy steps against large batches’ few (Keskar et al. 2017).',
+  ),
+  noise: msg(
+    'Small batches’ noisy gradients against the full batch from one θ₀, at equal epochs and at equal updates: the losses per update and the trajectories on one shared plane — where the full batch stalls on a plateau, the small batches’ noise carries them across.',
+  ),
+  scaling: msg(
+    'The linear scaling rule with warm-up (Goyal et al. 2017): a batch k× larger with η as it was, with η × k, and with η × k reached by a linear warm-up, beside the base batch — SGD with momentum, as in the paper.',
+  ),
+  losses: msg(
+    'Cross-entropy against the squared error on the same network, data and initialization: both trainings’ curves, and both losses over the margin between the right logit and the strongest wrong one, with the network’s own examples on them (classification only).',
+  ),
+  adaptive: msg(
+    'Adaptive methods and generalization (Wilson et al., NeurIPS 2017): their separable least-squares problem with more features than examples, where SGD reaches the minimum-norm solution (test error 0) and AdaGrad, RMSProp and Adam one that predicts the majority class. Its own data, not the network lab’s.',
+  ),
 };
 
 /** The settings every experiment's training shares (the protocol's defaults). */

@@ -120,9 +120,7 @@ export function chosenText(chosen: NonNullable<ExperimentResult['chosen']>): str
   if (chosen.testLoss !== undefined && chosen.testLoss !== null)
     parts.push(t('test loss {loss}', { loss: formatValue(chosen.testLoss) }));
   if (chosen.testAccuracy !== undefined && chosen.testAccuracy !== null)
-    parts.push(
-      t('test accuracy {percent} %', { percent: (chosen.testAccuracy * 100).toFixed(1) }),
-    );
+    parts.push(t('test accuracy {percent} %', { percent: (chosen.testAccuracy * 100).toFixed(1) }));
   return parts.length ? `${chosen.label} — ${parts.join(', ')}` : chosen.label;
 }
 

@@ -147,7 +147,10 @@ export class ExplorerStore extends ExplorerRuns implements ViewSource {
     const run = this.selectedRun;
     if (!run?.state) return;
     this.basinMap.cancel();
-    const label = t('Run {n}: {label}', { n: this.runs.indexOf(run) + 1, label: runLabel(run.state) });
+    const label = t('Run {n}: {label}', {
+      n: this.runs.indexOf(run) + 1,
+      label: runLabel(run.state),
+    });
     await this.basinMap.compute(
       { surface: this.surface, optimizer: optimizerSpecOf(run.state), resolution, steps },
       label,
