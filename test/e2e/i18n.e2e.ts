@@ -1,5 +1,5 @@
 /**
- * The UI in Simplified Chinese: the header's switch turns every lab's page to 中文 at once
+ * The UI in Simplified Chinese: the switch in the Session menu turns every lab's page to 中文 at once
  * (tabs, toolbars, panels, the lessons' text), the choice survives a reload, and English comes
  * back. Each lab is shot at 1440 × 900 in Chinese (test-results/e2e/i18n-zh-*.png, looked at
  * by a person), the Chinese text is drawn with the app's own CJK font (no system font, so no
@@ -100,16 +100,20 @@ describe('the UI in 简体中文', () => {
   it('starts in the browser’s language (English here) and switches in one click', async () => {
     expect(await h.page.evaluate(() => navigator.language)).toMatch(/^en/);
     await h.page.getByRole('tab', { name: 'Surfaces' }).waitFor();
-    await h.page.getByTestId('language-zh').click();
+    await h.page.getByRole('button', { name: 'Session ▾' }).click();
+    await h.page.getByRole('menuitemradio', { name: '中文' }).click();
     await h.page.getByRole('tab', { name: '曲面' }).waitFor();
     expect(await h.page.evaluate(() => document.documentElement.lang)).toBe('zh-CN');
-    expect(await h.page.getByTestId('language-zh').getAttribute('aria-pressed')).toBe('true');
+    await h.page.getByRole('button', { name: '会话 ▾' }).click();
+    expect(await h.page.getByTestId('menu-language-zh').getAttribute('aria-checked')).toBe('true');
+    await h.shot('i18n-zh-session-menu');
+    expect(await cutText(h.page)).toEqual([]);
+    await h.page.getByRole('button', { name: '会话 ▾' }).click();
     // The header and the explorer's own words: tabs, toolbar, playback.
     for (const name of ['网络实验室', '临界点', '实验']) {
       await h.page.getByRole('tab', { name, exact: true }).waitFor();
     }
     await h.page.getByRole('button', { name: '播放', exact: true }).waitFor();
-    await h.page.getByRole('button', { name: '会话 ▾' }).waitFor();
   });
 
   it('the explorer in Chinese, with a lesson: its own font draws the Chinese, nothing cut', async () => {
@@ -120,6 +124,8 @@ describe('the UI in 简体中文', () => {
     await settle(h.page, 1500);
     await h.shot('i18n-zh-explorer');
     const fonts = await fontsOf(h.page, '.app > header [role="tablist"] button');
+    // The lesson's own switch is the same one: it shows 中文 pressed.
+    expect(await h.page.getByTestId('language-zh').getAttribute('aria-pressed')).toBe('true');
     expect(fonts.map((f) => f.name).join(', ')).toMatch(/Noto Sans SC/);
     expect(
       fonts.every((f) => f.custom),
@@ -183,7 +189,8 @@ describe('the UI in 简体中文', () => {
   it('keeps the choice over a reload, and switches back to English', async () => {
     await h.page.reload();
     await h.page.getByRole('tab', { name: '曲面' }).waitFor({ timeout: 60_000 });
-    await h.page.getByTestId('language-en').click();
+    await h.page.getByRole('button', { name: '会话 ▾' }).click();
+    await h.page.getByRole('menuitemradio', { name: 'English' }).click();
     await h.page.getByRole('tab', { name: 'Surfaces' }).waitFor();
     expect(await h.page.evaluate(() => document.documentElement.lang)).toBe('en');
     await h.page.getByRole('button', { name: 'Play', exact: true }).waitFor();
