@@ -462,7 +462,7 @@ export const zh: Record<string, string> = {
   Train: '训练',
   Speed: '速度',
   'Updates taken': '已更新次数',
-  'Run {value} now': '运行 {value} 当前',
+  'Run {value} now': '运行 {value} 的当前数值',
   accuracy: '准确率',
   training: '训练',
   validation: '验证',
@@ -894,7 +894,7 @@ export const zh: Record<string, string> = {
   'Share of eigenvalues above the flat band': '平坦带以上特征值的比例',
   'Share of eigenvalues below the flat band: directions of descent':
     '平坦带以下特征值的比例：下降方向',
-  index: '指数',
+  index: '指标',
   '({negative} of {count})': '（{count} 个中 {negative} 个）',
   trace: '迹',
   method: '方法',
