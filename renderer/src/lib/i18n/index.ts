@@ -3,8 +3,9 @@
  * `t`, keyed by its English text; `zh.ts` holds the Chinese of each (a unit test fails when a
  * string used has none). Parameters are written `{name}` in both texts:
  *
- *   t('Step {step} of {total}', { step, total })   →  "Step 3 of 200" / "第 3 / 200 步"
- *   plural(n, '{n} run', '{n} runs')               →  "1 run", "2 runs" / "2 个运行"
+ *   t('step {scrubStep} / {last}', { scrubStep, last })  →  "step 3 / 200" / "第 3 / 200 步"
+ *   plural(n, '{n} run', '{n} runs')                     →  "1 run", "2 runs" / "2 个运行"
+ *   msg('Moons')  — a key for a table, translated where it is shown: t(kind.label)
  *
  * Reading `t` in a template or an effect follows the language switch (`locale.current`).
  * Numbers and dates are formatted for the language with Intl (`formatNumber`, `formatDate`).
