@@ -26,6 +26,7 @@ const rendererFloors = [
   ['lib/labs/'],
   ['lib/controls/', 'lib/views/'],
   ['lib/engine/', 'lib/state/', 'lib/commands/'],
+  ['lib/i18n/'],
 ];
 
 const under = (prefix, paths) => `^${prefix}(${paths.join('|')})`;

@@ -165,7 +165,7 @@ describe('a live class at a projector’s sizes', () => {
       const page = h.page;
       await page.setViewportSize(size);
       await pickLesson(page, 'e');
-      await page.getByRole('button', { name: '中文' }).click();
+      await page.getByTestId('language-zh').click();
       await settle(page);
       await h.shot(`layout-lesson-zh-${tag(size)}`);
       await expectNoOverflow(page, `lesson ${tag(size)}`);
@@ -177,7 +177,7 @@ describe('a live class at a projector’s sizes', () => {
           sidebar.x + sidebar.w + 0.5,
         );
       }
-      await page.getByRole('button', { name: 'English' }).click();
+      await page.getByTestId('language-en').click();
 
       await pressShortcut(page, 'g');
       await page.getByRole('dialog', { name: 'Surface gallery' }).waitFor();
@@ -403,7 +403,7 @@ describe('a live class at a projector’s sizes', () => {
       if (r.request().resourceType() === 'font') fonts.push(r.url());
     });
     await pickLesson(page, 'a');
-    await page.getByRole('button', { name: '中文' }).click();
+    await page.getByTestId('language-zh').click();
     await settle(page, 800);
     const cdp = await page.context().newCDPSession(page);
     await cdp.send('DOM.enable');
@@ -423,7 +423,7 @@ describe('a live class at a projector’s sizes', () => {
     ).toBe(true);
     const origin = new URL(h.server.url).origin;
     for (const url of fonts) expect(url.startsWith(origin), url).toBe(true);
-    await page.getByRole('button', { name: 'English' }).click();
+    await page.getByTestId('language-en').click();
   });
 
   it('logged no errors and no CSP violations', () => {

@@ -79,12 +79,12 @@ describe('critical-points lessons', () => {
     );
     await h.shot('critical-lesson-j');
     // Chinese, with the switch the explorer's lessons share.
-    await h.page.getByRole('button', { name: '中文' }).click();
+    await h.page.getByTestId('language-zh').click();
     await expect
       .poll(() => h.page.getByTestId('lesson-verdict').textContent())
       .toMatch(new RegExp(`${points.length} 个网络中有 ${high.length} 个`));
     await h.shot('critical-lesson-j-zh');
-    await h.page.getByRole('button', { name: 'English' }).click();
+    await h.page.getByTestId('language-en').click();
   });
 
   it('(k) λ_max rises to 2/η and hovers there while the loss falls, non-monotonically', async () => {
@@ -139,13 +139,16 @@ describe('critical-points lessons', () => {
   });
 
   it("the language switch is the explorer lessons' own", async () => {
-    await h.page.getByRole('button', { name: '中文' }).click();
+    await h.page.getByRole('group', { name: 'Lesson language' }).getByText('中文').click();
     await h.page.getByRole('heading', { name: /^\(k\) 稳定性边缘/ }).waitFor();
-    await h.page.getByRole('tab', { name: 'Surfaces' }).click();
-    const picker = h.page.getByRole('combobox', { name: 'Lesson' });
+    // One language for the whole UI: the tabs and the lesson picker are in Chinese too.
+    await h.page.getByRole('tab', { name: '曲面' }).click();
+    const picker = h.page.getByRole('combobox', { name: '课程' });
     const value = await picker.locator('option', { hasText: /^\(a\)/ }).getAttribute('value');
     await picker.selectOption(value!);
     await h.page.getByRole('heading', { name: /^\(a\) 动量/ }).waitFor();
+    await h.page.getByTestId('language-en').click();
+    await h.page.getByRole('tab', { name: 'Surfaces' }).waitFor();
     expect(h.problems).toEqual([]);
   });
 });

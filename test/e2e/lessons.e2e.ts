@@ -175,12 +175,13 @@ describe('lessons', () => {
   });
 
   it('shows a lesson in Simplified Chinese', async () => {
-    await h.page.getByRole('button', { name: '中文' }).click();
+    // The lesson's switch is the UI's (the header has the same one: one language for all).
+    await h.page.getByRole('group', { name: 'Lesson language' }).getByText('中文').click();
     await expect(h.page.getByRole('heading', { name: /^\(g\)/ }).textContent()).resolves.toMatch(
       /交叉熵/,
     );
     await h.shot('lesson-g-zh');
-    await h.page.getByRole('button', { name: 'English' }).click();
+    await h.page.getByTestId('language-en').click();
   });
 
   it('(h) the saddle where run 1 stopped has one negative eigenvalue, the minimum run 2 reached none', async () => {

@@ -281,7 +281,7 @@ describe('CriticalStore: experiments', () => {
     // A second experiment waits its turn: refused at once, with a word why.
     await expect(store.runExperiment('sharpness')).resolves.toBeUndefined();
     expect(client.sent.filter((s) => s.message.type === 'critical.experiment')).toHaveLength(1);
-    expect(store.lastError).toMatch(/minimum-ratio/);
+    expect(store.lastError).toMatch(/Minimum ratio at "convergence"/);
     client.emit('critical.experiment.progress', {
       id,
       done: 1,

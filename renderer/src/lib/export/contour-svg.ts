@@ -22,6 +22,7 @@ import type { CriticalOverlay, GridData, ViewRun } from '../views/view-data';
 import type { ExportNote, LegendRun } from './overlay-content';
 import { notesSvg, svgLegend } from './svg-legend';
 import { backgroundRect, el, esc, idPart, num, svgDocument, type TextWidth } from './svg-markup';
+import { t } from '../i18n';
 
 /** Everything the contour SVG shows, gathered from the view by the caller. */
 export interface ContourSvgScene {
@@ -101,7 +102,9 @@ export function contourSvgDocument(scene: ContourSvgScene): string {
   return svgDocument(
     width,
     height,
-    `LossLab contour view${step !== undefined ? ` at step ${step}` : ''}`,
+    step !== undefined
+      ? t('LossLab contour view at step {step}', { step })
+      : t('LossLab contour view'),
     body,
   );
 }

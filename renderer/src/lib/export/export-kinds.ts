@@ -1,4 +1,5 @@
 /** What the export dialog can produce, with the names the UI shows for each. */
+import { msg } from '../i18n';
 
 export type ExportKind =
   | 'png-3d'
@@ -13,25 +14,25 @@ export type ExportKind =
   | 'gltf';
 
 export const EXPORT_KINDS: { kind: ExportKind; label: string }[] = [
-  { kind: 'png-3d', label: 'PNG image of the 3-D view' },
-  { kind: 'png-contour', label: 'PNG image of the contour view' },
-  { kind: 'png-curves', label: 'PNG image of the curves' },
-  { kind: 'svg-contour', label: 'SVG of the contour view' },
-  { kind: 'svg-curves', label: 'SVG of the curves' },
-  { kind: 'video', label: 'Video (MP4 or WebM)' },
-  { kind: 'gif', label: 'Animated GIF' },
-  { kind: 'json', label: 'Trajectories and curves (JSON)' },
-  { kind: 'csv', label: 'Trajectories and curves (CSV)' },
-  { kind: 'gltf', label: 'Surface mesh (glTF)' },
+  { kind: 'png-3d', label: msg('PNG image of the 3-D view') },
+  { kind: 'png-contour', label: msg('PNG image of the contour view') },
+  { kind: 'png-curves', label: msg('PNG image of the curves') },
+  { kind: 'svg-contour', label: msg('SVG of the contour view') },
+  { kind: 'svg-curves', label: msg('SVG of the curves') },
+  { kind: 'video', label: msg('Video (MP4 or WebM)') },
+  { kind: 'gif', label: msg('Animated GIF') },
+  { kind: 'json', label: msg('Trajectories and curves (JSON)') },
+  { kind: 'csv', label: msg('Trajectories and curves (CSV)') },
+  { kind: 'gltf', label: msg('Surface mesh (glTF)') },
 ];
 
 /** Frame sizes offered for videos, up to 4K UHD. */
 export const VIDEO_PRESETS = [
   { label: '640 × 360', width: 640, height: 360 },
-  { label: '1280 × 720 (HD)', width: 1280, height: 720 },
-  { label: '1920 × 1080 (Full HD)', width: 1920, height: 1080 },
-  { label: '2560 × 1440 (QHD)', width: 2560, height: 1440 },
-  { label: '3840 × 2160 (4K UHD)', width: 3840, height: 2160 },
+  { label: msg('1280 × 720 (HD)'), width: 1280, height: 720 },
+  { label: msg('1920 × 1080 (Full HD)'), width: 1920, height: 1080 },
+  { label: msg('2560 × 1440 (QHD)'), width: 2560, height: 1440 },
+  { label: msg('3840 × 2160 (4K UHD)'), width: 3840, height: 2160 },
 ];
 
 /** Frame sizes offered for GIFs: smaller, GIFs grow fast. */

@@ -3,6 +3,7 @@
  * a decoded frame's planes turned back into RGB, and the words the export's note puts it in.
  * Pure.
  */
+import { t } from '../i18n';
 
 /** PSNR (dB) of two RGBA images of one size over R, G and B: 10 log₁₀(255² / MSE). */
 export function psnr(a: Uint8ClampedArray, b: Uint8ClampedArray): number {
@@ -20,7 +21,7 @@ export function psnr(a: Uint8ClampedArray, b: Uint8ClampedArray): number {
 /** How faithful the encoded frames are: the middle frame's PSNR, as the export's note says it. */
 export function psnrNote(psnr: number | undefined): string {
   if (psnr === undefined) return '';
-  return Number.isFinite(psnr) ? `, PSNR ${psnr.toFixed(1)} dB` : ', lossless';
+  return Number.isFinite(psnr) ? t(', PSNR {psnr} dB', { psnr: psnr.toFixed(1) }) : t(', lossless');
 }
 
 /** One plane of a decoded frame: where it starts in the buffer and its row stride, bytes. */

@@ -6,6 +6,7 @@
 import { CANVAS_FONT } from '../views/look';
 import { formatTick } from '../views/scale';
 import { legendLabel, viridisColor, type LegendContent } from './overlay-content';
+import { t } from '../i18n';
 
 const FONT = `11px ${CANVAS_FONT}`;
 const PAD = 7;
@@ -81,7 +82,7 @@ export function drawLegend(
     ctx.fillText(formatTick(scale.max), left + PAD + BAR_W, y);
     y += 13;
     ctx.textAlign = 'left';
-    ctx.fillText(scale.log ? 'loss (log)' : 'loss', left + PAD, y);
+    ctx.fillText(scale.log ? t('loss (log)') : t('loss'), left + PAD, y);
     y += 13 + 4;
   }
   ctx.textBaseline = 'middle';
@@ -104,7 +105,7 @@ export function drawStepLabel(
   step: number,
   at: { x: number; y: number; corner: 'left' | 'right' },
 ): void {
-  const text = `step ${step}`;
+  const text = t('step {step}', { step });
   ctx.save();
   ctx.font = '13px ui-monospace, monospace';
   const w = ctx.measureText(text).width + 12;

@@ -6,6 +6,7 @@
 import { viridis } from '../views/palette';
 import type { ValueScale } from '../views/scale';
 import type { ViewRun } from '../views/view-data';
+import { t } from '../i18n';
 
 export interface LegendRun {
   label: string;
@@ -35,6 +36,6 @@ export function viridisColor(t: number): string {
 
 /** A run's line in the legend: its label, saying so when it diverged. */
 export const legendLabel = (run: LegendRun) =>
-  run.diverged ? `${run.label} — diverged` : run.label;
+  run.diverged ? t('{label} — diverged', { label: run.label }) : run.label;
 
 export type { ExportNote } from '../views/view-data';

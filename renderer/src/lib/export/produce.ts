@@ -12,6 +12,7 @@ import type { ExportTargets } from '../views/targets.svelte';
 import type { ProgressCallback } from './tasks';
 import { psnrNote } from './fidelity';
 import type { VideoContainer } from './video';
+import { msg, plural, t } from '../i18n';
 
 /** The dialog's choices, as set when Export is pressed. */
 export interface ExportSettings {
@@ -51,7 +52,7 @@ export interface ExportFile {
 const svgFile = (text: string, name: string): ExportFile => ({
   blob: new Blob([text], { type: 'image/svg+xml' }),
   name,
-  note: 'vector',
+  note: msg('vector'),
 });
 
 /** Makes the file `settings` ask for from the views on show and the lab's data. */
@@ -119,7 +120,15 @@ export async function produceExport(
       return {
         blob: result.blob,
         name: `${stem}.${result.extension}`,
-        note: `${result.extension.toUpperCase()} ${codec ?? result.codec}, ${result.width} × ${result.height}, ${result.frames} frames, ${(result.elapsedMs / 1000).toFixed(1)} s to render${psnrNote(result.psnr)}`,
+        note:
+          t('{format} {codec}, {width} × {height}, {frames} frames, {seconds} s to render', {
+            format: result.extension.toUpperCase(),
+            codec: codec ?? result.codec,
+            width: result.width,
+            height: result.height,
+            frames: result.frames,
+            seconds: (result.elapsedMs / 1000).toFixed(1),
+          }) + psnrNote(result.psnr),
       };
     }
     case 'gif': {
@@ -133,7 +142,11 @@ export async function produceExport(
       return {
         blob: result.blob,
         name: `${stem}.gif`,
-        note: `${result.width} × ${result.height}, ${result.frames} frames`,
+        note: t('{width} × {height}, {frames} frames', {
+          width: result.width,
+          height: result.height,
+          frames: result.frames,
+        }),
       };
     }
     case 'json': {
@@ -141,14 +154,14 @@ export async function produceExport(
       return {
         blob: new Blob([JSON.stringify(data)], { type: 'application/json' }),
         name: `${stem}.json`,
-        note: `${data.runs.length} runs`,
+        note: plural(data.runs.length, '{n} run', '{n} runs'),
       };
     }
     case 'csv':
       return {
         blob: new Blob([lab.csv()], { type: 'text/csv' }),
         name: `${stem}.csv`,
-        note: `${lab.runCount} runs`,
+        note: plural(lab.runCount, '{n} run', '{n} runs'),
       };
     case 'gltf': {
       if (!targets.surface) throw new Error('the 3-D view is not on show');

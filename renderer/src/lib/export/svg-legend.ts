@@ -7,6 +7,7 @@ import type { ViewPalette } from '../views/look';
 import { formatTick, type ValueScale } from '../views/scale';
 import { legendLabel, viridisColor, type ExportNote, type LegendRun } from './overlay-content';
 import { el, esc, num, type TextWidth } from './svg-markup';
+import { t } from '../i18n';
 
 /** The legend's box in CSS pixels (0 × 0 when it has nothing to show). */
 export function svgLegendSize(
@@ -82,7 +83,7 @@ export function svgLegend(
       el(
         'text',
         { x: left + PAD, y: y + 9, 'font-size': 11, fill: '#a8b3cf' },
-        scale.log ? 'loss (log)' : 'loss',
+        scale.log ? t('loss (log)') : t('loss'),
       ),
     );
     y += 17;

@@ -30,6 +30,7 @@ import {
 } from './svg-markup';
 import type { ChartTarget, ViewTarget } from '../views/targets.svelte';
 import { backgroundColor } from './tasks';
+import { t } from '../i18n';
 
 /** The theme's colours for text, axes and grid outside the legend box. */
 const pal = () => viewTheme.palette;
@@ -149,7 +150,10 @@ export function curvesSvg(charts: ChartTarget[], options: CurvesSvgOptions = {})
       });
     body.push(el('g', { id: 'legend' }, entries));
   }
-  const title = picked.length === 1 ? `LossLab curves: ${picked[0].title}` : 'LossLab curves';
+  const title =
+    picked.length === 1
+      ? t('LossLab curves: {title}', { title: picked[0].title })
+      : t('LossLab curves');
   return svgDocument(width, height, title, body);
 }
 

@@ -6,6 +6,8 @@
  * Plain data, free of Svelte, so the unit tests read it directly.
  */
 
+import { locale, translate, type Language } from '../i18n';
+
 /** Where a job stands; `P` is what its progress messages carry (a partial result). */
 export type JobState<T, P = never> =
   | { status: 'idle' }
@@ -46,15 +48,17 @@ export function fractionDone(job: { done: number; total: number; fraction?: numb
  * Time left for people: "about 40 s left", "about 3 min 5 s left"; "" when the engine has no
  * estimate yet (the first unit of work is not done) or it is not a finite number.
  */
-export function formatEta(seconds: number | undefined, language: 'en' | 'zh' = 'en'): string {
+export function formatEta(
+  seconds: number | undefined,
+  language: Language = locale.current,
+): string {
   if (seconds === undefined || !Number.isFinite(seconds) || seconds < 0) return '';
   const s = Math.max(1, Math.round(seconds));
   const minutes = Math.floor(s / 60);
   const rest = s % 60;
-  if (language === 'zh') {
-    return minutes > 0 ? `约剩 ${minutes} 分 ${rest} 秒` : `约剩 ${s} 秒`;
-  }
-  return minutes > 0 ? `about ${minutes} min ${rest} s left` : `about ${s} s left`;
+  return minutes > 0
+    ? translate(language, 'about {minutes} min {rest} s left', { minutes, rest })
+    : translate(language, 'about {s} s left', { s });
 }
 
 /**

@@ -29,6 +29,7 @@ import {
 import type { CameraPose } from '../views/view-source';
 import type { Presentation, PresentationState } from './presentation.svelte';
 import { UPLOAD_PART_BYTES, uploadParts } from './upload';
+import { plural, t } from '../i18n';
 
 /**
  * The page on show: the explorer, the network lab, the critical-points lab's experiments, or
@@ -157,18 +158,19 @@ export class SessionDesk {
    */
   describeLabs(labs: Record<LabName, boolean> = this.labs): string {
     const { held, out } = this.heldAndOut(labs);
-    return out.length > 0 ? `${held}; ${out.join(' and ')} left out` : held;
+    return out.length > 0 ? t('{held}; {out} left out', { held, out: out.join(t(' and ')) }) : held;
   }
 
   private heldAndOut(labs: Record<LabName, boolean>): { held: string; out: string[] } {
-    const runs = (n: number) => `${n} run${n === 1 ? '' : 's'}`;
+    const runs = (n: number) => plural(n, '{n} run', '{n} runs');
     const parts: string[] = [];
-    if (labs.explorer) parts.push(`the explorer (${runs(this.lab.runs.length)})`);
-    if (labs.network) parts.push(`the network lab (${runs(this.net.runs.length)})`);
+    if (labs.explorer) parts.push(t('the explorer ({runs})', { runs: runs(this.lab.runs.length) }));
+    if (labs.network)
+      parts.push(t('the network lab ({runs})', { runs: runs(this.net.runs.length) }));
     const out: string[] = [];
-    if (!labs.explorer && this.lab.runs.length > 0) out.push('the explorer');
-    if (!labs.network && this.net.problem) out.push('the network lab');
-    return { held: parts.join(' and ') || 'nothing', out };
+    if (!labs.explorer && this.lab.runs.length > 0) out.push(t('the explorer'));
+    if (!labs.network && this.net.problem) out.push(t('the network lab'));
+    return { held: parts.join(t(' and ')) || t('nothing'), out };
   }
 
   /** Shows a notice; it fades by itself (an error stays longer). */
@@ -238,7 +240,7 @@ export class SessionDesk {
   private fail(what: string, err: unknown): void {
     const message =
       err instanceof EngineRequestError ? err.message : String((err as Error)?.message ?? err);
-    this.say({ kind: 'error', text: `${what}: ${message}` });
+    this.say({ kind: 'error', text: t('{what}: {message}', { what, message }) });
   }
 
   /**
@@ -248,7 +250,7 @@ export class SessionDesk {
    * opened from, without the dialog.
    */
   async save(labs: Record<LabName, boolean> = this.labs, again = false): Promise<boolean> {
-    this.busy = 'Saving the session…';
+    this.busy = t('Saving the session…');
     try {
       const reply = await this.lab.client.request({
         type: 'session.save',
@@ -262,11 +264,16 @@ export class SessionDesk {
       await rememberSession(savedName, reply.bytes);
       this.say({
         kind: 'info',
-        text: `Saved ${savedName} (${reply.runs} runs, ${formatBytes(reply.bytes.length)}): ${this.describeLabs(labs)}`,
+        text: t('Saved {name} ({runs} runs, {size}): {labs}', {
+          name: savedName,
+          runs: reply.runs,
+          size: formatBytes(reply.bytes.length),
+          labs: this.describeLabs(labs),
+        }),
       });
       return true;
     } catch (err) {
-      this.fail('Could not save the session', err);
+      this.fail(t('Could not save the session'), err);
       return false;
     } finally {
       this.busy = undefined;
@@ -277,10 +284,10 @@ export class SessionDesk {
   /** Opens a session's bytes: nothing changes unless the whole file is good. */
   async open(file: PickedFile): Promise<boolean> {
     if (this.recording.recording) {
-      this.say({ kind: 'error', text: 'Stop the recording before opening a session' });
+      this.say({ kind: 'error', text: t('Stop the recording before opening a session') });
       return false;
     }
-    this.busy = `Opening ${file.name}…`;
+    this.busy = t('Opening {name}…', { name: file.name });
     let stop: (() => void) | undefined;
     try {
       const source = await this.send(file);
@@ -296,10 +303,13 @@ export class SessionDesk {
       await this.adopt(reply.session, file);
       this.fileName = file.name;
       await rememberSession(file.name, file.bytes);
-      this.say({ kind: 'info', text: `Opened ${file.name}${describe(reply.session)}` });
+      this.say({
+        kind: 'info',
+        text: t('Opened {name}', { name: file.name }) + describe(reply.session),
+      });
       return true;
     } catch (err) {
-      this.fail(`Could not open ${file.name}`, err);
+      this.fail(t('Could not open {name}', { name: file.name }), err);
       return false;
     } finally {
       stop?.();
@@ -318,7 +328,11 @@ export class SessionDesk {
     if (total <= UPLOAD_PART_BYTES) return { bytes: file.bytes };
     const upload = ++this.uploads;
     for (const [offset, end] of uploadParts(total)) {
-      this.busy = `Sending ${file.name}… ${formatBytes(offset)} of ${formatBytes(total)}`;
+      this.busy = t('Sending {name}… {done} of {total}', {
+        name: file.name,
+        done: formatBytes(offset),
+        total: formatBytes(total),
+      });
       await this.lab.client.request({
         type: 'session.upload',
         upload,
@@ -327,7 +341,7 @@ export class SessionDesk {
         bytes: file.bytes.subarray(offset, end),
       });
     }
-    this.busy = `Opening ${file.name}…`;
+    this.busy = t('Opening {name}…', { name: file.name });
     return { upload };
   }
 
@@ -354,7 +368,7 @@ export class SessionDesk {
       const file = await pickSession();
       if (file) await this.open(file);
     } catch (err) {
-      this.fail('Could not open the session', err);
+      this.fail(t('Could not open the session'), err);
     }
   }
 
@@ -363,7 +377,7 @@ export class SessionDesk {
       const file = await openRecent(entry);
       if (file) await this.open(file);
     } catch (err) {
-      this.fail(`Could not open ${entry.name}`, err);
+      this.fail(t('Could not open {name}', { name: entry.name }), err);
     }
   }
 
@@ -384,10 +398,12 @@ export class SessionDesk {
       const { held, out } = this.heldAndOut(start);
       this.say({
         kind: 'info',
-        text: `Recording ${held}${out.map((lab) => `; ${lab} joins once you use it`).join('')}`,
+        text:
+          t('Recording {held}', { held }) +
+          out.map((lab) => t('; {lab} joins once you use it', { lab })).join(''),
       });
     } catch (err) {
-      this.fail('Could not start recording', err);
+      this.fail(t('Could not start recording'), err);
     }
   }
 
@@ -398,7 +414,7 @@ export class SessionDesk {
     try {
       await this.lab.client.request({ type: 'record.stop' });
     } catch (err) {
-      this.fail('Could not stop recording', err);
+      this.fail(t('Could not stop recording'), err);
       return;
     }
     await this.save(labs);
@@ -430,7 +446,7 @@ export class SessionDesk {
 
   /** Opens the interrupted recording; recording goes on from there. */
   async recover(): Promise<boolean> {
-    this.busy = 'Recovering the recording…';
+    this.busy = t('Recovering the recording…');
     try {
       const reply = await this.lab.client.request({ type: 'session.recover', action: 'open' });
       if (reply.type !== 'session.opened') return false;
@@ -438,11 +454,11 @@ export class SessionDesk {
       this.recoverable = undefined;
       this.say({
         kind: 'info',
-        text: `Recovered the recording${describe(reply.session)}; recording goes on`,
+        text: t('Recovered the recording') + describe(reply.session) + t('; recording goes on'),
       });
       return true;
     } catch (err) {
-      this.fail('Could not recover the recording', err);
+      this.fail(t('Could not recover the recording'), err);
       return false;
     } finally {
       this.busy = undefined;
@@ -454,23 +470,24 @@ export class SessionDesk {
       await this.lab.client.request({ type: 'session.recover', action: 'discard' });
       this.recoverable = undefined;
     } catch (err) {
-      this.fail('Could not discard the recording', err);
+      this.fail(t('Could not discard the recording'), err);
     }
   }
 }
 
-/** ": 2 runs", ": 2 runs, 1 experiment": what an opened session brought (runs always said). */
+/** ": 2 runs", ": 2 runs, 1 finished experiment": what an opened session brought (runs always said). */
 function describe(session: SessionSummary): string {
-  const count = (k: number, what: string) => `${k} ${what}${k === 1 ? '' : 's'}`;
   const n = (session.explorer?.runs.length ?? 0) + (session.network?.runs.length ?? 0);
   const stuck = [...(session.explorer?.runs ?? []), ...(session.network?.runs ?? [])].filter(
     (r) => !r.resumable,
   ).length;
   const experiments = (session.finished?.experiments ?? 0) + (session.finished?.critical ?? 0);
   return (
-    `: ${count(n, 'run')}` +
-    (stuck ? `, ${stuck} shown as recorded (they do not replay here)` : '') +
-    (experiments ? `, ${count(experiments, 'finished experiment')}` : '')
+    plural(n, ': {n} run', ': {n} runs') +
+    (stuck ? t(', {stuck} shown as recorded (they do not replay here)', { stuck }) : '') +
+    (experiments
+      ? plural(experiments, ', {n} finished experiment', ', {n} finished experiments')
+      : '')
   );
 }
 

@@ -4,6 +4,7 @@
  */
 import type { HyperChange, RunState } from '../../../../electron/common/protocol';
 import type { Hyper, HyperKey, OptimizerSpec, Schedule } from '../../../../electron/common/schemas';
+import { msg } from '../i18n';
 
 /** What the optimizer helpers read of a run's state (surface runs and network runs alike). */
 export type OptimizerLike = Pick<RunState, 'optimizer' | 'hyper'> & {
@@ -21,7 +22,12 @@ export interface OptimizerChoice {
 
 export const optimizerChoices: OptimizerChoice[] = [
   { id: 'sgd', label: 'SGD', spec: { optimizer: 'sgd' }, adaptive: false },
-  { id: 'momentum', label: 'Momentum', spec: { optimizer: 'sgd', momentum: 0.9 }, adaptive: false },
+  {
+    id: 'momentum',
+    label: msg('Momentum'),
+    spec: { optimizer: 'sgd', momentum: 0.9 },
+    adaptive: false,
+  },
   {
     id: 'nesterov',
     label: 'Nesterov',
@@ -34,13 +40,13 @@ export const optimizerChoices: OptimizerChoice[] = [
   { id: 'adamw', label: 'AdamW', spec: { optimizer: 'adamw' }, adaptive: true },
   {
     id: 'adagrad-lecture',
-    label: 'Adagrad (lecture: RMS σ)',
+    label: msg('Adagrad (lecture: RMS σ)'),
     spec: { optimizer: 'adagrad', variant: 'lecture' },
     adaptive: true,
   },
   {
     id: 'rmsprop-lecture',
-    label: 'RMSProp (lecture: σ₀ = |g₀|)',
+    label: msg('RMSProp (lecture: σ₀ = |g₀|)'),
     spec: { optimizer: 'rmsprop', variant: 'lecture' },
     adaptive: true,
   },
@@ -141,37 +147,37 @@ export interface HyperControl {
 
 const lr: HyperControl = {
   key: 'lr',
-  label: 'Learning rate',
+  label: msg('Learning rate'),
   kind: 'log',
   min: 1e-5,
   max: 10,
-  help: 'η: the step size',
+  help: msg('η: the step size'),
 };
 const eps: HyperControl = {
   key: 'eps',
-  label: 'Epsilon',
+  label: msg('Epsilon'),
   kind: 'log',
   min: 1e-12,
   max: 1e-1,
-  help: 'ε: keeps η/σ finite',
+  help: msg('ε: keeps η/σ finite'),
 };
 const weightDecay: HyperControl = {
   key: 'weightDecay',
-  label: 'Weight decay',
+  label: msg('Weight decay'),
   kind: 'linear',
   min: 0,
   max: 1,
   step: 0.001,
-  help: 'λ: pulls θ towards 0',
+  help: msg('λ: pulls θ towards 0'),
 };
 const momentum: HyperControl = {
   key: 'momentum',
-  label: 'Momentum',
+  label: msg('Momentum'),
   kind: 'linear',
   min: 0,
   max: 0.99,
   step: 0.01,
-  help: 'μ: how much of the last step carries over',
+  help: msg('μ: how much of the last step carries over'),
 };
 
 /** The hyperparameters a run panel shows for a run, in order. */
@@ -184,18 +190,18 @@ export function hyperControls(state: OptimizerLike): HyperControl[] {
         momentum,
         {
           key: 'dampening',
-          label: 'Dampening',
+          label: msg('Dampening'),
           kind: 'linear',
           min: 0,
           max: 1,
           step: 0.01,
-          help: 'τ: shrinks the new gradient in the buffer',
+          help: msg('τ: shrinks the new gradient in the buffer'),
         },
         {
           key: 'nesterov',
           label: 'Nesterov',
           kind: 'toggle',
-          help: 'look ahead along the momentum',
+          help: msg('look ahead along the momentum'),
         },
         weightDecay,
       ];
@@ -206,21 +212,21 @@ export function hyperControls(state: OptimizerLike): HyperControl[] {
             lr,
             {
               key: 'lrDecay',
-              label: 'Learning-rate decay',
+              label: msg('Learning-rate decay'),
               kind: 'linear',
               min: 0,
               max: 0.1,
               step: 0.001,
-              help: 'η_t = η / (1 + (t−1)·decay)',
+              help: msg('η_t = η / (1 + (t−1)·decay)'),
             },
             {
               key: 'initialAccumulatorValue',
-              label: 'Initial accumulator',
+              label: msg('Initial accumulator'),
               kind: 'linear',
               min: 0,
               max: 1,
               step: 0.01,
-              help: 'Σg² at the start',
+              help: msg('Σg² at the start'),
             },
             eps,
             weightDecay,
@@ -231,12 +237,12 @@ export function hyperControls(state: OptimizerLike): HyperControl[] {
             lr,
             {
               key: 'alpha',
-              label: 'Alpha',
+              label: msg('Alpha'),
               kind: 'linear',
               min: 0.5,
               max: 0.999,
               step: 0.001,
-              help: 'α: decay of the average of g²',
+              help: msg('α: decay of the average of g²'),
             },
             eps,
           ]
@@ -244,20 +250,20 @@ export function hyperControls(state: OptimizerLike): HyperControl[] {
             lr,
             {
               key: 'alpha',
-              label: 'Alpha',
+              label: msg('Alpha'),
               kind: 'linear',
               min: 0.5,
               max: 0.999,
               step: 0.001,
-              help: 'α: decay of the average of g²',
+              help: msg('α: decay of the average of g²'),
             },
             eps,
             momentum,
             {
               key: 'centered',
-              label: 'Centered',
+              label: msg('Centered'),
               kind: 'toggle',
-              help: 'divide by the variance of g, not its mean square',
+              help: msg('divide by the variance of g, not its mean square'),
             },
             weightDecay,
           ];
@@ -267,25 +273,30 @@ export function hyperControls(state: OptimizerLike): HyperControl[] {
         lr,
         {
           key: 'beta1',
-          label: 'Beta 1',
+          label: msg('Beta 1'),
           kind: 'linear',
           min: 0,
           max: 0.999,
           step: 0.001,
-          help: 'β₁: decay of m, the average of g',
+          help: msg('β₁: decay of m, the average of g'),
         },
         {
           key: 'beta2',
-          label: 'Beta 2',
+          label: msg('Beta 2'),
           kind: 'linear',
           min: 0.9,
           max: 0.99999,
           step: 0.00001,
-          help: 'β₂: decay of v, the average of g²',
+          help: msg('β₂: decay of v, the average of g²'),
         },
         eps,
         weightDecay,
-        { key: 'amsgrad', label: 'AMSGrad', kind: 'toggle', help: 'use the largest v seen' },
+        {
+          key: 'amsgrad',
+          label: msg('AMSGrad'),
+          kind: 'toggle',
+          help: msg('use the largest v seen'),
+        },
       ];
   }
 }

@@ -20,6 +20,7 @@ import { projectTo, type PlotRect } from './contour-layout';
 import { marchingSquares } from './contours';
 import type { CurvatureColors } from './look';
 import type { CriticalOverlay, TrajectoryView } from './view-data';
+import { t } from '../i18n';
 
 /** The larger eigenvalue's arrow is this share of the domain's shorter side. */
 export const ARROW_SHARE = 0.15;
@@ -226,8 +227,12 @@ export function lambdaLabel(arrow: Pick<CurvatureArrow, 'index' | 'lambda'>): st
 export function describeCritical(overlay: CriticalOverlay): string {
   const [l1, l2] = overlay.eigenvalues;
   const at = `(${formatValue(overlay.point[0])}, ${formatValue(overlay.point[1])})`;
-  const model = overlay.quadric ? ', and the second-order Taylor model around it' : '';
-  return `The Hessian at ${at}: eigenvalues λ₁ = ${formatValue(l1)} and λ₂ = ${formatValue(l2)}, drawn as arrows along their eigenvectors${model}.`;
+  return t(
+    overlay.quadric
+      ? 'The Hessian at {at}: eigenvalues λ₁ = {l1} and λ₂ = {l2}, drawn as arrows along their eigenvectors, and the second-order Taylor model around it.'
+      : 'The Hessian at {at}: eigenvalues λ₁ = {l1} and λ₂ = {l2}, drawn as arrows along their eigenvectors.',
+    { at, l1: formatValue(l1), l2: formatValue(l2) },
+  );
 }
 
 /** A run as the picking sees it. */

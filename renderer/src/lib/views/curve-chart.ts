@@ -30,6 +30,7 @@ import {
   type Marker,
   type MarkerOptions,
 } from './curve-options';
+import { t } from '../i18n';
 
 export type { ChartLook, Marker } from './curve-options';
 
@@ -134,9 +135,9 @@ export class CurveChart {
 
   constructor(
     canvas: HTMLCanvasElement,
-    readonly yTitle: string,
+    public yTitle: string,
     onHover: (step: number | undefined) => void,
-    readonly xTitle = 'step',
+    public xTitle = t('step'),
     /** Plugins drawing more than lines (a heatmap under them), beside the markers'. */
     plugins: Plugin<'line'>[] = [],
   ) {
@@ -236,6 +237,17 @@ export class CurveChart {
   /** The look the chart is drawn with. */
   get currentLook(): ChartLook {
     return this.look;
+  }
+
+  /** New axis titles (the language changed): drawn at once. */
+  retitle(yTitle: string, xTitle: string): void {
+    if (yTitle === this.yTitle && xTitle === this.xTitle) return;
+    this.yTitle = yTitle;
+    this.xTitle = xTitle;
+    const scales = this.chart.options.scales as Record<'x' | 'y', { title: { text: string } }>;
+    scales.x.title.text = xTitle;
+    scales.y.title.text = yTitle;
+    this.redraw();
   }
 
   setLogScale(log: boolean): void {
@@ -384,7 +396,7 @@ export class CurveChart {
       this.offset === undefined
         ? this.yTitle
         : `${this.yTitle} ${this.offset < 0 ? '+' : '−'} ${formatTick(Math.abs(this.offset))}`;
-    y.title.text = clip ? `${shifted} (clipped ↑)` : shifted;
+    y.title.text = clip ? t('{title} (clipped ↑)', { title: shifted }) : shifted;
   }
 
   dispose(): void {

@@ -5,6 +5,7 @@
 import type { Point } from '../../../../electron/common/schemas';
 import { formatTick } from './scale';
 import type { ViewSource } from './view-source';
+import { t } from '../i18n';
 
 const num = (v: number) => (Number.isFinite(v) ? Number(v.toPrecision(3)).toString() : '—');
 const points = (list: Point[]) => list.map((p) => `(${num(p[0])}, ${num(p[1])})`).join(', ');
@@ -19,21 +20,45 @@ export function describeView(
   extra: string[] = [],
 ): string {
   const grid = source.viewGrid;
-  if (!grid) return `${what}: no surface yet.`;
+  if (!grid) return t('{what}: no surface yet.', { what });
   const [[x0, x1], [y0, y1]] = grid.domain;
   const parts = [
-    `${what} of ${grid.info.title}, x from ${num(x0)} to ${num(x1)}, y from ${num(y0)} to ${num(y1)}, loss from ${formatTick(grid.min)} to ${formatTick(grid.max)}.`,
+    t('{what} of {title}, x from {x0} to {x1}, y from {y0} to {y1}, loss from {min} to {max}.', {
+      what,
+      title: grid.info.title,
+      x0: num(x0),
+      x1: num(x1),
+      y0: num(y0),
+      y1: num(y1),
+      min: formatTick(grid.min),
+      max: formatTick(grid.max),
+    }),
   ];
-  if (grid.info.minima.length) parts.push(`Minima (★) at ${points(grid.info.minima)}.`);
-  if (grid.info.saddles.length) parts.push(`Saddles (✕) at ${points(grid.info.saddles)}.`);
+  if (grid.info.minima.length)
+    parts.push(t('Minima (★) at {points}.', { points: points(grid.info.minima) }));
+  if (grid.info.saddles.length)
+    parts.push(t('Saddles (✕) at {points}.', { points: points(grid.info.saddles) }));
   for (const run of source.viewRuns) {
-    const t = run.trajectory;
+    const traj = run.trajectory;
     const shown =
-      source.scrubStep === undefined ? t.count : Math.min(t.count, source.scrubStep + 1);
+      source.scrubStep === undefined ? traj.count : Math.min(traj.count, source.scrubStep + 1);
     if (shown <= 0) continue;
     const i = shown - 1;
     parts.push(
-      `${run.label}: from (${num(t.x(0))}, ${num(t.y(0))}) to (${num(t.x(i))}, ${num(t.y(i))}) in ${i} steps, loss ${formatTick(t.loss(i))}${run.diverged ? ', diverged' : ''}.`,
+      t(
+        run.diverged
+          ? '{run}: from ({x0}, {y0}) to ({x}, {y}) in {steps} steps, loss {loss}, diverged.'
+          : '{run}: from ({x0}, {y0}) to ({x}, {y}) in {steps} steps, loss {loss}.',
+        {
+          run: run.label,
+          x0: num(traj.x(0)),
+          y0: num(traj.y(0)),
+          x: num(traj.x(i)),
+          y: num(traj.y(i)),
+          steps: i,
+          loss: formatTick(traj.loss(i)),
+        },
+      ),
     );
   }
   return [...parts, ...extra].join(' ');

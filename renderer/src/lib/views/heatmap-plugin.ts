@@ -14,6 +14,7 @@ import { paintHeatmap } from './contour-base';
 import { CANVAS_FONT } from './look';
 import { viridis } from './palette';
 import { formatTick, type ValueScale } from './scale';
+import { t } from '../i18n';
 
 /** What the plugin draws: values[j · n + i] at (x_i, y_j), j = 0 the lowest y. */
 export interface HeatmapLayer {
@@ -61,7 +62,7 @@ export function colorBarTicks(scale: ValueScale): { t: number; label: string }[]
 
 /** The bar's title: the values' name, saying when the colours are logarithmic. */
 export const colorBarTitle = (layer: HeatmapLayer) =>
-  layer.scale.log ? `${layer.label} (log colours)` : layer.label;
+  layer.scale.log ? t('{label} (log colours)', { label: layer.label }) : layer.label;
 
 /** The plugin for a chart whose heatmap `current` gives (none: nothing drawn). */
 export function heatmapPlugin(current: () => HeatmapOptions | undefined): Plugin<'line'> {

@@ -26,6 +26,8 @@ import type { EngineClient } from '../../engine/client';
 import { errorMessage } from '../../engine/attempt';
 import { IDLE, isCancellation, type JobState } from '../jobs';
 import { lessonById, type CriticalLesson } from './lessons';
+import { EXPERIMENT_TITLES } from './experiment-data';
+import { t } from '../../i18n';
 
 export type Language = 'en' | 'zh';
 
@@ -338,7 +340,9 @@ export class CriticalStore {
   ): Promise<ExperimentResultOf<K> | undefined> {
     const running = this.runningExperiment;
     if (running) {
-      this.lastError = `Wait for the ${running} experiment to finish, or cancel it.`;
+      this.lastError = t('Wait for the {title} experiment to finish, or cancel it.', {
+        title: t(EXPERIMENT_TITLES[running]),
+      });
       return undefined;
     }
     this.lastError = undefined;
@@ -436,7 +440,7 @@ export class CriticalStore {
     (this.settings as Record<string, CriticalExperimentSpec>)[lesson.experiment.kind] =
       structuredClone(lesson.experiment);
     if (!(await this.host.setProblem(lesson.dataset, lesson.model))) {
-      this.lastError ??= 'The network lab could not build the lesson’s dataset and model.';
+      this.lastError ??= t('The network lab could not build the lesson’s dataset and model.');
       return;
     }
     await this.runExperiment(lesson.experiment.kind, structuredClone(lesson.experiment));

@@ -13,6 +13,7 @@ import type { Series } from '../../views/curve-chart';
 import { runColors } from '../../views/palette';
 import { minimumRatioGroups } from './experiment-data';
 import type { PointGroup, ReferenceLine } from './points-chart';
+import { msg, t } from '../../i18n';
 
 export interface ExperimentChartSpec {
   id: string;
@@ -32,9 +33,9 @@ export const EXPERIMENT_CHARTS: Record<CriticalExperimentKind, ExperimentChartSp
   'minimum-ratio': [
     {
       id: 'minimum-ratio',
-      title: 'Minimum ratio against training loss (one point per network)',
-      y: 'minimum ratio',
-      x: 'training loss',
+      title: msg('Minimum ratio against training loss (one point per network)'),
+      y: msg('minimum ratio'),
+      x: msg('training loss'),
       type: 'points',
       logX: true,
     },
@@ -42,26 +43,52 @@ export const EXPERIMENT_CHARTS: Record<CriticalExperimentKind, ExperimentChartSp
   'saddle-escape': [
     {
       id: 'saddle-escape',
-      title: 'Training loss from the saddle: plain and after one Escape step',
-      y: 'loss',
-      x: 'step',
+      title: msg('Training loss from the saddle: plain and after one Escape step'),
+      y: msg('loss'),
+      x: msg('step'),
       type: 'curves',
     },
   ],
   'edge-of-stability': [
     {
       id: 'eos-sharpness',
-      title: 'Sharpness λ_max (dashed: 2/η)',
+      title: msg('Sharpness λ_max (dashed: 2/η)'),
       y: 'λ_max',
-      x: 'step',
+      x: msg('step'),
       type: 'curves',
     },
-    { id: 'eos-loss', title: 'Training loss', y: 'loss', x: 'step', type: 'curves', logY: true },
+    {
+      id: 'eos-loss',
+      title: msg('Training loss'),
+      y: msg('loss'),
+      x: msg('step'),
+      type: 'curves',
+      logY: true,
+    },
   ],
   sharpness: [
-    { id: 'sharpness-lambda', title: 'Sharpness λ_max', y: 'λ_max', x: 'step', type: 'curves' },
-    { id: 'sharpness-trace', title: 'Trace of the Hessian', y: 'trace', x: 'step', type: 'curves' },
-    { id: 'sharpness-loss', title: 'Loss', y: 'loss', x: 'step', type: 'curves', logY: true },
+    {
+      id: 'sharpness-lambda',
+      title: msg('Sharpness λ_max'),
+      y: 'λ_max',
+      x: msg('step'),
+      type: 'curves',
+    },
+    {
+      id: 'sharpness-trace',
+      title: msg('Trace of the Hessian'),
+      y: msg('trace'),
+      x: msg('step'),
+      type: 'curves',
+    },
+    {
+      id: 'sharpness-loss',
+      title: msg('Loss'),
+      y: msg('loss'),
+      x: msg('step'),
+      type: 'curves',
+      logY: true,
+    },
   ],
 };
 
@@ -97,7 +124,7 @@ export function chartContents(
           lines: [
             {
               id: 'ratio-1',
-              label: 'minimum (ratio 1)',
+              label: t('minimum (ratio 1)'),
               color: '#5eead4',
               points: [
                 { x: lo, y: 1 },
@@ -116,7 +143,7 @@ export function chartContents(
           series: [
             {
               id: 'plain',
-              label: 'plain training',
+              label: t('plain training'),
               color: PLAIN,
               dashed: true,
               source: source(s.length),
@@ -125,7 +152,7 @@ export function chartContents(
             },
             {
               id: 'escaped',
-              label: `after Escape (t = ${result.t})`,
+              label: t('after Escape (t = {t})', { t: result.t }),
               color: ESCAPED,
               source: source(s.length),
               value: (i) => result.escaped[i],

@@ -12,6 +12,7 @@ import type {
   PointKind,
 } from '../../../../../electron/common/protocol';
 import { formatValue as fmt } from '../jobs';
+import { formatNumber, msg, plural, t } from '../../i18n';
 
 /** A table: named columns and one row per item. */
 export interface Table {
@@ -21,10 +22,10 @@ export interface Table {
 
 /** What each experiment is called on the page and in files. */
 export const EXPERIMENT_TITLES: Record<CriticalExperimentKind, string> = {
-  'minimum-ratio': 'Minimum ratio at "convergence"',
-  'saddle-escape': 'Escaping a saddle',
-  'edge-of-stability': 'Edge of stability',
-  sharpness: 'Sharpness during training',
+  'minimum-ratio': msg('Minimum ratio at "convergence"'),
+  'saddle-escape': msg('Escaping a saddle'),
+  'edge-of-stability': msg('Edge of stability'),
+  sharpness: msg('Sharpness during training'),
 };
 
 const last = (a: ArrayLike<number>) => (a.length > 0 ? a[a.length - 1] : NaN);
@@ -174,6 +175,15 @@ export const POINT_KIND_COLORS: Record<PointKind, string> = {
   'not critical': '#94a3b8',
 };
 
+/** The kinds' names, for legends. */
+export const POINT_KIND_NAMES: Record<PointKind, string> = {
+  minimum: msg('minimum'),
+  saddle: msg('saddle'),
+  degenerate: msg('degenerate'),
+  maximum: msg('maximum'),
+  'not critical': msg('not critical'),
+};
+
 export interface ScatterGroup {
   id: string;
   label: string;
@@ -196,7 +206,9 @@ export function minimumRatioGroups(points: readonly MinimumRatioPoint[]): Scatte
       if (members.length === 0) continue;
       groups.push({
         id: `${kind}-${converged ? 'converged' : 'budget'}`,
-        label: `${kind}${converged ? '' : ' (step budget ended)'}`,
+        label: converged
+          ? t(POINT_KIND_NAMES[kind])
+          : t('{kind} (step budget ended)', { kind: t(POINT_KIND_NAMES[kind]) }),
         color: POINT_KIND_COLORS[kind],
         hollow: !converged,
         points: members.map((p) => ({ x: p.loss, y: p.minimumRatio })),
@@ -213,19 +225,58 @@ export function resultSummary(result: CriticalExperimentResult): string {
       const n = result.points.length;
       const between = result.points.filter((p) => p.minimumRatio > 0.5 && p.minimumRatio < 1);
       const negative = result.points.filter((p) => p.index > 0).length;
-      return `${n} networks (${result.architecture}, ${result.parameters.toLocaleString('en')} parameters): ${between.length} with a minimum ratio in (0.5, 1), ${negative} with negative eigenvalues`;
+      return t(
+        '{n} networks ({architecture}, {parameters} parameters): {between} with a minimum ratio in (0.5, 1), {negative} with negative eigenvalues',
+        {
+          n,
+          architecture: result.architecture,
+          parameters: formatNumber(result.parameters),
+          between: between.length,
+          negative,
+        },
+      );
     }
     case 'saddle-escape':
-      return `from a saddle at loss ${fmt(result.saddle.loss)} (λ_min ${fmt(result.saddle.lambdaMin)}): predicted ΔL ${fmt(result.predicted)}, actual ${fmt(result.actual)}; after ${fmt(last(result.steps))} steps plain ${fmt(last(result.plain))}, escaped ${fmt(last(result.escaped))}`;
+      return t(
+        'from a saddle at loss {loss} (λ_min {lambdaMin}): predicted ΔL {predicted}, actual {actual}; after {steps} steps plain {plain}, escaped {escaped}',
+        {
+          loss: fmt(result.saddle.loss),
+          lambdaMin: fmt(result.saddle.lambdaMin),
+          predicted: fmt(result.predicted),
+          actual: fmt(result.actual),
+          steps: fmt(last(result.steps)),
+          plain: fmt(last(result.plain)),
+          escaped: fmt(last(result.escaped)),
+        },
+      );
     case 'edge-of-stability':
       return result.series
-        .map(
-          (s) =>
-            `η ${s.lr}: λ_max ${fmt(secondHalfMean(s.sharpnessSteps, s.sharpness))} in the second half (2/η = ${fmt(s.threshold)})${s.diverged ? ', diverged' : ''}`,
+        .map((s) =>
+          t(
+            s.diverged
+              ? 'η {lr}: λ_max {sharpness} in the second half (2/η = {threshold}), diverged'
+              : 'η {lr}: λ_max {sharpness} in the second half (2/η = {threshold})',
+            {
+              lr: s.lr,
+              sharpness: fmt(secondHalfMean(s.sharpnessSteps, s.sharpness)),
+              threshold: fmt(s.threshold),
+            },
+          ),
         )
         .join(' · ');
     case 'sharpness':
-      return `at ${result.steps.length} ${result.steps.length === 1 ? 'step' : 'steps'} of run ${result.runId}: λ_max ${fmt(result.lambdaMax[0])} → ${fmt(last(result.lambdaMax))}, trace ${fmt(result.trace[0])} → ${fmt(last(result.trace))}`;
+      return plural(
+        result.steps.length,
+        'at {n} step of run {run}: λ_max {first} → {last}, trace {traceFirst} → {traceLast}',
+        'at {n} steps of run {run}: λ_max {first} → {last}, trace {traceFirst} → {traceLast}',
+        {
+          run: result.runId,
+          first: fmt(result.lambdaMax[0]),
+          last: fmt(last(result.lambdaMax)),
+          traceFirst: fmt(result.trace[0]),
+          traceLast: fmt(last(result.trace)),
+        },
+      );
   }
 }
 

@@ -31,6 +31,7 @@ import {
   tickLabel,
   type EigenClass,
 } from './spectrum';
+import { t } from '../../i18n';
 
 Chart.register(LineController, LineElement, PointElement, LinearScale, LogarithmicScale, Tooltip);
 
@@ -87,8 +88,8 @@ export class SpectrumChart {
   private options(): ReturnType<typeof chartOptions> {
     const stems = this.view === 'stems';
     const options = chartOptions(
-      stems ? (this.logY ? 'λ (signed log)' : 'λ') : 'density',
-      stems ? 'eigenvalue index (ascending)' : 'λ',
+      stems ? (this.logY ? t('λ (signed log)') : 'λ') : t('density'),
+      stems ? t('eigenvalue index (ascending)') : 'λ',
       this.look,
     );
     options.spanGaps = false;

@@ -26,6 +26,7 @@ import {
 } from './kinds';
 import type { ExperimentLesson, Language } from './lessons';
 import { isoNow } from './result-data';
+import { t } from '../../i18n';
 
 /** What the experiments lab needs of the rest of the page; the shell builds it. */
 export interface ExperimentsHost {
@@ -150,7 +151,9 @@ export class ExperimentsStore {
   /** Runs an experiment with its form's settings (or the SPEC given: a lesson's). */
   async run(kind: ExperimentKind = this.selected, given?: ExperimentSpecInput): Promise<void> {
     if (this.running) {
-      this.lastError = `Wait for the ${EXPERIMENT_TITLES[this.job!.kind]} experiment to finish, or cancel it.`;
+      this.lastError = t('Wait for the {title} experiment to finish, or cancel it.', {
+        title: t(EXPERIMENT_TITLES[this.job!.kind]),
+      });
       return;
     }
     const made = given ? { spec: given } : specOf(kind, $state.snapshot(this.settings));
@@ -161,7 +164,7 @@ export class ExperimentsStore {
     this.lastError = undefined;
     // The experiments train on the network lab's problem: its first one, if it has none yet.
     if (!this.host.problem && !(await this.host.ensureProblem())) {
-      this.lastError = 'The network lab could not build a dataset and model to train on.';
+      this.lastError = t('The network lab could not build a dataset and model to train on.');
       return;
     }
     await this.host.pauseNetwork();
@@ -234,7 +237,7 @@ export class ExperimentsStore {
     this.selected = spec.kind;
     this.settings = settingsFrom(spec, $state.snapshot(this.settings) as ExperimentSettings);
     if (!(await this.host.setProblem(lesson.dataset, lesson.model))) {
-      this.lastError = 'The network lab could not build the lesson’s dataset and model.';
+      this.lastError = t('The network lab could not build the lesson’s dataset and model.');
       return;
     }
     await this.run(spec.kind, spec);

@@ -8,6 +8,7 @@ import type { Figure, FigureGrid, FigureSeries } from '../../../../../electron/c
 import type { HeatmapLayer } from '../../views/heatmap-plugin';
 import { runColors } from '../../views/palette';
 import { valueScale } from '../../views/scale';
+import { t } from '../../i18n';
 
 type Point = { x: number; y: number };
 
@@ -325,8 +326,8 @@ export function legendEntries(figure: Figure): LegendEntry[] {
     const dashed = commonEnd(figure.series.filter((s) => s.dashed).map((s) => s.label));
     if (solid && dashed) {
       entries.push(
-        { label: `solid: ${solid}`, color: 'var(--muted)', mark: 'line' },
-        { label: `dashed: ${dashed}`, color: 'var(--muted)', mark: 'dash' },
+        { label: t('solid: {what}', { what: solid }), color: 'var(--muted)', mark: 'line' },
+        { label: t('dashed: {what}', { what: dashed }), color: 'var(--muted)', mark: 'dash' },
       );
     }
   }

@@ -4,6 +4,7 @@
  * Plain data, free of Svelte, so the unit tests read it directly.
  */
 import type { ExperimentKind, ExperimentSpecInput } from '../../../../../electron/common/protocol';
+import { msg, t } from '../../i18n';
 
 /** The experiments in the order the picker shows them. */
 export const EXPERIMENT_KINDS: readonly ExperimentKind[] = [
@@ -21,40 +22,50 @@ export const EXPERIMENT_KINDS: readonly ExperimentKind[] = [
 
 /** What each experiment is called on the page and in files. */
 export const EXPERIMENT_TITLES: Record<ExperimentKind, string> = {
-  diagnose: 'Diagnose',
-  depth: 'Model bias vs optimization',
-  complexity: 'Complexity sweep',
-  'cross-validation': 'N-fold cross-validation',
-  mismatch: 'Mismatch',
-  'batch-size': 'Batch size',
-  noise: 'Noisy small batches',
-  scaling: 'Linear scaling rule',
-  losses: 'Cross-entropy vs MSE',
-  adaptive: 'Adaptive methods',
+  diagnose: msg('Diagnose'),
+  depth: msg('Model bias vs optimization'),
+  complexity: msg('Complexity sweep'),
+  'cross-validation': msg('N-fold cross-validation'),
+  mismatch: msg('Mismatch'),
+  'batch-size': msg('Batch size'),
+  noise: msg('Noisy small batches'),
+  scaling: msg('Linear scaling rule'),
+  losses: msg('Cross-entropy vs MSE'),
+  adaptive: msg('Adaptive methods'),
 };
 
 /** What each experiment does and what it reproduces, in a few lines. */
 export const EXPERIMENT_ABOUT: Record<ExperimentKind, string> = {
-  diagnose:
+  diagnose: msg(
     'The lecture’s recipe before any optimizer: trains the model beside a shallower, narrower one and a linear one, compares their training, validation and test losses, and walks the flowchart — model bias, optimization, overfitting, mismatch, or fine — with what the lecture recommends.',
-  depth:
+  ),
+  depth: msg(
     'Plain MLPs of each depth on one budget, training loss per epoch: the deeper plain net ending higher than a shallower one is optimization failing, not model bias (the lecture’s 20- vs 56-layer figure, He et al. 2016, at MLP scale); then the same depths with residual connections, which smooth the landscape (Li et al. 2018).',
-  complexity:
+  ),
+  complexity: msg(
     'One setting of the model — width, depth, epochs, L2 strength, or a polynomial’s degree (regression sets, fitted exactly) — over a range of values: training and validation loss at each (the U-curve), the value of least validation loss marked.',
-  'cross-validation':
+  ),
+  'cross-validation': msg(
     'N-fold cross-validation, as the lecture chooses a model: each candidate trained N times, each fold held out once; the candidate of least mean validation loss is chosen, trained on all the training data and scored on the held-out test set.',
-  mismatch:
+  ),
+  mismatch: msg(
     'The model trained once and tested on sets shifted further and further from the training distribution (2-D sets rotated by up to 90°): the validation loss stays where it was while the test loss climbs — mismatch, which more training data of the same kind does not fix.',
-  'batch-size':
+  ),
+  'batch-size': msg(
     'Batch sizes in powers of two up to the whole set, measured on this machine: time per update and per epoch (where parallelism stops helping), and validation accuracy at equal epochs and at equal time — small batches’ noisy steps against large batches’ few (Keskar et al. 2017).',
-  noise:
+  ),
+  noise: msg(
     'Small batches’ noisy gradients against the full batch from one θ₀, at equal epochs and at equal updates: the losses per update and the trajectories on one shared plane — where the full batch stalls on a plateau, the small batches’ noise carries them across.',
-  scaling:
+  ),
+  scaling: msg(
     'The linear scaling rule with warm-up (Goyal et al. 2017): a batch k× larger with η as it was, with η × k, and with η × k reached by a linear warm-up, beside the base batch — SGD with momentum, as in the paper.',
-  losses:
+  ),
+  losses: msg(
     'Cross-entropy against the squared error on the same network, data and initialization: both trainings’ curves, and both losses over the margin between the right logit and the strongest wrong one, with the network’s own examples on them (classification only).',
-  adaptive:
+  ),
+  adaptive: msg(
     'Adaptive methods and generalization (Wilson et al., NeurIPS 2017): their separable least-squares problem with more features than examples, where SGD reaches the minimum-norm solution (test error 0) and AdaGrad, RMSProp and Adam one that predicts the majority class. Its own data, not the network lab’s.',
+  ),
 };
 
 /** The settings every experiment's training shares (the protocol's defaults). */
@@ -149,8 +160,9 @@ export function parseList(text: string, bounds: ListBounds): number[] | string {
   const parts = text.split(/[,;\s]+/).filter(Boolean);
   const values = parts.map(Number);
   const [fewest, most] = bounds.count;
-  const what = bounds.integer ? 'whole numbers' : 'numbers';
-  const range = `${what} from ${bounds.min} to ${bounds.max}`;
+  const range = bounds.integer
+    ? t('whole numbers from {min} to {max}', { min: bounds.min, max: bounds.max })
+    : t('numbers from {min} to {max}', { min: bounds.min, max: bounds.max });
   const bad = values.findIndex(
     (v) =>
       !Number.isFinite(v) ||
@@ -158,11 +170,11 @@ export function parseList(text: string, bounds: ListBounds): number[] | string {
       v > bounds.max ||
       (bounds.integer === true && !Number.isInteger(v)),
   );
-  if (bad >= 0) return `“${parts[bad]}” is not one of the ${range}`;
+  if (bad >= 0) return t('“{value}” is not one of the {range}', { value: parts[bad], range });
   if (values.length < fewest || values.length > most) {
     return fewest === most
-      ? `${fewest} ${range}`
-      : `${fewest} to ${most} ${range}, separated by commas`;
+      ? t('{count} {range}', { count: fewest, range })
+      : t('{fewest} to {most} {range}, separated by commas', { fewest, most, range });
   }
   return values;
 }
@@ -171,23 +183,23 @@ export function parseList(text: string, bounds: ListBounds): number[] | string {
 const LISTS: { [K in ExperimentKind]?: { key: string; bounds: ListBounds; label: string } } = {
   depth: {
     key: 'depths',
-    label: 'Depths',
+    label: msg('Depths'),
     bounds: { min: 1, max: 20, integer: true, count: [1, 8] },
   },
   complexity: {
     key: 'values',
-    label: 'Values',
+    label: msg('Values'),
     bounds: { min: 0, max: 100_000, count: [2, 16] },
   },
   'cross-validation': {
     key: 'candidates',
-    label: 'Candidates',
+    label: msg('Candidates'),
     bounds: { min: 0, max: 1024, count: [1, 12] },
   },
-  mismatch: { key: 'sizes', label: 'Shift sizes', bounds: { min: 0, max: 1, count: [1, 16] } },
+  mismatch: { key: 'sizes', label: msg('Shift sizes'), bounds: { min: 0, max: 1, count: [1, 16] } },
   'batch-size': {
     key: 'sizes',
-    label: 'Batch sizes',
+    label: msg('Batch sizes'),
     bounds: { min: 1, max: 1_000_000, integer: true, count: [1, 24] },
   },
 };
@@ -224,7 +236,8 @@ export function specOf(
     // Empty batch sizes: the engine's powers of two.
     if (!(kind === 'batch-size' && text.trim() === '')) {
       const parsed = parseList(text, bounds);
-      if (typeof parsed === 'string') return { problem: `${list.label}: ${parsed}` };
+      if (typeof parsed === 'string')
+        return { problem: t('{label}: {problem}', { label: t(list.label), problem: parsed }) };
       values = parsed;
     }
   }

@@ -10,6 +10,7 @@ import type {
   ResultTable,
 } from '../../../../../electron/common/protocol';
 import { formatMs, formatValue } from '../jobs';
+import { plural, t } from '../../i18n';
 
 function csvField(value: string | number | null): string {
   if (value === null) return '';
@@ -82,19 +83,33 @@ export function resultMeta(result: ExperimentResult, partial = false): string {
   const d = result.dataset;
   const m = result.model;
   return [
-    `${d.kind} (${d.task}): ${d.train} train / ${d.validation} validation / ${d.test} test`,
+    t('{kind} ({task}): {train} train / {validation} validation / {test} test', {
+      kind: d.kind,
+      task: d.task === 'classification' ? t('classification') : t('regression'),
+      train: d.train,
+      validation: d.validation,
+      test: d.test,
+    }),
     m
-      ? `model ${m.depth}×${m.width} ${m.activation}${m.residual ? ' residual' : ''}`
-      : 'linear model',
+      ? t('model {depth}×{width} {activation}', {
+          depth: m.depth,
+          width: m.width,
+          activation: m.activation,
+        }) + (m.residual ? t(' residual') : '')
+      : t('linear model'),
     // Some experiments keep no training records (their runs are the table's rows).
     partial
-      ? `${result.trainings.length} of ${result.planned} trainings`
-      : `${result.planned} ${result.planned === 1 ? 'training' : 'trainings'}`,
+      ? t('{done} of {total} trainings', { done: result.trainings.length, total: result.planned })
+      : plural(result.planned, '{n} training', '{n} trainings'),
     // A partial result may not say how many threads yet.
     result.threads > 0
-      ? `${result.threads} ${result.threads === 1 ? 'thread' : 'threads'} (${result.backend})`
+      ? plural(result.threads, '{n} thread ({backend})', '{n} threads ({backend})', {
+          backend: result.backend,
+        })
       : result.backend,
-    ...(result.cores !== undefined ? [`${result.cores.toFixed(1)} cores busy`] : []),
+    ...(result.cores !== undefined
+      ? [t('{cores} cores busy', { cores: result.cores.toFixed(1) })]
+      : []),
     formatMs(result.ms),
   ].join(' · ');
 }
@@ -103,9 +118,9 @@ export function resultMeta(result: ExperimentResult, partial = false): string {
 export function chosenText(chosen: NonNullable<ExperimentResult['chosen']>): string {
   const parts: string[] = [];
   if (chosen.testLoss !== undefined && chosen.testLoss !== null)
-    parts.push(`test loss ${formatValue(chosen.testLoss)}`);
+    parts.push(t('test loss {loss}', { loss: formatValue(chosen.testLoss) }));
   if (chosen.testAccuracy !== undefined && chosen.testAccuracy !== null)
-    parts.push(`test accuracy ${(chosen.testAccuracy * 100).toFixed(1)} %`);
+    parts.push(t('test accuracy {percent} %', { percent: (chosen.testAccuracy * 100).toFixed(1) }));
   return parts.length ? `${chosen.label} — ${parts.join(', ')}` : chosen.label;
 }
 

@@ -9,6 +9,7 @@
  *           └─ no: Is the test loss large next to the validation loss?  yes → mismatch, no → fine
  */
 import type { Verdict, VerdictBranch } from '../../../../../electron/common/protocol';
+import { msg } from '../../i18n';
 
 export type QuestionId = 'large' | 'smaller' | 'overfit' | 'mismatch';
 
@@ -26,25 +27,25 @@ interface QuestionShape {
 export const FLOWCHART: readonly QuestionShape[] = [
   {
     id: 'large',
-    text: 'Is the training loss large?',
+    text: msg('Is the training loss large?'),
     yes: { question: 'smaller' },
     no: { question: 'overfit' },
   },
   {
     id: 'smaller',
-    text: 'Does a smaller model reach a lower training loss?',
+    text: msg('Does a smaller model reach a lower training loss?'),
     yes: { branch: 'optimization' },
     no: { branch: 'model bias' },
   },
   {
     id: 'overfit',
-    text: 'Is the validation loss large next to the training loss?',
+    text: msg('Is the validation loss large next to the training loss?'),
     yes: { branch: 'overfitting' },
     no: { question: 'mismatch' },
   },
   {
     id: 'mismatch',
-    text: 'Is the test loss large next to the validation loss?',
+    text: msg('Is the test loss large next to the validation loss?'),
     yes: { branch: 'mismatch' },
     no: { branch: 'fine' },
   },
@@ -52,11 +53,11 @@ export const FLOWCHART: readonly QuestionShape[] = [
 
 /** What the lecture calls each branch, as the page heads it. */
 export const BRANCH_TITLES: Record<VerdictBranch, string> = {
-  'model bias': 'Model bias',
-  optimization: 'Optimization',
-  overfitting: 'Overfitting',
-  mismatch: 'Mismatch',
-  fine: 'Fine',
+  'model bias': msg('Model bias'),
+  optimization: msg('Optimization'),
+  overfitting: msg('Overfitting'),
+  mismatch: msg('Mismatch'),
+  fine: msg('Fine'),
 };
 
 /** A question of the flowchart as the verdict left it. */

@@ -17,6 +17,7 @@ import { lessonById, type Lesson } from './lessons';
 import { ExplorerRuns } from './runs.svelte';
 import { savedLabelSettings, savedOrigins, type ExplorerViewState } from './session-view';
 import { optimizerSpecOf, sameSurface, type NewRun, type Run } from './types';
+import { t } from '../../i18n';
 
 /** The explorer's state: the surface, the runs, playback, the basin map and the camera. */
 export class ExplorerStore extends ExplorerRuns implements ViewSource {
@@ -146,7 +147,10 @@ export class ExplorerStore extends ExplorerRuns implements ViewSource {
     const run = this.selectedRun;
     if (!run?.state) return;
     this.basinMap.cancel();
-    const label = `Run ${this.runs.indexOf(run) + 1}: ${runLabel(run.state)}`;
+    const label = t('Run {n}: {label}', {
+      n: this.runs.indexOf(run) + 1,
+      label: runLabel(run.state),
+    });
     await this.basinMap.compute(
       { surface: this.surface, optimizer: optimizerSpecOf(run.state), resolution, steps },
       label,
@@ -232,7 +236,7 @@ export class ExplorerStore extends ExplorerRuns implements ViewSource {
       if (lesson) {
         this.openLesson(lesson);
         this.pacing = undefined;
-        if (view?.language === 'en' || view?.language === 'zh') this.language = view.language;
+        // The session's `language` is not applied: the UI's language is the user's setting.
       } else this.closeLesson();
       this.origins = savedOrigins(view?.origins);
       this.labelSettings = savedLabelSettings(view?.labelSettings);
@@ -265,7 +269,7 @@ export class ExplorerStore extends ExplorerRuns implements ViewSource {
         await this.attempt(() => this.loadSurface(explorer.surface));
         this.start = explorer.start;
         if (explorer.basins)
-          this.basinMap.restore(explorer.basins, view?.basinsLabel ?? 'saved basin map');
+          this.basinMap.restore(explorer.basins, view?.basinsLabel ?? t('saved basin map'));
       }
       if (view?.settings) Object.assign(this.view, view.settings);
       if (view?.stepsPerFrame) this.stepsPerFrame = view.stepsPerFrame;

@@ -8,6 +8,7 @@ import type { RunInspection, RunState } from '../../../../../electron/common/pro
 import type { EngineConnection } from '../../engine/connection.svelte';
 import { runLabel } from '../../state/optimizers';
 import { RunStore } from '../run-store.svelte';
+import { locale } from '../../i18n';
 import type { Language, Lesson } from './lessons';
 import type { Run, ViewSettings } from './types';
 
@@ -30,9 +31,15 @@ export class ExplorerPlayback extends RunStore<RunState, Run> {
   inspections = $state.raw<Record<string, RunInspection>>({});
   /** Replay: the step every view shows (undefined: the live end of each run). */
   scrubStep = $state<number | undefined>();
-  /** The lesson on screen, if any, and the language its text is shown in. */
+  /** The lesson on screen, if any. */
   lesson = $state.raw<Lesson | undefined>();
-  language = $state<Language>('en');
+  /** The language of the lesson's text: the UI's own (one switch for all, kept in settings). */
+  get language(): Language {
+    return locale.current;
+  }
+  set language(language: Language) {
+    locale.current = language;
+  }
   /** The lesson's steps per second while it sets the speed; undefined once the user picks one. */
   pacing = $state<number | undefined>();
   /** Playback started before the lesson's end: it pauses there. */

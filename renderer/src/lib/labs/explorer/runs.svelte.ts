@@ -28,6 +28,7 @@ import {
   type Run,
   type SurfaceGrid,
 } from './types';
+import { t } from '../../i18n';
 
 /** The explorer's surface and runs: the second floor of its store (see ExplorerStore). */
 export class ExplorerRuns extends ExplorerPlayback {
@@ -250,7 +251,7 @@ export class ExplorerRuns extends ExplorerPlayback {
 
   protected async createRun({ optimizer, label, surface, start }: NewRun): Promise<Run> {
     if (this.runs.length >= MAX_RACE_RUNS)
-      throw new Error(`a race holds at most ${MAX_RACE_RUNS} runs`);
+      throw new Error(t('a race holds at most {max} runs', { max: MAX_RACE_RUNS }));
     const placeholder = this.placeholder();
     const { runId } = placeholder;
     this.runs = [...this.runs, placeholder];
@@ -339,7 +340,7 @@ export class ExplorerRuns extends ExplorerPlayback {
     return this.serial(async () => {
       const result = await this.attempt(async () => {
         if (this.runs.length >= MAX_RACE_RUNS)
-          throw new Error(`a race holds at most ${MAX_RACE_RUNS} runs`);
+          throw new Error(t('a race holds at most {max} runs', { max: MAX_RACE_RUNS }));
         await this.pauseNow();
         const placeholder = this.placeholder();
         const newRunId = placeholder.runId;

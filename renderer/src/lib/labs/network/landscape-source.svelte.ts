@@ -4,6 +4,7 @@
  */
 import type { NetworkLandscape } from '../../../../../electron/common/protocol';
 import type { ViewGrid, ViewRun, ViewSettingsLike, ViewSource } from '../../views/view-source';
+import { t } from '../../i18n';
 
 /** Where the landscape stands (`id`: the engine's request, to cancel it). */
 export type LandscapeState =
@@ -50,7 +51,7 @@ export class LandscapeSource implements ViewSource {
       max: landscape.max,
       info: {
         name: 'landscape',
-        title: 'Loss landscape',
+        title: t('Loss landscape'),
         description: 'L(θ* + α d₁ + β d₂)',
         domain: [
           [a0, a1],

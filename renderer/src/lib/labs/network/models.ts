@@ -1,17 +1,18 @@
 /** What a network lab's dataset and model are, in words, and when two models are the same. */
 import type { DatasetSpec, ModelSpec } from '../../../../../electron/common/network';
+import { formatNumber, msg, t } from '../../i18n';
 
 const datasetNames: Record<DatasetSpec['kind'], string> = {
-  spirals: 'two spirals',
-  circles: 'circles',
+  spirals: msg('two spirals'),
+  circles: msg('circles'),
   xor: 'XOR',
-  moons: 'moons',
-  blobs: 'Gaussian blobs',
-  sine: 'noisy sine',
-  polynomial: 'noisy polynomial',
-  digits: 'handwritten digits',
-  csv: 'your data',
-  given: 'given data',
+  moons: msg('moons'),
+  blobs: msg('Gaussian blobs'),
+  sine: msg('noisy sine'),
+  polynomial: msg('noisy polynomial'),
+  digits: msg('handwritten digits'),
+  csv: msg('your data'),
+  given: msg('given data'),
 };
 
 /** "two spirals, 400 points", "handwritten digits, 1,797 images": a dataset in a few words. */
@@ -20,10 +21,11 @@ export function datasetLabel(dataset: DatasetSpec): string {
   if (dataset.kind === 'given')
     return `${dataset.name ?? datasetNames.given}, ${dataset.x.length} rows`;
   const n = dataset.n;
-  const what = dataset.kind === 'digits' ? 'images' : 'points';
-  return n === undefined
-    ? datasetNames[dataset.kind]
-    : `${datasetNames[dataset.kind]}, ${n.toLocaleString('en')} ${what}`;
+  const name = t(datasetNames[dataset.kind]);
+  if (n === undefined) return name;
+  return dataset.kind === 'digits'
+    ? t('{name}, {n} images', { name, n: formatNumber(n) })
+    : t('{name}, {n} points', { name, n: formatNumber(n) });
 }
 
 /** "3×32 tanh", "20×16 ReLU residual, MSE": what a model is, in a few words. */

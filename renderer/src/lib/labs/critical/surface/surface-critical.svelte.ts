@@ -28,6 +28,7 @@ import { errorMessage } from '../../../engine/attempt';
 import type { EngineClient } from '../../../engine/client';
 import { escapeDirection, formatValue } from '../../../views/critical-geometry';
 import type { CriticalOverlay } from '../../../views/view-data';
+import { t } from '../../../i18n';
 
 /** What the critical point needs of the lab whose surface it is on. */
 export interface SurfaceCriticalHost {
@@ -159,16 +160,19 @@ export class SurfaceCritical {
   /** Why Escape cannot be taken now, or undefined when it can. */
   get escapeBlocked(): string | undefined {
     const analysis = this.analysis;
-    if (!analysis) return 'Choose a point first.';
-    if (!analysis.surface) return 'Escape from a point of the surface only.';
+    if (!analysis) return t('Choose a point first.');
+    if (!analysis.surface) return t('Escape from a point of the surface only.');
     const c = analysis.classification;
     const band = c.tau * c.scale;
     if (!(c.lambdaMin < -band)) {
-      return `No negative eigenvalue: λ_min = ${formatValue(c.lambdaMin)} ≥ −τ·max|λ| = ${formatValue(-band)}, so no direction lowers the loss to second order.`;
+      return t(
+        'No negative eigenvalue: λ_min = {lambdaMin} ≥ −τ·max|λ| = {band}, so no direction lowers the loss to second order.',
+        { lambdaMin: formatValue(c.lambdaMin), band: formatValue(-band) },
+      );
     }
     if (!(this.t > 0) || !Number.isFinite(this.t))
-      return 'The step length t must be a positive number.';
-    if (this.busy) return 'Waiting for the engine.';
+      return t('The step length t must be a positive number.');
+    if (this.busy) return t('Waiting for the engine.');
     return undefined;
   }
 

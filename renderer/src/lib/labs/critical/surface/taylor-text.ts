@@ -14,6 +14,7 @@
  */
 import type { PointKind } from '../../../../../../electron/common/protocol';
 import { formatValue } from '../../../views/critical-geometry';
+import { msg, t } from '../../../i18n';
 
 /** What a card shows of one point, from the engine's analysis. */
 export interface TaylorNumbers {
@@ -57,19 +58,19 @@ function signedTerm(c: number, power: string): string {
 
 /** The badge's words for a kind. */
 export const KIND_LABEL: Record<PointKind, string> = {
-  minimum: 'minimum',
-  saddle: 'saddle point',
-  maximum: 'maximum',
-  degenerate: 'degenerate',
-  'not critical': 'not critical',
+  minimum: msg('minimum'),
+  saddle: msg('saddle point'),
+  maximum: msg('maximum'),
+  degenerate: msg('degenerate'),
+  'not critical': msg('not critical'),
 };
 
 /** What the curvature alone says where the gradient still counts (not a critical point). */
 export const SHAPE_LABEL: Record<PointKind, string> = {
-  minimum: "a minimum's curvature",
-  saddle: "a saddle's curvature",
-  maximum: "a maximum's curvature",
-  degenerate: 'degenerate curvature',
+  minimum: msg("a minimum's curvature"),
+  saddle: msg("a saddle's curvature"),
+  maximum: msg("a maximum's curvature"),
+  degenerate: msg('degenerate curvature'),
   'not critical': '',
 };
 
@@ -91,8 +92,12 @@ export interface TaylorLines {
 export function taylorLines(n: TaylorNumbers): TaylorLines {
   const [hxx, hxy, hyy] = n.hessian;
   const critical = n.sloped
-    ? `Here g ≠ 0, so θ is not a critical point: the linear term gᵀd leads near θ. Where g = 0 it vanishes, L(θ') ≈ L(θ) + ½ dᵀHd, and along d = t·v (Hv = λv) that is ½λt².`
-    : `At a critical point g = 0, so L(θ') ≈ L(θ) + ½ dᵀHd; with d = t·v and Hv = λv, ½ dᵀHd = ½λt².`;
+    ? t(
+        "Here g ≠ 0, so θ is not a critical point: the linear term gᵀd leads near θ. Where g = 0 it vanishes, L(θ') ≈ L(θ) + ½ dᵀHd, and along d = t·v (Hv = λv) that is ½λt².",
+      )
+    : t(
+        "At a critical point g = 0, so L(θ') ≈ L(θ) + ½ dᵀHd; with d = t·v and Hv = λv, ½ dᵀHd = ½λt².",
+      );
   const along = ([0, 1] as const).map((i) => {
     const v = n.vectors[i];
     const name = `v${i === 0 ? '₁' : '₂'}`;
@@ -124,7 +129,10 @@ export function escapeText(e: {
     actual: `L(θ + t·d) − L(θ) = ${num(e.actual)}`,
     note:
       e.predictedSecondOrder !== e.predicted
-        ? `with t·gᵀd: ${num(e.predictedSecondOrder)}; the rest, ${num(e.actual - e.predictedSecondOrder)}, is of order t³ and higher`
-        : `the rest, ${num(gap)}, is of order t³ and higher`,
+        ? t('with t·gᵀd: {second}; the rest, {rest}, is of order t³ and higher', {
+            second: num(e.predictedSecondOrder),
+            rest: num(e.actual - e.predictedSecondOrder),
+          })
+        : t('the rest, {rest}, is of order t³ and higher', { rest: num(gap) }),
   };
 }
