@@ -3,7 +3,12 @@
  * course's Chinese (损失, 梯度, 学习率, 动量, 鞍点, 批次, 验证集…); math notation (θ, ∇²L, η)
  * and `{name}` parameters stay as they are.
  */
+import { zhExercise } from './zh-exercise';
+import { zhNetwork } from './zh-network';
+
 export const zh: Record<string, string> = {
+  ...zhExercise,
+  ...zhNetwork,
   connecting: '连接中',
   ready: '就绪',
   gone: '已断开',
