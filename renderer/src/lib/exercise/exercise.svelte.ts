@@ -10,9 +10,10 @@ import type {
   Goal,
   LocalizedText,
 } from '../../../../electron/common/exercise';
+import { locale, t, type Language } from '../i18n';
 import { exerciseControls, type ExerciseMode } from '../state/exercise-controls.svelte';
 
-export type ExerciseLanguage = 'en' | 'zh';
+export type ExerciseLanguage = Language;
 
 /** A new exercise: no task yet, nothing hidden or locked, no goal. */
 function emptyExercise(): Exercise {
@@ -29,7 +30,16 @@ export class ExerciseStore {
   exercise = $state<Exercise>(emptyExercise());
   /** Hints the student has revealed. */
   hintsShown = $state(0);
-  language = $state<ExerciseLanguage>('en');
+  /**
+   * The language of the exercise's text: the UI's own (one switch for the whole page, kept in
+   * its settings), so the task and hints follow the labels around them.
+   */
+  get language(): ExerciseLanguage {
+    return locale.current;
+  }
+  set language(language: ExerciseLanguage) {
+    locale.current = language;
+  }
   /** The author's panel is open. */
   authorOpen = $state(false);
   /** The student is a lecturer trying the draft (Back to authoring returns). */
@@ -93,7 +103,7 @@ export class ExerciseStore {
   /** Why the draft cannot be saved as an exercise yet (empty: it can). */
   get problems(): string[] {
     const out: string[] = [];
-    if (!this.exercise.task.en.trim()) out.push('write the task (in English at least)');
+    if (!this.exercise.task.en.trim()) out.push(t('write the task (in English at least)'));
     return out;
   }
 
@@ -117,8 +127,9 @@ export class ExerciseStore {
 
   /**
    * A session was opened: with an exercise, the student takes it (`file` is what Reset opens
-   * again); without one, no exercise is on (while authoring, the draft stays). Reopening the same exercise (Reset) keeps the
-   * hints already revealed and the language.
+   * again); without one, no exercise is on (while authoring, the draft stays). Reopening the
+   * same exercise (Reset) keeps the hints already revealed. The language is the UI's: opening
+   * an exercise leaves it as the user chose it.
    */
   adopt(exercise: Exercise | undefined, file?: unknown): void {
     if (!exercise) {
@@ -138,10 +149,7 @@ export class ExerciseStore {
     this.authorOpen = false;
     this.preview = false;
     if (file !== undefined) this.file = file;
-    if (!same) {
-      this.hintsShown = 0;
-      this.language = 'en';
-    }
+    if (!same) this.hintsShown = 0;
   }
 
   /** The file Reset opens again (undefined: a draft tried as a student, or a recovery). */

@@ -22,6 +22,7 @@ import type {
   GoalOptimizer,
   NetworkMetric,
 } from '../../../../electron/common/exercise';
+import { msg, t } from '../i18n';
 
 /** A metric of one run: `count` values, each with the step it belongs to (steps increasing). */
 export interface Series {
@@ -152,11 +153,19 @@ export function selectRuns(goal: Goal, runs: readonly GoalRun[]): GoalRun[] {
 export function evaluateGoal(goal: Goal, runs: readonly GoalRun[]): GoalResult {
   const selected = selectRuns(goal, runs);
   if (selected.length === 0) {
+    const optimizer = goal.runs.optimizer ? optimizerName(goal.runs.optimizer) : undefined;
+    const explorer = goal.lab === 'explorer';
     return {
       state: 'no-run',
       met: false,
       runs: [],
-      detail: `no ${goal.runs.optimizer ? `${optimizerNames[goal.runs.optimizer]} ` : ''}run in the ${goal.lab === 'explorer' ? 'explorer' : 'network lab'}`,
+      detail: optimizer
+        ? explorer
+          ? t('no {optimizer} run in the explorer', { optimizer })
+          : t('no {optimizer} run in the network lab', { optimizer })
+        : explorer
+          ? t('no run in the explorer')
+          : t('no run in the network lab'),
     };
   }
   const verdicts = selected.map((r) => evaluateRun(goal, r));
@@ -176,44 +185,65 @@ export function evaluateGoal(goal: Goal, runs: readonly GoalRun[]): GoalResult {
   const figure =
     decisive.value === undefined
       ? state === 'failed'
-        ? 'no value'
-        : 'no value yet'
-      : `${goal.metric === 'distance' ? 'distance' : metricNames[goal.metric]} ${formatValue(goal.metric, decisive.value)} at step ${decisive.step}`;
+        ? t('no value')
+        : t('no value yet')
+      : t('{metric} {value} at step {step}', {
+          metric: goal.metric === 'distance' ? t('distance') : t(metricNames[goal.metric]),
+          value: formatValue(goal.metric, decisive.value),
+          step: decisive.step,
+        });
   return {
     state,
     met: state === 'met',
     runs: verdicts,
-    detail: `${run.name}: ${figure}${state === 'pending' && goal.within ? ` (step ${run.steps} of ${goal.within})` : ''}`,
+    detail:
+      state === 'pending' && goal.within
+        ? t('{name}: {figure} (step {steps} of {within})', {
+            name: run.name,
+            figure,
+            steps: run.steps,
+            within: goal.within,
+          })
+        : t('{name}: {figure}', { name: run.name, figure }),
   };
 }
 
-/** The optimizers' names as run panels show them. */
+/**
+ * The optimizers' names as run panels show them: keys of the dictionary (names such as SGD and
+ * Adam stay as they are in every language), shown with `optimizerName`.
+ */
 export const optimizerNames: Record<GoalOptimizer, string> = {
   sgd: 'SGD',
-  momentum: 'Momentum',
+  momentum: msg('Momentum'),
   nesterov: 'Nesterov',
   adagrad: 'Adagrad',
   rmsprop: 'RMSProp',
   adam: 'Adam',
   adamw: 'AdamW',
-  'adagrad-lecture': 'Adagrad (lecture)',
-  'rmsprop-lecture': 'RMSProp (lecture)',
+  'adagrad-lecture': msg('Adagrad (lecture)'),
+  'rmsprop-lecture': msg('RMSProp (lecture)'),
 };
 
-/** Each lab's metrics and their names (every one of the schema's: the types check it). */
+/** An optimizer's name in the language on screen. */
+export const optimizerName = (optimizer: GoalOptimizer): string => t(optimizerNames[optimizer]);
+
+/**
+ * Each lab's metrics and their names (every one of the schema's: the types check it): keys of
+ * the dictionary, shown with `t(metricNames[m])`.
+ */
 export const explorerMetricNames: Record<ExplorerMetric, string> = {
-  loss: 'loss',
-  gradNorm: 'gradient norm ‖∇L‖',
-  distance: 'distance to',
+  loss: msg('loss'),
+  gradNorm: msg('gradient norm ‖∇L‖'),
+  distance: msg('distance to ★'),
 };
 export const networkMetricNames: Record<NetworkMetric, string> = {
-  batchLoss: 'batch loss',
-  trainLoss: 'training loss',
-  trainAccuracy: 'training accuracy',
-  validationLoss: 'validation loss',
-  validationAccuracy: 'validation accuracy',
-  testLoss: 'test loss',
-  testAccuracy: 'test accuracy',
+  batchLoss: msg('batch loss'),
+  trainLoss: msg('training loss'),
+  trainAccuracy: msg('training accuracy'),
+  validationLoss: msg('validation loss'),
+  validationAccuracy: msg('validation accuracy'),
+  testLoss: msg('test loss'),
+  testAccuracy: msg('test accuracy'),
 };
 export const metricNames: Record<GoalMetric, string> = {
   ...explorerMetricNames,
@@ -241,19 +271,65 @@ export function formatValue(metric: GoalMetric, value: number): string {
   return String(Number(value.toPrecision(3)));
 }
 
+/** The runs a goal is about, in words: "any run", "every Adam run". */
+function whoOf(goal: Goal): string {
+  const optimizer = goal.runs.optimizer ? optimizerName(goal.runs.optimizer) : undefined;
+  const every = goal.runs.quantifier === 'all';
+  if (optimizer) {
+    return every
+      ? t('every {optimizer} run', { optimizer })
+      : t('any {optimizer} run', { optimizer });
+  }
+  return every ? t('every run') : t('any run');
+}
+
 /**
  * A goal in words, when its author wrote none: "any Adam run: validation loss ≤ 0.2 within 500
  * steps", "any Momentum run ends within 0.1 of the deep minimum".
  */
 export function describeGoal(goal: Goal): string {
-  const who = `${goal.runs.quantifier === 'all' ? 'every' : 'any'} ${goal.runs.optimizer ? `${optimizerNames[goal.runs.optimizer]} ` : ''}run`;
-  const within = goal.within ? ` within ${goal.within} steps` : '';
+  const who = whoOf(goal);
+  const within = goal.within;
   if (goal.lab === 'explorer' && goal.metric === 'distance' && goal.point) {
-    const op = goal.compare === '<=' || goal.compare === '<' ? 'within' : 'farther than';
-    const verb = goal.at === 'end' ? 'ends' : 'comes';
-    return `${who} ${verb} ${op} ${formatValue('distance', goal.threshold)} of ${goal.point.name}${within}`;
+    const params = {
+      who,
+      value: formatValue('distance', goal.threshold),
+      point: goal.point.name,
+      within,
+    };
+    const near = goal.compare === '<=' || goal.compare === '<';
+    if (goal.at === 'end') {
+      if (near) {
+        return within
+          ? t('{who} ends within {value} of {point} within {within} steps', params)
+          : t('{who} ends within {value} of {point}', params);
+      }
+      return within
+        ? t('{who} ends farther than {value} of {point} within {within} steps', params)
+        : t('{who} ends farther than {value} of {point}', params);
+    }
+    if (near) {
+      return within
+        ? t('{who} comes within {value} of {point} within {within} steps', params)
+        : t('{who} comes within {value} of {point}', params);
+    }
+    return within
+      ? t('{who} comes farther than {value} of {point} within {within} steps', params)
+      : t('{who} comes farther than {value} of {point}', params);
   }
-  const op = comparisonSymbols[goal.compare];
-  const when = goal.at === 'end' ? (goal.within ? ' at' : ' at its end') : '';
-  return `${who}: ${metricNames[goal.metric]} ${op} ${formatValue(goal.metric, goal.threshold)}${when}${goal.at === 'end' && goal.within ? ` step ${goal.within}` : within}`;
+  const params = {
+    who,
+    metric: t(metricNames[goal.metric]),
+    op: comparisonSymbols[goal.compare],
+    value: formatValue(goal.metric, goal.threshold),
+    within,
+  };
+  if (goal.at === 'end') {
+    return within
+      ? t('{who}: {metric} {op} {value} at step {within}', params)
+      : t('{who}: {metric} {op} {value} at its end', params);
+  }
+  return within
+    ? t('{who}: {metric} {op} {value} within {within} steps', params)
+    : t('{who}: {metric} {op} {value}', params);
 }

@@ -6,6 +6,7 @@ import type { GoalMetric, GoalOptimizer } from '../../../../electron/common/exer
 import type { ExplorerStore } from '../labs/explorer/explorer.svelte';
 import type { NetworkStore } from '../labs/network/network.svelte';
 import type { EpochColumn } from '../labs/network/run-data';
+import { t } from '../i18n';
 import { choiceOf } from '../state/optimizers';
 import type { GoalRun, Series } from './goals';
 
@@ -21,22 +22,22 @@ export function explorerGoalRuns(lab: ExplorerStore): GoalRun[] {
   return lab.runs.flatMap((run, index): GoalRun[] => {
     const state = run.state;
     if (!state) return [];
-    const t = run.trajectory;
-    const count = t.count;
+    const path = run.trajectory;
+    const count = path.count;
     const at = (value: (i: number) => number): Series => ({ count, step: (i) => i, value });
     return [
       {
         runId: run.runId,
-        name: `Run ${index + 1} (${lab.labelOf(run)})`,
+        name: t('Run {n} ({label})', { n: index + 1, label: lab.labelOf(run) }),
         lab: 'explorer',
         optimizer: choiceOf(state).id as GoalOptimizer,
         steps: Math.max(0, count - 1),
         going: state.status === 'ok',
         series(metric, point) {
-          if (metric === 'loss') return at((i) => t.loss(i));
-          if (metric === 'gradNorm') return at((i) => t.gradNorm[i]);
+          if (metric === 'loss') return at((i) => path.loss(i));
+          if (metric === 'gradNorm') return at((i) => path.gradNorm[i]);
           if (metric === 'distance' && point) {
-            return at((i) => Math.hypot(t.x(i) - point[0], t.y(i) - point[1]));
+            return at((i) => Math.hypot(path.x(i) - point[0], path.y(i) - point[1]));
           }
           return undefined;
         },
@@ -56,7 +57,7 @@ export function networkGoalRuns(net: NetworkStore): GoalRun[] {
     return [
       {
         runId: run.runId,
-        name: `Run ${index + 1} (${net.labelOf(run)})`,
+        name: t('Run {n} ({label})', { n: index + 1, label: net.labelOf(run) }),
         lab: 'network',
         optimizer: choiceOf(state).id as GoalOptimizer,
         steps: run.steps.count,

@@ -31,7 +31,8 @@ export const zh: Record<string, string> = {
   'Opening progress': '打开进度',
   Cancel: '取消',
   Dismiss: '关闭',
-  'Drop a .losslab session to open it': '拖放 .losslab 会话文件以打开',
+  'Drop a .losslab session, or an .h5 loss landscape, to open it':
+    '拖放 .losslab 会话文件或 .h5 损失地形文件以打开',
   'The engine stopped': '引擎已停止',
   'unknown reason': '原因未知',
   'Restart engine': '重启引擎',
@@ -974,4 +975,20 @@ export const zh: Record<string, string> = {
   'Softmax + MSE': 'Softmax + MSE',
   'about {minutes} min {rest} s left': '约剩 {minutes} 分 {rest} 秒',
   'about {s} s left': '约剩 {s} 秒',
+  'Save the session as a new file': '将会话另存为新文件',
+  'Surfaces, network lab, critical points, experiments': '曲面、网络实验室、临界点、实验',
+  'Full screen': '全屏',
+  'Zoom in, zoom out, actual size': '放大、缩小、实际大小',
+  'About LossLab': '关于 LossLab',
+  "PyHessian's eigenvalues, trace and density, saved by the Python companion's write_hessian (JSON)":
+    'PyHessian 的特征值、迹和谱密度，由 Python 配套库的 write_hessian 保存（JSON）',
+  'Open PyHessian result…': '打开 PyHessian 结果…',
+  'your data': '你的数据',
+  'given data': '给定数据',
+  'Save session as…': '会话另存为…',
+  'Hide or lock controls, write the task, hints and goals, and save an exercise':
+    '隐藏或锁定控件，编写任务、提示和目标，并保存练习',
+  'Author exercise…': '编写练习…',
+  ', {n} finished experiment': '，{n} 个已完成的实验',
+  ', {n} finished experiments': '，{n} 个已完成的实验',
 };

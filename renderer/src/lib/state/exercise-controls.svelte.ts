@@ -7,49 +7,50 @@
  */
 import { getContext, setContext } from 'svelte';
 import type { ControlRule } from '../../../../electron/common/exercise';
+import { msg, t } from '../i18n';
 
 /** A control an exercise can hide or lock. */
 export interface ControlInfo {
   id: string;
   lab: 'explorer' | 'network';
-  /** What it is, for the author's list. */
+  /** What it is, for the author's list (a key of the dictionary: shown as `t(label)`). */
   label: string;
 }
 
 /** Every control the page marks, by lab, in the order the author's list shows them. */
 export const controlCatalogue = [
-  { id: 'explorer.playback', lab: 'explorer', label: 'Playback: Play, Step, Reset, speed' },
-  { id: 'explorer.stepMode', lab: 'explorer', label: 'Step mode (arrows)' },
-  { id: 'explorer.surface', lab: 'explorer', label: 'Surface choice and gallery' },
-  { id: 'explorer.start', lab: 'explorer', label: 'Moving the start (a click on the views)' },
-  { id: 'explorer.lesson', lab: 'explorer', label: 'Lesson choice' },
-  { id: 'explorer.optimizer', lab: 'explorer', label: 'Run panels: optimizer' },
-  { id: 'explorer.lr', lab: 'explorer', label: 'Run panels: learning rate' },
-  { id: 'explorer.momentum', lab: 'explorer', label: 'Run panels: momentum' },
-  { id: 'explorer.hyper', lab: 'explorer', label: 'Run panels: other hyperparameters' },
-  { id: 'explorer.schedule', lab: 'explorer', label: 'Run panels: schedule' },
-  { id: 'explorer.runActions', lab: 'explorer', label: 'Run panels: Duplicate, Remove' },
-  { id: 'explorer.addRun', lab: 'explorer', label: 'Add run' },
-  { id: 'network.dataset', lab: 'network', label: 'Data and network setup' },
-  { id: 'network.playback', lab: 'network', label: 'Training: Train, Step, Reset, speed' },
-  { id: 'network.optimizer', lab: 'network', label: 'Run panels: optimizer' },
-  { id: 'network.lr', lab: 'network', label: 'Run panels: learning rate' },
-  { id: 'network.momentum', lab: 'network', label: 'Run panels: momentum' },
-  { id: 'network.hyper', lab: 'network', label: 'Run panels: other hyperparameters' },
-  { id: 'network.schedule', lab: 'network', label: 'Run panels: schedule' },
-  { id: 'network.runNetwork', lab: 'network', label: "Run panels: the run's own network" },
-  { id: 'network.batchSize', lab: 'network', label: 'Run panels: batch size' },
-  { id: 'network.test', lab: 'network', label: 'Run panels: Evaluate on test set' },
-  { id: 'network.runActions', lab: 'network', label: 'Run panels: Duplicate, Remove' },
-  { id: 'network.addRun', lab: 'network', label: 'Add run' },
-  { id: 'network.landscape', lab: 'network', label: 'Loss landscape settings' },
+  { id: 'explorer.playback', lab: 'explorer', label: msg('Playback: Play, Step, Reset, speed') },
+  { id: 'explorer.stepMode', lab: 'explorer', label: msg('Step mode (arrows)') },
+  { id: 'explorer.surface', lab: 'explorer', label: msg('Surface choice and gallery') },
+  { id: 'explorer.start', lab: 'explorer', label: msg('Moving the start (a click on the views)') },
+  { id: 'explorer.lesson', lab: 'explorer', label: msg('Lesson choice') },
+  { id: 'explorer.optimizer', lab: 'explorer', label: msg('Run panels: optimizer') },
+  { id: 'explorer.lr', lab: 'explorer', label: msg('Run panels: learning rate') },
+  { id: 'explorer.momentum', lab: 'explorer', label: msg('Run panels: momentum') },
+  { id: 'explorer.hyper', lab: 'explorer', label: msg('Run panels: other hyperparameters') },
+  { id: 'explorer.schedule', lab: 'explorer', label: msg('Run panels: schedule') },
+  { id: 'explorer.runActions', lab: 'explorer', label: msg('Run panels: Duplicate, Remove') },
+  { id: 'explorer.addRun', lab: 'explorer', label: msg('Add run') },
+  { id: 'network.dataset', lab: 'network', label: msg('Data and network setup') },
+  { id: 'network.playback', lab: 'network', label: msg('Training: Train, Step, Reset, speed') },
+  { id: 'network.optimizer', lab: 'network', label: msg('Run panels: optimizer') },
+  { id: 'network.lr', lab: 'network', label: msg('Run panels: learning rate') },
+  { id: 'network.momentum', lab: 'network', label: msg('Run panels: momentum') },
+  { id: 'network.hyper', lab: 'network', label: msg('Run panels: other hyperparameters') },
+  { id: 'network.schedule', lab: 'network', label: msg('Run panels: schedule') },
+  { id: 'network.runNetwork', lab: 'network', label: msg("Run panels: the run's own network") },
+  { id: 'network.batchSize', lab: 'network', label: msg('Run panels: batch size') },
+  { id: 'network.test', lab: 'network', label: msg('Run panels: Evaluate on test set') },
+  { id: 'network.runActions', lab: 'network', label: msg('Run panels: Duplicate, Remove') },
+  { id: 'network.addRun', lab: 'network', label: msg('Add run') },
+  { id: 'network.landscape', lab: 'network', label: msg('Loss landscape settings') },
 ] as const satisfies readonly ControlInfo[];
 
 export type ControlId = (typeof controlCatalogue)[number]['id'];
 export type ControlScope = ControlInfo['lab'];
 
-/** The tooltip of a locked control. */
-export const LOCKED_TITLE = 'Locked by the exercise';
+/** The tooltip of a locked control (a key of the dictionary: shown as `t(LOCKED_TITLE)`). */
+export const LOCKED_TITLE = msg('Locked by the exercise');
 
 /**
  * Whose page this is: `off` (no exercise), `author` (a lecturer choosing rules: marked
@@ -98,7 +99,8 @@ export function control(node: HTMLElement, id: ControlId): void {
     if (authoring) {
       node.style.outline = `2px ${authoring === 'hidden' ? 'dotted' : 'dashed'} var(--warn, #e0a030)`;
       node.style.outlineOffset = '2px';
-      node.title = authoring === 'hidden' ? 'Hidden from the student' : 'Locked for the student';
+      node.title =
+        authoring === 'hidden' ? t('Hidden from the student') : t('Locked for the student');
     }
     if (rule !== 'locked') {
       return () => {
@@ -108,9 +110,11 @@ export function control(node: HTMLElement, id: ControlId): void {
         restoreTitle();
       };
     }
-    // Locked: disable the fields, and again whenever the component re-renders them.
+    // Locked: disable the fields, and again whenever the component re-renders them. The
+    // tooltip is in the language on screen (read here, the effect follows the switch).
+    const lockedTitle = t(LOCKED_TITLE);
     node.dataset.locked = 'true';
-    node.title = LOCKED_TITLE;
+    node.title = lockedTitle;
     // Each field's own title and disabled state, given back when the lock goes.
     // eslint-disable-next-line svelte/prefer-svelte-reactivity -- bookkeeping of one effect, not state
     const touched = new Map<HTMLElement, { title: string | null; disabled: boolean }>();
@@ -126,7 +130,7 @@ export function control(node: HTMLElement, id: ControlId): void {
           });
         }
         if (!(field as HTMLInputElement).disabled) (field as HTMLInputElement).disabled = true;
-        if (field.title !== LOCKED_TITLE) field.title = LOCKED_TITLE;
+        if (field.title !== lockedTitle) field.title = lockedTitle;
       }
     };
     lock();

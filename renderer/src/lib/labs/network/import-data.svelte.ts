@@ -7,6 +7,7 @@
 import Papa from 'papaparse';
 import type { CsvImported, CsvReadInput } from '../../../../../electron/common/protocol';
 import type { EngineClient } from '../../engine/client';
+import { t } from '../../i18n';
 
 /** Whether the import is open, and the file it starts with (a dropped one). */
 class DataImport {
@@ -74,7 +75,7 @@ export async function sendCsv(
   // Far above the request ids, so a job.cancel of this import stops nothing else.
   const upload = 2 ** 40 + ++uploads;
   const total = file.size;
-  if (total === 0) throw new Error(`${file.name} is empty`);
+  if (total === 0) throw new Error(t('{name} is empty', { name: file.name }));
   for (let offset = 0; offset < total; offset += PART_BYTES) {
     if (signal.aborted) {
       client.post({ type: 'job.cancel', id: upload });
@@ -96,5 +97,5 @@ export async function sendCsv(
       return reply.table;
     }
   }
-  throw new Error(`the engine did not finish reading ${file.name}`);
+  throw new Error(t('the engine did not finish reading {name}', { name: file.name }));
 }

@@ -17,6 +17,7 @@ import type {
   MAX_MODEL_JSON_BYTES as JsonLimit,
   MAX_MODEL_WEIGHT_BYTES as WeightLimit,
 } from '../../../../../electron/common/limits';
+import { t } from '../../i18n';
 import { Trajectory } from '../../state/trajectory';
 import type { ViewRun } from '../../views/view-source';
 import { LandscapeSource, type LandscapeState } from './landscape-source.svelte';
@@ -39,16 +40,23 @@ export async function readModelFiles(files: readonly File[]): Promise<ModelFiles
   const json = files.filter((f) => f.name.toLowerCase().endsWith('.json'));
   if (json.length !== 1) {
     return json.length === 0
-      ? 'pick the model.json and its weight files (.bin) together'
-      : `pick one model.json (${json.length} .json files were picked)`;
+      ? t('pick the model.json and its weight files (.bin) together')
+      : t('pick one model.json ({n} .json files were picked)', { n: json.length });
   }
   const mb = (b: number) => `${(b / 2 ** 20).toFixed(1)} MiB`;
   if (json[0].size > MAX_MODEL_JSON_BYTES) {
-    return `${json[0].name} has ${mb(json[0].size)}; LossLab reads a model.json of at most ${mb(MAX_MODEL_JSON_BYTES)}`;
+    return t('{name} has {size}; LossLab reads a model.json of at most {limit}', {
+      name: json[0].name,
+      size: mb(json[0].size),
+      limit: mb(MAX_MODEL_JSON_BYTES),
+    });
   }
   const weights = files.reduce((s, f) => s + (f === json[0] ? 0 : f.size), 0);
   if (weights > MAX_MODEL_WEIGHT_BYTES) {
-    return `the weight files hold ${mb(weights)}; LossLab opens models of at most ${mb(MAX_MODEL_WEIGHT_BYTES)}`;
+    return t('the weight files hold {size}; LossLab opens models of at most {limit}', {
+      size: mb(weights),
+      limit: mb(MAX_MODEL_WEIGHT_BYTES),
+    });
   }
   return Promise.all(
     files.map(async (f) => ({ name: f.name, bytes: new Uint8Array(await f.arrayBuffer()) })),
@@ -466,7 +474,7 @@ export class NetworkStore extends NetworkRuns {
         this.runs.find((r) => r.runId === p.runId) ??
         (p.runId === FILE_TRAJECTORY ? fileTrajectoryRun : undefined);
       if (!run) return [];
-      const t = new Trajectory();
+      const trajectory = new Trajectory();
       const n = p.steps.length;
       const points = new Float64Array(3 * n);
       for (let k = 0; k < n; k++) {
@@ -475,7 +483,7 @@ export class NetworkStore extends NetworkRuns {
         points[3 * k + 2] = p.loss[k];
       }
       const nan = new Float64Array(n).fill(NaN);
-      t.apply({
+      trajectory.apply({
         runId: p.runId,
         fromStep: 0,
         points,
@@ -489,8 +497,8 @@ export class NetworkStore extends NetworkRuns {
         {
           runId: p.runId,
           color: run.color,
-          label: run === fileTrajectoryRun ? 'trajectory (file)' : this.labelOf(run),
-          trajectory: t,
+          label: run === fileTrajectoryRun ? t('trajectory (file)') : this.labelOf(run),
+          trajectory,
           diverged: run.state?.status === 'diverged',
           onSurface: true,
         },
