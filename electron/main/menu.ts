@@ -80,7 +80,11 @@ export function menuTemplate(model: MenuModel, actions: MenuActions): Template {
   // macOS has no Alt mnemonics: it would show the & itself.
   const labels = model.isMac
     ? (Object.fromEntries(
-        Object.entries(table).map(([k, v]) => [k, v.replace(/&(?!&)/g, '')]),
+        // "文件(&F)": the whole "(&F)" goes, as Chinese menus on macOS have none.
+        Object.entries(table).map(([k, v]) => [
+          k,
+          v.replace(/\(&\w\)/g, '').replace(/&(?!&)/g, ''),
+        ]),
       ) as MenuLabels)
     : table;
   const states = model.states?.commands ?? {};

@@ -283,6 +283,17 @@ describe('menu template', () => {
     ]);
   });
 
+  it('follows the page into 简体中文; on macOS without the Alt letters', () => {
+    const { actions } = recorder();
+    const zh = { language: 'zh', commands: {} };
+    const linux = menuTemplate({ isMac: false, isPackaged: true, recent: [], states: zh }, actions);
+    expect(linux[0].label).toBe('文件(&F)');
+    expect(byId(linux, 'openSession').label).toBe('打开会话…');
+    expect(byId(linux, 'lesson.momentum').label).toBe('(a) 动量越过山口，滚进更深的谷底');
+    const mac = menuTemplate({ isMac: true, isPackaged: true, recent: [], states: zh }, actions);
+    expect(mac.map((m) => m.label)).toContain('文件');
+  });
+
   it('labels in a language the table lacks are English', () => {
     const { actions } = recorder();
     const template = menuTemplate(
