@@ -30,7 +30,8 @@ afterAll(() => h?.close());
 
 const run = (n: number) => h.page.getByRole('region', { name: new RegExp(`^Run ${n}:`) });
 const author = () => h.page.getByRole('dialog', { name: 'Author an exercise' });
-const goals = () => h.page.getByRole('list', { name: 'Goals' });
+// By test id: its accessible name follows the page's language (the card's 中文 switches it).
+const goals = () => h.page.getByTestId('exercise-goals');
 
 /** Sets a run's hyperparameter by its number field (committed on Enter). */
 async function setHyper(n: number, name: string, value: string): Promise<void> {
