@@ -68,6 +68,12 @@ describe('commands in browser mode', () => {
         pressShortcut(h.page, key),
       ]);
       expect(download.suggestedFilename()).toMatch(/\.losslab$/);
+      // Saving again waits for this save to end (the download can come before it does).
+      await expect
+        .poll(async () => (await h.page.getByTestId('session-notice').textContent()) ?? '', {
+          timeout: 30_000,
+        })
+        .not.toMatch(/Saving the session/);
     }
     await h.page.getByRole('button', { name: 'Session ▾' }).click();
     const items = h.page.getByRole('menu', { name: 'Session' }).getByRole('menuitem');
